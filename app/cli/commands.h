@@ -1,0 +1,20 @@
+// Sub-commands of `genra`. Each add*Command registers its options on the app and stores the
+// action to run once parsing succeeded. Commands return the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace genra::cli {
+
+struct CliState {
+    int threads = 0;  // --threads; 0 = every core
+    std::function<int()> action;
+};
+
+void addInitCommand(CLI::App& app, CliState& state);
+void addDatasetsCommand(CLI::App& app, CliState& state);
+
+}  // namespace genra::cli

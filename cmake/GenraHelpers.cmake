@@ -1,0 +1,22 @@
+# Small helpers shared by the project's CMake files.
+
+# Warnings for the project's own targets (never for third-party code).
+function(genra_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
+# genra_add_test(NAME <target> SOURCES <files...> LIBS <libs...> [PCH_FROM <target>])
+# One Catch2 executable per test area, registered with ctest case by case.
+function(genra_add_test)
+  cmake_parse_arguments(T "" "NAME;PCH_FROM" "SOURCES;LIBS;ENV" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} genra_test_main)
+  genra_warnings(${T_NAME})
+  if(T_PCH_FROM)
+    target_precompile_headers(${T_NAME} REUSE_FROM ${T_PCH_FROM})
+  endif()
+  catch_discover_tests(${T_NAME}
+    EXTRA_ARGS --order rand --warn NoAssertions
+    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
+    PROPERTIES ENVIRONMENT "${T_ENV}")
+endfunction()
