@@ -1,0 +1,73 @@
+// CLIP architecture description: the numbers that size a ViT image tower and a Transformer text
+// tower, named presets (OpenAI's released ViTs plus tiny test/benchmark models), JSON in and out
+// (open_clip's model-config layout), and inference of the numbers from a checkpoint's tensor
+// shapes, as OpenAI's build_model() does.
+#pragma once
+
+#include "core/model/state_dict.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace genra::model {
+
+// The MLP non-linearity. OpenAI's released models use QuickGELU (x * sigmoid(1.702 x));
+// open_clip's own trainings mostly use exact GELU.
+enum class Activation { QuickGelu = 1, Gelu = 2 };
+
+std::string activationName(Activation activation);         // "quick_gelu" / "gelu"
+Activation activationFromName(const std::string& name);    // accepts both spellings; throws genra::Error
+
+struct ClipConfig {
+    std::int64_t embedDim = 512;          // joint embedding width (text_projection columns)
+    std::int64_t imageResolution = 224;   // input images are imageResolution x imageResolution
+    std::int64_t visionLayers = 12;
+    std::int64_t visionWidth = 768;
+    std::int64_t visionPatchSize = 32;
+    std::int64_t visionHeads = 12;        // OpenAI: visionWidth / 64
+    std::int64_t contextLength = 77;
+    std::int64_t vocabSize = 49408;
+    std::int64_t transformerWidth = 512;
+    std::int64_t transformerHeads = 8;    // OpenAI: transformerWidth / 64
+    std::int64_t transformerLayers = 12;
+    Activation activation = Activation::QuickGelu;
+
+    std::int64_t gridSize() const { return imageResolution / visionPatchSize; }
+    // Throws genra::Error naming the first inconsistent field (non-positive sizes, a resolution
+    // not divisible by the patch size, a width not divisible by its head count).
+    void validate() const;
+
+    bool operator==(const ClipConfig& other) const;
+    bool operator!=(const ClipConfig& other) const { return !(*this == other); }
+};
+
+// open_clip's model-config layout, so its JSON files for the ViT models read directly:
+// {"embed_dim": 512, "quick_gelu": true,
+//  "vision_cfg": {"image_size": 224, "layers": 12, "width": 768, "patch_size": 32, "heads": 12},
+//  "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12}}
+// Reading: vision "heads" may be absent (then width / head_width, head_width defaulting to 64);
+// "quick_gelu" absent means GELU, as in open_clip. Throws genra::Error on missing or bad fields.
+nlohmann::json toJson(const ClipConfig& config);
+ClipConfig clipConfigFromJson(const nlohmann::json& json);
+
+// Presets: "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336" (OpenAI's numbers, QuickGELU);
+// "tiny" (32 px, patch 8, width 64, 2+2 layers, 1 head, embed 64, context 32) and "small"
+// (64 px, patch 8, width 256, 4+4 layers, 4 heads, embed 256, context 77) for tests and
+// benchmarks; both with vocabSize 49408 (the CLIP tokenizer's) — set the field to use another.
+// Names match case-insensitively, "/" may replace "-" ("ViT-B/32"). Throws genra::Error listing
+// the known names.
+ClipConfig clipPreset(const std::string& name);
+std::vector<std::string> clipPresetNames();
+
+// The configuration a state dict in OpenAI/open_clip naming was made for, from tensor shapes:
+// vision width from visual.conv1.weight, patch size from its kernel, grid from
+// visual.positional_embedding, layers by counting resblocks, embed dim from text_projection,
+// context from positional_embedding, vocab from token_embedding, heads = width / 64.
+// The activation cannot be seen in weights and is taken from the argument.
+// Throws genra::Error naming the missing or inconsistent key (ResNet image towers included).
+ClipConfig inferConfig(const StateDict& stateDict, Activation activation = Activation::QuickGelu);
+
+}  // namespace genra::model
