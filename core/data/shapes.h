@@ -1,0 +1,127 @@
+// The built-in "Shapes" benchmark: a procedural stand-in for a real photo dataset (COCO-like), so
+// every part of the workbench (CLIP pre-training, the diffusion generator, alignment, retrieval,
+// zero-shot classification, captioning) runs offline on a small CPU. Each image shows one or two
+// coloured shapes on a textured background, has five differently worded true captions and
+// attributes for zero-shot classification, and belongs to one split (pretrain / align / test).
+// Output is a folder that the ordinary Karpathy and COCO-captions importers read.
+//
+// Everything is a pure function of (seed, image index): the same seed gives byte-identical PNGs
+// and JSON on every run, whatever the thread count.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/data/image.h"
+#include "core/jobs/job.h"
+
+namespace genra::data {
+
+enum class ShapeKind { Circle = 1, Square, Triangle, Star, Hexagon, Cross };
+enum class ShapeColor { Red = 1, Green, Blue, Yellow, Purple, Orange, White, Black };
+enum class ShapeSize { Small = 1, Large };
+enum class ShapePosition { Left = 1, Right, Top, Bottom, Center };
+
+// The words used in captions and attributes ("circle", "red", "large", "left", ...).
+const char* toString(ShapeKind kind);
+const char* toString(ShapeColor color);
+const char* toString(ShapeSize size);
+const char* toString(ShapePosition position);
+
+const std::vector<ShapeKind>& allShapeKinds();
+const std::vector<ShapeColor>& allShapeColors();
+const std::vector<ShapeSize>& allShapeSizes();
+const std::vector<ShapePosition>& allShapePositions();
+
+// Nominal sRGB colour of each palette entry (before lighting and per-image variation).
+std::array<std::uint8_t, 3> shapeColorRgb(ShapeColor color);
+
+// The class names of every attribute, for zero-shot classification:
+// {"shape": [...], "color": [...], "size": [...], "position": [...]}.
+std::map<std::string, std::vector<std::string>> shapesAttributeValues();
+
+// One object of a scene. Geometry is in pixels of the rendered image.
+struct ShapeObject {
+    ShapeKind kind = ShapeKind::Circle;
+    ShapeColor color = ShapeColor::Red;
+    ShapeSize size = ShapeSize::Large;
+    ShapePosition position = ShapePosition::Center;
+    double centerX = 0.0;      // pixels
+    double centerY = 0.0;      // pixels
+    double radius = 0.0;       // radius of the circle that encloses the shape, pixels
+    double rotationDeg = 0.0;  // within +-15
+};
+
+// Layout and captions of one image; objects[0] is the primary object (the one the top-level
+// attributes describe). Objects never overlap and have distinct positions.
+struct ShapesScene {
+    int index = 0;
+    int imageSize = 64;
+    std::vector<ShapeObject> objects;
+    std::vector<std::string> captions;  // five, all different, all true
+};
+
+// The scene of image `index` for `seed` (layout and captions; no pixels).
+ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize);
+
+// Renders a scene to an imageSize x imageSize RGB image; deterministic for (seed, scene.index).
+Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed);
+
+// {"shape","color","size","position"} of the primary object, "count", and "objects" with every
+// object's attributes plus its pixel geometry ("center" [x, y], "radius", "rotation").
+nlohmann::json shapesAttributes(const ShapesScene& scene);
+
+// Lower-case words of a caption, punctuation dropped: "a red circle, large" -> a red circle large.
+std::vector<std::string> captionTokens(const std::string& caption);
+
+// Split names in order and the default fractions.
+inline const std::array<const char*, 3> kShapesSplits{"pretrain", "align", "test"};
+
+// The split of every image: exact counts from the fractions (largest remainder), assigned by a
+// shuffle seeded from `seed`. Fractions must be >= 0 and sum to 1 (within 1e-3).
+std::vector<std::string> assignShapesSplits(int count, const std::array<double, 3>& fractions,
+                                            std::uint64_t seed);
+
+struct MakeShapesOptions {
+    std::filesystem::path outDir;
+    int count = 1000;
+    std::uint64_t seed = 0;
+    int imageSize = 64;
+    std::array<double, 3> splitFractions{0.5, 0.3, 0.2};  // pretrain, align, test
+    int threads = 0;                                      // 0 = every core
+};
+
+// Throws genra::Error naming the bad option.
+void validate(const MakeShapesOptions& options);
+
+struct MakeShapesResult {
+    int images = 0;
+    std::map<std::string, int> splitCounts;
+    std::filesystem::path karpathyJson;  // DIR/dataset_shapes.json
+    std::filesystem::path cocoJson;      // DIR/captions_shapes.json
+};
+
+// Writes DIR/images/<split>/<id 6 digits>.png, DIR/dataset_shapes.json (Karpathy format, with
+// per-image "attributes") and DIR/captions_shapes.json (COCO captions; annotation id == sentid).
+// The JSON files are written last, so a cancelled or failed run leaves none.
+class MakeShapesJob : public jobs::Job {
+public:
+    explicit MakeShapesJob(MakeShapesOptions options);
+    std::string name() const override { return "make-shapes"; }
+    bool run(jobs::JobContext& context) override;
+    const MakeShapesResult& result() const { return result_; }
+
+private:
+    MakeShapesOptions options_;
+    MakeShapesResult result_;
+};
+
+// Relative name of image `index` inside its split folder: "000123.png".
+std::string shapesFileName(int index);
+
+}  // namespace genra::data

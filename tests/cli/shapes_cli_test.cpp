@@ -1,0 +1,93 @@
+// `genra make-shapes` through the real binary: output files, usage errors (exit 2), failures (exit 1).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+namespace fs = std::filesystem;
+using namespace genra;
+
+namespace {
+test::ProcessResult runGenra(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{GENRA_CLI};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::runProcess(argv);
+}
+
+int countFiles(const fs::path& folder) {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator(folder)) count += entry.is_regular_file() ? 1 : 0;
+    return count;
+}
+}  // namespace
+
+TEST_CASE("genra make-shapes writes images and both caption files", "[shapes][cli]") {
+    test::TempDir tmp;
+    const auto out = tmp / "shapes";
+    const auto run = runGenra({"make-shapes", "--out", out.string(), "--count", "20", "--seed", "3"});
+    INFO(run.err);
+    REQUIRE(run.exitCode == 0);
+    CHECK_THAT(run.out, Catch::Contains("wrote 20") && Catch::Contains("pretrain 10"));
+    CHECK(fs::exists(out / "dataset_shapes.json"));
+    CHECK(fs::exists(out / "captions_shapes.json"));
+    CHECK(countFiles(out / "images" / "pretrain") == 10);
+    CHECK(countFiles(out / "images" / "align") == 6);
+    CHECK(countFiles(out / "images" / "test") == 4);
+
+    const auto karpathy = nlohmann::json::parse(test::readFile(out / "dataset_shapes.json"));
+    CHECK(karpathy["images"].size() == 20);
+    CHECK(karpathy["image_size"] == 64);
+
+    SECTION("options: size, split fractions, global --threads; same seed same bytes") {
+        const auto other = tmp / "other";
+        const auto again = runGenra({"--threads", "1", "make-shapes", "-o", other.string(), "-n", "20",
+                                     "--seed", "3", "--size", "48", "--split-fractions", "0.6,0.2,0.2"});
+        INFO(again.err);
+        REQUIRE(again.exitCode == 0);
+        CHECK(countFiles(other / "images" / "pretrain") == 12);
+        const auto coco = nlohmann::json::parse(test::readFile(other / "captions_shapes.json"));
+        CHECK(coco["images"][0]["width"] == 48);
+
+        const auto same = tmp / "same";
+        REQUIRE(runGenra({"make-shapes", "--out", same.string(), "--count", "20", "--seed", "3"}).exitCode ==
+                0);
+        CHECK(test::readFile(same / "dataset_shapes.json") == test::readFile(out / "dataset_shapes.json"));
+        CHECK(test::readFile(same / "captions_shapes.json") == test::readFile(out / "captions_shapes.json"));
+    }
+}
+
+TEST_CASE("genra make-shapes: bad arguments exit 2, unwritable output exits 1", "[shapes][cli]") {
+    test::TempDir tmp;
+    const auto out = (tmp / "x").string();
+    SECTION("missing --out") {
+        CHECK(runGenra({"make-shapes", "--count", "5"}).exitCode == 2);
+    }
+    SECTION("count zero") {
+        CHECK(runGenra({"make-shapes", "--out", out, "--count", "0"}).exitCode == 2);
+    }
+    SECTION("count not a number") {
+        CHECK(runGenra({"make-shapes", "--out", out, "--count", "many"}).exitCode == 2);
+    }
+    SECTION("size too small") {
+        CHECK(runGenra({"make-shapes", "--out", out, "--size", "8"}).exitCode == 2);
+    }
+    SECTION("negative seed") {
+        CHECK(runGenra({"make-shapes", "--out", out, "--seed", "-4"}).exitCode == 2);
+    }
+    SECTION("fractions not summing to 1") {
+        const auto r = runGenra({"make-shapes", "--out", out, "--split-fractions", "0.5,0.5,0.5"});
+        CHECK(r.exitCode == 2);
+        CHECK_THAT(r.err, Catch::Contains("sum to 1"));
+    }
+    SECTION("two fractions") {
+        CHECK(runGenra({"make-shapes", "--out", out, "--split-fractions", "0.5,0.5"}).exitCode == 2);
+    }
+    SECTION("unwritable output folder") {
+        test::writeFile(tmp / "blocker", "a file, not a folder");
+        const auto bad = (tmp / "blocker" / "out").string();
+        const auto r = runGenra({"make-shapes", "--out", bad, "--count", "3"});
+        CHECK(r.exitCode == 1);
+        CHECK_THAT(r.err, Catch::Contains(bad));
+    }
+    CHECK_FALSE(fs::exists(tmp / "x" / "dataset_shapes.json"));
+}
