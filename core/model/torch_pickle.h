@@ -1,0 +1,40 @@
+// A restricted reader for zip-format torch.save() files. LibTorch's own unpickler (1.13, and 2.x
+// alike) turns every collections.OrderedDict into None, so it cannot read the state dicts that
+// model.state_dict() produces; this one rebuilds dicts, lists, tuples, scalars, strings and tensors
+// and replaces any other object with an inert placeholder. It never imports or calls anything, so
+// a hostile checkpoint can only produce an error.
+#pragma once
+
+#include "core/model/state_dict.h"
+#include "core/util/error.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace genra::model {
+
+// The pickle uses something this reader does not know (an opcode, a storage type); the caller may
+// fall back to LibTorch's unpickler.
+class UnsupportedPickle : public Error {
+public:
+    using Error::Error;
+};
+
+// Returns a storage's elements as a 1-D tensor of `numel` elements of `dtype`, read from the
+// archive record data/<key>; throws genra::Error when the record is missing or has the wrong size.
+using StorageLoader = std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype, std::int64_t numel)>;
+
+// The state dict in a torch.save() zip: the saved dict itself, or its "state_dict" entry
+// (open_clip training checkpoints). Keys are returned as saved.
+StateDict readTorchSaveStateDict(const std::filesystem::path& path, std::vector<std::string>* notes = nullptr);
+
+// The same from a pickle already in memory (data.pkl) and a storage loader; `sourceName` names the
+// file in errors. The entry point for tests and fuzzing.
+StateDict unpickleStateDict(const std::uint8_t* pickle, std::size_t size, const StorageLoader& loadStorage,
+                            const std::string& sourceName, std::vector<std::string>* notes = nullptr);
+
+}  // namespace genra::model
