@@ -1,0 +1,376 @@
+#include "core/data/import_common.h"
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <thread>
+#include <unordered_set>
+
+#include "core/data/image.h"
+#include "core/util/error.h"
+#include "core/util/hash.h"
+#include "core/util/threads.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace genra::data {
+
+void ImportSummary::addError(const std::string& reason, const std::string& message) {
+    ++errors[reason];
+    auto& list = examples[reason];
+    if (list.size() < kMaxExamples) list.push_back(message);
+}
+
+std::int64_t ImportSummary::errorCount() const {
+    std::int64_t total = 0;
+    for (const auto& [reason, count] : errors) total += count;
+    return total;
+}
+
+std::string ImportSummary::describe() const {
+    std::ostringstream out;
+    auto label = [&out](const char* text) -> std::ostream& {
+        out << "  " << std::left << std::setw(28) << text;
+        return out;
+    };
+    out << "dataset \"" << datasetName << "\" (" << kind << ")\n";
+    label("images imported:") << imagesImported;
+    if (imagesUnreadable > 0) out << " (" << imagesUnreadable << " unreadable, recorded as missing/corrupt)";
+    out << "\n";
+    label("already imported, skipped:") << imagesSkipped << " images";
+    if (captionsSkipped > 0) out << ", " << captionsSkipped << " captions";
+    out << "\n";
+    if (kind == "generated") {
+        label("generations linked:") << generationsLinked << "\n";
+    } else {
+        label("captions imported:") << captionsImported << "\n";
+    }
+    label("errors:") << errorCount() << "\n";
+    for (const auto& [reason, count] : errors) {
+        out << "    " << reason << ": " << count << "\n";
+        const auto it = examples.find(reason);
+        if (it == examples.end()) continue;
+        for (const auto& message : it->second) out << "      e.g. " << message << "\n";
+    }
+    return out.str();
+}
+
+namespace detail {
+
+std::string absolutePath(const fs::path& path) {
+    std::error_code ec;
+    fs::path absolute = fs::absolute(path, ec);
+    if (ec) absolute = path;
+    return absolute.lexically_normal().string();
+}
+
+std::string trim(const std::string& text) {
+    const char* space = " \t\r\n\f\v";
+    const auto first = text.find_first_not_of(space);
+    if (first == std::string::npos) return {};
+    const auto last = text.find_last_not_of(space);
+    return text.substr(first, last - first + 1);
+}
+
+std::pair<std::int64_t, std::int64_t> lineAndColumn(const std::string& text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    std::int64_t line = 1;
+    std::size_t lineStart = 0;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            lineStart = i + 1;
+        }
+    }
+    return {line, static_cast<std::int64_t>(offset - lineStart) + 1};
+}
+
+json readJsonFile(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error("cannot open " + file.string() + ": no such file or not readable");
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) throw Error("cannot read " + file.string());
+    const std::string text = buffer.str();
+    try {
+        return json::parse(text);
+    } catch (const json::parse_error& e) {
+        // e.byte counts the characters read, so the offending one is at e.byte - 1.
+        const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+        const auto [line, column] = lineAndColumn(text, offset);
+        std::string what = e.what();
+        const auto syntax = what.find("syntax error");
+        if (syntax != std::string::npos) {
+            what = what.substr(syntax);
+        } else if (const auto colon = what.find("]: "); colon != std::string::npos) {
+            what = what.substr(colon + 3);
+        }
+        throw ParseError(file.string(), "line " + std::to_string(line) + ", column " + std::to_string(column),
+                         "malformed JSON: " + what);
+    }
+}
+
+std::string jsonPath(const std::string& where, const std::string& key) {
+    return where.empty() ? key : where + "." + key;
+}
+
+std::string jsonIndex(const std::string& where, std::size_t index) {
+    return where + "[" + std::to_string(index) + "]";
+}
+
+namespace {
+std::string typeName(const json& value) {
+    if (value.is_number_integer()) return "an integer";
+    if (value.is_number()) return "a number";
+    if (value.is_string()) return "a string";
+    if (value.is_array()) return "an array";
+    if (value.is_object()) return "an object";
+    if (value.is_boolean()) return "a boolean";
+    return "null";
+}
+
+std::string keyTextOf(const json& value, const std::string& path, const std::string& file) {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
+    if (value.is_number_float()) {
+        const double d = value.get<double>();
+        if (d == static_cast<double>(static_cast<std::int64_t>(d)))
+            return std::to_string(static_cast<std::int64_t>(d));
+    }
+    throw ParseError(file, path, "expected an integer or a string, found " + typeName(value));
+}
+}  // namespace
+
+void requireObject(const json& value, const std::string& where, const std::string& file) {
+    if (!value.is_object()) {
+        throw ParseError(file, where.empty() ? "top level" : where,
+                         "expected an object, found " + typeName(value));
+    }
+}
+
+const json& requireField(const json& object, const std::string& key, const std::string& where,
+                         const std::string& file) {
+    requireObject(object, where, file);
+    const auto it = object.find(key);
+    if (it == object.end()) throw ParseError(file, jsonPath(where, key), "missing required key");
+    return *it;
+}
+
+const json& requireArray(const json& object, const std::string& key, const std::string& where,
+                         const std::string& file) {
+    const json& value = requireField(object, key, where, file);
+    if (!value.is_array()) {
+        throw ParseError(file, jsonPath(where, key), "expected an array, found " + typeName(value));
+    }
+    return value;
+}
+
+std::string requireString(const json& object, const std::string& key, const std::string& where,
+                          const std::string& file) {
+    const json& value = requireField(object, key, where, file);
+    if (!value.is_string()) {
+        throw ParseError(file, jsonPath(where, key), "expected a string, found " + typeName(value));
+    }
+    return value.get<std::string>();
+}
+
+std::string requireKeyText(const json& object, const std::string& key, const std::string& where,
+                           const std::string& file) {
+    return keyTextOf(requireField(object, key, where, file), jsonPath(where, key), file);
+}
+
+std::optional<std::string> optionalKeyText(const json& object, const std::string& key,
+                                           const std::string& where, const std::string& file) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return std::nullopt;
+    return keyTextOf(*it, jsonPath(where, key), file);
+}
+
+void requireImageRoot(const fs::path& root) {
+    std::error_code ec;
+    if (root.empty()) throw Error("no image folder given");
+    if (!fs::is_directory(root, ec)) {
+        throw Error("image folder " + root.string() + " does not exist or is not a folder");
+    }
+}
+
+std::string datasetNameFor(const std::string& given, const fs::path& inputFile) {
+    if (!given.empty()) return given;
+    const std::string stem = inputFile.stem().string();
+    if (stem.empty())
+        throw Error("cannot derive a dataset name from " + inputFile.string() + "; give --name");
+    return stem;
+}
+
+std::int64_t openImportDataset(store::Workspace& workspace, const store::DatasetInfo& wanted) {
+    const auto existing = workspace.findDataset(wanted.name);
+    if (!existing) return workspace.createDataset(wanted);
+    if (existing->kind != wanted.kind || existing->source != wanted.source ||
+        existing->imageRoot != wanted.imageRoot) {
+        throw Error("workspace " + workspace.dir().string() + " already has a dataset named \"" +
+                    wanted.name + "\" (" + existing->kind + " from " +
+                    (existing->source.empty() ? "?" : existing->source) + ", images under " +
+                    (existing->imageRoot.empty() ? "?" : existing->imageRoot) + "); this import (" +
+                    wanted.kind + " from " + wanted.source + ", images under " + wanted.imageRoot +
+                    ") is a different one: choose another --name");
+    }
+    return existing->id;
+}
+
+ImageProbe probeImage(const std::string& path) {
+    ImageProbe probe;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        probe.status = "missing";
+        probe.error = path + ": file not found";
+        return probe;
+    }
+    std::vector<std::uint8_t> bytes;
+    try {
+        bytes = readFileBytes(path);
+    } catch (const std::exception& e) {
+        probe.status = "missing";
+        probe.error = e.what();
+        return probe;
+    }
+    probe.sha256 = sha256Hex(bytes.data(), bytes.size());
+    try {
+        const Image image = decodeImage(bytes, path);
+        probe.width = image.width;
+        probe.height = image.height;
+    } catch (const std::exception& e) {
+        probe.status = "corrupt";
+        probe.error = e.what();
+    }
+    return probe;
+}
+
+namespace {
+
+// Decodes a batch with a few threads; results land at the same index as their path.
+void probeBatch(const std::vector<const PlannedImage*>& batch, std::vector<ImageProbe>& out, int threads) {
+    out.assign(batch.size(), ImageProbe{});
+    std::atomic<std::size_t> nextIndex{0};
+    auto work = [&] {
+        for (std::size_t i = nextIndex++; i < batch.size(); i = nextIndex++) {
+            try {
+                out[i] = probeImage(batch[i]->path);
+            } catch (const std::exception& e) {  // e.g. out of memory on a huge image
+                out[i] = ImageProbe{};
+                out[i].status = "corrupt";
+                out[i].error = batch[i]->path + ": " + e.what();
+            }
+        }
+    };
+    const int count = std::max(1, std::min(threads, static_cast<int>(batch.size())));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < count; ++t) pool.emplace_back(work);
+    work();
+    for (auto& thread : pool) thread.join();
+}
+
+}  // namespace
+
+void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
+                        const std::vector<PlannedImage>& plan, ImportSummary& summary,
+                        jobs::JobContext& context, int threads, int chunkImages) {
+    store::Db& db = workspace.db();
+    std::unordered_set<std::string> existing;
+    {
+        auto s = db.prepare("SELECT path FROM images WHERE dataset_id = ?");
+        s.bind(1, datasetId);
+        while (s.step()) existing.insert(s.columnText(0));
+    }
+    std::vector<const PlannedImage*> todo;
+    todo.reserve(plan.size());
+    for (const auto& image : plan) {
+        if (existing.count(image.path)) {
+            ++summary.imagesSkipped;
+            summary.captionsSkipped += static_cast<std::int64_t>(image.captions.size());
+        } else {
+            todo.push_back(&image);
+        }
+    }
+    if (todo.empty()) {
+        context.progress(1.0, plan.empty() ? "nothing to import" : "every image was already imported");
+        return;
+    }
+
+    const int workers = threads > 0 ? threads : hardwareThreads();
+    const std::size_t batchSize = static_cast<std::size_t>(std::max(32, workers * 16));
+    const int chunk = std::max(1, chunkImages);
+
+    auto insertImage = db.prepare(
+        "INSERT INTO images(dataset_id, path, modality, split, width, height, sha256, status, error, "
+        "source_key, attributes) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    auto insertCaption =
+        db.prepare("INSERT INTO captions(dataset_id, image_id, text, source_key, ord) VALUES(?,?,?,?,?)");
+    auto insertGeneration = db.prepare(
+        "INSERT OR REPLACE INTO generations(image_id, caption_id, generator, seed, params) "
+        "VALUES(?,?,?,?,?)");
+
+    std::optional<store::Transaction> tx;
+    int inChunk = 0;
+    std::vector<const PlannedImage*> batch;
+    std::vector<ImageProbe> probes;
+    const std::size_t total = todo.size();
+    for (std::size_t start = 0; start < total; start += batchSize) {
+        if (context.cancelled()) {
+            // Keep what was decoded and written so far; the next run resumes after it.
+            if (tx) tx->commit();
+            throw Cancelled();
+        }
+        const std::size_t end = std::min(total, start + batchSize);
+        batch.assign(todo.begin() + static_cast<std::ptrdiff_t>(start),
+                     todo.begin() + static_cast<std::ptrdiff_t>(end));
+        probeBatch(batch, probes, workers);
+
+        if (!tx) tx.emplace(db);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const PlannedImage& image = *batch[i];
+            const ImageProbe& probe = probes[i];
+            insertImage.bind(1, datasetId).bind(2, image.path).bind(3, image.modality).bind(4, image.split);
+            insertImage.bind(5, probe.width)
+                .bind(6, probe.height)
+                .bind(7, probe.sha256)
+                .bind(8, probe.status);
+            insertImage.bind(9, probe.error).bind(10, image.sourceKey).bind(11, image.attributesJson);
+            insertImage.run();
+            const std::int64_t imageId = db.lastInsertId();
+            ++summary.imagesImported;
+            if (probe.status != "ok") {
+                ++summary.imagesUnreadable;
+                summary.addError(probe.status == "missing" ? "missing image file" : "corrupt image",
+                                 probe.error.value_or(image.path));
+            }
+            std::int64_t ord = 0;
+            for (const auto& caption : image.captions) {
+                insertCaption.bind(1, datasetId).bind(2, imageId).bind(3, caption.text);
+                insertCaption.bind(4, caption.sourceKey).bind(5, ord++);
+                insertCaption.run();
+                ++summary.captionsImported;
+            }
+            if (image.captionId) {
+                insertGeneration.bind(1, imageId).bind(2, *image.captionId).bind(3, image.generator);
+                insertGeneration.bind(4, image.seed).bind(5, image.paramsJson);
+                insertGeneration.run();
+                ++summary.generationsLinked;
+            }
+        }
+        inChunk += static_cast<int>(batch.size());
+        if (inChunk >= chunk) {
+            tx->commit();
+            tx.reset();
+            inChunk = 0;
+        }
+        context.progress(static_cast<double>(end) / static_cast<double>(total),
+                         "imported " + std::to_string(end) + "/" + std::to_string(total) + " images");
+    }
+    if (tx) tx->commit();
+}
+
+}  // namespace detail
+}  // namespace genra::data

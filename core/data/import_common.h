@@ -1,0 +1,97 @@
+// Machinery the importers share (not a public API): reading JSON with positions in its errors,
+// typed access to JSON fields that names the key path on failure, the dataset identity check that
+// makes re-running an import resume it, and the writer that decodes images in parallel and inserts
+// them from one thread in committed chunks.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/data/importers.h"
+#include "core/store/workspace.h"
+
+namespace genra::data::detail {
+
+struct PlannedCaption {
+    std::string text;
+    std::string sourceKey;
+};
+
+// One image an import means to write, with its captions, or, for a generated image, the caption
+// it was made from.
+struct PlannedImage {
+    std::string path;  // absolute and lexically normal
+    std::string modality = "real";
+    std::string split;
+    std::string sourceKey;
+    std::string attributesJson = "{}";
+    std::vector<PlannedCaption> captions;
+    std::optional<std::int64_t> captionId;  // generated images only
+    std::string generator;
+    std::optional<std::int64_t> seed;
+    std::string paramsJson = "{}";
+};
+
+// What decoding an image found out.
+struct ImageProbe {
+    std::string status = "ok";  // ok | missing | corrupt
+    std::optional<std::string> error;
+    std::optional<std::int64_t> width;
+    std::optional<std::int64_t> height;
+    std::optional<std::string> sha256;
+};
+
+// Reads the file once, hashes the bytes and decodes them; never throws for a bad image.
+ImageProbe probeImage(const std::string& path);
+
+// Absolute and lexically normalised, as image paths are stored.
+std::string absolutePath(const std::filesystem::path& path);
+
+std::string trim(const std::string& text);
+
+// 1-based line and column of the byte at `offset` (0-based) in `text`.
+std::pair<std::int64_t, std::int64_t> lineAndColumn(const std::string& text, std::size_t offset);
+
+// Parses a JSON file; a syntax error becomes a ParseError naming the file, line and column.
+nlohmann::json readJsonFile(const std::filesystem::path& file);
+
+// Typed access to JSON; `where` is the key path so far ("annotations[12]"), `file` the input file
+// for the message. Missing keys and wrong types throw ParseError naming "<where>.<key>".
+const nlohmann::json& requireField(const nlohmann::json& object, const std::string& key,
+                                   const std::string& where, const std::string& file);
+const nlohmann::json& requireArray(const nlohmann::json& object, const std::string& key,
+                                   const std::string& where, const std::string& file);
+std::string requireString(const nlohmann::json& object, const std::string& key, const std::string& where,
+                          const std::string& file);
+// A string or an integer, as text (ids in COCO are integers, elsewhere sometimes strings).
+std::string requireKeyText(const nlohmann::json& object, const std::string& key, const std::string& where,
+                           const std::string& file);
+std::optional<std::string> optionalKeyText(const nlohmann::json& object, const std::string& key,
+                                           const std::string& where, const std::string& file);
+void requireObject(const nlohmann::json& value, const std::string& where, const std::string& file);
+std::string jsonPath(const std::string& where, const std::string& key);
+std::string jsonIndex(const std::string& where, std::size_t index);
+
+// Throws when the folder of images does not exist: every image would be "missing".
+void requireImageRoot(const std::filesystem::path& root);
+
+// Creates the dataset or, when one of that name exists, checks that it came from the same import
+// (kind, source file, image root) so that this run resumes it. Returns the dataset id.
+std::int64_t openImportDataset(store::Workspace& workspace, const store::DatasetInfo& wanted);
+
+// Adds the plan to the dataset: images already there (same path) are skipped with their captions;
+// the others are decoded in parallel and inserted with their captions (and generation rows), in
+// transactions of `chunkImages` images. On cancel the open chunk is committed, then Cancelled thrown.
+void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
+                        const std::vector<PlannedImage>& plan, ImportSummary& summary,
+                        jobs::JobContext& context, int threads, int chunkImages);
+
+// The dataset name an import gets: the given one, or the input file's stem.
+std::string datasetNameFor(const std::string& given, const std::filesystem::path& inputFile);
+
+}  // namespace genra::data::detail
