@@ -16,7 +16,8 @@ namespace {
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 std::int64_t makeRun(genra::store::Workspace& ws) {
-    ws.db().exec("INSERT INTO runs(name, kind) VALUES('bench', 'bench')");
+    static int counter = 0;
+    ws.db().exec("INSERT INTO runs(name, kind) VALUES('bench-" + std::to_string(++counter) + "', 'bench')");
     return ws.db().lastInsertId();
 }
 }  // namespace

@@ -3,6 +3,8 @@
 #include "core/store/workspace.h"
 #include "core/version.h"
 #include "widgets/datasets_panel.h"
+#include "widgets/job_manager.h"
+#include "widgets/jobs_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -10,6 +12,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -23,15 +26,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     auto* placeholder = new QLabel(tr("Open or create a workspace (File menu) to begin."), this);
     placeholder->setAlignment(Qt::AlignCenter);
     setCentralWidget(placeholder);
+    createActions();
 
     datasets_ = new widgets::DatasetsPanel(this);
-    auto* dock = new QDockWidget(tr("Datasets"), this);
-    dock->setObjectName(QStringLiteral("dock.datasets"));
-    dock->setWidget(datasets_);
-    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    auto* dock = addPanel(datasets_, QStringLiteral("datasets"), tr("Datasets"), Qt::LeftDockWidgetArea);
     resizeDocks({dock}, {640}, Qt::Horizontal);
+    jobs_ = new widgets::JobManager(this);
+    jobsPanel_ = new widgets::JobsPanel(jobs_, this);
+    auto* jobsDock = addPanel(jobsPanel_, QStringLiteral("jobs"), tr("Jobs"), Qt::BottomDockWidgetArea);
+    resizeDocks({jobsDock}, {220}, Qt::Vertical);
+    jobsStatus_ = new QLabel(this);
+    statusBar()->addPermanentWidget(jobsStatus_);
+    connect(jobs_, &widgets::JobManager::runningCountChanged, this, [this](int running) {
+        jobsStatus_->setText(running ? tr("%n job(s) running", nullptr, running) : QString());
+    });
 
-    createActions();
     statusBar()->showMessage(tr("No workspace open"));
     resize(1280, 800);
     QSettings settings;
@@ -40,6 +49,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() = default;
+
+QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(QStringLiteral("dock.") + name);
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    panelsMenu_->addAction(dock->toggleViewAction());
+    return dock;
+}
 
 void MainWindow::createActions() {
     auto* file = menuBar()->addMenu(tr("&File"));
@@ -50,6 +68,7 @@ void MainWindow::createActions() {
     file->addSeparator();
     auto* quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setShortcut(QKeySequence::Quit);
+    panelsMenu_ = menuBar()->addMenu(tr("&Panels"));
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About GenRA Workbench"), this, &MainWindow::about);
 }

@@ -5,12 +5,17 @@
 
 #include <memory>
 
+class QDockWidget;
+
 namespace genra::store {
 class Workspace;
 }
 namespace genra::widgets {
 class DatasetsPanel;
+class JobManager;
+class JobsPanel;
 }
+class QLabel;
 
 namespace genra::gui {
 
@@ -32,9 +37,14 @@ private:
     void chooseWorkspace();
     void about();
     void closeEvent(QCloseEvent* event) override;
+    QDockWidget* addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area);
 
     std::unique_ptr<store::Workspace> workspace_;
     widgets::DatasetsPanel* datasets_ = nullptr;
+    widgets::JobManager* jobs_ = nullptr;
+    widgets::JobsPanel* jobsPanel_ = nullptr;
+    QLabel* jobsStatus_ = nullptr;
+    class QMenu* panelsMenu_ = nullptr;
     QString lastError_;
 };
 

@@ -145,10 +145,22 @@ CREATE TABLE artifacts (
 );
 )SQL";
 
+// Version 2: what a run needs to be resumed and to be recognised as interrupted when its process
+// died: the process and host that own it, a heartbeat, and how far it got.
+const char* kSchemaV2 = R"SQL(
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE runs ADD COLUMN step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN total_steps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN model_id INTEGER REFERENCES models(id) ON DELETE SET NULL;
+CREATE UNIQUE INDEX runs_name ON runs(name);
+)SQL";
+
 }  // namespace
 
 const std::vector<std::string>& schemaMigrations() {
-    static const std::vector<std::string> migrations = {kSchemaV1};
+    static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2};
     return migrations;
 }
 

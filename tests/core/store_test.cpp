@@ -91,6 +91,29 @@ TEST_CASE("migrations run forward from an empty database", "[store]") {
     CHECK(db.userVersion() == store::currentSchemaVersion());
 }
 
+TEST_CASE("a version-1 workspace migrates forward keeping its data", "[store]") {
+    test::TempDir tmp;
+    const auto path = (tmp / "old.sqlite").string();
+    {
+        Db db(path);
+        db.exec(store::schemaMigrations()[0]);
+        db.setUserVersion(1);
+        db.exec("INSERT INTO runs(name, kind, status) VALUES('old run', 'genra', 'finished')");
+        db.exec("INSERT INTO datasets(name, kind) VALUES('kept', 'coco')");
+    }
+    Db db(path);
+    store::migrate(db);
+    CHECK(db.userVersion() == store::currentSchemaVersion());
+    auto s = db.prepare("SELECT name, status, step, host FROM runs");
+    REQUIRE(s.step());
+    CHECK(s.columnText(0) == "old run");
+    CHECK(s.columnText(1) == "finished");
+    CHECK(s.columnInt(2) == 0);
+    CHECK(count(db, "SELECT COUNT(*) FROM datasets WHERE name = 'kept'") == 1);
+    // Version 2 makes run names unique.
+    CHECK_THROWS(db.exec("INSERT INTO runs(name, kind) VALUES('old run', 'genra')"));
+}
+
 TEST_CASE("datasets, images, captions and generations", "[store]") {
     test::TempDir tmp;
     auto ws = Workspace::create(tmp / "ws");

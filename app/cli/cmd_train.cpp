@@ -1,0 +1,151 @@
+// `genra train`, `genra runs`, `genra recipe`, `genra models` and `genra model import`.
+#include "app/cli/commands.h"
+#include "app/cli/terminal.h"
+#include "core/model/clip.h"
+#include "core/model/model_store.h"
+#include "core/model/weights.h"
+#include "core/store/workspace.h"
+#include "core/train/recipe.h"
+#include "core/train/runs.h"
+#include "core/train/trainer.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace genra::cli {
+
+void addTrainCommands(CLI::App& app, CliState& state) {
+    {
+        auto* cmd = app.add_subcommand("train", "Train a model from a recipe (GenRA, baselines, CLIP pre-training), or resume a run");
+        auto workspace = std::make_shared<std::string>();
+        auto recipe = std::make_shared<std::string>();
+        auto name = std::make_shared<std::string>();
+        auto resume = std::make_shared<std::string>();
+        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+        auto* recipeOpt = cmd->add_option("--recipe", *recipe, "Recipe JSON file (see `genra recipe --doc`)");
+        auto* resumeOpt = cmd->add_option("--resume", *resume, "Resume this run (id or name) from its last checkpoint");
+        cmd->add_option("--name", *name, "Name of the run and of the model it registers");
+        recipeOpt->excludes(resumeOpt);
+        cmd->callback([&state, workspace, recipe, name, resume] {
+            if (recipe->empty() && resume->empty()) throw CLI::ValidationError("train", "give --recipe FILE or --resume RUN");
+            state.action = [workspace, recipe, name, resume] {
+                std::unique_ptr<train::TrainJob> job;
+                if (!resume->empty()) {
+                    job = std::make_unique<train::TrainJob>(train::TrainJob::resume(*workspace, *resume));
+                } else {
+                    job = std::make_unique<train::TrainJob>(*workspace, train::loadRecipe(*recipe), *name);
+                }
+                const int code = runWithTerminal(*job);
+                if (code == 0) {
+                    std::printf("run %s finished; model \"%s\" registered\n", job->runName().c_str(), job->modelName().c_str());
+                }
+                return code;
+            };
+        });
+    }
+    {
+        auto* cmd = app.add_subcommand("runs", "List training runs with status, method, steps and final losses");
+        auto workspace = std::make_shared<std::string>();
+        auto json = std::make_shared<bool>(false);
+        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+        cmd->add_flag("--json", *json, "Print JSON");
+        cmd->callback([&state, workspace, json] {
+            state.action = [workspace, json] {
+                auto ws = store::Workspace::open(*workspace, store::Db::Mode::ReadOnly);
+                const auto runs = train::listRuns(ws);
+                if (*json) {
+                    nlohmann::json out = nlohmann::json::array();
+                    for (const auto& r : runs) {
+                        out.push_back({{"id", r.id}, {"name", r.name}, {"method", r.kind}, {"status", r.status},
+                                       {"step", r.step}, {"total_steps", r.totalSteps}, {"error", r.error},
+                                       {"last_metrics", r.lastMetrics}});
+                    }
+                    std::cout << out.dump(2) << "\n";
+                    return 0;
+                }
+                std::printf("%-4s %-28s %-9s %-11s %13s %10s %10s\n", "ID", "NAME", "METHOD", "STATUS", "STEPS", "LOSS",
+                            "ALIGN");
+                for (const auto& r : runs) {
+                    auto metric = [&](const char* key) {
+                        auto it = r.lastMetrics.find(key);
+                        return it == r.lastMetrics.end() ? std::string("-") : std::to_string(it->second).substr(0, 8);
+                    };
+                    const std::string steps = std::to_string(r.step) + "/" + std::to_string(r.totalSteps);
+                    std::printf("%-4lld %-28s %-9s %-11s %13s %10s %10s\n", static_cast<long long>(r.id), r.name.c_str(),
+                                r.kind.c_str(), r.status.c_str(), steps.c_str(), metric("loss").c_str(),
+                                metric("loss_align").c_str());
+                    if (r.status == "failed" && !r.error.empty()) std::printf("     error: %s\n", r.error.c_str());
+                }
+                if (runs.empty()) std::printf("(no runs; start one with `genra train --recipe R.json`)\n");
+                return 0;
+            };
+        });
+    }
+    {
+        auto* cmd = app.add_subcommand("recipe", "Print the recipe reference or a default recipe");
+        auto doc = std::make_shared<bool>(false);
+        auto method = std::make_shared<std::string>();
+        cmd->add_flag("--doc", *doc, "Print every recipe key with its type, default and meaning (Markdown)");
+        cmd->add_option("--default", *method, "Print a default recipe for this method")
+            ->check(CLI::IsMember({"genra", "naive", "lora-gen", "full-ft", "real-ft", "pretrain"}));
+        cmd->callback([&state, doc, method] {
+            state.action = [doc, method] {
+                if (*doc || method->empty()) {
+                    std::cout << train::recipeReferenceMarkdown();
+                    return 0;
+                }
+                auto j = nlohmann::json{{"method", *method}};
+                j["dataset"] = "shapes";
+                if (*method != "pretrain") j["base_model"] = "shapes-clip";
+                std::cout << train::toJson(train::parseRecipe(j)).dump(2) << "\n";
+                return 0;
+            };
+        });
+    }
+    {
+        auto* cmd = app.add_subcommand("models", "List the models of a workspace");
+        auto workspace = std::make_shared<std::string>();
+        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+        cmd->callback([&state, workspace] {
+            state.action = [workspace] {
+                auto ws = store::Workspace::open(*workspace, store::Db::Mode::ReadOnly);
+                std::printf("%-4s %-28s %-10s %-20s %s\n", "ID", "NAME", "KIND", "METHOD", "PATH");
+                for (const auto& m : model::listModels(ws)) {
+                    std::printf("%-4lld %-28s %-10s %-20s %s\n", static_cast<long long>(m.id), m.name.c_str(), m.kind.c_str(),
+                                m.config.value("method", std::string("-")).c_str(), m.path.c_str());
+                }
+                return 0;
+            };
+        });
+    }
+    {
+        auto* group = app.add_subcommand("model", "Manage workspace models");
+        group->require_subcommand(1);
+        auto* cmd = group->add_subcommand("import", "Register CLIP weights (OpenAI .pt, open_clip, safetensors, HF) in a workspace");
+        auto workspace = std::make_shared<std::string>();
+        auto weights = std::make_shared<std::string>();
+        auto vocab = std::make_shared<std::string>();
+        auto name = std::make_shared<std::string>();
+        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+        cmd->add_option("--weights", *weights, "Weights file")->required()->check(CLI::ExistingFile);
+        cmd->add_option("--vocab", *vocab, "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz or a trained one)")
+            ->check(CLI::ExistingFile);
+        cmd->add_option("--name", *name, "Model name")->required();
+        cmd->callback([&state, workspace, weights, vocab, name] {
+            state.action = [workspace, weights, vocab, name] {
+                auto ws = store::Workspace::open(*workspace);
+                auto loaded = model::loadClip(nullptr, *weights, *vocab);
+                const std::string vocabPath = vocab->empty() ? std::string() : std::filesystem::absolute(*vocab).string();
+                auto record = model::saveClipModel(ws, *name, loaded.real, vocabPath,
+                                                   {{"source", std::filesystem::absolute(*weights).string()}});
+                std::printf("model \"%s\" registered (%s)\n", record.name.c_str(), record.path.c_str());
+                return 0;
+            };
+        });
+    }
+}
+
+}  // namespace genra::cli

@@ -1,0 +1,75 @@
+// Computing CLIP embeddings: for loose files (`genra embed`, writing .npy files and an index) and
+// for a workspace dataset (stored per model, item and encoder in the embeddings table, resumable).
+// Real images go through the model's real-image encoder, generated images through its
+// generated-image encoder (core/model/model_store.h), captions through the text tower.
+#pragma once
+
+#include "core/jobs/job.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace genra::model {
+
+struct EmbedFilesOptions {
+    std::string weights;   // weights file (any format loadWeights reads)
+    std::string vocab;     // vocabulary; needed for captions
+    std::vector<std::filesystem::path> images;
+    std::vector<std::string> captions;
+    std::filesystem::path outDir;
+    std::string device = "auto";
+    int batchSize = 32;
+    int workers = 0;  // 0 = every core
+};
+
+// Writes outDir/image_embeddings.npy (float32 [N, D], encodeImage output, not normalised),
+// outDir/text_embeddings.npy (one row per caption) and outDir/index.tsv ("kind<TAB>row<TAB>source"
+// per row). Images that cannot be read are left out, reported, and counted in failedImages().
+class EmbedFilesJob : public jobs::Job {
+public:
+    explicit EmbedFilesJob(EmbedFilesOptions options) : options_(std::move(options)) {}
+    std::string name() const override { return "embed files"; }
+    bool run(jobs::JobContext& context) override;
+    std::size_t failedImages() const { return failed_; }
+
+private:
+    EmbedFilesOptions options_;
+    std::size_t failed_ = 0;
+};
+
+struct EmbedWorkspaceOptions {
+    std::filesystem::path workspace;
+    std::string model;     // workspace model name
+    std::string dataset;
+    std::string split;     // empty = every split
+    bool realImages = true;
+    bool generatedImages = true;
+    bool captions = true;
+    std::string device = "auto";
+    int batchSize = 64;
+    int workers = 0;
+};
+
+// Encoder names stored in embeddings.encoder.
+constexpr const char* kEncoderRealImage = "real-image";
+constexpr const char* kEncoderGeneratedImage = "generated-image";
+constexpr const char* kEncoderText = "text";
+
+class EmbedWorkspaceJob : public jobs::Job {
+public:
+    explicit EmbedWorkspaceJob(EmbedWorkspaceOptions options) : options_(std::move(options)) {}
+    std::string name() const override { return "embed " + options_.dataset + " with " + options_.model; }
+    bool run(jobs::JobContext& context) override;
+    std::size_t written() const { return written_; }
+    std::size_t skipped() const { return skipped_; }
+
+private:
+    EmbedWorkspaceOptions options_;
+    std::size_t written_ = 0;
+    std::size_t skipped_ = 0;
+};
+
+torch::Device resolveDevice(const std::string& name);
+
+}  // namespace genra::model

@@ -1,0 +1,91 @@
+// Training recipes: a JSON object naming the method, the data and every hyper-parameter.
+// One table of field descriptors drives parsing, validation (unknown keys and out-of-range values
+// are rejected by name), defaults, the Markdown reference (`genra recipe --doc`) and the GUI form.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace genra::train {
+
+// Which image encoder serves real images at inference (the paper is ambiguous, see
+// ARCHITECTURE.md): the frozen f_r; the LoRA backbone with the real projection; the LoRA backbone
+// with the generated projection.
+enum class InferenceEncoder { FrozenReal = 1, LoraRealProjection, LoraGeneratedProjection };
+
+enum class Method { Genra = 1, Naive, LoraGen, FullFt, RealFt, Pretrain };
+
+struct Recipe {
+    Method method = Method::Genra;
+    std::string baseModel;         // workspace model name or weights file (not for pretrain)
+    std::string modelConfig = "tiny";  // pretrain: preset name of the architecture
+    std::string vocab;             // pretrain: vocabulary file; empty = train one from the captions
+    int vocabMerges = 2000;        // pretrain: merges learned when training a vocabulary
+    std::string dataset;
+    std::string realSplit = "align";
+    std::string generatedSplit = "align";
+    int generatedPerCaption = 1;   // generated images per caption drawn from (scaling series)
+    std::vector<std::string> generators;  // empty = any generator
+    double learningRate = 1e-4;
+    double weightDecay = 0.01;
+    double adamBeta1 = 0.9;
+    double adamBeta2 = 0.98;
+    double adamEps = 1e-6;
+    int warmupSteps = 0;
+    int restartPeriod = 0;         // T_0 in steps; 0 = one cosine over the whole run
+    int restartMultiplier = 1;     // T_mult
+    double minLearningRate = 0.0;  // eta_min
+    double gradClipNorm = 1.0;     // 0 = no clipping
+    int batchSize = 32;
+    int steps = 1000;              // optimiser steps; epochs (if > 0) overrides
+    int epochs = 0;
+    double temperature = 0.07;     // tau of the alignment loss (and initial CLIP temperature when learned)
+    bool learnTemperature = false;
+    double wAlign = 1.0;
+    double wGen = 1.0;
+    double wReal = 0.0;
+    bool alignment = true;         // full-ft: with or without the alignment loss
+    bool symmetricAlign = false;
+    int loraRank = 4;
+    double loraAlpha = 4.0;
+    double loraDropout = 0.0;
+    std::vector<std::string> loraTargets{"q", "k", "v", "out"};
+    bool dualProjection = true;
+    InferenceEncoder inferenceEncoder = InferenceEncoder::LoraRealProjection;
+    int imageSize = 0;             // 0 = the model's input resolution
+    std::int64_t seed = 0;
+    std::string device = "auto";   // auto | cpu | cuda | cuda:N
+    std::string precision = "fp32";  // fp32 | fp16 | bf16 (autocast on CUDA)
+    int checkpointEvery = 200;     // steps; 0 = only at the end
+    int workers = 2;               // data-loading threads
+};
+
+struct RecipeField {
+    std::string key;
+    std::string type;     // "string" | "int" | "number" | "bool" | "string-list" | "enum"
+    nlohmann::json defaultValue;
+    std::string help;
+    std::vector<std::string> choices;  // for enum
+    double minimum = 0;
+    double maximum = 0;
+    bool hasRange = false;
+};
+
+// Every field, in documentation order.
+const std::vector<RecipeField>& recipeFields();
+
+// Parses and validates. `source` names the file (or "recipe") in error messages. Throws
+// genra::Error naming the key for unknown keys, wrong types and out-of-range values.
+Recipe parseRecipe(const nlohmann::json& json, const std::string& source = "recipe");
+Recipe loadRecipe(const std::string& path);
+nlohmann::json toJson(const Recipe& recipe);
+
+// Markdown reference of every field (key, type, default, range, meaning).
+std::string recipeReferenceMarkdown();
+
+const char* toString(Method method);
+const char* toString(InferenceEncoder encoder);
+
+}  // namespace genra::train

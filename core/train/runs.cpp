@@ -1,0 +1,146 @@
+#include "core/train/runs.h"
+
+#include "core/store/workspace.h"
+#include "core/util/error.h"
+
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <unistd.h>
+
+namespace genra::train {
+
+namespace {
+
+std::string hostName() {
+    char buf[256] = {0};
+    gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+bool processAlive(std::int64_t pid) {
+    if (pid <= 0) return false;
+    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+constexpr const char* kSelect =
+    "SELECT id, name, kind, recipe, status, device, COALESCE(started_at,''), COALESCE(finished_at,''), "
+    "COALESCE(error,''), COALESCE(checkpoint,''), step, total_steps, model_id, pid, host, "
+    "(julianday('now') - julianday(COALESCE(heartbeat_at, started_at))) * 86400.0 FROM runs ";
+
+RunRecord readRun(store::Statement& s) {
+    RunRecord r;
+    r.id = s.columnInt(0);
+    r.name = s.columnText(1);
+    r.kind = s.columnText(2);
+    const auto recipe = s.columnText(3);
+    r.recipe = recipe.empty() ? nlohmann::json::object() : nlohmann::json::parse(recipe, nullptr, false);
+    r.status = s.columnText(4);
+    r.device = s.columnText(5);
+    r.startedAt = s.columnText(6);
+    r.finishedAt = s.columnText(7);
+    r.error = s.columnText(8);
+    r.checkpoint = s.columnText(9);
+    r.step = s.columnInt(10);
+    r.totalSteps = s.columnInt(11);
+    r.modelId = s.columnOptionalInt(12);
+    const auto pid = s.columnOptionalInt(13);
+    const auto host = s.columnText(14);
+    const double heartbeatAgeSeconds = s.columnDouble(15);
+    if (r.status == "running") {
+        // Same host: trust the process table. Elsewhere: a heartbeat older than two minutes.
+        const bool dead = host == hostName() ? !(pid && processAlive(*pid)) : heartbeatAgeSeconds > 120.0;
+        if (dead) r.status = "interrupted";
+    }
+    return r;
+}
+
+void loadLastMetrics(store::Workspace& ws, RunRecord& r) {
+    auto s = ws.db().prepare(
+        "SELECT m.name, m.value FROM metrics m JOIN (SELECT name, MAX(step) AS step FROM metrics WHERE run_id = ? "
+        "GROUP BY name) last ON last.name = m.name AND last.step = m.step WHERE m.run_id = ?");
+    s.bind(1, r.id).bind(2, r.id);
+    while (s.step()) r.lastMetrics[s.columnText(0)] = s.columnDouble(1);
+}
+
+}  // namespace
+
+std::int64_t createRun(store::Workspace& ws, const std::string& name, const std::string& kind,
+                       const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps) {
+    if (findRun(ws, name)) throw Error("workspace " + ws.dir().string() + " already has a run named \"" + name + "\"");
+    auto s = ws.db().prepare(
+        "INSERT INTO runs(name, kind, recipe, status, device, started_at, heartbeat_at, pid, host, total_steps) "
+        "VALUES(?,?,?,'running',?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?)");
+    s.bind(1, name).bind(2, kind).bind(3, recipe.dump()).bind(4, device);
+    s.bind(5, static_cast<std::int64_t>(getpid())).bind(6, hostName()).bind(7, totalSteps);
+    s.run();
+    return ws.db().lastInsertId();
+}
+
+void claimRun(store::Workspace& ws, std::int64_t runId) {
+    auto s = ws.db().prepare(
+        "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, pid = ?, host = ?, "
+        "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?");
+    s.bind(1, static_cast<std::int64_t>(getpid())).bind(2, hostName()).bind(3, runId);
+    s.run();
+}
+
+void heartbeat(store::Workspace& ws, std::int64_t runId, std::int64_t step) {
+    auto s = ws.db().prepare("UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), step = ? WHERE id = ?");
+    s.bind(1, step).bind(2, runId);
+    s.run();
+}
+
+void setCheckpoint(store::Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step) {
+    auto s = ws.db().prepare("UPDATE runs SET checkpoint = ?, step = ? WHERE id = ?");
+    s.bind(1, checkpoint).bind(2, step).bind(3, runId);
+    s.run();
+}
+
+void finishRun(store::Workspace& ws, std::int64_t runId, const std::string& status, const std::string& error,
+               std::optional<std::int64_t> modelId) {
+    auto s = ws.db().prepare(
+        "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+        "model_id = COALESCE(?, model_id) WHERE id = ?");
+    s.bind(1, status);
+    if (error.empty()) s.bindNull(2);
+    else s.bind(2, error);
+    s.bind(3, modelId).bind(4, runId);
+    s.run();
+}
+
+std::optional<RunRecord> findRun(store::Workspace& ws, const std::string& idOrName) {
+    auto byName = ws.db().prepare(std::string(kSelect) + "WHERE name = ?");
+    byName.bind(1, idOrName);
+    if (byName.step()) {
+        auto r = readRun(byName);
+        loadLastMetrics(ws, r);
+        return r;
+    }
+    if (!idOrName.empty() && idOrName.find_first_not_of("0123456789") == std::string::npos) {
+        auto byId = ws.db().prepare(std::string(kSelect) + "WHERE id = ?");
+        byId.bind(1, static_cast<std::int64_t>(std::stoll(idOrName)));
+        if (byId.step()) {
+            auto r = readRun(byId);
+            loadLastMetrics(ws, r);
+            return r;
+        }
+    }
+    return std::nullopt;
+}
+
+RunRecord requireRun(store::Workspace& ws, const std::string& idOrName) {
+    auto r = findRun(ws, idOrName);
+    if (!r) throw Error("workspace " + ws.dir().string() + " has no run \"" + idOrName + "\" (by name or id)");
+    return *r;
+}
+
+std::vector<RunRecord> listRuns(store::Workspace& ws) {
+    std::vector<RunRecord> out;
+    auto s = ws.db().prepare(std::string(kSelect) + "ORDER BY id");
+    while (s.step()) out.push_back(readRun(s));
+    for (auto& r : out) loadLastMetrics(ws, r);
+    return out;
+}
+
+}  // namespace genra::train

@@ -1,0 +1,570 @@
+#include "core/train/trainer.h"
+
+#include "core/data/image.h"
+#include "core/data/preprocess.h"
+#include "core/model/embed.h"
+#include "core/model/lora.h"
+#include "core/model/model_store.h"
+#include "core/model/weights.h"
+#include "core/store/metric_writer.h"
+#include "core/store/workspace.h"
+#include "core/text/bpe_trainer.h"
+#include "core/text/bpe_vocab_file.h"
+#include "core/train/losses.h"
+#include "core/train/runs.h"
+#include "core/train/schedule.h"
+#include "core/train/training_data.h"
+#include "core/util/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <future>
+#include <thread>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace genra::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool trainsOnGenerated(Method m) { return m == Method::Genra || m == Method::LoraGen || m == Method::FullFt; }
+bool isLora(Method m) { return m == Method::Genra || m == Method::LoraGen; }
+bool usesAlignment(const Recipe& r) {
+    return r.method == Method::Genra || (r.method == Method::FullFt && r.alignment);
+}
+
+std::string timestampName(Method method) {
+    const std::time_t now = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&now));
+    return std::string(toString(method)) + "-" + buf;
+}
+
+// Preprocessed image tensors, kept in memory up to a budget (images are revisited every epoch).
+class ImageCache {
+public:
+    explicit ImageCache(std::size_t budgetBytes) : budget_(budgetBytes) {}
+    torch::Tensor get(std::int64_t id) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = items_.find(id);
+        return it == items_.end() ? torch::Tensor() : it->second;
+    }
+    void put(std::int64_t id, const torch::Tensor& t) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const std::size_t bytes = static_cast<std::size_t>(t.numel()) * t.element_size();
+        if (used_ + bytes > budget_ || items_.count(id)) return;
+        items_[id] = t;
+        used_ += bytes;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::int64_t, torch::Tensor> items_;
+    std::size_t budget_;
+    std::size_t used_ = 0;
+};
+
+struct ImageRequest {
+    std::int64_t id = 0;
+    fs::path path;
+};
+
+torch::Tensor loadImages(const std::vector<ImageRequest>& requests, int size, int workers, ImageCache& cache) {
+    std::vector<torch::Tensor> out(requests.size());
+    std::vector<std::string> errors(requests.size());
+    auto work = [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            if (auto cached = cache.get(requests[i].id); cached.defined()) {
+                out[i] = cached;
+                continue;
+            }
+            try {
+                out[i] = data::clipPreprocess(data::loadImage(requests[i].path), size);
+                cache.put(requests[i].id, out[i]);
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        }
+    };
+    const std::size_t n = requests.size();
+    const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(std::max(workers, 1)), n));
+    if (threads == 1) {
+        work(0, n);
+    } else {
+        std::vector<std::thread> pool;
+        const std::size_t chunk = (n + threads - 1) / threads;
+        for (std::size_t t = 0; t < threads; ++t) {
+            const std::size_t b = t * chunk;
+            const std::size_t e = std::min(n, b + chunk);
+            if (b < e) pool.emplace_back(work, b, e);
+        }
+        for (auto& th : pool) th.join();
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!errors[i].empty()) throw Error("training image " + requests[i].path.string() + ": " + errors[i]);
+    }
+    return torch::stack(out);
+}
+
+struct PreparedBatch {
+    std::vector<BatchSlot> slots;
+    torch::Tensor images;      // the slot's paired images (generated, or real for real-only methods)
+    torch::Tensor realImages;  // the units' real images (alignment), undefined when not needed or cached
+    torch::Tensor tokens;
+    std::vector<std::int64_t> captionIds;
+    std::vector<std::int64_t> realIds;
+};
+
+// Everything a run trains and reads, built identically for a new and a resumed run.
+struct Setup {
+    torch::Device device{torch::kCPU};
+    model::ClipModel real{nullptr};     // f_r: frozen reference (absent for single-encoder methods)
+    model::ClipModel trained{nullptr};  // f_g, or the single encoder
+    std::shared_ptr<const text::ClipTokenizer> tokenizer;
+    std::string vocabPath;
+    std::optional<std::int64_t> baseModelId;
+    torch::Tensor alignLogScale;  // log(1/tau) of L_align
+    std::vector<std::pair<std::string, torch::Tensor>> trainable;
+    model::LoraOptions lora;
+    bool textFrozen = true;
+};
+
+void freezeAll(model::ClipModel& m) {
+    for (auto& p : m->parameters()) p.set_requires_grad(false);
+}
+
+Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData& data, const fs::path& runDir,
+                 jobs::JobContext& context) {
+    Setup s;
+    s.device = model::resolveDevice(recipe.device);
+    torch::manual_seed(static_cast<std::uint64_t>(recipe.seed));
+    if (recipe.method == Method::Pretrain) {
+        s.vocabPath = recipe.vocab;
+        if (s.vocabPath.empty()) {
+            const fs::path vocab = runDir / "vocab.txt";
+            if (!fs::exists(vocab)) {
+                std::vector<std::string> captions;
+                for (const auto& u : data.units)
+                    for (const auto& p : u.pairs) captions.push_back(p.caption);
+                context.log(jobs::LogLevel::Info, "training a BPE vocabulary on " + std::to_string(captions.size()) +
+                                                      " captions (" + std::to_string(recipe.vocabMerges) + " merges)");
+                text::BpeTrainerOptions options;
+                options.maxMerges = static_cast<std::size_t>(recipe.vocabMerges);
+                const auto result = text::trainBpe(captions, options);
+                text::writeMergeFile(vocab, result.merges);
+            }
+            s.vocabPath = fs::relative(vocab, ws.dir()).string();
+        }
+        s.tokenizer = model::tokenizerFor(ws.resolve(s.vocabPath));
+        auto config = model::clipPreset(recipe.modelConfig);
+        config.vocabSize = static_cast<std::int64_t>(s.tokenizer->vocabularySize());
+        if (recipe.imageSize > 0) config.imageResolution = recipe.imageSize;
+        config.validate();
+        s.trained = model::ClipModel(config);
+        s.textFrozen = false;
+        for (const auto& item : s.trained->named_parameters()) s.trainable.emplace_back(item.key(), item.value());
+    } else {
+        auto base = model::loadClip(&ws, recipe.baseModel);
+        if (base.generated) {
+            throw Error("base_model \"" + recipe.baseModel + "\" is itself an aligned model; start from a plain CLIP");
+        }
+        if (!base.tokenizer) {
+            throw Error("base_model \"" + recipe.baseModel + "\" has no vocabulary recorded; import it with its vocab file");
+        }
+        s.tokenizer = base.tokenizer;
+        s.vocabPath = base.record.config.value("vocab", std::string());
+        s.baseModelId = base.record.id ? std::optional<std::int64_t>(base.record.id) : std::nullopt;
+        s.real = base.real;
+        freezeAll(s.real);
+        s.trained = model::cloneClip(s.real);
+        freezeAll(s.trained);
+        if (isLora(recipe.method)) {
+            s.lora = model::LoraOptions()
+                         .rank(recipe.loraRank)
+                         .alpha(recipe.loraAlpha)
+                         .dropout(recipe.loraDropout)
+                         .targets(recipe.loraTargets)
+                         .tower(model::LoraTower::Visual)
+                         .freezeBase(true)
+                         .trainVisualProjection(recipe.dualProjection);
+            model::applyLora(s.trained, s.lora);
+        } else {
+            for (auto& p : s.trained->visual->parameters()) p.set_requires_grad(true);
+        }
+        if (recipe.learnTemperature) s.trained->logit_scale.set_requires_grad(true);
+        for (const auto& item : s.trained->named_parameters())
+            if (item.value().requires_grad()) s.trainable.emplace_back(item.key(), item.value());
+    }
+    if (s.real) s.real->to(s.device);
+    s.trained->to(s.device);  // Module::to keeps parameter identity, so `trainable` stays valid
+    s.alignLogScale = torch::full({}, std::log(1.0 / recipe.temperature), torch::TensorOptions().device(s.device));
+    if (recipe.learnTemperature && usesAlignment(recipe)) {
+        s.alignLogScale.set_requires_grad(true);
+        s.trainable.emplace_back("align_log_scale", s.alignLogScale);
+    }
+    if (s.trainable.empty()) throw Error("nothing to train: the recipe leaves every parameter frozen");
+    return s;
+}
+
+// Atomic checkpoint: trainable tensors, optimiser state, step and RNG state.
+void saveCheckpoint(const fs::path& path, const Setup& s, torch::optim::Optimizer& optimizer, std::int64_t step) {
+    torch::serialize::OutputArchive archive;
+    archive.write("step", torch::tensor(step));
+    for (const auto& [name, tensor] : s.trainable) archive.write("param/" + name, tensor.detach().to(torch::kCPU));
+    torch::serialize::OutputArchive opt;
+    optimizer.save(opt);
+    archive.write("optimizer", opt);
+    {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        archive.write("rng/cpu", generator.get_state());
+    }
+    const fs::path tmp = path.string() + ".tmp";
+    archive.save_to(tmp.string());
+    fs::rename(tmp, path);
+}
+
+std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimizer& optimizer) {
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path.string(), s.device);
+    } catch (const std::exception& e) {
+        throw Error("cannot read checkpoint " + path.string() + ": " + e.what());
+    }
+    torch::Tensor step;
+    archive.read("step", step);
+    torch::NoGradGuard noGrad;
+    for (auto& [name, tensor] : s.trainable) {
+        torch::Tensor value;
+        if (!archive.try_read("param/" + name, value)) {
+            throw Error("checkpoint " + path.string() + " has no tensor for " + name + " (recipe changed?)");
+        }
+        if (value.sizes() != tensor.sizes()) throw Error("checkpoint " + path.string() + ": " + name + " has another shape");
+        tensor.copy_(value);
+    }
+    torch::serialize::InputArchive opt;
+    archive.read("optimizer", opt);
+    optimizer.load(opt);
+    torch::Tensor rng;
+    if (archive.try_read("rng/cpu", rng)) {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(rng);
+    }
+    return step.item<std::int64_t>();
+}
+
+}  // namespace
+
+TrainJob::TrainJob(fs::path workspace, Recipe recipe, std::string runName)
+    : workspace_(std::move(workspace)), recipe_(std::move(recipe)), runName_(std::move(runName)) {
+    if (runName_.empty()) runName_ = timestampName(recipe_.method);
+}
+
+TrainJob TrainJob::resume(fs::path workspace, const std::string& runIdOrName) {
+    auto ws = store::Workspace::open(workspace);
+    const auto run = requireRun(ws, runIdOrName);
+    if (run.status == "finished") throw Error("run \"" + run.name + "\" already finished; nothing to resume");
+    if (run.status == "running") {
+        throw Error("run \"" + run.name + "\" is still running in another process; stop it first");
+    }
+    TrainJob job;
+    job.workspace_ = std::move(workspace);
+    job.recipe_ = parseRecipe(run.recipe, "run " + run.name + " recipe");
+    job.runName_ = run.name;
+    job.runId_ = run.id;
+    job.resuming_ = true;
+    return job;
+}
+
+std::string TrainJob::name() const { return "train " + runName_; }
+
+bool TrainJob::run(jobs::JobContext& context) {
+    auto ws = store::Workspace::open(workspace_);
+    const Recipe& r = recipe_;
+    context.progress(-1, "collecting training data");
+    const TrainingData data = collectTrainingData(ws, r);
+    context.log(jobs::LogLevel::Info,
+                std::to_string(data.units.size()) + " real images, " + std::to_string(data.captions) + " captions, " +
+                    std::to_string(data.generatedImages) + " generated images" +
+                    (data.skippedUnits ? " (" + std::to_string(data.skippedUnits) + " real images without generated ones skipped)"
+                                       : std::string()));
+    const std::int64_t perEpoch = stepsPerEpoch(data.units.size(), r.batchSize);
+    const std::int64_t totalSteps = r.epochs > 0 ? perEpoch * r.epochs : r.steps;
+
+    if (!resuming_) {
+        runId_ = createRun(ws, runName_, toString(r.method), toJson(r), r.device, totalSteps);
+    } else {
+        claimRun(ws, runId_);
+    }
+    const fs::path runDir = ws.checkpointsDir() / ("run-" + std::to_string(runId_));
+    fs::create_directories(runDir);
+    const fs::path checkpointPath = runDir / "last.pt";
+
+    std::string failure;
+    std::string finalStatus = "failed";
+    std::optional<std::int64_t> modelId;
+    try {
+        Setup s = buildSetup(ws, r, data, runDir, context);
+        std::vector<torch::Tensor> params;
+        for (const auto& e : s.trainable) params.push_back(e.second);
+        torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(r.learningRate)
+                                                  .betas(std::make_tuple(r.adamBeta1, r.adamBeta2))
+                                                  .eps(r.adamEps)
+                                                  .weight_decay(r.weightDecay));
+        std::int64_t step = 0;
+        if (resuming_ && fs::exists(checkpointPath)) {
+            step = loadCheckpoint(checkpointPath, s, optimizer);
+            context.log(jobs::LogLevel::Info, "resumed from step " + std::to_string(step) + " (" + checkpointPath.string() + ")");
+        } else if (resuming_) {
+            context.log(jobs::LogLevel::Warning, "no checkpoint found for run " + runName_ + "; starting from step 0");
+        }
+
+        ScheduleOptions schedule;
+        schedule.baseLearningRate = r.learningRate;
+        schedule.minLearningRate = r.minLearningRate;
+        schedule.warmupSteps = r.warmupSteps;
+        schedule.restartPeriod = r.restartPeriod > 0 ? r.restartPeriod
+                                                     : static_cast<int>(std::max<std::int64_t>(1, totalSteps - r.warmupSteps));
+        schedule.restartMultiplier = r.restartMultiplier;
+
+        const int imageSize = r.imageSize > 0 ? r.imageSize : static_cast<int>(s.trained->config().imageResolution);
+        const int contextLength = static_cast<int>(s.trained->config().contextLength);
+        ImageCache cache(std::size_t(1) << 30);
+        std::unordered_map<std::int64_t, torch::Tensor> textCache;
+        std::unordered_map<std::int64_t, torch::Tensor> realCache;
+        const bool needReal = usesAlignment(r) || (s.real && r.wReal > 0 && trainsOnGenerated(r.method));
+        model::ClipModel textModel = s.real ? s.real : s.trained;
+
+        auto prepare = [&](std::int64_t atStep) {
+            PreparedBatch b;
+            b.slots = planBatch(data, r.batchSize, r.seed, atStep);
+            std::vector<ImageRequest> images;
+            std::vector<ImageRequest> reals;
+            std::vector<std::string> texts;
+            // Runs on the prefetch thread: touches only `data`, the image cache and the tokenizer.
+            for (const auto& slot : b.slots) {
+                const auto& unit = data.units[slot.unit];
+                const auto& pair = unit.pairs[slot.pair];
+                images.push_back({pair.imageId, pair.imagePath});
+                texts.push_back(pair.caption);
+                b.captionIds.push_back(pair.captionId);
+                b.realIds.push_back(unit.realImageId);
+                if (needReal) reals.push_back({unit.realImageId, unit.realPath});
+            }
+            b.images = loadImages(images, imageSize, r.workers, cache);
+            if (needReal) b.realImages = loadImages(reals, imageSize, r.workers, cache);
+            b.tokens = s.tokenizer->tokenize(texts, contextLength, true);
+            return b;
+        };
+
+        store::MetricWriter metrics(ws.databasePath());
+        const std::int64_t sessionStart = step;
+        auto lastBeat = Clock::now();
+        std::future<PreparedBatch> next;
+        if (step < totalSteps) next = std::async(std::launch::async, prepare, step);
+        bool cancelled = false;
+        bool stoppedEarly = false;
+        while (step < totalSteps) {
+            if (context.cancelled()) {
+                cancelled = true;
+                break;
+            }
+            if (stopAfterSteps_ && step - sessionStart >= *stopAfterSteps_) {
+                stoppedEarly = true;
+                break;
+            }
+            const auto t0 = Clock::now();
+            PreparedBatch batch = next.get();
+            if (step + 1 < totalSteps) next = std::async(std::launch::async, prepare, step + 1);
+            const double lr = learningRateAt(schedule, step);
+            for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+            s.trained->train();
+            const auto images = batch.images.to(s.device);
+            torch::Tensor textFeatures;
+            if (s.textFrozen) {
+                std::vector<torch::Tensor> rows;
+                std::vector<std::int64_t> missing;
+                for (std::size_t i = 0; i < batch.captionIds.size(); ++i)
+                    if (!textCache.count(batch.captionIds[i])) missing.push_back(static_cast<std::int64_t>(i));
+                if (!missing.empty()) {
+                    torch::NoGradGuard noGrad;
+                    textModel->eval();
+                    const auto idx = torch::tensor(missing);
+                    const auto feats = textModel->encodeText(batch.tokens.index_select(0, idx).to(s.device));
+                    for (std::size_t k = 0; k < missing.size(); ++k)
+                        textCache[batch.captionIds[static_cast<std::size_t>(missing[k])]] = feats[static_cast<std::int64_t>(k)];
+                }
+                for (auto id : batch.captionIds) rows.push_back(textCache[id]);
+                textFeatures = torch::stack(rows);
+            } else {
+                textFeatures = s.trained->encodeText(batch.tokens.to(s.device));
+            }
+            torch::Tensor realFeatures;
+            if (needReal) {
+                // f_r is frozen: each real image's features are computed once.
+                std::vector<std::int64_t> missing;
+                for (std::size_t i = 0; i < batch.realIds.size(); ++i)
+                    if (!realCache.count(batch.realIds[i])) missing.push_back(static_cast<std::int64_t>(i));
+                if (!missing.empty()) {
+                    torch::NoGradGuard noGrad;
+                    s.real->eval();
+                    const auto feats = s.real->encodeImage(batch.realImages.index_select(0, torch::tensor(missing)).to(s.device));
+                    for (std::size_t k = 0; k < missing.size(); ++k)
+                        realCache[batch.realIds[static_cast<std::size_t>(missing[k])]] = feats[static_cast<std::int64_t>(k)];
+                }
+                std::vector<torch::Tensor> rows;
+                for (auto id : batch.realIds) rows.push_back(realCache.at(id));
+                realFeatures = torch::stack(rows);
+            }
+
+            const auto imageFeatures = s.trained->encodeImage(images);
+            const auto logitScale = (s.textFrozen ? s.trained->logit_scale : s.trained->logit_scale.clamp_max(std::log(100.0))).exp();
+            torch::Tensor total = torch::zeros({}, imageFeatures.options());
+            std::map<std::string, double> terms;
+            if (usesAlignment(r) && r.wAlign > 0) {
+                const auto align = alignLoss(imageFeatures, realFeatures, (-s.alignLogScale).exp(), r.symmetricAlign);
+                total = total + r.wAlign * align;
+                terms["loss_align"] = align.item<double>();
+            }
+            {
+                const double w = trainsOnGenerated(r.method) ? r.wGen : 1.0;
+                const auto clip = clipLoss(imageFeatures, textFeatures, logitScale);
+                if (w > 0) total = total + w * clip;
+                terms[trainsOnGenerated(r.method) ? "loss_gen" : "loss_clip"] = clip.item<double>();
+            }
+            if (needReal && r.wReal > 0) {
+                // Constant while f_r is frozen: logged, adds no gradient.
+                const auto realClip = clipLoss(realFeatures, textFeatures.detach(), logitScale.detach());
+                total = total + r.wReal * realClip;
+                terms["loss_real"] = realClip.item<double>();
+            }
+            const double lossValue = total.item<double>();
+            if (!std::isfinite(lossValue)) {
+                throw Error("loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +
+                            std::to_string(step) + " (learning rate " + std::to_string(lr) +
+                            "); the last good checkpoint is kept" +
+                            (fs::exists(checkpointPath) ? " at " + checkpointPath.string() : std::string()));
+            }
+            optimizer.zero_grad();
+            total.backward();
+            const double clipTo = r.gradClipNorm > 0 ? r.gradClipNorm : std::numeric_limits<double>::infinity();
+            const double gradNorm = torch::nn::utils::clip_grad_norm_(params, clipTo);
+            optimizer.step();
+            ++step;
+
+            const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            terms["loss"] = lossValue;
+            terms["lr"] = lr;
+            terms["grad_norm"] = gradNorm;
+            terms["images_per_s"] = static_cast<double>(batch.slots.size()) / std::max(seconds, 1e-9);
+            terms["temperature"] = usesAlignment(r) ? std::exp(-s.alignLogScale.item<double>()) : 1.0 / logitScale.item<double>();
+            for (const auto& [name, value] : terms) {
+                metrics.append(runId_, step, name, value);
+                context.metric(step, name, value);
+            }
+            context.progress(static_cast<double>(step) / static_cast<double>(totalSteps),
+                             "step " + std::to_string(step) + "/" + std::to_string(totalSteps) + " loss " +
+                                 std::to_string(lossValue));
+            if (r.checkpointEvery > 0 && step % r.checkpointEvery == 0 && step < totalSteps) {
+                saveCheckpoint(checkpointPath, s, optimizer, step);
+                setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+            }
+            if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
+                heartbeat(ws, runId_, step);
+                lastBeat = Clock::now();
+            }
+        }
+        if (next.valid()) {
+            try {
+                next.get();
+            } catch (...) {
+            }
+        }
+        metrics.flush();
+        if (stoppedEarly) {
+            // Simulates a killed process: nothing more is written.
+            heartbeat(ws, runId_, step);
+            return true;
+        }
+        if (!dryRun_ || cancelled) {
+            saveCheckpoint(checkpointPath, s, optimizer, step);
+            setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+        }
+        if (cancelled) {
+            context.log(jobs::LogLevel::Info, "cancelled at step " + std::to_string(step) + "; checkpoint written, resume with "
+                                              "`genra train --resume " + runName_ + "`");
+            finishRun(ws, runId_, "cancelled");
+            return false;
+        }
+        // Register the trained model.
+        if (!dryRun_) {
+            torch::NoGradGuard noGrad;
+            s.trained->to(torch::kCPU);
+            s.trained->eval();
+            nlohmann::json extra = {{"run_id", runId_}, {"method", toString(r.method)},
+                                    {"inference_encoder", toString(r.inferenceEncoder)}};
+            if (isLora(r.method)) {
+                const fs::path relative = fs::path("checkpoints") / ("run-" + std::to_string(runId_)) / "adapters";
+                model::StateDict adapters;
+                for (const auto& [k, v] : model::loraStateDict(s.trained, true)) adapters[k] = v.detach().contiguous().clone();
+                nlohmann::json config = extra;
+                config["lora"] = model::toJson(s.lora);
+                config["dual_projection"] = r.dualProjection;
+                model::saveModelFiles(ws.dir() / relative, adapters, config);
+                model::ModelRecord rec;
+                rec.name = runName_;
+                rec.kind = model::kModelKindLora;
+                rec.path = relative.string() + ".safetensors";
+                rec.config = config;
+                rec.baseModelId = s.baseModelId;
+                rec.runId = runId_;
+                modelId = model::upsertModel(ws, rec);
+            } else {
+                extra["dual_encoder"] = r.method == Method::FullFt;
+                if (s.baseModelId) extra["base_model_id"] = *s.baseModelId;
+                auto rec = model::saveClipModel(ws, runName_, s.trained, s.vocabPath, extra);
+                if (s.baseModelId) {
+                    auto u = ws.db().prepare("UPDATE models SET base_model_id = ?, run_id = ? WHERE id = ?");
+                    u.bind(1, *s.baseModelId).bind(2, runId_).bind(3, rec.id);
+                    u.run();
+                }
+                modelId = rec.id;
+            }
+            modelName_ = runName_;
+            context.log(jobs::LogLevel::Info, "registered model \"" + runName_ + "\"");
+        }
+        finalStatus = "finished";
+    } catch (const Cancelled&) {
+        finishRun(ws, runId_, "cancelled");
+        throw;
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    finishRun(ws, runId_, finalStatus, failure, modelId);
+    if (!failure.empty()) throw Error("run " + runName_ + ": " + failure);
+    return true;
+}
+
+nlohmann::json defaultRecipeJson(Method method) {
+    Recipe r;
+    r.method = method;
+    r.dataset = "shapes";
+    r.baseModel = method == Method::Pretrain ? "" : "shapes-clip";
+    if (method == Method::Pretrain) {
+        r.learningRate = 1e-3;
+        r.weightDecay = 0.1;
+        r.realSplit = "pretrain";
+        r.learnTemperature = false;
+    }
+    return toJson(r);
+}
+
+}  // namespace genra::train

@@ -1,0 +1,141 @@
+#include "core/train/training_data.h"
+
+#include "core/store/workspace.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+namespace genra::train {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+    // splitmix64 of the combination: independent streams per (seed, step) without shared state.
+    std::uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E5ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+// Uniform integer in [0, n) from a 64-bit generator, without std:: distributions (which differ
+// between standard libraries).
+std::size_t below(std::mt19937_64& rng, std::size_t n) {
+    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
+    std::uint64_t x = rng();
+    while (x >= limit) x = rng();
+    return static_cast<std::size_t>(x % n);
+}
+
+bool usesGenerated(Method m) { return m == Method::Genra || m == Method::LoraGen || m == Method::FullFt || m == Method::Naive; }
+
+}  // namespace
+
+TrainingData collectTrainingData(store::Workspace& ws, const Recipe& recipe) {
+    const auto dataset = ws.requireDataset(recipe.dataset);
+    TrainingData data;
+    std::map<std::int64_t, std::size_t> unitOf;  // real image id -> unit index
+    std::map<std::int64_t, std::int64_t> captionImage;
+    std::map<std::int64_t, std::string> captionText;
+    {
+        auto s = ws.db().prepare(
+            "SELECT i.id, i.path, c.id, c.text FROM images i JOIN captions c ON c.image_id = i.id "
+            "WHERE i.dataset_id = ? AND i.modality = 'real' AND i.status = 'ok' AND i.split = ? ORDER BY i.id, c.ord, c.id");
+        s.bind(1, dataset.id).bind(2, recipe.realSplit);
+        while (s.step()) {
+            const auto imageId = s.columnInt(0);
+            auto it = unitOf.find(imageId);
+            if (it == unitOf.end()) {
+                TrainingUnit u;
+                u.realImageId = imageId;
+                u.realPath = ws.resolve(s.columnText(1));
+                it = unitOf.emplace(imageId, data.units.size()).first;
+                data.units.push_back(std::move(u));
+            }
+            const auto captionId = s.columnInt(2);
+            captionImage[captionId] = imageId;
+            captionText[captionId] = s.columnText(3);
+            if (!usesGenerated(recipe.method) || recipe.method == Method::Naive) {
+                TrainingPair p;
+                p.captionId = captionId;
+                p.caption = captionText[captionId];
+                p.imageId = imageId;
+                p.imagePath = data.units[it->second].realPath;
+                data.units[it->second].pairs.push_back(p);
+            }
+            ++data.captions;
+        }
+    }
+    data.realImages = data.units.size();
+    if (data.units.empty()) {
+        throw Error("dataset \"" + recipe.dataset + "\" has no readable real images with captions in split \"" +
+                    recipe.realSplit + "\"");
+    }
+    if (usesGenerated(recipe.method)) {
+        std::set<std::string> allowed(recipe.generators.begin(), recipe.generators.end());
+        auto s = ws.db().prepare(
+            "SELECT g.caption_id, i.id, i.path, g.generator FROM generations g JOIN images i ON i.id = g.image_id "
+            "JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id "
+            "WHERE c.dataset_id = ? AND i.status = 'ok' AND r.split = ? ORDER BY g.caption_id, i.id");
+        s.bind(1, dataset.id).bind(2, recipe.generatedSplit);
+        std::map<std::int64_t, int> perCaption;
+        while (s.step()) {
+            const auto captionId = s.columnInt(0);
+            if (!allowed.empty() && !allowed.count(s.columnText(3))) continue;
+            auto img = captionImage.find(captionId);
+            if (img == captionImage.end()) continue;  // caption outside the real split
+            if (perCaption[captionId] >= recipe.generatedPerCaption) continue;
+            ++perCaption[captionId];
+            TrainingPair p;
+            p.captionId = captionId;
+            p.caption = captionText[captionId];
+            p.imageId = s.columnInt(1);
+            p.imagePath = ws.resolve(s.columnText(2));
+            p.generated = true;
+            data.units[unitOf[img->second]].pairs.push_back(p);
+            ++data.generatedImages;
+        }
+        std::vector<TrainingUnit> kept;
+        for (auto& u : data.units) {
+            const bool hasGenerated = std::any_of(u.pairs.begin(), u.pairs.end(), [](const TrainingPair& p) { return p.generated; });
+            if (hasGenerated) kept.push_back(std::move(u));
+            else ++data.skippedUnits;
+        }
+        data.units = std::move(kept);
+        if (data.units.empty()) {
+            throw Error("dataset \"" + recipe.dataset + "\" has no generated images for the captions of split \"" +
+                        recipe.generatedSplit + "\"" + (allowed.empty() ? "" : " from the chosen generators") +
+                        "; generate or import some first");
+        }
+    }
+    return data;
+}
+
+std::int64_t stepsPerEpoch(std::size_t units, int batchSize) {
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(units) / std::max(1, batchSize));
+}
+
+std::vector<BatchSlot> planBatch(const TrainingData& data, int batchSize, std::int64_t seed, std::int64_t step) {
+    const std::size_t n = data.units.size();
+    const std::size_t batch = std::min<std::size_t>(n, static_cast<std::size_t>(batchSize));
+    const std::int64_t perEpoch = stepsPerEpoch(n, batchSize);
+    const std::int64_t epoch = step / perEpoch;
+    const std::int64_t position = step % perEpoch;
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    std::mt19937_64 shuffle(mix(static_cast<std::uint64_t>(seed), 0x5EED0000ULL + static_cast<std::uint64_t>(epoch)));
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[below(shuffle, i)]);
+    std::mt19937_64 pick(mix(static_cast<std::uint64_t>(seed) ^ 0xA5A5A5A5ULL, static_cast<std::uint64_t>(step)));
+    std::vector<BatchSlot> slots;
+    slots.reserve(batch);
+    for (std::size_t k = 0; k < batch; ++k) {
+        const std::size_t unit = order[(static_cast<std::size_t>(position) * batch + k) % n];
+        const auto& pairs = data.units[unit].pairs;
+        slots.push_back(BatchSlot{unit, pairs.empty() ? 0 : below(pick, pairs.size())});
+    }
+    return slots;
+}
+
+}  // namespace genra::train

@@ -1,0 +1,193 @@
+// Recipes, losses (against a brute-force evaluation of the formulas) and the LR schedule (against
+// PyTorch's CosineAnnealingWarmRestarts).
+#include "core/train/losses.h"
+#include "core/train/recipe.h"
+#include "core/train/schedule.h"
+#include "core/util/error.h"
+#include "support/test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+using namespace genra;
+using nlohmann::json;
+
+namespace {
+json minimal() { return json{{"method", "genra"}, {"base_model", "clip"}, {"dataset", "shapes"}}; }
+
+// -1/B Σ_i log softmax_j(s_ij / tau)[i], in double, with explicit loops.
+double bruteInfoNce(const torch::Tensor& a, const torch::Tensor& b, double scale) {
+    const auto an = a.to(torch::kDouble);
+    const auto bn = b.to(torch::kDouble);
+    const auto n = a.size(0);
+    double total = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const auto ai = an[i] / an[i].norm().item<double>();
+        std::vector<double> s;
+        for (int64_t j = 0; j < n; ++j) {
+            const auto bj = bn[j] / bn[j].norm().item<double>();
+            s.push_back(scale * (ai * bj).sum().item<double>());
+        }
+        double denom = 0.0;
+        for (double v : s) denom += std::exp(v);
+        total += -std::log(std::exp(s[static_cast<std::size_t>(i)]) / denom);
+    }
+    return total / static_cast<double>(n);
+}
+}  // namespace
+
+TEST_CASE("recipes: defaults, round trip and validation by key", "[train][recipe]") {
+    const auto r = train::parseRecipe(minimal());
+    CHECK(r.method == train::Method::Genra);
+    CHECK(r.learningRate == Approx(1e-4));
+    CHECK(r.weightDecay == Approx(0.01));
+    CHECK(r.loraRank == 4);
+    CHECK(r.temperature == Approx(0.07));
+    CHECK(r.inferenceEncoder == train::InferenceEncoder::LoraRealProjection);
+
+    SECTION("toJson then parse gives the same recipe") {
+        auto j = train::toJson(r);
+        j["lora_rank"] = 6;
+        j["method"] = "full-ft";
+        j["inference_encoder"] = "frozen-real";
+        const auto again = train::parseRecipe(j);
+        CHECK(again.loraRank == 6);
+        CHECK(again.method == train::Method::FullFt);
+        CHECK(again.inferenceEncoder == train::InferenceEncoder::FrozenReal);
+        CHECK(train::toJson(again) == j);
+    }
+    SECTION("unknown keys are rejected by name") {
+        auto j = minimal();
+        j["learning_rate"] = 0.1;
+        CHECK_THROWS_WITH(train::parseRecipe(j, "r.json"), Catch::Contains("r.json") && Catch::Contains("\"learning_rate\"") &&
+                                                               Catch::Contains("unknown key"));
+    }
+    SECTION("out-of-range values name the key and the range") {
+        auto j = minimal();
+        j["lora_rank"] = 0;
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"lora_rank\"") && Catch::Contains("out of range"));
+        j = minimal();
+        j["lr"] = -1;
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"lr\""));
+    }
+    SECTION("wrong types and unknown choices") {
+        auto j = minimal();
+        j["batch_size"] = "many";
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"batch_size\"") && Catch::Contains("expected a int"));
+        j = minimal();
+        j["method"] = "magic";
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"method\"") && Catch::Contains("genra, naive"));
+        j = minimal();
+        j["lora_targets"] = {"q", "z"};
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"lora_targets\"") && Catch::Contains("\"z\""));
+    }
+    SECTION("cross-field rules") {
+        auto j = minimal();
+        j.erase("base_model");
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"base_model\""));
+        j["method"] = "pretrain";
+        CHECK_NOTHROW(train::parseRecipe(j));
+        j = minimal();
+        j["device"] = "cpu";
+        j["precision"] = "fp16";
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"precision\""));
+    }
+    SECTION("the reference lists every key") {
+        const auto doc = train::recipeReferenceMarkdown();
+        for (const auto& f : train::recipeFields()) CHECK_THAT(doc, Catch::Contains("`" + f.key + "`"));
+    }
+}
+
+TEST_CASE("alignment loss is Eq. 1 and the CLIP loss is symmetric InfoNCE", "[train][loss]") {
+    torch::manual_seed(3);
+    const auto g = torch::randn({6, 8});
+    const auto r = torch::randn({6, 8});
+    const double tau = 0.07;
+    const auto tauT = torch::tensor(tau);
+
+    const double expectedAlign = bruteInfoNce(g, r, 1.0 / tau);
+    CHECK(train::alignLoss(g, r, tauT).item<double>() == Approx(expectedAlign).epsilon(1e-5));
+    const double expectedSym = 0.5 * (expectedAlign + bruteInfoNce(r, g, 1.0 / tau));
+    CHECK(train::alignLoss(g, r, tauT, true).item<double>() == Approx(expectedSym).epsilon(1e-5));
+
+    const auto scale = torch::tensor(1.0 / 0.07);
+    CHECK(train::clipLoss(g, r, scale).item<double>() == Approx(expectedSym).epsilon(1e-5));
+
+    SECTION("scale invariance: features are normalised first") {
+        CHECK(train::alignLoss(g * 7.0, r * 0.1, tauT).item<double>() == Approx(expectedAlign).epsilon(1e-5));
+    }
+    SECTION("perfectly aligned pairs give a lower loss than shuffled ones") {
+        const auto aligned = train::alignLoss(r + 0.01 * g, r, tauT).item<double>();
+        const auto shuffled = train::alignLoss(r.roll(1, 0), r, tauT).item<double>();
+        CHECK(aligned < 0.1);
+        CHECK(shuffled > 1.0);
+    }
+    SECTION("gradients match central finite differences of the brute-force formula") {
+        auto gv = g.clone().to(torch::kDouble).requires_grad_(true);
+        const auto loss = train::alignLoss(gv, r.to(torch::kDouble), tauT.to(torch::kDouble));
+        loss.backward();
+        const auto grad = gv.grad();
+        const double h = 1e-5;
+        for (int64_t i : {0, 3}) {
+            for (int64_t k : {0, 5}) {
+                auto plus = g.to(torch::kDouble).clone();
+                auto minus = plus.clone();
+                plus[i][k] += h;
+                minus[i][k] -= h;
+                const double numeric = (bruteInfoNce(plus, r, 1.0 / tau) - bruteInfoNce(minus, r, 1.0 / tau)) / (2 * h);
+                CHECK(grad[i][k].item<double>() == Approx(numeric).epsilon(1e-4).margin(1e-7));
+            }
+        }
+    }
+}
+
+TEST_CASE("schedule follows warm-up then cosine annealing with warm restarts", "[train][schedule]") {
+    train::ScheduleOptions o;
+    o.baseLearningRate = 1e-3;
+    o.minLearningRate = 1e-5;
+    o.restartPeriod = 10;
+    o.restartMultiplier = 2;
+    o.warmupSteps = 0;
+    CHECK(train::learningRateAt(o, 0) == Approx(1e-3));
+    CHECK(train::learningRateAt(o, 5) == Approx(1e-5 + (1e-3 - 1e-5) * 0.5));
+    CHECK(train::learningRateAt(o, 10) == Approx(1e-3));  // restart
+    CHECK(train::learningRateAt(o, 30) == Approx(1e-3));  // second cycle lasted 20
+
+    SECTION("warm-up rises linearly to the base rate") {
+        o.warmupSteps = 4;
+        CHECK(train::learningRateAt(o, 0) == Approx(0.25e-3));
+        CHECK(train::learningRateAt(o, 3) == Approx(1e-3));
+        CHECK(train::learningRateAt(o, 4) == Approx(1e-3));
+    }
+    SECTION("identical to PyTorch's CosineAnnealingWarmRestarts") {
+        if (!test::pythonHas("torch")) {
+            WARN("skipped: /usr/bin/python3 with torch is not available");
+            return;
+        }
+        const std::string script =
+            "import torch\n"
+            "p = torch.nn.Parameter(torch.zeros(1))\n"
+            "opt = torch.optim.AdamW([p], lr=1e-3)\n"
+            "s = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=7, T_mult=3, eta_min=1e-5)\n"
+            "out = []\n"
+            "for _ in range(120):\n"
+            "    out.append(opt.param_groups[0]['lr'])\n"
+            "    opt.step(); s.step()\n"
+            "print(' '.join(repr(x) for x in out))\n";
+        const auto res = test::runProcess({test::pythonExecutable().string(), "-c", script});
+        REQUIRE(res.exitCode == 0);
+        std::istringstream in(res.out);
+        o.restartPeriod = 7;
+        o.restartMultiplier = 3;
+        double expected = 0;
+        long long step = 0;
+        while (in >> expected) {
+            INFO("step " << step);
+            CHECK(train::learningRateAt(o, step) == Approx(expected).epsilon(1e-9));
+            ++step;
+        }
+        CHECK(step == 120);
+    }
+}
