@@ -2,17 +2,16 @@
 // buffer size before it copies anything, so a hostile or truncated file can only produce an error.
 #include "core/model/safetensors.h"
 
-#include "core/util/error.h"
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
+
+#include "core/util/error.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #define GENRA_SAFETENSORS_MMAP 1
@@ -50,9 +49,9 @@ struct DtypeInfo {
 };
 
 const DtypeInfo kDtypes[] = {
-    {"F64", torch::kDouble, 8}, {"F32", torch::kFloat, 4}, {"F16", torch::kHalf, 2},
-    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kLong, 8}, {"I32", torch::kInt, 4},
-    {"I16", torch::kShort, 2},  {"I8", torch::kChar, 1},   {"U8", torch::kByte, 1},
+    {"F64", torch::kDouble, 8},    {"F32", torch::kFloat, 4}, {"F16", torch::kHalf, 2},
+    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kLong, 8},  {"I32", torch::kInt, 4},
+    {"I16", torch::kShort, 2},     {"I8", torch::kChar, 1},   {"U8", torch::kByte, 1},
     {"BOOL", torch::kBool, 1},
 };
 
@@ -129,8 +128,7 @@ bool fitsInt64(std::uint64_t v) {
 std::uint64_t readUnsigned(const Json& j, const std::string& source, const std::string& name,
                            const char* field) {
     if (!j.is_number_unsigned()) {
-        failTensor(source, name,
-                   std::string(field) + " must hold non-negative integers, found " + dump(j));
+        failTensor(source, name, std::string(field) + " must hold non-negative integers, found " + dump(j));
     }
     return j.get<std::uint64_t>();
 }
@@ -156,8 +154,9 @@ SafetensorsEntry parseEntry(const std::string& name, const Json& value, std::uin
     const auto shapeIt = value.find("shape");
     if (shapeIt == value.end() || !shapeIt->is_array()) failTensor(source, name, "missing \"shape\" array");
     if (shapeIt->size() > kMaxRank) {
-        failTensor(source, name, "shape has " + std::to_string(shapeIt->size()) + " dimensions (at most " +
-                                     std::to_string(kMaxRank) + " are accepted)");
+        failTensor(source, name,
+                   "shape has " + std::to_string(shapeIt->size()) + " dimensions (at most " +
+                       std::to_string(kMaxRank) + " are accepted)");
     }
     std::uint64_t elements = 1;
     // LibTorch computes contiguous strides as products of max(dim, 1); they must fit in int64
@@ -183,8 +182,10 @@ SafetensorsEntry parseEntry(const std::string& name, const Json& value, std::uin
     }
     entry.dataBegin = readUnsigned((*offsetsIt)[0], source, name, "\"data_offsets\"");
     entry.dataEnd = readUnsigned((*offsetsIt)[1], source, name, "\"data_offsets\"");
-    const std::string range = "[" + std::to_string(entry.dataBegin) + ", " + std::to_string(entry.dataEnd) + "]";
-    if (entry.dataEnd < entry.dataBegin) failTensor(source, name, "data_offsets " + range + " end before they begin");
+    const std::string range =
+        "[" + std::to_string(entry.dataBegin) + ", " + std::to_string(entry.dataEnd) + "]";
+    if (entry.dataEnd < entry.dataBegin)
+        failTensor(source, name, "data_offsets " + range + " end before they begin");
     if (entry.dataEnd > dataBytes) {
         failTensor(source, name,
                    "data_offsets " + range + " reach past the " + std::to_string(dataBytes) +
@@ -231,8 +232,8 @@ void checkCoverage(const std::vector<SafetensorsEntry>& entries, std::uint64_t d
 }
 
 // Validates header bytes against a data buffer of `dataBytes` bytes.
-SafetensorsHeader parseHeaderBytes(const std::uint8_t* header, std::uint64_t headerBytes, std::uint64_t dataBytes,
-                                   const std::string& source) {
+SafetensorsHeader parseHeaderBytes(const std::uint8_t* header, std::uint64_t headerBytes,
+                                   std::uint64_t dataBytes, const std::string& source) {
     if (headerBytes == 0 || header[0] != '{') {
         failHeader(source, "does not start with '{' (not a safetensors file?)");
     }
@@ -247,7 +248,8 @@ SafetensorsHeader parseHeaderBytes(const std::uint8_t* header, std::uint64_t hea
             if (!value.is_object()) failHeader(source, "\"__metadata__\" is not an object");
             for (const auto& [key, text] : value.items()) {
                 if (!text.is_string()) {
-                    failHeader(source, "\"__metadata__\" value for '" + key + "' is not a string: " + dump(text));
+                    failHeader(source,
+                               "\"__metadata__\" value for '" + key + "' is not a string: " + dump(text));
                 }
                 result.metadata[key] = text.get<std::string>();
             }
@@ -273,8 +275,9 @@ Layout checkLayout(std::uint64_t fileBytes, const std::uint8_t* prefix, const st
                                " exceeds the 100 MB limit (not a safetensors file?)");
     }
     if (layout.headerBytes > fileBytes - 8) {
-        failHeader(source, "declared header length " + std::to_string(layout.headerBytes) + " is larger than the " +
-                               std::to_string(fileBytes - 8) + " bytes that follow it (file truncated?)");
+        failHeader(source, "declared header length " + std::to_string(layout.headerBytes) +
+                               " is larger than the " + std::to_string(fileBytes - 8) +
+                               " bytes that follow it (file truncated?)");
     }
     layout.dataBytes = fileBytes - 8 - layout.headerBytes;
     return layout;
@@ -282,7 +285,8 @@ Layout checkLayout(std::uint64_t fileBytes, const std::uint8_t* prefix, const st
 
 void checkMinimumSize(std::uint64_t fileBytes, const std::string& source) {
     if (fileBytes < 8) {
-        failHeader(source, "file is " + std::to_string(fileBytes) + " bytes, too short for the 8-byte header length");
+        failHeader(source,
+                   "file is " + std::to_string(fileBytes) + " bytes, too short for the 8-byte header length");
     }
 }
 
@@ -370,15 +374,18 @@ WritePlan planWrite(const StateDict& tensors, const SafetensorsMetadata& metadat
             throw Error("safetensors: tensor '" + name + "': " + e.what());
         }
         torch::Tensor cpu = tensor.detach().to(torch::kCPU).contiguous();
-        const auto bytes = static_cast<std::uint64_t>(cpu.numel()) * static_cast<std::uint64_t>(cpu.element_size());
-        header[name] = {{"dtype", dtype}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+        const auto bytes =
+            static_cast<std::uint64_t>(cpu.numel()) * static_cast<std::uint64_t>(cpu.element_size());
+        header[name] = {
+            {"dtype", dtype}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
         plan.tensors.push_back({std::move(cpu), bytes});
     }
     try {
         plan.header = header.dump();
     } catch (const Json::exception& e) {
-        throw Error(std::string("safetensors: a tensor name or metadata string is not valid UTF-8 (") + e.what() + ")");
+        throw Error(std::string("safetensors: a tensor name or metadata string is not valid UTF-8 (") +
+                    e.what() + ")");
     }
     plan.header.append((8 - plan.header.size() % 8) % 8, ' ');
     plan.dataBytes = offset;
@@ -398,13 +405,15 @@ std::string safetensorsDtypeName(torch::ScalarType type) {
     throw Error(std::string("dtype ") + c10::toString(type) + " cannot be stored in safetensors");
 }
 
-SafetensorsHeader parseSafetensorsHeader(const std::uint8_t* data, std::size_t size, const std::string& sourceName) {
+SafetensorsHeader parseSafetensorsHeader(const std::uint8_t* data, std::size_t size,
+                                         const std::string& sourceName) {
     checkMinimumSize(size, sourceName);
     const Layout layout = checkLayout(size, data, sourceName);
     return parseHeaderBytes(data + 8, layout.headerBytes, layout.dataBytes, sourceName);
 }
 
-SafetensorsContents parseSafetensors(const std::uint8_t* data, std::size_t size, const std::string& sourceName) {
+SafetensorsContents parseSafetensors(const std::uint8_t* data, std::size_t size,
+                                     const std::string& sourceName) {
     SafetensorsHeader header = parseSafetensorsHeader(data, size, sourceName);
     const std::uint8_t* buffer = data + 8 + header.headerBytes;
 
@@ -453,7 +462,8 @@ SafetensorsHeader readSafetensorsHeader(const std::filesystem::path& path) {
     return parseHeaderBytes(header.data(), layout.headerBytes, layout.dataBytes, source);
 }
 
-std::vector<std::uint8_t> serializeSafetensors(const StateDict& tensors, const SafetensorsMetadata& metadata) {
+std::vector<std::uint8_t> serializeSafetensors(const StateDict& tensors,
+                                               const SafetensorsMetadata& metadata) {
     const WritePlan plan = planWrite(tensors, metadata);
     std::vector<std::uint8_t> out(8 + plan.header.size() + plan.dataBytes);
     appendLittleEndian64(plan.header.size(), out.data());
@@ -466,7 +476,8 @@ std::vector<std::uint8_t> serializeSafetensors(const StateDict& tensors, const S
     return out;
 }
 
-void writeSafetensors(const std::filesystem::path& path, const StateDict& tensors, const SafetensorsMetadata& metadata) {
+void writeSafetensors(const std::filesystem::path& path, const StateDict& tensors,
+                      const SafetensorsMetadata& metadata) {
     const WritePlan plan = planWrite(tensors, metadata);
     fs::path partial = path;
     partial += ".partial";

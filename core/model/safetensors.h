@@ -5,14 +5,14 @@
 // of the data buffer is touched, and every failure is a genra::Error naming the file and tensor.
 #pragma once
 
-#include "core/model/state_dict.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "core/model/state_dict.h"
 
 namespace genra::model {
 

@@ -26,14 +26,29 @@ using PyRef = std::shared_ptr<PyObject>;
 // A Python value as far as a state dict needs one. Unknown objects keep their class name and
 // whatever SETITEMS/APPENDS gave them, which is enough to walk past them.
 struct PyObject {
-    enum class Kind { None = 1, Bool, Int, BigInt, Float, Str, Bytes, Tuple, List, Dict, Global, Object, Storage, Tensor };
+    enum class Kind {
+        None = 1,
+        Bool,
+        Int,
+        BigInt,
+        Float,
+        Str,
+        Bytes,
+        Tuple,
+        List,
+        Dict,
+        Global,
+        Object,
+        Storage,
+        Tensor
+    };
     Kind kind = Kind::None;
     std::int64_t intValue = 0;
     double floatValue = 0.0;
-    std::string text;  // Str, Bytes, and the qualified name of a Global or Object
-    std::vector<PyRef> items;  // Tuple, List (and APPENDS on an Object)
+    std::string text;                              // Str, Bytes, and the qualified name of a Global or Object
+    std::vector<PyRef> items;                      // Tuple, List (and APPENDS on an Object)
     std::vector<std::pair<PyRef, PyRef>> entries;  // Dict (and SETITEMS on an Object)
-    torch::Tensor tensor;  // Storage (1-D, all elements) or Tensor
+    torch::Tensor tensor;                          // Storage (1-D, all elements) or Tensor
 };
 
 PyRef make(PyObject::Kind kind) {
@@ -44,20 +59,33 @@ PyRef make(PyObject::Kind kind) {
 
 std::string kindName(const PyObject& o) {
     switch (o.kind) {
-        case PyObject::Kind::None: return "None";
-        case PyObject::Kind::Bool: return "bool";
+        case PyObject::Kind::None:
+            return "None";
+        case PyObject::Kind::Bool:
+            return "bool";
         case PyObject::Kind::Int:
-        case PyObject::Kind::BigInt: return "int";
-        case PyObject::Kind::Float: return "float";
-        case PyObject::Kind::Str: return "str";
-        case PyObject::Kind::Bytes: return "bytes";
-        case PyObject::Kind::Tuple: return "tuple";
-        case PyObject::Kind::List: return "list";
-        case PyObject::Kind::Dict: return "dict";
-        case PyObject::Kind::Global: return "reference to " + o.text;
-        case PyObject::Kind::Object: return o.text + " object";
-        case PyObject::Kind::Storage: return "storage";
-        case PyObject::Kind::Tensor: return "Tensor";
+        case PyObject::Kind::BigInt:
+            return "int";
+        case PyObject::Kind::Float:
+            return "float";
+        case PyObject::Kind::Str:
+            return "str";
+        case PyObject::Kind::Bytes:
+            return "bytes";
+        case PyObject::Kind::Tuple:
+            return "tuple";
+        case PyObject::Kind::List:
+            return "list";
+        case PyObject::Kind::Dict:
+            return "dict";
+        case PyObject::Kind::Global:
+            return "reference to " + o.text;
+        case PyObject::Kind::Object:
+            return o.text + " object";
+        case PyObject::Kind::Storage:
+            return "storage";
+        case PyObject::Kind::Tensor:
+            return "Tensor";
     }
     return "object";
 }
@@ -81,12 +109,15 @@ bool storageDtype(const std::string& global, torch::ScalarType* type) {
 
 class Unpickler {
 public:
-    Unpickler(const std::uint8_t* data, std::size_t size, const StorageLoader& loadStorage, std::string source)
+    Unpickler(const std::uint8_t* data, std::size_t size, const StorageLoader& loadStorage,
+              std::string source)
         : data_(data), size_(size), loadStorage_(loadStorage), source_(std::move(source)) {}
 
     PyRef run() {
         for (;;) {
             const std::uint8_t op = u8();
+            // One opcode per line reads as the table it is.
+            // clang-format off
             switch (op) {
                 case 0x80: u8(); break;  // PROTO
                 case 0x95: read(8); break;  // FRAME: a length hint only
@@ -178,9 +209,11 @@ public:
                 }
                 case 'b': pop(); break;  // BUILD: object state (OrderedDict._metadata, attributes) is not needed
                 case 'Q': persistentLoad(); break;  // BINPERSID
+                // clang-format on
                 default:
                     throw UnsupportedPickle(source_ + ": pickle opcode 0x" + hex(op) + " at byte " +
-                                            std::to_string(pos_ - 1) + " is not supported by the state-dict reader");
+                                            std::to_string(pos_ - 1) +
+                                            " is not supported by the state-dict reader");
             }
         }
     }
@@ -327,7 +360,8 @@ private:
     }
 
     std::int64_t intArg(const PyRef& v, const char* what) const {
-        if (v->kind != PyObject::Kind::Int) fail(std::string(what) + " is a " + kindName(*v) + ", expected int");
+        if (v->kind != PyObject::Kind::Int)
+            fail(std::string(what) + " is a " + kindName(*v) + ", expected int");
         return v->intValue;
     }
 
@@ -368,7 +402,9 @@ private:
         }
         std::uint64_t strideProduct = 1;
         for (const std::int64_t s : size) {
-            if (__builtin_mul_overflow(strideProduct, static_cast<std::uint64_t>(std::max<std::int64_t>(s, 1)), &strideProduct) ||
+            if (__builtin_mul_overflow(strideProduct,
+                                       static_cast<std::uint64_t>(std::max<std::int64_t>(s, 1)),
+                                       &strideProduct) ||
                 strideProduct > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
                 fail("tensor shape too large");
             }
@@ -391,8 +427,10 @@ private:
             push(make(PyObject::Kind::Dict));
         } else if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
             push(rebuildTensor(args->items));
-        } else if (name == "torch._utils._rebuild_parameter" || name == "torch._utils._rebuild_parameter_with_state") {
-            if (args->items.empty() || args->items[0]->kind != PyObject::Kind::Tensor) fail("_rebuild_parameter without a tensor");
+        } else if (name == "torch._utils._rebuild_parameter" ||
+                   name == "torch._utils._rebuild_parameter_with_state") {
+            if (args->items.empty() || args->items[0]->kind != PyObject::Kind::Tensor)
+                fail("_rebuild_parameter without a tensor");
             push(args->items[0]);
         } else {
             push(opaque(*callable));
@@ -402,8 +440,8 @@ private:
     // ('storage', torch.FloatStorage, key, location, numel): the record data/<key>.
     void persistentLoad() {
         PyRef pid = pop();
-        if (pid->kind != PyObject::Kind::Tuple || pid->items.size() < 5 || pid->items[0]->kind != PyObject::Kind::Str ||
-            pid->items[0]->text != "storage") {
+        if (pid->kind != PyObject::Kind::Tuple || pid->items.size() < 5 ||
+            pid->items[0]->kind != PyObject::Kind::Str || pid->items[0]->text != "storage") {
             fail("persistent id is not a ('storage', ...) tuple");
         }
         const auto& items = pid->items;
@@ -443,11 +481,13 @@ StateDict toStateDict(const PyObject& root, const std::string& source, std::vect
             throw Error(source + ": torch.save data is a pickled " + root.text +
                         " object, not a state dict; save model.state_dict() instead of the model");
         }
-        throw Error(source + ": torch.save data is a " + kindName(root) + ", expected a state dict (a dict of str -> Tensor)");
+        throw Error(source + ": torch.save data is a " + kindName(root) +
+                    ", expected a state dict (a dict of str -> Tensor)");
     }
     // open_clip training checkpoints: {"epoch": ..., "state_dict": {...}, "optimizer": {...}}.
     for (const auto& [key, value] : root.entries) {
-        if (key->kind == PyObject::Kind::Str && key->text == "state_dict" && value->kind == PyObject::Kind::Dict) {
+        if (key->kind == PyObject::Kind::Str && key->text == "state_dict" &&
+            value->kind == PyObject::Kind::Dict) {
             if (notes != nullptr) notes->push_back("used the \"state_dict\" entry of the saved dict");
             return toStateDict(*value, source, nullptr);
         }
@@ -489,11 +529,13 @@ StateDict readTorchSaveStateDict(const std::filesystem::path& path, std::vector<
     const std::string source = path.string();
     try {
         caffe2::serialize::PyTorchStreamReader reader(source);
-        if (!reader.hasRecord("data.pkl")) throw Error(source + ": zip archive without data.pkl; not a torch.save file");
+        if (!reader.hasRecord("data.pkl"))
+            throw Error(source + ": zip archive without data.pkl; not a torch.save file");
         const auto [pickle, pickleBytes] = reader.getRecord("data.pkl");
         StorageLoader load = [&](const std::string& key, torch::ScalarType dtype, std::int64_t numel) {
             const std::string record = "data/" + key;
-            if (!reader.hasRecord(record)) throw Error(source + ": storage record '" + record + "' is missing");
+            if (!reader.hasRecord(record))
+                throw Error(source + ": storage record '" + record + "' is missing");
             const auto [bytes, byteCount] = reader.getRecord(record);
             std::uint64_t expected = 0;
             // Checked before allocating, so a lying element count cannot request terabytes.
@@ -507,7 +549,8 @@ StateDict readTorchSaveStateDict(const std::filesystem::path& path, std::vector<
             if (expected > 0) std::memcpy(storage.data_ptr(), bytes.get(), expected);
             return storage;
         };
-        return unpickleStateDict(static_cast<const std::uint8_t*>(pickle.get()), pickleBytes, load, source, notes);
+        return unpickleStateDict(static_cast<const std::uint8_t*>(pickle.get()), pickleBytes, load, source,
+                                 notes);
     } catch (const c10::Error& e) {
         throw Error(source + ": cannot read the torch.save archive (" + torchMessage(e) + ")");
     }

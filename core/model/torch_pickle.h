@@ -5,15 +5,15 @@
 // a hostile checkpoint can only produce an error.
 #pragma once
 
-#include "core/model/state_dict.h"
-#include "core/util/error.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "core/model/state_dict.h"
+#include "core/util/error.h"
 
 namespace genra::model {
 
@@ -26,11 +26,13 @@ public:
 
 // Returns a storage's elements as a 1-D tensor of `numel` elements of `dtype`, read from the
 // archive record data/<key>; throws genra::Error when the record is missing or has the wrong size.
-using StorageLoader = std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype, std::int64_t numel)>;
+using StorageLoader =
+    std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype, std::int64_t numel)>;
 
 // The state dict in a torch.save() zip: the saved dict itself, or its "state_dict" entry
 // (open_clip training checkpoints). Keys are returned as saved.
-StateDict readTorchSaveStateDict(const std::filesystem::path& path, std::vector<std::string>* notes = nullptr);
+StateDict readTorchSaveStateDict(const std::filesystem::path& path,
+                                 std::vector<std::string>* notes = nullptr);
 
 // The same from a pickle already in memory (data.pkl) and a storage loader; `sourceName` names the
 // file in errors. The entry point for tests and fuzzing.

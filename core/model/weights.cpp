@@ -3,9 +3,6 @@
 // naming translation and the project's own safetensors + JSON pair.
 #include "core/model/weights.h"
 
-#include "core/model/torch_pickle.h"
-#include "core/util/error.h"
-
 #include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
@@ -16,6 +13,9 @@
 #include <optional>
 #include <set>
 #include <system_error>
+
+#include "core/model/torch_pickle.h"
+#include "core/util/error.h"
 
 namespace genra::model {
 namespace {
@@ -31,7 +31,9 @@ std::string firstLine(const std::string& text) {
     return end == std::string::npos ? text : text.substr(0, end);
 }
 
-std::string torchMessage(const c10::Error& e) { return firstLine(e.what_without_backtrace()); }
+std::string torchMessage(const c10::Error& e) {
+    return firstLine(e.what_without_backtrace());
+}
 
 bool startsWith(const std::string& s, const std::string& prefix) {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -65,7 +67,8 @@ std::vector<std::string> zipRecords(const fs::path& path) {
         caffe2::serialize::PyTorchStreamReader reader(path.string());
         return reader.getAllRecords();
     } catch (const c10::Error& e) {
-        throw Error(path.string() + ": a zip archive, but not a PyTorch checkpoint (" + torchMessage(e) + ")");
+        throw Error(path.string() + ": a zip archive, but not a PyTorch checkpoint (" + torchMessage(e) +
+                    ")");
     }
 }
 
@@ -105,7 +108,8 @@ void writeTextAtomically(const fs::path& path, const std::string& text) {
 
 // --- torch.save ---------------------------------------------------------------------------------
 
-StateDict dictToStateDict(const c10::IValue& value, const std::string& source, std::vector<std::string>* notes) {
+StateDict dictToStateDict(const c10::IValue& value, const std::string& source,
+                          std::vector<std::string>* notes) {
     if (!value.isGenericDict()) {
         throw Error(source + ": torch.save data is a " + value.tagKind() +
                     ", expected a state dict (a dict of str -> Tensor)");
@@ -113,7 +117,8 @@ StateDict dictToStateDict(const c10::IValue& value, const std::string& source, s
     const auto dict = value.toGenericDict();
     // open_clip training checkpoints: {"epoch": ..., "state_dict": {...}, "optimizer": {...}}.
     for (const auto& entry : dict) {
-        if (entry.key().isString() && entry.key().toStringRef() == "state_dict" && entry.value().isGenericDict()) {
+        if (entry.key().isString() && entry.key().toStringRef() == "state_dict" &&
+            entry.value().isGenericDict()) {
             if (notes != nullptr) notes->push_back("used the \"state_dict\" entry of the saved dict");
             return dictToStateDict(entry.value(), source, nullptr);
         }
@@ -121,7 +126,8 @@ StateDict dictToStateDict(const c10::IValue& value, const std::string& source, s
     StateDict result;
     for (const auto& entry : dict) {
         if (!entry.key().isString()) {
-            throw Error(source + ": torch.save dict has a " + entry.key().tagKind() + " key, expected str keys");
+            throw Error(source + ": torch.save dict has a " + entry.key().tagKind() +
+                        " key, expected str keys");
         }
         const std::string& key = entry.key().toStringRef();
         if (!entry.value().isTensor()) {
@@ -209,17 +215,24 @@ void note(std::vector<std::string>* notes, const std::string& text) {
 
 // --- own format -------------------------------------------------------------------------------
 
-bool hasExtension(const fs::path& path, const char* ext) { return path.extension() == ext; }
+bool hasExtension(const fs::path& path, const char* ext) {
+    return path.extension() == ext;
+}
 
 }  // namespace
 
 std::string weightsFormatName(WeightsFormat format) {
     switch (format) {
-        case WeightsFormat::Auto: return "auto";
-        case WeightsFormat::Safetensors: return "safetensors";
-        case WeightsFormat::TorchSave: return "torch.save";
-        case WeightsFormat::TorchScript: return "TorchScript";
-        case WeightsFormat::GenraModel: return "genra model";
+        case WeightsFormat::Auto:
+            return "auto";
+        case WeightsFormat::Safetensors:
+            return "safetensors";
+        case WeightsFormat::TorchSave:
+            return "torch.save";
+        case WeightsFormat::TorchScript:
+            return "TorchScript";
+        case WeightsFormat::GenraModel:
+            return "genra model";
     }
     return "unknown";
 }
@@ -255,7 +268,8 @@ StateDict loadTorchSave(const std::filesystem::path& path, std::vector<std::stri
         try {
             value = torch::pickle_load(readAll(path));
         } catch (const c10::Error& e) {
-            throw Error(std::string(unsupported.what()) + "; LibTorch's unpickler failed too (" + torchMessage(e) + ")");
+            throw Error(std::string(unsupported.what()) + "; LibTorch's unpickler failed too (" +
+                        torchMessage(e) + ")");
         }
         note(notes, std::string("read with LibTorch's unpickler: ") + unsupported.what());
         return dictToStateDict(value, source, notes);
@@ -289,7 +303,8 @@ StateDict loadTorchScript(const std::filesystem::path& path, std::vector<std::st
 
 ClipNaming detectClipNaming(const StateDict& stateDict) {
     for (const auto& [key, tensor] : stateDict) {
-        if (startsWith(key, "vision_model.") || startsWith(key, "text_model.") || key == "visual_projection.weight") {
+        if (startsWith(key, "vision_model.") || startsWith(key, "text_model.") ||
+            key == "visual_projection.weight") {
             return ClipNaming::HuggingFace;
         }
     }
@@ -304,7 +319,8 @@ StateDict hfToOpenAi(const StateDict& hf, std::vector<std::string>* notes) {
 
     auto put = [&](const std::string& key, torch::Tensor tensor, const std::string& from) {
         if (!out.emplace(key, std::move(tensor)).second) {
-            throw Error("Hugging Face CLIP weights: '" + from + "' and another key both map to '" + key + "'");
+            throw Error("Hugging Face CLIP weights: '" + from + "' and another key both map to '" + key +
+                        "'");
         }
     };
 
@@ -317,12 +333,14 @@ StateDict hfToOpenAi(const StateDict& hf, std::vector<std::string>* notes) {
             note(notes, "dropped buffer '" + key + "'");
             continue;
         }
-        const auto top = std::find_if(std::begin(kTopLevel), std::end(kTopLevel), [&](const Rename& r) { return key == r.hf; });
+        const auto top = std::find_if(std::begin(kTopLevel), std::end(kTopLevel),
+                                      [&](const Rename& r) { return key == r.hf; });
         if (top != std::end(kTopLevel)) {
             put(top->openAi, tensor, key);
             continue;
         }
-        const auto tr = std::find_if(std::begin(kTransposed), std::end(kTransposed), [&](const Rename& r) { return key == r.hf; });
+        const auto tr = std::find_if(std::begin(kTransposed), std::end(kTransposed),
+                                     [&](const Rename& r) { return key == r.hf; });
         if (tr != std::end(kTransposed)) {
             if (tensor.dim() != 2) {
                 throw Error("Hugging Face CLIP weights: '" + key + "' should be 2-D, has shape " +
@@ -337,13 +355,15 @@ StateDict hfToOpenAi(const StateDict& hf, std::vector<std::string>* notes) {
             std::string rest;
             if (!splitLayerKey(key, tower.hf, &index, &rest)) continue;
             const std::string base = std::string(tower.openAi) + index + ".";
-            const auto layer = std::find_if(std::begin(kLayer), std::end(kLayer), [&](const Rename& r) { return rest == r.hf; });
+            const auto layer = std::find_if(std::begin(kLayer), std::end(kLayer),
+                                            [&](const Rename& r) { return rest == r.hf; });
             if (layer != std::end(kLayer)) {
                 put(base + layer->openAi, tensor, key);
                 handled = true;
                 break;
             }
-            static const char* const kParts[] = {"self_attn.q_proj.", "self_attn.k_proj.", "self_attn.v_proj."};
+            static const char* const kParts[] = {"self_attn.q_proj.", "self_attn.k_proj.",
+                                                 "self_attn.v_proj."};
             for (int part = 0; part < 3 && !handled; ++part) {
                 if (!startsWith(rest, kParts[part])) continue;
                 const std::string kind = rest.substr(std::strlen(kParts[part]));
@@ -362,8 +382,8 @@ StateDict hfToOpenAi(const StateDict& hf, std::vector<std::string>* notes) {
     for (auto& [key, parts] : qkv) {
         for (std::size_t i = 0; i < 3; ++i) {
             if (!parts[i].defined()) {
-                throw Error("Hugging Face CLIP weights: the attention of '" + key + "' lacks its " + kPartNames[i] +
-                            " (q, k and v are needed to build in_proj)");
+                throw Error("Hugging Face CLIP weights: the attention of '" + key + "' lacks its " +
+                            kPartNames[i] + " (q, k and v are needed to build in_proj)");
             }
             if (parts[i].sizes() != parts[0].sizes()) {
                 throw Error("Hugging Face CLIP weights: q/k/v projections of '" + key + "' differ in shape");
@@ -375,7 +395,8 @@ StateDict hfToOpenAi(const StateDict& hf, std::vector<std::string>* notes) {
         std::string list;
         for (std::size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
         if (unknown.size() > 5) list += ", ...";
-        note(notes, "kept " + std::to_string(unknown.size()) + " keys with no OpenAI name unchanged: " + list);
+        note(notes,
+             "kept " + std::to_string(unknown.size()) + " keys with no OpenAI name unchanged: " + list);
     }
     return out;
 }
@@ -390,15 +411,18 @@ StateDict openAiToHf(const StateDict& openAi) {
     for (const auto& item : openAi) {
         const std::string& key = item.first;
         const torch::Tensor& tensor = item.second;
-        const auto top = std::find_if(std::begin(kTopLevel), std::end(kTopLevel), [&](const Rename& r) { return key == r.openAi; });
+        const auto top = std::find_if(std::begin(kTopLevel), std::end(kTopLevel),
+                                      [&](const Rename& r) { return key == r.openAi; });
         if (top != std::end(kTopLevel)) {
             put(top->hf, tensor);
             continue;
         }
-        const auto tr = std::find_if(std::begin(kTransposed), std::end(kTransposed), [&](const Rename& r) { return key == r.openAi; });
+        const auto tr = std::find_if(std::begin(kTransposed), std::end(kTransposed),
+                                     [&](const Rename& r) { return key == r.openAi; });
         if (tr != std::end(kTransposed)) {
             if (tensor.dim() != 2) {
-                throw Error("OpenAI CLIP weights: '" + key + "' should be 2-D, has shape " + c10::str(tensor.sizes()));
+                throw Error("OpenAI CLIP weights: '" + key + "' should be 2-D, has shape " +
+                            c10::str(tensor.sizes()));
             }
             put(tr->hf, tensor.t().contiguous());
             continue;
@@ -409,7 +433,8 @@ StateDict openAiToHf(const StateDict& openAi) {
             std::string rest;
             if (!splitLayerKey(key, tower.openAi, &index, &rest)) continue;
             const std::string base = std::string(tower.hf) + index + ".";
-            const auto layer = std::find_if(std::begin(kLayer), std::end(kLayer), [&](const Rename& r) { return rest == r.openAi; });
+            const auto layer = std::find_if(std::begin(kLayer), std::end(kLayer),
+                                            [&](const Rename& r) { return rest == r.openAi; });
             if (layer != std::end(kLayer)) {
                 put(base + layer->hf, tensor);
                 handled = true;
@@ -450,7 +475,8 @@ ModelFilePaths modelFilePaths(const std::filesystem::path& path) {
     return paths;
 }
 
-void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDict, const nlohmann::json& config) {
+void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDict,
+                    const nlohmann::json& config) {
     const ModelFilePaths paths = modelFilePaths(path);
     std::string text;
     try {
@@ -468,7 +494,8 @@ ModelFiles loadModelFiles(const std::filesystem::path& path) {
     std::error_code ec;
     if (!fs::is_regular_file(paths.weights, ec)) {
         throw Error(path.string() + ": expected a genra model (" + paths.weights.filename().string() + " + " +
-                    paths.config.filename().string() + "), but " + paths.weights.string() + " does not exist");
+                    paths.config.filename().string() + "), but " + paths.weights.string() +
+                    " does not exist");
     }
     auto config = readJsonFile(paths.config);
     if (!config) {
@@ -492,7 +519,9 @@ WeightsFormat detectWeightsFormat(const std::filesystem::path& path) {
             return WeightsFormat::GenraModel;
         }
         if (fs::is_regular_file(paths.weights, ec)) return WeightsFormat::Safetensors;
-        throw Error(source + ": a folder without model.safetensors; expected a checkpoint file or a genra model folder");
+        throw Error(
+            source +
+            ": a folder without model.safetensors; expected a checkpoint file or a genra model folder");
     }
     if (!fs::exists(path, ec)) {
         // "dir/name" naming a pair that exists as dir/name.safetensors + dir/name.json.
@@ -516,8 +545,10 @@ WeightsFormat detectWeightsFormat(const std::filesystem::path& path) {
             return r == "constants.pkl" || startsWith(r, "code/");
         });
         if (script) return WeightsFormat::TorchScript;
-        if (std::find(records.begin(), records.end(), "data.pkl") != records.end()) return WeightsFormat::TorchSave;
-        throw Error(source + ": a PyTorch zip archive with neither data.pkl (torch.save) nor code/ (TorchScript)");
+        if (std::find(records.begin(), records.end(), "data.pkl") != records.end())
+            return WeightsFormat::TorchSave;
+        throw Error(source +
+                    ": a PyTorch zip archive with neither data.pkl (torch.save) nor code/ (TorchScript)");
     }
     if (!prefix.empty() && static_cast<unsigned char>(prefix[0]) == 0x80) {
         // Pickle protocol marker: the legacy torch.save layout; loadTorchSave explains.
@@ -572,8 +603,10 @@ LoadedWeights loadWeights(const std::filesystem::path& path, WeightsFormat forma
             throw Error(source + ": format detection returned no format");
     }
 
-    if (loaded.stateDict.empty()) throw Error(source + ": the " + weightsFormatName(loaded.format) + " file holds no tensors");
-    if (stripCommonPrefix(loaded.stateDict, "module.")) note(&loaded.notes, "stripped the \"module.\" prefix");
+    if (loaded.stateDict.empty())
+        throw Error(source + ": the " + weightsFormatName(loaded.format) + " file holds no tensors");
+    if (stripCommonPrefix(loaded.stateDict, "module."))
+        note(&loaded.notes, "stripped the \"module.\" prefix");
     if (detectClipNaming(loaded.stateDict) == ClipNaming::HuggingFace) {
         loaded.sourceNaming = ClipNaming::HuggingFace;
         try {

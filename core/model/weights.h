@@ -5,14 +5,13 @@
 // stored; converting them is the model's business.
 #pragma once
 
-#include "core/model/safetensors.h"
-#include "core/model/state_dict.h"
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "core/model/safetensors.h"
+#include "core/model/state_dict.h"
 
 namespace genra::model {
 
@@ -33,11 +32,11 @@ enum class ClipNaming {
 std::string weightsFormatName(WeightsFormat format);
 
 struct LoadedWeights {
-    StateDict stateDict;  // OpenAI naming, dtypes as stored
-    WeightsFormat format = WeightsFormat::Auto;  // the format actually read, never Auto
+    StateDict stateDict;                           // OpenAI naming, dtypes as stored
+    WeightsFormat format = WeightsFormat::Auto;    // the format actually read, never Auto
     ClipNaming sourceNaming = ClipNaming::OpenAi;  // HuggingFace when keys were translated
-    nlohmann::json config;  // the GenraModel config (or a folder's config.json); null otherwise
-    SafetensorsMetadata metadata;  // safetensors "__metadata__", when there was one
+    nlohmann::json config;           // the GenraModel config (or a folder's config.json); null otherwise
+    SafetensorsMetadata metadata;    // safetensors "__metadata__", when there was one
     std::vector<std::string> notes;  // what was done on the way: prefixes stripped, keys dropped
 };
 
@@ -83,7 +82,8 @@ struct ModelFilePaths {
 // "dir/name", "dir/name.safetensors" and "dir/name.json" all mean the pair dir/name.*; an existing
 // folder means folder/model.*.
 ModelFilePaths modelFilePaths(const std::filesystem::path& path);
-void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDict, const nlohmann::json& config);
+void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDict,
+                    const nlohmann::json& config);
 ModelFiles loadModelFiles(const std::filesystem::path& path);
 
 }  // namespace genra::model

@@ -1,18 +1,18 @@
 // Checkpoint formats: safetensors read/write (by the spec, hostile input, mutation fuzzing),
 // torch.save and TorchScript files written by Python, Hugging Face <-> OpenAI names, the project's
 // own safetensors + JSON pair, and format detection.
-#include "core/model/safetensors.h"
-#include "core/model/torch_pickle.h"
 #include "core/model/weights.h"
-#include "core/util/error.h"
-#include "support/test_support.h"
 
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <map>
 #include <memory>
 #include <random>
+
+#include "core/model/safetensors.h"
+#include "core/model/torch_pickle.h"
+#include "core/util/error.h"
+#include "support/test_support.h"
 
 using namespace genra;
 using namespace genra::model;
@@ -94,9 +94,14 @@ public:
         return *this;
     }
     PickleBuilder& int1(int v) { return op({'K', v}); }
-    // _rebuild_tensor_v2(('storage', FloatStorage, key, 'cpu', numel), offset, size, stride, False, OrderedDict())
-    PickleBuilder& tensor(const std::string& key, int numel, int offset, std::vector<int> size, std::vector<int> stride) {
-        global("torch._utils", "_rebuild_tensor_v2").op({'(', '('}).str("storage").global("torch", "FloatStorage");
+    // _rebuild_tensor_v2(('storage', FloatStorage, key, 'cpu', numel), offset, size, stride, False,
+    // OrderedDict())
+    PickleBuilder& tensor(const std::string& key, int numel, int offset, std::vector<int> size,
+                          std::vector<int> stride) {
+        global("torch._utils", "_rebuild_tensor_v2")
+            .op({'(', '('})
+            .str("storage")
+            .global("torch", "FloatStorage");
         str(key).str("cpu").int1(numel).op({'t', 'Q'}).int1(offset);
         op({'('});
         for (const int s : size) int1(s);
@@ -126,7 +131,9 @@ torch::Tensor arangeStorage(const std::string& key, torch::ScalarType dtype, std
     return torch::arange(numel, torch::kDouble).to(dtype);
 }
 
-std::string pythonScript() { return std::string(GENRA_TEST_SOURCE_DIR) + "/tests/core/data/make_weights.py"; }
+std::string pythonScript() {
+    return std::string(GENRA_TEST_SOURCE_DIR) + "/tests/core/data/make_weights.py";
+}
 
 void runPython(const std::vector<std::string>& args) {
     std::vector<std::string> argv{test::pythonExecutable().string(), pythonScript()};
@@ -137,7 +144,8 @@ void runPython(const std::vector<std::string>& args) {
 }
 
 nlohmann::json pythonSummary(const fs::path& file) {
-    const auto r = test::runProcess({test::pythonExecutable().string(), pythonScript(), "check", file.string()});
+    const auto r =
+        test::runProcess({test::pythonExecutable().string(), pythonScript(), "check", file.string()});
     INFO(r.err);
     REQUIRE(r.exitCode == 0);
     return nlohmann::json::parse(r.out);
@@ -204,9 +212,13 @@ TEST_CASE("safetensors round trip keeps every dtype, metadata, empty and scalar 
         CHECK(torch::equal(r.at("s"), base.index({torch::indexing::Slice(), 1})));
     }
     SECTION("unsupported dtypes and reserved names are refused on write") {
-        CHECK_THAT(errorOf([&] { serializeSafetensors({{"c", torch::zeros({2}, torch::kComplexFloat)}}); }),
+        CHECK_THAT(errorOf([&] {
+                       serializeSafetensors({{"c", torch::zeros({2}, torch::kComplexFloat)}});
+                   }),
                    Contains("'c'"));
-        CHECK_THAT(errorOf([&] { serializeSafetensors({{"__metadata__", torch::zeros({2})}}); }),
+        CHECK_THAT(errorOf([&] {
+                       serializeSafetensors({{"__metadata__", torch::zeros({2})}});
+                   }),
                    Contains("__metadata__"));
     }
     SECTION("an independent Python reader sees the same tensors") {
@@ -255,8 +267,8 @@ TEST_CASE("safetensors bytes built by hand from the spec parse", "[weights]") {
 
 TEST_CASE("malformed safetensors are rejected naming the file and tensor", "[weights]") {
     const std::vector<std::uint8_t> eight(8, 0);
-    auto entry = [](const std::string& name, const std::string& dtype, const std::string& shape, std::uint64_t b,
-                    std::uint64_t e) {
+    auto entry = [](const std::string& name, const std::string& dtype, const std::string& shape,
+                    std::uint64_t b, std::uint64_t e) {
         return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" +
                std::to_string(b) + "," + std::to_string(e) + "]}";
     };
@@ -288,7 +300,8 @@ TEST_CASE("malformed safetensors are rejected naming the file and tensor", "[wei
                    Contains("'w'") && Contains("reach past"));
     }
     SECTION("end before begin") {
-        CHECK_THAT(rejected("{" + entry("w", "F32", "[1]", 8, 4) + "}", eight), Contains("'w'") && Contains("end before"));
+        CHECK_THAT(rejected("{" + entry("w", "F32", "[1]", 8, 4) + "}", eight),
+                   Contains("'w'") && Contains("end before"));
     }
     SECTION("byte size that does not match shape and dtype") {
         CHECK_THAT(rejected("{" + entry("w", "F32", "[3]", 0, 8) + "}", eight),
@@ -298,32 +311,40 @@ TEST_CASE("malformed safetensors are rejected naming the file and tensor", "[wei
         CHECK_THAT(rejected("{" + entry("w", "F64", "[2305843009213693952]", 0, 8) + "}", eight),
                    Contains("'w'") && Contains("too large"));
         // Empty, yet its strides would overflow int64 inside LibTorch.
-        CHECK_THAT(rejected("{" + entry("w", "F32", "[0,9223372036854775807,9223372036854775807]", 0, 0) + "}", {}),
-                   Contains("'w'") && Contains("too large"));
+        CHECK_THAT(
+            rejected("{" + entry("w", "F32", "[0,9223372036854775807,9223372036854775807]", 0, 0) + "}", {}),
+            Contains("'w'") && Contains("too large"));
         CHECK_THAT(rejected("{" + entry("w", "F32", "[0,18446744073709551615]", 0, 0) + "}", {}),
                    Contains("'w'") && Contains("too large"));
     }
     SECTION("overlapping ranges, holes and trailing bytes") {
-        CHECK_THAT(rejected("{" + entry("a", "F32", "[2]", 0, 8) + "," + entry("b", "F32", "[1]", 4, 8) + "}", eight),
+        CHECK_THAT(rejected("{" + entry("a", "F32", "[2]", 0, 8) + "," + entry("b", "F32", "[1]", 4, 8) + "}",
+                            eight),
                    Contains("overlaps") && Contains("'a'") && Contains("'b'"));
-        CHECK_THAT(rejected("{" + entry("a", "F32", "[1]", 4, 8) + "}", eight), Contains("'a'") && Contains("hole"));
+        CHECK_THAT(rejected("{" + entry("a", "F32", "[1]", 4, 8) + "}", eight),
+                   Contains("'a'") && Contains("hole"));
         CHECK_THAT(rejected("{" + entry("a", "F32", "[1]", 0, 4) + "}", eight), Contains("trailing"));
         CHECK_THAT(rejected("{}", eight), Contains("trailing"));
     }
     SECTION("unknown dtype") {
         CHECK_THAT(rejected("{" + entry("w", "F8_E4M3", "[8]", 0, 8) + "}", eight),
                    Contains("'w'") && Contains("F8_E4M3"));
-        CHECK_THAT(rejected(R"({"w":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})", eight), Contains("dtype"));
+        CHECK_THAT(rejected(R"({"w":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})", eight),
+                   Contains("dtype"));
     }
     SECTION("shapes and offsets that are not non-negative integers") {
-        CHECK_THAT(rejected("{" + entry("w", "F32", "[2.0]", 0, 8) + "}", eight), Contains("'w'") && Contains("shape"));
-        CHECK_THAT(rejected("{" + entry("w", "F32", "[-2]", 0, 8) + "}", eight), Contains("'w'") && Contains("shape"));
+        CHECK_THAT(rejected("{" + entry("w", "F32", "[2.0]", 0, 8) + "}", eight),
+                   Contains("'w'") && Contains("shape"));
+        CHECK_THAT(rejected("{" + entry("w", "F32", "[-2]", 0, 8) + "}", eight),
+                   Contains("'w'") && Contains("shape"));
         CHECK_THAT(rejected("{" + entry("w", "F32", "[\"2\"]", 0, 8) + "}", eight), Contains("'w'"));
-        CHECK_THAT(rejected("{" + entry("w", "F32", "2", 0, 8) + "}", eight), Contains("'w'") && Contains("shape"));
+        CHECK_THAT(rejected("{" + entry("w", "F32", "2", 0, 8) + "}", eight),
+                   Contains("'w'") && Contains("shape"));
         CHECK_THAT(rejected("{" + entry("w", "F32", "[1e1]", 0, 8) + "}", eight), Contains("'w'"));
         CHECK_THAT(rejected(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", eight),
                    Contains("'w'") && Contains("data_offsets"));
-        CHECK_THAT(rejected(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8.5]}})", eight), Contains("'w'"));
+        CHECK_THAT(rejected(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8.5]}})", eight),
+                   Contains("'w'"));
         CHECK_THAT(rejected(R"({"w":[1]})", eight), Contains("'w'"));
         std::string deep = "[";
         for (int i = 0; i < 40; ++i) deep += std::string(i ? "," : "") + "1";
@@ -333,21 +354,25 @@ TEST_CASE("malformed safetensors are rejected naming the file and tensor", "[wei
     SECTION("duplicate names") {
         const std::string e = entry("w", "F32", "[1]", 0, 4);
         CHECK_THAT(rejected("{" + e + "," + e + "}", {0, 0, 0, 0}), Contains("'w'") && Contains("twice"));
-        CHECK_THAT(rejected(R"({"w":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}})", {0, 0, 0, 0}),
-                   Contains("twice"));
+        CHECK_THAT(
+            rejected(R"({"w":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}})", {0, 0, 0, 0}),
+            Contains("twice"));
     }
     SECTION("bad metadata and bool bytes") {
         CHECK_THAT(rejected(R"({"__metadata__":{"k":1}})", {}), Contains("__metadata__"));
         CHECK_THAT(rejected(R"({"__metadata__":[]})", {}), Contains("__metadata__"));
-        CHECK_THAT(rejected("{" + entry("m", "BOOL", "[2]", 0, 2) + "}", {1, 2}), Contains("'m'") && Contains("0 or 1"));
+        CHECK_THAT(rejected("{" + entry("m", "BOOL", "[2]", 0, 2) + "}", {1, 2}),
+                   Contains("'m'") && Contains("0 or 1"));
     }
     SECTION("files are named by their path") {
         test::TempDir tmp;
         test::writeFile(tmp / "trunc.safetensors", std::string("\x10\0\0\0\0\0\0\0{}", 10));
         CHECK_THAT(errorOf([&] { readSafetensors(tmp / "trunc.safetensors"); }),
                    Contains("trunc.safetensors") && Contains("larger than"));
-        CHECK_THAT(errorOf([&] { readSafetensorsHeader(tmp / "trunc.safetensors"); }), Contains("trunc.safetensors"));
-        CHECK_THAT(errorOf([&] { readSafetensors(tmp / "missing.safetensors"); }), Contains("missing.safetensors"));
+        CHECK_THAT(errorOf([&] { readSafetensorsHeader(tmp / "trunc.safetensors"); }),
+                   Contains("trunc.safetensors"));
+        CHECK_THAT(errorOf([&] { readSafetensors(tmp / "missing.safetensors"); }),
+                   Contains("missing.safetensors"));
     }
 }
 
@@ -364,7 +389,9 @@ TEST_CASE("safetensors parser survives thousands of mutated files", "[weights]")
     headerEnd += 8;
 
     std::mt19937_64 rng(20240521);
-    auto pick = [&](std::uint64_t bound) { return std::uniform_int_distribution<std::uint64_t>(0, bound - 1)(rng); };
+    auto pick = [&](std::uint64_t bound) {
+        return std::uniform_int_distribution<std::uint64_t>(0, bound - 1)(rng);
+    };
     const char interesting[] = "0123456789{}[],:\"-.eE FIBUL";
     int parsed = 0;
     int rejected = 0;
@@ -392,8 +419,9 @@ TEST_CASE("safetensors parser survives thousands of mutated files", "[weights]")
                     if (bytes.size() > 8) {
                         const auto at = 8 + pick(std::min<std::uint64_t>(headerEnd, bytes.size()) - 8);
                         if (pick(2)) {
-                            bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(at),
-                                         static_cast<std::uint8_t>(interesting[pick(sizeof(interesting) - 1)]));
+                            bytes.insert(
+                                bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                                static_cast<std::uint8_t>(interesting[pick(sizeof(interesting) - 1)]));
                         } else {
                             bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(at));
                         }
@@ -411,7 +439,8 @@ TEST_CASE("safetensors parser survives thousands of mutated files", "[weights]")
         } catch (const Error& e) {
             ++rejected;
             const std::string message = e.what();
-            if (message.find("mutant.safetensors") == std::string::npos) FAIL("error without the file name: " << message);
+            if (message.find("mutant.safetensors") == std::string::npos)
+                FAIL("error without the file name: " << message);
         } catch (const std::exception& e) {
             FAIL("iteration " << iteration << ": non-genra exception: " << e.what());
         }
@@ -445,10 +474,12 @@ TEST_CASE("the restricted torch.save unpickler rebuilds OrderedDict state dicts"
 TEST_CASE("the torch.save unpickler survives thousands of mutated pickles", "[weights]") {
     const auto valid = tinyStateDictPickle();
     std::mt19937_64 rng(77);
-    auto pick = [&](std::uint64_t bound) { return std::uniform_int_distribution<std::uint64_t>(0, bound - 1)(rng); };
-    const std::uint8_t opcodes[] = {'(', ')', '.', '0', '1', '2', 'N', 'K', 'M', 'J', 'X', 'q', 'h', 'R', 'b',
-                                    'u', 's', 'a', 'e', 't', ']', '}', 'Q', 'c', 0x80, 0x85, 0x86, 0x87, 0x88,
-                                    0x89, 0x8a, 0x8c, 0x93, 0x94, 0x95, 0xff};
+    auto pick = [&](std::uint64_t bound) {
+        return std::uniform_int_distribution<std::uint64_t>(0, bound - 1)(rng);
+    };
+    const std::uint8_t opcodes[] = {'(',  ')',  '.',  '0',  '1',  '2',  'N',  'K',  'M',  'J',  'X',  'q',
+                                    'h',  'R',  'b',  'u',  's',  'a',  'e',  't',  ']',  '}',  'Q',  'c',
+                                    0x80, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x93, 0x94, 0x95, 0xff};
     int parsed = 0;
     int rejected = 0;
     for (int iteration = 0; iteration < 5000; ++iteration) {
@@ -456,10 +487,18 @@ TEST_CASE("the torch.save unpickler survives thousands of mutated pickles", "[we
         for (int m = 1 + static_cast<int>(pick(3)); m > 0 && !bytes.empty(); --m) {
             const auto at = pick(bytes.size());
             switch (pick(4)) {
-                case 0: bytes[at] ^= static_cast<std::uint8_t>(1u << pick(8)); break;
-                case 1: bytes[at] = opcodes[pick(sizeof opcodes)]; break;
-                case 2: bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(at)); break;
-                default: bytes.resize(at); break;
+                case 0:
+                    bytes[at] ^= static_cast<std::uint8_t>(1u << pick(8));
+                    break;
+                case 1:
+                    bytes[at] = opcodes[pick(sizeof opcodes)];
+                    break;
+                case 2:
+                    bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(at));
+                    break;
+                default:
+                    bytes.resize(at);
+                    break;
             }
         }
         try {
@@ -468,7 +507,8 @@ TEST_CASE("the torch.save unpickler survives thousands of mutated pickles", "[we
             ++parsed;
         } catch (const Error& e) {
             ++rejected;
-            if (std::string(e.what()).find("mutant.pt") == std::string::npos) FAIL("error without the file name: " << e.what());
+            if (std::string(e.what()).find("mutant.pt") == std::string::npos)
+                FAIL("error without the file name: " << e.what());
         } catch (const std::exception& e) {
             FAIL("iteration " << iteration << ": non-genra exception: " << e.what());
         }
@@ -504,14 +544,16 @@ TEST_CASE("torch.save state dicts written by Python load", "[weights]") {
         CHECK_THAT(loaded.notes.front(), Contains("module."));
     }
     SECTION("half and bfloat16 weights stay as stored") {
-        for (const auto& [file, dtype] : {std::pair{"fp16.pt", torch::kHalf}, std::pair{"bf16.pt", torch::kBFloat16}}) {
+        for (const auto& [file, dtype] :
+             {std::pair{"fp16.pt", torch::kHalf}, std::pair{"bf16.pt", torch::kBFloat16}}) {
             StateDict converted;
             for (const auto& [k, v] : expected) converted[k] = v.is_floating_point() ? v.to(dtype) : v;
             CHECK(sameStateDict(loadWeights(tmp / file).stateDict, converted));
         }
     }
     SECTION("what cannot be read is refused clearly") {
-        CHECK_THAT(errorOf([&] { loadWeights(tmp / "legacy.pt"); }), Contains("legacy.pt") && Contains("legacy"));
+        CHECK_THAT(errorOf([&] { loadWeights(tmp / "legacy.pt"); }),
+                   Contains("legacy.pt") && Contains("legacy"));
         CHECK_THAT(errorOf([&] { loadWeights(tmp / "mixed.pt"); }), Contains("mixed.pt") && Contains("'b'"));
         CHECK_THAT(errorOf([&] { loadWeights(tmp / "whole_model.pt"); }), Contains("whole_model.pt"));
     }
@@ -536,9 +578,11 @@ TEST_CASE("TorchScript archives written by Python load", "[weights]") {
 
     const auto half = loadWeights(tmp / "openai_fp16.pt");
     CHECK(half.stateDict.at("visual.conv1.weight").scalar_type() == torch::kHalf);
-    CHECK(torch::equal(half.stateDict.at("visual.conv1.weight"), expected.at("visual.conv1.weight").to(torch::kHalf)));
+    CHECK(torch::equal(half.stateDict.at("visual.conv1.weight"),
+                       expected.at("visual.conv1.weight").to(torch::kHalf)));
 
-    CHECK_THAT(errorOf([&] { loadTorchScript(tmp / "expected.safetensors"); }), Contains("expected.safetensors"));
+    CHECK_THAT(errorOf([&] { loadTorchScript(tmp / "expected.safetensors"); }),
+               Contains("expected.safetensors"));
 }
 
 TEST_CASE("Hugging Face CLIP names translate to OpenAI names and back", "[weights]") {
@@ -587,30 +631,38 @@ TEST_CASE("Hugging Face CLIP names translate to OpenAI names and back", "[weight
     // No position_ids; in each of the 3 layers 6 q/k/v tensors become 2 in_proj tensors.
     CHECK(oa.size() == hf.size() - 2 - 3 * 4);
     CHECK(notes.size() == 2);  // the two dropped position_ids
-    CHECK(torch::equal(oa.at("visual.conv1.weight"), hf.at("vision_model.embeddings.patch_embedding.weight")));
+    CHECK(
+        torch::equal(oa.at("visual.conv1.weight"), hf.at("vision_model.embeddings.patch_embedding.weight")));
     CHECK(torch::equal(oa.at("visual.class_embedding"), hf.at("vision_model.embeddings.class_embedding")));
-    CHECK(torch::equal(oa.at("visual.positional_embedding"), hf.at("vision_model.embeddings.position_embedding.weight")));
+    CHECK(torch::equal(oa.at("visual.positional_embedding"),
+                       hf.at("vision_model.embeddings.position_embedding.weight")));
     CHECK(torch::equal(oa.at("visual.ln_pre.bias"), hf.at("vision_model.pre_layrnorm.bias")));
     CHECK(torch::equal(oa.at("visual.ln_post.weight"), hf.at("vision_model.post_layernorm.weight")));
     CHECK(torch::equal(oa.at("visual.proj"), hf.at("visual_projection.weight").t()));
     CHECK(oa.at("visual.proj").sizes() == torch::IntArrayRef({width, embed}));
     CHECK(torch::equal(oa.at("text_projection"), hf.at("text_projection.weight").t()));
-    CHECK(torch::equal(oa.at("token_embedding.weight"), hf.at("text_model.embeddings.token_embedding.weight")));
-    CHECK(torch::equal(oa.at("positional_embedding"), hf.at("text_model.embeddings.position_embedding.weight")));
+    CHECK(
+        torch::equal(oa.at("token_embedding.weight"), hf.at("text_model.embeddings.token_embedding.weight")));
+    CHECK(torch::equal(oa.at("positional_embedding"),
+                       hf.at("text_model.embeddings.position_embedding.weight")));
     CHECK(torch::equal(oa.at("ln_final.weight"), hf.at("text_model.final_layer_norm.weight")));
     CHECK(torch::equal(oa.at("logit_scale"), hf.at("logit_scale")));
     const std::string v1 = "vision_model.encoder.layers.1.";
-    CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.attn.in_proj_weight"),
-                       torch::cat({hf.at(v1 + "self_attn.q_proj.weight"), hf.at(v1 + "self_attn.k_proj.weight"),
-                                   hf.at(v1 + "self_attn.v_proj.weight")})));
+    CHECK(
+        torch::equal(oa.at("visual.transformer.resblocks.1.attn.in_proj_weight"),
+                     torch::cat({hf.at(v1 + "self_attn.q_proj.weight"), hf.at(v1 + "self_attn.k_proj.weight"),
+                                 hf.at(v1 + "self_attn.v_proj.weight")})));
     CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.attn.in_proj_bias"),
                        torch::cat({hf.at(v1 + "self_attn.q_proj.bias"), hf.at(v1 + "self_attn.k_proj.bias"),
                                    hf.at(v1 + "self_attn.v_proj.bias")})));
-    CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.attn.out_proj.weight"), hf.at(v1 + "self_attn.out_proj.weight")));
+    CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.attn.out_proj.weight"),
+                       hf.at(v1 + "self_attn.out_proj.weight")));
     CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.ln_2.bias"), hf.at(v1 + "layer_norm2.bias")));
-    CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.mlp.c_fc.weight"), hf.at(v1 + "mlp.fc1.weight")));
+    CHECK(
+        torch::equal(oa.at("visual.transformer.resblocks.1.mlp.c_fc.weight"), hf.at(v1 + "mlp.fc1.weight")));
     CHECK(torch::equal(oa.at("visual.transformer.resblocks.1.mlp.c_proj.bias"), hf.at(v1 + "mlp.fc2.bias")));
-    CHECK(torch::equal(oa.at("transformer.resblocks.0.ln_1.weight"), hf.at("text_model.encoder.layers.0.layer_norm1.weight")));
+    CHECK(torch::equal(oa.at("transformer.resblocks.0.ln_1.weight"),
+                       hf.at("text_model.encoder.layers.0.layer_norm1.weight")));
     CHECK(oa.count("transformer.resblocks.0.attn.in_proj_weight") == 1);
 
     SECTION("the inverse restores the Hugging Face dict, less position_ids") {
@@ -711,7 +763,8 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
     CHECK(loadWeights(tmp / "odd.bin").format == WeightsFormat::Safetensors);
 
     test::writeFile(tmp / "garbage.pt", "this is not a checkpoint at all");
-    CHECK_THAT(errorOf([&] { loadWeights(tmp / "garbage.pt"); }), Contains("garbage.pt") && Contains("expected"));
+    CHECK_THAT(errorOf([&] { loadWeights(tmp / "garbage.pt"); }),
+               Contains("garbage.pt") && Contains("expected"));
     CHECK_THAT(errorOf([&] { loadWeights(tmp / "absent.pt"); }), Contains("absent.pt"));
     CHECK_THAT(errorOf([&] { loadWeights(tmp / "garbage.pt", WeightsFormat::Safetensors); }),
                Contains("garbage.pt") && Contains("safetensors"));
@@ -731,13 +784,15 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
     CHECK(detectWeightsFormat(saved / "legacy.pt") == WeightsFormat::TorchSave);
     CHECK(detectWeightsFormat(scripted / "openai.pt") == WeightsFormat::TorchScript);
     CHECK(detectWeightsFormat(saved / "expected.safetensors") == WeightsFormat::Safetensors);
-    CHECK_THAT(errorOf([&] { loadWeights(scripted / "openai.pt", WeightsFormat::TorchSave); }), Contains("openai.pt"));
+    CHECK_THAT(errorOf([&] { loadWeights(scripted / "openai.pt", WeightsFormat::TorchSave); }),
+               Contains("openai.pt"));
     CHECK_THAT(errorOf([&] { loadWeights(saved / "plain.pt", WeightsFormat::TorchScript); }),
                Contains("plain.pt") && Contains("TorchScript"));
     // A zip that is not a PyTorch archive.
-    const auto zip = test::runProcess({test::pythonExecutable().string(), "-c",
-                                       "import zipfile,sys; zipfile.ZipFile(sys.argv[1],'w').writestr('a.txt','hi')",
-                                       (tmp / "other.zip").string()});
+    const auto zip =
+        test::runProcess({test::pythonExecutable().string(), "-c",
+                          "import zipfile,sys; zipfile.ZipFile(sys.argv[1],'w').writestr('a.txt','hi')",
+                          (tmp / "other.zip").string()});
     REQUIRE(zip.exitCode == 0);
     CHECK_THAT(errorOf([&] { loadWeights(tmp / "other.zip"); }), Contains("other.zip") && Contains("zip"));
 }

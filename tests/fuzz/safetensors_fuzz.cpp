@@ -1,11 +1,11 @@
 // libFuzzer target for the safetensors reader: any byte string must parse or raise genra::Error,
 // never read out of bounds or crash. Build with -DGENRA_BUILD_FUZZ=ON and clang, then run
 //   genra_safetensors_fuzz -max_total_time=60 <corpus-dir>
-#include "core/model/safetensors.h"
-#include "core/util/error.h"
-
 #include <cstddef>
 #include <cstdint>
+
+#include "core/model/safetensors.h"
+#include "core/util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

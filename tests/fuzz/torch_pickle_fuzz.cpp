@@ -1,13 +1,14 @@
 // libFuzzer target for the restricted torch.save unpickler: any data.pkl must unpickle or raise
 // genra::Error. Storages come from a stub that hands out small zero tensors.
-#include "core/model/torch_pickle.h"
-#include "core/util/error.h"
-
 #include <cstddef>
 #include <cstdint>
 
+#include "core/model/torch_pickle.h"
+#include "core/util/error.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const genra::model::StorageLoader load = [](const std::string& key, torch::ScalarType dtype, std::int64_t numel) {
+    const genra::model::StorageLoader load = [](const std::string& key, torch::ScalarType dtype,
+                                                std::int64_t numel) {
         if (numel > (1 << 16)) throw genra::Error("storage '" + key + "' larger than the fuzzer hands out");
         return torch::zeros({numel}, torch::TensorOptions().dtype(dtype));
     };
