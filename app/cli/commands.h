@@ -20,5 +20,6 @@ void addTrainCommands(CLI::App& app, CliState& state);
 void addEmbedCommand(CLI::App& app, CliState& state);
 void addImportCommands(CLI::App& app, CliState& state);
 void addMakeShapesCommand(CLI::App& app, CliState& state);
+void addTokenizeCommands(CLI::App& app, CliState& state);
 
 }  // namespace genra::cli

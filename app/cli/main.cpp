@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     genra::cli::addEmbedCommand(app, state);
     genra::cli::addImportCommands(app, state);
     genra::cli::addMakeShapesCommand(app, state);
+    genra::cli::addTokenizeCommands(app, state);
 
     try {
         app.parse(argc, argv);
