@@ -16,6 +16,7 @@ struct CliState {
 
 void addInitCommand(CLI::App& app, CliState& state);
 void addDatasetsCommand(CLI::App& app, CliState& state);
+void addEvalCommands(CLI::App& app, CliState& state);
 void addTrainCommands(CLI::App& app, CliState& state);
 void addEmbedCommand(CLI::App& app, CliState& state);
 void addImportCommands(CLI::App& app, CliState& state);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 
     genra::cli::addInitCommand(app, state);
     genra::cli::addDatasetsCommand(app, state);
+    genra::cli::addEvalCommands(app, state);
     genra::cli::addTrainCommands(app, state);
     genra::cli::addEmbedCommand(app, state);
     genra::cli::addImportCommands(app, state);
