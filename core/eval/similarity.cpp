@@ -1,0 +1,263 @@
+// Modality-gap measures. Everything is computed in float64 on the CPU: the sets are at most a few
+// hundred thousand rows of a few hundred dimensions, and the covariance square root needs the
+// precision.
+#include "core/eval/similarity.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace genra::eval {
+
+namespace {
+
+std::string shapeText(const torch::Tensor& t) {
+    std::ostringstream out;
+    out << "[";
+    for (std::int64_t i = 0; i < t.dim(); ++i) out << (i ? ", " : "") << t.size(i);
+    out << "]";
+    return out.str();
+}
+
+torch::Tensor checkedEmbeddings(const torch::Tensor& t, const char* what) {
+    if (!t.defined() || t.dim() != 2)
+        throw Error(std::string(what) + " embeddings must be a 2-D [N, D] matrix, got " +
+                    (t.defined() ? shapeText(t) : std::string("none")));
+    if (t.size(0) == 0) throw Error(std::string(what) + " embeddings are empty");
+    auto out = t.to(torch::kCPU, torch::kDouble).contiguous();
+    if (!torch::isfinite(out).all().item<bool>())
+        throw Error(std::string(what) + " embeddings contain NaN or infinite values");
+    return out;
+}
+
+void checkSameWidth(const torch::Tensor& a, const torch::Tensor& b) {
+    if (a.size(1) != b.size(1))
+        throw Error("real and generated embeddings differ in width: " + std::to_string(a.size(1)) + " vs " +
+                    std::to_string(b.size(1)));
+}
+
+torch::Tensor normalisedMean(const torch::Tensor& x) {
+    const auto norms = x.norm(2, 1, true).clamp_min(1e-12);
+    return (x / norms).mean(0);
+}
+
+// Same deterministic generator as the rest of the engine uses for shuffles.
+std::uint64_t splitMix(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+std::vector<std::int64_t> shuffled(std::int64_t count, std::uint64_t& state) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(count));
+    std::iota(order.begin(), order.end(), 0);
+    for (std::int64_t i = count - 1; i > 0; --i) {
+        const auto j = static_cast<std::int64_t>(splitMix(state) % static_cast<std::uint64_t>(i + 1));
+        std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
+    }
+    return order;
+}
+
+torch::Tensor indexTensor(const std::vector<std::int64_t>& v) {
+    return torch::from_blob(const_cast<std::int64_t*>(v.data()), {static_cast<std::int64_t>(v.size())},
+                            torch::kLong)
+        .clone();
+}
+
+// Symmetric square root of a covariance through its eigen-decomposition.
+torch::Tensor symmetricSqrt(const torch::Tensor& s) {
+    auto eig = torch::linalg::eigh(s, "L");
+    const auto values = std::get<0>(eig).clamp_min(0.0).sqrt();
+    const auto& vectors = std::get<1>(eig);
+    return (vectors * values.unsqueeze(0)).mm(vectors.t());
+}
+
+torch::Tensor covariance(const torch::Tensor& x) {
+    const auto centred = x - x.mean(0, true);
+    return centred.t().mm(centred) / static_cast<double>(std::max<std::int64_t>(x.size(0) - 1, 1));
+}
+
+}  // namespace
+
+torch::Tensor pairedCosineSimilarity(const torch::Tensor& realIn, const torch::Tensor& generatedIn,
+                                     const torch::Tensor& pairing) {
+    const auto real = checkedEmbeddings(realIn, "real");
+    const auto generated = checkedEmbeddings(generatedIn, "generated");
+    checkSameWidth(real, generated);
+    torch::Tensor index;
+    if (pairing.defined()) {
+        if (pairing.dim() != 1 || pairing.size(0) != generated.size(0))
+            throw Error("pairing must list one real row per generated row: got " + shapeText(pairing) +
+                        " for " + std::to_string(generated.size(0)) + " generated rows");
+        index = pairing.to(torch::kCPU, torch::kLong);
+        if (index.numel() > 0 &&
+            (index.min().item<std::int64_t>() < 0 || index.max().item<std::int64_t>() >= real.size(0)))
+            throw Error("pairing refers to a real row outside 0.." + std::to_string(real.size(0) - 1));
+    } else {
+        if (real.size(0) != generated.size(0))
+            throw Error("without a pairing, real and generated sets must have the same number of rows (" +
+                        std::to_string(real.size(0)) + " vs " + std::to_string(generated.size(0)) + ")");
+        index = torch::arange(real.size(0), torch::kLong);
+    }
+    const auto paired = real.index_select(0, index);
+    const auto dot = (paired * generated).sum(1);
+    const auto norms = paired.norm(2, 1) * generated.norm(2, 1);
+    return dot / norms.clamp_min(1e-12);
+}
+
+CosineHistogram cosineHistogram(const torch::Tensor& cosines, int bins) {
+    if (bins < 1) throw Error("a histogram needs at least one bin");
+    CosineHistogram h;
+    h.edges.resize(static_cast<std::size_t>(bins) + 1);
+    for (int b = 0; b <= bins; ++b) h.edges[static_cast<std::size_t>(b)] = -1.0 + 2.0 * b / bins;
+    h.counts.assign(static_cast<std::size_t>(bins), 0);
+    const auto values = cosines.to(torch::kCPU, torch::kDouble).contiguous().flatten();
+    const double* v = values.data_ptr<double>();
+    for (std::int64_t i = 0; i < values.numel(); ++i) {
+        auto b = static_cast<int>(std::floor((v[i] + 1.0) * 0.5 * bins));
+        b = std::clamp(b, 0, bins - 1);  // cosine exactly 1 belongs to the last bin
+        ++h.counts[static_cast<std::size_t>(b)];
+    }
+    return h;
+}
+
+double centroidDistance(const torch::Tensor& realIn, const torch::Tensor& generatedIn) {
+    const auto real = checkedEmbeddings(realIn, "real");
+    const auto generated = checkedEmbeddings(generatedIn, "generated");
+    checkSameWidth(real, generated);
+    return (normalisedMean(real) - normalisedMean(generated)).norm().item<double>();
+}
+
+double centroidCosine(const torch::Tensor& realIn, const torch::Tensor& generatedIn) {
+    const auto real = checkedEmbeddings(realIn, "real");
+    const auto generated = checkedEmbeddings(generatedIn, "generated");
+    checkSameWidth(real, generated);
+    const auto a = normalisedMean(real);
+    const auto b = normalisedMean(generated);
+    return ((a * b).sum() / (a.norm() * b.norm()).clamp_min(1e-12)).item<double>();
+}
+
+ProbeResult linearProbeAccuracy(const torch::Tensor& realIn, const torch::Tensor& generatedIn,
+                                const ProbeOptions& options) {
+    const auto real = checkedEmbeddings(realIn, "real");
+    const auto generated = checkedEmbeddings(generatedIn, "generated");
+    checkSameWidth(real, generated);
+    if (!(options.trainFraction > 0.0 && options.trainFraction < 1.0))
+        throw Error("probe train fraction must lie strictly between 0 and 1");
+    if (!(options.inverseRegularisation > 0.0)) throw Error("probe C must be positive");
+
+    // Stratified split: each class contributes the same fraction to training.
+    std::uint64_t state = options.seed ^ 0x50524F4245ULL;
+    std::vector<std::int64_t> trainRows;
+    std::vector<std::int64_t> testRows;
+    std::vector<double> trainLabels;
+    std::vector<double> testLabels;
+    const std::int64_t realCount = real.size(0);
+    for (int label = 0; label < 2; ++label) {
+        const std::int64_t count = label == 0 ? realCount : generated.size(0);
+        const auto order = shuffled(count, state);
+        auto trainCount =
+            static_cast<std::int64_t>(std::llround(options.trainFraction * static_cast<double>(count)));
+        trainCount = std::clamp<std::int64_t>(trainCount, 1, std::max<std::int64_t>(count - 1, 1));
+        for (std::int64_t i = 0; i < count; ++i) {
+            const auto row = order[static_cast<std::size_t>(i)] + (label == 0 ? 0 : realCount);
+            if (i < trainCount) {
+                trainRows.push_back(row);
+                trainLabels.push_back(label);
+            } else {
+                testRows.push_back(row);
+                testLabels.push_back(label);
+            }
+        }
+    }
+    if (testRows.empty()) throw Error("too few embeddings for a held-out probe split");
+
+    const auto all = torch::cat({real, generated}, 0);
+    auto trainX = all.index_select(0, indexTensor(trainRows));
+    auto testX = all.index_select(0, indexTensor(testRows));
+    const auto mean = trainX.mean(0, true);
+    const auto scale = trainX.std(0, false, true).clamp_min(1e-12);
+    trainX = (trainX - mean) / scale;
+    testX = (testX - mean) / scale;
+    const auto trainY = torch::tensor(trainLabels, torch::kDouble);
+    const auto testY = torch::tensor(testLabels, torch::kDouble);
+
+    auto weight = torch::zeros({all.size(1)}, torch::kDouble).requires_grad_(true);
+    auto bias = torch::zeros({1}, torch::kDouble).requires_grad_(true);
+    torch::optim::LBFGS optimiser(std::vector<torch::Tensor>{weight, bias},
+                                  torch::optim::LBFGSOptions(1.0)
+                                      .max_iter(options.maxIterations)
+                                      .line_search_fn(std::string("strong_wolfe")));
+    // Mean form of scikit-learn's objective, so the step sizes do not scale with the set size.
+    const double penalty = 0.5 / (options.inverseRegularisation * static_cast<double>(trainRows.size()));
+    auto closure = [&] {
+        optimiser.zero_grad();
+        const auto logits = trainX.mv(weight) + bias;
+        auto loss = torch::binary_cross_entropy_with_logits(logits, trainY) + penalty * weight.pow(2).sum();
+        loss.backward();
+        return loss;
+    };
+    optimiser.step(closure);
+
+    torch::NoGradGuard noGrad;
+    auto accuracy = [&](const torch::Tensor& x, const torch::Tensor& y) {
+        const auto predicted = ((x.mv(weight) + bias) > 0.0).to(torch::kDouble);
+        return (predicted == y).to(torch::kDouble).mean().item<double>();
+    };
+    ProbeResult result;
+    result.trainAccuracy = accuracy(trainX, trainY);
+    result.testAccuracy = accuracy(testX, testY);
+    result.trainSize = static_cast<std::int64_t>(trainRows.size());
+    result.testSize = static_cast<std::int64_t>(testRows.size());
+    return result;
+}
+
+double frechetDistance(const torch::Tensor& realIn, const torch::Tensor& generatedIn) {
+    const auto real = checkedEmbeddings(realIn, "real");
+    const auto generated = checkedEmbeddings(generatedIn, "generated");
+    checkSameWidth(real, generated);
+    if (real.size(0) < 2 || generated.size(0) < 2)
+        throw Error("the Fréchet distance needs at least 2 rows per set");
+    const auto meanDiff = real.mean(0) - generated.mean(0);
+    const auto s1 = covariance(real);
+    const auto s2 = covariance(generated);
+    const auto root1 = symmetricSqrt(s1);
+    auto middle = root1.mm(s2).mm(root1);
+    middle = 0.5 * (middle + middle.t());  // symmetric up to rounding; make it exactly so
+    const auto eigenvalues = torch::linalg::eigvalsh(middle, "L");
+    const double traceSqrt = eigenvalues.clamp_min(0.0).sqrt().sum().item<double>();
+    const double value = meanDiff.dot(meanDiff).item<double>() + s1.trace().item<double>() +
+                         s2.trace().item<double>() - 2.0 * traceSqrt;
+    return std::max(value, 0.0);
+}
+
+ModalityGap measureModalityGap(const torch::Tensor& real, const torch::Tensor& generated,
+                               const torch::Tensor& pairing, const SimilarityOptions& options,
+                               jobs::JobContext* context) {
+    auto step = [&](double fraction, const char* message) {
+        if (!context) return;
+        context->checkCancelled();
+        context->progress(fraction, message);
+    };
+    ModalityGap gap;
+    step(0.0, "paired cosine similarity");
+    gap.pairedCosine = pairedCosineSimilarity(real, generated, pairing);
+    gap.pairedCosineMean = gap.pairedCosine.mean().item<double>();
+    gap.pairedCosineStd = gap.pairedCosine.numel() > 0 ? gap.pairedCosine.std(false).item<double>() : 0.0;
+    gap.pairedCosineHistogram = cosineHistogram(gap.pairedCosine, options.histogramBins);
+    step(0.1, "centroids");
+    gap.centroidDistance = centroidDistance(real, generated);
+    gap.centroidCosine = centroidCosine(real, generated);
+    step(0.2, "Fréchet distance");
+    gap.frechetDistance = frechetDistance(real, generated);
+    step(0.4, "linear probe");
+    gap.probe = linearProbeAccuracy(real, generated, options.probe);
+    if (context) context->progress(1.0, "modality gap done");
+    return gap;
+}
+
+}  // namespace genra::eval
