@@ -1,0 +1,99 @@
+// t-SNE: 2-D maps of embedding sets (real vs generated images, per-class clusters).
+// Two methods share one optimiser, both following the recipe of van der Maaten's papers as
+// scikit-learn's TSNE does, so maps and KL divergences are comparable with that reference:
+//  - exact: dense affinities and a dense Student-t kernel as LibTorch tensors (runs on CUDA when
+//    asked), O(N^2) memory, for small sets;
+//  - Barnes-Hut: sparse affinities over the 3 x perplexity nearest neighbours (vantage-point
+//    tree) and repulsive forces summarised by a quadtree (theta), O(N log N) per iteration,
+//    multi-threaded and deterministic.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/jobs/job.h"
+
+namespace genra::eval {
+
+enum class TsneMethod { Auto = 1, Exact, BarnesHut };
+enum class TsneInit { Pca = 1, Random };
+
+const char* toString(TsneMethod method);
+// Parses "auto", "exact", "barnes_hut" (also "bh", "barnes-hut"); throws genra::Error.
+TsneMethod parseTsneMethod(const std::string& text);
+
+struct TsneOptions {
+    double perplexity = 30.0;
+    int iterations = 1000;   // including the early-exaggeration iterations
+    std::uint64_t seed = 0;  // random init and vantage-point choice
+    TsneMethod method = TsneMethod::Auto;
+    // Auto picks exact up to this many points: beyond, O(N^2) memory and time stop paying off.
+    std::int64_t exactMaxPoints = 2000;
+    double theta = 0.5;  // Barnes-Hut opening angle; 0 makes every interaction exact (slow)
+    int threads = 0;     // Barnes-Hut worker threads; 0 = LibTorch's intra-op thread count
+    TsneInit init = TsneInit::Pca;
+    double earlyExaggeration = 12.0;
+    int exaggerationIterations = 250;
+    double learningRate = 0.0;  // <= 0: scikit-learn's 'auto', max(N / exaggeration / 4, 50)
+    // Exact method only: where the dense matrices live. Barnes-Hut always runs on the CPU.
+    torch::Device device = torch::kCPU;
+};
+
+struct TsneResult {
+    torch::Tensor embedding;  // float32 [N, 2], CPU
+    // KL(P || Q) of the returned embedding. Exact: over the dense P (entries floored at machine
+    // epsilon, as scikit-learn does). Barnes-Hut: over the sparse P, with the normalisation Z of Q
+    // taken from the quadtree estimate — the value scikit-learn reports as kl_divergence_.
+    double klDivergence = 0.0;
+    TsneMethod method = TsneMethod::Exact;  // the one actually used
+    double learningRate = 0.0;
+    int iterations = 0;
+};
+
+// Runs t-SNE on data [N, D] (any floating dtype, any device). Reports progress, metric
+// "tsne/kl_divergence" every 50 iterations, and checks cancellation between iterations when a
+// context is given. Same input, options and thread counts give bitwise the same result; the
+// Barnes-Hut result does not even depend on options.threads (LibTorch's own thread count, used by
+// the PCA and the dense affinities, can change the last bits).
+// Throws genra::Error for input t-SNE cannot use: not 2-D, NaN/Inf, or too few points for the
+// perplexity (needs N - 1 >= 3 x perplexity).
+TsneResult runTsne(const torch::Tensor& data, const TsneOptions& options,
+                   jobs::JobContext* context = nullptr);
+
+// The per-point calibration step: for each row of squared distances [N, K] to candidate
+// neighbours, the conditional probabilities p(j|i) = exp(-beta_i d_ij) / sum, with beta_i found by
+// bisection so that the row's Shannon entropy (natural log) equals log(perplexity) within
+// `entropyTolerance` (or until 100 steps). Returns float64 [N, K], rows summing to 1.
+torch::Tensor calibrateAffinities(const torch::Tensor& squaredDistances, double perplexity,
+                                  double entropyTolerance = 1e-5);
+
+// The exact gradient dKL/dy = 4 sum_j (e P_ij - Q_ij) W_ij (y_i - y_j), W = 1 / (1 + |y_i - y_j|^2),
+// Q = W / sum(W), e the exaggeration, as tensor operations on p's and y's device: what the exact
+// method runs when options.device is not the CPU (the CPU uses an equivalent fused loop). p is a
+// symmetric [N, N] with zero diagonal, y [N, 2]; both float64. Fills *kl with KL(eP || Q) when given.
+torch::Tensor exactTsneGradient(const torch::Tensor& p, const torch::Tensor& y, double exaggeration = 1.0,
+                                double* kl = nullptr);
+
+// The largest perplexity N points can take (floor((N - 1) / 3)), for error messages and callers
+// that shrink the perplexity on tiny sets.
+double maxTsnePerplexity(std::int64_t points);
+
+// `genra tsne`: reads X.npy [N, D], writes the float32 [N, 2] map to Y.npy.
+class TsneJob : public jobs::Job {
+public:
+    TsneJob(std::filesystem::path input, std::filesystem::path output, TsneOptions options);
+    std::string name() const override { return "tsne"; }
+    bool run(jobs::JobContext& context) override;
+    const TsneResult& result() const { return result_; }
+
+private:
+    std::filesystem::path input_;
+    std::filesystem::path output_;
+    TsneOptions options_;
+    TsneResult result_;
+};
+
+}  // namespace genra::eval
