@@ -22,5 +22,6 @@ void addEmbedCommand(CLI::App& app, CliState& state);
 void addImportCommands(CLI::App& app, CliState& state);
 void addMakeShapesCommand(CLI::App& app, CliState& state);
 void addTokenizeCommands(CLI::App& app, CliState& state);
+void addTsneCommand(CLI::App& app, CliState& state);
 
 }  // namespace genra::cli

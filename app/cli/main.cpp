@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     genra::cli::addImportCommands(app, state);
     genra::cli::addMakeShapesCommand(app, state);
     genra::cli::addTokenizeCommands(app, state);
+    genra::cli::addTsneCommand(app, state);
 
     try {
         app.parse(argc, argv);

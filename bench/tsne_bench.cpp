@@ -1,0 +1,195 @@
+// t-SNE against scikit-learn's TSNE on the same data: deterministic Gaussian blobs (10 clusters in
+// 50-D) saved as .npy, scikit-learn run by /usr/bin/python3 in a subprocess that times only
+// fit_transform and reports kl_divergence_. Both use perplexity 30, PCA init, learning rate 'auto',
+// 1000 iterations, Barnes-Hut with theta 0.5 and every core; at sizes up to 2000 our exact method
+// (what `auto` picks there) is timed as well.
+//
+//   genra_tsne_bench [--sizes 1000,10000,50000] [--sklearn-max N] [--threads T]
+//
+// --sklearn-max skips scikit-learn above N points (it can take many minutes at 50k on 2 cores).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/eval/npy.h"
+#include "core/eval/tsne.h"
+#include "core/util/threads.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kPython = "/usr/bin/python3";
+
+const char* kSklearnScript = R"PY(
+import json, sys, time
+import numpy as np
+from sklearn.manifold import TSNE
+x = np.load(sys.argv[1])
+tsne = TSNE(n_components=2, perplexity=30.0, init="pca", learning_rate="auto", method="barnes_hut",
+            angle=0.5, random_state=0)
+start = time.perf_counter()
+tsne.fit_transform(x)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "kl": float(tsne.kl_divergence_), "iterations": int(tsne.n_iter_)}))
+)PY";
+
+// Blobs from our own generator (SplitMix64 + Box-Muller) so the data never depends on a library's
+// distribution code.
+torch::Tensor makeBlobs(std::int64_t points, std::int64_t dims, int clusters) {
+    std::uint64_t state = 12345;
+    auto next = [&] {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    };
+    auto normal = [&] {
+        const double u1 = (static_cast<double>(next() >> 11) + 0.5) / 9007199254740992.0;
+        const double u2 = (static_cast<double>(next() >> 11) + 0.5) / 9007199254740992.0;
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    };
+    std::vector<double> centres(static_cast<std::size_t>(clusters * dims));
+    for (auto& c : centres) c = 4.0 * normal();
+    auto x = torch::empty({points, dims}, torch::kFloat);
+    float* p = x.data_ptr<float>();
+    for (std::int64_t i = 0; i < points; ++i)
+        for (std::int64_t d = 0; d < dims; ++d)
+            p[i * dims + d] =
+                static_cast<float>(centres[static_cast<std::size_t>((i % clusters) * dims + d)] + normal());
+    return x;
+}
+
+std::string capture(const std::vector<std::string>& argv, int& exitCode) {
+    int pipeFds[2];
+    if (pipe(pipeFds) != 0) return {};
+    const pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipeFds[1], 1);
+        close(pipeFds[0]);
+        close(pipeFds[1]);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    close(pipeFds[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t got = 0;
+    while ((got = read(pipeFds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(got));
+    close(pipeFds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
+struct Run {
+    double seconds = 0.0;
+    double kl = 0.0;
+    bool ok = false;
+};
+
+Run runOurs(const torch::Tensor& x, genra::eval::TsneMethod method, int threads) {
+    genra::eval::TsneOptions options;
+    options.method = method;
+    options.threads = threads;
+    const auto start = Clock::now();
+    const auto result = genra::eval::runTsne(x, options);
+    Run run;
+    run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    run.kl = result.klDivergence;
+    run.ok = true;
+    return run;
+}
+
+Run runSklearn(const fs::path& npy) {
+    int code = 0;
+    const auto out = capture({kPython, "-c", kSklearnScript, npy.string()}, code);
+    Run run;
+    if (code != 0) return run;
+    try {
+        const auto line = out.substr(out.rfind('{'));
+        const auto json = nlohmann::json::parse(line);
+        run.seconds = json["seconds"].get<double>();
+        run.kl = json["kl"].get<double>();
+        run.ok = true;
+    } catch (const std::exception&) {
+    }
+    return run;
+}
+
+std::vector<std::int64_t> parseSizes(const std::string& text) {
+    std::vector<std::int64_t> sizes;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) sizes.push_back(std::stoll(item));
+    return sizes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::int64_t> sizes{1000, 10000, 50000};
+    std::int64_t sklearnMax = 50000;
+    int threads = 0;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--sizes" && i + 1 < argc) {
+            sizes = parseSizes(argv[++i]);
+        } else if (arg == "--sklearn-max" && i + 1 < argc) {
+            sklearnMax = std::stoll(argv[++i]);
+        } else if (arg == "--threads" && i + 1 < argc) {
+            threads = std::atoi(argv[++i]);
+        } else {
+            std::fprintf(stderr, "usage: %s [--sizes 1000,10000,50000] [--sklearn-max N] [--threads T]\n",
+                         argv[0]);
+            return 2;
+        }
+    }
+    threads = genra::configureThreads(threads);
+    const fs::path dir = fs::temp_directory_path() / ("genra-bench-tsne-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+
+    std::printf("t-SNE vs scikit-learn: 10 blobs in 50-D, perplexity 30, 1000 iterations, %d threads\n",
+                threads);
+    std::printf("%8s  %-10s %10s %10s %8s  %9s %9s %7s\n", "points", "method", "ours [s]", "sklearn",
+                "speed-up", "KL ours", "KL sklearn", "KL diff");
+    for (const auto points : sizes) {
+        const auto x = makeBlobs(points, 50, 10);
+        const auto npy = dir / ("blobs" + std::to_string(points) + ".npy");
+        genra::eval::writeNpy(npy, x);
+        Run sklearn;
+        if (points <= sklearnMax) sklearn = runSklearn(npy);
+        std::vector<genra::eval::TsneMethod> methods{genra::eval::TsneMethod::BarnesHut};
+        if (points <= 2000) methods.push_back(genra::eval::TsneMethod::Exact);
+        for (const auto method : methods) {
+            const Run ours = runOurs(x, method, threads);
+            if (sklearn.ok) {
+                std::printf("%8lld  %-10s %10.2f %10.2f %7.1fx  %9.4f %9.4f %+6.1f%%\n",
+                            static_cast<long long>(points), genra::eval::toString(method), ours.seconds,
+                            sklearn.seconds, sklearn.seconds / ours.seconds, ours.kl, sklearn.kl,
+                            100.0 * (ours.kl - sklearn.kl) / sklearn.kl);
+            } else {
+                std::printf("%8lld  %-10s %10.2f %10s %8s  %9.4f %9s %7s\n", static_cast<long long>(points),
+                            genra::eval::toString(method), ours.seconds,
+                            points <= sklearnMax ? "failed" : "skipped", "-", ours.kl, "-", "-");
+            }
+            std::fflush(stdout);
+        }
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return 0;
+}
