@@ -16,7 +16,7 @@ function(genra_add_test)
     target_precompile_headers(${T_NAME} REUSE_FROM ${T_PCH_FROM})
   endif()
   catch_discover_tests(${T_NAME}
-    EXTRA_ARGS --order rand --warn NoAssertions
+    EXTRA_ARGS --order rand
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
     PROPERTIES ENVIRONMENT "${T_ENV}")
 endfunction()

@@ -550,15 +550,16 @@ WeightsFormat detectWeightsFormat(const std::filesystem::path& path) {
         throw Error(source +
                     ": a PyTorch zip archive with neither data.pkl (torch.save) nor code/ (TorchScript)");
     }
-    if (!prefix.empty() && static_cast<unsigned char>(prefix[0]) == 0x80) {
-        // Pickle protocol marker: the legacy torch.save layout; loadTorchSave explains.
-        return WeightsFormat::TorchSave;
-    }
+    // Safetensors first: its 8-byte header length can begin with the byte 0x80 too.
     if (looksLikeSafetensors(prefix, fileBytes)) {
         if (hasExtension(path, ".safetensors") && fs::is_regular_file(modelFilePaths(path).config, ec)) {
             return WeightsFormat::GenraModel;
         }
         return WeightsFormat::Safetensors;
+    }
+    if (!prefix.empty() && static_cast<unsigned char>(prefix[0]) == 0x80) {
+        // Pickle protocol marker: the legacy torch.save layout; loadTorchSave explains.
+        return WeightsFormat::TorchSave;
     }
     throw Error(source +
                 ": unrecognised weights file; expected safetensors, a zip-format torch.save state dict, "
