@@ -1,4 +1,6 @@
 // `genra tsne` through the real binary: the map it writes, the KL it prints, its errors.
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <catch2/catch.hpp>
 #include <regex>
 

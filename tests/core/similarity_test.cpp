@@ -2,6 +2,8 @@
 // and the linear probe against scikit-learn's LogisticRegression (loosely: different splits).
 #include "core/eval/similarity.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>

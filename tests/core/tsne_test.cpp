@@ -2,6 +2,8 @@
 // reproducibility, agreement between exact and Barnes-Hut, input errors and cancellation.
 #include "core/eval/tsne.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -208,6 +210,9 @@ TEST_CASE("t-SNE rejects input it cannot use", "[tsne]") {
         CHECK_THROWS_AS(runTsne(x, options), Error);
         CHECK_THROWS_AS(parseTsneMethod("umap"), Error);
         CHECK(parseTsneMethod("barnes_hut") == TsneMethod::BarnesHut);
+        options.perplexity = 30;
+        options.method = TsneMethod::Exact;
+        CHECK_THROWS_WITH(runTsne(torch::zeros({40000, 2}), options), Catch::Contains("Barnes-Hut"));
     }
 }
 
