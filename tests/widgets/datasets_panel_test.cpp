@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <QApplication>
+#include "widgets_test_support.h"
 #include <QImage>
 
 #include <set>
@@ -14,13 +15,6 @@
 using namespace genra;
 
 namespace {
-QApplication& app() {
-    static int argc = 1;
-    static char name[] = "genra_widgets_tests";
-    static char* argv[] = {name, nullptr};
-    static QApplication instance(argc, argv);
-    return instance;
-}
 
 void addDataset(store::Workspace& ws, const std::string& name, int images) {
     store::DatasetInfo info;
@@ -43,7 +37,7 @@ void addDataset(store::Workspace& ws, const std::string& name, int images) {
 }  // namespace
 
 TEST_CASE("dataset table model shows the workspace's datasets", "[widgets]") {
-    app();
+    test::app();
     test::TempDir tmp;
     auto ws = store::Workspace::create(tmp / "ws");
     addDataset(ws, "alpha", 3);

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <QApplication>
+#include "widgets_test_support.h"
 #include <QElapsedTimer>
 
 #include <atomic>
@@ -16,13 +17,6 @@
 using namespace genra;
 
 namespace {
-QApplication& app() {
-    static int argc = 1;
-    static char name[] = "genra_widgets_tests";
-    static char* argv[] = {name, nullptr};
-    static QApplication instance(argc, argv);
-    return instance;
-}
 
 // Reports progress in ten steps, logging each; waits for `release` before each step so the test
 // controls the pace; optionally fails at step 5.
@@ -64,7 +58,7 @@ bool spinUntil(Pred pred, int timeoutMs = 10000) {
 }  // namespace
 
 TEST_CASE("job progress, log and metrics reach the jobs panel from a worker thread", "[widgets][jobs]") {
-    app();
+    test::app();
     widgets::JobManager manager;
     widgets::JobsPanel panel(&manager);
     std::atomic<int> release{0};
@@ -92,7 +86,7 @@ TEST_CASE("job progress, log and metrics reach the jobs panel from a worker thre
 }
 
 TEST_CASE("jobs can be cancelled and failures show their error", "[widgets][jobs]") {
-    app();
+    test::app();
     widgets::JobManager manager;
     widgets::JobsPanel panel(&manager);
     std::atomic<int> release{2};
