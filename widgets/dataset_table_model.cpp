@@ -32,7 +32,14 @@ QVariant DatasetTableModel::data(const QModelIndex& index, int role) const {
             case Name: return QString::fromStdString(d.info.name);
             case Kind: return QString::fromStdString(d.info.kind);
             case Images: return QVariant::fromValue<qlonglong>(d.realImages);
-            case Generated: return QVariant::fromValue<qlonglong>(d.generatedImages);
+            case Generated: {
+                if (d.generators.empty()) return QVariant::fromValue<qlonglong>(d.generatedImages);
+                QStringList parts;
+                for (const auto& [generator, count] : d.generators) {
+                    parts << QStringLiteral("%1: %2").arg(QString::fromStdString(generator)).arg(count);
+                }
+                return QStringLiteral("%1 (%2)").arg(d.generatedImages).arg(parts.join(QStringLiteral(", ")));
+            }
             case Captions: return QVariant::fromValue<qlonglong>(d.captions);
             case Splits: {
                 QStringList parts;

@@ -1,109 +1,276 @@
 #include "app/gui/main_window.h"
 
+#include "widgets/settings_dialog.h"
 #include "core/store/workspace.h"
+#include "core/util/threads.h"
 #include "core/version.h"
+#include "widgets/caption_browser.h"
 #include "widgets/datasets_panel.h"
 #include "widgets/job_manager.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/language.h"
+#include "widgets/settings.h"
+#include "widgets/workbench_panel.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSettings>
+#include <QProgressBar>
 #include <QStatusBar>
 
 namespace genra::gui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-    setWindowTitle(tr("GenRA Workbench"));
-    setDockNestingEnabled(true);
-    auto* placeholder = new QLabel(tr("Open or create a workspace (File menu) to begin."), this);
-    placeholder->setAlignment(Qt::AlignCenter);
-    setCentralWidget(placeholder);
-    createActions();
-
-    datasets_ = new widgets::DatasetsPanel(this);
-    auto* dock = addPanel(datasets_, QStringLiteral("datasets"), tr("Datasets"), Qt::LeftDockWidgetArea);
-    resizeDocks({dock}, {640}, Qt::Horizontal);
-    jobs_ = new widgets::JobManager(this);
-    jobsPanel_ = new widgets::JobsPanel(jobs_, this);
-    auto* jobsDock = addPanel(jobsPanel_, QStringLiteral("jobs"), tr("Jobs"), Qt::BottomDockWidgetArea);
-    resizeDocks({jobsDock}, {220}, Qt::Vertical);
-    jobsStatus_ = new QLabel(this);
-    statusBar()->addPermanentWidget(jobsStatus_);
-    connect(jobs_, &widgets::JobManager::runningCountChanged, this, [this](int running) {
-        jobsStatus_->setText(running ? tr("%n job(s) running", nullptr, running) : QString());
-    });
-
-    statusBar()->showMessage(tr("No workspace open"));
-    resize(1280, 800);
-    QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window.geometry")).toByteArray());
-    restoreState(settings.value(QStringLiteral("window.state")).toByteArray());
+// One row per panel; see the comment at the top of main_window.h.
+const std::vector<PanelSpec>& panelSpecs() {
+    static const std::vector<PanelSpec> specs = {
+        {"browser", QT_TRANSLATE_NOOP("MainWindow", "Caption Browser"), Qt::LeftDockWidgetArea,
+         [](widgets::PanelContext&) -> QWidget* { return new widgets::CaptionBrowser; }},
+        {"datasets", QT_TRANSLATE_NOOP("MainWindow", "Datasets"), Qt::RightDockWidgetArea,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::DatasetsPanel(c.jobs); }},
+        {"jobs", QT_TRANSLATE_NOOP("MainWindow", "Jobs"), Qt::BottomDockWidgetArea,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::JobsPanel(c.jobs); }},
+    };
+    return specs;
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(QIcon(QStringLiteral(":/genra/genra-workbench.svg")));
+    setDockNestingEnabled(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
+    jobs_ = new widgets::JobManager(this);
+    context_ = std::make_unique<widgets::PanelContext>();
+    context_->jobs = jobs_;
+    createActions();
+    createPanels();
 
-QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area) {
-    auto* dock = new QDockWidget(title, this);
-    dock->setObjectName(QStringLiteral("dock.") + name);
-    dock->setWidget(panel);
-    addDockWidget(area, dock);
-    panelsMenu_->addAction(dock->toggleViewAction());
-    return dock;
+    workspaceStatus_ = new QLabel(this);
+    jobsStatus_ = new QLabel(this);
+    jobProgress_ = new QProgressBar(this);
+    jobProgress_->setMaximumWidth(160);
+    jobProgress_->setRange(0, 100);
+    jobProgress_->hide();
+    statusBar()->addWidget(workspaceStatus_, 1);
+    statusBar()->addPermanentWidget(jobsStatus_);
+    statusBar()->addPermanentWidget(jobProgress_);
+    connect(jobs_, &widgets::JobManager::runningCountChanged, this, &MainWindow::updateJobStatus);
+    connect(jobs_, &widgets::JobManager::jobProgress, this, &MainWindow::updateJobStatus);
+    connect(jobs_, &widgets::JobManager::jobFinished, this, [this](int, bool) {
+        updateJobStatus();
+        for (auto& p : panels_)
+            if (p.iface && workspace_) p.iface->refresh();
+    });
+
+    retranslate();
+    resize(1280, 800);
+    defaultLayout();
+    defaultState_ = saveState();
+    restoreGeometry(widgets::settings::windowGeometry.value());
+    restoreState(widgets::settings::windowState.value());
+    applySettings();
+}
+
+MainWindow::~MainWindow() {
+    // Panels hold the workspace pointer: delete them first.
+    for (auto& p : panels_) delete p.dock;
+    panels_.clear();
+}
+
+void MainWindow::createPanels() {
+    for (const auto& spec : panelSpecs()) {
+        Panel p;
+        p.name = QString::fromLatin1(spec.name);
+        p.title = spec.title;
+        p.widget = spec.create(*context_);
+        p.iface = dynamic_cast<widgets::WorkbenchPanel*>(p.widget);
+        p.dock = new QDockWidget(this);
+        p.dock->setObjectName(QStringLiteral("dock.") + p.name);
+        p.dock->setWidget(p.widget);
+        p.dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
+                            QDockWidget::DockWidgetFloatable);
+        addDockWidget(spec.area, p.dock);
+        QAction* toggle = p.dock->toggleViewAction();
+        const int number = static_cast<int>(panels_.size()) + 1;
+        if (number <= 9) toggle->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_0 + number)));
+        panelsMenu_->addAction(toggle);
+        panels_.push_back(p);
+    }
+    panelsMenu_->addSeparator();
+    panelsMenu_->addAction(actions_.resetLayout);
+}
+
+void MainWindow::defaultLayout() {
+    // Browser wide on the left; the other right-hand panels tabbed together; jobs along the bottom.
+    QDockWidget* firstRight = nullptr;
+    for (auto& p : panels_) {
+        p.dock->setFloating(false);
+        p.dock->show();
+        const auto& spec = panelSpecs()[static_cast<std::size_t>(&p - panels_.data())];
+        addDockWidget(spec.area, p.dock);
+        if (spec.area == Qt::RightDockWidgetArea) {
+            if (firstRight) {
+                tabifyDockWidget(firstRight, p.dock);
+            } else {
+                firstRight = p.dock;
+            }
+        }
+    }
+    if (firstRight) firstRight->raise();
+    if (QWidget* b = panel(QStringLiteral("browser"))) resizeDocks({qobject_cast<QDockWidget*>(b->parentWidget())}, {820}, Qt::Horizontal);
+    if (QWidget* j = panel(QStringLiteral("jobs"))) resizeDocks({qobject_cast<QDockWidget*>(j->parentWidget())}, {170}, Qt::Vertical);
 }
 
 void MainWindow::createActions() {
-    auto* file = menuBar()->addMenu(tr("&File"));
-    auto* newAction = file->addAction(tr("&New Workspace..."), this, &MainWindow::newWorkspace);
-    newAction->setShortcut(QKeySequence::New);
-    auto* openAction = file->addAction(tr("&Open Workspace..."), this, &MainWindow::chooseWorkspace);
-    openAction->setShortcut(QKeySequence::Open);
-    file->addSeparator();
-    auto* quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quitAction->setShortcut(QKeySequence::Quit);
-    panelsMenu_ = menuBar()->addMenu(tr("&Panels"));
-    auto* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About GenRA Workbench"), this, &MainWindow::about);
+    fileMenu_ = menuBar()->addMenu(QString());
+    actions_.newWorkspace = fileMenu_->addAction(QString(), this, &MainWindow::newWorkspace);
+    actions_.newWorkspace->setShortcut(QKeySequence::New);
+    actions_.open = fileMenu_->addAction(QString(), this, &MainWindow::chooseWorkspace);
+    actions_.open->setShortcut(QKeySequence::Open);
+    recentMenu_ = fileMenu_->addMenu(QString());
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
+    fileMenu_->addSeparator();
+    actions_.import = fileMenu_->addAction(QString(), this, &MainWindow::showImport);
+    actions_.import->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    actions_.settings = fileMenu_->addAction(QString(), this, &MainWindow::showSettings);
+    actions_.settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    fileMenu_->addSeparator();
+    actions_.quit = fileMenu_->addAction(QString(), this, &QWidget::close);
+    actions_.quit->setShortcut(QKeySequence::Quit);
+    panelsMenu_ = menuBar()->addMenu(QString());
+    actions_.resetLayout = new QAction(this);
+    connect(actions_.resetLayout, &QAction::triggered, this, [this] { restoreState(defaultState_); });
+    helpMenu_ = menuBar()->addMenu(QString());
+    actions_.about = helpMenu_->addAction(QString(), this, &MainWindow::about);
+    actions_.aboutQt = helpMenu_->addAction(QString(), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::retranslate() {
+    fileMenu_->setTitle(tr("&File"));
+    actions_.newWorkspace->setText(tr("&New Workspace…"));
+    actions_.open->setText(tr("&Open Workspace…"));
+    recentMenu_->setTitle(tr("Open &Recent"));
+    actions_.import->setText(tr("&Import Dataset…"));
+    actions_.settings->setText(tr("&Settings…"));
+    actions_.quit->setText(tr("&Quit"));
+    panelsMenu_->setTitle(tr("&Panels"));
+    actions_.resetLayout->setText(tr("Restore Default Layout"));
+    helpMenu_->setTitle(tr("&Help"));
+    actions_.about->setText(tr("&About GenRA Workbench"));
+    actions_.aboutQt->setText(tr("About &Qt"));
+    for (auto& p : panels_) p.dock->setWindowTitle(tr(p.title));
+    if (workspace_) {
+        const QString path = QString::fromStdString(workspace_->dir().string());
+        setWindowTitle(tr("%1 — GenRA Workbench").arg(path));
+        workspaceStatus_->setText(tr("Workspace: %1").arg(path));
+    } else {
+        setWindowTitle(tr("GenRA Workbench"));
+        if (workspaceStatus_) workspaceStatus_->setText(tr("No workspace open — File ▸ Open Workspace"));
+    }
+    if (jobsStatus_) updateJobStatus();
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) retranslate();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::updateJobStatus() {
+    const int running = jobs_->runningCount();
+    jobsStatus_->setText(running ? tr("%n job(s) running", nullptr, running) : tr("No jobs running"));
+    // The progress of the newest running job.
+    double fraction = -1.0;
+    for (int row = jobs_->rowCount() - 1; row >= 0; --row) {
+        const auto& r = jobs_->recordAt(row);
+        if (r.state == widgets::JobRecord::State::Running) {
+            fraction = r.fraction;
+            jobProgress_->setToolTip(r.name + QStringLiteral(": ") + r.message);
+            break;
+        }
+    }
+    jobProgress_->setVisible(running > 0);
+    if (fraction < 0) {
+        jobProgress_->setRange(0, 0);
+    } else {
+        jobProgress_->setRange(0, 100);
+        jobProgress_->setValue(int(fraction * 100 + 0.5));
+    }
 }
 
 bool MainWindow::openWorkspace(const QString& dir, bool create, bool quiet) {
+    std::unique_ptr<store::Workspace> ws;
     try {
-        auto ws = std::make_unique<store::Workspace>(create ? store::Workspace::create(dir.toStdString())
-                                                            : store::Workspace::open(dir.toStdString()));
-        workspace_ = std::move(ws);
+        ws = std::make_unique<store::Workspace>(create ? store::Workspace::create(dir.toStdString())
+                                                       : store::Workspace::open(dir.toStdString()));
     } catch (const std::exception& e) {
         lastError_ = QString::fromStdString(e.what());
         if (!quiet) QMessageBox::critical(this, tr("Cannot open workspace"), lastError_);
         return false;
     }
-    datasets_->setWorkspace(workspace_.get());
-    const QString path = QString::fromStdString(workspace_->dir().string());
-    if (auto* label = qobject_cast<QLabel*>(centralWidget())) {
-        label->setText(tr("Workspace %1\n%n dataset(s)", nullptr, static_cast<int>(workspace_->listDatasets().size()))
-                           .arg(path));
+    // Panels drop their pointer to the old workspace before it closes.
+    for (auto& p : panels_)
+        if (p.iface) p.iface->setWorkspace(nullptr);
+    workspace_ = std::move(ws);
+    try {
+        for (auto& p : panels_)
+            if (p.iface) p.iface->setWorkspace(workspace_.get());
+    } catch (const std::exception& e) {
+        lastError_ = QString::fromStdString(e.what());
+        if (!quiet) QMessageBox::critical(this, tr("Cannot open workspace"), lastError_);
+        return false;
     }
-    setWindowTitle(tr("%1 — GenRA Workbench").arg(path));
-    statusBar()->showMessage(tr("Workspace: %1").arg(path));
+    widgets::rememberWorkspace(QString::fromStdString(workspace_->dir().string()));
+    retranslate();
     return true;
 }
 
+QWidget* MainWindow::panel(const QString& name) const {
+    for (const auto& p : panels_)
+        if (p.name == name) return p.widget;
+    return nullptr;
+}
+
+QStringList MainWindow::panelNames() const {
+    QStringList names;
+    for (const auto& p : panels_) names << p.name;
+    return names;
+}
+
 bool MainWindow::raisePanel(const QString& name) {
-    const auto docks = findChildren<QDockWidget*>();
-    for (auto* dock : docks) {
-        if (dock->objectName() == QStringLiteral("dock.") + name) {
-            dock->show();
-            dock->raise();
+    for (auto& p : panels_) {
+        if (p.name == name) {
+            p.dock->show();
+            p.dock->raise();
             return true;
         }
     }
     return false;
+}
+
+bool MainWindow::selectInPanel(const QString& name, const QString& key, const QString& value) {
+    for (auto& p : panels_)
+        if (p.name == name) return p.iface && p.iface->select(key, value);
+    return false;
+}
+
+bool MainWindow::isBusy() const {
+    for (const auto& p : panels_)
+        if (p.iface && p.iface->isBusy()) return true;
+    return false;
+}
+
+void MainWindow::applySettings() {
+    configureThreads(widgets::settings::threads.value());
+    if (auto* browser = qobject_cast<widgets::CaptionBrowser*>(panel(QStringLiteral("browser")))) {
+        browser->setThumbnailCacheBytes(qint64(widgets::settings::thumbnailCacheMb.value()) * 1024 * 1024);
+    }
+    widgets::setLanguage(widgets::settings::language.value());
 }
 
 void MainWindow::newWorkspace() {
@@ -116,17 +283,50 @@ void MainWindow::chooseWorkspace() {
     if (!dir.isEmpty()) openWorkspace(dir);
 }
 
+void MainWindow::fillRecentMenu() {
+    recentMenu_->clear();
+    const QStringList recent = widgets::settings::recentWorkspaces.value();
+    for (const QString& dir : recent) {
+        QAction* a = recentMenu_->addAction(QDir::toNativeSeparators(dir), this, [this, dir] { openWorkspace(dir); });
+        a->setEnabled(QDir(dir).exists());
+    }
+    if (recent.isEmpty()) recentMenu_->addAction(tr("(none)"))->setEnabled(false);
+}
+
+void MainWindow::showSettings() {
+    widgets::SettingsDialog dialog(workspace_ ? QString::fromStdString(workspace_->dir().string()) : QString(), this);
+    if (dialog.exec() == QDialog::Accepted) applySettings();
+}
+
+void MainWindow::showImport() {
+    if (!workspace_) {
+        QMessageBox::information(this, tr("Import Dataset"), tr("Open or create a workspace first."));
+        return;
+    }
+    raisePanel(QStringLiteral("datasets"));
+    if (auto* datasets = qobject_cast<widgets::DatasetsPanel*>(panel(QStringLiteral("datasets")))) datasets->showImport();
+}
+
 void MainWindow::about() {
     QMessageBox::about(this, tr("About GenRA Workbench"),
-                       tr("GenRA Workbench %1\nGenerate, align and evaluate generated images as a modality of "
-                          "their own (Generated-Real Alignment).")
-                           .arg(QStringLiteral(GENRA_VERSION)));
+                       tr("<h3>GenRA Workbench %1</h3><p>Generate, align and evaluate generated images as a "
+                          "modality of their own (Generated-Real Alignment).</p><p>Built with Qt %2.</p>")
+                           .arg(QStringLiteral(GENRA_VERSION), QString::fromLatin1(qVersion())));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    QSettings settings;
-    settings.setValue(QStringLiteral("window.geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window.state"), saveState());
+    if (jobs_->runningCount() > 0) {
+        const auto answer = QMessageBox::question(
+            this, tr("Jobs are running"),
+            tr("%n job(s) still running. Cancel them and quit? Their work so far is kept and they can be resumed.",
+               nullptr, jobs_->runningCount()));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+    }
+    widgets::settings::windowGeometry.set(saveGeometry());
+    widgets::settings::windowState.set(saveState());
     event->accept();
 }
 

@@ -1,0 +1,595 @@
+#include "widgets/caption_browser.h"
+
+#include "core/store/workspace.h"
+#include "widgets/caption_list_model.h"
+#include "widgets/image_viewer.h"
+#include "widgets/thumbnail_cache.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenu>
+#include <QPainter>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStyledItemDelegate>
+#include <QTimer>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace genra::widgets {
+
+namespace {
+
+constexpr int kRealEdge = 256;
+constexpr int kGeneratedEdge = 192;
+
+// Paints a caption row: the text, elided, with its similarity and generated count on the right.
+class CaptionDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+        QStyleOptionViewItem opt = option;
+        initStyleOption(&opt, index);
+        QString badge;
+        const QVariant sim = index.data(CaptionListModel::SimilarityRole);
+        if (sim.isValid()) badge = QString::number(sim.toDouble(), 'f', 3);
+        const qlonglong generated = index.data(CaptionListModel::GeneratedCountRole).toLongLong();
+        if (generated > 0) {
+            if (!badge.isEmpty()) badge += QStringLiteral(" · ");
+            badge += QCoreApplication::translate("CaptionBrowser", "%n gen", nullptr, int(generated));
+        }
+        const int badgeWidth = badge.isEmpty() ? 0 : opt.fontMetrics.horizontalAdvance(badge) + 12;
+        opt.text.clear();
+        const QWidget* widget = opt.widget;
+        QStyle* style = widget ? widget->style() : QApplication::style();
+        style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+        const QRect textRect = opt.rect.adjusted(6, 0, -badgeWidth - 6, 0);
+        const bool selected = opt.state & QStyle::State_Selected;
+        painter->save();
+        painter->setPen(opt.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
+        const QString text = index.data(Qt::DisplayRole).toString();
+        painter->drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
+                          opt.fontMetrics.elidedText(text, Qt::ElideRight, textRect.width()));
+        if (!badge.isEmpty()) {
+            if (!selected) painter->setPen(opt.palette.color(QPalette::PlaceholderText));
+            painter->drawText(opt.rect.adjusted(0, 0, -6, 0), Qt::AlignVCenter | Qt::AlignRight, badge);
+        }
+        painter->restore();
+    }
+};
+
+void clearLayout(QLayout* layout) {
+    while (QLayoutItem* item = layout->takeAt(0)) {
+        if (QWidget* w = item->widget()) w->deleteLater();
+        delete item;
+    }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------- tile
+
+ImageTile::ImageTile(ThumbnailCache* cache, const QString& path, const QString& title, int edge, QWidget* parent)
+    : QFrame(parent), cache_(cache), path_(path), title_(title), edge_(edge) {
+    setFrameShape(QFrame::StyledPanel);
+    setCursor(Qt::PointingHandCursor);
+    image_ = new QLabel(this);
+    image_->setFixedSize(edge, edge);
+    image_->setAlignment(Qt::AlignCenter);
+    lines_ = new QLabel(this);
+    lines_->setWordWrap(true);
+    lines_->setMaximumWidth(edge);
+    lines_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(image_);
+    layout->addWidget(lines_);
+    setToolTip(path);
+    connect(cache_, &ThumbnailCache::ready, this, [this](const QString& p, int e) {
+        if (p == path_ && e == edge_) updateImage();
+    });
+    updateImage();
+}
+
+QString ImageTile::text() const { return lines_->text(); }
+
+void ImageTile::setLines(const QStringList& lines) { lines_->setText(lines.join(QLatin1Char('\n'))); }
+
+void ImageTile::updateImage() {
+    const auto t = cache_->request(path_, edge_);
+    if (!t) {
+        image_->setText(tr("decoding…"));
+        return;
+    }
+    loaded_ = true;
+    broken_ = !t->ok();
+    image_->setPixmap(QPixmap::fromImage(t->ok() ? t->image : placeholderImage(QSize(edge_, edge_), t->error)));
+    if (broken_) setToolTip(t->error);
+}
+
+void ImageTile::mouseReleaseEvent(QMouseEvent* event) {
+    QFrame::mouseReleaseEvent(event);
+    Q_EMIT activated(path_, title_);
+}
+
+void ImageTile::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu menu(this);
+    menu.addAction(tr("Open"), this, [this] { Q_EMIT activated(path_, title_); });
+    menu.addAction(tr("Copy path"), this, [this] { QApplication::clipboard()->setText(path_); });
+    menu.addAction(tr("Reveal in file manager"), this, [this] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path_).absolutePath()));
+    });
+    menu.exec(event->globalPos());
+}
+
+// ------------------------------------------------------------------------------------------- browser
+
+CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("captionBrowser"));
+    model_ = new CaptionListModel(this);
+    cache_ = new ThumbnailCache(this);
+    searchDelay_ = new QTimer(this);
+    searchDelay_->setSingleShot(true);
+    searchDelay_->setInterval(150);
+
+    // Left: search, filters, sort, list.
+    search_ = new QLineEdit(this);
+    search_->setClearButtonEnabled(true);
+    dataset_ = new QComboBox(this);
+    split_ = new QComboBox(this);
+    generator_ = new QComboBox(this);
+    generated_ = new QComboBox(this);
+    generated_->addItems({QString(), QString(), QString()});
+    sort_ = new QComboBox(this);
+    sort_->addItems({QString(), QString(), QString(), QString()});
+    simModel_ = new QComboBox(this);
+    sortLabel_ = new QLabel(this);
+    modelLabel_ = new QLabel(this);
+    list_ = new QListView(this);
+    list_->setModel(model_);
+    list_->setUniformItemSizes(true);
+    list_->setItemDelegate(new CaptionDelegate(list_));
+    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    count_ = new QLabel(this);
+
+    auto* filters = new QGridLayout;
+    filters->addWidget(dataset_, 0, 0);
+    filters->addWidget(split_, 0, 1);
+    filters->addWidget(generator_, 1, 0);
+    filters->addWidget(generated_, 1, 1);
+    auto* sortRow = new QHBoxLayout;
+    sortRow->addWidget(sortLabel_);
+    sortRow->addWidget(sort_, 1);
+    sortRow->addWidget(modelLabel_);
+    sortRow->addWidget(simModel_, 1);
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(search_);
+    leftLayout->addLayout(filters);
+    leftLayout->addLayout(sortRow);
+    leftLayout->addWidget(list_, 1);
+    leftLayout->addWidget(count_);
+
+    // Right: the caption and its images.
+    captionLabel_ = new QLabel(this);
+    captionLabel_->setWordWrap(true);
+    captionLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont big = captionLabel_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.3);
+    captionLabel_->setFont(big);
+    infoLabel_ = new QLabel(this);
+    copy_ = new QPushButton(this);
+    reveal_ = new QPushButton(this);
+    realHeading_ = new QLabel(this);
+    generatedHeading_ = new QLabel(this);
+    realBox_ = new QWidget(this);
+    auto* realLayout = new QHBoxLayout(realBox_);
+    realLayout->setContentsMargins(0, 0, 0, 0);
+    realLayout->setAlignment(Qt::AlignLeft);
+    generatedBox_ = new QWidget(this);
+    generatedGrid_ = new QGridLayout(generatedBox_);
+    generatedGrid_->setContentsMargins(0, 0, 0, 0);
+    generatedGrid_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(infoLabel_, 1);
+    buttons->addWidget(copy_);
+    buttons->addWidget(reveal_);
+    auto* content = new QWidget(this);
+    auto* contentLayout = new QVBoxLayout(content);
+    contentLayout->addWidget(captionLabel_);
+    contentLayout->addLayout(buttons);
+    contentLayout->addWidget(realHeading_);
+    contentLayout->addWidget(realBox_);
+    contentLayout->addWidget(generatedHeading_);
+    contentLayout->addWidget(generatedBox_);
+    contentLayout->addStretch(1);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(left);
+    splitter->addWidget(scroll);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    splitter->setSizes({420, 680});
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    retranslate();
+    clearDetail();
+
+    connect(search_, &QLineEdit::textChanged, searchDelay_, qOverload<>(&QTimer::start));
+    connect(searchDelay_, &QTimer::timeout, this, &CaptionBrowser::applyFilter);
+    for (auto* combo : {dataset_, split_, generator_, generated_}) {
+        connect(combo, qOverload<int>(&QComboBox::activated), this, &CaptionBrowser::applyFilter);
+    }
+    connect(sort_, qOverload<int>(&QComboBox::activated), this, &CaptionBrowser::applySort);
+    connect(simModel_, qOverload<int>(&QComboBox::activated), this, [this] {
+        model_->setSimilarityModel(simModel_->currentData().toLongLong());
+        if (current_) showDetail(current_);
+    });
+    connect(list_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& index) {
+        const qint64 id = index.isValid() ? model_->captionIdAt(index.row()) : 0;
+        if (id != current_) showDetail(id);
+    });
+    connect(model_, &CaptionListModel::loaded, this, [this] {
+        updateCount();
+        const qint64 wanted = pendingCaption_ ? pendingCaption_ : current_;
+        pendingCaption_ = 0;
+        int row = wanted ? model_->rowOfCaption(wanted) : -1;
+        if (row < 0 && model_->rowCount() > 0) row = 0;
+        if (row >= 0) {
+            list_->setCurrentIndex(model_->index(row));
+            list_->scrollTo(model_->index(row), QAbstractItemView::PositionAtCenter);
+            if (model_->captionIdAt(row) != current_) showDetail(model_->captionIdAt(row));
+        } else {
+            clearDetail();
+        }
+    });
+    connect(model_, &CaptionListModel::queryFailed, this,
+            [this](const QString& error) { count_->setText(tr("Query failed: %1").arg(error)); });
+    connect(copy_, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(captionLabel_->text()); });
+    connect(reveal_, &QPushButton::clicked, this, [this] {
+        if (!realPath_.isEmpty()) QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(realPath_).absolutePath()));
+    });
+}
+
+CaptionBrowser::~CaptionBrowser() = default;
+
+void CaptionBrowser::retranslate() {
+    search_->setPlaceholderText(tr("Search captions…"));
+    generated_->setItemText(0, tr("With or without generated images"));
+    generated_->setItemText(1, tr("Only with generated images"));
+    generated_->setItemText(2, tr("Only without generated images"));
+    sort_->setItemText(0, tr("Id"));
+    sort_->setItemText(1, tr("Caption"));
+    sort_->setItemText(2, tr("Gen-real similarity, worst first"));
+    sort_->setItemText(3, tr("Gen-real similarity, best first"));
+    sortLabel_->setText(tr("Sort:"));
+    modelLabel_->setText(tr("Model:"));
+    copy_->setText(tr("Copy caption"));
+    reveal_->setText(tr("Reveal file"));
+    realHeading_->setText(tr("<b>Real image</b>"));
+    generatedHeading_->setText(tr("<b>Generated images</b>"));
+    if (dataset_->count() > 0) dataset_->setItemText(0, tr("All datasets"));
+    if (split_->count() > 0) split_->setItemText(0, tr("All splits"));
+    if (generator_->count() > 0) generator_->setItemText(0, tr("All generators"));
+    if (simModel_->count() > 0) simModel_->setItemText(0, tr("(no model)"));
+    updateCount();
+    if (current_) showDetail(current_);
+}
+
+void CaptionBrowser::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) retranslate();
+    QWidget::changeEvent(event);
+}
+
+void CaptionBrowser::setWorkspace(store::Workspace* workspace) {
+    workspace_ = workspace;
+    current_ = 0;
+    detail_.reset();
+    cache_->clear();
+    db_.reset();
+    if (!workspace_) {
+        model_->setDatabase(QString());
+        reloadChoices();
+        clearDetail();
+        return;
+    }
+    const QString path = QString::fromStdString(workspace_->databasePath().string());
+    db_ = std::make_unique<store::Db>(path.toStdString(), store::Db::Mode::ReadOnly);
+    reloadChoices();
+    model_->setDatabase(path);
+}
+
+void CaptionBrowser::refresh() {
+    if (!workspace_) return;
+    reloadChoices();
+    model_->refresh();
+}
+
+void CaptionBrowser::reloadChoices() {
+    auto refill = [](QComboBox* combo, const QString& all, const QList<QPair<QString, QVariant>>& items) {
+        const QVariant keep = combo->currentData();
+        combo->clear();
+        combo->addItem(all, QVariant());
+        for (const auto& [text, data] : items) combo->addItem(text, data);
+        const int index = keep.isValid() ? combo->findData(keep) : 0;
+        combo->setCurrentIndex(std::max(index, 0));
+    };
+    QList<QPair<QString, QVariant>> datasets;
+    QList<QPair<QString, QVariant>> splits;
+    QList<QPair<QString, QVariant>> generators;
+    QList<QPair<QString, QVariant>> models;
+    if (workspace_ && db_) {
+        for (const auto& d : workspace_->listDatasets()) {
+            datasets.append({QString::fromStdString(d.info.name), QVariant::fromValue<qlonglong>(d.info.id)});
+        }
+        for (const auto& s : store::distinctSplits(*db_)) {
+            splits.append({QString::fromStdString(s), QString::fromStdString(s)});
+        }
+        for (const auto& g : store::distinctGenerators(*db_)) {
+            generators.append({QString::fromStdString(g), QString::fromStdString(g)});
+        }
+        for (const auto& m : store::modelsWithEmbeddings(*db_)) {
+            models.append({QString::fromStdString(m.name), QVariant::fromValue<qlonglong>(m.id)});
+        }
+    }
+    refill(dataset_, tr("All datasets"), datasets);
+    refill(split_, tr("All splits"), splits);
+    refill(generator_, tr("All generators"), generators);
+    refill(simModel_, tr("(no model)"), models);
+}
+
+void CaptionBrowser::applyFilter() {
+    store::CaptionFilter f;
+    f.search = search_->text().trimmed().toStdString();
+    if (dataset_->currentData().isValid()) f.datasetId = dataset_->currentData().toLongLong();
+    f.split = split_->currentData().toString().toStdString();
+    f.generator = generator_->currentData().toString().toStdString();
+    f.generated = static_cast<store::CaptionFilter::Generated>(generated_->currentIndex() + 1);
+    model_->setFilter(f);
+}
+
+void CaptionBrowser::applySort() {
+    const int index = sort_->currentIndex();
+    if (index >= 2 && !simModel_->currentData().isValid() && simModel_->count() > 1) {
+        // Sorting by similarity needs a model: take the first with embeddings.
+        simModel_->setCurrentIndex(1);
+        model_->setSimilarityModel(simModel_->currentData().toLongLong());
+    }
+    switch (index) {
+        case 1: model_->setSort(store::CaptionSort::Text); break;
+        case 2: model_->setSort(store::CaptionSort::Similarity, false); break;
+        case 3: model_->setSort(store::CaptionSort::Similarity, true); break;
+        default: model_->setSort(store::CaptionSort::Id); break;
+    }
+}
+
+bool CaptionBrowser::select(const QString& key, const QString& value) {
+    auto pick = [](QComboBox* combo, const QString& text) {
+        const int index = combo->findText(text);
+        if (index < 0) return false;
+        combo->setCurrentIndex(index);
+        return true;
+    };
+    if (key == QLatin1String("caption")) {
+        bool ok = false;
+        const qint64 id = value.toLongLong(&ok);
+        return ok && showCaption(id);
+    }
+    if (key == QLatin1String("search")) {
+        search_->setText(value);
+        searchDelay_->stop();
+        applyFilter();
+        return true;
+    }
+    if (key == QLatin1String("dataset") || key == QLatin1String("split") || key == QLatin1String("generator")) {
+        QComboBox* combo = key == QLatin1String("dataset") ? dataset_ : key == QLatin1String("split") ? split_ : generator_;
+        if (!pick(combo, value)) return false;
+        applyFilter();
+        return true;
+    }
+    if (key == QLatin1String("model")) {
+        if (!pick(simModel_, value)) return false;
+        model_->setSimilarityModel(simModel_->currentData().toLongLong());
+        return true;
+    }
+    if (key == QLatin1String("sort")) {
+        const QStringList names{QStringLiteral("id"), QStringLiteral("caption"), QStringLiteral("similarity"),
+                                QStringLiteral("similarity-desc")};
+        const int index = static_cast<int>(names.indexOf(value));
+        if (index < 0) return false;
+        sort_->setCurrentIndex(index);
+        applySort();
+        return true;
+    }
+    return false;
+}
+
+bool CaptionBrowser::showCaption(qint64 captionId) {
+    if (!db_ || !store::captionDetail(*db_, captionId)) return false;
+    const int row = model_->rowOfCaption(captionId);
+    if (row >= 0 && !model_->isLoading()) {
+        list_->setCurrentIndex(model_->index(row));
+        list_->scrollTo(model_->index(row), QAbstractItemView::PositionAtCenter);
+        return true;
+    }
+    // Not in the current list: clear the filters that hide it and select it once loaded.
+    pendingCaption_ = captionId;
+    if (row < 0) {
+        search_->clear();
+        searchDelay_->stop();
+        for (auto* combo : {dataset_, split_, generator_, generated_}) combo->setCurrentIndex(0);
+        applyFilter();
+    }
+    return true;
+}
+
+bool CaptionBrowser::isBusy() const {
+    if (model_->isLoading() || pendingCaption_ || searchDelay_->isActive()) return true;
+    if (cache_->pendingCount() > 0) return true;
+    for (const auto* tile : tiles())
+        if (!tile->isLoaded()) return true;
+    return false;
+}
+
+QList<ImageTile*> CaptionBrowser::tiles() const {
+    QList<ImageTile*> out = realBox_->findChildren<ImageTile*>();
+    out += generatedBox_->findChildren<ImageTile*>();
+    out.erase(std::remove_if(out.begin(), out.end(), [](ImageTile* t) { return t->property("stale").toBool(); }),
+              out.end());
+    return out;
+}
+
+QString CaptionBrowser::captionText() const { return captionLabel_->text(); }
+
+void CaptionBrowser::setThumbnailCacheBytes(qint64 bytes) { cache_->setCapacityBytes(bytes); }
+
+void CaptionBrowser::moveSelection(int delta) {
+    const int rows = model_->rowCount();
+    if (rows == 0) return;
+    const int row = std::clamp(list_->currentIndex().row() + delta, 0, rows - 1);
+    list_->setCurrentIndex(model_->index(row));
+    list_->scrollTo(model_->index(row));
+}
+
+void CaptionBrowser::keyPressEvent(QKeyEvent* event) {
+    switch (event->key()) {
+        case Qt::Key_Up:
+        case Qt::Key_Left: moveSelection(-1); return;
+        case Qt::Key_Down:
+        case Qt::Key_Right: moveSelection(1); return;
+        case Qt::Key_PageUp: moveSelection(-20); return;
+        case Qt::Key_PageDown: moveSelection(20); return;
+        default: QWidget::keyPressEvent(event);
+    }
+}
+
+QString CaptionBrowser::resolve(const std::string& stored) const {
+    return workspace_ ? QString::fromStdString(workspace_->resolve(stored).string()) : QString::fromStdString(stored);
+}
+
+void CaptionBrowser::clearDetail() {
+    for (auto* tile : realBox_->findChildren<ImageTile*>()) tile->setProperty("stale", true);
+    for (auto* tile : generatedBox_->findChildren<ImageTile*>()) tile->setProperty("stale", true);
+    clearLayout(realBox_->layout());
+    clearLayout(generatedGrid_);
+    realPath_.clear();
+    captionLabel_->setText(workspace_ ? tr("No caption selected.") : tr("No workspace open."));
+    infoLabel_->clear();
+    copy_->setEnabled(false);
+    reveal_->setEnabled(false);
+    realHeading_->setVisible(false);
+    generatedHeading_->setVisible(false);
+}
+
+void CaptionBrowser::showDetail(qint64 captionId) {
+    current_ = captionId;
+    clearDetail();
+    if (!captionId || !db_) {
+        Q_EMIT captionChanged(captionId);
+        return;
+    }
+    try {
+        detail_ = store::captionDetail(*db_, captionId);
+    } catch (const std::exception& e) {
+        captionLabel_->setText(tr("Cannot read caption %1: %2").arg(captionId).arg(QString::fromUtf8(e.what())));
+        return;
+    }
+    if (!detail_) {
+        captionLabel_->setText(tr("Caption %1 no longer exists.").arg(captionId));
+        return;
+    }
+    const auto& d = *detail_;
+    captionLabel_->setText(QString::fromStdString(d.caption.text));
+    infoLabel_->setText(tr("Caption %1 · dataset %2 · split %3")
+                            .arg(d.caption.id)
+                            .arg(QString::fromStdString(d.datasetName),
+                                 d.caption.split.empty() ? tr("(none)") : QString::fromStdString(d.caption.split)));
+    copy_->setEnabled(true);
+
+    const qint64 modelId = simModel_->currentData().isValid() ? simModel_->currentData().toLongLong() : 0;
+    std::unordered_map<std::int64_t, store::ImageSimilarity> sims;
+    if (modelId > 0) {
+        try {
+            sims = store::generatedImageSimilarity(*db_, modelId, captionId);
+        } catch (const std::exception&) {
+            // Shown without similarities; the list's query reports broken embeddings.
+        }
+    }
+
+    realHeading_->setVisible(true);
+    for (const auto& img : d.realImages) {
+        realPath_ = resolve(img.path);
+        auto* tile = new ImageTile(cache_, realPath_, tr("Real image %1").arg(img.id), kRealEdge, realBox_);
+        QStringList lines{tr("real · image %1").arg(img.id)};
+        if (img.width && img.height) lines << tr("%1×%2 px").arg(*img.width).arg(*img.height);
+        if (img.status != "ok") lines << tr("status: %1").arg(QString::fromStdString(img.status));
+        tile->setLines(lines);
+        connect(tile, &ImageTile::activated, this, &CaptionBrowser::openViewer);
+        realBox_->layout()->addWidget(tile);
+    }
+    if (d.realImages.empty()) {
+        auto* none = new QLabel(tr("This caption has no real image."), realBox_);
+        realBox_->layout()->addWidget(none);
+    }
+    reveal_->setEnabled(!realPath_.isEmpty());
+
+    generatedHeading_->setVisible(true);
+    generatedHeading_->setText(tr("<b>Generated images</b> (%n)", nullptr, int(d.generatedImages.size())));
+    const int columns = std::max(1, (width() * 3 / 5) / (kGeneratedEdge + 16));
+    int k = 0;
+    for (const auto& img : d.generatedImages) {
+        const QString path = resolve(img.path);
+        const QString generator = QString::fromStdString(img.generator);
+        const QString seed = img.seed ? QString::number(*img.seed) : tr("none");
+        auto* tile = new ImageTile(cache_, path, tr("%1, seed %2").arg(generator, seed), kGeneratedEdge, generatedBox_);
+        QStringList lines{generator, tr("seed %1").arg(seed)};
+        const auto it = sims.find(img.id);
+        if (it != sims.end()) {
+            if (it->second.toReal) lines << tr("cos to real %1").arg(*it->second.toReal, 0, 'f', 3);
+            if (it->second.toCaption) lines << tr("cos to caption %1").arg(*it->second.toCaption, 0, 'f', 3);
+        }
+        if (img.status != "ok") lines << tr("status: %1").arg(QString::fromStdString(img.status));
+        tile->setLines(lines);
+        connect(tile, &ImageTile::activated, this, &CaptionBrowser::openViewer);
+        generatedGrid_->addWidget(tile, k / columns, k % columns);
+        ++k;
+    }
+    if (d.generatedImages.empty()) {
+        generatedGrid_->addWidget(new QLabel(tr("No generated images for this caption yet."), generatedBox_), 0, 0);
+    }
+    Q_EMIT captionChanged(captionId);
+}
+
+void CaptionBrowser::updateCount() {
+    if (!workspace_) {
+        count_->setText(tr("No workspace open."));
+        return;
+    }
+    count_->setText(tr("%n caption(s)", nullptr, model_->rowCount()));
+}
+
+void CaptionBrowser::openViewer(const QString& path, const QString& title) {
+    auto* viewer = new ImageViewer(cache_, path, title, this);
+    viewer->show();
+}
+
+}  // namespace genra::widgets
