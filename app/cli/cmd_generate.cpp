@@ -1,0 +1,127 @@
+// `genra train-generator` (the built-in text-to-image diffusion model) and `genra generate`
+// (images per caption with the built-in model or an external command).
+#include "app/cli/commands.h"
+#include "app/cli/terminal.h"
+#include "core/gen/builtin_generator.h"
+#include "core/gen/external.h"
+#include "core/gen/generate.h"
+
+#include <cstdio>
+#include <memory>
+
+namespace genra::cli {
+
+namespace {
+
+void addTrainGenerator(CLI::App& app, CliState& state) {
+    auto* cmd = app.add_subcommand("train-generator",
+                                   "Train the built-in text-to-image diffusion model on a dataset's real images and "
+                                   "captions (running it again with the same --name resumes it)");
+    auto o = std::make_shared<gen::GeneratorTrainOptions>();
+    auto workspace = std::make_shared<std::string>();
+    cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+    cmd->add_option("--name", o->name, "Run and model name (files in checkpoints/NAME/)")->capture_default_str();
+    cmd->add_option("--dataset", o->dataset, "Dataset whose real images and captions are learnt");
+    cmd->add_option("--split", o->split, "Split of the real images")->capture_default_str();
+    cmd->add_option("--text-model", o->textModel, "Workspace CLIP whose frozen text tower conditions the model");
+    cmd->add_option("--steps", o->steps, "Optimiser steps")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--size", o->imageSize, "Image size in pixels")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", o->batchSize, "Images per step")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--lr", o->learningRate, "Peak learning rate (AdamW, warm-up then cosine decay)")->capture_default_str();
+    cmd->add_option("--min-lr", o->minLearningRate, "Learning rate at the end")->capture_default_str();
+    cmd->add_option("--warmup", o->warmupSteps, "Warm-up steps")->capture_default_str();
+    cmd->add_option("--base-channels", o->baseChannels, "U-Net width of the first level")->capture_default_str();
+    cmd->add_option("--channel-mults", o->channelMults, "Width multiplier per level (each level halves the size)")
+        ->capture_default_str()->expected(1, 8);
+    cmd->add_option("--attention-res", o->attentionResolutions, "Feature-map sizes with self/cross-attention")
+        ->capture_default_str()->expected(0, 8);
+    cmd->add_option("--res-blocks", o->resBlocks, "Residual blocks per level")->capture_default_str();
+    cmd->add_option("--heads", o->heads, "Attention heads")->capture_default_str();
+    cmd->add_option("--timesteps", o->timesteps, "Diffusion timesteps T")->capture_default_str();
+    cmd->add_option("--schedule", o->schedule, "Noise schedule")->capture_default_str()->check(CLI::IsMember({"linear", "cosine"}));
+    cmd->add_option("--cond-dropout", o->conditionDropout, "Probability of the empty caption (for guidance)")->capture_default_str();
+    cmd->add_option("--ema-decay", o->emaDecay, "EMA decay of the weights that are saved")->capture_default_str();
+    cmd->add_option("--checkpoint-every", o->checkpointEvery, "Steps between checkpoints")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed of initialisation and batches")->capture_default_str();
+    cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+    cmd->add_option("--workers", o->workers, "Image decoding threads")->capture_default_str();
+    cmd->callback([&state, o, workspace] {
+        state.action = [o, workspace] {
+            gen::TrainGeneratorJob job(*workspace, *o);
+            const int code = runWithTerminal(job);
+            if (code == 0) {
+                std::printf("generator \"%s\" trained (%lld steps%s); use it with --generator builtin:%s\n",
+                            job.options().name.c_str(), static_cast<long long>(job.options().steps),
+                            job.resumed() ? (", resumed at step " + std::to_string(job.resumedFromStep())).c_str() : "",
+                            job.options().name.c_str());
+            }
+            return code;
+        };
+    });
+}
+
+void addGenerate(CLI::App& app, CliState& state) {
+    auto* cmd = app.add_subcommand("generate",
+                                   "Generate K images per caption with builtin:MODEL or external:NAME; images already "
+                                   "made are skipped, so running it again resumes");
+    auto o = std::make_shared<gen::GenerateOptions>();
+    auto workspace = std::make_shared<std::string>();
+    auto captions = std::make_shared<std::string>();
+    auto command = std::make_shared<std::string>();
+    auto config = std::make_shared<std::string>();
+    auto guidance = std::make_shared<double>(0.0);
+    auto steps = std::make_shared<int>(0);
+    auto timeout = std::make_shared<double>(0.0);
+    cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+    cmd->add_option("--dataset", o->dataset, "Dataset whose captions are used")->required();
+    cmd->add_option("--split", o->split, "Captions of the real images of this split")->required();
+    cmd->add_option("--captions", *captions, "File with one caption id or source key per line (default: all)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--captions-per-image", o->captionsPerImage, "Use only the first N captions of each image (0: all)")
+        ->capture_default_str();
+    cmd->add_option("--max-captions", o->maxCaptions, "At most this many captions (0: no limit)")->capture_default_str();
+    cmd->add_option("--generator", o->generator, "builtin:MODEL or external:NAME")->required();
+    cmd->add_option("--generator-command", *command,
+                    "External generator command line (split into argv without a shell) instead of generators.json");
+    cmd->add_option("--generator-config", *config, "Generator config JSON (default: WORKSPACE/generators.json)");
+    cmd->add_option("--timeout", *timeout, "Seconds an external generator may take per caption");
+    cmd->add_option("--per-caption", o->perCaption, "Images per caption")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--seed", o->seed, "Base seed (each image's seed derives from it, the caption id and k)")
+        ->capture_default_str();
+    cmd->add_option("--guidance", *guidance, "Classifier-free guidance scale (default 3 builtin, 7.5 external)");
+    cmd->add_option("--steps", *steps, "Sampling steps (default 25 builtin, 30 external)")->check(CLI::PositiveNumber);
+    cmd->add_option("--eta", o->eta, "DDIM eta (0: deterministic)")->capture_default_str();
+    cmd->add_option("--sampler", o->sampler, "Built-in sampler")->capture_default_str()->check(CLI::IsMember({"ddim", "ddpm"}));
+    cmd->add_option("--batch", o->batchSize, "Built-in: images per sampling batch")->capture_default_str();
+    cmd->add_option("--width", o->width, "External: image width")->capture_default_str();
+    cmd->add_option("--height", o->height, "External: image height")->capture_default_str();
+    cmd->add_option("--device", o->device, "Built-in: cpu, cuda, cuda:N or auto")->capture_default_str();
+    cmd->add_option("--out-subdir", o->outSubdir, "Folder under WORKSPACE/images/")->capture_default_str();
+    cmd->callback([&state, cmd, o, workspace, captions, command, config, guidance, steps, timeout] {
+        if (cmd->count("--guidance")) o->guidance = *guidance;
+        if (cmd->count("--steps")) o->steps = *steps;
+        if (cmd->count("--timeout")) o->timeoutSeconds = *timeout;
+        o->workspace = *workspace;
+        o->captionsFile = *captions;
+        o->generatorConfig = *config;
+        if (!command->empty()) o->generatorCommand = gen::splitCommandLine(*command);
+        state.action = [o] {
+            gen::GenerateJob job(*o);
+            const int code = runWithTerminal(job);
+            const auto& s = job.summary();
+            std::printf("%lld captions: %lld images made, %lld already there%s\n", static_cast<long long>(s.captions),
+                        static_cast<long long>(s.generated), static_cast<long long>(s.skipped),
+                        s.failed ? (", " + std::to_string(s.failed) + " failed").c_str() : "");
+            return code;
+        };
+    });
+}
+
+}  // namespace
+
+void addGenerateCommands(CLI::App& app, CliState& state) {
+    addTrainGenerator(app, state);
+    addGenerate(app, state);
+}
+
+}  // namespace genra::cli

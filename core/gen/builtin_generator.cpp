@@ -1,0 +1,574 @@
+#include "core/gen/builtin_generator.h"
+
+#include "core/data/image.h"
+#include "core/data/preprocess.h"
+#include "core/model/embed.h"
+#include "core/model/model_store.h"
+#include "core/model/weights.h"
+#include "core/store/metric_writer.h"
+#include "core/store/workspace.h"
+#include "core/train/runs.h"
+#include "core/train/schedule.h"
+#include "core/util/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace genra::gen {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <typename T>
+void readKey(const json& j, const char* key, T& field, const std::string& where) {
+    if (!j.contains(key)) return;
+    try {
+        j.at(key).get_to(field);
+    } catch (const json::exception&) {
+        throw Error(where + ": key \"" + key + "\" has the wrong type: " + j.at(key).dump());
+    }
+}
+
+bool safeName(const std::string& name) {
+    if (name.empty() || name == "." || name == "..") return false;
+    return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+    });
+}
+
+}  // namespace
+
+json toJson(const GeneratorTrainOptions& o) {
+    return {{"name", o.name},
+            {"dataset", o.dataset},
+            {"split", o.split},
+            {"text_model", o.textModel},
+            {"steps", o.steps},
+            {"image_size", o.imageSize},
+            {"batch_size", o.batchSize},
+            {"lr", o.learningRate},
+            {"warmup_steps", o.warmupSteps},
+            {"min_lr", o.minLearningRate},
+            {"weight_decay", o.weightDecay},
+            {"grad_clip_norm", o.gradClipNorm},
+            {"ema_decay", o.emaDecay},
+            {"condition_dropout", o.conditionDropout},
+            {"timesteps", o.timesteps},
+            {"schedule", o.schedule},
+            {"base_channels", o.baseChannels},
+            {"channel_mults", o.channelMults},
+            {"res_blocks", o.resBlocks},
+            {"attention_resolutions", o.attentionResolutions},
+            {"heads", o.heads},
+            {"checkpoint_every", o.checkpointEvery},
+            {"seed", o.seed},
+            {"device", o.device},
+            {"workers", o.workers}};
+}
+
+GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::string& where) {
+    if (!j.is_object()) throw Error(where + ": expected a JSON object");
+    GeneratorTrainOptions o;
+    const json known = toJson(o);
+    for (const auto& item : j.items()) {
+        if (!known.contains(item.key())) throw Error(where + ": unknown key \"" + item.key() + "\"");
+    }
+    readKey(j, "name", o.name, where);
+    readKey(j, "dataset", o.dataset, where);
+    readKey(j, "split", o.split, where);
+    readKey(j, "text_model", o.textModel, where);
+    readKey(j, "steps", o.steps, where);
+    readKey(j, "image_size", o.imageSize, where);
+    readKey(j, "batch_size", o.batchSize, where);
+    readKey(j, "lr", o.learningRate, where);
+    readKey(j, "warmup_steps", o.warmupSteps, where);
+    readKey(j, "min_lr", o.minLearningRate, where);
+    readKey(j, "weight_decay", o.weightDecay, where);
+    readKey(j, "grad_clip_norm", o.gradClipNorm, where);
+    readKey(j, "ema_decay", o.emaDecay, where);
+    readKey(j, "condition_dropout", o.conditionDropout, where);
+    readKey(j, "timesteps", o.timesteps, where);
+    readKey(j, "schedule", o.schedule, where);
+    readKey(j, "base_channels", o.baseChannels, where);
+    readKey(j, "channel_mults", o.channelMults, where);
+    readKey(j, "res_blocks", o.resBlocks, where);
+    readKey(j, "attention_resolutions", o.attentionResolutions, where);
+    readKey(j, "heads", o.heads, where);
+    readKey(j, "checkpoint_every", o.checkpointEvery, where);
+    readKey(j, "seed", o.seed, where);
+    readKey(j, "device", o.device, where);
+    readKey(j, "workers", o.workers, where);
+    return o;
+}
+
+void validate(const GeneratorTrainOptions& o) {
+    if (!safeName(o.name)) {
+        throw Error("generator name \"" + o.name + "\" must be non-empty letters, digits, '-', '_' or '.' (it names a folder)");
+    }
+    if (o.dataset.empty()) throw Error("train-generator: no dataset given");
+    if (o.textModel.empty()) throw Error("train-generator: no text model given (a workspace CLIP, e.g. --text-model shapes-clip)");
+    if (o.steps <= 0) throw Error("train-generator: steps must be positive");
+    if (o.batchSize <= 0) throw Error("train-generator: batch size must be positive");
+    if (o.learningRate <= 0) throw Error("train-generator: learning rate must be positive");
+    if (o.conditionDropout < 0 || o.conditionDropout >= 1) throw Error("train-generator: condition dropout must be in [0, 1)");
+    if (o.emaDecay < 0 || o.emaDecay >= 1) throw Error("train-generator: ema decay must be in [0, 1)");
+    betaScheduleFromName(o.schedule);
+    unetConfigFor(o, 64).validate();
+}
+
+UNetConfig unetConfigFor(const GeneratorTrainOptions& o, std::int64_t contextDim) {
+    UNetConfig c;
+    c.imageSize = o.imageSize;
+    c.baseChannels = o.baseChannels;
+    c.channelMults = o.channelMults;
+    c.resBlocks = o.resBlocks;
+    c.attentionResolutions = o.attentionResolutions;
+    c.heads = o.heads;
+    c.contextDim = contextDim;
+    c.groups = std::min<std::int64_t>(8, o.baseChannels);
+    return c;
+}
+
+namespace {
+
+// Training images with their captions, images preloaded as [N, 3, S, S] in [-1, 1].
+struct GeneratorData {
+    torch::Tensor images;
+    std::vector<std::string> captions;        // unique caption rows
+    std::vector<std::int64_t> pairImage;      // per (image, caption) pair: image row
+    std::vector<std::int64_t> pairCaption;    // per pair: caption row
+};
+
+torch::Tensor imageTensor(const data::Image& image, int size) {
+    data::Image square = image;
+    if (square.width != square.height) {
+        const int side = std::min(square.width, square.height);
+        square = data::centerCrop(square, side, side);
+    }
+    if (square.width != size) square = data::resizeBicubicAntialias(square, size, size);
+    auto t = torch::from_blob(square.pixels.data(), {size, size, 3}, torch::kUInt8).clone();
+    return t.permute({2, 0, 1}).to(torch::kFloat32) / 127.5 - 1.0;
+}
+
+GeneratorData loadGeneratorData(store::Workspace& ws, const GeneratorTrainOptions& o, jobs::JobContext& context) {
+    const auto dataset = ws.requireDataset(o.dataset);
+    GeneratorData d;
+    std::vector<fs::path> paths;
+    std::map<std::int64_t, std::int64_t> rowOfImage;
+    auto s = ws.db().prepare(
+        "SELECT i.id, i.path, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.dataset_id = ? AND "
+        "i.modality = 'real' AND i.status = 'ok' AND i.split = ? ORDER BY i.id, c.ord, c.id");
+    s.bind(1, dataset.id).bind(2, o.split);
+    while (s.step()) {
+        const auto id = s.columnInt(0);
+        auto it = rowOfImage.find(id);
+        if (it == rowOfImage.end()) {
+            it = rowOfImage.emplace(id, static_cast<std::int64_t>(paths.size())).first;
+            paths.push_back(ws.resolve(s.columnText(1)));
+        }
+        d.pairImage.push_back(it->second);
+        d.pairCaption.push_back(static_cast<std::int64_t>(d.captions.size()));
+        d.captions.push_back(s.columnText(2));
+    }
+    if (paths.empty()) {
+        throw Error("dataset \"" + o.dataset + "\" has no readable real images with captions in split \"" + o.split + "\"");
+    }
+    context.progress(-1, "loading " + std::to_string(paths.size()) + " training images");
+    std::vector<torch::Tensor> rows(paths.size());
+    std::vector<std::string> errors(paths.size());
+    const int size = static_cast<int>(o.imageSize);
+    const std::size_t threads = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(o.workers, 1)), 1, paths.size());
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (std::size_t i = t; i < paths.size(); i += threads) {
+                try {
+                    rows[i] = imageTensor(data::loadImage(paths[i]), size);
+                } catch (const std::exception& e) {
+                    errors[i] = e.what();
+                }
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        if (!errors[i].empty()) throw Error("training image " + paths[i].string() + ": " + errors[i]);
+    }
+    d.images = torch::stack(rows);
+    return d;
+}
+
+model::LoadedClip loadTextModel(store::Workspace& ws, const std::string& name) {
+    auto clip = model::loadClip(&ws, name);
+    if (!clip.tokenizer) {
+        throw Error("text model \"" + name + "\" has no vocabulary recorded; import it with its vocab file");
+    }
+    return clip;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> namedTensors(UNet& unet) {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (const auto& item : unet->named_parameters()) out.emplace_back(item.key(), item.value());
+    return out;
+}
+
+void saveCheckpoint(const fs::path& path, UNet& unet, const std::vector<torch::Tensor>& ema,
+                    torch::optim::Optimizer& optimizer, std::int64_t step) {
+    torch::serialize::OutputArchive archive;
+    archive.write("step", torch::tensor(step));
+    const auto named = namedTensors(unet);
+    for (std::size_t i = 0; i < named.size(); ++i) {
+        archive.write("param/" + named[i].first, named[i].second.detach().to(torch::kCPU));
+        archive.write("ema/" + named[i].first, ema[i].to(torch::kCPU));
+    }
+    torch::serialize::OutputArchive opt;
+    optimizer.save(opt);
+    archive.write("optimizer", opt);
+    {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        archive.write("rng/cpu", generator.get_state());
+    }
+    const fs::path tmp = path.string() + ".tmp";
+    archive.save_to(tmp.string());
+    fs::rename(tmp, path);
+}
+
+std::int64_t loadCheckpoint(const fs::path& path, UNet& unet, std::vector<torch::Tensor>& ema,
+                            torch::optim::Optimizer& optimizer, torch::Device device) {
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path.string(), device);
+    } catch (const std::exception& e) {
+        throw Error("cannot read generator checkpoint " + path.string() + ": " + e.what());
+    }
+    torch::Tensor step;
+    archive.read("step", step);
+    torch::NoGradGuard noGrad;
+    const auto named = namedTensors(unet);
+    for (std::size_t i = 0; i < named.size(); ++i) {
+        torch::Tensor value;
+        torch::Tensor emaValue;
+        if (!archive.try_read("param/" + named[i].first, value) || !archive.try_read("ema/" + named[i].first, emaValue) ||
+            value.sizes() != named[i].second.sizes()) {
+            throw Error("generator checkpoint " + path.string() + " does not match the model at " + named[i].first);
+        }
+        named[i].second.copy_(value);
+        ema[i].copy_(emaValue);
+    }
+    torch::serialize::InputArchive opt;
+    archive.read("optimizer", opt);
+    optimizer.load(opt);
+    torch::Tensor rng;
+    if (archive.try_read("rng/cpu", rng)) {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(rng);
+    }
+    return step.item<std::int64_t>();
+}
+
+}  // namespace
+
+TrainGeneratorJob::TrainGeneratorJob(fs::path workspace, GeneratorTrainOptions options)
+    : workspace_(std::move(workspace)), options_(std::move(options)) {}
+
+bool TrainGeneratorJob::run(jobs::JobContext& context) {
+    auto ws = store::Workspace::open(workspace_);
+    if (auto existing = model::findModel(ws, options_.name); existing && existing->kind != kModelKindGenerator) {
+        throw Error("workspace already has a " + existing->kind + " model named \"" + options_.name + "\"; choose another --name");
+    }
+    if (auto run = train::findRun(ws, options_.name)) {
+        if (run->kind != kModelKindGenerator) {
+            throw Error("workspace already has a " + run->kind + " run named \"" + options_.name + "\"; choose another --name");
+        }
+        if (run->status == "finished") {
+            throw Error("generator \"" + options_.name + "\" is already trained; choose another --name to train a new one");
+        }
+        if (run->status == "running") {
+            throw Error("generator run \"" + options_.name + "\" is still running in another process; stop it first");
+        }
+        options_ = generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
+        runId_ = run->id;
+        resumed_ = true;
+    }
+    validate(options_);
+    const GeneratorTrainOptions& o = options_;
+    const auto device = model::resolveDevice(o.device);
+    auto textClip = loadTextModel(ws, o.textModel);
+    context.progress(-1, "collecting training data");
+    GeneratorData data = loadGeneratorData(ws, o, context);
+    context.log(jobs::LogLevel::Info, std::to_string(data.images.size(0)) + " images, " +
+                                          std::to_string(data.captions.size()) + " captions of split " + o.split);
+
+    if (resumed_) {
+        train::claimRun(ws, runId_);
+    } else {
+        runId_ = train::createRun(ws, o.name, kModelKindGenerator, toJson(o), o.device, o.steps);
+    }
+    const fs::path dir = ws.checkpointsDir() / o.name;
+    fs::create_directories(dir);
+    const fs::path checkpointPath = dir / "last.pt";
+
+    std::string failure;
+    std::string finalStatus = "failed";
+    std::optional<std::int64_t> modelId;
+    try {
+        // Frozen caption features, computed once: [captions, L, W] plus the empty caption's.
+        context.progress(-1, "encoding " + std::to_string(data.captions.size()) + " captions");
+        TextConditioner conditioner(textClip.real, textClip.tokenizer);
+        TokenFeatures all;
+        for (std::size_t begin = 0; begin < data.captions.size(); begin += 512) {
+            const auto end = std::min(data.captions.size(), begin + 512);
+            auto part = conditioner.encode({data.captions.begin() + static_cast<std::ptrdiff_t>(begin),
+                                            data.captions.begin() + static_cast<std::ptrdiff_t>(end)});
+            all = all.features.defined() ? concatFeatures(all, part) : part;
+        }
+        const TokenFeatures null = conditioner.encode({""});
+        {
+            auto both = concatFeatures(all, null);
+            const auto n = all.features.size(0);
+            all = {both.features.narrow(0, 0, n), both.mask.narrow(0, 0, n)};
+            context.checkCancelled();
+        }
+        const auto nullFeatures = concatFeatures(null, all).features[0];
+        const auto nullMask = concatFeatures(null, all).mask[0];
+
+        torch::manual_seed(static_cast<std::uint64_t>(o.seed));
+        UNet unet(unetConfigFor(o, conditioner.width()));
+        unet->to(device);
+        std::vector<torch::Tensor> params;
+        std::vector<torch::Tensor> ema;
+        for (auto& p : unet->parameters()) {
+            params.push_back(p);
+            ema.push_back(p.detach().clone());
+        }
+        torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay));
+        std::int64_t step = 0;
+        if (resumed_ && fs::exists(checkpointPath)) {
+            step = loadCheckpoint(checkpointPath, unet, ema, optimizer, device);
+            resumedFromStep_ = step;
+            context.log(jobs::LogLevel::Info, "resumed from step " + std::to_string(step) + " (" + checkpointPath.string() + ")");
+        } else if (resumed_) {
+            context.log(jobs::LogLevel::Warning, "no checkpoint for generator run " + o.name + "; starting from step 0");
+        }
+        const NoiseSchedule schedule(o.timesteps, betaScheduleFromName(o.schedule));
+        train::ScheduleOptions lrSchedule;
+        lrSchedule.baseLearningRate = o.learningRate;
+        lrSchedule.minLearningRate = o.minLearningRate;
+        lrSchedule.warmupSteps = static_cast<int>(o.warmupSteps);
+        lrSchedule.restartPeriod = static_cast<int>(std::max<std::int64_t>(1, o.steps - o.warmupSteps));
+
+        store::MetricWriter metrics(ws.databasePath());
+        const auto pairImage = torch::tensor(data.pairImage);
+        const auto pairCaption = torch::tensor(data.pairCaption);
+        const auto numPairs = static_cast<std::int64_t>(data.pairImage.size());
+        const std::int64_t sessionStart = step;
+        auto lastBeat = Clock::now();
+        const auto sessionClock = Clock::now();
+        bool cancelled = false;
+        bool stoppedEarly = false;
+        unet->train();
+        while (step < o.steps) {
+            if (context.cancelled()) {
+                cancelled = true;
+                break;
+            }
+            if (stopAfterSteps_ && step - sessionStart >= *stopAfterSteps_) {
+                stoppedEarly = true;
+                break;
+            }
+            const auto t0 = Clock::now();
+            const double lr = train::learningRateAt(lrSchedule, step);
+            for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+            // Random draws in a fixed order from the global generator, whose state the checkpoint keeps.
+            const auto pick = torch::randint(numPairs, {o.batchSize}, torch::kLong);
+            const auto drop = torch::rand({o.batchSize}) < o.conditionDropout;
+            const auto t = torch::randint(o.timesteps, {o.batchSize}, torch::kLong);
+            const auto noise = torch::randn({o.batchSize, 3, o.imageSize, o.imageSize});
+            const auto x0 = data.images.index_select(0, pairImage.index_select(0, pick));
+            const auto rowsCaption = pairCaption.index_select(0, pick);
+            auto features = all.features.index_select(0, rowsCaption);
+            auto mask = all.mask.index_select(0, rowsCaption);
+            features = torch::where(drop.view({-1, 1, 1}), nullFeatures.unsqueeze(0).expand_as(features), features);
+            mask = torch::where(drop.view({-1, 1}), nullMask.unsqueeze(0).expand_as(mask), mask);
+            const auto xt = schedule.addNoise(x0, noise, t);
+            const auto predicted = unet->forward(xt.to(device), t.to(device), features.to(device), mask.to(device));
+            const auto loss = torch::mse_loss(predicted, noise.to(device));
+            const double lossValue = loss.item<double>();
+            if (!std::isfinite(lossValue)) {
+                throw Error("generator loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +
+                            std::to_string(step) + "; the last good checkpoint is kept");
+            }
+            optimizer.zero_grad();
+            loss.backward();
+            const double gradNorm =
+                torch::nn::utils::clip_grad_norm_(params, o.gradClipNorm > 0 ? o.gradClipNorm : 1e30);
+            optimizer.step();
+            {
+                torch::NoGradGuard noGrad;
+                const double n = static_cast<double>(step);
+                const double decay = std::min(o.emaDecay, (1.0 + n) / (10.0 + n));
+                for (std::size_t i = 0; i < params.size(); ++i) ema[i].mul_(decay).add_(params[i].detach(), 1.0 - decay);
+            }
+            ++step;
+            const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            const std::map<std::string, double> terms{{"loss", lossValue},
+                                                      {"lr", lr},
+                                                      {"grad_norm", gradNorm},
+                                                      {"images_per_s", static_cast<double>(o.batchSize) / std::max(seconds, 1e-9)}};
+            for (const auto& [name, value] : terms) {
+                metrics.append(runId_, step, name, value);
+                context.metric(step, name, value);
+            }
+            const double elapsed = std::chrono::duration<double>(Clock::now() - sessionClock).count();
+            const double stepsPerSecond = static_cast<double>(step - sessionStart) / std::max(elapsed, 1e-9);
+            char message[160];
+            std::snprintf(message, sizeof message, "step %lld/%lld loss %.4f, %.2f steps/s", static_cast<long long>(step),
+                          static_cast<long long>(o.steps), lossValue, stepsPerSecond);
+            context.progress(static_cast<double>(step) / static_cast<double>(o.steps), message);
+            if (!dryRun_ && o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < o.steps) {
+                saveCheckpoint(checkpointPath, unet, ema, optimizer, step);
+                train::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+            }
+            if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
+                train::heartbeat(ws, runId_, step);
+                lastBeat = Clock::now();
+            }
+        }
+        metrics.flush();
+        if (stoppedEarly) {
+            train::heartbeat(ws, runId_, step);  // as if killed: no final checkpoint, run left 'running'
+            return true;
+        }
+        if (!dryRun_ || cancelled) {
+            saveCheckpoint(checkpointPath, unet, ema, optimizer, step);
+            train::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+        }
+        if (cancelled) {
+            context.log(jobs::LogLevel::Info, "cancelled at step " + std::to_string(step) +
+                                                  "; checkpoint written, run the same command again to resume");
+            train::finishRun(ws, runId_, "cancelled");
+            return false;
+        }
+        if (!dryRun_) {
+            model::StateDict weights;
+            const auto named = namedTensors(unet);
+            for (std::size_t i = 0; i < named.size(); ++i) weights[named[i].first] = ema[i].to(torch::kCPU).contiguous().clone();
+            json config = {{"unet", toJson(unet->config())},
+                           {"timesteps", o.timesteps},
+                           {"schedule", o.schedule},
+                           {"text_model", o.textModel},
+                           {"text_model_id", textClip.record.id},
+                           {"trained_steps", step},
+                           {"dataset", o.dataset},
+                           {"split", o.split},
+                           {"run_id", runId_},
+                           {"options", toJson(o)}};
+            const fs::path relative = fs::path("checkpoints") / o.name / "model";
+            model::saveModelFiles(ws.dir() / relative, weights, config);
+            model::ModelRecord record;
+            record.name = o.name;
+            record.kind = kModelKindGenerator;
+            record.path = relative.string() + ".safetensors";
+            record.config = config;
+            if (textClip.record.id) record.baseModelId = textClip.record.id;
+            record.runId = runId_;
+            modelId = model::upsertModel(ws, record);
+            context.log(jobs::LogLevel::Info, "registered generator \"" + o.name + "\"");
+        }
+        finalStatus = "finished";
+    } catch (const Cancelled&) {
+        train::finishRun(ws, runId_, "cancelled");
+        throw;
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    train::finishRun(ws, runId_, finalStatus, failure, modelId);
+    if (!failure.empty()) throw Error("generator run " + o.name + ": " + failure);
+    return true;
+}
+
+torch::Tensor BuiltinGenerator::generate(const std::vector<std::string>& captions, const std::vector<std::uint64_t>& seeds,
+                                         const SampleOptions& options, const std::function<void(int, int)>& onStep) {
+    if (captions.size() != seeds.size()) throw Error("generator: one seed per caption expected");
+    if (captions.empty()) return torch::empty({0, imageSize(), imageSize(), 3}, torch::kUInt8);
+    torch::NoGradGuard noGrad;
+    unet->eval();
+    const auto batch = static_cast<std::int64_t>(captions.size());
+    const TokenFeatures cond = text->encode(captions);
+    const TokenFeatures null = text->encode({""});
+    const TokenFeatures nullRows = selectRows(null, torch::zeros({batch}, torch::kLong));
+    const bool guided = options.guidance != 1.0;
+    const TokenFeatures both = guided ? concatFeatures(cond, nullRows) : cond;
+    const auto features = both.features.to(device);
+    const auto mask = both.mask.to(device);
+    GuidedEpsilonFn epsilon = [&](const torch::Tensor& xt, const torch::Tensor& t) {
+        if (!guided) return std::make_pair(unet->forward(xt, t, features, mask), torch::Tensor());
+        const auto eps = unet->forward(torch::cat({xt, xt}), torch::cat({t, t}), features, mask);
+        return std::make_pair(eps.narrow(0, 0, batch), eps.narrow(0, batch, batch));
+    };
+    const auto images = sample(*schedule, epsilon, seeds, unet->config().channels, imageSize(), options, device, onStep);
+    return toUint8Images(images);
+}
+
+BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& name, const std::string& device) {
+    const auto record = model::findModel(ws, name);
+    if (!record) throw Error("workspace " + ws.dir().string() + " has no generator named \"" + name + "\"");
+    if (record->kind != kModelKindGenerator) {
+        throw Error("model \"" + name + "\" is a " + record->kind + " model, not a generator");
+    }
+    const auto files = model::loadModelFiles(ws.resolve(record->path));
+    const json& config = files.config;
+    BuiltinGenerator g;
+    g.name = name;
+    g.modelId = record->id;
+    g.config = config;
+    g.device = model::resolveDevice(device);
+    if (!config.contains("unet")) throw Error("generator \"" + name + "\": " + record->path + " has no \"unet\" configuration");
+    g.unet = UNet(unetConfigFromJson(config["unet"]));
+    {
+        torch::NoGradGuard noGrad;
+        std::set<std::string> seen;
+        for (auto& item : g.unet->named_parameters()) {
+            const auto it = files.stateDict.find(item.key());
+            if (it == files.stateDict.end() || it->second.sizes() != item.value().sizes()) {
+                throw Error("generator \"" + name + "\": weights " + record->path + " lack or mis-shape " + item.key());
+            }
+            item.value().copy_(it->second);
+            seen.insert(item.key());
+        }
+        for (const auto& [key, value] : files.stateDict) {
+            if (!seen.count(key)) throw Error("generator \"" + name + "\": unexpected tensor " + key + " in " + record->path);
+        }
+    }
+    g.unet->to(g.device);
+    g.unet->eval();
+    g.schedule = std::make_shared<NoiseSchedule>(config.value("timesteps", 1000),
+                                                 betaScheduleFromName(config.value("schedule", std::string("cosine"))));
+    std::string textModel = config.value("text_model", std::string());
+    if (config.contains("text_model_id")) {
+        if (auto byId = model::findModelById(ws, config["text_model_id"].get<std::int64_t>())) textModel = byId->name;
+    }
+    auto clip = loadTextModel(ws, textModel);
+    clip.real->to(g.device);
+    if (clip.real->config().transformerWidth != g.unet->config().contextDim) {
+        throw Error("generator \"" + name + "\": text model \"" + textModel + "\" has width " +
+                    std::to_string(clip.real->config().transformerWidth) + ", the generator expects " +
+                    std::to_string(g.unet->config().contextDim));
+    }
+    g.text = std::make_shared<TextConditioner>(clip.real, clip.tokenizer);
+    return g;
+}
+
+}  // namespace genra::gen

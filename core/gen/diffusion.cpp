@@ -1,0 +1,172 @@
+#include "core/gen/diffusion.h"
+
+#include "core/util/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace genra::gen {
+
+BetaSchedule betaScheduleFromName(const std::string& name) {
+    if (name == "linear") return BetaSchedule::Linear;
+    if (name == "cosine") return BetaSchedule::Cosine;
+    throw Error("unknown noise schedule \"" + name + "\" (expected linear or cosine)");
+}
+
+std::string betaScheduleName(BetaSchedule schedule) { return schedule == BetaSchedule::Linear ? "linear" : "cosine"; }
+
+NoiseSchedule::NoiseSchedule(int timesteps, BetaSchedule kind) : kind_(kind) {
+    if (timesteps < 2) throw Error("noise schedule: timesteps must be at least 2, got " + std::to_string(timesteps));
+    const auto n = static_cast<std::size_t>(timesteps);
+    betas_.resize(n);
+    if (kind == BetaSchedule::Linear) {
+        const double scale = 1000.0 / timesteps;
+        const double lo = 1e-4 * scale;
+        const double hi = 0.02 * scale;
+        for (std::size_t i = 0; i < n; ++i) betas_[i] = lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(n - 1);
+    } else {
+        const double s = 0.008;
+        auto f = [&](double t) {
+            const double c = std::cos((t / timesteps + s) / (1.0 + s) * M_PI / 2.0);
+            return c * c;
+        };
+        for (std::size_t i = 0; i < n; ++i) {
+            betas_[i] = std::min(0.999, 1.0 - f(static_cast<double>(i) + 1.0) / f(static_cast<double>(i)));
+        }
+    }
+    alphaBars_.resize(n);
+    double product = 1.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        product *= 1.0 - betas_[i];
+        alphaBars_[i] = product;
+    }
+}
+
+double NoiseSchedule::alphaBar(int t) const {
+    if (t < 0) return 1.0;
+    return alphaBars_.at(static_cast<std::size_t>(t));
+}
+
+torch::Tensor NoiseSchedule::addNoise(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& t) const {
+    const auto table = torch::tensor(alphaBars_, torch::kFloat64).to(x0.device());
+    const auto ab = table.index_select(0, t.to(x0.device(), torch::kLong).reshape({-1})).to(x0.scalar_type());
+    std::vector<std::int64_t> shape(static_cast<std::size_t>(x0.dim()), 1);
+    shape[0] = x0.size(0);
+    const auto abView = ab.view(shape);
+    return abView.sqrt() * x0 + (1.0 - abView).sqrt() * noise;
+}
+
+NoiseSchedule::Posterior NoiseSchedule::posterior(int t, int tPrev) const {
+    if (t < 0 || t >= timesteps() || tPrev >= t || tPrev < -1) {
+        throw Error("noise schedule: posterior needs -1 <= t' < t < T, got t=" + std::to_string(t) +
+                    " t'=" + std::to_string(tPrev));
+    }
+    const double ab = alphaBar(t);
+    const double abPrev = alphaBar(tPrev);
+    const double alpha = ab / abPrev;  // the product of (1 - β) over (t', t]
+    const double beta = 1.0 - alpha;
+    Posterior p;
+    p.coefX0 = std::sqrt(abPrev) * beta / (1.0 - ab);
+    p.coefXt = std::sqrt(alpha) * (1.0 - abPrev) / (1.0 - ab);
+    p.variance = beta * (1.0 - abPrev) / (1.0 - ab);
+    return p;
+}
+
+std::vector<int> samplingTimesteps(int timesteps, int steps) {
+    steps = std::clamp(steps, 1, timesteps);
+    std::vector<int> out;
+    out.reserve(static_cast<std::size_t>(steps));
+    for (int i = steps - 1; i >= 0; --i) {
+        const double position = steps == 1 ? timesteps - 1.0 : static_cast<double>(i) * (timesteps - 1) / (steps - 1);
+        out.push_back(static_cast<int>(std::lround(position)));
+    }
+    return out;
+}
+
+Sampler samplerFromName(const std::string& name) {
+    if (name == "ddim") return Sampler::Ddim;
+    if (name == "ddpm") return Sampler::Ddpm;
+    throw Error("unknown sampler \"" + name + "\" (expected ddim or ddpm)");
+}
+
+std::string samplerName(Sampler sampler) { return sampler == Sampler::Ddim ? "ddim" : "ddpm"; }
+
+namespace {
+
+// One generator per image, so noise is a function of that image's seed alone.
+struct PerImageNoise {
+    std::vector<at::Generator> generators;
+    explicit PerImageNoise(const std::vector<std::uint64_t>& seeds) {
+        for (auto seed : seeds) generators.push_back(at::detail::createCPUGenerator(seed));
+    }
+    torch::Tensor draw(std::int64_t channels, std::int64_t size, torch::Device device) {
+        std::vector<torch::Tensor> rows;
+        rows.reserve(generators.size());
+        for (auto& g : generators) rows.push_back(torch::randn({channels, size, size}, g, torch::kFloat32));
+        return torch::stack(rows).to(device);
+    }
+};
+
+}  // namespace
+
+torch::Tensor sample(const NoiseSchedule& schedule, const GuidedEpsilonFn& epsilon, const std::vector<std::uint64_t>& seeds,
+                     std::int64_t channels, std::int64_t size, const SampleOptions& options, torch::Device device,
+                     const std::function<void(int, int)>& onStep) {
+    if (seeds.empty()) return torch::empty({0, channels, size, size});
+    if (options.eta < 0) throw Error("sampler: eta must be >= 0, got " + std::to_string(options.eta));
+    torch::NoGradGuard noGrad;
+    PerImageNoise noise(seeds);
+    auto x = noise.draw(channels, size, device);
+    const auto steps = samplingTimesteps(schedule.timesteps(), options.steps);
+    const auto batch = static_cast<std::int64_t>(seeds.size());
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (onStep) onStep(static_cast<int>(i), static_cast<int>(steps.size()));
+        const int t = steps[i];
+        const int tPrev = i + 1 < steps.size() ? steps[i + 1] : -1;
+        const auto tTensor = torch::full({batch}, t, torch::TensorOptions().dtype(torch::kLong).device(device));
+        auto [epsCond, epsUncond] = epsilon(x, tTensor);
+        torch::Tensor eps = epsCond;
+        if (options.guidance != 1.0) eps = epsUncond + options.guidance * (epsCond - epsUncond);
+        const double ab = schedule.alphaBar(t);
+        const double abPrev = schedule.alphaBar(tPrev);
+        auto x0 = (x - std::sqrt(1.0 - ab) * eps) / std::sqrt(ab);
+        if (options.clipX0) {
+            x0 = x0.clamp(-1.0, 1.0);
+            eps = (x - std::sqrt(ab) * x0) / std::sqrt(1.0 - ab);
+        }
+        double sigma = 0.0;
+        if (options.sampler == Sampler::Ddim) {
+            sigma = options.eta * std::sqrt((1.0 - abPrev) / (1.0 - ab)) * std::sqrt(1.0 - ab / abPrev);
+            const double dirScale = std::sqrt(std::max(0.0, 1.0 - abPrev - sigma * sigma));
+            x = std::sqrt(abPrev) * x0 + dirScale * eps;
+        } else {
+            const auto post = schedule.posterior(t, tPrev);
+            sigma = std::sqrt(post.variance);
+            x = post.coefX0 * x0 + post.coefXt * x;
+        }
+        if (tPrev >= 0 && sigma > 0) x = x + sigma * noise.draw(channels, size, device);
+        else if (tPrev < 0) x = x0;
+    }
+    return x.clamp(-1.0, 1.0);
+}
+
+std::uint64_t imageSeed(std::uint64_t baseSeed, std::int64_t captionId, int k) {
+    std::uint64_t z = baseSeed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(captionId) * 0xD1B54A32D192ED03ULL +
+                      static_cast<std::uint64_t>(k) * 0x8CB92BA72F3D8DD7ULL + 0x2545F4914F6CDD1DULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z & 0xFFFFFFFFULL;
+}
+
+torch::Tensor toUint8Images(const torch::Tensor& images) {
+    return ((images.detach().to(torch::kCPU, torch::kFloat32).clamp(-1.0, 1.0) + 1.0) * 127.5)
+        .round()
+        .to(torch::kUInt8)
+        .permute({0, 2, 3, 1})
+        .contiguous();
+}
+
+}  // namespace genra::gen

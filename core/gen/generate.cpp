@@ -1,0 +1,358 @@
+#include "core/gen/generate.h"
+
+#include "core/data/image.h"
+#include "core/gen/builtin_generator.h"
+#include "core/gen/diffusion.h"
+#include "core/gen/external.h"
+#include "core/store/workspace.h"
+#include "core/util/error.h"
+#include "core/util/hash.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace genra::gen {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct CaptionItem {
+    std::int64_t id = 0;
+    std::string text;
+    std::string split;
+    std::string sourceKey;
+};
+
+// One image to make.
+struct WorkItem {
+    std::size_t caption = 0;  // index into the caption list
+    int k = 0;
+    std::uint64_t seed = 0;
+    std::string relativePath;  // images/<subdir>/<caption id>/<k>.png
+};
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+std::vector<CaptionItem> selectCaptions(store::Workspace& ws, std::int64_t datasetId, const GenerateOptions& o) {
+    std::vector<CaptionItem> all;
+    {
+        auto s = ws.db().prepare(
+            "SELECT c.id, c.text, r.split, c.source_key, r.id FROM captions c JOIN images r ON r.id = c.image_id "
+            "WHERE c.dataset_id = ? AND r.modality = 'real' AND r.split = ? ORDER BY r.id, c.ord, c.id");
+        s.bind(1, datasetId).bind(2, o.split);
+        std::int64_t lastImage = -1;
+        int ofImage = 0;
+        while (s.step()) {
+            const auto imageId = s.columnInt(4);
+            ofImage = imageId == lastImage ? ofImage + 1 : 0;
+            lastImage = imageId;
+            if (o.captionsPerImage > 0 && ofImage >= o.captionsPerImage) continue;
+            all.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnText(3)});
+        }
+    }
+    if (!o.captionsFile.empty()) {
+        std::ifstream in(o.captionsFile);
+        if (!in) throw Error("cannot read captions file " + o.captionsFile.string());
+        std::map<std::string, std::size_t> byKey;
+        std::map<std::int64_t, std::size_t> byId;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            byId.emplace(all[i].id, i);
+            if (!all[i].sourceKey.empty()) byKey.emplace(all[i].sourceKey, i);
+        }
+        std::vector<CaptionItem> chosen;
+        std::set<std::int64_t> seen;
+        std::string line;
+        int number = 0;
+        while (std::getline(in, line)) {
+            ++number;
+            const std::string key = trim(line);
+            if (key.empty() || key[0] == '#') continue;
+            std::optional<std::size_t> index;
+            if (auto it = byKey.find(key); it != byKey.end()) index = it->second;
+            if (!index && key.find_first_not_of("0123456789") == std::string::npos && key.size() < 19) {
+                if (auto it = byId.find(std::stoll(key)); it != byId.end()) index = it->second;
+            }
+            if (!index) {
+                throw ParseError(o.captionsFile.string(), "line " + std::to_string(number),
+                                 "no caption with id or key \"" + key + "\" among the captions of dataset " + o.dataset +
+                                     " split " + o.split);
+            }
+            if (seen.insert(all[*index].id).second) chosen.push_back(all[*index]);
+        }
+        all = std::move(chosen);
+    }
+    if (o.maxCaptions > 0 && all.size() > static_cast<std::size_t>(o.maxCaptions)) all.resize(static_cast<std::size_t>(o.maxCaptions));
+    return all;
+}
+
+std::string formatDuration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) return "?";
+    const auto s = static_cast<long long>(std::lround(seconds));
+    if (s < 60) return std::to_string(s) + " s";
+    if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+    return std::to_string(s / 3600) + " h " + std::to_string((s % 3600) / 60) + " min";
+}
+
+// Records one finished image: file at its final path, then its images and generations rows.
+void recordImage(store::Workspace& ws, std::int64_t datasetId, const CaptionItem& caption, const WorkItem& item,
+                 const std::string& generator, const json& params) {
+    const fs::path absolute = ws.dir() / item.relativePath;
+    const auto bytes = data::readFileBytes(absolute);
+    const auto image = data::decodeImage(bytes, absolute.string());
+    store::Transaction transaction(ws.db());
+    if (const auto stale = ws.findImage(datasetId, item.relativePath)) {
+        auto s = ws.db().prepare("DELETE FROM images WHERE id = ?");
+        s.bind(1, *stale).run();
+    }
+    store::ImageRecord record;
+    record.datasetId = datasetId;
+    record.path = item.relativePath;
+    record.modality = "generated";
+    record.split = caption.split;
+    record.width = image.width;
+    record.height = image.height;
+    record.sha256 = sha256Hex(bytes.data(), bytes.size());
+    record.sourceKey = std::to_string(caption.id) + "/" + std::to_string(item.k);
+    const auto imageId = ws.insertImage(record);
+    json p = params;
+    p["k"] = item.k;
+    ws.insertGeneration(imageId, caption.id, generator, static_cast<std::int64_t>(item.seed), p.dump());
+    transaction.commit();
+}
+
+// Saves to a temporary name and renames, so a half-written PNG never carries the final name.
+void saveAtomically(const data::Image& image, const fs::path& path) {
+    fs::create_directories(path.parent_path());
+    const fs::path tmp = path.parent_path() / (path.stem().string() + ".partial.png");
+    data::saveImage(image, tmp);
+    fs::rename(tmp, path);
+}
+
+}  // namespace
+
+void validate(const GenerateOptions& o) {
+    if (o.dataset.empty()) throw Error("generate: no dataset given");
+    if (o.perCaption <= 0) throw Error("generate: --per-caption must be positive");
+    if (o.generator.rfind("builtin:", 0) != 0 && o.generator.rfind("external:", 0) != 0) {
+        throw Error("generate: generator \"" + o.generator + "\" must be builtin:MODEL or external:NAME");
+    }
+    if (o.generator.find(':') + 1 >= o.generator.size()) throw Error("generate: generator \"" + o.generator + "\" has no name");
+    if (o.batchSize <= 0) throw Error("generate: batch size must be positive");
+    if (o.steps && *o.steps <= 0) throw Error("generate: steps must be positive");
+    if (o.width <= 0 || o.height <= 0) throw Error("generate: width and height must be positive");
+    if (o.eta < 0) throw Error("generate: eta must be >= 0");
+    if (o.outSubdir.empty() || o.outSubdir.find("..") != std::string::npos || fs::path(o.outSubdir).is_absolute()) {
+        throw Error("generate: out subdir \"" + o.outSubdir + "\" must be a plain folder name inside images/");
+    }
+    samplerFromName(o.sampler);
+}
+
+GenerateJob::GenerateJob(GenerateOptions options) : options_(std::move(options)) {}
+
+bool GenerateJob::run(jobs::JobContext& context) {
+    const GenerateOptions& o = options_;
+    validate(o);
+    summary_ = GenerateSummary{};
+    auto ws = store::Workspace::open(o.workspace);
+    const auto dataset = ws.requireDataset(o.dataset);
+    const auto captions = selectCaptions(ws, dataset.id, o);
+    if (captions.empty()) {
+        throw Error("dataset \"" + o.dataset + "\" has no captions of real images in split \"" + o.split + "\" to generate for");
+    }
+    summary_.captions = static_cast<std::int64_t>(captions.size());
+    const bool builtin = o.generator.rfind("builtin:", 0) == 0;
+    const std::string generatorName = o.generator.substr(o.generator.find(':') + 1);
+
+    // What is already recorded (path -> generator).
+    std::map<std::string, std::string> existing;
+    {
+        auto s = ws.db().prepare(
+            "SELECT i.path, g.generator FROM images i JOIN generations g ON g.image_id = i.id WHERE i.dataset_id = ? AND "
+            "i.modality = 'generated' AND i.status = 'ok'");
+        s.bind(1, dataset.id);
+        while (s.step()) existing.emplace(s.columnText(0), s.columnText(1));
+    }
+    std::vector<WorkItem> work;
+    for (std::size_t c = 0; c < captions.size(); ++c) {
+        for (int k = 0; k < o.perCaption; ++k) {
+            WorkItem item;
+            item.caption = c;
+            item.k = k;
+            item.seed = imageSeed(o.seed, captions[c].id, k);
+            item.relativePath = (fs::path("images") / o.outSubdir / std::to_string(captions[c].id) / (std::to_string(k) + ".png"))
+                                    .generic_string();
+            ++summary_.requested;
+            if (const auto it = existing.find(item.relativePath); it != existing.end() && fs::exists(ws.dir() / item.relativePath)) {
+                if (it->second != o.generator) {
+                    throw Error(item.relativePath + " was made by " + it->second + ", not " + o.generator +
+                                "; give this generator a folder of its own with --out-subdir");
+                }
+                ++summary_.skipped;
+                continue;
+            }
+            work.push_back(item);
+        }
+    }
+    context.log(jobs::LogLevel::Info, std::to_string(captions.size()) + " captions x " + std::to_string(o.perCaption) + ": " +
+                                          std::to_string(work.size()) + " images to make, " + std::to_string(summary_.skipped) +
+                                          " already there");
+    if (work.empty()) {
+        context.progress(1.0, "nothing to do");
+        return true;
+    }
+
+    const auto started = Clock::now();
+    std::int64_t done = 0;
+    auto report = [&](double partial) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        const double made = static_cast<double>(done) + partial;
+        const double rate = made / std::max(elapsed, 1e-9);
+        const double left = made > 0 ? (static_cast<double>(work.size()) - made) / rate : -1.0;
+        char message[200];
+        std::snprintf(message, sizeof message, "%lld/%zu images, %.2f images/s, %s left", static_cast<long long>(done),
+                      work.size(), rate, formatDuration(left).c_str());
+        context.progress(made / static_cast<double>(work.size()), message);
+    };
+
+    if (builtin) {
+        context.progress(-1, "loading generator " + generatorName);
+        BuiltinGenerator generator = loadBuiltinGenerator(ws, generatorName, o.device);
+        SampleOptions sampling;
+        sampling.sampler = samplerFromName(o.sampler);
+        sampling.steps = o.steps.value_or(25);
+        sampling.eta = o.eta;
+        sampling.guidance = o.guidance.value_or(3.0);
+        const json params = {{"sampler", samplerName(sampling.sampler)},
+                             {"steps", sampling.steps},
+                             {"eta", sampling.eta},
+                             {"guidance", sampling.guidance},
+                             {"size", generator.imageSize()},
+                             {"model", generatorName},
+                             {"model_id", generator.modelId},
+                             {"base_seed", o.seed}};
+        for (std::size_t begin = 0; begin < work.size(); begin += static_cast<std::size_t>(o.batchSize)) {
+            context.checkCancelled();
+            const std::size_t end = std::min(work.size(), begin + static_cast<std::size_t>(o.batchSize));
+            std::vector<std::string> texts;
+            std::vector<std::uint64_t> seeds;
+            for (std::size_t i = begin; i < end; ++i) {
+                texts.push_back(captions[work[i].caption].text);
+                seeds.push_back(work[i].seed);
+            }
+            const double batchCount = static_cast<double>(end - begin);
+            const auto images = generator.generate(texts, seeds, sampling, [&](int stepIndex, int steps) {
+                context.checkCancelled();
+                report(batchCount * stepIndex / steps);
+            });
+            for (std::size_t i = begin; i < end; ++i) {
+                const auto row = images[static_cast<std::int64_t>(i - begin)].contiguous();
+                data::Image image;
+                image.height = static_cast<int>(row.size(0));
+                image.width = static_cast<int>(row.size(1));
+                image.channels = 3;
+                image.pixels.assign(row.data_ptr<std::uint8_t>(), row.data_ptr<std::uint8_t>() + row.numel());
+                saveAtomically(image, ws.dir() / work[i].relativePath);
+                recordImage(ws, dataset.id, captions[work[i].caption], work[i], o.generator, params);
+                ++summary_.generated;
+                ++done;
+            }
+            report(0.0);
+        }
+        return true;
+    }
+
+    ExternalGeneratorConfig config;
+    if (!o.generatorCommand.empty()) {
+        config.name = generatorName;
+        config.command = o.generatorCommand;
+    } else {
+        const fs::path file = o.generatorConfig.empty() ? ws.dir() / "generators.json" : o.generatorConfig;
+        if (!fs::exists(file)) {
+            throw Error("no generator config " + file.string() + " for external:" + generatorName +
+                        " (write {\"" + generatorName + "\": {\"command\": [...]}} there or pass --generator-command)");
+        }
+        const auto configs = readGeneratorConfigs(file);
+        const auto it = configs.find(generatorName);
+        if (it == configs.end()) throw Error(file.string() + ": no generator named \"" + generatorName + "\"");
+        config = it->second;
+    }
+    if (o.timeoutSeconds) config.timeoutSeconds = *o.timeoutSeconds;
+    const int steps = o.steps.value_or(30);
+    const double guidance = o.guidance.value_or(7.5);
+    const json params = {{"steps", steps}, {"guidance", guidance}, {"width", o.width}, {"height", o.height},
+                         {"base_seed", o.seed}, {"command", config.command}};
+    ExternalGenerator generator(config);
+    std::size_t i = 0;
+    while (i < work.size()) {
+        context.checkCancelled();
+        // One request per caption, for the images of that caption still missing.
+        std::size_t end = i;
+        while (end < work.size() && work[end].caption == work[i].caption) ++end;
+        const CaptionItem& caption = captions[work[i].caption];
+        ExternalRequest request;
+        request.captionId = caption.id;
+        request.caption = caption.text;
+        request.outDir = fs::absolute(ws.dir() / work[i].relativePath).parent_path();
+        request.width = o.width;
+        request.height = o.height;
+        request.steps = steps;
+        request.guidance = guidance;
+        for (std::size_t j = i; j < end; ++j) request.seeds.push_back(work[j].seed);
+        fs::create_directories(request.outDir);
+        std::vector<fs::path> paths;
+        try {
+            paths = generator.generate(request);
+        } catch (const GeneratorReportedError& e) {
+            summary_.failed += static_cast<std::int64_t>(end - i);
+            summary_.errors.push_back(e.what());
+            context.log(jobs::LogLevel::Warning, e.what());
+            done += static_cast<std::int64_t>(end - i);
+            i = end;
+            continue;
+        }
+        // Decode every delivered image before renaming any: a generator may use the target names in
+        // another order.
+        std::vector<fs::path> targets;
+        for (std::size_t j = i; j < end; ++j) targets.push_back(fs::weakly_canonical(fs::absolute(ws.dir() / work[j].relativePath)));
+        std::vector<std::optional<data::Image>> moved(targets.size());
+        for (std::size_t j = 0; j < targets.size(); ++j) {
+            if (fs::weakly_canonical(paths[j]) != targets[j]) moved[j] = data::loadImage(paths[j]);
+        }
+        for (std::size_t j = 0; j < targets.size(); ++j) {
+            if (moved[j] && std::find(targets.begin(), targets.end(), fs::weakly_canonical(paths[j])) == targets.end()) {
+                fs::remove(paths[j]);
+            }
+        }
+        for (std::size_t j = i; j < end; ++j) {
+            if (moved[j - i]) saveAtomically(*moved[j - i], targets[j - i]);
+            recordImage(ws, dataset.id, caption, work[j], o.generator, params);
+            ++summary_.generated;
+            ++done;
+        }
+        i = end;
+        report(0.0);
+    }
+    if (summary_.failed > 0) {
+        throw Error("external:" + generatorName + " reported errors for " + std::to_string(summary_.failed) +
+                    " images (the other " + std::to_string(summary_.generated) + " were made); first: " + summary_.errors.front());
+    }
+    return true;
+}
+
+}  // namespace genra::gen

@@ -1,0 +1,67 @@
+// Generating images for a dataset's captions, with the built-in diffusion model
+// ("builtin:MODEL") or an external command ("external:NAME"). Each image is written to
+// <workspace>/images/<out_subdir>/<caption id>/<k>.png, recorded as a 'generated' image of the
+// dataset (in the split of the caption's real image) and linked to its caption in `generations`
+// with the generator, its seed and the parameters. Work that is already recorded is skipped, so an
+// interrupted or cancelled job resumes where it stopped; finished images are kept whatever happens.
+#pragma once
+
+#include "core/jobs/job.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace genra::gen {
+
+struct GenerateOptions {
+    std::filesystem::path workspace;
+    std::string dataset;
+    std::string split;                        // captions of the real images of this split
+    std::filesystem::path captionsFile;       // optional: one caption id or source key per line
+    int captionsPerImage = 0;                 // 0: every caption; N: the first N of each real image
+    int maxCaptions = 0;                      // 0: no limit
+    std::string generator;                    // builtin:MODEL | external:NAME
+    std::vector<std::string> generatorCommand;  // external: argv used instead of generators.json
+    std::filesystem::path generatorConfig;    // external: default <workspace>/generators.json
+    std::optional<double> timeoutSeconds;     // external: overrides the configured timeout
+    int perCaption = 5;
+    std::uint64_t seed = 0;                   // base seed; image seeds = imageSeed(seed, caption id, k)
+    std::optional<double> guidance;           // default 3 (builtin) / 7.5 (external)
+    std::optional<int> steps;                 // default 25 (builtin) / 30 (external)
+    double eta = 0.0;                         // builtin DDIM
+    std::string sampler = "ddim";             // builtin: ddim | ddpm
+    int batchSize = 32;                       // builtin: images per sampling batch
+    int width = 512;                          // external: requested size
+    int height = 512;
+    std::string device = "cpu";               // builtin
+    std::string outSubdir = "generated";
+};
+
+// Throws genra::Error naming the bad option.
+void validate(const GenerateOptions& options);
+
+struct GenerateSummary {
+    std::int64_t captions = 0;
+    std::int64_t requested = 0;  // captions x per-caption
+    std::int64_t generated = 0;  // made by this job
+    std::int64_t skipped = 0;    // already there
+    std::int64_t failed = 0;     // the external generator reported an error for their caption
+    std::vector<std::string> errors;
+};
+
+class GenerateJob : public jobs::Job {
+public:
+    explicit GenerateJob(GenerateOptions options);
+    std::string name() const override { return "generate " + options_.dataset + " with " + options_.generator; }
+    bool run(jobs::JobContext& context) override;
+    const GenerateSummary& summary() const { return summary_; }
+
+private:
+    GenerateOptions options_;
+    GenerateSummary summary_;
+};
+
+}  // namespace genra::gen

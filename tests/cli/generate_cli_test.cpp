@@ -1,0 +1,107 @@
+// `genra train-generator` and `genra generate` through the real binary on a tiny Shapes workspace:
+// train, resume refusal, generate with the built-in model and with an external script, skip on
+// rerun, usage errors (exit 2) and failures (exit 1) naming what is wrong.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+namespace fs = std::filesystem;
+using namespace genra;
+
+namespace {
+test::ProcessResult runGenra(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{GENRA_CLI, "--threads", "1"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::runProcess(argv);
+}
+
+int countPngs(const fs::path& folder) {
+    int count = 0;
+    if (!fs::exists(folder)) return 0;
+    for (const auto& entry : fs::recursive_directory_iterator(folder))
+        count += entry.is_regular_file() && entry.path().extension() == ".png" ? 1 : 0;
+    return count;
+}
+}  // namespace
+
+TEST_CASE("genra train-generator and generate: built-in and external generators", "[gen][cli]") {
+    test::TempDir tmp("genra-gen-cli");
+    const auto shapes = tmp / "shapes";
+    const auto ws = (tmp / "ws").string();
+    REQUIRE(runGenra({"make-shapes", "--out", shapes.string(), "--count", "12", "--seed", "2", "--size", "32"}).exitCode == 0);
+    REQUIRE(runGenra({"init", ws}).exitCode == 0);
+    REQUIRE(runGenra({"import", "karpathy", "--workspace", ws, "--json", (shapes / "dataset_shapes.json").string(), "--images",
+                      shapes.string(), "--name", "shapes"})
+                .exitCode == 0);
+    nlohmann::json recipe = {{"method", "pretrain"}, {"dataset", "shapes"}, {"model_config", "tiny"}, {"steps", 2},
+                             {"batch_size", 4}, {"workers", 1}, {"vocab_merges", 50}, {"real_split", "pretrain"}};
+    test::writeFile(tmp / "pre.json", recipe.dump());
+    const auto pre = runGenra({"train", "--workspace", ws, "--recipe", (tmp / "pre.json").string(), "--name", "clip"});
+    INFO(pre.err);
+    REQUIRE(pre.exitCode == 0);
+
+    const std::vector<std::string> trainArgs{"train-generator", "--workspace", ws, "--dataset", "shapes", "--text-model", "clip",
+                                             "--name", "gen", "--steps", "4", "--size", "16", "--batch", "4",
+                                             "--base-channels", "16", "--channel-mults", "1", "2", "--attention-res", "8"};
+    const auto train = runGenra(trainArgs);
+    INFO(train.err);
+    REQUIRE(train.exitCode == 0);
+    CHECK_THAT(train.out, Catch::Contains("generator \"gen\" trained"));
+    CHECK(fs::exists(fs::path(ws) / "checkpoints" / "gen" / "model.safetensors"));
+    const auto models = runGenra({"models", "--workspace", ws});
+    CHECK_THAT(models.out, Catch::Contains("gen") && Catch::Contains("generator"));
+    const auto again = runGenra(trainArgs);
+    CHECK(again.exitCode == 1);
+    CHECK_THAT(again.err, Catch::Contains("already trained"));
+
+    const std::vector<std::string> generateArgs{"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align",
+                                                "--generator", "builtin:gen", "--per-caption", "2",
+                                                "--captions-per-image", "1", "--steps", "3", "--seed", "5"};
+    const auto generated = runGenra(generateArgs);
+    INFO(generated.err);
+    REQUIRE(generated.exitCode == 0);
+    // 12 images: 6 pretrain, 4 align (0.5/0.3/0.2 largest remainder), 2 test.
+    CHECK_THAT(generated.out, Catch::Contains("4 captions: 8 images made"));
+    CHECK(countPngs(fs::path(ws) / "images" / "generated") == 8);
+    const auto rerun = runGenra(generateArgs);
+    REQUIRE(rerun.exitCode == 0);
+    CHECK_THAT(rerun.out, Catch::Contains("0 images made, 8 already there"));
+    const auto datasets = runGenra({"datasets", "--workspace", ws, "--json"});
+    CHECK_THAT(datasets.out, Catch::Contains("builtin:gen"));
+
+    SECTION("an external generator script, its command split without a shell") {
+        const auto script = fs::path(GENRA_TEST_SOURCE_DIR) / "tests" / "data" / "generators" / "answer.py";
+        const auto external = runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "test",
+                                        "--generator", "external:answer", "--generator-command",
+                                        "python3 '" + script.string() + "'", "--per-caption", "1", "--width", "8",
+                                        "--height", "8", "--captions-per-image", "2"});
+        INFO(external.err);
+        REQUIRE(external.exitCode == 0);
+        CHECK_THAT(external.out, Catch::Contains("4 captions: 4 images made"));
+        const auto garbage = fs::path(GENRA_TEST_SOURCE_DIR) / "tests" / "data" / "generators" / "garbage.py";
+        const auto bad = runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "pretrain",
+                                   "--generator", "external:garbage", "--generator-command", "python3 " + garbage.string(),
+                                   "--per-caption", "1"});
+        CHECK(bad.exitCode == 1);
+        CHECK_THAT(bad.err, Catch::Contains("answered garbage") && Catch::Contains("about to misbehave"));
+    }
+    SECTION("usage errors exit 2; bad names exit 1 and say which") {
+        CHECK(runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align"}).exitCode == 2);
+        CHECK(runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align", "--generator",
+                        "builtin:gen", "--sampler", "euler"})
+                  .exitCode == 2);
+        const auto noDataset = runGenra({"generate", "--workspace", ws, "--dataset", "nope", "--split", "align",
+                                         "--generator", "builtin:gen"});
+        CHECK(noDataset.exitCode == 1);
+        CHECK_THAT(noDataset.err, Catch::Contains("nope"));
+        const auto noModel = runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align",
+                                       "--generator", "builtin:missing"});
+        CHECK(noModel.exitCode == 1);
+        CHECK_THAT(noModel.err, Catch::Contains("missing"));
+        const auto badKind = runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align",
+                                       "--generator", "dalle:x"});
+        CHECK(badKind.exitCode == 1);
+        CHECK_THAT(badKind.err, Catch::Contains("builtin:MODEL or external:NAME"));
+    }
+}

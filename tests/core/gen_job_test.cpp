@@ -1,0 +1,490 @@
+// The generation jobs on a small Shapes workspace: training the built-in generator (it learns,
+// checkpoints and resumes exactly), generating with it (files, records, seeds, skip/resume, cancel,
+// triples for GenRA training), and the external-generator protocol with test scripts that answer,
+// crash midway, answer garbage, hang and refuse.
+#include "core/data/image.h"
+#include "core/data/importers.h"
+#include "core/data/shapes.h"
+#include "core/gen/builtin_generator.h"
+#include "core/gen/diffusion.h"
+#include "core/gen/external.h"
+#include "core/gen/generate.h"
+#include "core/model/clip.h"
+#include "core/model/model_store.h"
+#include "core/model/weights.h"
+#include "core/store/workspace.h"
+#include "core/text/bpe_trainer.h"
+#include "core/text/bpe_vocab_file.h"
+#include "core/train/recipe.h"
+#include "core/train/runs.h"
+#include "core/train/training_data.h"
+#include "core/util/error.h"
+#include "support/test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace genra;
+namespace fs = std::filesystem;
+
+namespace {
+
+class Quiet : public jobs::JobContext {
+public:
+    void progress(double, const std::string& message) override { lastMessage = message; }
+    void metric(std::int64_t step, const std::string& name, double value) override {
+        if (name == "loss") losses[step] = value;
+    }
+    void log(jobs::LogLevel, const std::string& line) override { logs.push_back(line); }
+    bool cancelled() const override { return false; }
+    std::map<std::int64_t, double> losses;
+    std::vector<std::string> logs;
+    std::string lastMessage;
+};
+
+// Counts progress reports so a test can cancel after the first finished batch.
+class CancelAfterImages : public Quiet {
+public:
+    void progress(double fraction, const std::string& message) override {
+        Quiet::progress(fraction, message);
+        if (message.rfind("0/", 0) != 0 && message.find(" images, ") != std::string::npos) madeSome = true;
+    }
+    bool cancelled() const override { return madeSome; }
+    bool madeSome = false;
+};
+
+const fs::path kGenerators = fs::path(GENRA_TEST_SOURCE_DIR) / "tests" / "data" / "generators";
+
+// 16 Shapes images at 32 px (pretrain 8, align 4, test 4), imported as dataset "shapes", and a
+// tiny CLIP ("clip", random weights, a BPE vocabulary trained on the captions) for the text tower.
+struct ShapesWorld {
+    test::TempDir tmp{"genra-gen"};
+    fs::path ws = tmp / "ws";
+
+    ShapesWorld() {
+        data::MakeShapesOptions make;
+        make.outDir = tmp / "shapes";
+        make.count = 16;
+        make.seed = 4;
+        make.imageSize = 32;
+        make.splitFractions = {0.5, 0.25, 0.25};
+        make.threads = 1;
+        data::MakeShapesJob shapes(make);
+        Quiet quiet;
+        REQUIRE(shapes.run(quiet));
+        store::Workspace::create(ws);
+        data::KarpathyImportOptions import;
+        import.workspace = ws;
+        import.jsonFile = shapes.result().karpathyJson;
+        import.imageRoot = make.outDir;
+        import.name = "shapes";
+        import.threads = 1;
+        data::KarpathyImportJob importJob(import);
+        REQUIRE(importJob.run(quiet));
+
+        auto w = store::Workspace::open(ws);
+        std::vector<std::string> captions;
+        for (const auto& c : w.captionsOfDataset(w.requireDataset("shapes").id)) captions.push_back(c.text);
+        text::BpeTrainerOptions options;
+        options.maxMerges = 80;
+        const fs::path vocab = tmp / "vocab.txt";
+        text::writeMergeFile(vocab, text::trainBpe(captions, options).merges);
+        auto config = model::clipPreset("tiny");
+        config.vocabSize = static_cast<std::int64_t>(model::tokenizerFor(vocab)->vocabularySize());
+        torch::manual_seed(11);
+        model::ClipModel clip(config);
+        model::saveClipModel(w, "clip", clip, vocab.string());
+    }
+
+    gen::GeneratorTrainOptions trainOptions(const std::string& name, std::int64_t steps) const {
+        gen::GeneratorTrainOptions o;
+        o.name = name;
+        o.dataset = "shapes";
+        o.split = "pretrain";
+        o.textModel = "clip";
+        o.steps = steps;
+        o.imageSize = 16;
+        o.batchSize = 8;
+        o.baseChannels = 16;
+        o.channelMults = {1, 2};
+        o.attentionResolutions = {8};
+        o.heads = 2;
+        o.learningRate = 3e-3;
+        o.warmupSteps = 5;
+        o.checkpointEvery = 5;
+        o.workers = 1;
+        o.seed = 3;
+        return o;
+    }
+
+    gen::GenerateOptions generateOptions(const std::string& generator) const {
+        gen::GenerateOptions o;
+        o.workspace = ws;
+        o.dataset = "shapes";
+        o.split = "align";
+        o.captionsPerImage = 1;
+        o.generator = generator;
+        o.perCaption = 2;
+        o.seed = 17;
+        o.steps = 6;
+        o.batchSize = 3;
+        o.width = 8;
+        o.height = 8;
+        return o;
+    }
+
+    std::vector<std::string> script(const std::string& name, std::vector<std::string> args = {}) const {
+        std::vector<std::string> argv{test::pythonExecutable().string(), (kGenerators / name).string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+    }
+};
+
+// generated image rows of the workspace: path -> (caption id, generator, seed, params, split)
+struct Generated {
+    std::int64_t captionId = 0;
+    std::string generator;
+    std::int64_t seed = 0;
+    nlohmann::json params;
+    std::string split;
+};
+std::map<std::string, Generated> generatedRows(const fs::path& wsPath) {
+    auto ws = store::Workspace::open(wsPath);
+    auto s = ws.db().prepare(
+        "SELECT i.path, g.caption_id, g.generator, g.seed, g.params, i.split FROM images i JOIN generations g ON "
+        "g.image_id = i.id WHERE i.modality = 'generated'");
+    std::map<std::string, Generated> out;
+    while (s.step()) {
+        out[s.columnText(0)] = {s.columnInt(1), s.columnText(2), s.columnInt(3), nlohmann::json::parse(s.columnText(4)),
+                                s.columnText(5)};
+    }
+    return out;
+}
+
+double denoisingError(gen::BuiltinGenerator& g, store::Workspace& ws) {
+    // ε-prediction error on the training images at a fixed middle timestep and fixed noise.
+    torch::NoGradGuard noGrad;
+    auto s = ws.db().prepare(
+        "SELECT i.path, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.split = 'pretrain' AND "
+        "i.modality = 'real' AND c.ord = 0 ORDER BY i.id");
+    std::vector<torch::Tensor> images;
+    std::vector<std::string> captions;
+    while (s.step()) {
+        auto img = data::loadImage(ws.resolve(s.columnText(0)));
+        auto t = torch::from_blob(img.pixels.data(), {img.height, img.width, 3}, torch::kUInt8).permute({2, 0, 1});
+        images.push_back(torch::nn::functional::interpolate(
+            t.unsqueeze(0).to(torch::kFloat32) / 127.5 - 1.0,
+            torch::nn::functional::InterpolateFuncOptions().size(std::vector<std::int64_t>{16, 16}).mode(torch::kArea))[0]);
+        captions.push_back(s.columnText(1));
+    }
+    const auto x0 = torch::stack(images);
+    torch::manual_seed(123);
+    const auto noise = torch::randn_like(x0);
+    const auto t = torch::full({x0.size(0)}, 300, torch::kLong);
+    const auto features = g.text->encode(captions);
+    const auto eps = g.unet->forward(g.schedule->addNoise(x0, noise, t), t, features.features, features.mask);
+    return torch::mse_loss(eps, noise).item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a loadable model", "[gen]") {
+    ShapesWorld world;
+    SECTION("straight vs interrupted and resumed: the same weights") {
+        gen::TrainGeneratorJob straight(world.ws, world.trainOptions("straight", 12));
+        Quiet c0;
+        REQUIRE(jobs::runJob(straight, c0).status == jobs::JobStatus::Succeeded);
+
+        gen::TrainGeneratorJob first(world.ws, world.trainOptions("split", 12));
+        first.setStopAfterSteps(7);  // killed after step 7; the checkpoint of step 5 survives
+        Quiet c1;
+        REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
+        {
+            auto ws = store::Workspace::open(world.ws);
+            ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'split'");
+            CHECK(train::requireRun(ws, "split").status == "interrupted");
+            CHECK_FALSE(model::findModel(ws, "split"));
+        }
+        auto options = world.trainOptions("split", 12);
+        options.steps = 999;  // ignored: a resumed run keeps the options it started with
+        gen::TrainGeneratorJob resumed(world.ws, options);
+        Quiet c2;
+        REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
+        CHECK(resumed.resumed());
+        CHECK(resumed.resumedFromStep() == 5);
+        CHECK(resumed.options().steps == 12);
+        CHECK(c2.losses.begin()->first == 6);
+        CHECK(c2.losses.at(12) == Approx(c0.losses.at(12)).epsilon(1e-4));
+
+        auto ws = store::Workspace::open(world.ws);
+        const auto a = model::loadModelFiles(world.ws / "checkpoints" / "straight" / "model");
+        const auto b = model::loadModelFiles(world.ws / "checkpoints" / "split" / "model");
+        REQUIRE(a.stateDict.size() == b.stateDict.size());
+        double worst = 0;
+        for (const auto& [key, value] : a.stateDict) worst = std::max(worst, (value - b.stateDict.at(key)).abs().max().item<double>());
+        CHECK(worst < 1e-4);
+        CHECK(train::requireRun(ws, "split").status == "finished");
+        const auto record = model::requireModel(ws, "split");
+        CHECK(record.kind == "generator");
+        CHECK(record.config["unet"]["image_size"] == 16);
+        CHECK(record.baseModelId == model::requireModel(ws, "clip").id);
+
+        gen::TrainGeneratorJob again(world.ws, world.trainOptions("split", 12));
+        CHECK_THROWS_WITH(again.run(c2), Catch::Contains("already trained"));
+    }
+    SECTION("a tiny model overfits a handful of Shapes images") {
+        auto options = world.trainOptions("fit", 150);
+        options.emaDecay = 0.9;
+        gen::TrainGeneratorJob job(world.ws, options);
+        Quiet c;
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        double early = 0;
+        double late = 0;
+        for (std::int64_t s = 1; s <= 10; ++s) early += c.losses.at(s) / 10;
+        for (std::int64_t s = 141; s <= 150; ++s) late += c.losses.at(s) / 10;
+        CHECK(late < 0.5 * early);
+        auto ws = store::Workspace::open(world.ws);
+        auto g = gen::loadBuiltinGenerator(ws, "fit");
+        // A fresh U-Net predicts ε = 0 (error 1); the trained one denoises its training images.
+        CHECK(denoisingError(g, ws) < 0.35);
+        CHECK_THROWS_WITH(gen::loadBuiltinGenerator(ws, "clip"), Catch::Contains("not a generator"));
+    }
+    SECTION("bad options are errors naming the option") {
+        auto o = world.trainOptions("bad name!", 3);
+        gen::TrainGeneratorJob badName(world.ws, o);
+        Quiet c;
+        CHECK_THROWS_WITH(badName.run(c), Catch::Contains("bad name!"));
+        o = world.trainOptions("x", 3);
+        o.textModel = "nope";
+        gen::TrainGeneratorJob noModel(world.ws, o);
+        CHECK_THROWS_WITH(noModel.run(c), Catch::Contains("nope"));
+        o = world.trainOptions("y", 3);
+        o.split = "nosuchsplit";
+        gen::TrainGeneratorJob noSplit(world.ws, o);
+        CHECK_THROWS_WITH(noSplit.run(c), Catch::Contains("nosuchsplit"));
+    }
+}
+
+TEST_CASE("Generate with the built-in model: files, records, seeds, resume, cancel, GenRA triples", "[gen]") {
+    ShapesWorld world;
+    {
+        gen::TrainGeneratorJob train(world.ws, world.trainOptions("gen", 6));
+        Quiet c;
+        REQUIRE(jobs::runJob(train, c).status == jobs::JobStatus::Succeeded);
+    }
+    auto options = world.generateOptions("builtin:gen");
+
+    SECTION("cancel keeps finished images; running again completes and then skips everything") {
+        gen::GenerateJob first(options);
+        CancelAfterImages cancel;
+        CHECK(jobs::runJob(first, cancel).status == jobs::JobStatus::Cancelled);
+        const auto kept = generatedRows(world.ws);
+        CHECK(kept.size() == 3);  // the first batch
+        for (const auto& [path, row] : kept) CHECK(fs::exists(world.ws / path));
+
+        gen::GenerateJob second(options);
+        Quiet c;
+        REQUIRE(jobs::runJob(second, c).status == jobs::JobStatus::Succeeded);
+        CHECK(second.summary().skipped == 3);
+        CHECK(second.summary().generated == 5);
+        const auto rows = generatedRows(world.ws);
+        REQUIRE(rows.size() == 8);  // 4 align images x 1 caption x 2
+        std::set<std::int64_t> captionIds;
+        for (const auto& [path, row] : rows) {
+            captionIds.insert(row.captionId);
+            const int k = row.params.at("k").get<int>();
+            CHECK(path == "images/generated/" + std::to_string(row.captionId) + "/" + std::to_string(k) + ".png");
+            CHECK(row.generator == "builtin:gen");
+            CHECK(static_cast<std::uint64_t>(row.seed) == gen::imageSeed(17, row.captionId, k));
+            CHECK(row.params.at("sampler") == "ddim");
+            CHECK(row.params.at("steps") == 6);
+            CHECK(row.params.at("size") == 16);
+            CHECK(row.split == "align");
+            const auto image = data::loadImage(world.ws / path);
+            CHECK(image.width == 16);
+        }
+        CHECK(captionIds.size() == 4);
+
+        gen::GenerateJob third(options);
+        REQUIRE(jobs::runJob(third, c).status == jobs::JobStatus::Succeeded);
+        CHECK(third.summary().generated == 0);
+        CHECK(third.summary().skipped == 8);
+
+        // GenRA training finds a generated image for every align caption used.
+        auto ws = store::Workspace::open(world.ws);
+        const auto recipe = train::parseRecipe(nlohmann::json{{"method", "genra"}, {"dataset", "shapes"}, {"base_model", "clip"},
+                                                              {"real_split", "align"}, {"generated_split", "align"},
+                                                              {"generated_per_caption", 2}});
+        const auto data = train::collectTrainingData(ws, recipe);
+        CHECK(data.units.size() == 4);
+        CHECK(data.generatedImages == 8);
+        for (const auto& unit : data.units) {
+            for (const auto& pair : unit.pairs) CHECK(pair.generated);
+        }
+    }
+    SECTION("an image is regenerated from its seed alone") {
+        gen::GenerateJob job(options);
+        Quiet c;
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        const auto rows = generatedRows(world.ws);
+        const auto& [path, row] = *std::next(rows.begin(), 3);
+        const auto before = data::loadImage(world.ws / path);
+        {
+            auto ws = store::Workspace::open(world.ws);
+            ws.db().prepare("DELETE FROM images WHERE path = ?").bind(1, path).run();
+        }
+        fs::remove(world.ws / path);
+        gen::GenerateJob again(options);  // alone in its batch this time
+        REQUIRE(jobs::runJob(again, c).status == jobs::JobStatus::Succeeded);
+        CHECK(again.summary().generated == 1);
+        const auto after = data::loadImage(world.ws / path);
+        REQUIRE(after.pixels.size() == before.pixels.size());
+        int worst = 0;
+        for (std::size_t i = 0; i < after.pixels.size(); ++i) worst = std::max(worst, std::abs(after.pixels[i] - before.pixels[i]));
+        CHECK(worst <= 1);  // same noise; only float rounding of another batch size may differ
+        // A different base seed gives different images.
+        auto other = options;
+        other.seed = 18;
+        other.outSubdir = "generated-seed18";
+        gen::GenerateJob different(other);
+        REQUIRE(jobs::runJob(different, c).status == jobs::JobStatus::Succeeded);
+        const auto otherImage = data::loadImage(world.ws / "images" / "generated-seed18" / fs::path(path).lexically_relative("images/generated"));
+        CHECK(otherImage.pixels != before.pixels);
+    }
+    SECTION("a captions file picks captions by id or key; a bad line is named") {
+        auto ws = store::Workspace::open(world.ws);
+        const auto first = generatedRows(world.ws);
+        CHECK(first.empty());
+        auto s = ws.db().prepare(
+            "SELECT c.id FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'align' ORDER BY c.id LIMIT 1");
+        REQUIRE(s.step());
+        const auto id = s.columnInt(0);
+        test::writeFile(world.tmp / "captions.txt", "# chosen\n" + std::to_string(id) + "\n");
+        auto o = options;
+        o.captionsPerImage = 0;
+        o.captionsFile = world.tmp / "captions.txt";
+        gen::GenerateJob job(o);
+        Quiet c;
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        CHECK(job.summary().captions == 1);
+        CHECK(generatedRows(world.ws).size() == 2);
+        test::writeFile(world.tmp / "bad.txt", std::to_string(id) + "\nno-such-caption\n");
+        o.captionsFile = world.tmp / "bad.txt";
+        gen::GenerateJob bad(o);
+        CHECK_THROWS_WITH(bad.run(c), Catch::Contains("bad.txt") && Catch::Contains("line 2"));
+    }
+}
+
+TEST_CASE("External generators: the JSON-lines protocol, crashes, garbage, hangs and refusals", "[gen][external]") {
+    if (!fs::exists(test::pythonExecutable())) {
+        WARN("python3 not found; external generator tests skipped");
+        return;
+    }
+    ShapesWorld world;
+    auto options = world.generateOptions("external:answer");
+    Quiet c;
+
+    SECTION("a generator that answers: images moved to <caption>/<k>.png and recorded") {
+        options.generatorCommand = world.script("answer.py");
+        gen::GenerateJob job(options);
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        const auto rows = generatedRows(world.ws);
+        REQUIRE(rows.size() == 8);
+        for (const auto& [path, row] : rows) {
+            CHECK(row.generator == "external:answer");
+            const auto image = data::loadImage(world.ws / path);
+            CHECK(image.width == 8);
+            // The script paints the seed's colour: the right seed went to the right file.
+            CHECK(image.at(0, 0, 0) == row.seed % 251);
+            CHECK(image.at(0, 0, 1) == (row.seed / 251) % 251);
+        }
+        // Only <k>.png files remain (the script's own names were moved).
+        for (const auto& entry : fs::recursive_directory_iterator(world.ws / "images" / "generated")) {
+            if (entry.is_regular_file()) CHECK((entry.path().filename() == "0.png" || entry.path().filename() == "1.png"));
+        }
+    }
+    SECTION("names swapped between targets are still matched to their seeds") {
+        options.generatorCommand = world.script("answer.py", {"--names", "reversed"});
+        gen::GenerateJob job(options);
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        for (const auto& [path, row] : generatedRows(world.ws)) {
+            CHECK(data::loadImage(world.ws / path).at(0, 0, 0) == row.seed % 251);
+        }
+    }
+    SECTION("a generator that crashes midway: delivered images kept, error with stderr, job resumable") {
+        options.generatorCommand = world.script("answer.py", {"--crash-after", "2"});
+        gen::GenerateJob job(options);
+        const auto result = jobs::runJob(job, c);
+        CHECK(result.status == jobs::JobStatus::Failed);
+        CHECK_THAT(result.error, Catch::Contains("exited with status 3") && Catch::Contains("simulated crash"));
+        CHECK(generatedRows(world.ws).size() == 4);
+        options.generatorCommand = world.script("answer.py");
+        gen::GenerateJob resumed(options);
+        REQUIRE(jobs::runJob(resumed, c).status == jobs::JobStatus::Succeeded);
+        CHECK(resumed.summary().skipped == 4);
+        CHECK(resumed.summary().generated == 4);
+        CHECK(generatedRows(world.ws).size() == 8);
+    }
+    SECTION("a generator that answers garbage is stopped and quoted") {
+        options.generatorCommand = world.script("garbage.py");
+        gen::GenerateJob job(options);
+        const auto result = jobs::runJob(job, c);
+        CHECK(result.status == jobs::JobStatus::Failed);
+        CHECK_THAT(result.error, Catch::Contains("garbage") && Catch::Contains("not json {") &&
+                                     Catch::Contains("about to misbehave"));
+        CHECK(generatedRows(world.ws).empty());
+    }
+    SECTION("a generator that hangs is killed after its timeout") {
+        options.generatorCommand = world.script("hang.py");
+        options.timeoutSeconds = 1.0;
+        gen::GenerateJob job(options);
+        const auto result = jobs::runJob(job, c);
+        CHECK(result.status == jobs::JobStatus::Failed);
+        CHECK_THAT(result.error, Catch::Contains("did not answer within 1 s") && Catch::Contains("thinking forever"));
+    }
+    SECTION("a refusal for one caption fails that caption only") {
+        auto ws = store::Workspace::open(world.ws);
+        auto s = ws.db().prepare(
+            "SELECT c.text FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'align' AND c.ord = 0 "
+            "ORDER BY i.id LIMIT 1");
+        REQUIRE(s.step());
+        const std::string caption = s.columnText(0);
+        // Refuse a word of the first caption that the others may share; count what was refused.
+        const std::string word = caption.substr(caption.rfind(' ') + 1);
+        options.generatorCommand = world.script("answer.py", {"--error-on", word});
+        gen::GenerateJob job(options);
+        const auto result = jobs::runJob(job, c);
+        CHECK(result.status == jobs::JobStatus::Failed);
+        CHECK_THAT(result.error, Catch::Contains("refusing"));
+        CHECK(job.summary().failed >= 2);
+        CHECK(job.summary().generated + job.summary().failed == 8);
+        CHECK(static_cast<std::int64_t>(generatedRows(world.ws).size()) == job.summary().generated);
+    }
+    SECTION("named generators come from <workspace>/generators.json; errors name the file and key") {
+        nlohmann::json config = {{"answer", {{"command", world.script("answer.py")}, {"timeout_s", 30}}}};
+        test::writeFile(world.ws / "generators.json", config.dump());
+        gen::GenerateJob job(options);
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        CHECK(job.summary().generated == 8);
+        auto missing = options;
+        missing.generator = "external:sd15";
+        gen::GenerateJob unknown(missing);
+        CHECK_THROWS_WITH(unknown.run(c), Catch::Contains("generators.json") && Catch::Contains("sd15"));
+        test::writeFile(world.tmp / "bad.json", R"({"x": {"command": [1, 2]}})");
+        CHECK_THROWS_WITH(gen::readGeneratorConfigs(world.tmp / "bad.json"),
+                          Catch::Contains("bad.json") && Catch::Contains("x.command"));
+    }
+    SECTION("a command that does not exist is reported") {
+        options.generatorCommand = {"/nonexistent/generator-binary"};
+        gen::GenerateJob job(options);
+        CHECK_THROWS_WITH(job.run(c), Catch::Contains("cannot start"));
+    }
+}
+
+TEST_CASE("Command lines split like a shell's words, without a shell", "[gen][external]") {
+    CHECK(gen::splitCommandLine("python3 gen.py --model 'my model' \"a \\\"b\\\"\" x\\ y") ==
+          std::vector<std::string>{"python3", "gen.py", "--model", "my model", "a \"b\"", "x y"});
+    CHECK(gen::splitCommandLine("  ").empty());
+    CHECK_THROWS_WITH(gen::splitCommandLine("a 'b"), Catch::Contains("unterminated"));
+}

@@ -1,0 +1,229 @@
+// The built-in generator's pieces without a workspace: U-Net shapes and conditioning, the noise
+// schedule's closed forms, and the samplers (exact on a known denoiser, deterministic per seed).
+#include "core/gen/diffusion.h"
+#include "core/gen/unet.h"
+#include "core/util/error.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <set>
+
+using namespace genra;
+
+namespace {
+
+gen::UNetConfig tinyConfig() {
+    gen::UNetConfig c;
+    c.imageSize = 16;
+    c.baseChannels = 16;
+    c.channelMults = {1, 2};
+    c.attentionResolutions = {8};
+    c.heads = 2;
+    c.contextDim = 12;
+    c.groups = 4;
+    return c;
+}
+
+// Zero-initialised output layers make a fresh U-Net ignore everything; perturb every weight so the
+// tests can see what reaches the output.
+gen::UNet perturbedUNet(std::uint64_t seed) {
+    torch::manual_seed(seed);
+    gen::UNet unet(tinyConfig());
+    torch::NoGradGuard noGrad;
+    for (auto& p : unet->parameters()) p.add_(torch::randn_like(p) * 0.1);
+    unet->eval();
+    return unet;
+}
+
+}  // namespace
+
+TEST_CASE("U-Net: output shape, conditioning by caption tokens and timestep, masked padding", "[gen]") {
+    auto unet = perturbedUNet(3);
+    torch::NoGradGuard noGrad;
+    const auto x = torch::randn({2, 3, 16, 16});
+    const auto t = torch::tensor({10, 500});
+    auto context = torch::randn({2, 5, 12});
+    auto mask = torch::tensor({1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, torch::kBool).view({2, 5});
+    const auto out = unet->forward(x, t, context, mask);
+    REQUIRE(out.sizes() == x.sizes());
+    CHECK(torch::isfinite(out).all().item<bool>());
+
+    SECTION("a different caption for row 0 changes row 0 only") {
+        auto other = context.clone();
+        other[0].narrow(0, 0, 3).add_(1.0);
+        const auto changed = unet->forward(x, t, other, mask);
+        CHECK((changed[0] - out[0]).abs().max().item<double>() > 1e-4);
+        CHECK((changed[1] - out[1]).abs().max().item<double>() < 1e-5);
+    }
+    SECTION("features of masked padding tokens are ignored") {
+        auto other = context.clone();
+        other[0].narrow(0, 3, 2).add_(5.0);
+        const auto changed = unet->forward(x, t, other, mask);
+        CHECK((changed - out).abs().max().item<double>() < 1e-5);
+    }
+    SECTION("the timestep matters") {
+        const auto changed = unet->forward(x, torch::tensor({11, 500}), context, mask);
+        CHECK((changed[0] - out[0]).abs().max().item<double>() > 1e-5);
+    }
+    SECTION("caption length is free: a longer context with the extra tokens masked gives the same result") {
+        const auto longer = torch::cat({context, torch::randn({2, 3, 12})}, 1);
+        const auto longerMask = torch::cat({mask, torch::zeros({2, 3}, torch::kBool)}, 1);
+        CHECK((unet->forward(x, t, longer, longerMask) - out).abs().max().item<double>() < 1e-5);
+    }
+    SECTION("wrong shapes are errors naming what was expected") {
+        CHECK_THROWS_WITH(unet->forward(torch::randn({2, 3, 8, 8}), t, context, mask), Catch::Contains("expected images"));
+        CHECK_THROWS_WITH(unet->forward(x, t, torch::randn({2, 5, 7}), mask), Catch::Contains("caption features"));
+    }
+}
+
+TEST_CASE("U-Net: a fresh model predicts zero; gradients reach the cross-attention", "[gen]") {
+    torch::manual_seed(1);
+    gen::UNet fresh(tinyConfig());
+    const auto x = torch::randn({2, 3, 16, 16});
+    const auto out = fresh->forward(x, torch::tensor({1, 2}), torch::randn({2, 4, 12}), torch::ones({2, 4}, torch::kBool));
+    CHECK(out.abs().max().item<double>() == 0.0);
+
+    auto unet = perturbedUNet(4);
+    unet->train();
+    const auto loss = unet->forward(x, torch::tensor({1, 2}), torch::randn({2, 4, 12}), torch::ones({2, 4}, torch::kBool))
+                          .pow(2)
+                          .mean();
+    loss.backward();
+    bool crossGrad = false;
+    for (const auto& item : unet->named_parameters()) {
+        if (item.key().find("cross_attn.to_k") != std::string::npos && item.value().grad().defined() &&
+            item.value().grad().abs().sum().item<double>() > 0)
+            crossGrad = true;
+    }
+    CHECK(crossGrad);
+}
+
+TEST_CASE("U-Net config: validation names the field; JSON round trip", "[gen]") {
+    auto c = tinyConfig();
+    CHECK(gen::unetConfigFromJson(gen::toJson(c)).channelMults == c.channelMults);
+    c.groups = 5;
+    CHECK_THROWS_WITH(c.validate(), Catch::Contains("groups"));
+    c = tinyConfig();
+    c.imageSize = 15;
+    CHECK_THROWS_WITH(c.validate(), Catch::Contains("cannot be halved"));
+    CHECK_THROWS_WITH(gen::unetConfigFromJson(nlohmann::json{{"heads", "four"}}), Catch::Contains("heads"));
+}
+
+TEST_CASE("Noise schedule: closed forms of the forward process and the posterior", "[gen]") {
+    for (const auto kind : {gen::BetaSchedule::Linear, gen::BetaSchedule::Cosine}) {
+        const gen::NoiseSchedule s(1000, kind);
+        long double product = 1.0L;
+        for (int t = 0; t < 1000; ++t) {
+            product *= 1.0L - s.beta(t);
+            REQUIRE(std::abs(static_cast<double>(product) - s.alphaBar(t)) < 1e-12);
+        }
+        CHECK(s.alphaBar(-1) == 1.0);
+        CHECK(s.alphaBar(999) < 1e-3);  // the last step is (almost) pure noise
+        for (int t : {1, 10, 250, 999}) {
+            for (int tPrev : {-1, 0, t / 2, t - 1}) {
+                if (tPrev >= t) continue;
+                const auto p = s.posterior(t, tPrev);
+                const double ab = s.alphaBar(t);
+                const double abPrev = s.alphaBar(tPrev);
+                // With no noise in x_t the posterior mean is the marginal mean √ᾱ_{t'} x_0 ...
+                CHECK(p.coefX0 + p.coefXt * std::sqrt(ab) == Approx(std::sqrt(abPrev)).epsilon(1e-9));
+                // ... and the total variance of x_{t'} given x_0 is 1 - ᾱ_{t'}.
+                CHECK(p.coefXt * p.coefXt * (1.0 - ab) + p.variance == Approx(1.0 - abPrev).epsilon(1e-9));
+                if (tPrev == t - 1) CHECK(p.variance == Approx(s.beta(t) * (1.0 - abPrev) / (1.0 - ab)).epsilon(1e-12));
+            }
+        }
+    }
+    const gen::NoiseSchedule linear(1000, gen::BetaSchedule::Linear);
+    CHECK(linear.beta(0) == Approx(1e-4));
+    CHECK(linear.beta(999) == Approx(0.02));
+    const gen::NoiseSchedule cosine(1000, gen::BetaSchedule::Cosine);
+    const auto f = [](double t) { return std::pow(std::cos((t / 1000.0 + 0.008) / 1.008 * M_PI / 2), 2); };
+    for (int t : {0, 100, 500, 900}) CHECK(cosine.alphaBar(t) == Approx(f(t + 1) / f(0)).epsilon(1e-9));
+
+    const auto x0 = torch::rand({3, 3, 4, 4}) * 2 - 1;
+    const auto noise = torch::randn({3, 3, 4, 4});
+    const auto xt = cosine.addNoise(x0, noise, torch::tensor({0, 500, 999}));
+    for (int i = 0; i < 3; ++i) {
+        const int t = std::vector<int>{0, 500, 999}[static_cast<std::size_t>(i)];
+        const auto expected = std::sqrt(cosine.alphaBar(t)) * x0[i] + std::sqrt(1 - cosine.alphaBar(t)) * noise[i];
+        CHECK((xt[i] - expected).abs().max().item<double>() < 1e-5);
+    }
+    CHECK_THROWS_WITH(gen::NoiseSchedule(1000, gen::betaScheduleFromName("sigmoid")), Catch::Contains("sigmoid"));
+}
+
+TEST_CASE("Sampling timesteps: from T-1 down to 0, evenly spaced", "[gen]") {
+    const auto steps = gen::samplingTimesteps(1000, 25);
+    REQUIRE(steps.size() == 25);
+    CHECK(steps.front() == 999);
+    CHECK(steps.back() == 0);
+    for (std::size_t i = 1; i < steps.size(); ++i) CHECK(steps[i] < steps[i - 1]);
+    CHECK(gen::samplingTimesteps(10, 50).size() == 10);
+}
+
+TEST_CASE("Samplers: exact with the optimal denoiser of a point mass, for DDIM (any eta) and DDPM", "[gen]") {
+    const gen::NoiseSchedule schedule(1000, gen::BetaSchedule::Cosine);
+    torch::manual_seed(9);
+    const auto target = torch::rand({1, 3, 8, 8}) * 1.8 - 0.9;
+    // The data is the single image `target`: the ideal ε is (x_t - √ᾱ_t target) / √(1 - ᾱ_t).
+    gen::GuidedEpsilonFn ideal = [&](const torch::Tensor& xt, const torch::Tensor& t) {
+        std::vector<double> ab;
+        for (std::int64_t i = 0; i < t.size(0); ++i) ab.push_back(schedule.alphaBar(static_cast<int>(t[i].item<std::int64_t>())));
+        const auto a = torch::tensor(ab, torch::kFloat32).view({-1, 1, 1, 1});
+        const auto eps = (xt - a.sqrt() * target) / (1 - a).sqrt();
+        return std::make_pair(eps, eps);
+    };
+    for (const auto& [sampler, eta] : std::vector<std::pair<gen::Sampler, double>>{
+             {gen::Sampler::Ddim, 0.0}, {gen::Sampler::Ddim, 1.0}, {gen::Sampler::Ddpm, 0.0}}) {
+        gen::SampleOptions o;
+        o.sampler = sampler;
+        o.eta = eta;
+        o.steps = 20;
+        o.guidance = 4.0;
+        const auto out = gen::sample(schedule, ideal, {1, 2, 3}, 3, 8, o, torch::kCPU);
+        REQUIRE(out.sizes() == torch::IntArrayRef({3, 3, 8, 8}));
+        CHECK((out - target).abs().max().item<double>() < 1e-4);
+    }
+}
+
+TEST_CASE("DDIM with eta 0 is deterministic for a seed and independent of the rest of the batch", "[gen]") {
+    auto unet = perturbedUNet(5);
+    const gen::NoiseSchedule schedule(1000, gen::BetaSchedule::Cosine);
+    torch::manual_seed(2);
+    const auto features = torch::randn({1, 4, 12});
+    const auto mask = torch::ones({1, 4}, torch::kBool);
+    gen::GuidedEpsilonFn epsilon = [&](const torch::Tensor& xt, const torch::Tensor& t) {
+        const auto b = xt.size(0);
+        const auto cond = unet->forward(xt, t, features.expand({b, 4, 12}), mask.expand({b, 4}));
+        const auto uncond = unet->forward(xt, t, torch::zeros({b, 4, 12}), mask.expand({b, 4}));
+        return std::make_pair(cond, uncond);
+    };
+    gen::SampleOptions o;
+    o.steps = 8;
+    o.guidance = 2.0;
+    const auto a = gen::sample(schedule, epsilon, {7, 8}, 3, 16, o, torch::kCPU);
+    const auto b = gen::sample(schedule, epsilon, {7, 8}, 3, 16, o, torch::kCPU);
+    CHECK(torch::equal(a, b));
+    CHECK((a[0] - a[1]).abs().max().item<double>() > 1e-2);  // another seed, another image
+    const auto alone = gen::sample(schedule, epsilon, {8}, 3, 16, o, torch::kCPU);
+    CHECK((alone[0] - a[1]).abs().max().item<double>() < 1e-4);
+    o.eta = 1.0;
+    const auto stochastic = gen::sample(schedule, epsilon, {7, 8}, 3, 16, o, torch::kCPU);
+    CHECK((stochastic - a).abs().max().item<double>() > 1e-3);  // eta > 0 adds fresh noise ...
+    CHECK(torch::equal(stochastic, gen::sample(schedule, epsilon, {7, 8}, 3, 16, o, torch::kCPU)));  // ... from the seed
+}
+
+TEST_CASE("Image seeds: a function of (base seed, caption, k), distinct, 32-bit", "[gen]") {
+    std::set<std::uint64_t> seen;
+    for (std::uint64_t base : {0ULL, 1ULL}) {
+        for (std::int64_t caption = 1; caption <= 50; ++caption) {
+            for (int k = 0; k < 5; ++k) {
+                const auto seed = gen::imageSeed(base, caption, k);
+                CHECK(seed == gen::imageSeed(base, caption, k));
+                CHECK(seed < (1ULL << 32));
+                seen.insert(seed);
+            }
+        }
+    }
+    CHECK(seen.size() == 500);
+}
