@@ -19,17 +19,6 @@ using namespace genra;
 
 namespace {
 
-template <typename Pred>
-bool waitFor(Pred pred, int timeoutMs = 20000) {
-    QElapsedTimer t;
-    t.start();
-    while (!pred()) {
-        if (t.elapsed() > timeoutMs) return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 const char* kColours[] = {"red", "Blue", "green"};
 
 // 500k captions on 250k real images (two each; every fifth image in "test"), and for every tenth
@@ -84,7 +73,7 @@ TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browser]"
     widgets::CaptionListModel model;
     model.setDatabase(QString::fromStdString(ws.databasePath().string()));
     CHECK(model.isLoading());
-    REQUIRE(waitFor([&] { return !model.isLoading(); }));
+    REQUIRE(test::waitFor([&] { return !model.isLoading(); }));
     REQUIRE(model.rowCount() == kCaptions);
 
     SECTION("rows are fetched lazily, a page at a time") {
@@ -102,7 +91,7 @@ TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browser]"
         store::CaptionFilter f;
         f.search = "blue";
         model.setFilter(f);
-        REQUIRE(waitFor([&] { return !model.isLoading(); }));
+        REQUIRE(test::waitFor([&] { return !model.isLoading(); }));
         int blue = 0;
         for (int i = 1; i <= kCaptions; ++i) blue += i % 3 == 1 ? 1 : 0;
         CHECK(model.rowCount() == blue);
@@ -112,13 +101,13 @@ TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browser]"
         f.generated = store::CaptionFilter::Generated::With;
         f.split = "test";
         model.setFilter(f);
-        REQUIRE(waitFor([&] { return !model.isLoading(); }));
+        REQUIRE(test::waitFor([&] { return !model.isLoading(); }));
         int expected = 0;
         for (int i = 10; i <= kCaptions; i += 10) expected += ((i + 1) / 2) % 5 == 0 ? 1 : 0;
         CHECK(model.rowCount() == expected);
         f.generator = "gen-b";
         model.setFilter(f);
-        REQUIRE(waitFor([&] { return !model.isLoading(); }));
+        REQUIRE(test::waitFor([&] { return !model.isLoading(); }));
         CHECK(model.rowCount() > 0);
         CHECK(model.rowCount() < expected);
         for (int row = 0; row < model.rowCount(); ++row) {
@@ -127,7 +116,7 @@ TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browser]"
     }
     SECTION("sort by caption text") {
         model.setSort(store::CaptionSort::Text);
-        REQUIRE(waitFor([&] { return !model.isLoading(); }));
+        REQUIRE(test::waitFor([&] { return !model.isLoading(); }));
         REQUIRE(model.rowCount() == kCaptions);
         QString previous;
         for (int row : {0, 1, 2, 1000, 250000, 250001, kCaptions - 2, kCaptions - 1}) {
@@ -151,7 +140,7 @@ TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browser]"
         }
         model.setSimilarityModel(3);
         model.setSort(store::CaptionSort::Similarity);
-        REQUIRE(waitFor([&] { return !model.isLoading(); }));
+        REQUIRE(test::waitFor([&] { return !model.isLoading(); }));
         REQUIRE(model.rowCount() == kCaptions);
         CHECK(model.captionIdAt(0) == 20);
         CHECK(model.captionIdAt(1) == 10);
@@ -215,12 +204,12 @@ TEST_CASE("the caption browser shows a caption's real and generated images", "[w
     widgets::CaptionBrowser browser;
     browser.resize(1200, 800);
     browser.setWorkspace(&ws);
-    REQUIRE(waitFor([&] { return !browser.isBusy(); }));
+    REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
     CHECK(browser.model()->rowCount() == 3);
     CHECK(browser.currentCaption() == captions[0]);  // the first caption is shown once loaded
 
     REQUIRE(browser.select(QStringLiteral("caption"), QString::number(captions[1])));
-    REQUIRE(waitFor([&] { return !browser.isBusy(); }));
+    REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
     CHECK(browser.currentCaption() == captions[1]);
     CHECK(browser.captionText() == QStringLiteral("a square number 1"));
     const auto tiles = browser.tiles();
@@ -250,10 +239,10 @@ TEST_CASE("the caption browser shows a caption's real and generated images", "[w
     }
     SECTION("selecting a filtered-out caption clears the filter") {
         REQUIRE(browser.select(QStringLiteral("search"), QStringLiteral("number 2")));
-        REQUIRE(waitFor([&] { return !browser.isBusy(); }));
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
         CHECK(browser.model()->rowCount() == 1);
         REQUIRE(browser.select(QStringLiteral("caption"), QString::number(captions[0])));
-        REQUIRE(waitFor([&] { return !browser.isBusy(); }));
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
         CHECK(browser.model()->rowCount() == 3);
         CHECK(browser.currentCaption() == captions[0]);
         CHECK_FALSE(browser.select(QStringLiteral("caption"), QStringLiteral("987654")));
@@ -274,12 +263,12 @@ TEST_CASE("thumbnail cache evicts least recently used entries", "[widgets][brows
     // Room for about two 64x64 RGB32 thumbnails.
     cache.setCapacityBytes(2 * 64 * 64 * 4 + 600);
     for (const auto& p : paths) CHECK_FALSE(cache.request(p, 64));
-    REQUIRE(waitFor([&] { return cache.pendingCount() == 0; }));
+    REQUIRE(test::waitFor([&] { return cache.pendingCount() == 0; }));
     CHECK(cache.cachedCount() == 2);
     CHECK(cache.usedBytes() <= cache.capacityBytes());
     const auto corrupt = QString::fromStdString((tmp / "corrupt.png").string());
     CHECK_FALSE(cache.request(corrupt, 64));
-    REQUIRE(waitFor([&] { return cache.pendingCount() == 0; }));
+    REQUIRE(test::waitFor([&] { return cache.pendingCount() == 0; }));
     const auto t = cache.request(corrupt, 64);
     REQUIRE(t);
     CHECK_FALSE(t->ok());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QApplication>
+#include <QElapsedTimer>
 
 namespace genra::test {
 
@@ -11,6 +12,18 @@ inline QApplication& app() {
     static char* argv[] = {name, nullptr};
     static QApplication instance(argc, argv);
     return instance;
+}
+
+// Processes events until `pred` holds; false after timeoutMs.
+template <typename Pred>
+bool waitFor(Pred pred, int timeoutMs = 20000) {
+    QElapsedTimer t;
+    t.start();
+    while (!pred()) {
+        if (t.elapsed() > timeoutMs) return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return true;
 }
 
 }  // namespace genra::test

@@ -23,17 +23,6 @@ using namespace genra;
 
 namespace {
 
-template <typename Pred>
-bool waitUntil(Pred pred, int timeoutMs = 20000) {
-    QElapsedTimer t;
-    t.start();
-    while (!pred()) {
-        if (t.elapsed() > timeoutMs) return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 void writePng(const std::filesystem::path& path, QColor colour) {
     QImage image(16, 16, QImage::Format_RGB32);
     image.fill(colour);
@@ -61,7 +50,7 @@ TEST_CASE("the import dialog imports a good CSV and reports a bad one", "[widget
         CHECK(dialog.previewRowCount() == 3);
         dialog.setDatasetName(QStringLiteral("listed"));
         REQUIRE(dialog.startImport());
-        REQUIRE(waitUntil([&] { return !dialog.isRunning(); }));
+        REQUIRE(test::waitFor([&] { return !dialog.isRunning(); }));
         auto ws = store::Workspace::open(wsDir);
         const auto d = ws.requireDataset("listed");
         CHECK(ws.captionsOfDataset(d.id).size() == 3);
@@ -73,7 +62,7 @@ TEST_CASE("the import dialog imports a good CSV and reports a bad one", "[widget
         dialog.setInputFile(QString::fromStdString((tmp / "bad.csv").string()));
         dialog.setDatasetName(QStringLiteral("bad"));
         REQUIRE(dialog.startImport());
-        REQUIRE(waitUntil([&] { return !dialog.isRunning(); }));
+        REQUIRE(test::waitFor([&] { return !dialog.isRunning(); }));
         CHECK(dialog.resultText().contains(QStringLiteral("bad.csv")));
         CHECK(dialog.resultText().contains(QStringLiteral("Nothing was written")));
         auto ws = store::Workspace::open(wsDir);
