@@ -8,6 +8,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+    genra::ensurePassiveOpenMp(argv);
     CLI::App app{"GenRA Workbench: align generated and real images (command line)", "genra"};
     app.set_version_flag("--version", GENRA_VERSION);
     app.require_subcommand(1);

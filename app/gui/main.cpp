@@ -15,6 +15,7 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
+    genra::ensurePassiveOpenMp(argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("GenRA"));
     QApplication::setApplicationName(QStringLiteral("GenRA Workbench"));
