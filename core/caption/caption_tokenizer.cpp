@@ -89,28 +89,35 @@ std::shared_ptr<const CaptionTokenizer> captionTokenizerFromJson(const nlohmann:
     throw ParseError(source, "tokenizer.type", "expected \"clip-bpe\" or \"gpt2\", got \"" + type + "\"");
 }
 
-std::pair<torch::Tensor, torch::Tensor> encodeCaptionBatch(const CaptionTokenizer& tokenizer,
-                                                           const std::vector<std::string>& captions, int maxTokens) {
+std::vector<std::int64_t> captionTokenRow(const CaptionTokenizer& tokenizer, const std::string& caption, int maxTokens) {
     if (maxTokens < 1) throw Error("max_caption_tokens must be at least 1");
-    std::vector<std::vector<std::int64_t>> rows;
+    auto ids = tokenizer.encode(caption);
+    if (ids.size() > static_cast<std::size_t>(maxTokens - 1)) ids.resize(static_cast<std::size_t>(maxTokens - 1));
+    ids.push_back(tokenizer.endToken());
+    return ids;
+}
+
+std::pair<torch::Tensor, torch::Tensor> padTokenRows(const std::vector<std::vector<std::int64_t>>& rows) {
     std::size_t longest = 1;
-    for (const auto& caption : captions) {
-        auto ids = tokenizer.encode(caption);
-        if (ids.size() > static_cast<std::size_t>(maxTokens - 1)) ids.resize(static_cast<std::size_t>(maxTokens - 1));
-        ids.push_back(tokenizer.endToken());
-        longest = std::max(longest, ids.size());
-        rows.push_back(std::move(ids));
-    }
+    for (const auto& row : rows) longest = std::max(longest, row.size());
     const auto n = static_cast<std::int64_t>(rows.size());
     auto tokens = torch::zeros({n, static_cast<std::int64_t>(longest)}, torch::kLong);
     auto mask = torch::zeros({n, static_cast<std::int64_t>(longest)}, torch::kBool);
     for (std::int64_t r = 0; r < n; ++r) {
         const auto& ids = rows[static_cast<std::size_t>(r)];
         const auto length = static_cast<std::int64_t>(ids.size());
+        if (length == 0) continue;
         tokens[r].slice(0, 0, length).copy_(torch::tensor(ids, torch::kLong));
         mask[r].slice(0, 0, length).fill_(true);
     }
     return {tokens, mask};
+}
+
+std::pair<torch::Tensor, torch::Tensor> encodeCaptionBatch(const CaptionTokenizer& tokenizer,
+                                                           const std::vector<std::string>& captions, int maxTokens) {
+    std::vector<std::vector<std::int64_t>> rows;
+    for (const auto& caption : captions) rows.push_back(captionTokenRow(tokenizer, caption, maxTokens));
+    return padTokenRows(rows);
 }
 
 }  // namespace genra::caption

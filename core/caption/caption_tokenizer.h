@@ -38,6 +38,11 @@ std::shared_ptr<const CaptionTokenizer> captionTokenizerFromJson(const nlohmann:
                                                                  const std::filesystem::path& baseDir,
                                                                  const std::string& source);
 
+// One caption's tokens cut to maxTokens - 1, then the end token.
+std::vector<std::int64_t> captionTokenRow(const CaptionTokenizer& tokenizer, const std::string& caption, int maxTokens);
+// Rows zero padded to the longest: {tokens [B, T] int64, mask [B, T] bool marking real tokens}.
+std::pair<torch::Tensor, torch::Tensor> padTokenRows(const std::vector<std::vector<std::int64_t>>& rows);
+
 // Encodes captions for teacher forcing: each row its tokens cut to maxTokens - 1, then the end
 // token, zero padded. Returns {tokens [B, T] int64, mask [B, T] bool}, T the longest row.
 std::pair<torch::Tensor, torch::Tensor> encodeCaptionBatch(const CaptionTokenizer& tokenizer,

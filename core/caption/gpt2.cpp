@@ -202,9 +202,14 @@ Gpt2Config gpt2ConfigFromStateDict(const model::StateDict& ours, std::int64_t he
 }
 
 void loadGpt2StateDict(Gpt2& model, const model::StateDict& stateDict, const std::string& source, const std::string& prefix) {
+    loadModuleStateDict(*model, stateDict, source, prefix);
+}
+
+void loadModuleStateDict(torch::nn::Module& module, const model::StateDict& stateDict, const std::string& source,
+                         const std::string& prefix) {
     torch::NoGradGuard noGrad;
     std::set<std::string> used;
-    for (auto& item : model->named_parameters()) {
+    for (auto& item : module.named_parameters()) {
         const std::string key = prefix + item.key();
         auto it = stateDict.find(key);
         if (it == stateDict.end()) throw Error(source + ": missing tensor " + key);
@@ -217,7 +222,7 @@ void loadGpt2StateDict(Gpt2& model, const model::StateDict& stateDict, const std
     }
     for (const auto& item : stateDict) {
         if (item.first.rfind(prefix, 0) == 0 && !used.count(item.first)) {
-            throw Error(source + ": unexpected tensor " + item.first + " (not a GPT-2 parameter)");
+            throw Error(source + ": unexpected tensor " + item.first + " (not a parameter of the model)");
         }
     }
 }

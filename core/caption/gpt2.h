@@ -119,6 +119,12 @@ model::StateDict gpt2FromHf(const model::StateDict& hf, std::vector<std::string>
 // cannot be seen in the weights and is passed in.
 Gpt2Config gpt2ConfigFromStateDict(const model::StateDict& ours, std::int64_t heads);
 
+// Copies every parameter of `module` from `stateDict` (keys prefixed by `prefix`). Throws
+// genra::Error naming the first missing key, a shape mismatch, or a key under the prefix that the
+// module does not have; `source` names the file in messages.
+void loadModuleStateDict(torch::nn::Module& module, const model::StateDict& stateDict, const std::string& source,
+                         const std::string& prefix = {});
+
 // Copies every parameter of `model` from `stateDict` (our names, prefixed by `prefix`). Throws
 // genra::Error naming the first missing key, a shape mismatch or an unexpected key; `source`
 // names the file in messages.
