@@ -1,0 +1,541 @@
+#include "core/eval/workspace_eval.h"
+
+#include "core/eval/retrieval.h"
+#include "core/eval/zeroshot.h"
+#include "core/model/embed.h"
+#include "core/model/model_store.h"
+#include "core/store/workspace.h"
+#include "core/train/runs.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace genra::eval {
+
+namespace {
+
+std::string nowIso(store::Db& db) {
+    auto s = db.prepare("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')");
+    s.step();
+    return s.columnText(0);
+}
+
+std::string fmt(double v) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.2f", v);
+    return buffer;
+}
+
+struct Ctx {
+    store::Workspace& ws;
+    const EvalOptions& options;
+    store::DatasetInfo dataset;
+    model::ModelRecord model;
+    jobs::JobContext& context;
+    model::LoadedClip* clip = nullptr;
+};
+
+// Items of the dataset/split: (id, text) rows of an SQL query bound to (dataset, split).
+std::vector<std::pair<std::int64_t, std::string>> selectRows(Ctx& c, const std::string& sql) {
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    auto s = c.ws.db().prepare(sql);
+    s.bind(1, c.dataset.id).bind(2, c.options.split);
+    while (s.step()) rows.emplace_back(s.columnInt(0), s.isNull(1) ? std::string() : s.columnText(1));
+    return rows;
+}
+
+void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
+    std::vector<std::int64_t> imageIds;
+    for (const auto& row : selectRows(c, "SELECT id, '' FROM images WHERE dataset_id = ?1 AND modality = 'real' AND "
+                                         "status = 'ok' AND (?2 = '' OR split = ?2) ORDER BY id")) {
+        imageIds.push_back(row.first);
+    }
+    auto images = loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderRealImage, imageIds);
+    std::unordered_map<std::int64_t, std::int64_t> rowOfImage;
+    for (std::size_t i = 0; i < imageIds.size(); ++i) rowOfImage[imageIds[i]] = static_cast<std::int64_t>(i);
+    std::vector<std::int64_t> captionIds;
+    std::vector<std::int64_t> captionImage;
+    for (const auto& row : selectRows(c, "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id "
+                                         "WHERE i.dataset_id = ?1 AND i.modality = 'real' AND (?2 = '' OR i.split = ?2) "
+                                         "ORDER BY c.id")) {
+        const auto it = rowOfImage.find(std::stoll(row.second));
+        if (it == rowOfImage.end()) continue;
+        captionIds.push_back(row.first);
+        captionImage.push_back(it->second);
+    }
+    const auto requested = captionIds.size();
+    auto texts = loadStoredEmbeddings(c.ws, c.model.id, "caption", model::kEncoderText, captionIds);
+    if (captionIds.size() != requested) throw Error("some captions of dataset \"" + c.dataset.name + "\" have no text embedding");
+    // Images whose captions are all missing would make Recall@K undefined: keep captioned images only.
+    std::vector<bool> captioned(imageIds.size(), false);
+    for (auto r : captionImage) captioned[static_cast<std::size_t>(r)] = true;
+    std::vector<std::int64_t> keep;
+    std::vector<std::int64_t> newRow(imageIds.size(), -1);
+    for (std::size_t i = 0; i < imageIds.size(); ++i) {
+        if (!captioned[i]) continue;
+        newRow[i] = static_cast<std::int64_t>(keep.size());
+        keep.push_back(static_cast<std::int64_t>(i));
+    }
+    if (keep.empty()) {
+        throw Error("dataset \"" + c.dataset.name + "\"" + (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
+                    " has no embedded real images with captions to evaluate retrieval on");
+    }
+    images = images.index_select(0, torch::tensor(keep, torch::kLong));
+    for (auto& r : captionImage) r = newRow[static_cast<std::size_t>(r)];
+    c.context.progress(0.9, "retrieval on " + std::to_string(keep.size()) + " images");
+    RetrievalOptions options;
+    options.ks = c.options.ks;
+    const auto result = retrievalRecall(images, texts, captionImage, options);
+    out.provenance["counts"] = {{"images", keep.size()}, {"captions", captionIds.size()},
+                                {"uncaptioned_images", imageIds.size() - keep.size()}};
+    out.provenance["settings"]["ks"] = c.options.ks;
+    for (std::size_t k = 0; k < result.ks.size(); ++k) {
+        out.metrics.push_back({"i2t_R@" + std::to_string(result.ks[k]), result.imageToTextPercent[k], {}});
+    }
+    for (std::size_t k = 0; k < result.ks.size(); ++k) {
+        out.metrics.push_back({"t2i_R@" + std::to_string(result.ks[k]), result.textToImagePercent[k], {}});
+    }
+}
+
+// The label of an image for an attribute: the attributes JSON value, or the folder name.
+std::optional<std::string> labelOf(const std::string& attribute, const nlohmann::json& attributes, const std::string& path) {
+    if (attribute == "folder") return fs::path(path).parent_path().filename().string();
+    if (!attributes.is_object() || !attributes.contains(attribute)) return std::nullopt;
+    const auto& v = attributes.at(attribute);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer() || v.is_boolean()) return v.dump();
+    return std::nullopt;
+}
+
+ZeroShotTask taskFor(Ctx& c, const std::string& attribute, const std::set<std::string>& labelsSeen) {
+    ZeroShotTask task;
+    const auto shapes = shapesZeroShotAttributes();
+    if (!c.options.classesFile.empty()) {
+        task = readClassesJson(c.options.classesFile);
+        task.name = attribute;
+    } else if (std::find(shapes.begin(), shapes.end(), attribute) != shapes.end()) {
+        task = shapesZeroShotTask(attribute);
+    } else {
+        task.name = attribute;
+        for (const auto& l : labelsSeen) {
+            task.classes.push_back(l);
+            std::string phrase = l;
+            std::replace(phrase.begin(), phrase.end(), '_', ' ');
+            task.classPhrases.push_back(phrase);
+        }
+    }
+    if (!c.options.templatesFile.empty()) {
+        task.templates = readTemplatesJson(c.options.templatesFile);
+    } else if (task.templates.empty()) {
+        task.templates = defaultZeroShotTemplates();
+    }
+    return task;
+}
+
+void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
+    const bool gen = c.options.zeroShotGenerated;
+    // (image id, attributes of the real image it shows or was made from, path of that real image).
+    const std::string sql =
+        gen ? "SELECT g.image_id, r.attributes, r.path FROM generations g JOIN captions cap ON cap.id = g.caption_id "
+              "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = ?1 AND "
+              "(?2 = '' OR r.split = ?2) AND gi.status = 'ok' ORDER BY g.image_id"
+            : "SELECT id, attributes, path FROM images WHERE dataset_id = ?1 AND modality = 'real' AND status = 'ok' "
+              "AND (?2 = '' OR split = ?2) ORDER BY id";
+    std::vector<std::int64_t> ids;
+    std::vector<nlohmann::json> attributes;
+    std::vector<std::string> paths;
+    {
+        auto s = c.ws.db().prepare(sql);
+        s.bind(1, c.dataset.id).bind(2, c.options.split);
+        while (s.step()) {
+            ids.push_back(s.columnInt(0));
+            attributes.push_back(nlohmann::json::parse(s.columnText(1), nullptr, false));
+            paths.push_back(s.columnText(2));
+        }
+    }
+    std::unordered_map<std::int64_t, std::size_t> indexOf;
+    for (std::size_t i = 0; i < ids.size(); ++i) indexOf[ids[i]] = i;
+    auto embedded = ids;
+    const auto images = loadStoredEmbeddings(c.ws, c.model.id, "image",
+                                         gen ? model::kEncoderGeneratedImage : model::kEncoderRealImage, embedded);
+    if (embedded.empty()) {
+        throw Error("dataset \"" + c.dataset.name + "\"" + (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
+                    " has no embedded " + (gen ? "generated" : "real") + " images to classify");
+    }
+    auto attributeNames = c.options.attributes;
+    if (attributeNames.empty()) {
+        for (const auto& a : shapesZeroShotAttributes()) {
+            if (attributes[indexOf[embedded.front()]].contains(a)) attributeNames.push_back(a);
+        }
+        if (attributeNames.empty()) {
+            throw Error("images of dataset \"" + c.dataset.name +
+                        "\" carry no Shapes attributes; name the attribute to classify (\"folder\" for one folder per class)");
+        }
+    }
+    if (!c.options.classesFile.empty() && attributeNames.size() != 1) {
+        throw Error("a classes file applies to one attribute, but " + std::to_string(attributeNames.size()) + " were asked for");
+    }
+    auto& clip = *c.clip;
+    if (!clip.tokenizer) throw Error("model \"" + c.options.model + "\" has no vocabulary recorded; prompts cannot be embedded");
+    const auto device = model::resolveDevice(c.options.device);
+    clip.real->to(device);
+    const std::string prefix = gen ? "zeroshot_gen_" : "zeroshot_";
+    nlohmann::json taskCounts = nlohmann::json::object();
+    for (std::size_t a = 0; a < attributeNames.size(); ++a) {
+        c.context.checkCancelled();
+        const auto& attribute = attributeNames[a];
+        std::set<std::string> seen;
+        std::vector<std::optional<std::string>> labelText;
+        for (auto id : embedded) {
+            const auto i = indexOf[id];
+            labelText.push_back(labelOf(attribute, attributes[i], paths[i]));
+            if (labelText.back()) seen.insert(*labelText.back());
+        }
+        const auto task = taskFor(c, attribute, seen);
+        std::map<std::string, std::int64_t> classIndex;
+        for (std::size_t k = 0; k < task.classes.size(); ++k) classIndex[task.classes[k]] = static_cast<std::int64_t>(k);
+        std::vector<std::int64_t> rows;
+        std::vector<std::int64_t> labels;
+        std::int64_t unlabelled = 0;
+        for (std::size_t r = 0; r < labelText.size(); ++r) {
+            const auto it = labelText[r] ? classIndex.find(*labelText[r]) : classIndex.end();
+            if (it == classIndex.end()) {
+                ++unlabelled;
+                continue;
+            }
+            rows.push_back(static_cast<std::int64_t>(r));
+            labels.push_back(it->second);
+        }
+        if (rows.empty()) throw Error("no image has a label among the classes of attribute \"" + attribute + "\"");
+        const auto prompts = expandPrompts(task);
+        torch::Tensor promptEmbeddings;
+        {
+            torch::NoGradGuard noGrad;
+            clip.real->eval();
+            const auto tokens = clip.tokenizer->tokenize(prompts, static_cast<int>(clip.real->config().contextLength), true);
+            promptEmbeddings = clip.real->encodeText(tokens.to(device)).to(torch::kCPU, torch::kFloat);
+        }
+        const auto classifier = ensembleClassEmbeddings(promptEmbeddings, static_cast<std::int64_t>(task.classes.size()));
+        const auto result = zeroShotClassify(images.index_select(0, torch::tensor(rows, torch::kLong)), classifier, labels, {1, 5});
+        nlohmann::json perClass = nlohmann::json::object();
+        for (std::size_t k = 0; k < task.classes.size(); ++k) {
+            const double p = result.perClassPercent[k];
+            perClass[task.classes[k]] = {{"accuracy", std::isnan(p) ? nlohmann::json(nullptr) : nlohmann::json(p)},
+                                         {"images", result.perClassCount[k]}};
+        }
+        const nlohmann::json taskDetails = {{"attribute", attribute}, {"classes", task.classes},
+                                            {"templates", task.templates}, {"images", result.images},
+                                            {"unlabelled_images", unlabelled}, {"per_class", perClass}};
+        out.metrics.push_back({prefix + attribute + "_top1", result.topKPercent[0], {{"task", taskDetails}}});
+        out.metrics.push_back({prefix + attribute + "_top5", result.topKPercent[1], {{"task", {{"attribute", attribute}}}}});
+        out.metrics.push_back({prefix + attribute + "_mean_per_class", result.meanPerClassPercent,
+                               {{"task", {{"attribute", attribute}}}}});
+        taskCounts[attribute] = result.images;
+        c.context.progress(0.8 + 0.15 * static_cast<double>(a + 1) / static_cast<double>(attributeNames.size()),
+                           attribute + ": top-1 " + fmt(result.topKPercent[0]) + "%");
+    }
+    out.provenance["counts"] = {{"images", embedded.size()}, {"per_task", taskCounts}};
+    out.provenance["settings"]["attributes"] = attributeNames;
+    out.provenance["settings"]["images"] = gen ? "generated" : "real";
+    out.provenance["settings"]["classes_file"] = c.options.classesFile.string();
+    out.provenance["settings"]["templates_file"] = c.options.templatesFile.string();
+}
+
+void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
+    // (generated image, real image of its caption, caption).
+    std::vector<std::int64_t> genIds;
+    std::vector<std::int64_t> realIdsOfGen;
+    std::vector<std::int64_t> captionOfGen;
+    {
+        auto s = c.ws.db().prepare(
+            "SELECT g.image_id, cap.image_id, cap.id FROM generations g JOIN captions cap ON cap.id = g.caption_id "
+            "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = ?1 AND "
+            "(?2 = '' OR r.split = ?2) AND r.status = 'ok' AND gi.status = 'ok' ORDER BY g.image_id");
+        s.bind(1, c.dataset.id).bind(2, c.options.split);
+        while (s.step()) {
+            genIds.push_back(s.columnInt(0));
+            realIdsOfGen.push_back(s.columnInt(1));
+            captionOfGen.push_back(s.columnInt(2));
+        }
+    }
+    std::vector<std::int64_t> realIds(realIdsOfGen);
+    std::sort(realIds.begin(), realIds.end());
+    realIds.erase(std::unique(realIds.begin(), realIds.end()), realIds.end());
+    const auto real = loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderRealImage, realIds);
+    std::unordered_map<std::int64_t, std::int64_t> realRow;
+    for (std::size_t i = 0; i < realIds.size(); ++i) realRow[realIds[i]] = static_cast<std::int64_t>(i);
+    std::unordered_map<std::int64_t, std::size_t> pairOf;
+    for (std::size_t i = 0; i < genIds.size(); ++i) pairOf[genIds[i]] = i;
+    auto embeddedGen = genIds;
+    const auto generatedAll = loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderGeneratedImage, embeddedGen);
+    std::vector<std::int64_t> genRows;
+    std::vector<std::int64_t> pairing;
+    std::vector<std::int64_t> pairCaption;
+    for (std::size_t g = 0; g < embeddedGen.size(); ++g) {
+        const auto p = pairOf[embeddedGen[g]];
+        const auto it = realRow.find(realIdsOfGen[p]);
+        if (it == realRow.end()) continue;  // its real image could not be read
+        genRows.push_back(static_cast<std::int64_t>(g));
+        pairing.push_back(it->second);
+        pairCaption.push_back(captionOfGen[p]);
+    }
+    if (genRows.size() < 2 || realIds.size() < 2) {
+        throw Error("dataset \"" + c.dataset.name + "\"" + (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
+                    " has " + std::to_string(genRows.size()) + " generated images paired with " +
+                    std::to_string(realIds.size()) +
+                    " real ones; similarity needs at least two of each (import generated images first)");
+    }
+    const auto generated = generatedAll.index_select(0, torch::tensor(genRows, torch::kLong));
+    ScaledContext sub(c.context, 0.8, 0.98);
+    const auto gap = measureModalityGap(real, generated, torch::tensor(pairing, torch::kLong), c.options.similarity, &sub);
+    // Mean paired cosine per caption, for the histogram and the worst-aligned list.
+    std::map<std::int64_t, std::pair<double, int>> perCaption;
+    const auto cosines = gap.pairedCosine.to(torch::kDouble).contiguous();
+    for (std::size_t i = 0; i < pairCaption.size(); ++i) {
+        auto& acc = perCaption[pairCaption[i]];
+        acc.first += cosines[static_cast<std::int64_t>(i)].item<double>();
+        ++acc.second;
+    }
+    nlohmann::json captionIds = nlohmann::json::array();
+    nlohmann::json captionCosine = nlohmann::json::array();
+    for (const auto& [id, acc] : perCaption) {
+        captionIds.push_back(id);
+        captionCosine.push_back(acc.first / acc.second);
+    }
+    const nlohmann::json distribution = {
+        {"histogram", {{"edges", gap.pairedCosineHistogram.edges}, {"counts", gap.pairedCosineHistogram.counts}}},
+        {"per_caption", {{"caption_ids", captionIds}, {"mean_cosine", captionCosine}}}};
+    out.provenance["counts"] = {{"real_images", realIds.size()}, {"generated_images", genRows.size()},
+                                {"captions", perCaption.size()}};
+    out.provenance["settings"]["histogram_bins"] = c.options.similarity.histogramBins;
+    out.provenance["settings"]["probe"] = {{"train_fraction", c.options.similarity.probe.trainFraction},
+                                           {"seed", c.options.similarity.probe.seed},
+                                           {"C", c.options.similarity.probe.inverseRegularisation}};
+    out.metrics.push_back({"paired_cosine_mean", gap.pairedCosineMean, {{"distribution", distribution}}});
+    out.metrics.push_back({"paired_cosine_std", gap.pairedCosineStd, {}});
+    out.metrics.push_back({"centroid_distance", gap.centroidDistance, {}});
+    out.metrics.push_back({"centroid_cosine", gap.centroidCosine, {}});
+    out.metrics.push_back({"probe_accuracy", 100.0 * gap.probe.testAccuracy,
+                           {{"probe", {{"train_accuracy", 100.0 * gap.probe.trainAccuracy},
+                                       {"train_size", gap.probe.trainSize}, {"test_size", gap.probe.testSize}}}}});
+    out.metrics.push_back({"frechet_distance", gap.frechetDistance, {}});
+}
+
+}  // namespace
+
+torch::Tensor loadStoredEmbeddings(store::Workspace& ws, std::int64_t modelId, const char* kind, const char* encoder,
+                               std::vector<std::int64_t>& ids) {
+    auto s = ws.db().prepare(
+        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = ? AND item_id = ? AND encoder = ?");
+    std::vector<float> values;
+    std::vector<std::int64_t> kept;
+    std::int64_t dim = -1;
+    for (auto id : ids) {
+        s.reset();
+        s.bind(1, modelId).bind(2, kind).bind(3, id).bind(4, encoder);
+        if (!s.step()) continue;
+        const auto d = s.columnInt(0);
+        const auto blob = s.columnBlob(1);
+        if (dim >= 0 && d != dim) {
+            throw Error(std::string("stored ") + kind + " embedding " + std::to_string(id) + " has dim " +
+                        std::to_string(d) + ", others " + std::to_string(dim));
+        }
+        if (blob.size() != static_cast<std::size_t>(d) * sizeof(float)) {
+            throw Error(std::string("stored ") + kind + " embedding " + std::to_string(id) + " is damaged (" +
+                        std::to_string(blob.size()) + " bytes for dim " + std::to_string(d) + ")");
+        }
+        dim = d;
+        const auto at = values.size();
+        values.resize(at + static_cast<std::size_t>(d));
+        std::memcpy(values.data() + at, blob.data(), blob.size());
+        kept.push_back(id);
+    }
+    ids = std::move(kept);
+    if (ids.empty()) return torch::empty({0, std::max<std::int64_t>(dim, 0)});
+    return torch::from_blob(values.data(), {static_cast<std::int64_t>(ids.size()), dim}, torch::kFloat).clone();
+}
+
+void embedForEvaluation(const EmbedRequest& request, jobs::JobContext& context, double from, double to) {
+    model::EmbedWorkspaceOptions embed;
+    embed.workspace = request.workspace;
+    embed.model = request.model;
+    embed.dataset = request.dataset;
+    embed.split = request.split;
+    embed.device = request.device;
+    embed.batchSize = request.batchSize;
+    embed.workers = request.workers;
+    embed.realImages = request.realImages;
+    embed.generatedImages = request.generatedImages;
+    embed.captions = request.captions;
+    model::EmbedWorkspaceJob job(embed);
+    ScaledContext sub(context, from, to);
+    if (!job.run(sub)) throw Error("embedding dataset \"" + request.dataset + "\" with model \"" + request.model + "\" failed");
+}
+
+void ScaledContext::progress(double fraction, const std::string& message) {
+    inner_.progress(fraction < 0 ? fraction : from_ + (to_ - from_) * fraction, message);
+}
+
+const char* toString(Benchmark benchmark) {
+    switch (benchmark) {
+        case Benchmark::Retrieval:
+            return "retrieval";
+        case Benchmark::ZeroShot:
+            return "zeroshot";
+        case Benchmark::Similarity:
+            return "similarity";
+    }
+    return "?";
+}
+
+Benchmark parseBenchmark(const std::string& text) {
+    if (text == "retrieval") return Benchmark::Retrieval;
+    if (text == "zeroshot" || text == "zero-shot") return Benchmark::ZeroShot;
+    if (text == "similarity") return Benchmark::Similarity;
+    throw Error("unknown benchmark \"" + text + "\" (expected retrieval, zeroshot or similarity)");
+}
+
+std::string EvaluateJob::name() const {
+    return std::string("evaluate ") + options_.model + " (" + toString(options_.benchmark) + ") on " + options_.dataset;
+}
+
+bool EvaluateJob::run(jobs::JobContext& context) {
+    outcome_ = EvalOutcome{};
+    auto ws = store::Workspace::open(options_.workspace);
+    Ctx c{ws, options_, ws.requireDataset(options_.dataset), model::requireModel(ws, options_.model), context};
+    const auto benchmark = options_.benchmark;
+    embedForEvaluation({options_.workspace, options_.model, options_.dataset, options_.split, options_.device,
+                        options_.batchSize, options_.workers,
+                        benchmark != Benchmark::ZeroShot || !options_.zeroShotGenerated,
+                        benchmark == Benchmark::Similarity || (benchmark == Benchmark::ZeroShot && options_.zeroShotGenerated),
+                        benchmark == Benchmark::Retrieval},
+                       context, 0.0, 0.8);
+    context.checkCancelled();
+    outcome_.task = toString(benchmark);
+    outcome_.modelId = c.model.id;
+    outcome_.runId = c.model.runId;
+    outcome_.datasetId = c.dataset.id;
+    outcome_.split = options_.split;
+    std::string runName;
+    if (c.model.runId) {
+        if (const auto run = train::findRun(ws, std::to_string(*c.model.runId))) runName = run->name;
+    }
+    auto clip = model::loadClip(&ws, options_.model);
+    c.clip = &clip;
+    outcome_.provenance = {{"model", c.model.name},
+                           {"model_kind", c.model.kind},
+                           {"run", runName.empty() ? nlohmann::json(nullptr) : nlohmann::json(runName)},
+                           {"dataset", c.dataset.name},
+                           {"split", options_.split},
+                           {"device", options_.device},
+                           {"settings", nlohmann::json::object()},
+                           {"evaluated_at", nowIso(ws.db())}};
+    // Which encoder saw the real images (the recipe's choice for LoRA models).
+    outcome_.provenance["inference_encoder"] =
+        clip.generated ? model::realImageEncoderName(clip.inference) : std::string("clip");
+    switch (benchmark) {
+        case Benchmark::Retrieval:
+            evaluateRetrieval(c, outcome_);
+            break;
+        case Benchmark::ZeroShot:
+            evaluateZeroShot(c, outcome_);
+            break;
+        case Benchmark::Similarity:
+            evaluateSimilarity(c, outcome_);
+            break;
+    }
+    context.checkCancelled();
+    storeEvalOutcome(ws, outcome_);
+    for (const auto& m : outcome_.metrics) context.log(jobs::LogLevel::Info, m.name + " = " + fmt(m.value));
+    context.progress(1.0, "stored " + std::to_string(outcome_.metrics.size()) + " results");
+    return true;
+}
+
+void storeEvalOutcome(store::Workspace& workspace, EvalOutcome& outcome) {
+    store::Transaction tx(workspace.db());
+    auto s = workspace.db().prepare(
+        "INSERT INTO eval_results(run_id, model_id, task, dataset_id, split, metric, value, details) "
+        "VALUES(?,?,?,?,?,?,?,?)");
+    std::vector<std::int64_t> ids;
+    for (const auto& m : outcome.metrics) {
+        if (!std::isfinite(m.value)) throw Error("evaluation produced a non-finite " + m.name);
+        auto details = outcome.provenance;
+        for (const auto& item : m.details.items()) details[item.key()] = item.value();
+        s.reset();
+        s.bind(1, outcome.runId).bind(2, outcome.modelId).bind(3, outcome.task).bind(4, outcome.datasetId);
+        s.bind(5, outcome.split).bind(6, m.name).bind(7, m.value).bind(8, details.dump());
+        s.run();
+        ids.push_back(workspace.db().lastInsertId());
+    }
+    tx.commit();
+    outcome.resultIds = std::move(ids);
+}
+
+std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query) {
+    std::set<std::int64_t> modelIds;
+    for (const auto& name : query.models) modelIds.insert(model::requireModel(workspace, name).id);
+    for (const auto& name : query.runs) {
+        const auto run = train::requireRun(workspace, name);
+        bool found = false;
+        auto s = workspace.db().prepare("SELECT id FROM models WHERE run_id = ?");
+        s.bind(1, run.id);
+        while (s.step()) {
+            modelIds.insert(s.columnInt(0));
+            found = true;
+        }
+        if (run.modelId) {
+            modelIds.insert(*run.modelId);
+            found = true;
+        }
+        if (!found) throw Error("run \"" + run.name + "\" produced no model, so it has no evaluation results");
+    }
+    std::optional<std::int64_t> datasetId;
+    if (!query.dataset.empty()) datasetId = workspace.requireDataset(query.dataset).id;
+    auto s = workspace.db().prepare(
+        "SELECT e.id, e.run_id, e.model_id, COALESCE(m.name, ''), COALESCE(r.name, ''), e.task, e.dataset_id, "
+        "COALESCE(d.name, ''), e.split, e.metric, e.value, e.details, e.created_at FROM eval_results e "
+        "LEFT JOIN models m ON m.id = e.model_id LEFT JOIN runs r ON r.id = e.run_id "
+        "LEFT JOIN datasets d ON d.id = e.dataset_id WHERE (?1 = '' OR e.task = ?1) AND "
+        "(?2 IS NULL OR e.dataset_id = ?2) AND (?3 = 0 OR e.split = ?4) ORDER BY e.id");
+    s.bind(1, query.task).bind(2, datasetId).bind(3, query.split ? 1 : 0).bind(4, query.split.value_or(""));
+    std::vector<EvalResultRow> rows;
+    while (s.step()) {
+        EvalResultRow row;
+        row.id = s.columnInt(0);
+        row.runId = s.columnOptionalInt(1);
+        row.modelId = s.columnOptionalInt(2);
+        if (!modelIds.empty() && (!row.modelId || modelIds.count(*row.modelId) == 0)) continue;
+        row.modelName = s.columnText(3);
+        row.runName = s.columnText(4);
+        row.task = s.columnText(5);
+        row.datasetId = s.columnOptionalInt(6);
+        row.datasetName = s.columnText(7);
+        row.split = s.columnText(8);
+        row.metric = s.columnText(9);
+        row.value = s.columnDouble(10);
+        row.details = nlohmann::json::parse(s.columnText(11), nullptr, false);
+        if (row.details.is_discarded()) row.details = nlohmann::json::object();
+        row.createdAt = s.columnText(12);
+        rows.push_back(std::move(row));
+    }
+    if (!query.latestOnly) return rows;
+    // Newest wins: walk backwards, keep the first of each key, restore id order.
+    std::set<std::tuple<std::int64_t, std::string, std::int64_t, std::string, std::string>> seen;
+    std::vector<EvalResultRow> latest;
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+        if (seen.insert({it->modelId.value_or(-1), it->task, it->datasetId.value_or(-1), it->split, it->metric}).second) {
+            latest.push_back(std::move(*it));
+        }
+    }
+    std::reverse(latest.begin(), latest.end());
+    return latest;
+}
+
+}  // namespace genra::eval
