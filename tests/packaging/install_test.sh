@@ -81,10 +81,16 @@ install)
     for page in "$prefix"/share/man/man1/*.gz; do
         gzip -t "$page" 2>/dev/null || fail "$page is not a valid gzip file"
     done
+    if [ "$gui" = ON ] && command -v appstreamcli >/dev/null; then
+        # Checks the installed tree as software centres see it: the launchable's desktop file is there.
+        out=$(appstreamcli validate-tree --no-net --no-color "$prefix" 2>&1) ||
+            fail "appstreamcli validate-tree $prefix: $out"
+    fi
 
     # The installed programs must not reach into the build or source tree for libraries.
     source_dir=$(cd "$(dirname "$0")/../.." && pwd)
     build_dir=$(cd "$build" && pwd)
+    before=$failures
     for exe in "$prefix"/bin/*; do
         dyn=$(readelf -d "$exe" 2>&1) || { fail "readelf -d $exe: $dyn"; continue; }
         rpaths=$(echo "$dyn" | grep -E '\((RPATH|RUNPATH)\)' || true)
@@ -94,14 +100,15 @@ install)
         missing=$(run_clean ldd "$exe" | grep -E 'not found|'"$build_dir" || true)
         [ -z "$missing" ] || fail "$(basename "$exe") resolves libraries badly: $missing"
     done
-    pass "installed programs have no build-tree RPATH and resolve every library"
+    [ "$failures" -eq "$before" ] && pass "installed programs have no build-tree RPATH and resolve every library"
 
     genra="$prefix/bin/genra"
+    before=$failures
     if help=$(run_clean "$genra" --help 2>&1); then
         for cmd in init datasets import make-shapes tokenize model models embed recipe train runs eval export tsne demo; do
             grep -qx -- "$cmd" <<<"$(help_subcommands <<<"$help")" || fail "genra --help does not list '$cmd'"
         done
-        pass "installed genra --help lists the sub-commands"
+        [ "$failures" -eq "$before" ] && pass "installed genra --help lists the sub-commands"
     else
         fail "installed genra --help exited non-zero: $help"
     fi
