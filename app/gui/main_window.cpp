@@ -6,8 +6,12 @@
 #include "core/version.h"
 #include "widgets/caption_browser.h"
 #include "widgets/datasets_panel.h"
+#include "widgets/embeddings_panel.h"
 #include "widgets/job_manager.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/results_panel.h"
+#include "widgets/similarity_panel.h"
+#include "widgets/training_panel.h"
 #include "widgets/language.h"
 #include "widgets/settings.h"
 #include "widgets/workbench_panel.h"
@@ -36,6 +40,14 @@ const std::vector<PanelSpec>& panelSpecs() {
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::DatasetsPanel(c.jobs); }},
         {"jobs", QT_TRANSLATE_NOOP("MainWindow", "Jobs"), Qt::BottomDockWidgetArea,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::JobsPanel(c.jobs); }},
+        {"training", QT_TRANSLATE_NOOP("MainWindow", "Training"), Qt::RightDockWidgetArea,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::TrainingPanel(c.jobs); }},
+        {"embeddings", QT_TRANSLATE_NOOP("MainWindow", "Embeddings"), Qt::RightDockWidgetArea,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::EmbeddingsPanel(c.jobs); }},
+        {"similarity", QT_TRANSLATE_NOOP("MainWindow", "Similarity"), Qt::RightDockWidgetArea,
+         [](widgets::PanelContext&) -> QWidget* { return new widgets::SimilarityPanel; }},
+        {"results", QT_TRANSLATE_NOOP("MainWindow", "Results"), Qt::RightDockWidgetArea,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::ResultsPanel(c.jobs); }},
     };
     return specs;
 }
@@ -101,6 +113,16 @@ void MainWindow::createPanels() {
         if (number <= 9) toggle->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_0 + number)));
         panelsMenu_->addAction(toggle);
         panels_.push_back(p);
+    }
+    // Captions picked in the embeddings map or the similarity view open in the browser.
+    if (auto* browser = qobject_cast<widgets::CaptionBrowser*>(panel(QStringLiteral("browser")))) {
+        const auto show = [this, browser](const QList<qint64>& ids) {
+            if (!ids.isEmpty() && browser->showCaption(ids.first())) raisePanel(QStringLiteral("browser"));
+        };
+        if (auto* e = qobject_cast<widgets::EmbeddingsPanel*>(panel(QStringLiteral("embeddings"))))
+            connect(e, &widgets::EmbeddingsPanel::captionsSelected, this, show);
+        if (auto* s = qobject_cast<widgets::SimilarityPanel*>(panel(QStringLiteral("similarity"))))
+            connect(s, &widgets::SimilarityPanel::captionsSelected, this, show);
     }
     panelsMenu_->addSeparator();
     panelsMenu_->addAction(actions_.resetLayout);

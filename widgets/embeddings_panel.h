@@ -1,0 +1,68 @@
+// The Embeddings view (paper Figure 3): compute a t-SNE map of a model's embeddings over a
+// sample (job with progress), list stored maps and reopen them instantly, show two side by side
+// (e.g. without and with alignment) with linked selection, and export the figure.
+#pragma once
+
+#include "widgets/workbench_panel.h"
+
+#include <QList>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QSpinBox;
+
+namespace genra::store {
+class Workspace;
+}
+
+namespace genra::widgets {
+
+class JobManager;
+class ScatterPlot;
+
+class EmbeddingsPanel : public QWidget, public WorkbenchPanel {
+    Q_OBJECT
+public:
+    explicit EmbeddingsPanel(JobManager* jobs, QWidget* parent = nullptr);
+    void setWorkspace(store::Workspace* workspace) override;
+    void refresh() override { refreshProjections(); }
+    void refreshProjections();
+
+    // Shows stored projection `id` in pane 0 (left) or 1 (right).
+    void showProjection(int pane, qint64 projectionId);
+    ScatterPlot* pane(int index) const { return index == 0 ? left_ : right_; }
+    // Starts a t-SNE job for the model chosen in the form; returns the job id or 0.
+    int computeProjection();
+    // Writes both panes side by side as one PNG, PDF or SVG figure.
+    bool exportFigure(const QString& path, int widthPx, int heightPx, double dpi, QString* error);
+
+Q_SIGNALS:
+    // Captions picked in either pane (click or lasso); the main window shows them in the browser.
+    void captionsSelected(const QList<qint64>& captionIds);
+
+private:
+    void exportDialog();
+
+    JobManager* jobs_;
+    store::Workspace* workspace_ = nullptr;
+    QComboBox* model_ = nullptr;
+    QComboBox* dataset_ = nullptr;
+    QSpinBox* captions_ = nullptr;
+    QCheckBox* includeText_ = nullptr;
+    QDoubleSpinBox* perplexity_ = nullptr;
+    QSpinBox* iterations_ = nullptr;
+    QSpinBox* seed_ = nullptr;
+    QComboBox* leftChoice_ = nullptr;
+    QComboBox* rightChoice_ = nullptr;
+    QCheckBox* links_ = nullptr;
+    QCheckBox* lasso_ = nullptr;
+    QLabel* status_ = nullptr;
+    ScatterPlot* left_ = nullptr;
+    ScatterPlot* right_ = nullptr;
+    int job_ = 0;
+};
+
+}  // namespace genra::widgets

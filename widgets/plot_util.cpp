@@ -1,0 +1,155 @@
+#include "widgets/plot_util.h"
+
+#include "widgets/plot_qcp.h"
+
+#include <QFileInfo>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+
+#include <algorithm>
+#include <cmath>
+
+namespace genra::widgets {
+
+std::vector<double> emaSmooth(const std::vector<double>& values, double weight) {
+    std::vector<double> out(values);
+    if (weight <= 0.0) return out;
+    weight = std::min(weight, 0.999999);
+    double last = 0.0;
+    double correction = 1.0;  // weight^k for the k finite values seen so far
+    for (auto& v : out) {
+        if (!std::isfinite(v)) continue;
+        last = last * weight + (1.0 - weight) * v;
+        correction *= weight;
+        v = last / (1.0 - correction);
+    }
+    return out;
+}
+
+DecimatedSeries decimateMinMax(const std::vector<double>& x, const std::vector<double>& y, double xMin,
+                               double xMax, int buckets) {
+    DecimatedSeries out;
+    const auto n = std::min(x.size(), y.size());
+    if (n == 0) return out;
+    const auto first = static_cast<std::size_t>(std::lower_bound(x.begin(), x.begin() + n, xMin) - x.begin());
+    const auto last = static_cast<std::size_t>(std::upper_bound(x.begin(), x.begin() + n, xMax) - x.begin());
+    // One neighbour beyond each edge so the line leaves the visible range instead of stopping.
+    const std::size_t from = first > 0 ? first - 1 : 0;
+    const std::size_t to = std::min(n, last + 1);
+    const auto push = [&out, &x, &y](std::size_t i) {
+        out.x.push_back(x[i]);
+        out.y.push_back(y[i]);
+    };
+    buckets = std::max(buckets, 1);
+    if (to - from <= static_cast<std::size_t>(buckets) * 4 || !(xMax > xMin)) {
+        out.x.reserve(static_cast<int>(to - from));
+        out.y.reserve(static_cast<int>(to - from));
+        for (auto i = from; i < to; ++i) push(i);
+        return out;
+    }
+    out.x.reserve(buckets * 4 + 2);
+    out.y.reserve(buckets * 4 + 2);
+    if (from < first) push(from);
+    const double width = (xMax - xMin) / buckets;
+    std::size_t i = first;
+    while (i < last) {
+        const auto bucket = std::min(buckets - 1, static_cast<int>((x[i] - xMin) / width));
+        const double end = xMin + (bucket + 1) * width;
+        const std::size_t start = i;
+        std::size_t lo = i;
+        std::size_t hi = i;
+        for (; i < last && (x[i] < end || bucket == buckets - 1); ++i) {
+            if (std::isnan(y[i])) continue;
+            if (y[i] < y[lo] || std::isnan(y[lo])) lo = i;
+            if (y[i] > y[hi] || std::isnan(y[hi])) hi = i;
+        }
+        const std::size_t stop = i - 1;
+        std::size_t keep[4] = {start, std::min(lo, hi), std::max(lo, hi), stop};
+        for (int k = 0; k < 4; ++k) {
+            if (k > 0 && keep[k] == keep[k - 1]) continue;
+            push(keep[k]);
+        }
+    }
+    if (to > last) push(to - 1);
+    return out;
+}
+
+QColor seriesColour(int index) {
+    // Tableau-10: distinct in print and for most colour-vision deficiencies.
+    static const QRgb palette[] = {0x1f77b4, 0xd62728, 0x2ca02c, 0xff7f0e, 0x9467bd,
+                                   0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+    const int count = static_cast<int>(sizeof(palette) / sizeof(palette[0]));
+    return QColor(palette[((index % count) + count) % count]);
+}
+
+bool exportPlot(QCustomPlot* plot, const QString& path, int widthPx, int heightPx, double dpi, QString* error) {
+    return exportPlots({plot}, path, widthPx, heightPx, dpi, error);
+}
+
+bool exportPlots(const QList<QCustomPlot*>& plots, const QString& path, int widthPx, int heightPx, double dpi,
+                 QString* error) {
+    const auto fail = [&](const QString& why) {
+        if (error) *error = QCoreApplication::translate("genra::widgets", "%1: %2").arg(path, why);
+        return false;
+    };
+    if (widthPx <= 0 || heightPx <= 0 || !(dpi > 0) || plots.isEmpty()) {
+        return fail(QCoreApplication::translate("genra::widgets", "size and DPI must be positive"));
+    }
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    // Lay the plots out at the size a 96-dpi screen would show, then scale up: fonts and lines keep
+    // their proportions whatever the DPI.
+    const double scale = dpi / 96.0;
+    const int logicalWidth = std::max(1, static_cast<int>(std::lround(widthPx / scale)));
+    const int logicalHeight = std::max(1, static_cast<int>(std::lround(heightPx / scale)));
+    std::unique_ptr<QPaintDevice> device;
+    QImage* image = nullptr;
+    if (suffix == QStringLiteral("png")) {
+        auto img = std::make_unique<QImage>(widthPx, heightPx, QImage::Format_ARGB32_Premultiplied);
+        img->fill(Qt::white);
+        const int dotsPerMeter = static_cast<int>(std::lround(dpi / 0.0254));
+        img->setDotsPerMeterX(dotsPerMeter);
+        img->setDotsPerMeterY(dotsPerMeter);
+        image = img.get();
+        device = std::move(img);
+    } else if (suffix == QStringLiteral("pdf")) {
+        auto writer = std::make_unique<QPdfWriter>(path);
+        writer->setResolution(static_cast<int>(dpi));
+        writer->setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer->setPageSize(QPageSize(QSizeF(widthPx / dpi, heightPx / dpi), QPageSize::Inch));
+        writer->setCreator(QStringLiteral("GenRA Workbench"));
+        device = std::move(writer);
+    } else if (suffix == QStringLiteral("svg")) {
+        auto svg = std::make_unique<QSvgGenerator>();
+        svg->setFileName(path);
+        svg->setSize(QSize(widthPx, heightPx));
+        svg->setViewBox(QRect(0, 0, widthPx, heightPx));
+        svg->setResolution(static_cast<int>(dpi));
+        svg->setTitle(QStringLiteral("GenRA Workbench figure"));
+        device = std::move(svg);
+    } else {
+        return fail(QCoreApplication::translate("genra::widgets", "unknown figure format \"%1\" (use .png, .pdf or .svg)")
+                        .arg(suffix));
+    }
+    {
+        QCPPainter painter;
+        if (!painter.begin(device.get())) return fail(QCoreApplication::translate("genra::widgets", "cannot write the file"));
+        if (!image) painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+        painter.scale(scale, scale);
+        // Side by side, equal widths.
+        const int paneWidth = logicalWidth / static_cast<int>(plots.size());
+        for (int i = 0; i < plots.size(); ++i) {
+            painter.save();
+            painter.translate(i * paneWidth, 0);
+            plots[i]->toPainter(&painter, paneWidth, logicalHeight);
+            painter.restore();
+        }
+        painter.end();
+    }
+    if (image && !image->save(path, "PNG")) return fail(QCoreApplication::translate("genra::widgets", "cannot write the PNG file"));
+    device.reset();  // PDF and SVG files are complete once their device is gone
+    if (!QFileInfo::exists(path)) return fail(QCoreApplication::translate("genra::widgets", "cannot write the file"));
+    return true;
+}
+
+}  // namespace genra::widgets

@@ -1,0 +1,67 @@
+// Data behind the Similarity view (paper Table 13): a model's stored embeddings of a dataset's
+// real images and of the generated images made from their captions, paired through the caption,
+// measured with core/eval's modality-gap measures; the worst-aligned pairs; a cosine heat-map of a
+// subset. The evaluation job stores the measures as eval_results (task "similarity").
+#pragma once
+
+#include "core/jobs/job.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace genra::store {
+class Workspace;
+}
+
+namespace genra::widgets {
+
+struct SimilarityPair {
+    std::int64_t realImageId = 0;
+    std::int64_t generatedImageId = 0;
+    std::int64_t captionId = 0;
+    std::string caption;
+    double cosine = 0.0;
+};
+
+struct SimilarityReport {
+    std::string model;
+    std::string dataset;
+    std::vector<SimilarityPair> pairs;  // in generated-image id order
+    double mean = 0.0;
+    double std = 0.0;
+    double centroidDistance = 0.0;
+    double centroidCosine = 0.0;
+    double probeAccuracy = 0.0;
+    double frechetDistance = 0.0;
+    std::vector<double> histogramEdges;
+    std::vector<std::int64_t> histogramCounts;
+    int heatmapSize = 0;          // the first heatmapSize pairs
+    std::vector<double> heatmap;  // [real i][generated j] cosine, row-major heatmapSize^2
+};
+
+// Throws genra::Error naming the model and dataset when they or their embeddings are missing
+// ("embed them first"). split empty = every split.
+SimilarityReport computeSimilarity(store::Workspace& workspace, const std::string& model, const std::string& dataset,
+                                   const std::string& split = {}, int histogramBins = 20, int heatmapSize = 32);
+
+// Pairs sorted from worst aligned (lowest cosine) up; at most `count`.
+std::vector<SimilarityPair> worstAligned(const SimilarityReport& report, std::size_t count);
+
+// Computes the report and stores its measures in eval_results (task "similarity", the model's
+// id, the dataset, the split; details hold the pair count and histogram).
+class SimilarityEvalJob : public jobs::Job {
+public:
+    SimilarityEvalJob(std::filesystem::path workspace, std::string model, std::string dataset, std::string split);
+    std::string name() const override { return "similarity " + model_ + " on " + dataset_; }
+    bool run(jobs::JobContext& context) override;
+
+private:
+    std::filesystem::path workspace_;
+    std::string model_;
+    std::string dataset_;
+    std::string split_;
+};
+
+}  // namespace genra::widgets

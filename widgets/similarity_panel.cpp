@@ -1,0 +1,238 @@
+#include "widgets/similarity_panel.h"
+
+#include "core/store/workspace.h"
+#include "widgets/plot_util.h"
+
+#include "widgets/plot_qcp.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <set>
+
+namespace genra::widgets {
+
+namespace {
+constexpr int kCaptionIdRole = Qt::UserRole + 1;
+}
+
+SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QHBoxLayout(this);
+    auto* controls = new QWidget(this);
+    auto* form = new QFormLayout(controls);
+    modelA_ = new QComboBox(controls);
+    modelB_ = new QComboBox(controls);
+    modelB_->setToolTip(tr("A second model to compare (e.g. with alignment); optional"));
+    dataset_ = new QComboBox(controls);
+    worstCount_ = new QSpinBox(controls);
+    worstCount_->setRange(1, 10000);
+    worstCount_->setValue(50);
+    auto* show = new QPushButton(tr("Measure"), controls);
+    form->addRow(tr("Model"), modelA_);
+    form->addRow(tr("Compare with"), modelB_);
+    form->addRow(tr("Dataset"), dataset_);
+    form->addRow(tr("Worst pairs"), worstCount_);
+    form->addRow(show);
+    stats_ = new QLabel(controls);
+    stats_->setTextFormat(Qt::RichText);
+    stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(stats_);
+    status_ = new QLabel(controls);
+    status_->setWordWrap(true);
+    form->addRow(status_);
+    worst_ = new QListWidget(controls);
+    worst_->setToolTip(tr("Worst-aligned captions of the first model; double-click to open them in the browser"));
+    form->addRow(worst_);
+    controls->setMaximumWidth(380);
+    layout->addWidget(controls, 1);
+
+    auto* plots = new QSplitter(Qt::Vertical, this);
+    histogram_ = new QCustomPlot(plots);
+    histogram_->xAxis->setLabel(tr("cosine(real, generated)"));
+    histogram_->yAxis->setLabel(tr("pairs"));
+    histogram_->legend->setVisible(true);
+    histogram_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    histogram_->setMinimumHeight(200);
+    heatmap_ = new QCustomPlot(plots);
+    heatmap_->xAxis->setLabel(tr("generated image (pair)"));
+    heatmap_->yAxis->setLabel(tr("real image (pair)"));
+    heatmap_->setMinimumHeight(200);
+    layout->addWidget(plots, 2);
+
+    connect(show, &QPushButton::clicked, this, [this] {
+        showModels(modelA_->currentText(), modelB_->currentIndex() > 0 ? modelB_->currentText() : QString(),
+                   dataset_->currentText());
+    });
+    connect(worstCount_, &QSpinBox::valueChanged, this, &SimilarityPanel::fillWorstList);
+    connect(worst_, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
+        Q_EMIT captionsSelected({item->data(kCaptionIdRole).toLongLong()});
+    });
+    connect(worst_, &QListWidget::itemSelectionChanged, this, [this] {
+        QList<qint64> ids;
+        for (auto* item : worst_->selectedItems()) ids << item->data(kCaptionIdRole).toLongLong();
+        if (ids.size() > 1) Q_EMIT captionsSelected(ids);
+    });
+    worst_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+}
+
+void SimilarityPanel::fillChoices() {
+    modelA_->clear();
+    modelB_->clear();
+    modelB_->addItem(tr("(none)"));
+    dataset_->clear();
+    if (!workspace_) return;
+    auto s = workspace_->db().prepare(
+        "SELECT DISTINCT m.name FROM models m JOIN embeddings e ON e.model_id = m.id ORDER BY m.id");
+    while (s.step()) {
+        modelA_->addItem(QString::fromStdString(s.columnText(0)));
+        modelB_->addItem(QString::fromStdString(s.columnText(0)));
+    }
+    for (const auto& d : workspace_->listDatasets()) dataset_->addItem(QString::fromStdString(d.info.name));
+}
+
+void SimilarityPanel::setWorkspace(store::Workspace* workspace) {
+    workspace_ = workspace;
+    reports_[0].reset();
+    reports_[1].reset();
+    fillChoices();
+    // Show the first two embedded models straight away when there are any.
+    if (modelA_->count() > 0 && dataset_->count() > 0) {
+        for (int d = 0; d < dataset_->count(); ++d) {
+            if (showModels(modelA_->itemText(0), modelA_->count() > 1 ? modelA_->itemText(1) : QString(), dataset_->itemText(d))) {
+                dataset_->setCurrentIndex(d);
+                if (modelA_->count() > 1) modelB_->setCurrentIndex(2);
+                break;
+            }
+        }
+    } else {
+        drawHistogram();
+        drawHeatmap();
+        fillWorstList();
+    }
+}
+
+bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, const QString& dataset) {
+    if (!workspace_) return false;
+    reports_[0].reset();
+    reports_[1].reset();
+    status_->clear();
+    bool ok = true;
+    try {
+        reports_[0] = computeSimilarity(*workspace_, modelA.toStdString(), dataset.toStdString());
+        if (!modelB.isEmpty()) reports_[1] = computeSimilarity(*workspace_, modelB.toStdString(), dataset.toStdString());
+    } catch (const std::exception& e) {
+        status_->setText(QString::fromStdString(e.what()));
+        ok = false;
+    }
+    QString html = QStringLiteral("<table cellspacing=\"4\"><tr><th></th>");
+    const QString rows[] = {tr("pairs"), tr("cosine mean ± std"), tr("centroid distance"), tr("centroid cosine"),
+                            tr("linear probe accuracy"), tr("Fréchet distance")};
+    for (const auto& r : reports_)
+        if (r) html += QStringLiteral("<th>") + QString::fromStdString(r->model).toHtmlEscaped() + QStringLiteral("</th>");
+    html += QStringLiteral("</tr>");
+    for (int row = 0; row < 6; ++row) {
+        html += QStringLiteral("<tr><td>") + rows[row] + QStringLiteral("</td>");
+        for (const auto& r : reports_) {
+            if (!r) continue;
+            QString v;
+            switch (row) {
+                case 0: v = QString::number(r->pairs.size()); break;
+                case 1: v = QStringLiteral("%1 ± %2").arg(r->mean, 0, 'f', 4).arg(r->std, 0, 'f', 4); break;
+                case 2: v = QString::number(r->centroidDistance, 'f', 4); break;
+                case 3: v = QString::number(r->centroidCosine, 'f', 4); break;
+                case 4: v = QString::number(r->probeAccuracy, 'f', 4); break;
+                default: v = QString::number(r->frechetDistance, 'f', 4); break;
+            }
+            html += QStringLiteral("<td align=\"right\">") + v + QStringLiteral("</td>");
+        }
+        html += QStringLiteral("</tr>");
+    }
+    stats_->setText(reports_[0] ? html + QStringLiteral("</table>") : QString());
+    drawHistogram();
+    drawHeatmap();
+    fillWorstList();
+    return ok;
+}
+
+void SimilarityPanel::drawHistogram() {
+    histogram_->clearPlottables();
+    double top = 1;
+    for (int i = 0; i < 2; ++i) {
+        const auto& r = reports_[i];
+        if (!r || r->histogramCounts.empty()) continue;
+        auto* bars = new QCPBars(histogram_->xAxis, histogram_->yAxis);
+        QColor colour = seriesColour(i);
+        bars->setPen(QPen(colour));
+        colour.setAlpha(110);
+        bars->setBrush(colour);
+        const double width = r->histogramEdges[1] - r->histogramEdges[0];
+        bars->setWidth(width);
+        QVector<double> x, y;
+        for (std::size_t b = 0; b < r->histogramCounts.size(); ++b) {
+            x << (r->histogramEdges[b] + r->histogramEdges[b + 1]) / 2;
+            y << static_cast<double>(r->histogramCounts[b]);
+            top = std::max(top, y.back());
+        }
+        bars->setData(x, y, true);
+        bars->setName(tr("%1: %2 ± %3").arg(QString::fromStdString(r->model)).arg(r->mean, 0, 'f', 3).arg(r->std, 0, 'f', 3));
+    }
+    histogram_->xAxis->setRange(-1, 1);
+    histogram_->yAxis->setRange(0, top * 1.1);
+    histogram_->replot();
+}
+
+void SimilarityPanel::drawHeatmap() {
+    heatmap_->clearPlottables();
+    const auto& r = reports_[0];
+    if (r && r->heatmapSize > 0) {
+        const int n = r->heatmapSize;
+        auto* map = new QCPColorMap(heatmap_->xAxis, heatmap_->yAxis);
+        map->data()->setSize(n, n);
+        map->data()->setRange(QCPRange(0, n - 1), QCPRange(0, n - 1));
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) map->data()->setCell(j, i, r->heatmap[static_cast<std::size_t>(i * n + j)]);
+        map->setGradient(QCPColorGradient::gpPolar);
+        map->setDataRange(QCPRange(-1, 1));
+        map->setInterpolate(false);
+        heatmap_->xAxis->setRange(-0.5, n - 0.5);
+        heatmap_->yAxis->setRange(-0.5, n - 0.5);
+    }
+    heatmap_->replot();
+}
+
+void SimilarityPanel::fillWorstList() {
+    worst_->clear();
+    if (!reports_[0]) return;
+    for (const auto& p : worstAligned(*reports_[0], static_cast<std::size_t>(worstCount_->value()))) {
+        auto* item = new QListWidgetItem(QStringLiteral("%1  %2").arg(p.cosine, 0, 'f', 3).arg(QString::fromStdString(p.caption)), worst_);
+        item->setData(kCaptionIdRole, static_cast<qlonglong>(p.captionId));
+    }
+}
+
+void SimilarityPanel::refresh() {
+    const QString a = modelA_->currentText();
+    const QString b = modelB_->currentText();
+    const QString d = dataset_->currentText();
+    fillChoices();
+    modelA_->setCurrentIndex(std::max(0, modelA_->findText(a)));
+    modelB_->setCurrentIndex(std::max(0, modelB_->findText(b)));
+    dataset_->setCurrentIndex(std::max(0, dataset_->findText(d)));
+}
+
+QList<qint64> SimilarityPanel::worstCaptionIds() const {
+    QList<qint64> ids;
+    for (int i = 0; i < worst_->count(); ++i) ids << worst_->item(i)->data(kCaptionIdRole).toLongLong();
+    return ids;
+}
+
+QString SimilarityPanel::statsText() const { return stats_->text(); }
+QString SimilarityPanel::statusText() const { return status_->text(); }
+
+}  // namespace genra::widgets

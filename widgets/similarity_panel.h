@@ -1,0 +1,68 @@
+// The Similarity view (paper Table 13): for one or two models, the histogram of paired
+// real–generated cosine similarities, mean ± std and the other modality-gap measures, the
+// worst-aligned captions (double-click opens them in the browser), and a cosine heat-map of a
+// subset of pairs.
+#pragma once
+
+#include "widgets/similarity_data.h"
+#include "widgets/workbench_panel.h"
+
+#include <QList>
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QListWidget;
+class QSpinBox;
+
+namespace genra::store {
+class Workspace;
+}
+
+namespace genra::widgets {
+
+class SimilarityPanel : public QWidget, public WorkbenchPanel {
+    Q_OBJECT
+public:
+    explicit SimilarityPanel(QWidget* parent = nullptr);
+    void setWorkspace(store::Workspace* workspace) override;
+    // Re-reads the models and datasets offered (after an embedding job).
+    void refresh() override;
+
+    // Computes and shows the reports; modelB may be empty. Returns false (message in statusText)
+    // when a model has no embeddings of the dataset.
+    bool showModels(const QString& modelA, const QString& modelB, const QString& dataset);
+    const std::optional<SimilarityReport>& report(int index) const { return reports_[index == 0 ? 0 : 1]; }
+    QString statsText() const;
+    QString statusText() const;
+    // Caption ids of the worst-aligned list, in list order.
+    QList<qint64> worstCaptionIds() const;
+    QCustomPlot* histogram() const { return histogram_; }
+    QCustomPlot* heatmap() const { return heatmap_; }
+
+Q_SIGNALS:
+    void captionsSelected(const QList<qint64>& captionIds);
+
+private:
+    void drawHistogram();
+    void drawHeatmap();
+    void fillWorstList();
+    void fillChoices();
+
+    store::Workspace* workspace_ = nullptr;
+    QComboBox* modelA_ = nullptr;
+    QComboBox* modelB_ = nullptr;
+    QComboBox* dataset_ = nullptr;
+    QSpinBox* worstCount_ = nullptr;
+    QLabel* stats_ = nullptr;
+    QLabel* status_ = nullptr;
+    QListWidget* worst_ = nullptr;
+    QCustomPlot* histogram_ = nullptr;
+    QCustomPlot* heatmap_ = nullptr;
+    std::optional<SimilarityReport> reports_[2];
+};
+
+}  // namespace genra::widgets

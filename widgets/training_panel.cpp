@@ -1,0 +1,406 @@
+#include "widgets/training_panel.h"
+
+#include "core/store/workspace.h"
+#include "core/train/recipe.h"
+#include "core/train/runs.h"
+#include "core/train/trainer.h"
+#include "widgets/job_manager.h"
+#include "widgets/plot_curves.h"
+#include "widgets/training_form.h"
+
+#include <QCheckBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSlider>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace genra::widgets {
+
+namespace {
+
+constexpr int kRunIdRole = Qt::UserRole + 1;
+constexpr int kRunStatusRole = Qt::UserRole + 2;
+
+QString timeText(double seconds) {
+    if (seconds < 0) return {};
+    const auto s = static_cast<qint64>(std::lround(seconds));
+    if (s >= 3600) return QStringLiteral("%1:%2:%3").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+}  // namespace
+
+TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(splitter);
+
+    // Left: the recipe and the buttons that act on it.
+    auto* left = new QWidget(splitter);
+    auto* leftLayout = new QVBoxLayout(left);
+    auto* scroll = new QScrollArea(left);
+    form_ = new RecipeForm(scroll);
+    scroll->setWidget(form_);
+    scroll->setWidgetResizable(true);
+    leftLayout->addWidget(scroll, 1);
+    auto* fileRow = new QHBoxLayout;
+    auto* load = new QPushButton(tr("Load…"), left);
+    auto* save = new QPushButton(tr("Save…"), left);
+    auto* validate = new QPushButton(tr("Validate"), left);
+    fileRow->addWidget(load);
+    fileRow->addWidget(save);
+    fileRow->addWidget(validate);
+    leftLayout->addLayout(fileRow);
+    auto* runRow = new QHBoxLayout;
+    start_ = new QPushButton(tr("Start"), left);
+    stop_ = new QPushButton(tr("Stop"), left);
+    stop_->setToolTip(tr("Write a checkpoint, then stop; the run can be resumed"));
+    resume_ = new QPushButton(tr("Resume"), left);
+    resume_->setToolTip(tr("Continue the selected interrupted, cancelled or failed run from its last checkpoint"));
+    runRow->addWidget(start_);
+    runRow->addWidget(stop_);
+    runRow->addWidget(resume_);
+    leftLayout->addLayout(runRow);
+
+    // Right: runs and metrics to overlay, the curves, progress, status and log.
+    auto* right = new QSplitter(Qt::Vertical, splitter);
+    auto* top = new QWidget(right);
+    auto* topLayout = new QHBoxLayout(top);
+    auto* lists = new QVBoxLayout;
+    lists->addWidget(new QLabel(tr("Runs"), top));
+    runs_ = new QListWidget(top);
+    runs_->setToolTip(tr("Tick runs to overlay their curves; select one to see its status and log"));
+    lists->addWidget(runs_, 2);
+    lists->addWidget(new QLabel(tr("Metrics"), top));
+    metricList_ = new QListWidget(top);
+    lists->addWidget(metricList_, 1);
+    auto* smoothingRow = new QHBoxLayout;
+    smoothingRow->addWidget(new QLabel(tr("Smoothing"), top));
+    smoothing_ = new QSlider(Qt::Horizontal, top);
+    smoothing_->setRange(0, 99);
+    smoothing_->setToolTip(tr("Exponential moving average weight, as TensorBoard's smoothing"));
+    smoothingRow->addWidget(smoothing_);
+    lists->addLayout(smoothingRow);
+    logScale_ = new QCheckBox(tr("Log scale"), top);
+    lists->addWidget(logScale_);
+    topLayout->addLayout(lists, 1);
+    curves_ = new CurvePlot(top);
+    topLayout->addWidget(curves_, 4);
+
+    auto* bottom = new QWidget(right);
+    auto* bottomLayout = new QVBoxLayout(bottom);
+    auto* progressRow = new QHBoxLayout;
+    progress_ = new QProgressBar(bottom);
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    timeLeft_ = new QLabel(bottom);
+    progressRow->addWidget(progress_, 1);
+    progressRow->addWidget(timeLeft_);
+    bottomLayout->addLayout(progressRow);
+    status_ = new QLabel(bottom);
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    bottomLayout->addWidget(status_);
+    log_ = new QPlainTextEdit(bottom);
+    log_->setReadOnly(true);
+    log_->setMaximumBlockCount(20000);
+    bottomLayout->addWidget(log_, 1);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 1);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 3);
+
+    connect(load, &QPushButton::clicked, this, &TrainingPanel::loadRecipe);
+    connect(save, &QPushButton::clicked, this, &TrainingPanel::saveRecipe);
+    connect(validate, &QPushButton::clicked, this, [this] {
+        const QString error = form_->validate();
+        status_->setText(error.isEmpty() ? tr("The recipe is valid.") : error);
+    });
+    connect(start_, &QPushButton::clicked, this, [this] { startRun(); });
+    connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stopRun);
+    connect(resume_, &QPushButton::clicked, this, [this] {
+        if (auto* item = runs_->currentItem()) resumeRun(item->text());
+    });
+    connect(runs_, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        setRunShown(item->text(), item->checkState() == Qt::Checked);
+    });
+    connect(runs_, &QListWidget::currentItemChanged, this, &TrainingPanel::onRunSelected);
+    connect(metricList_, &QListWidget::itemChanged, this, [this] {
+        shownMetrics_.clear();
+        for (int i = 0; i < metricList_->count(); ++i)
+            if (metricList_->item(i)->checkState() == Qt::Checked) shownMetrics_ << metricList_->item(i)->text();
+        curves_->setVisibleMetrics(shownMetrics_);
+    });
+    connect(smoothing_, &QSlider::valueChanged, this, [this](int v) { curves_->setSmoothing(v / 100.0); });
+    connect(logScale_, &QCheckBox::toggled, curves_, &CurvePlot::setLogScale);
+    connect(jobs_, &JobManager::jobMetric, this, &TrainingPanel::onJobMetric);
+    connect(jobs_, &JobManager::jobProgress, this, &TrainingPanel::onJobProgress);
+    connect(jobs_, &JobManager::jobLog, this, &TrainingPanel::onJobLog);
+    connect(jobs_, &JobManager::jobFinished, this, &TrainingPanel::onJobFinished);
+    updateButtons();
+}
+
+void TrainingPanel::setWorkspace(store::Workspace* workspace) {
+    workspace_ = workspace;
+    curves_->clear();
+    if (workspace_) {
+        QStringList models;
+        auto stmt = workspace_->db().prepare("SELECT name FROM models ORDER BY name");
+        while (stmt.step()) models << QString::fromStdString(stmt.columnText(0));
+        form_->setModelChoices(models);
+        QStringList datasets;
+        for (const auto& d : workspace_->listDatasets()) datasets << QString::fromStdString(d.info.name);
+        form_->setDatasetChoices(datasets);
+    }
+    refreshRuns();
+}
+
+int TrainingPanel::startRun(const QString& runName) {
+    lastError_.clear();
+    if (!workspace_) lastError_ = tr("Open a workspace first.");
+    else if (liveJob_) lastError_ = tr("A run is already training; stop it first.");
+    else lastError_ = form_->validate();
+    if (!lastError_.isEmpty()) {
+        status_->setText(lastError_);
+        return 0;
+    }
+    auto recipe = train::parseRecipe(form_->recipeJson(), "recipe");
+    auto job = std::make_unique<train::TrainJob>(workspace_->dir(), std::move(recipe), runName.toStdString());
+    const QString name = QString::fromStdString(job->runName());
+    return startJob(std::move(job), name);
+}
+
+int TrainingPanel::resumeRun(const QString& run) {
+    lastError_.clear();
+    if (!workspace_ || liveJob_) {
+        lastError_ = workspace_ ? tr("A run is already training; stop it first.") : tr("Open a workspace first.");
+        status_->setText(lastError_);
+        return 0;
+    }
+    try {
+        auto job = std::make_unique<train::TrainJob>(train::TrainJob::resume(workspace_->dir(), run.toStdString()));
+        const QString name = QString::fromStdString(job->runName());
+        return startJob(std::move(job), name);
+    } catch (const std::exception& e) {
+        lastError_ = QString::fromStdString(e.what());
+        status_->setText(lastError_);
+        return 0;
+    }
+}
+
+int TrainingPanel::startJob(std::unique_ptr<jobs::Job> job, const QString& runName) {
+    liveRun_ = runName;
+    log_->clear();
+    progress_->setValue(0);
+    status_->setText(tr("Training %1…").arg(runName));
+    // A resumed run rewrites its curve from the checkpoint on; keep what came before.
+    liveJob_ = jobs_->start(std::move(job));
+    updateButtons();
+    return liveJob_;
+}
+
+void TrainingPanel::stopRun() {
+    if (!liveJob_) return;
+    jobs_->cancel(liveJob_);
+    status_->setText(tr("Stopping %1: writing a checkpoint…").arg(liveRun_));
+}
+
+void TrainingPanel::onJobMetric(int id, qint64 step, const QString& name, double value) {
+    if (id != liveJob_) return;
+    const bool known = curves_->metrics().contains(name);
+    curves_->appendPoint(liveRun_, name, static_cast<double>(step), value);
+    if (!known) updateMetricList();
+}
+
+void TrainingPanel::onJobProgress(int id, double fraction, const QString& message) {
+    if (id != liveJob_) return;
+    if (fraction < 0) progress_->setRange(0, 0);
+    else {
+        progress_->setRange(0, 1000);
+        progress_->setValue(static_cast<int>(std::lround(fraction * 1000)));
+    }
+    progress_->setFormat(message);
+    progress_->setTextVisible(true);
+    if (const auto* record = jobs_->record(id)) {
+        const QString left = timeText(JobManager::secondsLeft(*record));
+        timeLeft_->setText(left.isEmpty() ? QString() : tr("%1 left").arg(left));
+    }
+}
+
+void TrainingPanel::onJobLog(int id, const QString& line) {
+    if (id == liveJob_) log_->appendPlainText(line);
+}
+
+void TrainingPanel::onJobFinished(int id, bool succeeded) {
+    if (id != liveJob_) return;
+    const auto* record = jobs_->record(id);
+    liveJob_ = 0;
+    timeLeft_->clear();
+    progress_->setRange(0, 1000);
+    if (succeeded) {
+        progress_->setValue(1000);
+        status_->setText(tr("Run %1 finished.").arg(liveRun_));
+    } else if (record && record->state == JobRecord::State::Cancelled) {
+        status_->setText(tr("Run %1 stopped; its checkpoint is kept and it can be resumed.").arg(liveRun_));
+    } else {
+        lastError_ = record ? record->error : QString();
+        log_->appendPlainText(lastError_);
+        status_->setText(tr("Run %1 failed: %2").arg(liveRun_, lastError_));
+    }
+    refreshRuns();
+    // Select the run just finished so its status (error and last checkpoint) shows.
+    for (int i = 0; i < runs_->count(); ++i)
+        if (runs_->item(i)->text() == liveRun_) {
+            const QSignalBlocker blocker(runs_);
+            runs_->setCurrentRow(i);
+            onRunSelected();
+        }
+    updateButtons();
+}
+
+void TrainingPanel::refreshRuns() {
+    const QSignalBlocker blocker(runs_);
+    QStringList shown;
+    for (int i = 0; i < runs_->count(); ++i)
+        if (runs_->item(i)->checkState() == Qt::Checked) shown << runs_->item(i)->text();
+    const QString current = runs_->currentItem() ? runs_->currentItem()->text() : QString();
+    runs_->clear();
+    if (!workspace_) return;
+    std::vector<train::RunRecord> runs;
+    try {
+        runs = train::listRuns(*workspace_);
+    } catch (const std::exception& e) {
+        status_->setText(QString::fromStdString(e.what()));
+        return;
+    }
+    for (const auto& run : runs) {
+        const QString name = QString::fromStdString(run.name);
+        auto* item = new QListWidgetItem(name, runs_);
+        item->setData(kRunIdRole, static_cast<qlonglong>(run.id));
+        item->setData(kRunStatusRole, QString::fromStdString(run.status));
+        item->setToolTip(tr("%1, %2, step %3 of %4")
+                             .arg(QString::fromStdString(run.kind), QString::fromStdString(run.status))
+                             .arg(run.step)
+                             .arg(run.totalSteps));
+        const bool show = shown.contains(name) || name == liveRun_ || (shown.isEmpty() && runs.size() <= 4);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(show ? Qt::Checked : Qt::Unchecked);
+        if (name == current) runs_->setCurrentItem(item);
+        if (show) loadStoredCurves(run.id, name);
+    }
+    updateMetricList();
+    updateButtons();
+}
+
+void TrainingPanel::setRunShown(const QString& run, bool shown) {
+    if (!shown) {
+        curves_->removeRun(run);
+        return;
+    }
+    for (int i = 0; i < runs_->count(); ++i) {
+        if (runs_->item(i)->text() == run) loadStoredCurves(runs_->item(i)->data(kRunIdRole).toLongLong(), run);
+    }
+    updateMetricList();
+}
+
+void TrainingPanel::loadStoredCurves(std::int64_t runId, const QString& runName) {
+    if (!workspace_ || (liveJob_ && runName == liveRun_)) return;
+    auto stmt = workspace_->db().prepare("SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step");
+    stmt.bind(1, runId);
+    std::string name;
+    std::vector<double> steps;
+    std::vector<double> values;
+    const auto flush = [&] {
+        if (!name.empty()) curves_->setSeries(runName, QString::fromStdString(name), std::move(steps), std::move(values));
+        steps.clear();
+        values.clear();
+    };
+    while (stmt.step()) {
+        auto metric = stmt.columnText(0);
+        if (metric != name) {
+            flush();
+            name = std::move(metric);
+        }
+        steps.push_back(static_cast<double>(stmt.columnInt(1)));
+        values.push_back(stmt.columnDouble(2));
+    }
+    flush();
+}
+
+// Metric check list: the metrics ticked so far ("loss" at first), the rest on demand.
+void TrainingPanel::updateMetricList() {
+    const QSignalBlocker blocker(metricList_);
+    metricList_->clear();
+    for (const auto& metric : curves_->metrics()) {
+        auto* item = new QListWidgetItem(metric, metricList_);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(shownMetrics_.contains(metric) ? Qt::Checked : Qt::Unchecked);
+    }
+    curves_->setVisibleMetrics(shownMetrics_);
+}
+
+void TrainingPanel::onRunSelected() {
+    auto* item = runs_->currentItem();
+    if (!item || !workspace_) return;
+    if (liveJob_ && item->text() == liveRun_) return;
+    const auto run = train::findRun(*workspace_, item->text().toStdString());
+    if (!run) return;
+    QString text = tr("Run %1 (%2): %3, step %4 of %5")
+                       .arg(QString::fromStdString(run->name), QString::fromStdString(run->kind),
+                            QString::fromStdString(run->status))
+                       .arg(run->step)
+                       .arg(run->totalSteps);
+    if (!run->error.empty()) text += QStringLiteral("\n") + tr("Error: %1").arg(QString::fromStdString(run->error));
+    if (!run->checkpoint.empty()) {
+        text += QStringLiteral("\n") + tr("Last good checkpoint: %1").arg(QString::fromStdString(run->checkpoint));
+    }
+    status_->setText(text);
+    updateButtons();
+}
+
+void TrainingPanel::updateButtons() {
+    start_->setEnabled(workspace_ && !liveJob_);
+    stop_->setEnabled(liveJob_ != 0);
+    const auto* item = runs_->currentItem();
+    const QString status = item ? item->data(kRunStatusRole).toString() : QString();
+    resume_->setEnabled(workspace_ && !liveJob_ &&
+                        (status == QStringLiteral("interrupted") || status == QStringLiteral("cancelled") ||
+                         status == QStringLiteral("failed")));
+}
+
+void TrainingPanel::loadRecipe() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load recipe"), {}, tr("Recipes (*.json)"));
+    if (path.isEmpty()) return;
+    try {
+        form_->loadFile(path);
+        status_->setText(tr("Loaded %1").arg(path));
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Cannot load the recipe"), QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingPanel::saveRecipe() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save recipe"), {}, tr("Recipes (*.json)"));
+    if (path.isEmpty()) return;
+    try {
+        form_->saveFile(path);
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Cannot save the recipe"), QString::fromStdString(e.what()));
+    }
+}
+
+QString TrainingPanel::logText() const { return log_->toPlainText(); }
+QString TrainingPanel::statusText() const { return status_->text(); }
+
+}  // namespace genra::widgets
