@@ -1,14 +1,19 @@
-// `genra eval ...`: evaluation commands that work on exported files rather than a workspace.
-// `eval` is a group; each child is one static add*() below plus one call in addEvalCommands(), so
-// further evaluations (zero-shot classification, workspace runs) slot in the same way.
+// `genra eval ...`: evaluation commands. `genra eval --workspace W --model M --benchmark B ...` runs
+// and stores an evaluation of a workspace model (core/eval/workspace_eval.h); the children
+// (`retrieval`, `captions`) work on exported files. Each child is one static add*() below plus one
+// call in addEvalCommands().
 #include "app/cli/commands.h"
+#include "app/cli/terminal.h"
 #include "core/eval/caption_metrics.h"
 #include "core/eval/npy.h"
 #include "core/eval/retrieval.h"
+#include "core/eval/workspace_eval.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 
 namespace genra::cli {
@@ -82,12 +87,104 @@ void addCaptions(CLI::App& eval, CliState& state) {
     });
 }
 
+struct WorkspaceEvalOptions {
+    eval::EvalOptions eval;
+    std::string benchmark;
+    std::string compare;
+    bool json = false;
+    bool quiet = false;
+};
+
+// Runs one evaluation job; returns the exit code and leaves the outcome in `outcome`.
+int runEvaluation(const eval::EvalOptions& options, eval::EvalOutcome& outcome, bool quiet) {
+    eval::EvaluateJob job(options);
+    const int code = runWithTerminal(job, quiet);
+    if (code == 0) outcome = job.outcome();
+    return code;
+}
+
+nlohmann::ordered_json outcomeJson(const eval::EvalOutcome& outcome) {
+    nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+    for (const auto& m : outcome.metrics) metrics[m.name] = m.value;
+    return {{"model", outcome.provenance.value("model", "")}, {"task", outcome.task},
+            {"dataset", outcome.provenance.value("dataset", "")}, {"split", outcome.split},
+            {"metrics", metrics}, {"result_ids", outcome.resultIds}};
+}
+
+int workspaceEval(const WorkspaceEvalOptions& opts) {
+    auto options = opts.eval;
+    options.benchmark = eval::parseBenchmark(opts.benchmark);
+    eval::EvalOutcome first;
+    if (const int code = runEvaluation(options, first, opts.quiet)) return code;
+    if (opts.compare.empty()) {
+        if (opts.json) {
+            std::cout << outcomeJson(first).dump(2) << "\n";
+        } else {
+            std::printf("%s on %s%s%s (%s):\n", options.model.c_str(), options.dataset.c_str(),
+                        options.split.empty() ? "" : "/", options.split.c_str(), first.task.c_str());
+            for (const auto& m : first.metrics) std::printf("  %-28s %10.4f\n", m.name.c_str(), m.value);
+        }
+        return 0;
+    }
+    auto other = options;
+    other.model = opts.compare;
+    eval::EvalOutcome second;
+    if (const int code = runEvaluation(other, second, opts.quiet)) return code;
+    std::map<std::string, double> after;
+    for (const auto& m : second.metrics) after[m.name] = m.value;
+    if (opts.json) {
+        std::cout << nlohmann::ordered_json{{"before", outcomeJson(first)}, {"after", outcomeJson(second)}}.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%-28s %14s %14s %10s\n", "metric", options.model.c_str(), other.model.c_str(), "delta");
+    for (const auto& m : first.metrics) {
+        const auto it = after.find(m.name);
+        if (it == after.end()) {
+            std::printf("%-28s %14.4f %14s %10s\n", m.name.c_str(), m.value, "-", "-");
+        } else {
+            std::printf("%-28s %14.4f %14.4f %+10.4f\n", m.name.c_str(), m.value, it->second, it->second - m.value);
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 void addEvalCommands(CLI::App& app, CliState& state) {
-    auto* eval = app.add_subcommand("eval", "Evaluate exported embeddings and captions");
-    // Every evaluation is a child; an `eval` that gains options of its own can relax this to (0, 1).
-    eval->require_subcommand(1);
+    auto* eval = app.add_subcommand(
+        "eval", "Evaluate a workspace model and store the results (--workspace ...), or exported embeddings and captions");
+    eval->require_subcommand(0, 1);
+    auto opts = std::make_shared<WorkspaceEvalOptions>();
+    auto& e = opts->eval;
+    eval->add_option("--workspace,-w", e.workspace, "Workspace folder");
+    eval->add_option("--model", e.model, "Workspace model to evaluate");
+    eval->add_option("--benchmark", opts->benchmark, "retrieval, zeroshot or similarity")
+        ->check(CLI::IsMember({"retrieval", "zeroshot", "zero-shot", "similarity"}));
+    eval->add_option("--dataset", e.dataset, "Workspace dataset");
+    eval->add_option("--split", e.split, "Split (default: every split)");
+    eval->add_option("--device", e.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    eval->add_option("--batch", e.batchSize, "Images per batch when embedding")->capture_default_str()->check(CLI::PositiveNumber);
+    eval->add_option("--k", e.ks, "Retrieval cut-offs (default 1 5 10)")->check(CLI::PositiveNumber);
+    eval->add_option("--attribute", e.attributes,
+                     "Zero-shot: image attribute(s) to classify (default: the Shapes attributes; \"folder\" = parent folder)");
+    eval->add_option("--classes", e.classesFile, "Zero-shot: classes JSON ([names] or {\"classes\": ...})")
+        ->check(CLI::ExistingFile);
+    eval->add_option("--templates", e.templatesFile, "Zero-shot: prompt templates JSON ([\"a photo of a {}.\", ...])")
+        ->check(CLI::ExistingFile);
+    eval->add_flag("--generated", e.zeroShotGenerated,
+                   "Zero-shot: classify the generated images (labelled by the real image of their caption)");
+    eval->add_option("--compare", opts->compare, "Also evaluate this model and print both side by side");
+    eval->add_flag("--json", opts->json, "Print JSON");
+    eval->add_flag("--quiet,-q", opts->quiet, "No progress output");
+    eval->callback([&state, eval, opts] {
+        if (!eval->get_subcommands().empty()) return;
+        const auto& o = opts->eval;
+        if (o.workspace.empty() || o.model.empty() || opts->benchmark.empty() || o.dataset.empty()) {
+            throw CLI::ValidationError(
+                "eval", "give a sub-command, or --workspace, --model, --benchmark and --dataset to evaluate a workspace model");
+        }
+        state.action = [opts] { return workspaceEval(*opts); };
+    });
     addRetrieval(*eval, state);
     addCaptions(*eval, state);
 }

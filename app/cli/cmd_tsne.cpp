@@ -1,26 +1,40 @@
-// `genra tsne`: a 2-D t-SNE map of an embedding matrix, .npy in and .npy out.
+// `genra tsne`: a 2-D t-SNE map of an embedding matrix, .npy in and .npy out; or, with
+// --workspace, a map of a model's real and generated image embeddings stored as a projection.
 #include <cstdio>
 #include <memory>
 
 #include "app/cli/commands.h"
 #include "app/cli/terminal.h"
 #include "core/eval/tsne.h"
+#include "core/eval/workspace_tsne.h"
 
 namespace genra::cli {
 
 void addTsneCommand(CLI::App& app, CliState& state) {
-    auto* cmd =
-        app.add_subcommand("tsne", "2-D t-SNE map of embeddings (.npy [N, D] -> float32 .npy [N, 2])");
+    auto* cmd = app.add_subcommand(
+        "tsne", "2-D t-SNE map of embeddings (.npy [N, D] -> float32 .npy [N, 2], or a workspace model's, stored)");
     struct Options {
         std::string input;
         std::string output;
         std::string method = "auto";
         eval::TsneOptions tsne;
         bool quiet = false;
+        eval::WorkspaceTsneOptions workspace;
     };
     auto opts = std::make_shared<Options>();
-    cmd->add_option("--in", opts->input, "Embeddings, .npy [N, D]")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--out", opts->output, "Where to write the map, .npy float32 [N, 2]")->required();
+    cmd->add_option("--in", opts->input, "Embeddings, .npy [N, D]")->check(CLI::ExistingFile);
+    cmd->add_option("--out", opts->output, "Where to write the map, .npy float32 [N, 2]");
+    auto& w = opts->workspace;
+    cmd->add_option("--workspace,-w", w.workspace, "Workspace mode: map a model's embeddings, store a projection");
+    cmd->add_option("--model", w.model, "Workspace mode: the model");
+    cmd->add_option("--dataset", w.dataset, "Workspace mode: the dataset");
+    cmd->add_option("--split", w.split, "Workspace mode: the split (default: every split)");
+    cmd->add_option("--captions", w.captions, "Workspace mode: captions to show (with their real and generated images; 0 = all)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--with-text", w.withText, "Workspace mode: place the captions' text embeddings too");
+    cmd->add_option("--name", w.name, "Workspace mode: projection name");
+    cmd->add_option("--device", w.device, "Workspace mode: device for embedding")->capture_default_str();
     cmd->add_option("--perplexity", opts->tsne.perplexity,
                     "Effective number of neighbours (needs N - 1 >= 3x it)")
         ->capture_default_str()
@@ -39,6 +53,34 @@ void addTsneCommand(CLI::App& app, CliState& state) {
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
     cmd->callback([&state, opts] {
+        const auto& ws = opts->workspace;
+        const bool workspaceMode = !ws.workspace.empty();
+        if (workspaceMode && (ws.model.empty() || ws.dataset.empty())) {
+            throw CLI::ValidationError("tsne", "--workspace needs --model and --dataset");
+        }
+        if (workspaceMode && (!opts->input.empty() || !opts->output.empty())) {
+            throw CLI::ValidationError("tsne", "--workspace excludes --in/--out");
+        }
+        if (!workspaceMode && (opts->input.empty() || opts->output.empty())) {
+            throw CLI::ValidationError("tsne", "give --in X.npy --out Y.npy, or --workspace W --model M --dataset D");
+        }
+        if (workspaceMode) {
+            state.action = [opts] {
+                auto options = opts->workspace;
+                options.tsne = opts->tsne;
+                options.tsne.method = eval::parseTsneMethod(opts->method);
+                eval::WorkspaceTsneJob job(options);
+                const int code = runWithTerminal(job, opts->quiet);
+                if (code == 0) {
+                    std::printf("projection %lld: %lld real, %lld generated, %lld text points; KL divergence %.6f\n",
+                                static_cast<long long>(job.projectionId()), static_cast<long long>(job.realPoints()),
+                                static_cast<long long>(job.generatedPoints()), static_cast<long long>(job.textPoints()),
+                                job.result().klDivergence);
+                }
+                return code;
+            };
+            return;
+        }
         state.action = [opts] {
             auto options = opts->tsne;
             options.method = eval::parseTsneMethod(opts->method);

@@ -17,12 +17,15 @@ struct CliState {
 void addInitCommand(CLI::App& app, CliState& state);
 void addDatasetsCommand(CLI::App& app, CliState& state);
 void addEvalCommands(CLI::App& app, CliState& state);
+void addExportCommands(CLI::App& app, CliState& state);
 void addTrainCommands(CLI::App& app, CliState& state);
 void addEmbedCommand(CLI::App& app, CliState& state);
 void addImportCommands(CLI::App& app, CliState& state);
 void addMakeShapesCommand(CLI::App& app, CliState& state);
 void addTokenizeCommands(CLI::App& app, CliState& state);
 void addTsneCommand(CLI::App& app, CliState& state);
+void addCaptionCommands(CLI::App& app, CliState& state);
+void addDemoCommand(CLI::App& app, CliState& state);
 void addGenerateCommands(CLI::App& app, CliState& state);
 
 }  // namespace genra::cli

@@ -20,12 +20,15 @@ int main(int argc, char** argv) {
     genra::cli::addInitCommand(app, state);
     genra::cli::addDatasetsCommand(app, state);
     genra::cli::addEvalCommands(app, state);
+    genra::cli::addExportCommands(app, state);
     genra::cli::addTrainCommands(app, state);
     genra::cli::addEmbedCommand(app, state);
     genra::cli::addImportCommands(app, state);
     genra::cli::addMakeShapesCommand(app, state);
     genra::cli::addTokenizeCommands(app, state);
     genra::cli::addTsneCommand(app, state);
+    genra::cli::addCaptionCommands(app, state);
+    genra::cli::addDemoCommand(app, state);
     genra::cli::addGenerateCommands(app, state);
 
     try {

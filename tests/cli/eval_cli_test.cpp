@@ -1,6 +1,8 @@
 // `genra eval retrieval` and `genra eval captions` through the real binary: output shape, notes on
-// stderr, and exit codes (1 for bad input, 2 for usage errors).
+// stderr, and exit codes (1 for bad input, 2 for usage errors); `genra eval --workspace ...` storing
+// results and comparing two models; `genra tsne --workspace ...` storing a projection.
 #include "core/eval/npy.h"
+#include "support/eval_world.h"
 #include "support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -9,13 +11,7 @@
 
 using namespace genra;
 
-namespace {
-test::ProcessResult runGenra(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{GENRA_CLI};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return test::runProcess(argv);
-}
-}  // namespace
+using test::runGenra;
 
 TEST_CASE("genra eval retrieval prints Recall@K in percent", "[cli][retrieval]") {
     test::TempDir tmp;
@@ -108,4 +104,80 @@ TEST_CASE("genra eval captions prints the COCO metrics", "[cli][metrics]") {
         CHECK_THAT(bad.err, Catch::Contains("METEOR jar not found"));
     }
     SECTION("usage errors") { CHECK(runGenra({"eval", "captions", "--references", refs}).exitCode == 2); }
+}
+
+namespace {
+double storedValue(const std::filesystem::path& ws, const std::string& model, const std::string& metric) {
+    auto w = store::Workspace::open(ws);
+    auto s = w.db().prepare(
+        "SELECT e.value FROM eval_results e JOIN models m ON m.id = e.model_id WHERE m.name = ? AND e.metric = ? "
+        "ORDER BY e.id DESC LIMIT 1");
+    s.bind(1, model).bind(2, metric);
+    REQUIRE(s.step());
+    return s.columnDouble(0);
+}
+}  // namespace
+
+TEST_CASE("genra eval --workspace runs and stores an evaluation", "[cli][workspace_eval]") {
+    test::EvalWorld world;
+    const auto ws = world.ws.string();
+    const std::vector<std::string> base{"eval", "--workspace", ws, "--model", "base", "--dataset", "shapes",
+                                        "--split", "test", "--device", "cpu", "-q"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return runGenra(args);
+    };
+    const auto r = with({"--benchmark", "retrieval", "--json"});
+    REQUIRE(r.exitCode == 0);
+    const auto json = nlohmann::json::parse(r.out);
+    CHECK(json["task"] == "retrieval");
+    CHECK(json["metrics"]["i2t_R@1"].get<double>() == Approx(storedValue(world.ws, "base", "i2t_R@1")));
+    CHECK(json["result_ids"].size() == 6);
+
+    SECTION("--compare prints the two models side by side with the change") {
+        const auto c = with({"--benchmark", "similarity", "--compare", "other"});
+        REQUIRE(c.exitCode == 0);
+        CHECK_THAT(c.out, Catch::Contains("base") && Catch::Contains("other") && Catch::Contains("delta"));
+        const double before = storedValue(world.ws, "base", "frechet_distance");
+        const double after = storedValue(world.ws, "other", "frechet_distance");
+        char line[256];
+        std::snprintf(line, sizeof line, "%-28s %14.4f %14.4f %+10.4f", "frechet_distance", before, after, after - before);
+        CHECK_THAT(c.out, Catch::Contains(line));
+    }
+    SECTION("zero-shot with a template file") {
+        test::writeFile(world.tmp / "t.json", R"(["a {} shape", "a picture of a {} thing"])");
+        const auto z = with({"--benchmark", "zeroshot", "--attribute", "color", "--templates", (world.tmp / "t.json").string()});
+        REQUIRE(z.exitCode == 0);
+        CHECK_THAT(z.out, Catch::Contains("zeroshot_color_top1"));
+        CHECK_THAT(z.out, !Catch::Contains("zeroshot_shape_top1"));
+        test::writeFile(world.tmp / "t.json", R"(["a shape"])");
+        const auto bad = with({"--benchmark", "zeroshot", "--attribute", "color", "--templates", (world.tmp / "t.json").string()});
+        CHECK(bad.exitCode == 1);
+        CHECK_THAT(bad.err, Catch::Contains("t.json") && Catch::Contains("no {}"));
+    }
+    SECTION("errors: unknown model 1, missing options 2") {
+        const auto bad = runGenra({"eval", "--workspace", ws, "--model", "nope", "--dataset", "shapes", "--benchmark",
+                                   "retrieval", "-q"});
+        CHECK(bad.exitCode == 1);
+        CHECK_THAT(bad.err, Catch::Contains("nope"));
+        CHECK(runGenra({"eval", "--workspace", ws, "--benchmark", "retrieval"}).exitCode == 2);
+        CHECK(runGenra({"eval", "--workspace", ws, "--model", "base", "--dataset", "shapes", "--benchmark", "speed"})
+                  .exitCode == 2);
+    }
+}
+
+TEST_CASE("genra tsne --workspace stores a projection", "[cli][tsne]") {
+    test::EvalWorld world;
+    const auto ws = world.ws.string();
+    const auto r = runGenra({"tsne", "--workspace", ws, "--model", "base", "--dataset", "shapes", "--split", "test",
+                             "--captions", "6", "--iterations", "250", "--device", "cpu", "-q"});
+    REQUIRE(r.exitCode == 0);
+    CHECK_THAT(r.out, Catch::Contains("6 generated"));
+    auto w = store::Workspace::open(world.ws);
+    auto s = w.db().prepare("SELECT COUNT(*) FROM projection_points");
+    REQUIRE(s.step());
+    CHECK(s.columnInt(0) == 12);  // six captions of six images: six real, six generated points
+    CHECK(runGenra({"tsne", "--workspace", ws, "--dataset", "shapes"}).exitCode == 2);
+    CHECK(runGenra({"tsne", "--workspace", ws, "--model", "base", "--dataset", "shapes", "--in", world.vocab}).exitCode == 2);
 }
