@@ -8,6 +8,7 @@
 #include "core/eval/npy.h"
 #include "core/eval/retrieval.h"
 #include "core/eval/workspace_eval.h"
+#include "core/eval/zeroshot_files.h"
 
 #include <nlohmann/json.hpp>
 
@@ -83,6 +84,38 @@ void addCaptions(CLI::App& eval, CliState& state) {
             for (const auto& note : result.notes) std::cerr << "note: " << note << "\n";
             std::cout << result.scores.dump(2) << "\n";
             return 0;
+        };
+    });
+}
+
+void addZeroShot(CLI::App& eval, CliState& state) {
+    auto* cmd = eval.add_subcommand(
+        "zeroshot", "Zero-shot classification of an image folder (one sub-folder per class) with CLIP weights");
+    struct Options {
+        eval::ZeroShotFolderOptions job;
+        bool quiet = false;
+    };
+    auto opts = std::make_shared<Options>();
+    auto& o = opts->job;
+    cmd->add_option("--weights", o.weights, "CLIP weights (any supported format)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--vocab", o.vocab, "BPE vocabulary for the prompts")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--image-folder", o.imageFolder, "Folder with one sub-folder of images per class")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--classes", o.classesFile, "Classes JSON: folders to classify, optionally folder -> prompt phrase")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--templates", o.templatesFile, "Prompt templates JSON (default: a small built-in set)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--k", o.ks, "Top-K cut-offs (default 1 5)")->check(CLI::PositiveNumber);
+    cmd->add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    cmd->add_option("--batch", o.batchSize, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
+    cmd->callback([&state, opts] {
+        state.action = [opts] {
+            eval::ZeroShotFolderJob job(opts->job);
+            const int code = runWithTerminal(job, opts->quiet);
+            if (code == 0) std::cout << job.toJson().dump(2) << "\n";
+            return code;
         };
     });
 }
@@ -187,6 +220,7 @@ void addEvalCommands(CLI::App& app, CliState& state) {
     });
     addRetrieval(*eval, state);
     addCaptions(*eval, state);
+    addZeroShot(*eval, state);
 }
 
 }  // namespace genra::cli

@@ -181,3 +181,43 @@ TEST_CASE("genra tsne --workspace stores a projection", "[cli][tsne]") {
     CHECK(runGenra({"tsne", "--workspace", ws, "--dataset", "shapes"}).exitCode == 2);
     CHECK(runGenra({"tsne", "--workspace", ws, "--model", "base", "--dataset", "shapes", "--in", world.vocab}).exitCode == 2);
 }
+
+TEST_CASE("genra eval zeroshot classifies an image folder", "[cli][zeroshot]") {
+    test::EvalWorld world;
+    const auto root = world.tmp / "by_colour";
+    std::map<std::string, std::int64_t> perColour;
+    std::string weights;
+    {
+        auto w = store::Workspace::open(world.ws);
+        weights = w.resolve(model::requireModel(w, "base").path).string();
+        auto s = w.db().prepare("SELECT path, json_extract(attributes, '$.color') FROM images WHERE modality = 'real'");
+        while (s.step()) {
+            const auto colour = s.columnText(1);
+            const auto from = w.resolve(s.columnText(0));
+            std::filesystem::create_directories(root / colour);
+            std::filesystem::copy_file(from, root / colour / from.filename());
+            ++perColour[colour];
+        }
+    }
+    test::writeFile(root / perColour.begin()->first / "broken.png", "not a png");
+    const auto r = runGenra({"eval", "zeroshot", "--weights", weights, "--vocab", world.vocab, "--image-folder",
+                             root.string(), "--device", "cpu", "-q"});
+    REQUIRE(r.exitCode == 0);
+    const auto json = nlohmann::json::parse(r.out);
+    CHECK(json["images"] == 30);
+    CHECK(json["unreadable_images"] == 1);
+    CHECK(json["classes"] == perColour.size());
+    CHECK(json["top5"].get<double>() >= json["top1"].get<double>());
+    for (const auto& [colour, n] : perColour) {
+        // The unreadable file is left out of its class.
+        CHECK(json["per_class"][colour]["images"] == n);
+    }
+
+    SECTION("a classes file must list every class folder") {
+        test::writeFile(world.tmp / "classes.json", R"({"classes": {"red": "crimson"}})");
+        const auto bad = runGenra({"eval", "zeroshot", "--weights", weights, "--vocab", world.vocab, "--image-folder",
+                                   root.string(), "--classes", (world.tmp / "classes.json").string(), "-q"});
+        CHECK(bad.exitCode == 1);
+        CHECK_THAT(bad.err, Catch::Contains("classes.json") && Catch::Contains("is not listed"));
+    }
+}
