@@ -1,0 +1,390 @@
+#include "core/demo/demo.h"
+
+#include "core/caption/caption_jobs.h"
+#include "core/demo/report.h"
+#include "core/data/importers.h"
+#include "core/data/shapes.h"
+#include "core/eval/workspace_eval.h"
+#include "core/eval/workspace_tsne.h"
+#include "core/gen/builtin_generator.h"
+#include "core/gen/generate.h"
+#include "core/model/model_store.h"
+#include "core/store/workspace.h"
+#include "core/train/runs.h"
+#include "core/train/trainer.h"
+#include "core/util/error.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace genra::demo {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+DemoPlan demoPlan(bool quick) {
+    DemoPlan p;
+    p.quick = quick;
+    if (!quick) return p;
+    p.shapesCount = 480;
+    p.vocabMerges = 250;
+    p.pretrainSteps = 150;
+    p.generatorSteps = 200;
+    p.generatorChannels = 16;
+    p.alignPerCaption = 5;
+    p.samplingSteps = 10;
+    p.methodSteps = 25;
+    p.captionEpochs = 6;
+    p.tsneCaptions = 60;
+    p.tsneIterations = 400;
+    p.galleryRows = 4;
+    return p;
+}
+
+const std::vector<DemoMethod>& demoMethods() {
+    using train::Method;
+    static const std::vector<DemoMethod> all = {
+        {"base", "No fine-tuning (f_r)", false, Method::Pretrain, json::object(), true},
+        {"naive", "Naive mixing (gen as real)", true, Method::Naive, json::object(), true},
+        {"lora-noalign", "LoRA w/o alignment", true, Method::LoraGen, json::object(), true},
+        {"genra", "GenRA (dual proj. + align)", true, Method::Genra, json::object(), true},
+        {"real-ft", "Fine-tuning on real", true, Method::RealFt, json::object(), true},
+        {"genra-k1", "GenRA, 1 gen./caption", true, Method::Genra, {{"generated_per_caption", 1}}, false},
+        {"genra-k3", "GenRA, 3 gen./caption", true, Method::Genra, {{"generated_per_caption", 3}}, false},
+        {"genra-r2", "GenRA, LoRA rank 2", true, Method::Genra, {{"lora_rank", 2}, {"lora_alpha", 2.0}}, true},
+        {"genra-r6", "GenRA, LoRA rank 6", true, Method::Genra, {{"lora_rank", 6}, {"lora_alpha", 6.0}}, true},
+        {"full-ft", "Full fine-tuning + align", true, Method::FullFt, {{"alignment", true}}, true},
+    };
+    return all;
+}
+
+std::string demoModelName(const DemoMethod& method) { return method.trained ? "demo-" + method.key : kDemoClip; }
+std::string demoCaptionerName(const DemoMethod& method) { return "demo-cap-" + method.key; }
+std::string demoProjectionName(const DemoMethod& method) { return "demo t-SNE " + method.key; }
+
+namespace {
+
+// Runs a sub-job with its progress mapped into [from, to] of the demo's; cancellation and failure
+// propagate as exceptions naming the stage.
+void runSub(jobs::Job& job, jobs::JobContext& context, double from, double to) {
+    eval::ScaledContext scaled(context, from, to);
+    const auto result = jobs::runJob(job, scaled);
+    if (result.status == jobs::JobStatus::Cancelled || context.cancelled()) throw Cancelled();
+    if (result.status != jobs::JobStatus::Succeeded) throw Error(job.name() + ": " + result.error);
+}
+
+bool modelExists(const fs::path& workspace, const std::string& name) {
+    auto ws = store::Workspace::open(workspace);
+    return model::findModel(ws, name).has_value();
+}
+
+bool runExists(const fs::path& workspace, const std::string& name) {
+    auto ws = store::Workspace::open(workspace);
+    return train::findRun(ws, name).has_value();
+}
+
+bool hasResults(const fs::path& workspace, const std::string& model, const std::string& task, const std::string& split) {
+    auto ws = store::Workspace::open(workspace);
+    const auto record = model::findModel(ws, model);
+    if (!record) return false;
+    auto s = ws.db().prepare(
+        "SELECT COUNT(*) FROM eval_results r JOIN datasets d ON d.id = r.dataset_id "
+        "WHERE r.model_id = ? AND r.task = ? AND r.split = ? AND d.name = ?");
+    s.bind(1, record->id).bind(2, task).bind(3, split).bind(4, std::string(kDemoDataset));
+    return s.step() && s.columnInt(0) > 0;
+}
+
+bool hasProjection(const fs::path& workspace, const std::string& name) {
+    auto ws = store::Workspace::open(workspace);
+    auto s = ws.db().prepare("SELECT COUNT(*) FROM projections WHERE name = ?");
+    s.bind(1, name);
+    return s.step() && s.columnInt(0) > 0;
+}
+
+class Stopwatch {
+public:
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
+private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+DemoJob::DemoJob(DemoOptions options) : options_(std::move(options)), plan_(demoPlan(options_.quick)) {}
+
+fs::path DemoJob::reportPath() const { return options_.workspace / "exports" / "report.md"; }
+
+bool DemoJob::run(jobs::JobContext& context) {
+    const fs::path wsPath = options_.workspace;
+    if (!store::Workspace::exists(wsPath)) store::Workspace::create(wsPath);
+    const auto& p = plan_;
+    const std::string device = options_.device;
+
+    // Progress shares of the stages (roughly their share of the time).
+    const std::vector<std::pair<std::string, double>> shares = {
+        {"shapes", 0.02}, {"pretrain", 0.14}, {"generator", 0.16}, {"generate", 0.12}, {"methods", 0.30},
+        {"evaluate", 0.08}, {"captioners", 0.13}, {"tsne", 0.03}, {"report", 0.02}};
+    double begin = 0.0;
+    auto stage = [&](const std::string& name, const std::function<bool(double, double)>& body) {
+        double share = 0.0;
+        for (const auto& s : shares)
+            if (s.first == name) share = s.second;
+        context.checkCancelled();
+        context.log(jobs::LogLevel::Info, "stage " + name);
+        Stopwatch watch;
+        const bool didWork = body(begin, begin + share);
+        timings_.push_back({name, watch.seconds(), !didWork});
+        context.log(jobs::LogLevel::Info, "stage " + name + (didWork ? " done in " : " cached (") +
+                                              std::to_string(static_cast<int>(std::lround(watch.seconds()))) +
+                                              (didWork ? " s" : " s)"));
+        begin += share;
+    };
+
+    // 1. Shapes, imported as a Karpathy-format dataset.
+    stage("shapes", [&](double from, double to) {
+        {
+            auto ws = store::Workspace::open(wsPath);
+            if (ws.findDataset(kDemoDataset)) return false;
+        }
+        const fs::path dataDir = wsPath / "data" / "shapes";
+        if (!fs::exists(dataDir / "dataset_shapes.json")) {
+            data::MakeShapesOptions mo;
+            mo.outDir = dataDir;
+            mo.count = p.shapesCount;
+            mo.seed = p.seed;
+            mo.imageSize = p.imageSize;
+            data::MakeShapesJob make(mo);
+            runSub(make, context, from, (from + to) / 2);
+        }
+        data::KarpathyImportOptions io;
+        io.workspace = wsPath;
+        io.name = kDemoDataset;
+        io.jsonFile = dataDir / "dataset_shapes.json";
+        io.imageRoot = dataDir;
+        data::KarpathyImportJob import(io);
+        runSub(import, context, (from + to) / 2, to);
+        return true;
+    });
+
+    // Runs (or resumes) a training run that registers the model `name`.
+    auto trainModel = [&](const std::string& name, const json& recipeJson, double from, double to) {
+        if (modelExists(wsPath, name)) return false;
+        if (runExists(wsPath, name)) {
+            auto job = train::TrainJob::resume(wsPath, name);
+            runSub(job, context, from, to);
+        } else {
+            train::TrainJob job(wsPath, train::parseRecipe(recipeJson, "demo recipe " + name), name);
+            runSub(job, context, from, to);
+        }
+        return true;
+    };
+
+    // 2. f_r: a small CLIP pre-trained on the pretrain split, with a vocabulary learned from it.
+    stage("pretrain", [&](double from, double to) {
+        json r = train::defaultRecipeJson(train::Method::Pretrain);
+        r["dataset"] = kDemoDataset;
+        r["real_split"] = "pretrain";
+        r["model_config"] = "tiny";
+        r["vocab_merges"] = p.vocabMerges;
+        r["steps"] = p.pretrainSteps;
+        r["batch_size"] = p.pretrainBatch;
+        r["lr"] = p.pretrainLearningRate;
+        r["warmup_steps"] = std::max(1, p.pretrainSteps / 20);
+        r["learn_temperature"] = true;
+        r["checkpoint_every"] = 100;
+        r["seed"] = static_cast<std::int64_t>(p.seed);
+        r["device"] = device;
+        r.erase("base_model");
+        return trainModel(kDemoClip, r, from, to);
+    });
+
+    // 3. The generated modality: the built-in diffusion model, then images per caption.
+    stage("generator", [&](double from, double to) {
+        if (modelExists(wsPath, kDemoGenerator)) return false;
+        gen::GeneratorTrainOptions go;
+        go.name = kDemoGenerator;
+        go.dataset = kDemoDataset;
+        go.split = "pretrain";
+        go.textModel = kDemoClip;
+        go.steps = p.generatorSteps;
+        go.batchSize = p.generatorBatch;
+        go.baseChannels = p.generatorChannels;
+        go.imageSize = 32;
+        go.seed = static_cast<std::int64_t>(p.seed);
+        go.device = device;
+        go.checkpointEvery = 100;
+        gen::TrainGeneratorJob job(wsPath, go);
+        runSub(job, context, from, to);
+        return true;
+    });
+    stage("generate", [&](double from, double to) {
+        bool didWork = false;
+        const std::pair<const char*, int> splits[] = {{"align", p.alignPerCaption}, {"test", p.testPerCaption}};
+        double at = from;
+        for (const auto& [split, perCaption] : splits) {
+            const double next = at + (to - from) * (std::string(split) == "align" ? 0.8 : 0.2);
+            gen::GenerateOptions go;
+            go.workspace = wsPath;
+            go.dataset = kDemoDataset;
+            go.split = split;
+            go.captionsPerImage = 1;
+            go.generator = std::string("builtin:") + kDemoGenerator;
+            go.perCaption = perCaption;
+            go.seed = p.seed;
+            go.steps = p.samplingSteps;
+            go.device = device == "auto" ? "cpu" : device;
+            gen::GenerateJob job(go);
+            runSub(job, context, at, next);
+            didWork = didWork || job.summary().generated > 0;
+            at = next;
+        }
+        return didWork;
+    });
+
+    // 4. The compared methods, each with the same budget.
+    stage("methods", [&](double from, double to) {
+        std::vector<const DemoMethod*> trained;
+        for (const auto& m : demoMethods())
+            if (m.trained) trained.push_back(&m);
+        bool didWork = false;
+        for (std::size_t i = 0; i < trained.size(); ++i) {
+            const auto& m = *trained[i];
+            json r = train::defaultRecipeJson(m.method);
+            r["dataset"] = kDemoDataset;
+            r["base_model"] = kDemoClip;
+            r["real_split"] = "align";
+            r["generated_split"] = "align";
+            r["generated_per_caption"] = p.alignPerCaption;
+            r["steps"] = p.methodSteps;
+            r["batch_size"] = p.methodBatch;
+            r["lr"] = p.methodLearningRate;
+            r["warmup_steps"] = std::max(1, p.methodSteps / 10);
+            r["checkpoint_every"] = 50;
+            r["seed"] = static_cast<std::int64_t>(p.seed);
+            r["device"] = device;
+            r["workers"] = 2;
+            for (const auto& [key, value] : m.overrides.items()) r[key] = value;
+            const double a = from + (to - from) * static_cast<double>(i) / static_cast<double>(trained.size());
+            const double b = from + (to - from) * static_cast<double>(i + 1) / static_cast<double>(trained.size());
+            didWork = trainModel(demoModelName(m), r, a, b) || didWork;
+        }
+        return didWork;
+    });
+
+    // 5. Evaluation on the real test split, then one captioner per method.
+    stage("evaluate", [&](double from, double to) {
+        bool didWork = false;
+        const auto& methods = demoMethods();
+        const eval::Benchmark benchmarks[] = {eval::Benchmark::Retrieval, eval::Benchmark::ZeroShot,
+                                              eval::Benchmark::Similarity};
+        const double n = static_cast<double>(methods.size() * 3);
+        double k = 0;
+        for (const auto& m : methods) {
+            for (const auto b : benchmarks) {
+                const double a = from + (to - from) * k / n;
+                k += 1;
+                if (hasResults(wsPath, demoModelName(m), eval::toString(b), "test")) continue;
+                eval::EvalOptions eo;
+                eo.workspace = wsPath;
+                eo.model = demoModelName(m);
+                eo.benchmark = b;
+                eo.dataset = kDemoDataset;
+                eo.split = "test";
+                eo.device = device;
+                eval::EvaluateJob job(eo);
+                runSub(job, context, a, from + (to - from) * k / n);
+                didWork = true;
+            }
+        }
+        return didWork;
+    });
+    stage("captioners", [&](double from, double to) {
+        bool didWork = false;
+        std::vector<const DemoMethod*> captioned;
+        for (const auto& m : demoMethods())
+            if (m.captioned) captioned.push_back(&m);
+        for (std::size_t i = 0; i < captioned.size(); ++i) {
+            const auto& m = *captioned[i];
+            const double a = from + (to - from) * static_cast<double>(i) / static_cast<double>(captioned.size());
+            const double b = from + (to - from) * static_cast<double>(i + 1) / static_cast<double>(captioned.size());
+            const double mid = (a + b) / 2;
+            const std::string name = demoCaptionerName(m);
+            if (!modelExists(wsPath, name)) {
+                if (runExists(wsPath, name)) {
+                    auto job = caption::CaptionTrainJob::resume(wsPath, name);
+                    runSub(job, context, a, mid);
+                } else {
+                    caption::CaptionRecipe r;
+                    r.clipModel = demoModelName(m);
+                    r.dataset = kDemoDataset;
+                    r.split = "align";
+                    r.trainOn = "generated";
+                    r.epochs = p.captionEpochs;
+                    r.seed = static_cast<std::int64_t>(p.seed);
+                    r.device = device;
+                    r.checkpointEvery = 0;
+                    caption::CaptionTrainJob job(wsPath, r, name);
+                    runSub(job, context, a, mid);
+                }
+                didWork = true;
+            }
+            if (!hasResults(wsPath, name, "caption", "test")) {
+                caption::CaptionEvalOptions eo;
+                eo.predict.workspace = wsPath;
+                eo.predict.model = name;
+                eo.predict.dataset = kDemoDataset;
+                eo.predict.split = "test";
+                eo.predict.device = device;
+                caption::CaptionEvalJob job(eo);
+                runSub(job, context, mid, b);
+                didWork = true;
+            }
+        }
+        return didWork;
+    });
+
+    // 6. t-SNE of real and generated test embeddings, without and with alignment.
+    stage("tsne", [&](double from, double to) {
+        bool didWork = false;
+        const char* keys[] = {"base", "genra"};
+        for (int i = 0; i < 2; ++i) {
+            const DemoMethod* method = nullptr;
+            for (const auto& m : demoMethods())
+                if (m.key == keys[i]) method = &m;
+            const auto name = demoProjectionName(*method);
+            if (hasProjection(wsPath, name)) continue;
+            eval::WorkspaceTsneOptions to2;
+            to2.workspace = wsPath;
+            to2.model = demoModelName(*method);
+            to2.dataset = kDemoDataset;
+            to2.split = "test";
+            to2.captions = p.tsneCaptions;
+            to2.name = name;
+            to2.tsne.iterations = p.tsneIterations;
+            to2.tsne.seed = p.seed;
+            to2.device = device;
+            eval::WorkspaceTsneJob job(to2);
+            runSub(job, context, from + (to - from) * i / 2.0, from + (to - from) * (i + 1) / 2.0);
+            didWork = true;
+        }
+        return didWork;
+    });
+
+    // 7. The report.
+    stage("report", [&](double from, double) {
+        context.progress(from, "writing the report");
+        ReportOptions ro;
+        ro.workspace = wsPath;
+        ro.plan = p;
+        ro.timings = timings_;
+        writeReport(ro);
+        return true;
+    });
+    context.progress(1.0, "report in " + reportPath().string());
+    return true;
+}
+
+}  // namespace genra::demo

@@ -1,0 +1,110 @@
+// `genra demo`: the paper's whole experiment on the built-in Shapes benchmark, offline, as one
+// resumable job that leaves a workspace the GUI opens.
+//
+//   1. make and import Shapes (pretrain / align / test splits);
+//   2. learn a vocabulary and pre-train a small CLIP: this is f_r;
+//   3. train the built-in diffusion generator on the pretrain split and generate K images for the
+//      first caption of every align image (and one for every test image);
+//   4. train the compared methods with the same budget: naive mixing, LoRA without alignment,
+//      GenRA (dual projection + alignment), fine-tuning on real images, full fine-tuning with
+//      alignment; the scaling series (1, 3, 5 generated images per caption) and LoRA ranks 2/4/6;
+//   5. evaluate every model on the real test split: retrieval, zero-shot classification of each
+//      Shapes attribute, paired real-generated similarity; one captioner per method trained on
+//      generated images through f_g and scored on real test images;
+//   6. t-SNE of real and generated test embeddings without and with alignment;
+//   7. exports/report.md with tables laid out like the paper's (plus CSV and LaTeX) and figures.
+//
+// Every stage is cached in the workspace (a model, run, result or projection of a known name), so
+// a second run reuses what is done and an interrupted one resumes where it stopped.
+#pragma once
+
+#include "core/jobs/job.h"
+#include "core/train/recipe.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace genra::demo {
+
+// Sizes of one demo run. The default fits 15 minutes on a 2-core CPU, `quick` 3 minutes.
+struct DemoPlan {
+    bool quick = false;
+    int shapesCount = 1600;
+    int imageSize = 64;
+    std::uint64_t seed = 1;
+    int vocabMerges = 400;
+    int pretrainSteps = 600;
+    int pretrainBatch = 64;
+    double pretrainLearningRate = 2e-3;
+    // Built-in generator.
+    std::int64_t generatorSteps = 1200;
+    std::int64_t generatorBatch = 32;
+    std::int64_t generatorChannels = 32;
+    int alignPerCaption = 5;   // generated images per align caption (the scaling series draws 1/3/5)
+    int testPerCaption = 1;    // generated images per test image, for similarity and t-SNE
+    int samplingSteps = 20;
+    // Compared methods.
+    int methodSteps = 150;
+    int methodBatch = 32;
+    double methodLearningRate = 1e-3;
+    // Captioners.
+    int captionEpochs = 10;
+    // Figures.
+    int tsneCaptions = 200;
+    int tsneIterations = 750;
+    int galleryRows = 6;
+};
+
+DemoPlan demoPlan(bool quick);
+
+// One compared model: how the report names it and how it is trained (none for the baseline).
+struct DemoMethod {
+    std::string key;    // "genra", "naive", ...; models are "demo-<key>", captioners "demo-cap-<key>"
+    std::string label;  // as in the report's tables
+    bool trained = true;
+    train::Method method = train::Method::Genra;
+    nlohmann::json overrides = nlohmann::json::object();  // recipe fields beyond the shared ones
+    bool captioned = true;  // gets a captioner (captioning tables)
+};
+
+const std::vector<DemoMethod>& demoMethods();
+
+inline constexpr const char* kDemoDataset = "shapes";
+inline constexpr const char* kDemoClip = "demo-clip";
+inline constexpr const char* kDemoGenerator = "demo-gen";
+std::string demoModelName(const DemoMethod& method);
+std::string demoCaptionerName(const DemoMethod& method);
+std::string demoProjectionName(const DemoMethod& method);
+
+struct DemoOptions {
+    std::filesystem::path workspace;
+    bool quick = false;
+    std::string device = "auto";
+};
+
+struct DemoStageTiming {
+    std::string stage;
+    double seconds = 0.0;
+    bool cached = false;
+};
+
+class DemoJob : public jobs::Job {
+public:
+    explicit DemoJob(DemoOptions options);
+    std::string name() const override { return options_.quick ? "demo (quick)" : "demo"; }
+    bool run(jobs::JobContext& context) override;
+
+    const std::vector<DemoStageTiming>& timings() const { return timings_; }
+    std::filesystem::path reportPath() const;
+
+private:
+    DemoOptions options_;
+    DemoPlan plan_;
+    std::vector<DemoStageTiming> timings_;
+};
+
+}  // namespace genra::demo

@@ -1,0 +1,116 @@
+// `genra demo --quick` end to end through the real binary: the report exists, every table has
+// every method, every number shown equals the result stored in the workspace, the figures are real
+// images, and a second run reuses every stage.
+#include <catch2/catch.hpp>
+
+#include "core/data/image.h"
+#include "core/store/workspace.h"
+#include "support/test_support.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+using namespace genra;
+namespace fs = std::filesystem;
+
+namespace {
+
+test::ProcessResult runGenra(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{GENRA_CLI};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::runProcess(argv);
+}
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::size_t distinctColours(const data::Image& img) {
+    std::set<std::uint32_t> colours;
+    for (int y = 0; y < img.height; y += 2)
+        for (int x = 0; x < img.width; x += 2)
+            colours.insert(std::uint32_t(img.at(y, x, 0)) << 16 | std::uint32_t(img.at(y, x, 1)) << 8 | img.at(y, x, 2));
+    return colours.size();
+}
+
+}  // namespace
+
+TEST_CASE("genra demo --quick runs the paper's experiment and reports what the workspace holds", "[cli][demo][slow]") {
+    test::TempDir tmp{"genra-demo"};
+    const auto ws = tmp / "ws";
+    const auto first = runGenra({"demo", "--quick", "--workspace", ws.string()});
+    INFO(first.err.substr(first.err.size() > 4000 ? first.err.size() - 4000 : 0));
+    REQUIRE(first.exitCode == 0);
+    CHECK(first.out.find("genra-workbench") != std::string::npos);
+
+    const auto reportMd = test::readFile(ws / "exports" / "report.md");
+    const auto report = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
+
+    // Every table, with the rows (methods) it must have.
+    const std::map<std::string, std::set<std::string>> expected = {
+        {"table2_retrieval", {"base", "naive", "lora-noalign", "genra", "real-ft", "full-ft"}},
+        {"table4_zeroshot", {"base", "naive", "lora-noalign", "genra", "real-ft", "full-ft"}},
+        {"table6_alignment", {"lora-noalign", "genra"}},
+        {"table7_scaling", {"genra-k1", "genra-k3", "genra"}},
+        {"table11_real", {"base", "naive", "genra", "real-ft"}},
+        {"table12_rank", {"genra-r2", "genra", "genra-r6", "full-ft"}},
+        {"table13_similarity", {"base", "naive", "lora-noalign", "genra", "real-ft", "full-ft"}},
+    };
+    std::map<std::string, std::set<std::string>> seen;
+    auto store = store::Workspace::open(ws, store::Db::Mode::ReadOnly);
+    auto row = store.db().prepare("SELECT value, metric FROM eval_results WHERE id = ?");
+    for (const auto& e : report["entries"]) {
+        const std::string table = e["table"];
+        seen[table].insert(e["method"].get<std::string>());
+        // The number shown is the stored one, scaled and rounded as the column says.
+        row.reset();
+        row.bind(1, e["result_id"].get<std::int64_t>());
+        REQUIRE(row.step());
+        const double stored = row.columnDouble(0);
+        CHECK(row.columnText(1) == e["metric"].get<std::string>());
+        CHECK(stored == Approx(e["stored"].get<double>()).margin(1e-12));
+        const auto shown = fixed(stored * e["scale"].get<double>(), e["decimals"].get<int>());
+        CHECK(e["shown"].get<std::string>().rfind(shown, 0) == 0);
+        CHECK(reportMd.find(shown) != std::string::npos);
+        CHECK(std::isfinite(stored));
+    }
+    for (const auto& [table, methods] : expected) {
+        INFO(table);
+        CHECK(seen[table] == methods);
+        CHECK(fs::exists(ws / "exports" / "tables" / (table + ".csv")));
+        const auto tex = test::readFile(ws / "exports" / "tables" / (table + ".tex"));
+        CHECK(tex.find("\\toprule") != std::string::npos);
+        CHECK(reportMd.find("exports/tables/" + table + ".csv") != std::string::npos);
+    }
+
+    // Figures are images with content, not blank canvases.
+    for (const auto& f : report["figures"]) {
+        INFO(f.get<std::string>());
+        const auto img = data::loadImage(f.get<std::string>());
+        CHECK(img.width >= 300);
+        CHECK(distinctColours(img) >= 20);
+    }
+
+    // Generated images were made by the built-in generator for the align and test captions.
+    auto gen = store.db().prepare("SELECT COUNT(*), COUNT(DISTINCT caption_id) FROM generations WHERE generator LIKE 'builtin:%'");
+    REQUIRE(gen.step());
+    CHECK(gen.columnInt(0) > 0);
+    CHECK(gen.columnInt(0) >= 5 * gen.columnInt(1) / 2);  // several images per align caption
+
+    // A second run reuses every stage and rewrites the same numbers.
+    const auto second = runGenra({"demo", "--quick", "--workspace", ws.string()});
+    INFO(second.err);
+    REQUIRE(second.exitCode == 0);
+    for (const char* stage : {"shapes", "pretrain", "generator", "methods", "evaluate", "captioners", "tsne"})
+        CHECK(second.out.find(std::string("  ") + stage + ": ") != std::string::npos);
+    CHECK(second.out.find("pretrain: 0 s (cached)") != std::string::npos);
+    CHECK(second.out.find("methods: 0 s (cached)") != std::string::npos);
+    const auto again = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
+    CHECK(again["entries"] == report["entries"]);
+}
