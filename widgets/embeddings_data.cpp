@@ -1,17 +1,9 @@
 #include "widgets/embeddings_data.h"
 
-#include "core/eval/tsne.h"
-#include "core/model/embed.h"
-#include "core/model/model_store.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <cstring>
 #include <map>
-#include <random>
 
 namespace genra::widgets {
 
@@ -84,97 +76,6 @@ std::int64_t storeProjection(store::Workspace& ws, const std::string& name, std:
     }
     tx.commit();
     return id;
-}
-
-ProjectionJob::ProjectionJob(std::filesystem::path workspace, ProjectionOptions options)
-    : workspace_(std::move(workspace)), options_(std::move(options)) {}
-
-std::string ProjectionJob::name() const { return "t-SNE of " + options_.dataset + " with " + options_.model; }
-
-bool ProjectionJob::run(jobs::JobContext& context) {
-    auto ws = store::Workspace::open(workspace_);
-    const auto model = model::requireModel(ws, options_.model);
-    const auto dataset = ws.requireDataset(options_.dataset);
-    context.progress(-1, "reading embeddings");
-    auto s = ws.db().prepare(
-        "SELECT c.id, c.image_id, g.image_id, er.dim, er.vector, eg.dim, eg.vector, et.dim, et.vector FROM captions c "
-        "JOIN generations g ON g.caption_id = c.id JOIN images gi ON gi.id = g.image_id "
-        "JOIN embeddings eg ON eg.model_id = ?1 AND eg.item_kind = 'image' AND eg.item_id = g.image_id AND eg.encoder = ?2 "
-        "JOIN embeddings er ON er.model_id = ?1 AND er.item_kind = 'image' AND er.item_id = c.image_id AND er.encoder = ?3 "
-        "LEFT JOIN embeddings et ON et.model_id = ?1 AND et.item_kind = 'caption' AND et.item_id = c.id AND et.encoder = ?4 "
-        "WHERE c.dataset_id = ?5 AND (?6 = '' OR gi.split = ?6) ORDER BY c.id, g.image_id");
-    s.bind(1, model.id).bind(2, model::kEncoderGeneratedImage).bind(3, model::kEncoderRealImage);
-    s.bind(4, model::kEncoderText).bind(5, dataset.id).bind(6, options_.split);
-    struct Row {
-        std::int64_t caption, real, generated;
-        std::vector<std::uint8_t> realVec, genVec, textVec;
-    };
-    std::vector<Row> rows;
-    std::vector<std::int64_t> captionOrder;
-    while (s.step()) {
-        Row r{s.columnInt(0), s.columnInt(1), s.columnInt(2), s.columnBlob(4), s.columnBlob(6),
-              s.isNull(8) ? std::vector<std::uint8_t>{} : s.columnBlob(8)};
-        if (captionOrder.empty() || captionOrder.back() != r.caption) captionOrder.push_back(r.caption);
-        rows.push_back(std::move(r));
-    }
-    if (rows.empty()) {
-        throw Error("t-SNE: model \"" + options_.model + "\" has no embedded real-generated pairs in dataset \"" +
-                    options_.dataset + "\"; embed the dataset with this model first");
-    }
-    context.checkCancelled();
-    // A seeded sample of captions; each brings its real image and every generated image made from it.
-    std::mt19937_64 rng(options_.seed);
-    std::shuffle(captionOrder.begin(), captionOrder.end(), rng);
-    if (captionOrder.size() > static_cast<std::size_t>(options_.maxCaptions)) captionOrder.resize(static_cast<std::size_t>(options_.maxCaptions));
-    std::sort(captionOrder.begin(), captionOrder.end());
-    std::vector<ProjectionPoint> points;
-    std::vector<const std::vector<std::uint8_t>*> vectors;
-    std::map<std::int64_t, bool> realSeen;
-    std::map<std::int64_t, bool> captionSeen;
-    for (const auto& r : rows) {
-        if (!std::binary_search(captionOrder.begin(), captionOrder.end(), r.caption)) continue;
-        if (!realSeen[r.real]) {
-            realSeen[r.real] = true;
-            points.push_back({PointKind::Real, r.real, r.caption, 0, 0, -1});
-            vectors.push_back(&r.realVec);
-        }
-        points.push_back({PointKind::Generated, r.generated, r.caption, 0, 0, -1});
-        vectors.push_back(&r.genVec);
-        if (options_.includeCaptions && !r.textVec.empty() && !captionSeen[r.caption]) {
-            captionSeen[r.caption] = true;
-            points.push_back({PointKind::Caption, r.caption, r.caption, 0, 0, -1});
-            vectors.push_back(&r.textVec);
-        }
-    }
-    const auto n = static_cast<std::int64_t>(points.size());
-    const auto dim = static_cast<std::int64_t>(vectors.front()->size() / sizeof(float));
-    auto data = torch::empty({n, dim}, torch::kFloat32);
-    for (std::int64_t i = 0; i < n; ++i) {
-        const auto& v = *vectors[static_cast<std::size_t>(i)];
-        if (v.size() != static_cast<std::size_t>(dim) * sizeof(float)) throw Error("t-SNE: embeddings of different widths");
-        std::memcpy(data[i].data_ptr<float>(), v.data(), v.size());
-    }
-    data = torch::nn::functional::normalize(data, torch::nn::functional::NormalizeFuncOptions().dim(1));
-    eval::TsneOptions tsne;
-    tsne.perplexity = std::min(options_.perplexity, eval::maxTsnePerplexity(n));
-    tsne.iterations = options_.iterations;
-    tsne.seed = options_.seed;
-    context.log(jobs::LogLevel::Info, "t-SNE of " + std::to_string(n) + " points, perplexity " + std::to_string(tsne.perplexity));
-    const auto result = eval::runTsne(data, tsne, &context);
-    const auto map = result.embedding.to(torch::kFloat32).contiguous();
-    const auto xy = map.accessor<float, 2>();
-    for (std::int64_t i = 0; i < n; ++i) {
-        points[static_cast<std::size_t>(i)].x = xy[i][0];
-        points[static_cast<std::size_t>(i)].y = xy[i][1];
-    }
-    const nlohmann::json params = {{"dataset", options_.dataset},        {"split", options_.split},
-                                   {"captions", captionOrder.size()},    {"include_captions", options_.includeCaptions},
-                                   {"perplexity", tsne.perplexity},      {"iterations", tsne.iterations},
-                                   {"seed", options_.seed},              {"kl_divergence", result.klDivergence}};
-    const std::string name = options_.name.empty() ? options_.model + " " + options_.dataset + " t-SNE" : options_.name;
-    projectionId_ = storeProjection(ws, name, model.id, params.dump(), points);
-    context.progress(1.0, "stored projection " + std::to_string(projectionId_));
-    return true;
 }
 
 }  // namespace genra::widgets

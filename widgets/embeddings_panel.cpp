@@ -1,5 +1,6 @@
 #include "widgets/embeddings_panel.h"
 
+#include "core/eval/workspace_tsne.h"
 #include "core/store/workspace.h"
 #include "widgets/embeddings_data.h"
 #include "widgets/embeddings_scatter.h"
@@ -31,7 +32,8 @@ EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(pa
     captions_ = new QSpinBox(controls);
     captions_->setRange(2, 1000000);
     captions_->setValue(500);
-    captions_->setToolTip(tr("Captions sampled; each brings its real image and the images generated from it"));
+    captions_->setToolTip(tr("Captions mapped (those with generated images first); each brings its real image and "
+                             "the images generated from it. Missing embeddings are computed first."));
     includeText_ = new QCheckBox(tr("Include caption embeddings"), controls);
     perplexity_ = new QDoubleSpinBox(controls);
     perplexity_->setRange(1, 500);
@@ -161,15 +163,16 @@ void EmbeddingsPanel::showProjection(int pane, qint64 projectionId) {
 
 int EmbeddingsPanel::computeProjection() {
     if (!workspace_ || job_ || model_->currentText().isEmpty() || dataset_->currentText().isEmpty()) return 0;
-    ProjectionOptions options;
+    eval::WorkspaceTsneOptions options;
+    options.workspace = workspace_->dir();
     options.model = model_->currentText().toStdString();
     options.dataset = dataset_->currentText().toStdString();
-    options.maxCaptions = captions_->value();
-    options.includeCaptions = includeText_->isChecked();
-    options.perplexity = perplexity_->value();
-    options.iterations = iterations_->value();
-    options.seed = static_cast<std::uint64_t>(seed_->value());
-    job_ = jobs_->start(std::make_unique<ProjectionJob>(workspace_->dir(), options));
+    options.captions = captions_->value();
+    options.withText = includeText_->isChecked();
+    options.tsne.perplexity = perplexity_->value();
+    options.tsne.iterations = iterations_->value();
+    options.tsne.seed = static_cast<std::uint64_t>(seed_->value());
+    job_ = jobs_->start(std::make_unique<eval::WorkspaceTsneJob>(options));
     status_->setText(tr("Computing…"));
     return job_;
 }

@@ -1,9 +1,9 @@
 #include "widgets/results_panel.h"
 
+#include "core/eval/workspace_eval.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "widgets/job_manager.h"
-#include "widgets/similarity_data.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -64,9 +64,9 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     compareRow->addWidget(baseline_, 1);
     auto* exportButton = new QPushButton(tr("Export…"), lower);
     auto* copyFormat = new QComboBox(lower);
-    copyFormat->addItem(tr("CSV"), static_cast<int>(Format::Csv));
-    copyFormat->addItem(tr("Markdown"), static_cast<int>(Format::Markdown));
-    copyFormat->addItem(tr("LaTeX"), static_cast<int>(Format::Latex));
+    copyFormat->addItem(tr("CSV"), static_cast<int>(report::TableFormat::Csv));
+    copyFormat->addItem(tr("Markdown"), static_cast<int>(report::TableFormat::Markdown));
+    copyFormat->addItem(tr("LaTeX"), static_cast<int>(report::TableFormat::Latex));
     auto* copy = new QPushButton(tr("Copy"), lower);
     compareRow->addWidget(exportButton);
     compareRow->addWidget(copyFormat);
@@ -75,16 +75,21 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     comparisonView_ = new QTextBrowser(lower);
     lowerLayout->addWidget(comparisonView_, 1);
     auto* evalRow = new QHBoxLayout;
-    evalRow->addWidget(new QLabel(tr("Evaluate similarity of"), lower));
+    evalRow->addWidget(new QLabel(tr("Evaluate"), lower));
+    evalBenchmark_ = new QComboBox(lower);
+    evalBenchmark_->addItem(tr("retrieval"), QStringLiteral("retrieval"));
+    evalBenchmark_->addItem(tr("zero-shot"), QStringLiteral("zeroshot"));
+    evalBenchmark_->addItem(tr("similarity"), QStringLiteral("similarity"));
+    evalRow->addWidget(evalBenchmark_);
+    evalRow->addWidget(new QLabel(tr("of"), lower));
     evalModel_ = new QComboBox(lower);
     evalRow->addWidget(evalModel_, 1);
     evalRow->addWidget(new QLabel(tr("on"), lower));
     evalDataset_ = new QComboBox(lower);
     evalRow->addWidget(evalDataset_, 1);
-    auto* evaluate = new QPushButton(tr("Run"), lower);
-    evaluate->setToolTip(tr("Paired real–generated cosine, centroid distance, linear probe and Fréchet distance, "
-                            "from the model's stored embeddings"));
-    evalRow->addWidget(evaluate);
+    auto* evaluateButton = new QPushButton(tr("Run"), lower);
+    evaluateButton->setToolTip(tr("Embeds what the model has not embedded yet, measures, and stores the results"));
+    evalRow->addWidget(evaluateButton);
     lowerLayout->addLayout(evalRow);
     layout->addWidget(splitter, 1);
 
@@ -96,10 +101,10 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     });
     connect(exportButton, &QPushButton::clicked, this, &ResultsPanel::exportDialog);
     connect(copy, &QPushButton::clicked, this, [this, copyFormat] {
-        copyToClipboard(static_cast<Format>(copyFormat->currentData().toInt()));
+        copyToClipboard(static_cast<report::TableFormat>(copyFormat->currentData().toInt()));
     });
-    connect(evaluate, &QPushButton::clicked, this, [this] {
-        evaluateSimilarity(evalModel_->currentText(), evalDataset_->currentText(), QString());
+    connect(evaluateButton, &QPushButton::clicked, this, [this] {
+        evaluate(evalBenchmark_->currentData().toString(), evalModel_->currentText(), evalDataset_->currentText());
     });
     connect(jobs_, &JobManager::jobFinished, this, [this] { refresh(); });
 }
@@ -155,25 +160,19 @@ std::vector<EvalRow> ResultsPanel::selectedRows() const {
     return rows;
 }
 
-ComparisonTable ResultsPanel::comparison() const { return composeComparison(selectedRows(), baselineModel_); }
+report::Table ResultsPanel::comparison() const { return comparisonTable(selectedRows(), baselineModel_); }
 
 void ResultsPanel::updateComparison() { comparisonView_->setHtml(toHtml(comparison())); }
 
-QString ResultsPanel::exportText(Format format) const {
-    const auto table = comparison();
-    switch (format) {
-        case Format::Csv: return toCsv(table);
-        case Format::Markdown: return toMarkdown(table);
-        case Format::Latex: return toLatex(table);
-    }
-    return {};
+QString ResultsPanel::exportText(report::TableFormat format) const {
+    return QString::fromStdString(report::writeTable(comparison(), format));
 }
 
 void ResultsPanel::exportTo(const QString& path) const {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    Format format = Format::Csv;
-    if (suffix == QStringLiteral("md") || suffix == QStringLiteral("markdown")) format = Format::Markdown;
-    else if (suffix == QStringLiteral("tex")) format = Format::Latex;
+    auto format = report::TableFormat::Csv;
+    if (suffix == QStringLiteral("md") || suffix == QStringLiteral("markdown")) format = report::TableFormat::Markdown;
+    else if (suffix == QStringLiteral("tex")) format = report::TableFormat::Latex;
     else if (suffix != QStringLiteral("csv")) {
         throw Error(path.toStdString() + ": unknown table format \"" + suffix.toStdString() + "\" (use .csv, .md or .tex)");
     }
@@ -184,12 +183,24 @@ void ResultsPanel::exportTo(const QString& path) const {
     }
 }
 
-void ResultsPanel::copyToClipboard(Format format) const { QApplication::clipboard()->setText(exportText(format)); }
+void ResultsPanel::copyToClipboard(report::TableFormat format) const {
+    QApplication::clipboard()->setText(exportText(format));
+}
 
-int ResultsPanel::evaluateSimilarity(const QString& model, const QString& dataset, const QString& split) {
+int ResultsPanel::evaluate(const QString& benchmark, const QString& model, const QString& dataset, const QString& split) {
     if (!workspace_ || model.isEmpty() || dataset.isEmpty()) return 0;
-    return jobs_->start(std::make_unique<SimilarityEvalJob>(workspace_->dir(), model.toStdString(), dataset.toStdString(),
-                                                            split.toStdString()));
+    eval::EvalOptions options;
+    options.workspace = workspace_->dir();
+    options.model = model.toStdString();
+    options.dataset = dataset.toStdString();
+    options.split = split.toStdString();
+    try {
+        options.benchmark = eval::parseBenchmark(benchmark.toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Cannot evaluate"), QString::fromStdString(e.what()));
+        return 0;
+    }
+    return jobs_->start(std::make_unique<eval::EvaluateJob>(options));
 }
 
 void ResultsPanel::exportDialog() {

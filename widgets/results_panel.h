@@ -1,7 +1,7 @@
 // The Results panel: every evaluation stored in the workspace in a sortable, filterable table;
 // selected results composed into a paper-style comparison (methods as rows, metrics as columns,
-// best in bold, deltas against a baseline); export as CSV, Markdown or LaTeX, or copy; start a
-// similarity evaluation as a job.
+// best in bold, deltas against a baseline) by core/report; export as CSV, Markdown or LaTeX, or
+// copy; start an evaluation (retrieval, zero-shot, similarity: core/eval's EvaluateJob) as a job.
 #pragma once
 
 #include "widgets/results_table.h"
@@ -26,7 +26,6 @@ class JobManager;
 class ResultsPanel : public QWidget, public WorkbenchPanel {
     Q_OBJECT
 public:
-    enum class Format { Csv = 1, Markdown, Latex };
     explicit ResultsPanel(JobManager* jobs, QWidget* parent = nullptr);
     void setWorkspace(store::Workspace* workspace) override;
     void refresh() override;
@@ -35,14 +34,15 @@ public:
     QSortFilterProxyModel* proxy() const { return proxy_; }
     void setFilterText(const QString& text);
     // The comparison of the selected rows (every visible row when none is selected).
-    ComparisonTable comparison() const;
+    report::Table comparison() const;
     void setBaseline(const QString& model);
-    QString exportText(Format format) const;
+    QString exportText(report::TableFormat format) const;
     // Writes the comparison; the format follows the extension (.csv, .md, .tex). Throws genra::Error.
     void exportTo(const QString& path) const;
-    void copyToClipboard(Format format) const;
-    // Starts a similarity evaluation of `model` on `dataset` (stored as eval_results); job id or 0.
-    int evaluateSimilarity(const QString& model, const QString& dataset, const QString& split);
+    void copyToClipboard(report::TableFormat format) const;
+    // Starts an evaluation of `model` on `dataset` ("retrieval", "zeroshot" or "similarity"; results
+    // land in eval_results and the table refreshes when it ends). Job id, or 0 when nothing started.
+    int evaluate(const QString& benchmark, const QString& model, const QString& dataset, const QString& split = {});
 
 private:
     void updateComparison();
@@ -56,6 +56,7 @@ private:
     QTableView* view_ = nullptr;
     QLineEdit* filter_ = nullptr;
     QComboBox* baseline_ = nullptr;
+    QComboBox* evalBenchmark_ = nullptr;
     QComboBox* evalModel_ = nullptr;
     QComboBox* evalDataset_ = nullptr;
     QTextBrowser* comparisonView_ = nullptr;

@@ -1,62 +1,15 @@
 #include "widgets/results_table.h"
 
+#include "core/eval/workspace_eval.h"
+#include "core/report/results_table.h"
 #include "core/store/workspace.h"
 
-#include <QFont>
-
-#include <algorithm>
-#include <cmath>
-#include <map>
 
 namespace genra::widgets {
 
 namespace {
 
 QString text(store::Statement& s, int column) { return QString::fromStdString(s.columnText(column)); }
-
-QString fixed(double v, int precision) { return QString::number(v, 'f', precision); }
-
-QString signedFixed(double v, int precision) {
-    return (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', precision);
-}
-
-std::optional<double> deltaOf(const ComparisonTable& t, int row, int column) {
-    if (t.baselineRow < 0 || row == t.baselineRow) return std::nullopt;
-    const auto& v = t.values[static_cast<std::size_t>(row)][static_cast<std::size_t>(column)];
-    const auto& b = t.values[static_cast<std::size_t>(t.baselineRow)][static_cast<std::size_t>(column)];
-    if (!v || !b) return std::nullopt;
-    return *v - *b;
-}
-
-QString csvField(const QString& s) {
-    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n'))) return s;
-    QString quoted = s;
-    quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-    return QStringLiteral("\"") + quoted + QStringLiteral("\"");
-}
-
-QString latexEscape(const QString& s) {
-    QString out;
-    for (const QChar c : s) {
-        switch (c.unicode()) {
-            case '\\': out += QStringLiteral("\\textbackslash{}"); break;
-            case '&': case '%': case '$': case '#': case '_': case '{': case '}':
-                out += QLatin1Char('\\');
-                out += c;
-                break;
-            case '~': out += QStringLiteral("\\textasciitilde{}"); break;
-            case '^': out += QStringLiteral("\\textasciicircum{}"); break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
-QString markdownEscape(const QString& s) {
-    QString out = s;
-    out.replace(QStringLiteral("|"), QStringLiteral("\\|"));
-    return out;
-}
 
 }  // namespace
 
@@ -86,131 +39,43 @@ std::vector<EvalRow> loadEvalResults(store::Workspace& workspace) {
     return rows;
 }
 
-bool higherIsBetter(const QString& metric) {
-    const QString m = metric.toLower();
-    for (const char* lower : {"distance", "loss", "frechet", "fid", "kl", "error", "perplexity", "probe"}) {
-        if (m.contains(QLatin1String(lower))) return false;
-    }
-    return true;
-}
-
-ComparisonTable composeComparison(const std::vector<EvalRow>& rows, const QString& baselineModel) {
-    ComparisonTable t;
-    QStringList tasks;
-    for (const auto& r : rows)
-        if (!tasks.contains(r.task)) tasks << r.task;
-    const bool qualify = tasks.size() > 1;
-    std::map<std::pair<int, int>, std::pair<qint64, double>> cells;  // (row, column) -> newest (id, value)
-    QStringList models;
+report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& baselineModel) {
+    std::vector<eval::EvalResultRow> results;
+    bool baselineSeen = false;
     for (const auto& r : rows) {
-        const QString column = qualify ? r.task + QLatin1Char('/') + r.metric : r.metric;
-        if (!models.contains(r.model)) {
-            models << r.model;
-            t.rows << (r.method.isEmpty() || r.method == r.model ? r.model : r.model + QStringLiteral(" (") + r.method + QLatin1Char(')'));
-        }
-        if (!t.columns.contains(column)) t.columns << column;
-        const auto key = std::make_pair(static_cast<int>(models.indexOf(r.model)), static_cast<int>(t.columns.indexOf(column)));
-        const auto it = cells.find(key);
-        if (it == cells.end() || it->second.first < r.id) cells[key] = {r.id, r.value};
+        eval::EvalResultRow e;
+        e.id = r.id;
+        e.modelName = r.model.toStdString();
+        e.runName = r.run.toStdString();
+        e.task = r.task.toStdString();
+        e.datasetName = r.dataset.toStdString();
+        e.split = r.split.toStdString();
+        e.metric = r.metric.toStdString();
+        e.value = r.value;
+        e.createdAt = r.date.toStdString();
+        baselineSeen = baselineSeen || r.model == baselineModel;
+        results.push_back(std::move(e));
     }
-    t.values.assign(static_cast<std::size_t>(t.rows.size()),
-                    std::vector<std::optional<double>>(static_cast<std::size_t>(t.columns.size())));
-    for (const auto& [key, cell] : cells) t.values[static_cast<std::size_t>(key.first)][static_cast<std::size_t>(key.second)] = cell.second;
-    for (int c = 0; c < t.columns.size(); ++c) {
-        const bool higher = higherIsBetter(t.columns[c].section(QLatin1Char('/'), -1));
-        int best = -1;
-        for (int r = 0; r < t.rows.size(); ++r) {
-            const auto& v = t.values[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
-            if (!v || !std::isfinite(*v)) continue;
-            const auto& b = best < 0 ? std::optional<double>() : t.values[static_cast<std::size_t>(best)][static_cast<std::size_t>(c)];
-            if (best < 0 || (higher ? *v > *b : *v < *b)) best = r;
-        }
-        t.bestRow.push_back(best);
-    }
-    t.baselineRow = baselineModel.isEmpty() ? -1 : static_cast<int>(models.indexOf(baselineModel));
-    return t;
+    report::ResultsTableOptions options;
+    // A baseline filtered out of the selection gives no deltas rather than an error.
+    if (baselineSeen) options.baselineModel = baselineModel.toStdString();
+    return report::buildResultsTable(results, options);
 }
 
-QString toCsv(const ComparisonTable& t, int precision) {
-    Q_UNUSED(precision);  // CSV keeps every digit: it is for further processing
-    QStringList header{QStringLiteral("method")};
-    for (const auto& c : t.columns) {
-        header << csvField(c);
-        if (t.baselineRow >= 0) header << csvField(c + QStringLiteral(" delta"));
-    }
-    QString out = header.join(QLatin1Char(',')) + QLatin1Char('\n');
-    for (int r = 0; r < t.rows.size(); ++r) {
-        QStringList line{csvField(t.rows[r])};
-        for (int c = 0; c < t.columns.size(); ++c) {
-            const auto& v = t.values[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
-            line << (v ? QString::number(*v, 'g', 15) : QString());
-            if (t.baselineRow >= 0) {
-                const auto d = deltaOf(t, r, c);
-                line << (d ? QString::number(*d, 'g', 15) : QString());
-            }
-        }
-        out += line.join(QLatin1Char(',')) + QLatin1Char('\n');
-    }
-    return out;
-}
-
-QString toMarkdown(const ComparisonTable& t, int precision) {
-    QStringList header{QStringLiteral("Method")};
-    QStringList rule{QStringLiteral("---")};
-    for (const auto& c : t.columns) {
-        header << markdownEscape(c);
-        rule << QStringLiteral("---:");
-    }
-    QString out = QStringLiteral("| ") + header.join(QStringLiteral(" | ")) + QStringLiteral(" |\n| ") +
-                  rule.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
-    for (int r = 0; r < t.rows.size(); ++r) {
-        QStringList line{markdownEscape(t.rows[r])};
-        for (int c = 0; c < t.columns.size(); ++c) {
-            const auto& v = t.values[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
-            QString cell = v ? fixed(*v, precision) : QStringLiteral("–");
-            if (v && t.bestRow[static_cast<std::size_t>(c)] == r) cell = QStringLiteral("**") + cell + QStringLiteral("**");
-            if (const auto d = deltaOf(t, r, c)) cell += QStringLiteral(" (") + signedFixed(*d, precision) + QLatin1Char(')');
-            line << cell;
-        }
-        out += QStringLiteral("| ") + line.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
-    }
-    return out;
-}
-
-QString toLatex(const ComparisonTable& t, int precision, const QString& caption) {
-    QString out = QStringLiteral("\\begin{table}[t]\n\\centering\n");
-    if (!caption.isEmpty()) out += QStringLiteral("\\caption{") + latexEscape(caption) + QStringLiteral("}\n");
-    out += QStringLiteral("\\begin{tabular}{l") + QString(t.columns.size(), QLatin1Char('r')) + QStringLiteral("}\n\\toprule\n");
-    QStringList header{QStringLiteral("Method")};
-    for (const auto& c : t.columns) header << latexEscape(c);
-    out += header.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n\\midrule\n");
-    for (int r = 0; r < t.rows.size(); ++r) {
-        QStringList line{latexEscape(t.rows[r])};
-        for (int c = 0; c < t.columns.size(); ++c) {
-            const auto& v = t.values[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
-            QString cell = v ? fixed(*v, precision) : QStringLiteral("--");
-            if (v && t.bestRow[static_cast<std::size_t>(c)] == r) cell = QStringLiteral("\\textbf{") + cell + QLatin1Char('}');
-            if (const auto d = deltaOf(t, r, c)) cell += QStringLiteral(" {\\scriptsize(") + signedFixed(*d, precision) + QStringLiteral(")}");
-            line << cell;
-        }
-        out += line.join(QStringLiteral(" & ")) + QStringLiteral(" \\\\\n");
-    }
-    out += QStringLiteral("\\bottomrule\n\\end{tabular}\n\\end{table}\n");
-    return out;
-}
-
-QString toHtml(const ComparisonTable& t, int precision) {
+QString toHtml(const report::Table& t) {
+    const auto best = t.best();
     QString out = QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\"><tr><th>%1</th>")
-                      .arg(ResultsTableModel::tr("Method"));
-    for (const auto& c : t.columns) out += QStringLiteral("<th>") + c.toHtmlEscaped() + QStringLiteral("</th>");
+                      .arg(QString::fromStdString(t.rowHeader).toHtmlEscaped());
+    for (const auto& c : t.columns) {
+        const auto label = c.group.empty() ? c.label : c.group + " " + c.label;
+        out += QStringLiteral("<th>") + QString::fromStdString(label).toHtmlEscaped() + QStringLiteral("</th>");
+    }
     out += QStringLiteral("</tr>");
-    for (int r = 0; r < t.rows.size(); ++r) {
-        out += QStringLiteral("<tr><td>") + t.rows[r].toHtmlEscaped() + QStringLiteral("</td>");
-        for (int c = 0; c < t.columns.size(); ++c) {
-            const auto& v = t.values[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
-            QString cell = v ? fixed(*v, precision) : QStringLiteral("–");
-            if (v && t.bestRow[static_cast<std::size_t>(c)] == r) cell = QStringLiteral("<b>") + cell + QStringLiteral("</b>");
-            if (const auto d = deltaOf(t, r, c)) cell += QStringLiteral(" <small>(") + signedFixed(*d, precision) + QStringLiteral(")</small>");
+    for (std::size_t r = 0; r < t.rows.size(); ++r) {
+        out += QStringLiteral("<tr><td>") + QString::fromStdString(t.rows[r].label).toHtmlEscaped() + QStringLiteral("</td>");
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            QString cell = QString::fromStdString(t.cellText(r, c)).toHtmlEscaped();
+            if (best[r][c]) cell = QStringLiteral("<b>") + cell + QStringLiteral("</b>");
             out += QStringLiteral("<td align=\"right\">") + cell + QStringLiteral("</td>");
         }
         out += QStringLiteral("</tr>");

@@ -1,13 +1,14 @@
 // Evaluation results as the Results panel shows them: every eval_results row with its run, model,
-// method and dataset; a comparison laid out like the paper's tables (methods as rows, metrics as
-// columns, best in bold, deltas against a baseline row); CSV, Markdown and LaTeX (booktabs) text.
+// method and dataset, and the comparison of a selection laid out like the paper's tables through
+// core/report (whose writers give the CSV, Markdown and LaTeX).
 #pragma once
+
+#include "core/report/table.h"
 
 #include <QAbstractTableModel>
 #include <QString>
 #include <QStringList>
 
-#include <optional>
 #include <vector>
 
 namespace genra::store {
@@ -31,26 +32,12 @@ struct EvalRow {
 
 std::vector<EvalRow> loadEvalResults(store::Workspace& workspace);
 
-// Lower is better for distances, losses, divergences and error rates; higher for the rest.
-bool higherIsBetter(const QString& metric);
-
-struct ComparisonTable {
-    QStringList rows;     // one per model (label "model" or "model (method)")
-    QStringList columns;  // metrics, "task/metric" when tasks differ
-    std::vector<std::vector<std::optional<double>>> values;  // [row][column]
-    std::vector<int> bestRow;  // per column, -1 when none
-    int baselineRow = -1;      // deltas are against this row when >= 0
-};
-
-// Rows: the distinct models of `rows` in first-seen order; columns: the distinct metrics. Where a
-// model has several results for one metric, the newest (highest id) wins.
-ComparisonTable composeComparison(const std::vector<EvalRow>& rows, const QString& baselineModel = {});
-
-// `precision` digits after the decimal point; deltas (when a baseline is set) follow each value.
-QString toCsv(const ComparisonTable& table, int precision = 4);
-QString toMarkdown(const ComparisonTable& table, int precision = 4);
-QString toLatex(const ComparisonTable& table, int precision = 4, const QString& caption = {});
-QString toHtml(const ComparisonTable& table, int precision = 4);
+// The selected results as a paper-style table (core/report: one row per model, one column per
+// metric, best per column, deltas against `baselineModel` when it has a row), the newest result
+// winning where a model has several for one metric.
+report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& baselineModel = {});
+// The table as HTML for the panel's preview (best values in bold).
+QString toHtml(const report::Table& table);
 
 class ResultsTableModel : public QAbstractTableModel {
     Q_OBJECT

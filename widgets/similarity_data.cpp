@@ -6,8 +6,6 @@
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
-#include <nlohmann/json.hpp>
-
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -111,40 +109,6 @@ std::vector<SimilarityPair> worstAligned(const SimilarityReport& report, std::si
     std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.cosine < b.cosine; });
     if (pairs.size() > count) pairs.resize(count);
     return pairs;
-}
-
-SimilarityEvalJob::SimilarityEvalJob(std::filesystem::path workspace, std::string model, std::string dataset,
-                                     std::string split)
-    : workspace_(std::move(workspace)), model_(std::move(model)), dataset_(std::move(dataset)), split_(std::move(split)) {}
-
-bool SimilarityEvalJob::run(jobs::JobContext& context) {
-    auto ws = store::Workspace::open(workspace_);
-    context.progress(-1, "measuring the modality gap");
-    const auto report = computeSimilarity(ws, model_, dataset_, split_);
-    context.checkCancelled();
-    const auto modelId = model::requireModel(ws, model_).id;
-    const auto datasetId = ws.requireDataset(dataset_).id;
-    const nlohmann::json details = {{"pairs", report.pairs.size()},
-                                    {"histogram_edges", report.histogramEdges},
-                                    {"histogram_counts", report.histogramCounts}};
-    const std::pair<const char*, double> measures[] = {
-        {"paired_cosine_mean", report.mean},          {"paired_cosine_std", report.std},
-        {"centroid_distance", report.centroidDistance}, {"centroid_cosine", report.centroidCosine},
-        {"probe_accuracy", report.probeAccuracy},     {"frechet_distance", report.frechetDistance}};
-    store::Transaction tx(ws.db());
-    auto insert = ws.db().prepare(
-        "INSERT INTO eval_results (model_id, task, dataset_id, split, metric, value, details) VALUES (?, 'similarity', ?, ?, ?, ?, ?)");
-    for (const auto& [metric, value] : measures) {
-        insert.reset();
-        insert.bind(1, modelId).bind(2, datasetId).bind(3, split_).bind(4, metric).bind(5, value).bind(6, details.dump());
-        insert.run();
-        context.metric(0, std::string("similarity/") + metric, value);
-    }
-    tx.commit();
-    context.log(jobs::LogLevel::Info, "paired cosine " + std::to_string(report.mean) + " ± " + std::to_string(report.std) +
-                                          " over " + std::to_string(report.pairs.size()) + " pairs");
-    context.progress(1.0, "done");
-    return true;
 }
 
 }  // namespace genra::widgets

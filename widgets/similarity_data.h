@@ -1,13 +1,10 @@
 // Data behind the Similarity view (paper Table 13): a model's stored embeddings of a dataset's
 // real images and of the generated images made from their captions, paired through the caption,
 // measured with core/eval's modality-gap measures; the worst-aligned pairs; a cosine heat-map of a
-// subset. The evaluation job stores the measures as eval_results (task "similarity").
+// subset. (Storing the measures as eval_results is core/eval's EvaluateJob.)
 #pragma once
 
-#include "core/jobs/job.h"
-
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -48,20 +45,5 @@ SimilarityReport computeSimilarity(store::Workspace& workspace, const std::strin
 
 // Pairs sorted from worst aligned (lowest cosine) up; at most `count`.
 std::vector<SimilarityPair> worstAligned(const SimilarityReport& report, std::size_t count);
-
-// Computes the report and stores its measures in eval_results (task "similarity", the model's
-// id, the dataset, the split; details hold the pair count and histogram).
-class SimilarityEvalJob : public jobs::Job {
-public:
-    SimilarityEvalJob(std::filesystem::path workspace, std::string model, std::string dataset, std::string split);
-    std::string name() const override { return "similarity " + model_ + " on " + dataset_; }
-    bool run(jobs::JobContext& context) override;
-
-private:
-    std::filesystem::path workspace_;
-    std::string model_;
-    std::string dataset_;
-    std::string split_;
-};
 
 }  // namespace genra::widgets

@@ -14,6 +14,7 @@
 
 #include <QImage>
 
+#include <cmath>
 #include <set>
 
 using namespace genra;
@@ -26,54 +27,46 @@ bool waitForJobs(widgets::JobManager& jobs) {
 
 }  // namespace
 
-TEST_CASE("a t-SNE job stores a projection that reopens with real, generated and links", "[widgets][embeddings]") {
+TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, generated and links", "[widgets][embeddings]") {
     test::app();
-    test::TempDir tmp;
-    auto ws = store::Workspace::create(tmp / "ws");
-    const auto world = test::makeEmbeddingWorld(ws, 30, {{"noisy", 1.0}});
+    test::TempDir tmp{"genra-embeddings-view"};
+    test::makeTinyClipWorkspace(tmp / "ws", tmp.path());
+    auto ws = store::Workspace::open(tmp / "ws");
     widgets::JobManager jobs;
-    widgets::ProjectionOptions options;
-    options.model = "noisy";
-    options.dataset = "pairs";
-    options.maxCaptions = 20;
-    options.perplexity = 5;
-    options.iterations = 300;
-    options.seed = 2;
-    const int id = jobs.start(std::make_unique<widgets::ProjectionJob>(ws.dir(), options));
+    widgets::EmbeddingsPanel panel(&jobs);
+    panel.setWorkspace(&ws);
+    // The form offers the workspace's model and dataset; the job embeds what is missing first.
+    const int id = panel.computeProjection();
+    REQUIRE(id != 0);
     REQUIRE(waitForJobs(jobs));
     INFO(jobs.record(id)->error.toStdString());
     REQUIRE(jobs.record(id)->state == widgets::JobRecord::State::Succeeded);
     const auto list = widgets::listProjections(ws);
     REQUIRE(list.size() == 1);
-    CHECK(list[0].points == 40);
-    CHECK(list[0].model == "noisy");
-    const auto projection = widgets::loadProjection(ws, list[0].id);
+    CHECK(list[0].points == 16);
+    CHECK(list[0].model == "base");
+    // The new map opened in the left pane.
+    const auto& projection = panel.pane(0)->projection();
+    REQUIRE(projection.points.size() == 16);
     int real = 0;
     int generated = 0;
     for (const auto& p : projection.points) {
+        CHECK(std::isfinite(p.x));
         if (p.kind == widgets::PointKind::Real) ++real;
         if (p.kind != widgets::PointKind::Generated) continue;
         ++generated;
         REQUIRE(p.linkedReal >= 0);
-        const auto& r = projection.points[static_cast<std::size_t>(p.linkedReal)];
         // The generated image links to the real image of the caption it was made from.
-        const auto g = std::find(world.generatedIds.begin(), world.generatedIds.end(), p.itemId) - world.generatedIds.begin();
-        CHECK(r.itemId == world.realIds[static_cast<std::size_t>(g)]);
+        const auto& r = projection.points[static_cast<std::size_t>(p.linkedReal)];
+        auto s = ws.db().prepare("SELECT c.image_id FROM generations g JOIN captions c ON c.id = g.caption_id WHERE g.image_id = ?");
+        s.bind(1, static_cast<std::int64_t>(p.itemId));
+        REQUIRE(s.step());
+        CHECK(r.itemId == s.columnInt(0));
         CHECK(r.captionId == p.captionId);
     }
-    CHECK(real == 20);
-    CHECK(generated == 20);
+    CHECK(real == 8);
+    CHECK(generated == 8);
     CHECK_THROWS_WITH(widgets::loadProjection(ws, 999), Catch::Contains("999"));
-
-    SECTION("a model without embeddings fails naming it, and nothing is stored") {
-        test::addModelRow(ws, "bare");
-        options.model = "bare";
-        const int bad = jobs.start(std::make_unique<widgets::ProjectionJob>(ws.dir(), options));
-        REQUIRE(waitForJobs(jobs));
-        CHECK(jobs.record(bad)->state == widgets::JobRecord::State::Failed);
-        CHECK(jobs.record(bad)->error.contains(QStringLiteral("\"bare\"")));
-        CHECK(widgets::listProjections(ws).size() == 1);
-    }
 }
 
 TEST_CASE("lasso selection maps to the captions inside it; linked panes follow; figures export", "[widgets][embeddings]") {

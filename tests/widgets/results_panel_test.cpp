@@ -1,6 +1,6 @@
 // The Results panel over real eval_results rows: sorting and filtering, a paper-style comparison
-// with best values and deltas, CSV and LaTeX exports that carry exactly the stored values, and a
-// similarity evaluation started from the panel as a job.
+// (core/report) with best values and deltas, CSV and LaTeX exports that carry the stored values,
+// and an evaluation (core/eval's EvaluateJob) started from the panel on a real tiny model.
 #include "core/store/workspace.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
@@ -34,6 +34,17 @@ std::map<std::pair<std::string, std::string>, double> storedValues(store::Worksp
     return out;
 }
 
+std::vector<std::string> csvLine(const std::string& line) {
+    std::vector<std::string> fields;
+    std::istringstream in(line);
+    std::string field;
+    while (std::getline(in, field, ',')) {
+        if (!field.empty() && field.back() == '\r') field.pop_back();
+        fields.push_back(field);
+    }
+    return fields;
+}
+
 }  // namespace
 
 TEST_CASE("results table, comparison and exports match the stored results", "[widgets][results]") {
@@ -43,13 +54,13 @@ TEST_CASE("results table, comparison and exports match the stored results", "[wi
     const auto clip = test::addModelRow(ws, "clip");
     const auto genra = test::addModelRow(ws, "genra_r4");
     const auto naive = test::addModelRow(ws, "naive_mix");
-    addResult(ws, clip, "i2t_r1", 0.301);
-    addResult(ws, clip, "t2i_r1", 0.2213);
-    addResult(ws, genra, "i2t_r1", 0.45678);
-    addResult(ws, genra, "t2i_r1", 0.312);
-    addResult(ws, naive, "i2t_r1", 0.12);
-    addResult(ws, naive, "t2i_r1", 0.4);
-    addResult(ws, naive, "t2i_r1", 0.33);  // newer: replaces 0.4
+    addResult(ws, clip, "i2t_R@1", 30.1);
+    addResult(ws, clip, "t2i_R@1", 22.13);
+    addResult(ws, genra, "i2t_R@1", 45.678);
+    addResult(ws, genra, "t2i_R@1", 31.2);
+    addResult(ws, naive, "i2t_R@1", 12.0);
+    addResult(ws, naive, "t2i_R@1", 40.0);
+    addResult(ws, naive, "t2i_R@1", 33.04);  // newer: replaces 40.0
     widgets::JobManager jobs;
     widgets::ResultsPanel panel(&jobs);
     panel.setWorkspace(&ws);
@@ -57,49 +68,52 @@ TEST_CASE("results table, comparison and exports match the stored results", "[wi
 
     SECTION("sorting by value and filtering by text") {
         panel.proxy()->sort(widgets::ResultsTableModel::Value, Qt::DescendingOrder);
-        CHECK(panel.proxy()->index(0, widgets::ResultsTableModel::Value).data(Qt::UserRole).toDouble() == Approx(0.45678));
+        CHECK(panel.proxy()->index(0, widgets::ResultsTableModel::Value).data(Qt::UserRole).toDouble() == Approx(45.678));
         panel.setFilterText(QStringLiteral("naive"));
         CHECK(panel.proxy()->rowCount() == 3);
         const auto t = panel.comparison();
-        CHECK(t.rows == QStringList{QStringLiteral("naive_mix")});
+        REQUIRE(t.rows.size() == 1);
+        CHECK(t.rows[0].label == "naive_mix");
     }
     SECTION("comparison: models as rows, metrics as columns, best and deltas") {
         panel.setBaseline(QStringLiteral("clip"));
         const auto t = panel.comparison();
-        CHECK(t.rows == (QStringList{QStringLiteral("clip"), QStringLiteral("genra_r4"), QStringLiteral("naive_mix")}));
-        CHECK(t.columns == (QStringList{QStringLiteral("i2t_r1"), QStringLiteral("t2i_r1")}));
-        CHECK(t.bestRow == std::vector<int>{1, 2});
-        CHECK(*t.values[2][1] == Approx(0.33));
+        REQUIRE(t.rows.size() == 3);
+        CHECK(t.rows[1].label == "genra_r4");
+        REQUIRE(t.columns.size() == 2);
+        CHECK(t.columns[0].key == "i2t_R@1");
+        CHECK(*t.rows[2].values[1] == Approx(33.04));
+        const auto best = t.best();
+        CHECK(best[1][0]);  // genra_r4 has the best image-to-text R@1
+        CHECK(best[2][1]);  // naive_mix the best text-to-image R@1 (its newest value)
+        CHECK_FALSE(best[0][0]);
 
-        const QString latex = panel.exportText(widgets::ResultsPanel::Format::Latex);
+        const QString latex = panel.exportText(report::TableFormat::Latex);
         CHECK(latex.contains(QStringLiteral("\\toprule")));
         CHECK(latex.contains(QStringLiteral("\\bottomrule")));
-        CHECK(latex.contains(QStringLiteral("genra\\_r4 & \\textbf{0.4568} {\\scriptsize(+0.1558)} & 0.3120 {\\scriptsize(+0.0907)} \\\\")));
-        CHECK(latex.contains(QStringLiteral("clip & 0.3010 & 0.2213 \\\\")));
-        CHECK(latex.contains(QStringLiteral("\\textbf{0.3300}")));
-        const QString markdown = panel.exportText(widgets::ResultsPanel::Format::Markdown);
-        CHECK(markdown.contains(QStringLiteral("| genra_r4 | **0.4568** (+0.1558) | 0.3120 (+0.0907) |")));
+        CHECK(latex.contains(QStringLiteral("genra\\_r4 & \\textbf{45.7 (+15.6)} & 31.2 (+9.1)")));
+        CHECK(latex.contains(QStringLiteral("clip & 30.1 & 22.1")));
+        CHECK(latex.contains(QStringLiteral("\\textbf{33.0 (+10.9)}")));
+        const QString markdown = panel.exportText(report::TableFormat::Markdown);
+        CHECK(markdown.contains(QStringLiteral("45.7 (+15.6)")));
 
-        // The CSV file carries every stored value exactly, and the deltas.
+        // The CSV file carries every stored value (at the table's one decimal for recalls).
         const auto csvPath = tmp / "table.csv";
         panel.setBaseline({});
         panel.exportTo(QString::fromStdString(csvPath.string()));
         std::istringstream csv(test::readFile(csvPath));
         std::string line;
         std::getline(csv, line);
-        CHECK(line == "method,i2t_r1,t2i_r1");
+        CHECK(csvLine(line) == (std::vector<std::string>{"", "Image-to-text", "Text-to-image"}));
+        std::getline(csv, line);
+        CHECK(csvLine(line) == (std::vector<std::string>{"Model", "R@1", "R@1"}));
         const auto stored = storedValues(ws);
         int rows = 0;
         while (std::getline(csv, line)) {
-            std::istringstream fields(line);
-            std::string model;
-            std::string a;
-            std::string b;
-            std::getline(fields, model, ',');
-            std::getline(fields, a, ',');
-            std::getline(fields, b, ',');
-            CHECK(std::stod(a) == stored.at({model, "i2t_r1"}));
-            CHECK(std::stod(b) == stored.at({model, "t2i_r1"}));
+            const auto fields = csvLine(line);
+            REQUIRE(fields.size() == 3);
+            CHECK(std::stod(fields[1]) == Approx(stored.at({fields[0], "i2t_R@1"})).margin(0.05 + 1e-9));
+            CHECK(std::stod(fields[2]) == Approx(stored.at({fields[0], "t2i_R@1"})).margin(0.05 + 1e-9));
             ++rows;
         }
         CHECK(rows == 3);
@@ -108,36 +122,38 @@ TEST_CASE("results table, comparison and exports match the stored results", "[wi
     }
 }
 
-TEST_CASE("a similarity evaluation started from the results panel stores its measures", "[widgets][results]") {
+TEST_CASE("an evaluation started from the results panel stores its results", "[widgets][results]") {
     test::app();
-    test::TempDir tmp;
-    auto ws = store::Workspace::create(tmp / "ws");
-    test::makeEmbeddingWorld(ws, 40, {{"noisy", 1.0}, {"tight", 0.1}});
+    test::TempDir tmp{"genra-results-eval"};
+    test::makeTinyClipWorkspace(tmp / "ws", tmp.path());
+    auto ws = store::Workspace::open(tmp / "ws");
     widgets::JobManager jobs;
     widgets::ResultsPanel panel(&jobs);
     panel.setWorkspace(&ws);
-    const int a = panel.evaluateSimilarity(QStringLiteral("noisy"), QStringLiteral("pairs"), {});
-    const int b = panel.evaluateSimilarity(QStringLiteral("tight"), QStringLiteral("pairs"), {});
-    REQUIRE(a != 0);
-    REQUIRE(test::waitFor([&jobs] { return jobs.runningCount() == 0; }, 30000));
-    INFO(jobs.record(a)->error.toStdString());
-    REQUIRE(jobs.record(a)->state == widgets::JobRecord::State::Succeeded);
-    REQUIRE(jobs.record(b)->state == widgets::JobRecord::State::Succeeded);
-    panel.refresh();
-    CHECK(panel.model()->rowCount() == 12);
-    const auto table = panel.comparison();
-    const int mean = static_cast<int>(table.columns.indexOf(QStringLiteral("paired_cosine_mean")));
-    const int distance = static_cast<int>(table.columns.indexOf(QStringLiteral("centroid_distance")));
-    REQUIRE(mean >= 0);
-    REQUIRE(distance >= 0);
-    // The better-aligned model wins both: higher cosine, smaller centroid distance.
-    CHECK(table.rows[table.bestRow[static_cast<std::size_t>(mean)]] == QStringLiteral("tight"));
-    CHECK(table.rows[table.bestRow[static_cast<std::size_t>(distance)]] == QStringLiteral("tight"));
-    SECTION("a model without embeddings fails with a message naming it") {
-        test::addModelRow(ws, "empty");
-        const int c = panel.evaluateSimilarity(QStringLiteral("empty"), QStringLiteral("pairs"), {});
+    const int id = panel.evaluate(QStringLiteral("similarity"), QStringLiteral("base"), QStringLiteral("tiny"));
+    REQUIRE(id != 0);
+    REQUIRE(test::waitFor([&jobs] { return jobs.runningCount() == 0; }, 60000));
+    INFO(jobs.record(id)->error.toStdString());
+    REQUIRE(jobs.record(id)->state == widgets::JobRecord::State::Succeeded);
+    // The panel refreshed itself when the job ended.
+    REQUIRE(panel.model()->rowCount() >= 6);
+    const auto stored = storedValues(ws);
+    for (int r = 0; r < panel.model()->rowCount(); ++r) {
+        const auto& row = panel.model()->row(r);
+        CHECK(row.model == QStringLiteral("base"));
+        CHECK(row.task == QStringLiteral("similarity"));
+        CHECK(row.dataset == QStringLiteral("tiny"));
+        CHECK(row.value == stored.at({"base", row.metric.toStdString()}));
+    }
+    const auto t = panel.comparison();
+    CHECK(t.findColumn("paired_cosine_mean").has_value());
+    CHECK(t.findColumn("centroid_distance").has_value());
+
+    SECTION("an unknown model fails with a message naming it, and nothing is added") {
+        const int bad = panel.evaluate(QStringLiteral("retrieval"), QStringLiteral("no-such-model"), QStringLiteral("tiny"));
         REQUIRE(test::waitFor([&jobs] { return jobs.runningCount() == 0; }, 30000));
-        CHECK(jobs.record(c)->state == widgets::JobRecord::State::Failed);
-        CHECK(jobs.record(c)->error.contains(QStringLiteral("\"empty\"")));
+        CHECK(jobs.record(bad)->state == widgets::JobRecord::State::Failed);
+        CHECK(jobs.record(bad)->error.contains(QStringLiteral("no-such-model")));
+        CHECK(panel.model()->rowCount() == static_cast<int>(stored.size()));
     }
 }

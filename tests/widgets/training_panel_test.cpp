@@ -1,14 +1,10 @@
 // The Training panel on a real tiny workspace: the recipe form follows the trainer's field table
 // and rejects bad values by key; a real TrainJob on a worker thread feeds the live curves; two
 // runs overlay in distinct colours; Stop checkpoints and Resume finishes the run.
-#include "core/data/image.h"
-#include "core/model/clip.h"
-#include "core/model/model_store.h"
 #include "core/store/workspace.h"
-#include "core/text/bpe_trainer.h"
-#include "core/text/bpe_vocab_file.h"
 #include "core/train/recipe.h"
 #include "core/train/runs.h"
+#include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/job_manager.h"
 #include "widgets/plot_curves.h"
@@ -21,62 +17,10 @@
 #include <QApplication>
 #include <QLineEdit>
 
-#include <torch/torch.h>
-
 using namespace genra;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Eight solid-colour real images with one caption each, one darker "generated" image per caption,
-// and a tiny CLIP registered as "base".
-void makeTinyWorkspace(const fs::path& dir, const fs::path& scratch) {
-    auto ws = store::Workspace::create(dir);
-    store::DatasetInfo info;
-    info.name = "tiny";
-    info.kind = "test";
-    const auto datasetId = ws.createDataset(info);
-    const char* colours[] = {"red", "green", "blue", "grey"};
-    std::vector<std::string> captions;
-    for (int i = 0; i < 8; ++i) {
-        data::Image img;
-        img.width = img.height = 16;
-        img.channels = 3;
-        img.pixels.assign(16 * 16 * 3, 40);
-        for (int p = 0; p < 16 * 16; ++p) img.pixels[static_cast<std::size_t>(p * 3 + i % 3)] = static_cast<std::uint8_t>(120 + 15 * i);
-        const auto realPath = scratch / ("real" + std::to_string(i) + ".png");
-        data::saveImage(img, realPath);
-        store::ImageRecord real;
-        real.datasetId = datasetId;
-        real.path = realPath.string();
-        real.split = "align";
-        const auto realId = ws.insertImage(real);
-        store::CaptionRecord caption;
-        caption.datasetId = datasetId;
-        caption.imageId = realId;
-        caption.text = std::string("a ") + colours[i % 4] + (i < 4 ? " square" : " field");
-        captions.push_back(caption.text);
-        const auto captionId = ws.insertCaption(caption);
-        for (auto& v : img.pixels) v = static_cast<std::uint8_t>(v / 2);
-        const auto genPath = scratch / ("gen" + std::to_string(i) + ".png");
-        data::saveImage(img, genPath);
-        store::ImageRecord gen;
-        gen.datasetId = datasetId;
-        gen.path = genPath.string();
-        gen.modality = "generated";
-        gen.split = "align";
-        ws.insertGeneration(ws.insertImage(gen), captionId, "darker", 0, "{}");
-    }
-    text::BpeTrainerOptions options;
-    options.maxMerges = 20;
-    const auto vocab = scratch / "vocab.txt";
-    text::writeMergeFile(vocab, text::trainBpe(captions, options).merges);
-    auto config = model::clipPreset("tiny");
-    config.vocabSize = static_cast<std::int64_t>(model::tokenizerFor(vocab)->vocabularySize());
-    torch::manual_seed(3);
-    model::ClipModel clip(config);
-    model::saveClipModel(ws, "base", clip, vocab.string());
-}
 
 nlohmann::json tinyRecipe(int steps, double learningRate) {
     auto j = train::toJson(train::parseRecipe(nlohmann::json{{"dataset", "tiny"}, {"base_model", "base"}}));
@@ -137,7 +81,7 @@ TEST_CASE("the recipe form is driven by the trainer's field table and validates 
 TEST_CASE("live curves follow a real training job, overlay runs, and stop/resume works", "[widgets][training]") {
     test::app();
     test::TempDir tmp{"genra-training-panel"};
-    makeTinyWorkspace(tmp / "ws", tmp.path());
+    test::makeTinyClipWorkspace(tmp / "ws", tmp.path());
     auto ws = store::Workspace::open(tmp / "ws");
     widgets::JobManager jobs;
     widgets::TrainingPanel panel(&jobs);
