@@ -24,6 +24,7 @@ void addImportCommands(CLI::App& app, CliState& state);
 void addMakeShapesCommand(CLI::App& app, CliState& state);
 void addTokenizeCommands(CLI::App& app, CliState& state);
 void addTsneCommand(CLI::App& app, CliState& state);
+void addCaptionCommands(CLI::App& app, CliState& state);
 void addDemoCommand(CLI::App& app, CliState& state);
 void addGenerateCommands(CLI::App& app, CliState& state);
 

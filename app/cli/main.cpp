@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     genra::cli::addMakeShapesCommand(app, state);
     genra::cli::addTokenizeCommands(app, state);
     genra::cli::addTsneCommand(app, state);
+    genra::cli::addCaptionCommands(app, state);
     genra::cli::addDemoCommand(app, state);
     genra::cli::addGenerateCommands(app, state);
 
