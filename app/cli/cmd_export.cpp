@@ -1,22 +1,23 @@
 // `genra export table`: stored evaluation results laid out like the paper's tables (models or
 // methods as rows, metrics as columns) as CSV, Markdown or LaTeX (booktabs, best value bold).
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
 #include "app/cli/commands.h"
 #include "core/eval/workspace_eval.h"
 #include "core/report/results_table.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
-#include <algorithm>
-#include <fstream>
-#include <iostream>
-#include <memory>
-
 namespace genra::cli {
 
 namespace {
 
 void addExportTable(CLI::App& exportCmd, CliState& state) {
-    auto* cmd = exportCmd.add_subcommand("table", "Evaluation results as a table: rows = models, columns = metrics");
+    auto* cmd =
+        exportCmd.add_subcommand("table", "Evaluation results as a table: rows = models, columns = metrics");
     struct Options {
         std::string workspace;
         std::vector<std::string> runs;
@@ -34,13 +35,15 @@ void addExportTable(CLI::App& exportCmd, CliState& state) {
     };
     auto opts = std::make_shared<Options>();
     cmd->add_option("--workspace,-w", opts->workspace, "Workspace folder")->required();
-    cmd->add_option("--runs", opts->runs, "Training runs (names or ids) whose models become rows, in this order")
+    cmd->add_option("--runs", opts->runs,
+                    "Training runs (names or ids) whose models become rows, in this order")
         ->delimiter(',');
     cmd->add_option("--models", opts->models, "Models that become rows, in this order")->delimiter(',');
     cmd->add_option("--task", opts->task, "Only this task (retrieval, zeroshot, similarity)");
     cmd->add_option("--dataset", opts->dataset, "Only results on this dataset");
     auto* split = cmd->add_option("--split", opts->split, "Only results on this split");
-    cmd->add_option("--metrics", opts->metrics, "Columns, in this order (default: every metric found)")->delimiter(',');
+    cmd->add_option("--metrics", opts->metrics, "Columns, in this order (default: every metric found)")
+        ->delimiter(',');
     cmd->add_option("--format", opts->format, "csv, markdown or latex")
         ->capture_default_str()
         ->check(CLI::IsMember({"csv", "markdown", "md", "latex", "tex"}));
@@ -59,7 +62,9 @@ void addExportTable(CLI::App& exportCmd, CliState& state) {
             query.dataset = opts->dataset;
             if (!opts->anySplit) query.split = opts->split;
             const auto rows = eval::queryEvalResults(ws, query);
-            if (rows.empty()) throw Error("no evaluation results match in " + opts->workspace + " (run `genra eval` first)");
+            if (rows.empty())
+                throw Error("no evaluation results match in " + opts->workspace +
+                            " (run `genra eval` first)");
             report::ResultsTableOptions options;
             options.metrics = opts->metrics;
             options.modelOrder = opts->models;
@@ -78,8 +83,8 @@ void addExportTable(CLI::App& exportCmd, CliState& state) {
             options.labelByRun = opts->byRun || (!opts->runs.empty() && opts->models.empty());
             options.baselineModel = opts->baseline;
             options.title = opts->title;
-            const auto text =
-                report::writeTable(report::buildResultsTable(rows, options), report::parseTableFormat(opts->format));
+            const auto text = report::writeTable(report::buildResultsTable(rows, options),
+                                                 report::parseTableFormat(opts->format));
             if (opts->out.empty()) {
                 std::cout << text;
             } else {

@@ -1,5 +1,12 @@
 #include "core/eval/workspace_eval.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
 #include "core/eval/retrieval.h"
 #include "core/eval/zeroshot.h"
 #include "core/model/embed.h"
@@ -7,13 +14,6 @@
 #include "core/store/workspace.h"
 #include "core/train/runs.h"
 #include "core/util/error.h"
-
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <map>
-#include <set>
-#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -53,8 +53,10 @@ std::vector<std::pair<std::int64_t, std::string>> selectRows(Ctx& c, const std::
 
 void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
     std::vector<std::int64_t> imageIds;
-    for (const auto& row : selectRows(c, "SELECT id, '' FROM images WHERE dataset_id = ?1 AND modality = 'real' AND "
-                                         "status = 'ok' AND (?2 = '' OR split = ?2) ORDER BY id")) {
+    for (const auto& row :
+         selectRows(c,
+                    "SELECT id, '' FROM images WHERE dataset_id = ?1 AND modality = 'real' AND "
+                    "status = 'ok' AND (?2 = '' OR split = ?2) ORDER BY id")) {
         imageIds.push_back(row.first);
     }
     auto images = loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderRealImage, imageIds);
@@ -62,9 +64,11 @@ void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
     for (std::size_t i = 0; i < imageIds.size(); ++i) rowOfImage[imageIds[i]] = static_cast<std::int64_t>(i);
     std::vector<std::int64_t> captionIds;
     std::vector<std::int64_t> captionImage;
-    for (const auto& row : selectRows(c, "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id "
-                                         "WHERE i.dataset_id = ?1 AND i.modality = 'real' AND (?2 = '' OR i.split = ?2) "
-                                         "ORDER BY c.id")) {
+    for (const auto& row :
+         selectRows(c,
+                    "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id "
+                    "WHERE i.dataset_id = ?1 AND i.modality = 'real' AND (?2 = '' OR i.split = ?2) "
+                    "ORDER BY c.id")) {
         const auto it = rowOfImage.find(std::stoll(row.second));
         if (it == rowOfImage.end()) continue;
         captionIds.push_back(row.first);
@@ -72,7 +76,8 @@ void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
     }
     const auto requested = captionIds.size();
     auto texts = loadStoredEmbeddings(c.ws, c.model.id, "caption", model::kEncoderText, captionIds);
-    if (captionIds.size() != requested) throw Error("some captions of dataset \"" + c.dataset.name + "\" have no text embedding");
+    if (captionIds.size() != requested)
+        throw Error("some captions of dataset \"" + c.dataset.name + "\" have no text embedding");
     // Images whose captions are all missing would make Recall@K undefined: keep captioned images only.
     std::vector<bool> captioned(imageIds.size(), false);
     for (auto r : captionImage) captioned[static_cast<std::size_t>(r)] = true;
@@ -84,7 +89,8 @@ void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
         keep.push_back(static_cast<std::int64_t>(i));
     }
     if (keep.empty()) {
-        throw Error("dataset \"" + c.dataset.name + "\"" + (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
+        throw Error("dataset \"" + c.dataset.name + "\"" +
+                    (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
                     " has no embedded real images with captions to evaluate retrieval on");
     }
     images = images.index_select(0, torch::tensor(keep, torch::kLong));
@@ -93,7 +99,8 @@ void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
     RetrievalOptions options;
     options.ks = c.options.ks;
     const auto result = retrievalRecall(images, texts, captionImage, options);
-    out.provenance["counts"] = {{"images", keep.size()}, {"captions", captionIds.size()},
+    out.provenance["counts"] = {{"images", keep.size()},
+                                {"captions", captionIds.size()},
                                 {"uncaptioned_images", imageIds.size() - keep.size()}};
     out.provenance["settings"]["ks"] = c.options.ks;
     for (std::size_t k = 0; k < result.ks.size(); ++k) {
@@ -105,7 +112,8 @@ void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
 }
 
 // The label of an image for an attribute: the attributes JSON value, or the folder name.
-std::optional<std::string> labelOf(const std::string& attribute, const nlohmann::json& attributes, const std::string& path) {
+std::optional<std::string> labelOf(const std::string& attribute, const nlohmann::json& attributes,
+                                   const std::string& path) {
     if (attribute == "folder") return fs::path(path).parent_path().filename().string();
     if (!attributes.is_object() || !attributes.contains(attribute)) return std::nullopt;
     const auto& v = attributes.at(attribute);
@@ -142,12 +150,14 @@ ZeroShotTask taskFor(Ctx& c, const std::string& attribute, const std::set<std::s
 void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
     const bool gen = c.options.zeroShotGenerated;
     // (image id, attributes of the real image it shows or was made from, path of that real image).
-    const std::string sql =
-        gen ? "SELECT g.image_id, r.attributes, r.path FROM generations g JOIN captions cap ON cap.id = g.caption_id "
-              "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = ?1 AND "
-              "(?2 = '' OR r.split = ?2) AND gi.status = 'ok' ORDER BY g.image_id"
-            : "SELECT id, attributes, path FROM images WHERE dataset_id = ?1 AND modality = 'real' AND status = 'ok' "
-              "AND (?2 = '' OR split = ?2) ORDER BY id";
+    const std::string sql = gen ? "SELECT g.image_id, r.attributes, r.path FROM generations g JOIN captions "
+                                  "cap ON cap.id = g.caption_id "
+                                  "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id "
+                                  "WHERE r.dataset_id = ?1 AND "
+                                  "(?2 = '' OR r.split = ?2) AND gi.status = 'ok' ORDER BY g.image_id"
+                                : "SELECT id, attributes, path FROM images WHERE dataset_id = ?1 AND "
+                                  "modality = 'real' AND status = 'ok' "
+                                  "AND (?2 = '' OR split = ?2) ORDER BY id";
     std::vector<std::int64_t> ids;
     std::vector<nlohmann::json> attributes;
     std::vector<std::string> paths;
@@ -163,10 +173,11 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
     std::unordered_map<std::int64_t, std::size_t> indexOf;
     for (std::size_t i = 0; i < ids.size(); ++i) indexOf[ids[i]] = i;
     auto embedded = ids;
-    const auto images = loadStoredEmbeddings(c.ws, c.model.id, "image",
-                                         gen ? model::kEncoderGeneratedImage : model::kEncoderRealImage, embedded);
+    const auto images = loadStoredEmbeddings(
+        c.ws, c.model.id, "image", gen ? model::kEncoderGeneratedImage : model::kEncoderRealImage, embedded);
     if (embedded.empty()) {
-        throw Error("dataset \"" + c.dataset.name + "\"" + (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
+        throw Error("dataset \"" + c.dataset.name + "\"" +
+                    (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
                     " has no embedded " + (gen ? "generated" : "real") + " images to classify");
     }
     auto attributeNames = c.options.attributes;
@@ -176,14 +187,18 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
         }
         if (attributeNames.empty()) {
             throw Error("images of dataset \"" + c.dataset.name +
-                        "\" carry no Shapes attributes; name the attribute to classify (\"folder\" for one folder per class)");
+                        "\" carry no Shapes attributes; name the attribute to classify (\"folder\" for one "
+                        "folder per class)");
         }
     }
     if (!c.options.classesFile.empty() && attributeNames.size() != 1) {
-        throw Error("a classes file applies to one attribute, but " + std::to_string(attributeNames.size()) + " were asked for");
+        throw Error("a classes file applies to one attribute, but " + std::to_string(attributeNames.size()) +
+                    " were asked for");
     }
     auto& clip = *c.clip;
-    if (!clip.tokenizer) throw Error("model \"" + c.options.model + "\" has no vocabulary recorded; prompts cannot be embedded");
+    if (!clip.tokenizer)
+        throw Error("model \"" + c.options.model +
+                    "\" has no vocabulary recorded; prompts cannot be embedded");
     const auto device = model::resolveDevice(c.options.device);
     clip.real->to(device);
     const std::string prefix = gen ? "zeroshot_gen_" : "zeroshot_";
@@ -200,7 +215,8 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
         }
         const auto task = taskFor(c, attribute, seen);
         std::map<std::string, std::int64_t> classIndex;
-        for (std::size_t k = 0; k < task.classes.size(); ++k) classIndex[task.classes[k]] = static_cast<std::int64_t>(k);
+        for (std::size_t k = 0; k < task.classes.size(); ++k)
+            classIndex[task.classes[k]] = static_cast<std::int64_t>(k);
         std::vector<std::int64_t> rows;
         std::vector<std::int64_t> labels;
         std::int64_t unlabelled = 0;
@@ -213,33 +229,41 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
             rows.push_back(static_cast<std::int64_t>(r));
             labels.push_back(it->second);
         }
-        if (rows.empty()) throw Error("no image has a label among the classes of attribute \"" + attribute + "\"");
+        if (rows.empty())
+            throw Error("no image has a label among the classes of attribute \"" + attribute + "\"");
         const auto prompts = expandPrompts(task);
         torch::Tensor promptEmbeddings;
         {
             torch::NoGradGuard noGrad;
             clip.real->eval();
-            const auto tokens = clip.tokenizer->tokenize(prompts, static_cast<int>(clip.real->config().contextLength), true);
+            const auto tokens =
+                clip.tokenizer->tokenize(prompts, static_cast<int>(clip.real->config().contextLength), true);
             promptEmbeddings = clip.real->encodeText(tokens.to(device)).to(torch::kCPU, torch::kFloat);
         }
-        const auto classifier = ensembleClassEmbeddings(promptEmbeddings, static_cast<std::int64_t>(task.classes.size()));
-        const auto result = zeroShotClassify(images.index_select(0, torch::tensor(rows, torch::kLong)), classifier, labels, {1, 5});
+        const auto classifier =
+            ensembleClassEmbeddings(promptEmbeddings, static_cast<std::int64_t>(task.classes.size()));
+        const auto result = zeroShotClassify(images.index_select(0, torch::tensor(rows, torch::kLong)),
+                                             classifier, labels, {1, 5});
         nlohmann::json perClass = nlohmann::json::object();
         for (std::size_t k = 0; k < task.classes.size(); ++k) {
             const double p = result.perClassPercent[k];
-            perClass[task.classes[k]] = {{"accuracy", std::isnan(p) ? nlohmann::json(nullptr) : nlohmann::json(p)},
-                                         {"images", result.perClassCount[k]}};
+            perClass[task.classes[k]] = {
+                {"accuracy", std::isnan(p) ? nlohmann::json(nullptr) : nlohmann::json(p)},
+                {"images", result.perClassCount[k]}};
         }
-        const nlohmann::json taskDetails = {{"attribute", attribute}, {"classes", task.classes},
-                                            {"templates", task.templates}, {"images", result.images},
+        const nlohmann::json taskDetails = {{"attribute", attribute},          {"classes", task.classes},
+                                            {"templates", task.templates},     {"images", result.images},
                                             {"unlabelled_images", unlabelled}, {"per_class", perClass}};
         out.metrics.push_back({prefix + attribute + "_top1", result.topKPercent[0], {{"task", taskDetails}}});
-        out.metrics.push_back({prefix + attribute + "_top5", result.topKPercent[1], {{"task", {{"attribute", attribute}}}}});
-        out.metrics.push_back({prefix + attribute + "_mean_per_class", result.meanPerClassPercent,
+        out.metrics.push_back(
+            {prefix + attribute + "_top5", result.topKPercent[1], {{"task", {{"attribute", attribute}}}}});
+        out.metrics.push_back({prefix + attribute + "_mean_per_class",
+                               result.meanPerClassPercent,
                                {{"task", {{"attribute", attribute}}}}});
         taskCounts[attribute] = result.images;
-        c.context.progress(0.8 + 0.15 * static_cast<double>(a + 1) / static_cast<double>(attributeNames.size()),
-                           attribute + ": top-1 " + fmt(result.topKPercent[0]) + "%");
+        c.context.progress(
+            0.8 + 0.15 * static_cast<double>(a + 1) / static_cast<double>(attributeNames.size()),
+            attribute + ": top-1 " + fmt(result.topKPercent[0]) + "%");
     }
     out.provenance["counts"] = {{"images", embedded.size()}, {"per_task", taskCounts}};
     out.provenance["settings"]["attributes"] = attributeNames;
@@ -255,8 +279,10 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
     std::vector<std::int64_t> captionOfGen;
     {
         auto s = c.ws.db().prepare(
-            "SELECT g.image_id, cap.image_id, cap.id FROM generations g JOIN captions cap ON cap.id = g.caption_id "
-            "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = ?1 AND "
+            "SELECT g.image_id, cap.image_id, cap.id FROM generations g JOIN captions cap ON cap.id = "
+            "g.caption_id "
+            "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = "
+            "?1 AND "
             "(?2 = '' OR r.split = ?2) AND r.status = 'ok' AND gi.status = 'ok' ORDER BY g.image_id");
         s.bind(1, c.dataset.id).bind(2, c.options.split);
         while (s.step()) {
@@ -274,7 +300,8 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
     std::unordered_map<std::int64_t, std::size_t> pairOf;
     for (std::size_t i = 0; i < genIds.size(); ++i) pairOf[genIds[i]] = i;
     auto embeddedGen = genIds;
-    const auto generatedAll = loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderGeneratedImage, embeddedGen);
+    const auto generatedAll =
+        loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderGeneratedImage, embeddedGen);
     std::vector<std::int64_t> genRows;
     std::vector<std::int64_t> pairing;
     std::vector<std::int64_t> pairCaption;
@@ -287,14 +314,16 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
         pairCaption.push_back(captionOfGen[p]);
     }
     if (genRows.size() < 2 || realIds.size() < 2) {
-        throw Error("dataset \"" + c.dataset.name + "\"" + (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") +
-                    " has " + std::to_string(genRows.size()) + " generated images paired with " +
+        throw Error("dataset \"" + c.dataset.name + "\"" +
+                    (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") + " has " +
+                    std::to_string(genRows.size()) + " generated images paired with " +
                     std::to_string(realIds.size()) +
                     " real ones; similarity needs at least two of each (import generated images first)");
     }
     const auto generated = generatedAll.index_select(0, torch::tensor(genRows, torch::kLong));
     ScaledContext sub(c.context, 0.8, 0.98);
-    const auto gap = measureModalityGap(real, generated, torch::tensor(pairing, torch::kLong), c.options.similarity, &sub);
+    const auto gap =
+        measureModalityGap(real, generated, torch::tensor(pairing, torch::kLong), c.options.similarity, &sub);
     // Mean paired cosine per caption, for the histogram and the worst-aligned list.
     std::map<std::int64_t, std::pair<double, int>> perCaption;
     const auto cosines = gap.pairedCosine.to(torch::kDouble).contiguous();
@@ -310,9 +339,11 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
         captionCosine.push_back(acc.first / acc.second);
     }
     const nlohmann::json distribution = {
-        {"histogram", {{"edges", gap.pairedCosineHistogram.edges}, {"counts", gap.pairedCosineHistogram.counts}}},
+        {"histogram",
+         {{"edges", gap.pairedCosineHistogram.edges}, {"counts", gap.pairedCosineHistogram.counts}}},
         {"per_caption", {{"caption_ids", captionIds}, {"mean_cosine", captionCosine}}}};
-    out.provenance["counts"] = {{"real_images", realIds.size()}, {"generated_images", genRows.size()},
+    out.provenance["counts"] = {{"real_images", realIds.size()},
+                                {"generated_images", genRows.size()},
                                 {"captions", perCaption.size()}};
     out.provenance["settings"]["histogram_bins"] = c.options.similarity.histogramBins;
     out.provenance["settings"]["probe"] = {{"train_fraction", c.options.similarity.probe.trainFraction},
@@ -322,18 +353,22 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
     out.metrics.push_back({"paired_cosine_std", gap.pairedCosineStd, {}});
     out.metrics.push_back({"centroid_distance", gap.centroidDistance, {}});
     out.metrics.push_back({"centroid_cosine", gap.centroidCosine, {}});
-    out.metrics.push_back({"probe_accuracy", 100.0 * gap.probe.testAccuracy,
-                           {{"probe", {{"train_accuracy", 100.0 * gap.probe.trainAccuracy},
-                                       {"train_size", gap.probe.trainSize}, {"test_size", gap.probe.testSize}}}}});
+    out.metrics.push_back({"probe_accuracy",
+                           100.0 * gap.probe.testAccuracy,
+                           {{"probe",
+                             {{"train_accuracy", 100.0 * gap.probe.trainAccuracy},
+                              {"train_size", gap.probe.trainSize},
+                              {"test_size", gap.probe.testSize}}}}});
     out.metrics.push_back({"frechet_distance", gap.frechetDistance, {}});
 }
 
 }  // namespace
 
-torch::Tensor loadStoredEmbeddings(store::Workspace& ws, std::int64_t modelId, const char* kind, const char* encoder,
-                               std::vector<std::int64_t>& ids) {
+torch::Tensor loadStoredEmbeddings(store::Workspace& ws, std::int64_t modelId, const char* kind,
+                                   const char* encoder, std::vector<std::int64_t>& ids) {
     auto s = ws.db().prepare(
-        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = ? AND item_id = ? AND encoder = ?");
+        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = ? AND item_id = ? AND encoder "
+        "= ?");
     std::vector<float> values;
     std::vector<std::int64_t> kept;
     std::int64_t dim = -1;
@@ -359,7 +394,8 @@ torch::Tensor loadStoredEmbeddings(store::Workspace& ws, std::int64_t modelId, c
     }
     ids = std::move(kept);
     if (ids.empty()) return torch::empty({0, std::max<std::int64_t>(dim, 0)});
-    return torch::from_blob(values.data(), {static_cast<std::int64_t>(ids.size()), dim}, torch::kFloat).clone();
+    return torch::from_blob(values.data(), {static_cast<std::int64_t>(ids.size()), dim}, torch::kFloat)
+        .clone();
 }
 
 void embedForEvaluation(const EmbedRequest& request, jobs::JobContext& context, double from, double to) {
@@ -376,7 +412,9 @@ void embedForEvaluation(const EmbedRequest& request, jobs::JobContext& context, 
     embed.captions = request.captions;
     model::EmbedWorkspaceJob job(embed);
     ScaledContext sub(context, from, to);
-    if (!job.run(sub)) throw Error("embedding dataset \"" + request.dataset + "\" with model \"" + request.model + "\" failed");
+    if (!job.run(sub))
+        throw Error("embedding dataset \"" + request.dataset + "\" with model \"" + request.model +
+                    "\" failed");
 }
 
 void ScaledContext::progress(double fraction, const std::string& message) {
@@ -403,18 +441,21 @@ Benchmark parseBenchmark(const std::string& text) {
 }
 
 std::string EvaluateJob::name() const {
-    return std::string("evaluate ") + options_.model + " (" + toString(options_.benchmark) + ") on " + options_.dataset;
+    return std::string("evaluate ") + options_.model + " (" + toString(options_.benchmark) + ") on " +
+           options_.dataset;
 }
 
 bool EvaluateJob::run(jobs::JobContext& context) {
     outcome_ = EvalOutcome{};
     auto ws = store::Workspace::open(options_.workspace);
-    Ctx c{ws, options_, ws.requireDataset(options_.dataset), model::requireModel(ws, options_.model), context};
+    Ctx c{ws, options_, ws.requireDataset(options_.dataset), model::requireModel(ws, options_.model),
+          context};
     const auto benchmark = options_.benchmark;
     embedForEvaluation({options_.workspace, options_.model, options_.dataset, options_.split, options_.device,
                         options_.batchSize, options_.workers,
                         benchmark != Benchmark::ZeroShot || !options_.zeroShotGenerated,
-                        benchmark == Benchmark::Similarity || (benchmark == Benchmark::ZeroShot && options_.zeroShotGenerated),
+                        benchmark == Benchmark::Similarity ||
+                            (benchmark == Benchmark::ZeroShot && options_.zeroShotGenerated),
                         benchmark == Benchmark::Retrieval},
                        context, 0.0, 0.8);
     context.checkCancelled();
@@ -494,12 +535,14 @@ std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const E
             modelIds.insert(*run.modelId);
             found = true;
         }
-        if (!found) throw Error("run \"" + run.name + "\" produced no model, so it has no evaluation results");
+        if (!found)
+            throw Error("run \"" + run.name + "\" produced no model, so it has no evaluation results");
     }
     std::optional<std::int64_t> datasetId;
     if (!query.dataset.empty()) datasetId = workspace.requireDataset(query.dataset).id;
     auto s = workspace.db().prepare(
-        "SELECT e.id, e.run_id, e.model_id, COALESCE(m.name, ''), COALESCE(r.name, ''), e.task, e.dataset_id, "
+        "SELECT e.id, e.run_id, e.model_id, COALESCE(m.name, ''), COALESCE(r.name, ''), e.task, "
+        "e.dataset_id, "
         "COALESCE(d.name, ''), e.split, e.metric, e.value, e.details, e.created_at FROM eval_results e "
         "LEFT JOIN models m ON m.id = e.model_id LEFT JOIN runs r ON r.id = e.run_id "
         "LEFT JOIN datasets d ON d.id = e.dataset_id WHERE (?1 = '' OR e.task = ?1) AND "
@@ -530,7 +573,9 @@ std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const E
     std::set<std::tuple<std::int64_t, std::string, std::int64_t, std::string, std::string>> seen;
     std::vector<EvalResultRow> latest;
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-        if (seen.insert({it->modelId.value_or(-1), it->task, it->datasetId.value_or(-1), it->split, it->metric}).second) {
+        if (seen.insert(
+                    {it->modelId.value_or(-1), it->task, it->datasetId.value_or(-1), it->split, it->metric})
+                .second) {
             latest.push_back(std::move(*it));
         }
     }

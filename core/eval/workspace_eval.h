@@ -17,16 +17,15 @@
 // "settings", "counts", "inference_encoder", "evaluated_at"}.
 #pragma once
 
-#include "core/eval/similarity.h"
-#include "core/jobs/job.h"
-
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/eval/similarity.h"
+#include "core/jobs/job.h"
 
 namespace genra::store {
 class Workspace;
@@ -41,13 +40,13 @@ Benchmark parseBenchmark(const std::string& text);
 
 struct EvalOptions {
     std::filesystem::path workspace;
-    std::string model;    // workspace model name
+    std::string model;  // workspace model name
     Benchmark benchmark = Benchmark::Retrieval;
     std::string dataset;
-    std::string split;    // empty = every split
+    std::string split;  // empty = every split
     std::string device = "auto";
     int batchSize = 64;
-    int workers = 0;      // image decoding threads; 0 = every core
+    int workers = 0;  // image decoding threads; 0 = every core
 
     // Retrieval.
     std::vector<std::int64_t> ks{1, 5, 10};
@@ -81,7 +80,7 @@ struct EvalOutcome {
     std::int64_t datasetId = 0;
     std::string split;
     std::vector<EvalMetric> metrics;
-    nlohmann::json provenance;  // the details every row shares
+    nlohmann::json provenance;            // the details every row shares
     std::vector<std::int64_t> resultIds;  // eval_results ids written
 };
 
@@ -128,7 +127,9 @@ class ScaledContext : public jobs::JobContext {
 public:
     ScaledContext(jobs::JobContext& inner, double from, double to) : inner_(inner), from_(from), to_(to) {}
     void progress(double fraction, const std::string& message) override;
-    void metric(std::int64_t step, const std::string& name, double value) override { inner_.metric(step, name, value); }
+    void metric(std::int64_t step, const std::string& name, double value) override {
+        inner_.metric(step, name, value);
+    }
     void log(jobs::LogLevel level, const std::string& line) override { inner_.log(level, line); }
     bool cancelled() const override { return inner_.cancelled(); }
 
@@ -156,12 +157,12 @@ struct EvalResultRow {
 };
 
 struct EvalResultQuery {
-    std::vector<std::string> models;  // names; empty = any
-    std::vector<std::string> runs;    // training run names or ids: rows of the models they produced
-    std::string task;                 // empty = any
-    std::string dataset;              // empty = any
-    std::optional<std::string> split; // unset = any
-    bool latestOnly = true;           // keep only the newest row per (model, task, dataset, split, metric)
+    std::vector<std::string> models;   // names; empty = any
+    std::vector<std::string> runs;     // training run names or ids: rows of the models they produced
+    std::string task;                  // empty = any
+    std::string dataset;               // empty = any
+    std::optional<std::string> split;  // unset = any
+    bool latestOnly = true;            // keep only the newest row per (model, task, dataset, split, metric)
 };
 
 // Rows in id order. Unknown model, run or dataset names are errors naming them.

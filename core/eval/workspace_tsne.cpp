@@ -1,15 +1,14 @@
 #include "core/eval/workspace_tsne.h"
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "core/eval/workspace_eval.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
-
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <set>
 
 namespace genra::eval {
 
@@ -25,7 +24,8 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     std::vector<std::int64_t> captionIds;
     {
         auto s = ws.db().prepare(
-            "SELECT c.id, EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id) AS has_gen FROM captions c "
+            "SELECT c.id, EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id) AS has_gen FROM "
+            "captions c "
             "JOIN images r ON r.id = c.image_id WHERE r.dataset_id = ?1 AND r.modality = 'real' AND "
             "(?2 = '' OR r.split = ?2) ORDER BY has_gen DESC, c.id");
         s.bind(1, dataset.id).bind(2, options_.split);
@@ -39,7 +39,8 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     std::vector<std::int64_t> generatedIds;
     {
         auto realOf = ws.db().prepare("SELECT image_id FROM captions WHERE id = ?");
-        auto gensOf = ws.db().prepare("SELECT image_id FROM generations WHERE caption_id = ? ORDER BY image_id");
+        auto gensOf =
+            ws.db().prepare("SELECT image_id FROM generations WHERE caption_id = ? ORDER BY image_id");
         for (auto id : captionIds) {
             realOf.reset();
             realOf.bind(1, id);
@@ -52,16 +53,19 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     std::vector<std::int64_t> realIds(realSet.begin(), realSet.end());
     std::vector<std::int64_t> textIds = options_.withText ? captionIds : std::vector<std::int64_t>{};
     const auto real = loadStoredEmbeddings(ws, modelRecord.id, "image", model::kEncoderRealImage, realIds);
-    const auto generated = loadStoredEmbeddings(ws, modelRecord.id, "image", model::kEncoderGeneratedImage, generatedIds);
-    const auto text = options_.withText ? loadStoredEmbeddings(ws, modelRecord.id, "caption", model::kEncoderText, textIds)
-                                        : torch::empty({0, real.size(1)});
+    const auto generated =
+        loadStoredEmbeddings(ws, modelRecord.id, "image", model::kEncoderGeneratedImage, generatedIds);
+    const auto text = options_.withText
+                          ? loadStoredEmbeddings(ws, modelRecord.id, "caption", model::kEncoderText, textIds)
+                          : torch::empty({0, real.size(1)});
     real_ = static_cast<std::int64_t>(realIds.size());
     generated_ = static_cast<std::int64_t>(generatedIds.size());
     text_ = static_cast<std::int64_t>(textIds.size());
     const auto points = real_ + generated_ + text_;
     if (points < 4) {
-        throw Error("dataset \"" + options_.dataset + "\"" + (options_.split.empty() ? "" : " split \"" + options_.split + "\"") +
-                    " has only " + std::to_string(points) + " embedded items; a t-SNE map needs at least 4");
+        throw Error("dataset \"" + options_.dataset + "\"" +
+                    (options_.split.empty() ? "" : " split \"" + options_.split + "\"") + " has only " +
+                    std::to_string(points) + " embedded items; a t-SNE map needs at least 4");
     }
     std::vector<torch::Tensor> parts;
     for (const auto& t : {real, generated, text})
@@ -75,9 +79,9 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     result_ = runTsne(data, tsne, &sub);
     context.checkCancelled();
 
-    const std::string name = options_.name.empty()
-                                 ? options_.model + " " + options_.dataset + (options_.split.empty() ? "" : "/" + options_.split)
-                                 : options_.name;
+    const std::string name = options_.name.empty() ? options_.model + " " + options_.dataset +
+                                                         (options_.split.empty() ? "" : "/" + options_.split)
+                                                   : options_.name;
     const nlohmann::json params = {{"dataset", options_.dataset},
                                    {"split", options_.split},
                                    {"captions", captionIds.size()},
@@ -89,11 +93,13 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
                                    {"kl_divergence", result_.klDivergence},
                                    {"counts", {{"real", real_}, {"generated", generated_}, {"text", text_}}}};
     store::Transaction tx(ws.db());
-    auto p = ws.db().prepare("INSERT INTO projections(name, method, model_id, params) VALUES(?, 'tsne', ?, ?)");
+    auto p =
+        ws.db().prepare("INSERT INTO projections(name, method, model_id, params) VALUES(?, 'tsne', ?, ?)");
     p.bind(1, name).bind(2, modelRecord.id).bind(3, params.dump());
     p.run();
     projectionId_ = ws.db().lastInsertId();
-    auto s = ws.db().prepare("INSERT INTO projection_points(projection_id, item_kind, item_id, x, y) VALUES(?,?,?,?,?)");
+    auto s = ws.db().prepare(
+        "INSERT INTO projection_points(projection_id, item_kind, item_id, x, y) VALUES(?,?,?,?,?)");
     const auto map = result_.embedding.to(torch::kDouble).contiguous();
     const double* xy = map.data_ptr<double>();
     std::int64_t row = 0;

@@ -7,12 +7,12 @@
 // images/captions row; an image's modality is in images).
 #pragma once
 
-#include "core/eval/tsne.h"
-#include "core/jobs/job.h"
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
+
+#include "core/eval/tsne.h"
+#include "core/jobs/job.h"
 
 namespace genra::eval {
 

@@ -1,16 +1,15 @@
 #include "core/eval/zeroshot.h"
 
-#include "core/data/shapes.h"
-#include "core/util/error.h"
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+
+#include "core/data/shapes.h"
+#include "core/util/error.h"
 
 namespace fs = std::filesystem;
 
@@ -42,7 +41,8 @@ nlohmann::json readJsonFile(const fs::path& path) {
 
 bool isImageFile(const fs::path& path) {
     std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static const std::set<std::string> known{".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"};
     return known.count(ext) > 0;
 }
@@ -76,7 +76,8 @@ torch::Tensor ensembleClassEmbeddings(const torch::Tensor& promptEmbeddings, std
 }
 
 ZeroShotResult zeroShotClassify(const torch::Tensor& imageEmbeddings, const torch::Tensor& classifier,
-                                const std::vector<std::int64_t>& labels, const std::vector<std::int64_t>& ks) {
+                                const std::vector<std::int64_t>& labels,
+                                const std::vector<std::int64_t>& ks) {
     if (imageEmbeddings.dim() != 2 || classifier.dim() != 2) throw Error("zero-shot: embeddings must be 2-D");
     if (imageEmbeddings.size(1) != classifier.size(1)) {
         throw Error("zero-shot: image embeddings have dim " + std::to_string(imageEmbeddings.size(1)) +
@@ -86,8 +87,8 @@ ZeroShotResult zeroShotClassify(const torch::Tensor& imageEmbeddings, const torc
     const auto c = classifier.size(0);
     if (c < 1) throw Error("zero-shot: no classes");
     if (static_cast<std::int64_t>(labels.size()) != n) {
-        throw Error("zero-shot: " + std::to_string(n) + " image embeddings but " + std::to_string(labels.size()) +
-                    " labels");
+        throw Error("zero-shot: " + std::to_string(n) + " image embeddings but " +
+                    std::to_string(labels.size()) + " labels");
     }
     for (std::size_t i = 0; i < labels.size(); ++i) {
         if (labels[i] < 0 || labels[i] >= c) {
@@ -126,7 +127,8 @@ ZeroShotResult zeroShotClassify(const torch::Tensor& imageEmbeddings, const torc
             if (rank < ks[k]) ++hits[k];
         }
     }
-    for (auto h : hits) result.topKPercent.push_back(n > 0 ? 100.0 * static_cast<double>(h) / static_cast<double>(n) : 0.0);
+    for (auto h : hits)
+        result.topKPercent.push_back(n > 0 ? 100.0 * static_cast<double>(h) / static_cast<double>(n) : 0.0);
     double sum = 0.0;
     int counted = 0;
     for (std::int64_t j = 0; j < c; ++j) {
@@ -135,7 +137,8 @@ ZeroShotResult zeroShotClassify(const torch::Tensor& imageEmbeddings, const torc
             result.perClassPercent.push_back(std::numeric_limits<double>::quiet_NaN());
             continue;
         }
-        const double p = 100.0 * static_cast<double>(perClassHits[static_cast<std::size_t>(j)]) / static_cast<double>(count);
+        const double p = 100.0 * static_cast<double>(perClassHits[static_cast<std::size_t>(j)]) /
+                         static_cast<double>(count);
         result.perClassPercent.push_back(p);
         sum += p;
         ++counted;
@@ -146,8 +149,8 @@ ZeroShotResult zeroShotClassify(const torch::Tensor& imageEmbeddings, const torc
 
 std::vector<std::string> expandPrompts(const ZeroShotTask& task) {
     if (task.classPhrases.size() != task.classes.size()) {
-        throw Error("zero-shot task \"" + task.name + "\": " + std::to_string(task.classes.size()) + " classes but " +
-                    std::to_string(task.classPhrases.size()) + " prompt phrases");
+        throw Error("zero-shot task \"" + task.name + "\": " + std::to_string(task.classes.size()) +
+                    " classes but " + std::to_string(task.classPhrases.size()) + " prompt phrases");
     }
     if (task.templates.empty()) throw Error("zero-shot task \"" + task.name + "\" has no prompt templates");
     std::vector<std::string> prompts;
@@ -160,8 +163,14 @@ std::vector<std::string> expandPrompts(const ZeroShotTask& task) {
 
 const std::vector<std::string>& defaultZeroShotTemplates() {
     static const std::vector<std::string> templates{
-        "a photo of a {}.", "a picture of a {}.", "an image of a {}.", "a photo of the {}.", "a {}.",
-        "a close-up photo of a {}.", "a rendering of a {}.", "a good photo of a {}.",
+        "a photo of a {}.",
+        "a picture of a {}.",
+        "an image of a {}.",
+        "a photo of the {}.",
+        "a {}.",
+        "a close-up photo of a {}.",
+        "a rendering of a {}.",
+        "a good photo of a {}.",
     };
     return templates;
 }
@@ -171,12 +180,14 @@ std::vector<std::string> readTemplatesJson(const fs::path& path) {
     const nlohmann::json* list = &json;
     std::string where = "";
     if (json.is_object()) {
-        if (!json.contains("templates")) throw ParseError(path.string(), "top level", "expected key \"templates\"");
+        if (!json.contains("templates"))
+            throw ParseError(path.string(), "top level", "expected key \"templates\"");
         list = &json.at("templates");
         where = "templates";
     }
     if (!list->is_array() || list->empty()) {
-        throw ParseError(path.string(), where.empty() ? "top level" : where, "expected a non-empty array of strings");
+        throw ParseError(path.string(), where.empty() ? "top level" : where,
+                         "expected a non-empty array of strings");
     }
     std::vector<std::string> templates;
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -198,13 +209,15 @@ ZeroShotTask readClassesJson(const fs::path& path) {
     task.name = path.stem().string();
     const nlohmann::json* list = &json;
     if (json.is_object()) {
-        if (!json.contains("classes")) throw ParseError(path.string(), "top level", "expected key \"classes\"");
+        if (!json.contains("classes"))
+            throw ParseError(path.string(), "top level", "expected key \"classes\"");
         list = &json.at("classes");
     }
     std::set<std::string> seen;
     auto add = [&](const std::string& label, const std::string& phrase, const std::string& at) {
         if (label.empty()) throw ParseError(path.string(), at, "empty class name");
-        if (!seen.insert(label).second) throw ParseError(path.string(), at, "duplicate class \"" + label + "\"");
+        if (!seen.insert(label).second)
+            throw ParseError(path.string(), at, "duplicate class \"" + label + "\"");
         task.classes.push_back(label);
         task.classPhrases.push_back(phrase);
     };
@@ -221,14 +234,17 @@ ZeroShotTask readClassesJson(const fs::path& path) {
         std::stringstream buffer;
         buffer << in.rdbuf();
         const auto ordered = nlohmann::ordered_json::parse(buffer.str());
-        const auto& map = ordered.is_object() && ordered.contains("classes") ? ordered.at("classes") : ordered;
+        const auto& map =
+            ordered.is_object() && ordered.contains("classes") ? ordered.at("classes") : ordered;
         for (const auto& item : map.items()) {
             const auto at = "classes." + item.key();
-            if (!item.value().is_string()) throw ParseError(path.string(), at, "expected a prompt phrase string");
+            if (!item.value().is_string())
+                throw ParseError(path.string(), at, "expected a prompt phrase string");
             add(item.key(), item.value().get<std::string>(), at);
         }
     } else {
-        throw ParseError(path.string(), "classes", "expected an array of class names or an object label -> phrase");
+        throw ParseError(path.string(), "classes",
+                         "expected an array of class names or an object label -> phrase");
     }
     if (task.classes.empty()) throw ParseError(path.string(), "classes", "no classes");
     return task;
@@ -267,13 +283,16 @@ ImageFolderDataset readImageFolder(const fs::path& root) {
     return out;
 }
 
-std::vector<std::string> shapesZeroShotAttributes() { return {"shape", "color", "size", "position"}; }
+std::vector<std::string> shapesZeroShotAttributes() {
+    return {"shape", "color", "size", "position"};
+}
 
 ZeroShotTask shapesZeroShotTask(const std::string& attribute) {
     const auto values = data::shapesAttributeValues();
     const auto it = values.find(attribute);
     if (it == values.end()) {
-        throw Error("unknown Shapes attribute \"" + attribute + "\" (expected shape, color, size or position)");
+        throw Error("unknown Shapes attribute \"" + attribute +
+                    "\" (expected shape, color, size or position)");
     }
     ZeroShotTask task;
     task.name = attribute;
@@ -287,11 +306,14 @@ ZeroShotTask shapesZeroShotTask(const std::string& attribute) {
     } else if (attribute == "size") {
         task.templates = {"a {} shape", "a photo of a {} shape.", "there is a {} shape"};
     } else {
-        for (auto& phrase : task.classPhrases) phrase = phrase == "center" ? "in the center" : "on the " + phrase;
+        for (auto& phrase : task.classPhrases)
+            phrase = phrase == "center" ? "in the center" : "on the " + phrase;
         for (std::size_t i = 0; i < task.classes.size(); ++i) {
-            if (task.classes[i] == "top" || task.classes[i] == "bottom") task.classPhrases[i] = "at the " + task.classes[i];
+            if (task.classes[i] == "top" || task.classes[i] == "bottom")
+                task.classPhrases[i] = "at the " + task.classes[i];
         }
-        task.templates = {"a shape {}", "there is a shape {}", "a photo of a shape {}.", "{} there is a shape"};
+        task.templates = {"a shape {}", "there is a shape {}", "a photo of a shape {}.",
+                          "{} there is a shape"};
     }
     return task;
 }

@@ -22,19 +22,19 @@ namespace genra::eval {
 // One classification task: the class labels as stored in the data, and the words that stand for
 // each class inside a prompt (often the same; Shapes positions read "on the left" for "left").
 struct ZeroShotTask {
-    std::string name;                      // "shape", "color", a file name, ...
-    std::vector<std::string> classes;      // labels, as found in the data
-    std::vector<std::string> classPhrases; // text put into the templates, one per class
-    std::vector<std::string> templates;    // each holds "{}" once or more
+    std::string name;                       // "shape", "color", a file name, ...
+    std::vector<std::string> classes;       // labels, as found in the data
+    std::vector<std::string> classPhrases;  // text put into the templates, one per class
+    std::vector<std::string> templates;     // each holds "{}" once or more
 };
 
 struct ZeroShotResult {
-    std::vector<std::int64_t> ks;          // e.g. {1, 5}; K above the class count counts as all
-    std::vector<double> topKPercent;       // one per K
-    std::vector<double> perClassPercent;   // top-1 accuracy per class; NaN for a class with no image
+    std::vector<std::int64_t> ks;             // e.g. {1, 5}; K above the class count counts as all
+    std::vector<double> topKPercent;          // one per K
+    std::vector<double> perClassPercent;      // top-1 accuracy per class; NaN for a class with no image
     std::vector<std::int64_t> perClassCount;  // images per class
     std::vector<std::int64_t> predictions;    // top-1 class per image
-    double meanPerClassPercent = 0.0;      // mean over classes that have images
+    double meanPerClassPercent = 0.0;         // mean over classes that have images
     std::int64_t images = 0;
 };
 

@@ -1,14 +1,14 @@
 #include "core/eval/zeroshot_files.h"
 
-#include "core/eval/npy.h"
-#include "core/model/embed.h"
-#include "core/util/error.h"
-
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
+
+#include "core/eval/npy.h"
+#include "core/model/embed.h"
+#include "core/util/error.h"
 
 namespace fs = std::filesystem;
 
@@ -21,7 +21,8 @@ struct ScratchDir {
     fs::path path;
     ScratchDir() {
         std::random_device device;
-        path = fs::temp_directory_path() / ("genra-zeroshot-" + std::to_string(device()) + std::to_string(device()));
+        path = fs::temp_directory_path() /
+               ("genra-zeroshot-" + std::to_string(device()) + std::to_string(device()));
         fs::create_directories(path);
     }
     ~ScratchDir() {
@@ -39,18 +40,19 @@ bool ZeroShotFolderJob::run(jobs::JobContext& context) {
         // The file names the folders to classify and, optionally, the phrase each stands for.
         const auto named = readClassesJson(options_.classesFile);
         std::map<std::string, std::string> phraseOf;
-        for (std::size_t i = 0; i < named.classes.size(); ++i) phraseOf[named.classes[i]] = named.classPhrases[i];
+        for (std::size_t i = 0; i < named.classes.size(); ++i)
+            phraseOf[named.classes[i]] = named.classPhrases[i];
         for (std::size_t i = 0; i < task_.classes.size(); ++i) {
             const auto it = phraseOf.find(task_.classes[i]);
             if (it == phraseOf.end()) {
-                throw Error(options_.classesFile.string() + ": class folder \"" + task_.classes[i] + "\" of " +
-                            options_.imageFolder.string() + " is not listed");
+                throw Error(options_.classesFile.string() + ": class folder \"" + task_.classes[i] +
+                            "\" of " + options_.imageFolder.string() + " is not listed");
             }
             task_.classPhrases[i] = it->second;
         }
     }
-    task_.templates =
-        options_.templatesFile.empty() ? defaultZeroShotTemplates() : readTemplatesJson(options_.templatesFile);
+    task_.templates = options_.templatesFile.empty() ? defaultZeroShotTemplates()
+                                                     : readTemplatesJson(options_.templatesFile);
     const auto prompts = expandPrompts(task_);
 
     ScratchDir scratch;
@@ -69,7 +71,8 @@ bool ZeroShotFolderJob::run(jobs::JobContext& context) {
 
     // index.tsv maps image rows back to files: unreadable images are absent.
     std::map<std::string, std::int64_t> labelOfPath;
-    for (std::size_t i = 0; i < folder.images.size(); ++i) labelOfPath[folder.images[i].string()] = folder.labels[i];
+    for (std::size_t i = 0; i < folder.images.size(); ++i)
+        labelOfPath[folder.images[i].string()] = folder.labels[i];
     std::vector<std::int64_t> labels;
     std::ifstream index(scratch.path / "index.tsv");
     std::string line;
@@ -98,13 +101,15 @@ nlohmann::ordered_json ZeroShotFolderJob::toJson() const {
     out["unreadable_images"] = unreadable_;
     out["classes"] = task_.classes.size();
     out["templates"] = task_.templates.size();
-    for (std::size_t k = 0; k < result_.ks.size(); ++k) out["top" + std::to_string(result_.ks[k])] = result_.topKPercent[k];
+    for (std::size_t k = 0; k < result_.ks.size(); ++k)
+        out["top" + std::to_string(result_.ks[k])] = result_.topKPercent[k];
     out["mean_per_class"] = result_.meanPerClassPercent;
     nlohmann::ordered_json perClass = nlohmann::ordered_json::object();
     for (std::size_t c = 0; c < task_.classes.size(); ++c) {
         const double p = result_.perClassPercent[c];
-        perClass[task_.classes[c]] = {{"accuracy", std::isnan(p) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p)},
-                                      {"images", result_.perClassCount[c]}};
+        perClass[task_.classes[c]] = {
+            {"accuracy", std::isnan(p) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p)},
+            {"images", result_.perClassCount[c]}};
     }
     out["per_class"] = perClass;
     return out;

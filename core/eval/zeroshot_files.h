@@ -4,22 +4,22 @@
 // system temp folder), then classified with CLIP's prompt ensembling (core/eval/zeroshot.h).
 #pragma once
 
-#include "core/eval/zeroshot.h"
-#include "core/jobs/job.h"
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "core/eval/zeroshot.h"
+#include "core/jobs/job.h"
 
 namespace genra::eval {
 
 struct ZeroShotFolderOptions {
-    std::string weights;                  // any format loadWeights reads
-    std::string vocab;                    // BPE merges file for the prompts
-    std::filesystem::path imageFolder;    // DIR/<class>/<image>
-    std::filesystem::path classesFile;    // optional: {"classes": {"folder": "prompt phrase"}} or a list of folders
+    std::string weights;                // any format loadWeights reads
+    std::string vocab;                  // BPE merges file for the prompts
+    std::filesystem::path imageFolder;  // DIR/<class>/<image>
+    std::filesystem::path
+        classesFile;  // optional: {"classes": {"folder": "prompt phrase"}} or a list of folders
     std::filesystem::path templatesFile;  // optional; default defaultZeroShotTemplates()
     std::vector<std::int64_t> ks{1, 5};
     std::string device = "auto";

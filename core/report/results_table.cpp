@@ -1,9 +1,9 @@
 #include "core/report/results_table.h"
 
-#include "core/util/error.h"
-
 #include <algorithm>
 #include <map>
+
+#include "core/util/error.h"
 
 namespace genra::report {
 
@@ -20,10 +20,12 @@ Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const Resu
     std::vector<std::string> metrics = options.metrics;
     if (metrics.empty()) {
         for (const auto& r : rows)
-            if (std::find(metrics.begin(), metrics.end(), r.metric) == metrics.end()) metrics.push_back(r.metric);
+            if (std::find(metrics.begin(), metrics.end(), r.metric) == metrics.end())
+                metrics.push_back(r.metric);
     } else {
         for (const auto& m : metrics) {
-            const bool found = std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.metric == m; });
+            const bool found =
+                std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.metric == m; });
             if (!found) throw Error("no stored evaluation result has the metric \"" + m + "\"");
         }
     }
@@ -60,7 +62,8 @@ Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const Resu
     }
     if (!options.baselineModel.empty()) {
         const auto it = rowOf.find(options.baselineModel);
-        if (it == rowOf.end()) throw Error("baseline model \"" + options.baselineModel + "\" has no results in the table");
+        if (it == rowOf.end())
+            throw Error("baseline model \"" + options.baselineModel + "\" has no results in the table");
         table.baselineRow = it->second;
     }
     return table;

@@ -4,11 +4,11 @@
 // report and the GUI results panel.
 #pragma once
 
-#include "core/eval/workspace_eval.h"
-#include "core/report/table.h"
-
 #include <string>
 #include <vector>
+
+#include "core/eval/workspace_eval.h"
+#include "core/report/table.h"
 
 namespace genra::report {
 
@@ -17,13 +17,14 @@ struct ResultsTableOptions {
     std::vector<std::string> metrics;
     // Row order by model name; models not listed follow in order of first appearance.
     std::vector<std::string> modelOrder;
-    bool labelByRun = false;  // label rows by the training run's name (the model name when none)
+    bool labelByRun = false;    // label rows by the training run's name (the model name when none)
     std::string baselineModel;  // when set, cells show deltas against this model's row
     std::string title;
 };
 
 // Throws genra::Error naming a requested metric no row has, or a baseline model with no row.
 // When several rows share a model and metric (e.g. two datasets), the newest wins.
-Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const ResultsTableOptions& options = {});
+Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows,
+                        const ResultsTableOptions& options = {});
 
 }  // namespace genra::report

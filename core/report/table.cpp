@@ -1,10 +1,10 @@
 #include "core/report/table.h"
 
-#include "core/util/error.h"
-
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+
+#include "core/util/error.h"
 
 namespace genra::report {
 
@@ -59,7 +59,8 @@ struct Span {
 std::vector<Span> groupSpans(const Table& table) {
     std::vector<Span> spans;
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        if (!spans.empty() && spans.back().group == table.columns[i].group && !table.columns[i].group.empty()) {
+        if (!spans.empty() && spans.back().group == table.columns[i].group &&
+            !table.columns[i].group.empty()) {
             ++spans.back().count;
         } else {
             spans.push_back({i, 1, table.columns[i].group});
@@ -86,8 +87,9 @@ std::size_t Table::addRow(const std::string& label) {
 
 void Table::set(std::size_t row, std::size_t column, double value) {
     if (row >= rows.size() || column >= columns.size()) {
-        throw Error("table cell (" + std::to_string(row) + ", " + std::to_string(column) + ") is outside the " +
-                    std::to_string(rows.size()) + " x " + std::to_string(columns.size()) + " table");
+        throw Error("table cell (" + std::to_string(row) + ", " + std::to_string(column) +
+                    ") is outside the " + std::to_string(rows.size()) + " x " +
+                    std::to_string(columns.size()) + " table");
     }
     rows[row].values.resize(columns.size());
     rows[row].values[column] = value;
@@ -110,12 +112,14 @@ std::vector<std::vector<bool>> Table::best() const {
             ++present;
             // Compared as printed, so two cells that read the same are both bold.
             const double v = std::stod(formatNumber(*r.values[c], columns[c].decimals));
-            if (!bestValue || (columns[c].better == Better::Higher ? v > *bestValue : v < *bestValue)) bestValue = v;
+            if (!bestValue || (columns[c].better == Better::Higher ? v > *bestValue : v < *bestValue))
+                bestValue = v;
         }
         if (present < 2) continue;
         for (std::size_t r = 0; r < rows.size(); ++r) {
             const auto& v = c < rows[r].values.size() ? rows[r].values[c] : std::nullopt;
-            if (v && !std::isnan(*v) && std::stod(formatNumber(*v, columns[c].decimals)) == *bestValue) marks[r][c] = true;
+            if (v && !std::isnan(*v) && std::stod(formatNumber(*v, columns[c].decimals)) == *bestValue)
+                marks[r][c] = true;
         }
     }
     return marks;
@@ -141,7 +145,8 @@ Column metricColumn(const std::string& metric) {
     c.key = metric;
     c.label = metric;
     auto endsWith = [&](const std::string& suffix) {
-        return metric.size() >= suffix.size() && metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) == 0;
+        return metric.size() >= suffix.size() &&
+               metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (metric.rfind("i2t_", 0) == 0 || metric.rfind("t2i_", 0) == 0) {
         c.group = metric[0] == 'i' ? "Image-to-text" : "Text-to-image";
@@ -158,8 +163,9 @@ Column metricColumn(const std::string& metric) {
                 c.label = label;
             }
         }
-    } else if (metric == "paired_cosine_mean" || metric == "paired_cosine_std" || metric == "centroid_distance" ||
-               metric == "centroid_cosine" || metric == "probe_accuracy" || metric == "frechet_distance") {
+    } else if (metric == "paired_cosine_mean" || metric == "paired_cosine_std" ||
+               metric == "centroid_distance" || metric == "centroid_cosine" || metric == "probe_accuracy" ||
+               metric == "frechet_distance") {
         c.group = "Similarity";
         c.label = metric == "paired_cosine_mean"  ? "paired cos"
                   : metric == "paired_cosine_std" ? "paired cos std"
@@ -260,7 +266,8 @@ std::string toLatex(const Table& table) {
             out << " & ";
             if (span.group.empty()) continue;
             out << "\\multicolumn{" << span.count << "}{c}{" << latexEscape(span.group) << "}";
-            rules += "\\cmidrule(lr){" + std::to_string(span.first + 2) + "-" + std::to_string(span.first + span.count + 1) + "}";
+            rules += "\\cmidrule(lr){" + std::to_string(span.first + 2) + "-" +
+                     std::to_string(span.first + span.count + 1) + "}";
         }
         out << " \\\\\n";
         if (!rules.empty()) out << rules << "\n";

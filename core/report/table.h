@@ -37,7 +37,7 @@ struct Row {
 
 class Table {
 public:
-    std::string title;                // LaTeX \caption when not empty; a heading line in Markdown
+    std::string title;  // LaTeX \caption when not empty; a heading line in Markdown
     std::string rowHeader = "Method";
     std::vector<Column> columns;
     std::vector<Row> rows;

@@ -1,13 +1,12 @@
 // `genra export table` through the real binary: stored evaluation results as CSV, Markdown and
 // LaTeX tables with models or training runs as rows, chosen metrics, files, and exit codes.
+#include <catch2/catch.hpp>
+#include <cstdio>
+
 #include "core/eval/workspace_eval.h"
 #include "core/train/runs.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
-
-#include <catch2/catch.hpp>
-
-#include <cstdio>
 
 using namespace genra;
 
@@ -52,15 +51,17 @@ TEST_CASE("genra export table lays stored results out as a paper table", "[cli][
                                  "t2i_R@1,i2t_R@1", "--format", "csv"});
         REQUIRE(r.exitCode == 0);
         const std::string expected = ",Text-to-image,Image-to-text\r\nModel,R@1,R@1\r\nother," +
-                                     oneDecimal(values["other"]["t2i_R@1"]) + "," + oneDecimal(values["other"]["i2t_R@1"]) +
-                                     "\r\nbase," + oneDecimal(values["base"]["t2i_R@1"]) + "," +
+                                     oneDecimal(values["other"]["t2i_R@1"]) + "," +
+                                     oneDecimal(values["other"]["i2t_R@1"]) + "\r\nbase," +
+                                     oneDecimal(values["base"]["t2i_R@1"]) + "," +
                                      oneDecimal(values["base"]["i2t_R@1"]) + "\r\n";
         CHECK(r.out == expected);
     }
     SECTION("LaTeX to a file, bold on the better model, rows labelled by run") {
         const auto out = world.tmp / "table.tex";
-        const auto r = runGenra({"export", "table", "--workspace", ws, "--models", "base,other", "--by-run", "--metrics",
-                                 "i2t_R@5", "--format", "latex", "--out", out.string(), "--title", "Retrieval 100%"});
+        const auto r =
+            runGenra({"export", "table", "--workspace", ws, "--models", "base,other", "--by-run", "--metrics",
+                      "i2t_R@5", "--format", "latex", "--out", out.string(), "--title", "Retrieval 100%"});
         REQUIRE(r.exitCode == 0);
         const auto tex = test::readFile(out);
         CHECK_THAT(tex, Catch::Contains("\\toprule") && Catch::Contains("\\bottomrule"));
@@ -72,7 +73,8 @@ TEST_CASE("genra export table lays stored results out as a paper table", "[cli][
         CHECK_THAT(tex, Catch::Contains("base & " + (baseBest ? "\\textbf{" + b + "}" : b) + " \\\\"));
     }
     SECTION("--runs selects the models those runs produced") {
-        const auto r = runGenra({"export", "table", "--workspace", ws, "--runs", "genra_run", "--format", "markdown"});
+        const auto r =
+            runGenra({"export", "table", "--workspace", ws, "--runs", "genra_run", "--format", "markdown"});
         REQUIRE(r.exitCode == 0);
         CHECK_THAT(r.out, Catch::Contains("| genra_run |"));
         CHECK_THAT(r.out, !Catch::Contains("| base |"));

@@ -1,10 +1,10 @@
 // Result tables: best-per-column by direction (ties all marked), deltas against a baseline, and
 // the CSV, Markdown and LaTeX (booktabs) writers; tables built from eval_results rows.
+#include <catch2/catch.hpp>
+
 #include "core/report/results_table.h"
 #include "core/report/table.h"
 #include "core/util/error.h"
-
-#include <catch2/catch.hpp>
 
 using namespace genra;
 
@@ -81,7 +81,8 @@ TEST_CASE("table writers", "[report]") {
         CHECK_THAT(tex, Catch::Contains("GenRA \\& co\\_1 & \\textbf{52.4} & 69.0 & \\textbf{0.250} \\\\"));
         CHECK_THAT(tex, Catch::Contains("50\\% LoRA & \\textbf{52.4} &  & 0.750 \\\\"));
         CHECK_THAT(tex, Catch::Contains("\\bottomrule"));
-        CHECK(report::latexEscape("a~b^c\\d$#{}") == "a\\textasciitilde{}b\\textasciicircum{}c\\textbackslash{}d\\$\\#\\{\\}");
+        CHECK(report::latexEscape("a~b^c\\d$#{}") ==
+              "a\\textasciitilde{}b\\textasciicircum{}c\\textbackslash{}d\\$\\#\\{\\}");
     }
     SECTION("deltas against a baseline row") {
         t.baselineRow = 0;
@@ -114,8 +115,8 @@ TEST_CASE("metric columns know their group and direction", "[report]") {
 }
 
 TEST_CASE("tables from stored evaluation rows", "[report]") {
-    auto row = [](std::int64_t id, const std::string& model, const std::string& run, const std::string& metric,
-                  double value) {
+    auto row = [](std::int64_t id, const std::string& model, const std::string& run,
+                  const std::string& metric, double value) {
         eval::EvalResultRow r;
         r.id = id;
         r.modelId = model == "clip" ? 1 : 2;
@@ -126,9 +127,9 @@ TEST_CASE("tables from stored evaluation rows", "[report]") {
         r.value = value;
         return r;
     };
-    const std::vector<eval::EvalResultRow> rows{row(1, "clip", "", "i2t_R@1", 30.0), row(2, "genra", "genra-run", "i2t_R@1", 35.0),
-                                               row(3, "genra", "genra-run", "t2i_R@1", 20.0),
-                                               row(4, "clip", "", "i2t_R@1", 31.0)};
+    const std::vector<eval::EvalResultRow> rows{
+        row(1, "clip", "", "i2t_R@1", 30.0), row(2, "genra", "genra-run", "i2t_R@1", 35.0),
+        row(3, "genra", "genra-run", "t2i_R@1", 20.0), row(4, "clip", "", "i2t_R@1", 31.0)};
     const auto t = report::buildResultsTable(rows);
     REQUIRE(t.columns.size() == 2);
     CHECK(t.columns[0].key == "i2t_R@1");
@@ -151,6 +152,7 @@ TEST_CASE("tables from stored evaluation rows", "[report]") {
         CHECK_THROWS_WITH(report::buildResultsTable(rows, options), Catch::Contains("\"i2t_R@99\""));
         options.metrics.clear();
         options.baselineModel = "nope";
-        CHECK_THROWS_WITH(report::buildResultsTable(rows, options), Catch::Contains("baseline model \"nope\""));
+        CHECK_THROWS_WITH(report::buildResultsTable(rows, options),
+                          Catch::Contains("baseline model \"nope\""));
     }
 }

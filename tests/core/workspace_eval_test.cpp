@@ -2,8 +2,11 @@
 // tiny random CLIP models: stored rows and their provenance, numbers that agree with the
 // embeddings the job stored, zero-shot labels and class files, similarity pairing, cancel, errors,
 // querying stored results, and t-SNE projections stored in the workspace.
-#include "core/eval/retrieval.h"
 #include "core/eval/workspace_eval.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/eval/retrieval.h"
 #include "core/eval/workspace_tsne.h"
 #include "core/eval/zeroshot.h"
 #include "core/model/embed.h"
@@ -11,13 +14,12 @@
 #include "core/util/error.h"
 #include "support/eval_world.h"
 
-#include <catch2/catch.hpp>
-
 using namespace genra;
 
 namespace {
 
-eval::EvalOptions optionsFor(const test::EvalWorld& world, eval::Benchmark benchmark, const std::string& split = "test") {
+eval::EvalOptions optionsFor(const test::EvalWorld& world, eval::Benchmark benchmark,
+                             const std::string& split = "test") {
     eval::EvalOptions o;
     o.workspace = world.ws;
     o.model = "base";
@@ -63,7 +65,8 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
     }
     const auto outcome = evaluate(optionsFor(world, eval::Benchmark::Retrieval));
     auto ws = store::Workspace::open(world.ws);
-    const auto testImages = count(ws, "SELECT COUNT(*) FROM images WHERE modality = 'real' AND split = 'test'");
+    const auto testImages =
+        count(ws, "SELECT COUNT(*) FROM images WHERE modality = 'real' AND split = 'test'");
     REQUIRE(testImages == 12);
     CHECK(outcome.provenance["counts"]["images"] == testImages);
     CHECK(outcome.provenance["counts"]["captions"] == 5 * testImages);
@@ -73,13 +76,16 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
     std::vector<std::int64_t> captionIds;
     std::vector<std::int64_t> captionImage;
     {
-        auto s = ws.db().prepare("SELECT id FROM images WHERE modality = 'real' AND split = 'test' ORDER BY id");
+        auto s =
+            ws.db().prepare("SELECT id FROM images WHERE modality = 'real' AND split = 'test' ORDER BY id");
         while (s.step()) imageIds.push_back(s.columnInt(0));
         auto c = ws.db().prepare(
-            "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'test' ORDER BY c.id");
+            "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = "
+            "'test' ORDER BY c.id");
         while (c.step()) {
             captionIds.push_back(c.columnInt(0));
-            captionImage.push_back(std::find(imageIds.begin(), imageIds.end(), c.columnInt(1)) - imageIds.begin());
+            captionImage.push_back(std::find(imageIds.begin(), imageIds.end(), c.columnInt(1)) -
+                                   imageIds.begin());
         }
     }
     const auto modelId = model::requireModel(ws, "base").id;
@@ -153,13 +159,15 @@ TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace
         for (const auto& m : outcome.metrics) {
             if (m.name != "zeroshot_" + attribute + "_top1") continue;
             std::int64_t total = 0;
-            for (const auto& item : m.details["task"]["per_class"].items()) total += item.value()["images"].get<std::int64_t>();
+            for (const auto& item : m.details["task"]["per_class"].items())
+                total += item.value()["images"].get<std::int64_t>();
             CHECK(total == images);
             // Per-class accuracies recombine into top-1.
             double hits = 0.0;
             for (const auto& item : m.details["task"]["per_class"].items()) {
                 if (!item.value()["accuracy"].is_null()) {
-                    hits += item.value()["accuracy"].get<double>() * item.value()["images"].get<double>() / 100.0;
+                    hits +=
+                        item.value()["accuracy"].get<double>() * item.value()["images"].get<double>() / 100.0;
                 }
             }
             CHECK(100.0 * hits / static_cast<double>(images) == Approx(top1));
@@ -173,17 +181,21 @@ TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace
         auto clip = model::loadClip(&ws, "base");
         const auto task = eval::shapesZeroShotTask("color");
         torch::NoGradGuard noGrad;
-        const auto prompts = clip.real->encodeText(clip.tokenizer->tokenize(eval::expandPrompts(task), 32, true));
-        const auto classifier = eval::ensembleClassEmbeddings(prompts, static_cast<std::int64_t>(task.classes.size()));
+        const auto prompts =
+            clip.real->encodeText(clip.tokenizer->tokenize(eval::expandPrompts(task), 32, true));
+        const auto classifier =
+            eval::ensembleClassEmbeddings(prompts, static_cast<std::int64_t>(task.classes.size()));
         std::vector<std::int64_t> ids;
         std::vector<std::int64_t> labels;
         auto s = ws.db().prepare("SELECT id, attributes FROM images WHERE modality = 'real' ORDER BY id");
         while (s.step()) {
             ids.push_back(s.columnInt(0));
             const auto colour = nlohmann::json::parse(s.columnText(1))["color"].get<std::string>();
-            labels.push_back(std::find(task.classes.begin(), task.classes.end(), colour) - task.classes.begin());
+            labels.push_back(std::find(task.classes.begin(), task.classes.end(), colour) -
+                             task.classes.begin());
         }
-        const auto embedded = eval::loadStoredEmbeddings(ws, clip.record.id, "image", model::kEncoderRealImage, ids);
+        const auto embedded =
+            eval::loadStoredEmbeddings(ws, clip.record.id, "image", model::kEncoderRealImage, ids);
         const auto expected = eval::zeroShotClassify(embedded, classifier, labels);
         CHECK(metricOf(outcome, "zeroshot_color_top1") == Approx(expected.topKPercent[0]));
     }
@@ -194,8 +206,9 @@ TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace
         options.classesFile = world.tmp / "classes.json";
         options.templatesFile = world.tmp / "templates.json";
         const auto single = evaluate(options);
-        const auto red = count(ws, "SELECT COUNT(*) FROM images WHERE modality = 'real' AND "
-                                   "json_extract(attributes, '$.color') = 'red'");
+        const auto red = count(ws,
+                               "SELECT COUNT(*) FROM images WHERE modality = 'real' AND "
+                               "json_extract(attributes, '$.color') = 'red'");
         REQUIRE(red > 0);
         CHECK(metricOf(single, "zeroshot_color_top1") == Approx(100.0));  // one class: always right
         const auto& details = single.metrics.front().details["task"];
@@ -214,7 +227,8 @@ TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace
         options.attributes = {"texture"};
         eval::EvaluateJob job(options);
         test::SilentContext quiet;
-        CHECK_THROWS_WITH(job.run(quiet), Catch::Contains("no image has a label") && Catch::Contains("texture"));
+        CHECK_THROWS_WITH(job.run(quiet),
+                          Catch::Contains("no image has a label") && Catch::Contains("texture"));
     }
 }
 
@@ -239,8 +253,10 @@ TEST_CASE("workspace similarity pairs generated images with their caption's real
     CHECK(sum / static_cast<double>(generated) == Approx(mean).epsilon(1e-6));
     // A single caption's value equals the cosine of its two stored embeddings.
     const auto captionId = distribution["per_caption"]["caption_ids"][0].get<std::int64_t>();
-    std::vector<std::int64_t> genId{count(ws, "SELECT image_id FROM generations WHERE caption_id = " + std::to_string(captionId))};
-    std::vector<std::int64_t> realId{count(ws, "SELECT image_id FROM captions WHERE id = " + std::to_string(captionId))};
+    std::vector<std::int64_t> genId{
+        count(ws, "SELECT image_id FROM generations WHERE caption_id = " + std::to_string(captionId))};
+    std::vector<std::int64_t> realId{
+        count(ws, "SELECT image_id FROM captions WHERE id = " + std::to_string(captionId))};
     const auto modelId = model::requireModel(ws, "base").id;
     const auto g = eval::loadStoredEmbeddings(ws, modelId, "image", model::kEncoderGeneratedImage, genId);
     const auto r = eval::loadStoredEmbeddings(ws, modelId, "image", model::kEncoderRealImage, realId);
@@ -249,7 +265,8 @@ TEST_CASE("workspace similarity pairs generated images with their caption's real
 
     SECTION("noise-free copies sit on their real images") {
         auto pairs = ws.db().prepare(
-            "SELECT gi.path, r.path FROM generations g JOIN images gi ON gi.id = g.image_id JOIN captions c ON "
+            "SELECT gi.path, r.path FROM generations g JOIN images gi ON gi.id = g.image_id JOIN captions c "
+            "ON "
             "c.id = g.caption_id JOIN images r ON r.id = c.image_id");
         while (pairs.step()) {
             std::filesystem::copy_file(ws.resolve(pairs.columnText(1)), ws.resolve(pairs.columnText(0)),
@@ -269,7 +286,8 @@ TEST_CASE("workspace similarity pairs generated images with their caption's real
     }
 }
 
-TEST_CASE("workspace t-SNE stores a projection of real, generated and text points", "[workspace_eval][tsne]") {
+TEST_CASE("workspace t-SNE stores a projection of real, generated and text points",
+          "[workspace_eval][tsne]") {
     test::EvalWorld world;
     eval::WorkspaceTsneOptions options;
     options.workspace = world.ws;
@@ -293,8 +311,10 @@ TEST_CASE("workspace t-SNE stores a projection of real, generated and text point
     const auto id = std::to_string(job.projectionId());
     CHECK(count(ws, "SELECT COUNT(*) FROM projection_points WHERE projection_id = " + id) ==
           job.realPoints() + job.generatedPoints() + job.textPoints());
-    CHECK(count(ws, "SELECT COUNT(*) FROM projection_points p JOIN images i ON i.id = p.item_id WHERE "
-                    "p.item_kind = 'image' AND i.modality = 'generated' AND p.projection_id = " + id) == 8);
+    CHECK(count(ws,
+                "SELECT COUNT(*) FROM projection_points p JOIN images i ON i.id = p.item_id WHERE "
+                "p.item_kind = 'image' AND i.modality = 'generated' AND p.projection_id = " +
+                    id) == 8);
     auto s = ws.db().prepare("SELECT name, method, params FROM projections WHERE id = ?");
     s.bind(1, job.projectionId());
     REQUIRE(s.step());

@@ -1,14 +1,14 @@
 // Zero-shot classification on hand-computed cases: prompt ensembling, top-K with ties, per-class
 // accuracy with an empty class, and the class/template sources (JSON files, image folders,
 // Shapes) with their error messages.
-#include "core/data/image.h"
 #include "core/eval/zeroshot.h"
-#include "core/util/error.h"
-#include "support/test_support.h"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
+
+#include "core/data/image.h"
+#include "core/util/error.h"
+#include "support/test_support.h"
 
 using namespace genra;
 
@@ -24,7 +24,8 @@ TEST_CASE("prompt ensembling averages normalised prompt embeddings and renormali
     CHECK(classes[1][1].item<float>() == Approx(-1.0));
 
     SECTION("a row count that is not classes x templates") {
-        CHECK_THROWS_WITH(eval::ensembleClassEmbeddings(prompts, 3), Catch::Contains("not a multiple of 3 classes"));
+        CHECK_THROWS_WITH(eval::ensembleClassEmbeddings(prompts, 3),
+                          Catch::Contains("not a multiple of 3 classes"));
     }
     SECTION("a zero prompt embedding") {
         auto bad = prompts.clone();
@@ -59,14 +60,18 @@ TEST_CASE("zero-shot top-K accuracy, ties and per-class accuracy", "[zeroshot]")
         CHECK(r.topKPercent == std::vector<double>{0.0, 0.0, 100.0});
     }
     SECTION("bad input") {
-        CHECK_THROWS_WITH(eval::zeroShotClassify(images, classifier, {0, 1}), Catch::Contains("4 image embeddings but 2 labels"));
+        CHECK_THROWS_WITH(eval::zeroShotClassify(images, classifier, {0, 1}),
+                          Catch::Contains("4 image embeddings but 2 labels"));
         CHECK_THROWS_WITH(eval::zeroShotClassify(images, classifier, {0, 1, 3, 0}),
                           Catch::Contains("label 3 of image 2"));
-        CHECK_THROWS_WITH(eval::zeroShotClassify(images, classifier, {0, 1, 1, 0}, {0}), Catch::Contains("K must be"));
-        CHECK_THROWS_WITH(eval::zeroShotClassify(images, torch::ones({3, 5}), {0, 1, 1, 0}), Catch::Contains("dim"));
+        CHECK_THROWS_WITH(eval::zeroShotClassify(images, classifier, {0, 1, 1, 0}, {0}),
+                          Catch::Contains("K must be"));
+        CHECK_THROWS_WITH(eval::zeroShotClassify(images, torch::ones({3, 5}), {0, 1, 1, 0}),
+                          Catch::Contains("dim"));
         auto zero = images.clone();
         zero[1].zero_();
-        CHECK_THROWS_WITH(eval::zeroShotClassify(zero, classifier, {0, 1, 1, 0}), Catch::Contains("image embedding row 1"));
+        CHECK_THROWS_WITH(eval::zeroShotClassify(zero, classifier, {0, 1, 1, 0}),
+                          Catch::Contains("image embedding row 1"));
     }
 }
 
@@ -77,14 +82,15 @@ TEST_CASE("prompts, templates and classes from files", "[zeroshot]") {
         task.classes = {"cat", "dog"};
         task.classPhrases = {"cat", "small dog"};
         task.templates = {"a {}.", "{} and {}"};
-        CHECK(eval::expandPrompts(task) == std::vector<std::string>{"a cat.", "cat and cat", "a small dog.",
-                                                                    "small dog and small dog"});
+        CHECK(eval::expandPrompts(task) ==
+              std::vector<std::string>{"a cat.", "cat and cat", "a small dog.", "small dog and small dog"});
         task.templates.clear();
         CHECK_THROWS_WITH(eval::expandPrompts(task), Catch::Contains("no prompt templates"));
     }
     SECTION("templates: array or object, each with {}") {
         test::writeFile(tmp / "t.json", R"(["a photo of a {}.", "art of the {}"])");
-        CHECK(eval::readTemplatesJson(tmp / "t.json") == std::vector<std::string>{"a photo of a {}.", "art of the {}"});
+        CHECK(eval::readTemplatesJson(tmp / "t.json") ==
+              std::vector<std::string>{"a photo of a {}.", "art of the {}"});
         test::writeFile(tmp / "o.json", R"({"templates": ["itap of a {}."]})");
         CHECK(eval::readTemplatesJson(tmp / "o.json").size() == 1);
         test::writeFile(tmp / "bad.json", R"(["a photo of a {}.", "no slot"])");
@@ -125,7 +131,8 @@ TEST_CASE("prompts, templates and classes from files", "[zeroshot]") {
         CHECK(folder.labels == std::vector<std::int64_t>{0, 1, 1});
         REQUIRE(folder.images.size() == 3);
         CHECK(folder.images[1].filename() == "a.png");
-        CHECK_THROWS_WITH(eval::readImageFolder(tmp / "root" / "empty_class"), Catch::Contains("no class sub-folders"));
+        CHECK_THROWS_WITH(eval::readImageFolder(tmp / "root" / "empty_class"),
+                          Catch::Contains("no class sub-folders"));
     }
 }
 
@@ -140,5 +147,6 @@ TEST_CASE("built-in Shapes zero-shot tasks read like Shapes captions", "[zerosho
     CHECK(color.classes.size() == 8);
     CHECK(std::find(color.classes.begin(), color.classes.end(), "orange") != color.classes.end());
     CHECK(eval::shapesZeroShotTask("shape").classes.size() == 6);
-    CHECK_THROWS_WITH(eval::shapesZeroShotTask("texture"), Catch::Contains("unknown Shapes attribute \"texture\""));
+    CHECK_THROWS_WITH(eval::shapesZeroShotTask("texture"),
+                      Catch::Contains("unknown Shapes attribute \"texture\""));
 }

@@ -5,6 +5,10 @@
 // Header-only so both test executables can use it without build changes.
 #pragma once
 
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
 #include "core/data/image.h"
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
@@ -14,10 +18,6 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "support/test_support.h"
-
-#include <algorithm>
-#include <random>
-#include <stdexcept>
 
 namespace genra::test {
 
@@ -71,7 +71,8 @@ struct EvalWorld {
             s.step();
             auto image = data::loadImage(w.resolve(s.columnText(0)));
             for (auto& p : image.pixels) {
-                const int v = static_cast<int>(p) + static_cast<int>(rng() % (2 * generatedNoise + 1)) - generatedNoise;
+                const int v =
+                    static_cast<int>(p) + static_cast<int>(rng() % (2 * generatedNoise + 1)) - generatedNoise;
                 p = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
             }
             const auto genPath = w.imagesDir() / ("gen_" + std::to_string(caption.id) + ".png");
