@@ -1,6 +1,7 @@
 #include "widgets/embeddings_scatter.h"
 
 #include "core/store/workspace.h"
+#include "widgets/plot_util.h"
 
 #include "widgets/plot_qcp.h"
 
@@ -34,6 +35,7 @@ ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot_->setNoAntialiasingOnDrag(true);
     plot_->setMouseTracking(true);
+    addExportMenu(plot_);
     layout->addWidget(plot_);
     links_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
     links_->setPen(QPen(QColor(150, 150, 150, 90), 0.5));

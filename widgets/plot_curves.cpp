@@ -25,6 +25,7 @@ CurvePlot::CurvePlot(QWidget* parent) : QWidget(parent) {
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     plot_->setMinimumHeight(160);
     plot_->setNoAntialiasingOnDrag(true);
+    addExportMenu(plot_);
     layout->addWidget(plot_, 1);
     readout_ = new QLabel(this);
     readout_->setTextInteractionFlags(Qt::TextSelectableByMouse);

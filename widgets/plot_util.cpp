@@ -2,7 +2,11 @@
 
 #include "widgets/plot_qcp.h"
 
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPdfWriter>
 #include <QSvgGenerator>
 
@@ -150,6 +154,28 @@ bool exportPlots(const QList<QCustomPlot*>& plots, const QString& path, int widt
     device.reset();  // PDF and SVG files are complete once their device is gone
     if (!QFileInfo::exists(path)) return fail(QCoreApplication::translate("genra::widgets", "cannot write the file"));
     return true;
+}
+
+void addExportMenu(QCustomPlot* plot) {
+    plot->setContextMenuPolicy(Qt::CustomContextMenu);
+    QObject::connect(plot, &QWidget::customContextMenuRequested, plot, [plot](const QPoint& position) {
+        QMenu menu(plot);
+        QAction* exportAction = menu.addAction(QCoreApplication::translate("genra::widgets", "Export figure…"));
+        if (menu.exec(plot->mapToGlobal(position)) != exportAction) return;
+        const QString path = QFileDialog::getSaveFileName(
+            plot, QCoreApplication::translate("genra::widgets", "Export figure"), {},
+            QCoreApplication::translate("genra::widgets", "PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"));
+        if (path.isEmpty()) return;
+        bool ok = false;
+        const int dpi = QInputDialog::getInt(plot, QCoreApplication::translate("genra::widgets", "Export figure"),
+                                             QCoreApplication::translate("genra::widgets", "Resolution (DPI)"), 300, 36,
+                                             2400, 1, &ok);
+        if (!ok) return;
+        QString error;
+        if (!exportPlot(plot, path, 7 * dpi, 9 * dpi / 2, dpi, &error)) {
+            QMessageBox::warning(plot, QCoreApplication::translate("genra::widgets", "Cannot export"), error);
+        }
+    });
 }
 
 }  // namespace genra::widgets

@@ -44,4 +44,8 @@ bool exportPlot(QCustomPlot* plot, const QString& path, int widthPx, int heightP
 bool exportPlots(const QList<QCustomPlot*>& plots, const QString& path, int widthPx, int heightPx, double dpi,
                  QString* error);
 
+// Gives a plot a context menu with "Export figure…" (file dialog for .png/.pdf/.svg, then the DPI;
+// the figure is 7 x 4.5 inches at that DPI), so every chart of the workbench can be exported.
+void addExportMenu(QCustomPlot* plot);
+
 }  // namespace genra::widgets

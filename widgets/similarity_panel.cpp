@@ -64,6 +64,8 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     heatmap_->xAxis->setLabel(tr("generated image (pair)"));
     heatmap_->yAxis->setLabel(tr("real image (pair)"));
     heatmap_->setMinimumHeight(200);
+    addExportMenu(histogram_);
+    addExportMenu(heatmap_);
     layout->addWidget(plots, 2);
 
     connect(show, &QPushButton::clicked, this, [this] {
