@@ -1,6 +1,7 @@
 // The built-in generator's speed: training steps/s (batch 32, ε-prediction loss, AdamW) and sampled
 // images/s (DDIM, 25 steps, classifier-free guidance, batch 32) at 32 and 64 pixels, with the
-// default architecture of `genra train-generator` (base 64, levels 1-2-2, attention at size/4, a
+// default architecture of `genra train-generator` (2x2 patches, base 32, levels 1-2-2, attention at
+// the two smallest levels, a
 // tiny-CLIP-wide caption context of 12 tokens). Each figure is also given per GFLOP/s of a float32
 // 1024x1024 matmul measured in the same process, so runs on different machines compare.
 //
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     for (const std::int64_t size : {32, 64}) {
         gen::GeneratorTrainOptions o;
         o.imageSize = size;
-        o.attentionResolutions = {size / 4};
+        o.attentionResolutions = {size / 8, size / 4};
         torch::manual_seed(0);
         gen::UNet unet(gen::unetConfigFor(o, 64));
         std::int64_t parameters = 0;

@@ -30,6 +30,7 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
     cmd->add_option("--lr", o->learningRate, "Peak learning rate (AdamW, warm-up then cosine decay)")->capture_default_str();
     cmd->add_option("--min-lr", o->minLearningRate, "Learning rate at the end")->capture_default_str();
     cmd->add_option("--warmup", o->warmupSteps, "Warm-up steps")->capture_default_str();
+    cmd->add_option("--patch", o->patchSize, "Pixels per side folded into channels before the U-Net")->capture_default_str();
     cmd->add_option("--base-channels", o->baseChannels, "U-Net width of the first level")->capture_default_str();
     cmd->add_option("--channel-mults", o->channelMults, "Width multiplier per level (each level halves the size)")
         ->capture_default_str()->expected(1, 8);

@@ -65,6 +65,7 @@ json toJson(const GeneratorTrainOptions& o) {
             {"condition_dropout", o.conditionDropout},
             {"timesteps", o.timesteps},
             {"schedule", o.schedule},
+            {"patch_size", o.patchSize},
             {"base_channels", o.baseChannels},
             {"channel_mults", o.channelMults},
             {"res_blocks", o.resBlocks},
@@ -99,6 +100,7 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "condition_dropout", o.conditionDropout, where);
     readKey(j, "timesteps", o.timesteps, where);
     readKey(j, "schedule", o.schedule, where);
+    readKey(j, "patch_size", o.patchSize, where);
     readKey(j, "base_channels", o.baseChannels, where);
     readKey(j, "channel_mults", o.channelMults, where);
     readKey(j, "res_blocks", o.resBlocks, where);
@@ -129,6 +131,7 @@ void validate(const GeneratorTrainOptions& o) {
 UNetConfig unetConfigFor(const GeneratorTrainOptions& o, std::int64_t contextDim) {
     UNetConfig c;
     c.imageSize = o.imageSize;
+    c.patchSize = o.patchSize;
     c.baseChannels = o.baseChannels;
     c.channelMults = o.channelMults;
     c.resBlocks = o.resBlocks;
@@ -334,15 +337,17 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
                                             data.captions.begin() + static_cast<std::ptrdiff_t>(end)});
             all = all.features.defined() ? concatFeatures(all, part) : part;
         }
-        const TokenFeatures null = conditioner.encode({""});
+        // The empty caption (the unconditional input) padded to the same length, as the last row.
+        torch::Tensor nullFeatures;
+        torch::Tensor nullMask;
         {
-            auto both = concatFeatures(all, null);
             const auto n = all.features.size(0);
+            auto both = concatFeatures(all, conditioner.encode({""}));
+            nullFeatures = both.features[n];
+            nullMask = both.mask[n];
             all = {both.features.narrow(0, 0, n), both.mask.narrow(0, 0, n)};
-            context.checkCancelled();
         }
-        const auto nullFeatures = concatFeatures(null, all).features[0];
-        const auto nullMask = concatFeatures(null, all).mask[0];
+        context.checkCancelled();
 
         torch::manual_seed(static_cast<std::uint64_t>(o.seed));
         UNet unet(unetConfigFor(o, conditioner.width()));

@@ -46,10 +46,11 @@ struct GeneratorTrainOptions {
     double conditionDropout = 0.1;     // probability of training on the empty caption
     int timesteps = 1000;
     std::string schedule = "cosine";   // linear | cosine
-    std::int64_t baseChannels = 64;
+    std::int64_t patchSize = 2;        // pixels folded into channels: the U-Net runs at size / patch
+    std::int64_t baseChannels = 32;
     std::vector<std::int64_t> channelMults{1, 2, 2};
     std::int64_t resBlocks = 1;
-    std::vector<std::int64_t> attentionResolutions{8};
+    std::vector<std::int64_t> attentionResolutions{8, 4};  // feature-map sizes (after patching)
     std::int64_t heads = 4;
     std::int64_t checkpointEvery = 200;
     std::int64_t seed = 0;

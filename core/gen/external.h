@@ -28,7 +28,7 @@ struct ExternalGeneratorConfig {
 
 // The generators of a workspace config file: {"NAME": {"command": [...], "timeout_s": 120,
 // "cwd": "dir"}}; a relative cwd is relative to the file's folder, and so is the default cwd.
-// Errors name the file and key.
+// Other keys are left alone (the GUI's settings may keep some). Errors name the file and key.
 std::map<std::string, ExternalGeneratorConfig> readGeneratorConfigs(const std::filesystem::path& file);
 // Splits a command line on white space with '...' and "..." quoting and backslash escapes, as a
 // shell would for plain words (no variables, globbing or redirection).

@@ -17,13 +17,18 @@ void UNetConfig::validate() const {
     };
     positive(imageSize, "image_size");
     positive(channels, "channels");
+    positive(patchSize, "patch_size");
+    if (imageSize % patchSize != 0) {
+        throw Error("generator config: image_size " + std::to_string(imageSize) + " is not a multiple of patch_size " +
+                    std::to_string(patchSize));
+    }
     positive(baseChannels, "base_channels");
     positive(resBlocks, "res_blocks");
     positive(heads, "heads");
     positive(contextDim, "context_dim");
     positive(groups, "groups");
     if (channelMults.empty()) throw Error("generator config: \"channel_mults\" must have at least one level");
-    std::int64_t size = imageSize;
+    std::int64_t size = gridSize();
     for (std::size_t i = 0; i < channelMults.size(); ++i) {
         positive(channelMults[i], "channel_mults");
         const std::int64_t width = baseChannels * channelMults[i];
@@ -34,7 +39,7 @@ void UNetConfig::validate() const {
         }
         if (i + 1 < channelMults.size()) {
             if (size % 2 != 0) {
-                throw Error("generator config: image_size " + std::to_string(imageSize) + " cannot be halved " +
+                throw Error("generator config: image_size / patch_size = " + std::to_string(gridSize()) + " cannot be halved " +
                             std::to_string(channelMults.size() - 1) + " times");
             }
             size /= 2;
@@ -43,7 +48,7 @@ void UNetConfig::validate() const {
 }
 
 nlohmann::json toJson(const UNetConfig& c) {
-    return {{"image_size", c.imageSize},   {"channels", c.channels},   {"base_channels", c.baseChannels},
+    return {{"image_size", c.imageSize},   {"channels", c.channels}, {"patch_size", c.patchSize}, {"base_channels", c.baseChannels},
             {"channel_mults", c.channelMults}, {"res_blocks", c.resBlocks}, {"attention_resolutions", c.attentionResolutions},
             {"heads", c.heads},            {"context_dim", c.contextDim}, {"groups", c.groups}};
 }
@@ -60,6 +65,7 @@ UNetConfig unetConfigFromJson(const nlohmann::json& j) {
     };
     read("image_size", c.imageSize);
     read("channels", c.channels);
+    read("patch_size", c.patchSize);
     read("base_channels", c.baseChannels);
     read("channel_mults", c.channelMults);
     read("res_blocks", c.resBlocks);
@@ -175,7 +181,8 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
     const std::int64_t timeDim = c.timeEmbedDim();
     time_mlp = register_module("time_mlp", nn::Sequential(nn::Linear(c.baseChannels, timeDim), nn::SiLU(),
                                                           nn::Linear(timeDim, timeDim)));
-    conv_in = register_module("conv_in", conv3(c.channels, c.baseChannels));
+    const std::int64_t patchChannels = c.channels * c.patchSize * c.patchSize;
+    conv_in = register_module("conv_in", conv3(patchChannels, c.baseChannels));
     down_blocks = register_module("down_blocks", nn::ModuleList());
     down_attn = register_module("down_attn", nn::ModuleList());
     downsample = register_module("downsample", nn::ModuleList());
@@ -189,7 +196,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
     const std::size_t levels = c.channelMults.size();
     std::vector<std::int64_t> skipWidths{c.baseChannels};
     std::int64_t width = c.baseChannels;
-    std::int64_t size = c.imageSize;
+    std::int64_t size = c.gridSize();
     for (std::size_t l = 0; l < levels; ++l) {
         const std::int64_t out = c.baseChannels * c.channelMults[l];
         for (std::int64_t i = 0; i < c.resBlocks; ++i) {
@@ -232,7 +239,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
         }
     }
     norm_out = register_module("norm_out", nn::GroupNorm(nn::GroupNormOptions(c.groups, width)));
-    conv_out = register_module("conv_out", conv3(width, c.channels));
+    conv_out = register_module("conv_out", conv3(width, patchChannels));
     zeroInit(conv_out);
 }
 
@@ -250,7 +257,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& tim
     }
     const auto temb = time_mlp->forward(timestepEmbedding(timesteps.to(x.device()).reshape({-1}), c.baseChannels));
     std::vector<torch::Tensor> skips;
-    auto h = conv_in->forward(x);
+    auto h = conv_in->forward(c.patchSize > 1 ? torch::pixel_unshuffle(x, c.patchSize) : x);
     skips.push_back(h);
     const std::size_t levels = c.channelMults.size();
     std::size_t block = 0;
@@ -287,7 +294,8 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& tim
             h = upsample->ptr<nn::Conv2dImpl>(up++)->forward(h);
         }
     }
-    return conv_out->forward(torch::silu(norm_out->forward(h)));
+    h = conv_out->forward(torch::silu(norm_out->forward(h)));
+    return c.patchSize > 1 ? torch::pixel_shuffle(h, c.patchSize) : h;
 }
 
 }  // namespace genra::gen

@@ -469,11 +469,14 @@ TEST_CASE("External generators: the JSON-lines protocol, crashes, garbage, hangs
         CHECK(job.summary().generated == 8);
         auto missing = options;
         missing.generator = "external:sd15";
+        gen::GenerateJob collides(missing);  // its files would land on answer's
+        CHECK_THROWS_WITH(collides.run(c), Catch::Contains("was made by external:answer") && Catch::Contains("--out-subdir"));
+        missing.outSubdir = "sd15";
         gen::GenerateJob unknown(missing);
         CHECK_THROWS_WITH(unknown.run(c), Catch::Contains("generators.json") && Catch::Contains("sd15"));
         test::writeFile(world.tmp / "bad.json", R"({"x": {"command": [1, 2]}})");
         CHECK_THROWS_WITH(gen::readGeneratorConfigs(world.tmp / "bad.json"),
-                          Catch::Contains("bad.json") && Catch::Contains("x.command"));
+                          Catch::Contains("bad.json") && Catch::Contains("\"x\".command"));
     }
     SECTION("a command that does not exist is reported") {
         options.generatorCommand = {"/nonexistent/generator-binary"};

@@ -106,7 +106,11 @@ TEST_CASE("U-Net config: validation names the field; JSON round trip", "[gen]") 
     CHECK_THROWS_WITH(c.validate(), Catch::Contains("groups"));
     c = tinyConfig();
     c.imageSize = 15;
+    CHECK_THROWS_WITH(c.validate(), Catch::Contains("patch_size"));
+    c.patchSize = 1;
     CHECK_THROWS_WITH(c.validate(), Catch::Contains("cannot be halved"));
+    c.imageSize = 16;
+    CHECK_NOTHROW(c.validate());
     CHECK_THROWS_WITH(gen::unetConfigFromJson(nlohmann::json{{"heads", "four"}}), Catch::Contains("heads"));
 }
 
