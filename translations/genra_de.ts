@@ -1,10 +1,14 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="de_DE" sourcelanguage="en">
 <context>
     <name>CaptionBrowser</name>
     <message numerus="yes">
         <source>%n gen</source>
-        <translation><numerusform>%n gen.</numerusform><numerusform>%n gen.</numerusform></translation>
+        <translation>
+            <numerusform>%n gen.</numerusform>
+            <numerusform>%n gen.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Query failed: %1</source>
@@ -128,7 +132,10 @@
     </message>
     <message numerus="yes">
         <source>&lt;b&gt;Generated images&lt;/b&gt; (%n)</source>
-        <translation><numerusform>&lt;b&gt;Generierte Bilder&lt;/b&gt; (%n)</numerusform><numerusform>&lt;b&gt;Generierte Bilder&lt;/b&gt; (%n)</numerusform></translation>
+        <translation>
+            <numerusform>&lt;b&gt;Generierte Bilder&lt;/b&gt; (%n)</numerusform>
+            <numerusform>&lt;b&gt;Generierte Bilder&lt;/b&gt; (%n)</numerusform>
+        </translation>
     </message>
     <message>
         <source>none</source>
@@ -156,14 +163,20 @@
     </message>
     <message numerus="yes">
         <source>%n caption(s)</source>
-        <translation><numerusform>%n Bildunterschrift</numerusform><numerusform>%n Bildunterschriften</numerusform></translation>
+        <translation>
+            <numerusform>%n Bildunterschrift</numerusform>
+            <numerusform>%n Bildunterschriften</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>CaptionListModel</name>
     <message numerus="yes">
         <source>Caption %1 · split %2 · %n generated image(s)</source>
-        <translation><numerusform>Bildunterschrift %1 · Teilmenge %2 · %n generiertes Bild</numerusform><numerusform>Bildunterschrift %1 · Teilmenge %2 · %n generierte Bilder</numerusform></translation>
+        <translation>
+            <numerusform>Bildunterschrift %1 · Teilmenge %2 · %n generiertes Bild</numerusform>
+            <numerusform>Bildunterschrift %1 · Teilmenge %2 · %n generierte Bilder</numerusform>
+        </translation>
     </message>
     <message>
         <source>(none)</source>
@@ -193,7 +206,10 @@
     </message>
     <message numerus="yes">
         <source>%n unreadable image(s)</source>
-        <translation><numerusform>%n unlesbares Bild</numerusform><numerusform>%n unlesbare Bilder</numerusform></translation>
+        <translation>
+            <numerusform>%n unlesbares Bild</numerusform>
+            <numerusform>%n unlesbare Bilder</numerusform>
+        </translation>
     </message>
     <message>
         <source>Name</source>
@@ -239,7 +255,7 @@
         <translation>Datensatz löschen</translation>
     </message>
     <message>
-        <source>Delete dataset "%1" with its %2 image(s), %3 caption(s) and %4 generated image(s) from the workspace? Image files on disk are not touched.</source>
+        <source>Delete dataset &quot;%1&quot; with its %2 image(s), %3 caption(s) and %4 generated image(s) from the workspace? Image files on disk are not touched.</source>
         <translation>Datensatz „%1“ mit %2 Bild(ern), %3 Bildunterschrift(en) und %4 generierten Bild(ern) aus dem Arbeitsbereich löschen? Bilddateien auf der Festplatte bleiben unberührt.</translation>
     </message>
     <message>
@@ -248,15 +264,14 @@
     </message>
     <message numerus="yes">
         <source>%n dataset(s) in %1</source>
-        <translation><numerusform>%n Datensatz in %1</numerusform><numerusform>%n Datensätze in %1</numerusform></translation>
+        <translation>
+            <numerusform>%n Datensatz in %1</numerusform>
+            <numerusform>%n Datensätze in %1</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>EmbeddingsPanel</name>
-    <message>
-        <source>Captions sampled; each brings its real image and the images generated from it</source>
-        <translation>Stichprobe von Bildunterschriften; jede bringt ihr echtes Bild und die daraus generierten Bilder mit</translation>
-    </message>
     <message>
         <source>Include caption embeddings</source>
         <translation>Einbettungen der Bildunterschriften einbeziehen</translation>
@@ -345,6 +360,197 @@
         <source>Cannot export</source>
         <translation>Export nicht möglich</translation>
     </message>
+    <message>
+        <source>Captions mapped (those with generated images first); each brings its real image and the images generated from it. Missing embeddings are computed first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>GenerationPanel</name>
+    <message>
+        <source>Captions</source>
+        <translation>Bildunterschriften</translation>
+    </message>
+    <message>
+        <source>Generator</source>
+        <translation>Generator</translation>
+    </message>
+    <message>
+        <source>Dataset split</source>
+        <translation>Datensatz-Split</translation>
+    </message>
+    <message>
+        <source>Caption selected in the browser</source>
+        <translation>Im Browser gewählte Bildunterschrift</translation>
+    </message>
+    <message>
+        <source>Browser search result</source>
+        <translation>Suchergebnis des Browsers</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>Dataset:</source>
+        <translation>Datensatz:</translation>
+    </message>
+    <message>
+        <source>Split:</source>
+        <translation>Split:</translation>
+    </message>
+    <message>
+        <source>At most:</source>
+        <translation>Höchstens:</translation>
+    </message>
+    <message>
+        <source>every caption</source>
+        <translation>alle Bildunterschriften</translation>
+    </message>
+    <message>
+        <source> captions</source>
+        <translation> Bildunterschriften</translation>
+    </message>
+    <message>
+        <source>Generator:</source>
+        <translation>Generator:</translation>
+    </message>
+    <message>
+        <source>Images per caption:</source>
+        <translation>Bilder pro Bildunterschrift:</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Startwert (Seed):</translation>
+    </message>
+    <message>
+        <source>Guidance:</source>
+        <translation>Guidance:</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>Schritte:</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>Generieren</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Start the last generation again; images already made are kept and skipped.</source>
+        <translation>Die letzte Generierung erneut starten; bereits erzeugte Bilder bleiben erhalten und werden übersprungen.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Newest images&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Neueste Bilder&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>(no generator: train one or add an external generator in Settings)</source>
+        <translation>(kein Generator: trainieren Sie einen oder fügen Sie in den Einstellungen einen externen hinzu)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%n caption(s))</source>
+        <translation>
+            <numerusform>%1 (%n Bildunterschrift)</numerusform>
+            <numerusform>%1 (%n Bildunterschriften)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (built-in diffusion)</source>
+        <translation>%1 (eingebaute Diffusion)</translation>
+    </message>
+    <message>
+        <source>%1 (external: %2)</source>
+        <translation>%1 (extern: %2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%n image(s))</source>
+        <translation>
+            <numerusform>%1 (%n Bild)</numerusform>
+            <numerusform>%1 (%n Bilder)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keiner)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n caption(s) selected in the Caption Browser.</source>
+        <translation>
+            <numerusform>%n Bildunterschrift im Bildunterschriften-Browser gewählt.</numerusform>
+            <numerusform>%n Bildunterschriften im Bildunterschriften-Browser gewählt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The captions the Caption Browser lists now, in its order.</source>
+        <translation>Die Bildunterschriften, die der Bildunterschriften-Browser gerade auflistet, in seiner Reihenfolge.</translation>
+    </message>
+    <message>
+        <source>No Caption Browser to take a search result from.</source>
+        <translation>Kein Bildunterschriften-Browser, aus dem ein Suchergebnis kommen könnte.</translation>
+    </message>
+    <message>
+        <source>Captions of the real images of this split.</source>
+        <translation>Bildunterschriften der echten Bilder dieses Splits.</translation>
+    </message>
+    <message>
+        <source>No workspace is open.</source>
+        <translation>Kein Arbeitsbereich geöffnet.</translation>
+    </message>
+    <message>
+        <source>Choose a generator (train one, or add an external one in Settings).</source>
+        <translation>Wählen Sie einen Generator (trainieren Sie einen oder fügen Sie in den Einstellungen einen externen hinzu).</translation>
+    </message>
+    <message>
+        <source>Choose a dataset.</source>
+        <translation>Wählen Sie einen Datensatz.</translation>
+    </message>
+    <message>
+        <source>The dataset has no real images to generate for.</source>
+        <translation>Der Datensatz hat keine echten Bilder, für die generiert werden könnte.</translation>
+    </message>
+    <message>
+        <source>No caption is selected in the Caption Browser.</source>
+        <translation>Im Bildunterschriften-Browser ist keine Bildunterschrift gewählt.</translation>
+    </message>
+    <message>
+        <source>The Caption Browser&apos;s search result is empty.</source>
+        <translation>Das Suchergebnis des Bildunterschriften-Browsers ist leer.</translation>
+    </message>
+    <message numerus="yes">
+        <source>None of the %n chosen caption(s) belongs to a real image.</source>
+        <translation>
+            <numerusform>Die gewählte Bildunterschrift gehört zu keinem echten Bild.</numerusform>
+            <numerusform>Keine der %n gewählten Bildunterschriften gehört zu einem echten Bild.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This panel has no job runner.</source>
+        <translation>Dieses Fenster hat keine Auftragsverwaltung.</translation>
+    </message>
+    <message>
+        <source>Generating for %1 / %2 with %3…</source>
+        <translation>Generiere für %1 / %2 mit %3…</translation>
+    </message>
+    <message>
+        <source>Done: %1</source>
+        <translation>Fertig: %1</translation>
+    </message>
+    <message>
+        <source>Cancelled. The images made so far are kept; Resume goes on from there.</source>
+        <translation>Abgebrochen. Die bisher erzeugten Bilder bleiben erhalten; „Fortsetzen“ macht dort weiter.</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
 </context>
 <context>
     <name>ImageTile</name>
@@ -431,7 +637,7 @@
         <translation>Datensatz:</translation>
     </message>
     <message>
-        <source>name (default: the file's name)</source>
+        <source>name (default: the file&apos;s name)</source>
         <translation>Name (Standard: Name der Datei)</translation>
     </message>
     <message>
@@ -439,7 +645,7 @@
         <translation>Teilmenge:</translation>
     </message>
     <message>
-        <source>default: from the file name (COCO) or "train" (CSV)</source>
+        <source>default: from the file name (COCO) or &quot;train&quot; (CSV)</source>
         <translation>Standard: aus dem Dateinamen (COCO) oder „train“ (CSV)</translation>
     </message>
     <message>
@@ -705,7 +911,10 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) running</source>
-        <translation><numerusform>%n Auftrag läuft</numerusform><numerusform>%n Aufträge laufen</numerusform></translation>
+        <translation>
+            <numerusform>%n Auftrag läuft</numerusform>
+            <numerusform>%n Aufträge laufen</numerusform>
+        </translation>
     </message>
     <message>
         <source>No jobs running</source>
@@ -749,7 +958,30 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) still running. Cancel them and quit? Their work so far is kept and they can be resumed.</source>
-        <translation><numerusform>%n Auftrag läuft noch. Abbrechen und beenden? Das bisher Erledigte bleibt erhalten und kann fortgesetzt werden.</numerusform><numerusform>%n Aufträge laufen noch. Abbrechen und beenden? Das bisher Erledigte bleibt erhalten und kann fortgesetzt werden.</numerusform></translation>
+        <translation>
+            <numerusform>%n Auftrag läuft noch. Abbrechen und beenden? Das bisher Erledigte bleibt erhalten und kann fortgesetzt werden.</numerusform>
+            <numerusform>%n Aufträge laufen noch. Abbrechen und beenden? Das bisher Erledigte bleibt erhalten und kann fortgesetzt werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Generation</source>
+        <translation>Generierung</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>Embeddings</source>
+        <translation>Einbettungen</translation>
+    </message>
+    <message>
+        <source>Similarity</source>
+        <translation>Ähnlichkeit</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>Ergebnisse</translation>
     </message>
 </context>
 <context>
@@ -814,20 +1046,12 @@
         <translation>Kopieren</translation>
     </message>
     <message>
-        <source>Evaluate similarity of</source>
-        <translation>Ähnlichkeit bewerten von</translation>
-    </message>
-    <message>
         <source>on</source>
         <translation>auf</translation>
     </message>
     <message>
         <source>Run</source>
         <translation>Lauf</translation>
-    </message>
-    <message>
-        <source>Paired real–generated cosine, centroid distance, linear probe and Fréchet distance, from the model's stored embeddings</source>
-        <translation>Gepaarter Kosinus echt–generiert, Schwerpunktabstand, linearer Test und Fréchet-Abstand, aus den gespeicherten Einbettungen des Modells</translation>
     </message>
     <message>
         <source>(none)</source>
@@ -844,6 +1068,34 @@
     <message>
         <source>Cannot export</source>
         <translation>Export nicht möglich</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrieval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>zero-shot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>similarity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>of</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Embeds what the model has not embedded yet, measures, and stores the results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot evaluate</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1128,7 +1380,7 @@
         <translation>Glättung</translation>
     </message>
     <message>
-        <source>Exponential moving average weight, as TensorBoard's smoothing</source>
+        <source>Exponential moving average weight, as TensorBoard&apos;s smoothing</source>
         <translation>Gewicht des exponentiellen gleitenden Mittels, wie die Glättung in TensorBoard</translation>
     </message>
     <message>
@@ -1223,7 +1475,7 @@
         <translation>Größe und DPI müssen positiv sein</translation>
     </message>
     <message>
-        <source>unknown figure format "%1" (use .png, .pdf or .svg)</source>
+        <source>unknown figure format &quot;%1&quot; (use .png, .pdf or .svg)</source>
         <translation>unbekanntes Abbildungsformat „%1“ (.png, .pdf oder .svg verwenden)</translation>
     </message>
     <message>
@@ -1233,6 +1485,26 @@
     <message>
         <source>cannot write the PNG file</source>
         <translation>die PNG-Datei kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>Export figure…</source>
+        <translation type="unfinished">Abbildung exportieren…</translation>
+    </message>
+    <message>
+        <source>Export figure</source>
+        <translation type="unfinished">Abbildung exportieren</translation>
+    </message>
+    <message>
+        <source>PNG (*.png);;PDF (*.pdf);;SVG (*.svg)</source>
+        <translation type="unfinished">PNG (*.png);;PDF (*.pdf);;SVG (*.svg)</translation>
+    </message>
+    <message>
+        <source>Resolution (DPI)</source>
+        <translation type="unfinished">Auflösung (DPI)</translation>
+    </message>
+    <message>
+        <source>Cannot export</source>
+        <translation type="unfinished">Export nicht möglich</translation>
     </message>
 </context>
 <context>

@@ -31,8 +31,6 @@ namespace genra::widgets {
 
 namespace {
 
-constexpr int kRealEdge = 256;
-constexpr int kGeneratedEdge = 192;
 
 // Paints a caption row: the text, elided, with its similarity and generated count on the right.
 class CaptionDelegate : public QStyledItemDelegate {
@@ -162,6 +160,12 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     list_->setItemDelegate(new CaptionDelegate(list_));
     list_->setSelectionMode(QAbstractItemView::SingleSelection);
     list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    list_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the delegate elides long captions
+    // Equal, shrinkable filter columns: the long choice texts must not squeeze the short ones.
+    for (auto* combo : {dataset_, split_, generator_, generated_}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(10);
+    }
     count_ = new QLabel(this);
 
     auto* filters = new QGridLayout;
@@ -220,6 +224,11 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // The grid of generated images follows the pane's width.
+    detailScroll_ = scroll;
+    scroll->viewport()->installEventFilter(this);
+    infoLabel_->setWordWrap(true);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(left);
@@ -322,6 +331,8 @@ void CaptionBrowser::refresh() {
     if (!workspace_) return;
     reloadChoices();
     model_->refresh();
+    // New generated images (or embeddings) of the caption on show appear at once.
+    if (current_) showDetail(current_);
 }
 
 void CaptionBrowser::reloadChoices() {
@@ -554,8 +565,7 @@ void CaptionBrowser::showDetail(qint64 captionId) {
 
     generatedHeading_->setVisible(true);
     generatedHeading_->setText(tr("<b>Generated images</b> (%n)", nullptr, int(d.generatedImages.size())));
-    const int columns = std::max(1, (width() * 3 / 5) / (kGeneratedEdge + 16));
-    int k = 0;
+    int k = 0;  // laid out in rows by layoutGenerated()
     for (const auto& img : d.generatedImages) {
         const QString path = resolve(img.path);
         const QString generator = QString::fromStdString(img.generator);
@@ -570,13 +580,32 @@ void CaptionBrowser::showDetail(qint64 captionId) {
         if (img.status != "ok") lines << tr("status: %1").arg(QString::fromStdString(img.status));
         tile->setLines(lines);
         connect(tile, &ImageTile::activated, this, &CaptionBrowser::openViewer);
-        generatedGrid_->addWidget(tile, k / columns, k % columns);
-        ++k;
+        generatedGrid_->addWidget(tile, 0, k++);
     }
     if (d.generatedImages.empty()) {
         generatedGrid_->addWidget(new QLabel(tr("No generated images for this caption yet."), generatedBox_), 0, 0);
     }
+    layoutGenerated();
     Q_EMIT captionChanged(captionId);
+}
+
+void CaptionBrowser::layoutGenerated() {
+    // As many columns as the detail pane's viewport fits.
+    const int columns = std::max(1, (detailScroll_->viewport()->width() - 24) / (kGeneratedEdge + 16));
+    QList<QWidget*> items;
+    for (int i = 0; i < generatedGrid_->count(); ++i) items << generatedGrid_->itemAt(i)->widget();
+    while (QLayoutItem* item = generatedGrid_->takeAt(0)) delete item;  // the widgets stay
+    int k = 0;
+    for (QWidget* w : items) {
+        if (!w) continue;
+        generatedGrid_->addWidget(w, k / columns, k % columns);
+        ++k;
+    }
+}
+
+bool CaptionBrowser::eventFilter(QObject* watched, QEvent* event) {
+    if (detailScroll_ && watched == detailScroll_->viewport() && event->type() == QEvent::Resize) layoutGenerated();
+    return QWidget::eventFilter(watched, event);
 }
 
 void CaptionBrowser::updateCount() {

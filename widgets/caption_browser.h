@@ -20,6 +20,7 @@ class QLabel;
 class QLineEdit;
 class QListView;
 class QPushButton;
+class QScrollArea;
 class QTimer;
 
 namespace genra::widgets {
@@ -61,6 +62,10 @@ private:
 class CaptionBrowser : public QWidget, public WorkbenchPanel {
     Q_OBJECT
 public:
+    // Thumbnail edges (pixels) of the real image and of each generated image.
+    static constexpr int kRealEdge = 192;
+    static constexpr int kGeneratedEdge = 144;
+
     explicit CaptionBrowser(QWidget* parent = nullptr);
     ~CaptionBrowser() override;
 
@@ -87,6 +92,7 @@ Q_SIGNALS:
 protected:
     void changeEvent(QEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void retranslate();
@@ -95,6 +101,7 @@ private:
     void reloadChoices();
     void showDetail(qint64 captionId);
     void clearDetail();
+    void layoutGenerated();
     void updateCount();
     void openViewer(const QString& path, const QString& title);
     QString resolve(const std::string& stored) const;
@@ -126,6 +133,7 @@ private:
     QWidget* realBox_ = nullptr;
     QGridLayout* generatedGrid_ = nullptr;
     QWidget* generatedBox_ = nullptr;
+    QScrollArea* detailScroll_ = nullptr;
 
     qint64 current_ = 0;
     qint64 pendingCaption_ = 0;

@@ -46,6 +46,8 @@ public:
     // True while a query (or a similarity computation) is running.
     bool isLoading() const { return running_ > 0; }
     qint64 captionIdAt(int row) const;
+    // Every caption id of the current result, in its order.
+    const std::vector<std::int64_t>& captionIds() const { return ids_; }
     // Row of a caption in the current order; -1 when filtered out or unknown.
     int rowOfCaption(qint64 captionId) const;
     // Pages of rows fetched from SQLite so far since the last query (lazy loading, for tests).

@@ -56,15 +56,22 @@ JobsPanel::JobsPanel(JobManager* manager, QWidget* parent) : QWidget(parent), ma
     cancel_ = new QPushButton(tr("Cancel job"), this);
     cancel_->setEnabled(false);
 
-    auto* splitter = new QSplitter(Qt::Vertical, this);
+    // Jobs and the selected job's log side by side: the panel is a short strip along the bottom.
+    auto* logBox = new QWidget(this);
+    auto* logLayout = new QVBoxLayout(logBox);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->addWidget(log_, 1);
+    logLayout->addWidget(cancel_, 0, Qt::AlignRight);
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(view_);
-    splitter->addWidget(log_);
-    auto* buttons = new QHBoxLayout;
-    buttons->addStretch();
-    buttons->addWidget(cancel_);
+    splitter->addWidget(logBox);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    view_->setMinimumHeight(60);
+    log_->setMinimumHeight(40);
     auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);
-    layout->addLayout(buttons);
 
     connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {

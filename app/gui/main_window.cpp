@@ -5,7 +5,9 @@
 #include "core/util/threads.h"
 #include "core/version.h"
 #include "widgets/caption_browser.h"
+#include "widgets/caption_list_model.h"
 #include "widgets/datasets_panel.h"
+#include "widgets/generation_panel.h"
 #include "widgets/embeddings_panel.h"
 #include "widgets/job_manager.h"
 #include "widgets/jobs_panel.h"
@@ -28,6 +30,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QStatusBar>
+#include <QTimer>
 
 namespace genra::gui {
 
@@ -38,6 +41,8 @@ const std::vector<PanelSpec>& panelSpecs() {
          [](widgets::PanelContext&) -> QWidget* { return new widgets::CaptionBrowser; }},
         {"datasets", QT_TRANSLATE_NOOP("MainWindow", "Datasets"), Qt::RightDockWidgetArea,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::DatasetsPanel(c.jobs); }},
+        {"generation", QT_TRANSLATE_NOOP("MainWindow", "Generation"), Qt::RightDockWidgetArea,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::GenerationPanel(c.jobs); }},
         {"jobs", QT_TRANSLATE_NOOP("MainWindow", "Jobs"), Qt::BottomDockWidgetArea,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::JobsPanel(c.jobs); }},
         {"training", QT_TRANSLATE_NOOP("MainWindow", "Training"), Qt::RightDockWidgetArea,
@@ -62,6 +67,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     context_->jobs = jobs_;
     createActions();
     createPanels();
+    connectPanels();
 
     workspaceStatus_ = new QLabel(this);
     jobsStatus_ = new QLabel(this);
@@ -83,9 +89,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     retranslate();
     resize(1280, 800);
     defaultLayout();
-    defaultState_ = saveState();
     restoreGeometry(widgets::settings::windowGeometry.value());
-    restoreState(widgets::settings::windowState.value());
+    restoredLayout_ = restoreState(widgets::settings::windowState.value());
     applySettings();
 }
 
@@ -128,6 +133,17 @@ void MainWindow::createPanels() {
     panelsMenu_->addAction(actions_.resetLayout);
 }
 
+void MainWindow::connectPanels() {
+    // The generation panel takes its captions from the browser's selection or search result.
+    auto* browser = qobject_cast<widgets::CaptionBrowser*>(panel(QStringLiteral("browser")));
+    auto* generation = qobject_cast<widgets::GenerationPanel*>(panel(QStringLiteral("generation")));
+    if (!browser || !generation) return;
+    connect(browser, &widgets::CaptionBrowser::captionChanged, generation, [generation](qint64 id) {
+        generation->setSelectedCaptions(id ? std::vector<std::int64_t>{id} : std::vector<std::int64_t>{});
+    });
+    generation->setSearchResultProvider([browser] { return browser->model()->captionIds(); });
+}
+
 void MainWindow::defaultLayout() {
     // Browser wide on the left; the other right-hand panels tabbed together; jobs along the bottom.
     QDockWidget* firstRight = nullptr;
@@ -145,8 +161,28 @@ void MainWindow::defaultLayout() {
         }
     }
     if (firstRight) firstRight->raise();
-    if (QWidget* b = panel(QStringLiteral("browser"))) resizeDocks({qobject_cast<QDockWidget*>(b->parentWidget())}, {820}, Qt::Horizontal);
-    if (QWidget* j = panel(QStringLiteral("jobs"))) resizeDocks({qobject_cast<QDockWidget*>(j->parentWidget())}, {170}, Qt::Vertical);
+}
+
+void MainWindow::defaultSizes() {
+    // Most of the width for the browser, a short strip for the jobs. Only takes once the window
+    // is laid out (the first show), hence not part of defaultLayout().
+    // Without a central widget the left and right areas share the width: size both.
+    QDockWidget* browser = nullptr;
+    QDockWidget* right = nullptr;
+    for (auto& p : panels_) {
+        if (p.name == QLatin1String("browser")) browser = p.dock;
+        if (!right && dockWidgetArea(p.dock) == Qt::RightDockWidgetArea) right = p.dock;
+    }
+    if (browser && right) resizeDocks({browser, right}, {width() * 62 / 100, width() * 38 / 100}, Qt::Horizontal);
+    if (QWidget* j = panel(QStringLiteral("jobs")))
+        resizeDocks({qobject_cast<QDockWidget*>(j->parentWidget())}, {height() / 5}, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    // Dock sizes take only once the window has its geometry: after this event is handled.
+    if (!restoredLayout_ && !sized_) QTimer::singleShot(0, this, &MainWindow::defaultSizes);
+    sized_ = true;
 }
 
 void MainWindow::createActions() {
@@ -167,7 +203,10 @@ void MainWindow::createActions() {
     actions_.quit->setShortcut(QKeySequence::Quit);
     panelsMenu_ = menuBar()->addMenu(QString());
     actions_.resetLayout = new QAction(this);
-    connect(actions_.resetLayout, &QAction::triggered, this, [this] { restoreState(defaultState_); });
+    connect(actions_.resetLayout, &QAction::triggered, this, [this] {
+        defaultLayout();
+        defaultSizes();
+    });
     helpMenu_ = menuBar()->addMenu(QString());
     actions_.about = helpMenu_->addAction(QString(), this, &MainWindow::about);
     actions_.aboutQt = helpMenu_->addAction(QString(), qApp, &QApplication::aboutQt);

@@ -65,6 +65,7 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
 
 private:
@@ -77,8 +78,10 @@ private:
     };
     void createActions();
     void createPanels();
+    void connectPanels();
     void retranslate();
     void defaultLayout();
+    void defaultSizes();
     void newWorkspace();
     void chooseWorkspace();
     void fillRecentMenu();
@@ -108,7 +111,8 @@ private:
         QAction* about = nullptr;
         QAction* aboutQt = nullptr;
     } actions_;
-    QByteArray defaultState_;
+    bool restoredLayout_ = false;  // the saved layout was restored: keep its sizes
+    bool sized_ = false;
     QString lastError_;
 };
 

@@ -3,6 +3,11 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QStandardPaths>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
 
 namespace genra::test {
 
@@ -10,6 +15,8 @@ inline QApplication& app() {
     static int argc = 1;
     static char name[] = "genra_widgets_tests";
     static char* argv[] = {name, nullptr};
+    // Settings (window layout, language, recent workspaces) go to ~/.qttest, never the user's own.
+    QStandardPaths::setTestModeEnabled(true);
     static QApplication instance(argc, argv);
     return instance;
 }
@@ -25,5 +32,27 @@ bool waitFor(Pred pred, int timeoutMs = 20000) {
     }
     return true;
 }
+
+// Sets an environment variable (seen by child processes) until the end of the scope.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (old_) {
+            ::setenv(name_, old_->c_str(), 1);
+        } else {
+            ::unsetenv(name_);
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
 
 }  // namespace genra::test
