@@ -26,12 +26,12 @@ DemoPlan demoPlan(bool quick) {
     DemoPlan p;
     p.quick = quick;
     if (!quick) return p;
-    p.shapesCount = 480;
+    p.shapesCount = 400;
     p.vocabMerges = 250;
     p.pretrainSteps = 150;
     p.generatorSteps = 200;
     p.generatorChannels = 16;
-    p.alignPerCaption = 5;
+    p.scaling = {1, 2, 3};
     p.samplingSteps = 10;
     p.methodSteps = 25;
     p.captionEpochs = 6;
@@ -49,8 +49,8 @@ const std::vector<DemoMethod>& demoMethods() {
         {"lora-noalign", "LoRA w/o alignment", true, Method::LoraGen, json::object(), true},
         {"genra", "GenRA (dual proj. + align)", true, Method::Genra, json::object(), true},
         {"real-ft", "Fine-tuning on real", true, Method::RealFt, json::object(), true},
-        {"genra-k1", "GenRA, 1 gen./caption", true, Method::Genra, {{"generated_per_caption", 1}}, false},
-        {"genra-k3", "GenRA, 3 gen./caption", true, Method::Genra, {{"generated_per_caption", 3}}, false},
+        {"genra-s1", "GenRA, fewest gen./caption", true, Method::Genra, json::object(), false, 0},
+        {"genra-s2", "GenRA, more gen./caption", true, Method::Genra, json::object(), false, 1},
         {"genra-r2", "GenRA, LoRA rank 2", true, Method::Genra, {{"lora_rank", 2}, {"lora_alpha", 2.0}}, true},
         {"genra-r6", "GenRA, LoRA rank 6", true, Method::Genra, {{"lora_rank", 6}, {"lora_alpha", 6.0}}, true},
         {"full-ft", "Full fine-tuning + align", true, Method::FullFt, {{"alignment", true}}, true},
@@ -222,7 +222,7 @@ bool DemoJob::run(jobs::JobContext& context) {
     });
     stage("generate", [&](double from, double to) {
         bool didWork = false;
-        const std::pair<const char*, int> splits[] = {{"align", p.alignPerCaption}, {"test", p.testPerCaption}};
+        const std::pair<const char*, int> splits[] = {{"align", alignPerCaption(p)}, {"test", p.testPerCaption}};
         double at = from;
         for (const auto& [split, perCaption] : splits) {
             const double next = at + (to - from) * (std::string(split) == "align" ? 0.8 : 0.2);
@@ -257,7 +257,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             r["base_model"] = kDemoClip;
             r["real_split"] = "align";
             r["generated_split"] = "align";
-            r["generated_per_caption"] = p.alignPerCaption;
+            r["generated_per_caption"] = m.scalingPoint >= 0 ? p.scaling[static_cast<std::size_t>(m.scalingPoint)] : alignPerCaption(p);
             r["steps"] = p.methodSteps;
             r["batch_size"] = p.methodBatch;
             r["lr"] = p.methodLearningRate;

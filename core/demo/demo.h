@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -44,7 +45,9 @@ struct DemoPlan {
     std::int64_t generatorSteps = 1200;
     std::int64_t generatorBatch = 32;
     std::int64_t generatorChannels = 32;
-    int alignPerCaption = 5;   // generated images per align caption (the scaling series draws 1/3/5)
+    // Generated images per align caption drawn by the scaling series; the last is what every other
+    // method uses, and how many are generated per align caption.
+    std::array<int, 3> scaling{1, 3, 5};
     int testPerCaption = 1;    // generated images per test image, for similarity and t-SNE
     int samplingSteps = 20;
     // Compared methods.
@@ -60,6 +63,7 @@ struct DemoPlan {
 };
 
 DemoPlan demoPlan(bool quick);
+inline int alignPerCaption(const DemoPlan& plan) { return plan.scaling[2]; }
 
 // One compared model: how the report names it and how it is trained (none for the baseline).
 struct DemoMethod {
@@ -69,6 +73,7 @@ struct DemoMethod {
     train::Method method = train::Method::Genra;
     nlohmann::json overrides = nlohmann::json::object();  // recipe fields beyond the shared ones
     bool captioned = true;  // gets a captioner (captioning tables)
+    int scalingPoint = -1;  // 0 or 1: trains on DemoPlan::scaling[point] generated images per caption
 };
 
 const std::vector<DemoMethod>& demoMethods();

@@ -207,7 +207,7 @@ const std::vector<Entry>& entries() {
                            &Recipe::seed));
         t.push_back(member(field("device", "string", d.device, "auto, cpu, cuda or cuda:N"), &Recipe::device));
         t.push_back(member(choice(field("precision", "enum", d.precision,
-                                        "fp32, or fp16/bf16 autocast (CUDA only)"),
+                                        "fp32; fp16/bf16 autocast (CUDA only) is planned and refused by the trainer for now"),
                                   {"fp32", "fp16", "bf16"}),
                            &Recipe::precision));
         t.push_back(member(ranged(field("checkpoint_every", "int", d.checkpointEvery,

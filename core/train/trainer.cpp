@@ -142,6 +142,12 @@ void freezeAll(model::ClipModel& m) {
 Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData& data, const fs::path& runDir,
                  jobs::JobContext& context) {
     Setup s;
+    // Mixed precision (autocast + loss scaling) is not wired into the training step yet: refuse
+    // rather than silently train in fp32 under a recipe that says otherwise.
+    if (recipe.precision != "fp32") {
+        throw Error("recipe key \"precision\": \"" + recipe.precision +
+                    "\" is not supported by this build's trainer yet; use \"fp32\"");
+    }
     s.device = model::resolveDevice(recipe.device);
     torch::manual_seed(static_cast<std::uint64_t>(recipe.seed));
     if (recipe.method == Method::Pretrain) {
