@@ -526,6 +526,7 @@ QList<ImageTile*> GenerationPanel::newestTiles() const {
 }
 
 bool GenerationPanel::isBusy() const {
+    if (isRunning()) return true;
     for (auto* tile : newestTiles())
         if (!tile->isLoaded()) return true;
     return false;
@@ -561,6 +562,7 @@ bool GenerationPanel::select(const QString& key, const QString& value) {
         guidance_->setValue(v);
         return true;
     }
+    if (key == QLatin1String("start")) return value == QLatin1String("1") && start();
     if (key == QLatin1String("source")) {
         const Source s = value == QLatin1String("split")       ? Source::Split
                          : value == QLatin1String("selection") ? Source::Selection

@@ -43,8 +43,10 @@ public:
 
     void setWorkspace(store::Workspace* workspace) override;
     // Keys: dataset=NAME, split=S, generator=builtin:M|external:N, source=split|selection|search,
-    // per-caption=N, seed=N, steps=N, guidance=X, max-captions=N.
+    // per-caption=N, seed=N, steps=N, guidance=X, max-captions=N, and start=1 (starts the form's
+    // generation: `--select start=1 --screenshot` then shows it finished).
     bool select(const QString& key, const QString& value) override;
+    // True while a generation runs or the newest images are still decoding.
     bool isBusy() const override;
     void refresh() override;
 

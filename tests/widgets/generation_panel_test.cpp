@@ -111,6 +111,8 @@ TEST_CASE("the generation panel runs an external generator through the job manag
         REQUIRE(panel.select(QStringLiteral("generator"), generator));
         CHECK_FALSE(panel.start());
         CHECK(panel.errorText().contains(QStringLiteral("selected")));
+        CHECK_FALSE(panel.select(QStringLiteral("start"), QStringLiteral("1")));
+        CHECK_FALSE(panel.isBusy());
         CHECK_FALSE(panel.select(QStringLiteral("generator"), QStringLiteral("external:nonexistent")));
         CHECK(jobs.rowCount() == 0);
         CHECK(generated() == 0);
