@@ -114,6 +114,11 @@ install)
     fi
     got=$(run_clean "$genra" --version 2>&1)
     [ "$got" = "$version" ] || fail "installed genra --version printed '$got', expected '$version'"
+    if [ "$gui" = ON ]; then
+        got=$(run_clean QT_QPA_PLATFORM=offscreen "$prefix/bin/genra-workbench" --version 2>/dev/null)
+        [ "$got" = "GenRA Workbench $version" ] ||
+            fail "installed genra-workbench --version printed '$got', expected 'GenRA Workbench $version'"
+    fi
 
     ws="$tmp/ws"
     if run_clean "$genra" demo --quick --workspace "$ws" >"$tmp/demo.log" 2>&1; then
