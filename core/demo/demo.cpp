@@ -29,12 +29,12 @@ DemoPlan demoPlan(bool quick) {
     p.shapesCount = 400;
     p.vocabMerges = 250;
     p.pretrainSteps = 150;
-    p.generatorSteps = 200;
+    p.generatorSteps = 300;
     p.generatorChannels = 16;
     p.scaling = {1, 2, 3};
     p.samplingSteps = 10;
     p.methodSteps = 25;
-    p.captionEpochs = 6;
+    p.captionEpochs = 4;
     p.tsneCaptions = 60;
     p.tsneIterations = 400;
     p.galleryRows = 4;

@@ -34,7 +34,7 @@ namespace genra::demo {
 // Sizes of one demo run. The default fits 15 minutes on a 2-core CPU, `quick` 3 minutes.
 struct DemoPlan {
     bool quick = false;
-    int shapesCount = 1600;
+    int shapesCount = 1000;
     int imageSize = 64;
     std::uint64_t seed = 1;
     int vocabMerges = 400;
@@ -42,7 +42,7 @@ struct DemoPlan {
     int pretrainBatch = 64;
     double pretrainLearningRate = 2e-3;
     // Built-in generator.
-    std::int64_t generatorSteps = 1200;
+    std::int64_t generatorSteps = 900;
     std::int64_t generatorBatch = 32;
     std::int64_t generatorChannels = 32;
     // Generated images per align caption drawn by the scaling series; the last is what every other
@@ -55,7 +55,7 @@ struct DemoPlan {
     int methodBatch = 32;
     double methodLearningRate = 1e-3;
     // Captioners.
-    int captionEpochs = 10;
+    int captionEpochs = 5;
     // Figures.
     int tsneCaptions = 200;
     int tsneIterations = 750;

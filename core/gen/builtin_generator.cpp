@@ -377,6 +377,13 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         store::MetricWriter metrics(ws.databasePath());
         const auto pairImage = torch::tensor(data.pairImage);
         const auto pairCaption = torch::tensor(data.pairCaption);
+        // Shapes-like images have little contrast (std ~0.2 in [-1, 1]): at the noise levels that
+        // decide the layout the model would see almost only noise. Standardising each channel to a
+        // std of kGeneratorDataStd (as latent diffusion scales its latents) makes those levels
+        // learnable in a few hundred steps; sampling undoes it.
+        const auto channelMean = data.images.mean(std::vector<std::int64_t>{0, 2, 3}, true);
+        const auto channelScale =
+            data.images.std(std::vector<std::int64_t>{0, 2, 3}, true, true).clamp_min(1e-3) / kGeneratorDataStd;
         const auto numPairs = static_cast<std::int64_t>(data.pairImage.size());
         const std::int64_t sessionStart = step;
         auto lastBeat = Clock::now();
@@ -401,7 +408,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             const auto drop = torch::rand({o.batchSize}) < o.conditionDropout;
             const auto t = torch::randint(o.timesteps, {o.batchSize}, torch::kLong);
             const auto noise = torch::randn({o.batchSize, 3, o.imageSize, o.imageSize});
-            const auto x0 = data.images.index_select(0, pairImage.index_select(0, pick));
+            const auto x0 = (data.images.index_select(0, pairImage.index_select(0, pick)) - channelMean) / channelScale;
             const auto rowsCaption = pairCaption.index_select(0, pick);
             auto features = all.features.index_select(0, rowsCaption);
             auto mask = all.mask.index_select(0, rowsCaption);
@@ -409,7 +416,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             mask = torch::where(drop.view({-1, 1}), nullMask.unsqueeze(0).expand_as(mask), mask);
             const auto xt = schedule.addNoise(x0, noise, t);
             const auto predicted = unet->forward(xt.to(device), t.to(device), features.to(device), mask.to(device));
-            const auto loss = torch::mse_loss(predicted, noise.to(device));
+            const auto loss = torch::mse_loss(predicted, velocityTarget(schedule, t, x0, noise).to(device));
             const double lossValue = loss.item<double>();
             if (!std::isfinite(lossValue)) {
                 throw Error("generator loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +
@@ -473,6 +480,12 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             json config = {{"unet", toJson(unet->config())},
                            {"timesteps", o.timesteps},
                            {"schedule", o.schedule},
+                           {"parametrization", "v"},
+                           {"data_mean", std::vector<double>(channelMean.data_ptr<float>(), channelMean.data_ptr<float>() + 3)},
+                           {"data_std", [&] {
+                                const auto stdDev = (channelScale * kGeneratorDataStd).contiguous();
+                                return std::vector<double>(stdDev.data_ptr<float>(), stdDev.data_ptr<float>() + 3);
+                            }()},
                            {"text_model", o.textModel},
                            {"text_model_id", textClip.record.id},
                            {"trained_steps", step},
@@ -519,11 +532,23 @@ torch::Tensor BuiltinGenerator::generate(const std::vector<std::string>& caption
     const auto features = both.features.to(device);
     const auto mask = both.mask.to(device);
     GuidedEpsilonFn epsilon = [&](const torch::Tensor& xt, const torch::Tensor& t) {
-        if (!guided) return std::make_pair(unet->forward(xt, t, features, mask), torch::Tensor());
-        const auto eps = unet->forward(torch::cat({xt, xt}), torch::cat({t, t}), features, mask);
-        return std::make_pair(eps.narrow(0, 0, batch), eps.narrow(0, batch, batch));
+        auto toEpsilon = [&](const torch::Tensor& out) {
+            return predictsVelocity ? epsilonFromVelocity(*schedule, t, xt, out) : out;
+        };
+        if (!guided) return std::make_pair(toEpsilon(unet->forward(xt, t, features, mask)), torch::Tensor());
+        const auto out = unet->forward(torch::cat({xt, xt}), torch::cat({t, t}), features, mask);
+        return std::make_pair(toEpsilon(out.narrow(0, 0, batch)), toEpsilon(out.narrow(0, batch, batch)));
     };
-    const auto images = sample(*schedule, epsilon, seeds, unet->config().channels, imageSize(), options, device, onStep);
+    SampleOptions o = options;
+    torch::Tensor mean, scale;
+    if (dataMean.size() == 3 && dataStd.size() == 3) {
+        mean = torch::tensor(dataMean, torch::kFloat64).to(torch::kFloat32).view({1, 3, 1, 1}).to(device);
+        scale = torch::tensor(dataStd, torch::kFloat64).to(torch::kFloat32).view({1, 3, 1, 1}).to(device) / kGeneratorDataStd;
+        // The range [-1, 1] of pixels, in the standardised space the model samples in.
+        o.clipRange = ((1.0 + mean.abs()) / scale).max().item<double>();
+    }
+    auto images = sample(*schedule, epsilon, seeds, unet->config().channels, imageSize(), o, device, onStep);
+    if (mean.defined()) images = images * scale + mean;
     return toUint8Images(images);
 }
 
@@ -559,6 +584,14 @@ BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& n
     }
     g.unet->to(g.device);
     g.unet->eval();
+    g.predictsVelocity = config.value("parametrization", std::string("eps")) == "v";
+    if (config.contains("data_mean") && config.contains("data_std")) {
+        g.dataMean = config["data_mean"].get<std::vector<double>>();
+        g.dataStd = config["data_std"].get<std::vector<double>>();
+        if (g.dataMean.size() != 3 || g.dataStd.size() != 3) {
+            throw Error("generator \"" + name + "\": data_mean and data_std must have 3 entries");
+        }
+    }
     g.schedule = std::make_shared<NoiseSchedule>(config.value("timesteps", 1000),
                                                  betaScheduleFromName(config.value("schedule", std::string("cosine"))));
     std::string textModel = config.value("text_model", std::string());

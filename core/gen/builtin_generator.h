@@ -99,6 +99,11 @@ struct BuiltinGenerator {
     std::shared_ptr<NoiseSchedule> schedule;
     std::shared_ptr<TextConditioner> text;
     torch::Device device{torch::kCPU};
+    bool predictsVelocity = false;  // config "parametrization": "v" (see gen::velocityTarget); else ε
+    // Per-channel statistics the training images were standardised with (config "data_mean",
+    // "data_std"; to a standard deviation of kGeneratorDataStd); empty: images used as they are.
+    std::vector<double> dataMean;
+    std::vector<double> dataStd;
 
     std::int64_t imageSize() const { return unet->config().imageSize; }
     // One image per (caption, seed) pair: uint8 [B, S, S, 3]. Batched; every image depends only on its

@@ -85,6 +85,26 @@ std::vector<int> samplingTimesteps(int timesteps, int steps) {
     return out;
 }
 
+torch::Tensor alphaBarRows(const NoiseSchedule& schedule, const torch::Tensor& t) {
+    const auto tc = t.to(torch::kCPU, torch::kLong).reshape({-1}).contiguous();
+    std::vector<double> values(static_cast<std::size_t>(tc.size(0)));
+    const auto* ts = tc.data_ptr<std::int64_t>();
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = schedule.alphaBar(static_cast<int>(ts[i]));
+    return torch::tensor(values, torch::kFloat64).to(torch::kFloat32).view({-1, 1, 1, 1}).to(t.device());
+}
+
+torch::Tensor velocityTarget(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& x0,
+                             const torch::Tensor& noise) {
+    const auto ab = alphaBarRows(schedule, t).to(x0.device());
+    return ab.sqrt() * noise - (1.0 - ab).sqrt() * x0;
+}
+
+torch::Tensor epsilonFromVelocity(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& xt,
+                                  const torch::Tensor& v) {
+    const auto ab = alphaBarRows(schedule, t).to(xt.device());
+    return (1.0 - ab).sqrt() * xt + ab.sqrt() * v;
+}
+
 Sampler samplerFromName(const std::string& name) {
     if (name == "ddim") return Sampler::Ddim;
     if (name == "ddpm") return Sampler::Ddpm;
@@ -133,7 +153,7 @@ torch::Tensor sample(const NoiseSchedule& schedule, const GuidedEpsilonFn& epsil
         const double abPrev = schedule.alphaBar(tPrev);
         auto x0 = (x - std::sqrt(1.0 - ab) * eps) / std::sqrt(ab);
         if (options.clipX0) {
-            x0 = x0.clamp(-1.0, 1.0);
+            x0 = x0.clamp(-options.clipRange, options.clipRange);
             eps = (x - std::sqrt(ab) * x0) / std::sqrt(1.0 - ab);
         }
         double sigma = 0.0;
@@ -149,7 +169,7 @@ torch::Tensor sample(const NoiseSchedule& schedule, const GuidedEpsilonFn& epsil
         if (tPrev >= 0 && sigma > 0) x = x + sigma * noise.draw(channels, size, device);
         else if (tPrev < 0) x = x0;
     }
-    return x.clamp(-1.0, 1.0);
+    return x.clamp(-options.clipRange, options.clipRange);
 }
 
 std::uint64_t imageSeed(std::uint64_t baseSeed, std::int64_t captionId, int k) {

@@ -48,6 +48,20 @@ private:
 
 // `steps` timesteps from T-1 down to 0, evenly spaced (what DDIM's "uniform" skip does); steps is
 // clamped to [1, T].
+// v-parametrisation (Salimans & Ho 2022): the U-Net predicts v = sqrt(ᾱ) ε - sqrt(1 - ᾱ) x_0.
+// An untrained U-Net (v = 0) then denoises to a flat image instead of leaving the noise in, and a
+// generator trained for a few minutes on a CPU samples blurry shapes instead of coloured noise.
+// ᾱ of each row of `t`, shaped [B, 1, 1, 1] (float32, on t's device).
+torch::Tensor alphaBarRows(const NoiseSchedule& schedule, const torch::Tensor& t);
+// The standard deviation the built-in generator standardises its training images to.
+inline constexpr double kGeneratorDataStd = 0.5;
+// The training target v for (x_0, ε) at t.
+torch::Tensor velocityTarget(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& x0,
+                             const torch::Tensor& noise);
+// ε implied by a predicted v at x_t: sqrt(1 - ᾱ) x_t + sqrt(ᾱ) v.
+torch::Tensor epsilonFromVelocity(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& xt,
+                                  const torch::Tensor& v);
+
 std::vector<int> samplingTimesteps(int timesteps, int steps);
 
 enum class Sampler { Ddim = 1, Ddpm };
@@ -59,7 +73,8 @@ struct SampleOptions {
     int steps = 25;
     double eta = 0.0;        // DDIM only
     double guidance = 3.0;   // classifier-free guidance scale; 1 = conditional only
-    bool clipX0 = true;      // clamp the predicted x_0 to [-1, 1]
+    bool clipX0 = true;      // clamp the predicted x_0 to [-clipRange, clipRange]
+    double clipRange = 1.0;  // the data's range in the space the model works in (the final x too)
 };
 
 // The denoiser: (x_t [B,C,S,S], t [B] long) -> (conditional ε, unconditional ε), both evaluated in
