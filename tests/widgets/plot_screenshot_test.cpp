@@ -87,7 +87,7 @@ QImage screenshot(const test::TempDir& tmp, const std::string& workspace, const 
 
 }  // namespace
 
-TEST_CASE("--panel training|embeddings|similarity|results --screenshot shows each panel's data", "[widgets][gui][plot]") {
+TEST_CASE("genra-workbench --panel training, embeddings, similarity and results --screenshot shows each panel's data", "[widgets][gui][plot]") {
     test::TempDir tmp{"genra-shots"};
     {
         auto ws = store::Workspace::create(tmp / "ws");
