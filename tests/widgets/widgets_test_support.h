@@ -17,8 +17,10 @@ inline QApplication& app() {
     static char* argv[] = {name, nullptr};
     // Settings (window layout, language, recent workspaces) go to ~/.qttest, never the user's own.
     QStandardPaths::setTestModeEnabled(true);
-    static QApplication instance(argc, argv);
-    return instance;
+    // Never destroyed: a QApplication torn down by exit handlers crashes in ~QPointingDevice once a
+    // test has sent a mouse event (the device registry is a global static already gone by then).
+    static QApplication* instance = new QApplication(argc, argv);
+    return *instance;
 }
 
 // Processes events until `pred` holds; false after timeoutMs.
