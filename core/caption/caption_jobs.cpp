@@ -1,5 +1,7 @@
 #include "core/caption/caption_jobs.h"
 
+#include "core/train/checkpoint.h"
+
 #include "core/model/embed.h"
 #include "core/model/weights.h"
 #include "core/store/metric_writer.h"
@@ -191,9 +193,7 @@ void saveCheckpoint(const fs::path& path, ClipCaptioner& model, torch::optim::Op
     archive.write("model", weights);
     archive.write("optimizer", optimiser);
     archive.write("step", torch::tensor(step));
-    const fs::path tmp = path.string() + ".tmp";
-    archive.save_to(tmp.string());
-    fs::rename(tmp, path);
+    train::saveArchiveAtomically(archive, path);
 }
 
 std::int64_t loadCheckpoint(const fs::path& path, ClipCaptioner& model, torch::optim::Optimizer& optimizer,

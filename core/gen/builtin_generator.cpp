@@ -1,5 +1,7 @@
 #include "core/gen/builtin_generator.h"
 
+#include "core/train/checkpoint.h"
+
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
 #include "core/model/embed.h"
@@ -234,17 +236,8 @@ void saveCheckpoint(const fs::path& path, UNet& unet, const std::vector<torch::T
         archive.write("param/" + named[i].first, named[i].second.detach().to(torch::kCPU));
         archive.write("ema/" + named[i].first, ema[i].to(torch::kCPU));
     }
-    torch::serialize::OutputArchive opt;
-    optimizer.save(opt);
-    archive.write("optimizer", opt);
-    {
-        auto generator = at::detail::getDefaultCPUGenerator();
-        std::lock_guard<std::mutex> lock(generator.mutex());
-        archive.write("rng/cpu", generator.get_state());
-    }
-    const fs::path tmp = path.string() + ".tmp";
-    archive.save_to(tmp.string());
-    fs::rename(tmp, path);
+    train::writeTrainingState(archive, optimizer);
+    train::saveArchiveAtomically(archive, path);
 }
 
 std::int64_t loadCheckpoint(const fs::path& path, UNet& unet, std::vector<torch::Tensor>& ema,
@@ -269,15 +262,7 @@ std::int64_t loadCheckpoint(const fs::path& path, UNet& unet, std::vector<torch:
         named[i].second.copy_(value);
         ema[i].copy_(emaValue);
     }
-    torch::serialize::InputArchive opt;
-    archive.read("optimizer", opt);
-    optimizer.load(opt);
-    torch::Tensor rng;
-    if (archive.try_read("rng/cpu", rng)) {
-        auto generator = at::detail::getDefaultCPUGenerator();
-        std::lock_guard<std::mutex> lock(generator.mutex());
-        generator.set_state(rng);
-    }
+    train::readTrainingState(archive, optimizer);
     return step.item<std::int64_t>();
 }
 

@@ -1,5 +1,7 @@
 #include "core/train/trainer.h"
 
+#include "core/train/checkpoint.h"
+
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
 #include "core/model/embed.h"
@@ -223,17 +225,8 @@ void saveCheckpoint(const fs::path& path, const Setup& s, torch::optim::Optimize
     torch::serialize::OutputArchive archive;
     archive.write("step", torch::tensor(step));
     for (const auto& [name, tensor] : s.trainable) archive.write("param/" + name, tensor.detach().to(torch::kCPU));
-    torch::serialize::OutputArchive opt;
-    optimizer.save(opt);
-    archive.write("optimizer", opt);
-    {
-        auto generator = at::detail::getDefaultCPUGenerator();
-        std::lock_guard<std::mutex> lock(generator.mutex());
-        archive.write("rng/cpu", generator.get_state());
-    }
-    const fs::path tmp = path.string() + ".tmp";
-    archive.save_to(tmp.string());
-    fs::rename(tmp, path);
+    writeTrainingState(archive, optimizer);
+    saveArchiveAtomically(archive, path);
 }
 
 std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimizer& optimizer) {
@@ -254,15 +247,7 @@ std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimi
         if (value.sizes() != tensor.sizes()) throw Error("checkpoint " + path.string() + ": " + name + " has another shape");
         tensor.copy_(value);
     }
-    torch::serialize::InputArchive opt;
-    archive.read("optimizer", opt);
-    optimizer.load(opt);
-    torch::Tensor rng;
-    if (archive.try_read("rng/cpu", rng)) {
-        auto generator = at::detail::getDefaultCPUGenerator();
-        std::lock_guard<std::mutex> lock(generator.mutex());
-        generator.set_state(rng);
-    }
+    readTrainingState(archive, optimizer);
     return step.item<std::int64_t>();
 }
 

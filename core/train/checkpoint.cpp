@@ -1,0 +1,36 @@
+#include "core/train/checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <mutex>
+
+namespace genra::train {
+
+void writeTrainingState(torch::serialize::OutputArchive& archive, torch::optim::Optimizer& optimizer) {
+    torch::serialize::OutputArchive opt;
+    optimizer.save(opt);
+    archive.write("optimizer", opt);
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    archive.write("rng/cpu", generator.get_state());
+}
+
+void readTrainingState(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer) {
+    torch::serialize::InputArchive opt;
+    archive.read("optimizer", opt);
+    optimizer.load(opt);
+    torch::Tensor rng;
+    if (archive.try_read("rng/cpu", rng)) {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(rng);
+    }
+}
+
+void saveArchiveAtomically(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
+    const std::filesystem::path tmp = path.string() + ".tmp";
+    archive.save_to(tmp.string());
+    std::filesystem::rename(tmp, path);
+}
+
+}  // namespace genra::train
