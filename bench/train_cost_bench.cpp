@@ -8,7 +8,13 @@
 // convergence; this benchmark measures time per step, so only the memory ratio and the per-step
 // cost are comparable.
 //
+// The trainer computes f_r's features of each real image once (f_r is frozen), so GenRA's extra
+// forward pass is paid in the first epoch only. --shapes N with N >= batch x steps keeps every
+// measured step in the first epoch: the worst case. --precision bf16 runs the same steps under
+// bfloat16 autocast.
+//
 // Usage: genra_train_cost_bench [--preset tiny|small] [--batch N] [--steps N] [--threads N]
+//                               [--shapes N] [--precision fp32|bf16]
 #include "core/data/image.h"
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
@@ -86,10 +92,10 @@ data::Image generatedLike(const data::Image& real, int seed) {
     return out;
 }
 
-void makeWorkspace(const fs::path& dir, const std::string& preset) {
+void makeWorkspace(const fs::path& dir, const std::string& preset, int shapes) {
     data::MakeShapesOptions mo;
     mo.outDir = dir / "shapes";
-    mo.count = 200;
+    mo.count = shapes;
     mo.seed = 3;
     mo.splitFractions = {0.0, 1.0, 0.0};
     data::MakeShapesJob make(mo);
@@ -138,7 +144,8 @@ void makeWorkspace(const fs::path& dir, const std::string& preset) {
 }
 
 // Child: runs one configuration and writes {seconds_per_step, rss_before_kb, rss_peak_kb}.
-int child(const fs::path& wsDir, const std::string& key, int batch, int steps, const fs::path& out) {
+int child(const fs::path& wsDir, const std::string& key, int batch, int steps, const std::string& precision,
+          const fs::path& out) {
     const Config* config = nullptr;
     for (const auto& c : kConfigs)
         if (key == c.key) config = &c;
@@ -151,6 +158,7 @@ int child(const fs::path& wsDir, const std::string& key, int batch, int steps, c
     r["generated_per_caption"] = 2;
     r["checkpoint_every"] = 0;
     r["device"] = "cpu";
+    r["precision"] = precision;
     r["workers"] = 1;
     train::TrainJob job(wsDir, train::parseRecipe(r), std::string("bench-") + key);
     job.setDryRun(true);
@@ -179,6 +187,8 @@ int main(int argc, char** argv) {
     int batch = 32;
     int steps = 20;
     int threads = 0;
+    int shapes = 200;
+    std::string precision = "fp32";
     std::string childKey;
     fs::path childWs, childOut;
     for (int i = 1; i < argc; ++i) {
@@ -188,22 +198,26 @@ int main(int argc, char** argv) {
         else if (a == "--batch") batch = std::stoi(next());
         else if (a == "--steps") steps = std::stoi(next());
         else if (a == "--threads") threads = std::stoi(next());
+        else if (a == "--shapes") shapes = std::stoi(next());
+        else if (a == "--precision") precision = next();
         else if (a == "--child") childKey = next();
         else if (a == "--ws") childWs = next();
         else if (a == "--out") childOut = next();
         else {
-            std::cerr << "usage: genra_train_cost_bench [--preset tiny|small] [--batch N] [--steps N] [--threads N]\n";
+            std::cerr << "usage: genra_train_cost_bench [--preset tiny|small] [--batch N] [--steps N] [--threads N] "
+                         "[--shapes N] [--precision fp32|bf16]\n";
             return 2;
         }
     }
     threads = configureThreads(threads);
-    if (!childKey.empty()) return child(childWs, childKey, batch, steps, childOut);
+    if (!childKey.empty()) return child(childWs, childKey, batch, steps, precision, childOut);
 
     const fs::path dir = fs::temp_directory_path() / ("genra-train-cost-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     std::cout << "training cost per step, preset " << preset << ", batch " << batch << ", " << steps << " steps, "
-              << threads << " threads\n";
-    makeWorkspace(dir, preset);
+              << threads << " threads, " << shapes << " real images, " << precision
+              << (shapes >= batch * steps ? " (every step in the first epoch: f_r runs on each batch)" : "") << "\n";
+    makeWorkspace(dir, preset, shapes);
     struct Row {
         double secondsPerStep = 0;
         double peakMb = 0;
@@ -214,7 +228,8 @@ int main(int argc, char** argv) {
         const auto out = dir / (std::string(c.key) + ".json");
         const std::string cmd = "'" + self + "' --child " + std::string(c.key) + " --ws '" + (dir / "ws").string() + "' --out '" +
                                 out.string() + "' --preset " + preset + " --batch " + std::to_string(batch) + " --steps " +
-                                std::to_string(steps) + " --threads " + std::to_string(threads);
+                                std::to_string(steps) + " --threads " + std::to_string(threads) +
+                                " --precision " + precision;
         if (std::system(cmd.c_str()) != 0 || !fs::exists(out)) {
             std::cerr << "configuration " << c.key << " failed\n";
             return 1;

@@ -207,7 +207,7 @@ const std::vector<Entry>& entries() {
                            &Recipe::seed));
         t.push_back(member(field("device", "string", d.device, "auto, cpu, cuda or cuda:N"), &Recipe::device));
         t.push_back(member(choice(field("precision", "enum", d.precision,
-                                        "fp32; fp16/bf16 autocast (CUDA only) is planned and refused by the trainer for now"),
+                                        "fp32; bf16 autocast (CPU or CUDA); fp16 autocast with dynamic loss scaling (CUDA only)"),
                                   {"fp32", "fp16", "bf16"}),
                            &Recipe::precision));
         t.push_back(member(ranged(field("checkpoint_every", "int", d.checkpointEvery,
@@ -289,8 +289,8 @@ Recipe parseRecipe(const json& j, const std::string& source) {
     if (r.loraTargets.empty() && (r.method == Method::Genra || r.method == Method::LoraGen)) {
         fail(source, "lora_targets", "at least one target is needed for a LoRA method");
     }
-    if (r.precision != "fp32" && r.device == "cpu") {
-        fail(source, "precision", r.precision + " autocast needs a CUDA device (device is cpu)");
+    if (r.precision == "fp16" && r.device == "cpu") {
+        fail(source, "precision", "fp16 autocast needs a CUDA device (device is cpu); use bf16 on a CPU");
     }
     return r;
 }

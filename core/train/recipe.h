@@ -57,7 +57,7 @@ struct Recipe {
     int imageSize = 0;             // 0 = the model's input resolution
     std::int64_t seed = 0;
     std::string device = "auto";   // auto | cpu | cuda | cuda:N
-    std::string precision = "fp32";  // fp32 | fp16 | bf16 (autocast on CUDA)
+    std::string precision = "fp32";  // fp32 | bf16 (autocast, CPU or CUDA) | fp16 (autocast + loss scaling, CUDA)
     int checkpointEvery = 200;     // steps; 0 = only at the end
     int workers = 2;               // data-loading threads
 };

@@ -13,6 +13,7 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/losses.h"
+#include "core/train/precision.h"
 #include "core/train/runs.h"
 #include "core/train/schedule.h"
 #include "core/train/training_data.h"
@@ -126,6 +127,7 @@ struct PreparedBatch {
 // Everything a run trains and reads, built identically for a new and a resumed run.
 struct Setup {
     torch::Device device{torch::kCPU};
+    Precision precision = Precision::Fp32;
     model::ClipModel real{nullptr};     // f_r: frozen reference (absent for single-encoder methods)
     model::ClipModel trained{nullptr};  // f_g, or the single encoder
     std::shared_ptr<const text::ClipTokenizer> tokenizer;
@@ -144,13 +146,9 @@ void freezeAll(model::ClipModel& m) {
 Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData& data, const fs::path& runDir,
                  jobs::JobContext& context) {
     Setup s;
-    // Mixed precision (autocast + loss scaling) is not wired into the training step yet: refuse
-    // rather than silently train in fp32 under a recipe that says otherwise.
-    if (recipe.precision != "fp32") {
-        throw Error("recipe key \"precision\": \"" + recipe.precision +
-                    "\" is not supported by this build's trainer yet; use \"fp32\"");
-    }
     s.device = model::resolveDevice(recipe.device);
+    s.precision = parsePrecision(recipe.precision);
+    checkPrecisionSupported(s.precision, s.device);
     torch::manual_seed(static_cast<std::uint64_t>(recipe.seed));
     if (recipe.method == Method::Pretrain) {
         s.vocabPath = recipe.vocab;
@@ -221,15 +219,20 @@ Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData&
 }
 
 // Atomic checkpoint: trainable tensors, optimiser state, step and RNG state.
-void saveCheckpoint(const fs::path& path, const Setup& s, torch::optim::Optimizer& optimizer, std::int64_t step) {
+void saveCheckpoint(const fs::path& path, const Setup& s, torch::optim::Optimizer& optimizer, const LossScaler& scaler,
+                    std::int64_t step) {
     torch::serialize::OutputArchive archive;
     archive.write("step", torch::tensor(step));
+    if (scaler.enabled()) {
+        archive.write("loss_scale", torch::tensor(scaler.scale(), torch::kDouble));
+        archive.write("loss_scale_good_steps", torch::tensor(static_cast<std::int64_t>(scaler.goodSteps())));
+    }
     for (const auto& [name, tensor] : s.trainable) archive.write("param/" + name, tensor.detach().to(torch::kCPU));
     writeTrainingState(archive, optimizer);
     saveArchiveAtomically(archive, path);
 }
 
-std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimizer& optimizer) {
+std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimizer& optimizer, LossScaler& scaler) {
     torch::serialize::InputArchive archive;
     try {
         archive.load_from(path.string(), s.device);
@@ -248,6 +251,10 @@ std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimi
         tensor.copy_(value);
     }
     readTrainingState(archive, optimizer);
+    torch::Tensor lossScale, goodSteps;
+    if (scaler.enabled() && archive.try_read("loss_scale", lossScale) && archive.try_read("loss_scale_good_steps", goodSteps)) {
+        scaler.restore(lossScale.item<double>(), static_cast<int>(goodSteps.item<std::int64_t>()));
+    }
     return step.item<std::int64_t>();
 }
 
@@ -309,9 +316,10 @@ bool TrainJob::run(jobs::JobContext& context) {
                                                   .betas(std::make_tuple(r.adamBeta1, r.adamBeta2))
                                                   .eps(r.adamEps)
                                                   .weight_decay(r.weightDecay));
+        LossScaler scaler(s.precision == Precision::Fp16);
         std::int64_t step = 0;
         if (resuming_ && fs::exists(checkpointPath)) {
-            step = loadCheckpoint(checkpointPath, s, optimizer);
+            step = loadCheckpoint(checkpointPath, s, optimizer, scaler);
             context.log(jobs::LogLevel::Info, "resumed from step " + std::to_string(step) + " (" + checkpointPath.string() + ")");
         } else if (resuming_) {
             context.log(jobs::LogLevel::Warning, "no checkpoint found for run " + runName_ + "; starting from step 0");
@@ -380,43 +388,52 @@ bool TrainJob::run(jobs::JobContext& context) {
             s.trained->train();
             const auto images = batch.images.to(s.device);
             torch::Tensor textFeatures;
-            if (s.textFrozen) {
-                std::vector<torch::Tensor> rows;
-                std::vector<std::int64_t> missing;
-                for (std::size_t i = 0; i < batch.captionIds.size(); ++i)
-                    if (!textCache.count(batch.captionIds[i])) missing.push_back(static_cast<std::int64_t>(i));
-                if (!missing.empty()) {
-                    torch::NoGradGuard noGrad;
-                    textModel->eval();
-                    const auto idx = torch::tensor(missing);
-                    const auto feats = textModel->encodeText(batch.tokens.index_select(0, idx).to(s.device));
-                    for (std::size_t k = 0; k < missing.size(); ++k)
-                        textCache[batch.captionIds[static_cast<std::size_t>(missing[k])]] = feats[static_cast<std::int64_t>(k)];
-                }
-                for (auto id : batch.captionIds) rows.push_back(textCache[id]);
-                textFeatures = torch::stack(rows);
-            } else {
-                textFeatures = s.trained->encodeText(batch.tokens.to(s.device));
-            }
             torch::Tensor realFeatures;
-            if (needReal) {
-                // f_r is frozen: each real image's features are computed once.
-                std::vector<std::int64_t> missing;
-                for (std::size_t i = 0; i < batch.realIds.size(); ++i)
-                    if (!realCache.count(batch.realIds[i])) missing.push_back(static_cast<std::int64_t>(i));
-                if (!missing.empty()) {
-                    torch::NoGradGuard noGrad;
-                    s.real->eval();
-                    const auto feats = s.real->encodeImage(batch.realImages.index_select(0, torch::tensor(missing)).to(s.device));
-                    for (std::size_t k = 0; k < missing.size(); ++k)
-                        realCache[batch.realIds[static_cast<std::size_t>(missing[k])]] = feats[static_cast<std::int64_t>(k)];
+            torch::Tensor imageFeatures;
+            {
+                // The forward pass runs under the recipe's autocast; the losses below are float32.
+                AutocastScope autocast(s.precision, s.device);
+                if (s.textFrozen) {
+                    std::vector<torch::Tensor> rows;
+                    std::vector<std::int64_t> missing;
+                    for (std::size_t i = 0; i < batch.captionIds.size(); ++i)
+                        if (!textCache.count(batch.captionIds[i])) missing.push_back(static_cast<std::int64_t>(i));
+                    if (!missing.empty()) {
+                        torch::NoGradGuard noGrad;
+                        textModel->eval();
+                        const auto idx = torch::tensor(missing);
+                        const auto feats = textModel->encodeText(batch.tokens.index_select(0, idx).to(s.device));
+                        for (std::size_t k = 0; k < missing.size(); ++k)
+                            textCache[batch.captionIds[static_cast<std::size_t>(missing[k])]] =
+                                feats[static_cast<std::int64_t>(k)].to(torch::kFloat);
+                    }
+                    for (auto id : batch.captionIds) rows.push_back(textCache[id]);
+                    textFeatures = torch::stack(rows);
+                } else {
+                    textFeatures = s.trained->encodeText(batch.tokens.to(s.device));
                 }
-                std::vector<torch::Tensor> rows;
-                for (auto id : batch.realIds) rows.push_back(realCache.at(id));
-                realFeatures = torch::stack(rows);
-            }
+                if (needReal) {
+                    // f_r is frozen: each real image's features are computed once.
+                    std::vector<std::int64_t> missing;
+                    for (std::size_t i = 0; i < batch.realIds.size(); ++i)
+                        if (!realCache.count(batch.realIds[i])) missing.push_back(static_cast<std::int64_t>(i));
+                    if (!missing.empty()) {
+                        torch::NoGradGuard noGrad;
+                        s.real->eval();
+                        const auto feats = s.real->encodeImage(batch.realImages.index_select(0, torch::tensor(missing)).to(s.device));
+                        for (std::size_t k = 0; k < missing.size(); ++k)
+                            realCache[batch.realIds[static_cast<std::size_t>(missing[k])]] =
+                                feats[static_cast<std::int64_t>(k)].to(torch::kFloat);
+                    }
+                    std::vector<torch::Tensor> rows;
+                    for (auto id : batch.realIds) rows.push_back(realCache.at(id));
+                    realFeatures = torch::stack(rows);
+                }
 
-            const auto imageFeatures = s.trained->encodeImage(images);
+                imageFeatures = s.trained->encodeImage(images);
+            }
+            imageFeatures = imageFeatures.to(torch::kFloat);
+            textFeatures = textFeatures.to(torch::kFloat);
             const auto logitScale = (s.textFrozen ? s.trained->logit_scale : s.trained->logit_scale.clamp_max(std::log(100.0))).exp();
             torch::Tensor total = torch::zeros({}, imageFeatures.options());
             std::map<std::string, double> terms;
@@ -445,16 +462,27 @@ bool TrainJob::run(jobs::JobContext& context) {
                             (fs::exists(checkpointPath) ? " at " + checkpointPath.string() : std::string()));
             }
             optimizer.zero_grad();
-            total.backward();
+            scaler.scale(total).backward();
+            const bool finiteGradients = scaler.unscale(params);
             const double clipTo = r.gradClipNorm > 0 ? r.gradClipNorm : std::numeric_limits<double>::infinity();
-            const double gradNorm = torch::nn::utils::clip_grad_norm_(params, clipTo);
-            optimizer.step();
+            double gradNorm = std::numeric_limits<double>::infinity();
+            if (finiteGradients) {
+                gradNorm = torch::nn::utils::clip_grad_norm_(params, clipTo);
+                optimizer.step();
+            } else {
+                // fp16 overflow: skip this update and retry the scale at half the size.
+                context.log(jobs::LogLevel::Warning, "step " + std::to_string(step + 1) +
+                                                         ": gradient overflow at loss scale " +
+                                                         std::to_string(scaler.scale()) + ", update skipped");
+            }
+            scaler.update(finiteGradients);
             ++step;
 
             const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
             terms["loss"] = lossValue;
             terms["lr"] = lr;
-            terms["grad_norm"] = gradNorm;
+            if (std::isfinite(gradNorm)) terms["grad_norm"] = gradNorm;
+            if (scaler.enabled()) terms["loss_scale"] = scaler.scale();
             terms["images_per_s"] = static_cast<double>(batch.slots.size()) / std::max(seconds, 1e-9);
             terms["temperature"] = usesAlignment(r) ? std::exp(-s.alignLogScale.item<double>()) : 1.0 / logitScale.item<double>();
             for (const auto& [name, value] : terms) {
@@ -465,7 +493,7 @@ bool TrainJob::run(jobs::JobContext& context) {
                              "step " + std::to_string(step) + "/" + std::to_string(totalSteps) + " loss " +
                                  std::to_string(lossValue));
             if (r.checkpointEvery > 0 && step % r.checkpointEvery == 0 && step < totalSteps) {
-                saveCheckpoint(checkpointPath, s, optimizer, step);
+                saveCheckpoint(checkpointPath, s, optimizer, scaler, step);
                 setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
             }
             if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
@@ -486,7 +514,7 @@ bool TrainJob::run(jobs::JobContext& context) {
             return true;
         }
         if (!dryRun_ || cancelled) {
-            saveCheckpoint(checkpointPath, s, optimizer, step);
+            saveCheckpoint(checkpointPath, s, optimizer, scaler, step);
             setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
         }
         if (cancelled) {

@@ -1,6 +1,7 @@
 // Recipes, losses (against a brute-force evaluation of the formulas) and the LR schedule (against
 // PyTorch's CosineAnnealingWarmRestarts).
 #include "core/train/losses.h"
+#include "core/train/precision.h"
 #include "core/train/recipe.h"
 #include "core/train/schedule.h"
 #include "core/util/error.h"
@@ -93,6 +94,8 @@ TEST_CASE("recipes: defaults, round trip and validation by key", "[train][recipe
         j["device"] = "cpu";
         j["precision"] = "fp16";
         CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"precision\""));
+        j["precision"] = "bf16";
+        CHECK(train::parseRecipe(j).precision == "bf16");
     }
     SECTION("the reference lists every key") {
         const auto doc = train::recipeReferenceMarkdown();
@@ -190,4 +193,58 @@ TEST_CASE("schedule follows warm-up then cosine annealing with warm restarts", "
         }
         CHECK(step == 120);
     }
+}
+
+TEST_CASE("autocast scopes switch the forward pass to bf16 and restore the previous state", "[train][precision]") {
+    const auto a = torch::randn({4, 8});
+    const auto b = torch::randn({8, 3});
+    CHECK(torch::matmul(a, b).scalar_type() == torch::kFloat);
+    {
+        train::AutocastScope scope(train::Precision::Bf16, torch::kCPU);
+        const auto c = torch::matmul(a, b);
+        CHECK(c.scalar_type() == torch::kBFloat16);
+        CHECK(torch::allclose(c.to(torch::kFloat), torch::matmul(a, b.to(torch::kFloat)).to(torch::kFloat), 0.05, 0.05));
+        {
+            train::AutocastScope inner(train::Precision::Fp32, torch::kCPU);  // fp32 leaves the outer scope alone
+            CHECK(torch::matmul(a, b).scalar_type() == torch::kBFloat16);
+        }
+    }
+    CHECK(torch::matmul(a, b).scalar_type() == torch::kFloat);
+    CHECK_THROWS_WITH(train::AutocastScope(train::Precision::Fp16, torch::kCPU), Catch::Contains("\"precision\""));
+    CHECK(train::parsePrecision("bf16") == train::Precision::Bf16);
+    CHECK_THROWS_WITH(train::parsePrecision("int8"), Catch::Contains("int8"));
+}
+
+TEST_CASE("the loss scaler unscales gradients, skips overflows and grows back", "[train][precision]") {
+    train::LossScaler::Options o;
+    o.initialScale = 1024;
+    o.growthInterval = 3;
+    train::LossScaler scaler(true, o);
+    auto w = torch::tensor({1.0f, 2.0f}).set_requires_grad(true);
+    auto loss = (w * w).sum();
+    scaler.scale(loss).backward();
+    CHECK(w.grad()[1].item<float>() == Approx(4.0 * 1024));
+    REQUIRE(scaler.unscale({w}));
+    CHECK(w.grad()[0].item<float>() == Approx(2.0));
+    CHECK(w.grad()[1].item<float>() == Approx(4.0));
+    scaler.update(true);
+    scaler.update(true);
+    CHECK(scaler.scale() == 1024);
+    scaler.update(true);  // third good step in a row: grows
+    CHECK(scaler.scale() == 2048);
+
+    // An overflowing gradient: reported, scale halves, the good-step count restarts.
+    w.mutable_grad() = torch::tensor({std::numeric_limits<float>::infinity(), 1.0f});
+    CHECK_FALSE(scaler.unscale({w}));
+    scaler.update(false);
+    CHECK(scaler.scale() == 1024);
+    CHECK(scaler.goodSteps() == 0);
+
+    // Disabled (fp32, bf16): the identity.
+    train::LossScaler off(false);
+    w.mutable_grad() = torch::tensor({std::numeric_limits<float>::quiet_NaN(), 1.0f});
+    CHECK(off.unscale({w}));
+    CHECK(off.scale(loss).item<float>() == Approx(loss.item<float>()));
+    off.update(false);
+    CHECK(off.scale() == 1.0);
 }
