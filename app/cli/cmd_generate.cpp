@@ -5,6 +5,12 @@
 #include "core/gen/builtin_generator.h"
 #include "core/gen/external.h"
 #include "core/gen/generate.h"
+#include "core/data/shapes_adherence.h"
+#include "core/store/workspace.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
 
 #include <cstdio>
 #include <memory>
@@ -38,6 +44,9 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
         ->capture_default_str()->expected(0, 8);
     cmd->add_option("--res-blocks", o->resBlocks, "Residual blocks per level")->capture_default_str();
     cmd->add_option("--heads", o->heads, "Attention heads")->capture_default_str();
+    cmd->add_option("--pooled-context", o->pooledContext,
+                    "Also add the caption's mean token feature to the timestep embedding (true/false)")
+        ->capture_default_str();
     cmd->add_option("--timesteps", o->timesteps, "Diffusion timesteps T")->capture_default_str();
     cmd->add_option("--schedule", o->schedule, "Noise schedule")->capture_default_str()->check(CLI::IsMember({"linear", "cosine"}));
     cmd->add_option("--cond-dropout", o->conditionDropout, "Probability of the empty caption (for guidance)")->capture_default_str();
@@ -118,11 +127,51 @@ void addGenerate(CLI::App& app, CliState& state) {
     });
 }
 
+void addShapesAdherence(CLI::App& app, CliState& state) {
+    auto* cmd = app.add_subcommand("shapes-adherence",
+                                   "How well generated Shapes images follow their captions (colour, position, shape), "
+                                   "beside the real images and chance");
+    auto o = std::make_shared<data::ShapesAdherenceOptions>();
+    auto workspace = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+    cmd->add_option("--dataset", o->dataset, "Shapes dataset the images were generated for")->required();
+    cmd->add_option("--split", o->split, "Only generated images of this split (default: all)");
+    cmd->add_option("--generator", o->generator, "Only images of this generator, e.g. builtin:demo-gen (default: all)");
+    cmd->add_option("--max-images", o->maxImages, "At most this many images (0: all)")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed of the wrong-caption pairing that gives chance")->capture_default_str();
+    cmd->add_flag("--json", *json, "Print JSON");
+    cmd->callback([&state, o, workspace, json] {
+        state.action = [o, workspace, json] {
+            auto ws = store::Workspace::open(*workspace, store::Db::Mode::ReadOnly);
+            const auto report = data::measureShapesAdherence(ws, *o);
+            if (*json) {
+                std::cout << data::toJson(report).dump(2) << "\n";
+                return 0;
+            }
+            std::printf("%lld generated images at %d px; position counted for the %lld whose caption states it\n",
+                        static_cast<long long>(report.generated.images), report.imageSize,
+                        static_cast<long long>(report.generated.positionImages));
+            std::printf("%-28s %8s %8s %8s %8s\n", "", "COLOUR", "POSITION", "SHAPE", "ALL");
+            const std::pair<const char*, const data::AdherenceRates*> rows[] = {
+                {"generated", &report.generated},
+                {"real (same captions)", &report.real},
+                {"chance (another caption)", &report.chance}};
+            for (const auto& [label, r] : rows) {
+                std::printf("%-28s %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", label, 100 * r->color, 100 * r->position,
+                            100 * r->shape, 100 * r->all);
+            }
+            return 0;
+        };
+    });
+}
+
 }  // namespace
 
 void addGenerateCommands(CLI::App& app, CliState& state) {
     addTrainGenerator(app, state);
     addGenerate(app, state);
+    addShapesAdherence(app, state);
 }
 
 }  // namespace genra::cli

@@ -47,7 +47,8 @@ void addTrainCommands(CLI::App& app, CliState& state) {
         });
     }
     {
-        auto* cmd = app.add_subcommand("runs", "List training runs with status, method, steps and final losses");
+        auto* cmd = app.add_subcommand(
+            "runs", "List runs (training, generator training, generation) with status, kind, steps and final losses");
         auto workspace = std::make_shared<std::string>();
         auto json = std::make_shared<bool>(false);
         cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
@@ -59,14 +60,14 @@ void addTrainCommands(CLI::App& app, CliState& state) {
                 if (*json) {
                     nlohmann::json out = nlohmann::json::array();
                     for (const auto& r : runs) {
-                        out.push_back({{"id", r.id}, {"name", r.name}, {"method", r.kind}, {"status", r.status},
-                                       {"step", r.step}, {"total_steps", r.totalSteps}, {"error", r.error},
+                        out.push_back({{"id", r.id}, {"name", r.name}, {"method", r.kind}, {"kind", r.kind},
+                                       {"status", r.status}, {"step", r.step}, {"total_steps", r.totalSteps}, {"error", r.error},
                                        {"last_metrics", r.lastMetrics}});
                     }
                     std::cout << out.dump(2) << "\n";
                     return 0;
                 }
-                std::printf("%-4s %-28s %-9s %-11s %13s %10s %10s\n", "ID", "NAME", "METHOD", "STATUS", "STEPS", "LOSS",
+                std::printf("%-4s %-28s %-10s %-11s %13s %10s %10s\n", "ID", "NAME", "KIND", "STATUS", "STEPS", "LOSS",
                             "ALIGN");
                 for (const auto& r : runs) {
                     auto metric = [&](const char* key) {
@@ -74,7 +75,7 @@ void addTrainCommands(CLI::App& app, CliState& state) {
                         return it == r.lastMetrics.end() ? std::string("-") : std::to_string(it->second).substr(0, 8);
                     };
                     const std::string steps = std::to_string(r.step) + "/" + std::to_string(r.totalSteps);
-                    std::printf("%-4lld %-28s %-9s %-11s %13s %10s %10s\n", static_cast<long long>(r.id), r.name.c_str(),
+                    std::printf("%-4lld %-28s %-10s %-11s %13s %10s %10s\n", static_cast<long long>(r.id), r.name.c_str(),
                                 r.kind.c_str(), r.status.c_str(), steps.c_str(), metric("loss").c_str(),
                                 metric("loss_align").c_str());
                     if (r.status == "failed" && !r.error.empty()) std::printf("     error: %s\n", r.error.c_str());

@@ -744,6 +744,14 @@ Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed) {
     return image;
 }
 
+double shapeSignedDistance(ShapeKind kind, double radius, double rotationDeg, double x, double y) {
+    ShapeObject object;
+    object.kind = kind;
+    object.radius = radius;
+    object.rotationDeg = rotationDeg;
+    return objectDistance(object, x, y, 1.0);
+}
+
 nlohmann::json shapesAttributes(const ShapesScene& scene) {
     nlohmann::json objects = nlohmann::json::array();
     for (const auto& object : scene.objects) {

@@ -72,6 +72,11 @@ ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize);
 // Renders a scene to an imageSize x imageSize RGB image; deterministic for (seed, scene.index).
 Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed);
 
+// Signed distance (negative inside, in the units of x and y) from (x, y) to a shape of `kind` centred at
+// the origin with enclosing radius `radius`, rotated by `rotationDeg`, y down: the outline the
+// renderer draws. For measuring images against what a caption says (shapes_adherence.h).
+double shapeSignedDistance(ShapeKind kind, double radius, double rotationDeg, double x, double y);
+
 // {"shape","color","size","position"} of the primary object, "count", and "objects" with every
 // object's attributes plus its pixel geometry ("center" [x, y], "radius", "rotation").
 nlohmann::json shapesAttributes(const ShapesScene& scene);

@@ -235,6 +235,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             go.perCaption = perCaption;
             go.seed = p.seed;
             go.steps = p.samplingSteps;
+            go.guidance = p.samplingGuidance;
             go.device = device == "auto" ? "cpu" : device;
             gen::GenerateJob job(go);
             runSub(job, context, at, next);

@@ -1,6 +1,7 @@
 #include "core/demo/report.h"
 
 #include "core/demo/figures.h"
+#include "core/data/shapes_adherence.h"
 #include "core/eval/workspace_eval.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
@@ -179,6 +180,28 @@ std::vector<float> blobVector(store::Statement& s, int column) {
     std::vector<float> v(blob.size() / sizeof(float));
     if (!v.empty()) std::memcpy(v.data(), blob.data(), v.size() * sizeof(float));
     return v;
+}
+
+// How well the generated images follow their captions (shapes_adherence.h), or nothing when it
+// cannot be measured.
+std::string adherenceLine(store::Workspace& ws) {
+    data::ShapesAdherenceOptions options;
+    options.dataset = kDemoDataset;
+    options.generator = std::string("builtin:") + kDemoGenerator;
+    try {
+        const auto r = data::measureShapesAdherence(ws, options);
+        char line[400];
+        std::snprintf(line, sizeof line,
+                      "- Caption adherence of the generated images (`genra shapes-adherence`: the caption's colour found, "
+                      "at its position, with its shape; all three): %.0f%%, %.0f%%, %.0f%%, %.0f%%; their real images "
+                      "%.0f%%, %.0f%%, %.0f%%, %.0f%%; chance %.0f%%, %.0f%%, %.0f%%, %.0f%%.\n",
+                      100 * r.generated.color, 100 * r.generated.position, 100 * r.generated.shape, 100 * r.generated.all,
+                      100 * r.real.color, 100 * r.real.position, 100 * r.real.shape, 100 * r.real.all, 100 * r.chance.color,
+                      100 * r.chance.position, 100 * r.chance.shape, 100 * r.chance.all);
+        return line;
+    } catch (const Error&) {
+        return {};
+    }
 }
 
 std::optional<std::vector<float>> embedding(store::Workspace& ws, std::int64_t modelId, std::int64_t imageId,
@@ -456,7 +479,8 @@ void writeReport(const ReportOptions& options) {
        << "- Generated modality: the built-in text-conditional diffusion U-Net (" << p.generatorChannels << " base channels, 32 px), "
        << "trained " << p.generatorSteps << " steps on the pre-training split, conditioned on `f_r`'s frozen text tower; DDIM "
        << p.samplingSteps << " steps: " << genAlign << " images for the alignment captions (" << alignPerCaption(p)
-       << " per caption), " << genTest << " for the test images.\n"
+       << " per caption), " << genTest << " for the test images, guidance " << p.samplingGuidance << ".\n"
+       << adherenceLine(ws)
        << "- Every compared method: " << p.methodSteps << " steps, batch " << p.methodBatch << ", AdamW lr " << p.methodLearningRate
        << ", same seed. GenRA: LoRA rank 4 on q/k/v/out, own projection, Eq. 1 alignment loss (τ = 0.07).\n"
        << "- Captioners: ClipCap-style (MLP mapper, 2-layer GPT-2-architecture decoder) trained on the alignment split's "

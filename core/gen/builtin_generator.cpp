@@ -73,6 +73,7 @@ json toJson(const GeneratorTrainOptions& o) {
             {"res_blocks", o.resBlocks},
             {"attention_resolutions", o.attentionResolutions},
             {"heads", o.heads},
+            {"pooled_context", o.pooledContext},
             {"checkpoint_every", o.checkpointEvery},
             {"seed", o.seed},
             {"device", o.device},
@@ -108,6 +109,7 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "res_blocks", o.resBlocks, where);
     readKey(j, "attention_resolutions", o.attentionResolutions, where);
     readKey(j, "heads", o.heads, where);
+    readKey(j, "pooled_context", o.pooledContext, where);
     readKey(j, "checkpoint_every", o.checkpointEvery, where);
     readKey(j, "seed", o.seed, where);
     readKey(j, "device", o.device, where);
@@ -139,6 +141,7 @@ UNetConfig unetConfigFor(const GeneratorTrainOptions& o, std::int64_t contextDim
     c.resBlocks = o.resBlocks;
     c.attentionResolutions = o.attentionResolutions;
     c.heads = o.heads;
+    c.pooledContext = o.pooledContext;
     c.contextDim = contextDim;
     c.groups = std::min<std::int64_t>(8, o.baseChannels);
     return c;
@@ -287,6 +290,8 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             throw Error("generator run \"" + options_.name + "\" is still running in another process; stop it first");
         }
         options_ = generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
+        // Runs started before the pooled caption feature existed trained without it.
+        if (!run->recipe.contains("pooled_context")) options_.pooledContext = false;
         runId_ = run->id;
         resumed_ = true;
     }

@@ -52,6 +52,7 @@ struct GeneratorTrainOptions {
     std::int64_t resBlocks = 1;
     std::vector<std::int64_t> attentionResolutions{8, 4};  // feature-map sizes (after patching)
     std::int64_t heads = 4;
+    bool pooledContext = true;         // the caption's mean token feature joins the timestep embedding
     std::int64_t checkpointEvery = 200;
     std::int64_t seed = 0;
     std::string device = "cpu";        // cpu | cuda | cuda:N | auto

@@ -4,7 +4,9 @@
 #include "core/gen/builtin_generator.h"
 #include "core/gen/diffusion.h"
 #include "core/gen/external.h"
+#include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
+#include "core/train/runs.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 
@@ -144,6 +146,10 @@ void saveAtomically(const data::Image& image, const fs::path& path) {
     fs::rename(tmp, path);
 }
 
+void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t runId, store::Workspace& ws,
+                std::int64_t datasetId, const std::vector<CaptionItem>& captions, const std::vector<WorkItem>& work,
+                jobs::JobContext& context);
+
 }  // namespace
 
 void validate(const GenerateOptions& o) {
@@ -217,6 +223,44 @@ bool GenerateJob::run(jobs::JobContext& context) {
         return true;
     }
 
+    // Every job that makes images is a run of kind "generate" (listed by `genra runs`): step counts
+    // images made, metrics record the rate, the status says how it ended.
+    const json recipe = {{"generator", o.generator}, {"dataset", o.dataset},   {"split", o.split},
+                         {"per_caption", o.perCaption}, {"seed", o.seed},      {"captions", captions.size()},
+                         {"guidance", o.guidance ? json(*o.guidance) : json()}, {"steps", o.steps ? json(*o.steps) : json()},
+                         {"sampler", o.sampler},       {"eta", o.eta},         {"out_subdir", o.outSubdir}};
+    const std::string runPrefix = "generate-" + generatorName + "-" + o.dataset + "-" + o.split + "-";
+    int runNumber = 1;
+    while (train::findRun(ws, runPrefix + std::to_string(runNumber))) ++runNumber;
+    runId_ = train::createRun(ws, runPrefix + std::to_string(runNumber), kRunKindGenerate, recipe,
+                              builtin ? o.device : "external", static_cast<std::int64_t>(work.size()));
+    auto finish = [&](const std::string& status, const std::string& error) {
+        train::heartbeat(ws, runId_, summary_.generated);
+        train::finishRun(ws, runId_, status, error);
+    };
+    try {
+        makeImages(o, summary_, runId_, ws, dataset.id, captions, work, context);
+    } catch (const Cancelled&) {
+        finish("cancelled", {});
+        throw;
+    } catch (const std::exception& e) {
+        finish("failed", e.what());
+        throw;
+    }
+    finish("finished", {});
+    return true;
+}
+
+namespace {
+
+// Makes the images of `work` (the part of the job that is a run).
+void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t runId, store::Workspace& ws,
+                std::int64_t datasetId, const std::vector<CaptionItem>& captions, const std::vector<WorkItem>& work,
+                jobs::JobContext& context) {
+    const bool builtin = o.generator.rfind("builtin:", 0) == 0;
+    const std::string generatorName = o.generator.substr(o.generator.find(':') + 1);
+    store::MetricWriter metrics(ws.databasePath());
+    auto lastBeat = Clock::now();
     const auto started = Clock::now();
     std::int64_t done = 0;
     auto report = [&](double partial) {
@@ -228,6 +272,14 @@ bool GenerateJob::run(jobs::JobContext& context) {
         std::snprintf(message, sizeof message, "%lld/%zu images, %.2f images/s, %s left", static_cast<long long>(done),
                       work.size(), rate, formatDuration(left).c_str());
         context.progress(made / static_cast<double>(work.size()), message);
+        if (partial == 0.0 && done > 0) {
+            metrics.append(runId, done, "images_per_s", rate);
+            if (Clock::now() - lastBeat > std::chrono::seconds(2) || done == static_cast<std::int64_t>(work.size())) {
+                metrics.flush();
+                train::heartbeat(ws, runId, done);
+                lastBeat = Clock::now();
+            }
+        }
     };
 
     if (builtin) {
@@ -268,13 +320,13 @@ bool GenerateJob::run(jobs::JobContext& context) {
                 image.channels = 3;
                 image.pixels.assign(row.data_ptr<std::uint8_t>(), row.data_ptr<std::uint8_t>() + row.numel());
                 saveAtomically(image, ws.dir() / work[i].relativePath);
-                recordImage(ws, dataset.id, captions[work[i].caption], work[i], o.generator, params);
-                ++summary_.generated;
+                recordImage(ws, datasetId, captions[work[i].caption], work[i], o.generator, params);
+                ++summary.generated;
                 ++done;
             }
             report(0.0);
         }
-        return true;
+        return;
     }
 
     ExternalGeneratorConfig config;
@@ -319,8 +371,8 @@ bool GenerateJob::run(jobs::JobContext& context) {
         try {
             paths = generator.generate(request);
         } catch (const GeneratorReportedError& e) {
-            summary_.failed += static_cast<std::int64_t>(end - i);
-            summary_.errors.push_back(e.what());
+            summary.failed += static_cast<std::int64_t>(end - i);
+            summary.errors.push_back(e.what());
             context.log(jobs::LogLevel::Warning, e.what());
             done += static_cast<std::int64_t>(end - i);
             i = end;
@@ -341,18 +393,19 @@ bool GenerateJob::run(jobs::JobContext& context) {
         }
         for (std::size_t j = i; j < end; ++j) {
             if (moved[j - i]) saveAtomically(*moved[j - i], targets[j - i]);
-            recordImage(ws, dataset.id, caption, work[j], o.generator, params);
-            ++summary_.generated;
+            recordImage(ws, datasetId, caption, work[j], o.generator, params);
+            ++summary.generated;
             ++done;
         }
         i = end;
         report(0.0);
     }
-    if (summary_.failed > 0) {
-        throw Error("external:" + generatorName + " reported errors for " + std::to_string(summary_.failed) +
-                    " images (the other " + std::to_string(summary_.generated) + " were made); first: " + summary_.errors.front());
+    if (summary.failed > 0) {
+        throw Error("external:" + generatorName + " reported errors for " + std::to_string(summary.failed) +
+                    " images (the other " + std::to_string(summary.generated) + " were made); first: " + summary.errors.front());
     }
-    return true;
 }
+
+}  // namespace
 
 }  // namespace genra::gen

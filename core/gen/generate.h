@@ -4,6 +4,8 @@
 // dataset (in the split of the caption's real image) and linked to its caption in `generations`
 // with the generator, its seed and the parameters. Work that is already recorded is skipped, so an
 // interrupted or cancelled job resumes where it stopped; finished images are kept whatever happens.
+// A job with images to make is recorded as a run of kind "generate" named
+// generate-<generator name>-<dataset>-<split>-<n>, with its status, images made and images/s.
 #pragma once
 
 #include "core/jobs/job.h"
@@ -15,6 +17,9 @@
 #include <vector>
 
 namespace genra::gen {
+
+// The kind of the runs that generate jobs record.
+inline constexpr const char* kRunKindGenerate = "generate";
 
 struct GenerateOptions {
     std::filesystem::path workspace;
@@ -58,10 +63,13 @@ public:
     std::string name() const override { return "generate " + options_.dataset + " with " + options_.generator; }
     bool run(jobs::JobContext& context) override;
     const GenerateSummary& summary() const { return summary_; }
+    // The run recording this job (kind "generate"); 0 when there was nothing to make.
+    std::int64_t runId() const { return runId_; }
 
 private:
     GenerateOptions options_;
     GenerateSummary summary_;
+    std::int64_t runId_ = 0;
 };
 
 }  // namespace genra::gen

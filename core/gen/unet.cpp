@@ -50,7 +50,8 @@ void UNetConfig::validate() const {
 nlohmann::json toJson(const UNetConfig& c) {
     return {{"image_size", c.imageSize},   {"channels", c.channels}, {"patch_size", c.patchSize}, {"base_channels", c.baseChannels},
             {"channel_mults", c.channelMults}, {"res_blocks", c.resBlocks}, {"attention_resolutions", c.attentionResolutions},
-            {"heads", c.heads},            {"context_dim", c.contextDim}, {"groups", c.groups}};
+            {"heads", c.heads},            {"context_dim", c.contextDim}, {"groups", c.groups},
+            {"pooled_context", c.pooledContext}};
 }
 
 UNetConfig unetConfigFromJson(const nlohmann::json& j) {
@@ -73,6 +74,7 @@ UNetConfig unetConfigFromJson(const nlohmann::json& j) {
     read("heads", c.heads);
     read("context_dim", c.contextDim);
     read("groups", c.groups);
+    read("pooled_context", c.pooledContext);
     c.validate();
     return c;
 }
@@ -181,6 +183,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
     const std::int64_t timeDim = c.timeEmbedDim();
     time_mlp = register_module("time_mlp", nn::Sequential(nn::Linear(c.baseChannels, timeDim), nn::SiLU(),
                                                           nn::Linear(timeDim, timeDim)));
+    if (c.pooledContext) context_proj = register_module("context_proj", nn::Linear(c.contextDim, timeDim));
     const std::int64_t patchChannels = c.channels * c.patchSize * c.patchSize;
     conv_in = register_module("conv_in", conv3(patchChannels, c.baseChannels));
     down_blocks = register_module("down_blocks", nn::ModuleList());
@@ -255,7 +258,14 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& tim
         throw Error("generator U-Net: expected caption features [" + std::to_string(x.size(0)) + ", L, " +
                     std::to_string(c.contextDim) + "], got " + c10::str(context.sizes()));
     }
-    const auto temb = time_mlp->forward(timestepEmbedding(timesteps.to(x.device()).reshape({-1}), c.baseChannels));
+    auto temb = time_mlp->forward(timestepEmbedding(timesteps.to(x.device()).reshape({-1}), c.baseChannels));
+    if (c.pooledContext) {
+        // Mean over the caption's real tokens (all tokens when no mask is given).
+        const auto weights = contextMask.defined() ? contextMask.to(context.dtype()).unsqueeze(2)
+                                                   : torch::ones({context.size(0), context.size(1), 1}, context.options());
+        const auto pooled = (context * weights).sum(1) / weights.sum(1).clamp_min(1.0);
+        temb = temb + context_proj->forward(pooled);
+    }
     std::vector<torch::Tensor> skips;
     auto h = conv_in->forward(c.patchSize > 1 ? torch::pixel_unshuffle(x, c.patchSize) : x);
     skips.push_back(h);

@@ -6,7 +6,7 @@
 // upsampling, skip connections, and at the resolutions named in `attentionResolutions` a
 // transformer block: self-attention over the pixels, cross-attention onto the caption tokens
 // (padding masked), a feed-forward layer; its output projection starts at zero so a fresh block is
-// the identity.
+// the identity. Optionally the caption's mean token feature joins the timestep embedding too.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -28,6 +28,10 @@ struct UNetConfig {
     std::int64_t heads = 4;
     std::int64_t contextDim = 64;             // width of the caption token features
     std::int64_t groups = 8;                  // group-norm groups (must divide every width)
+    // Also add the caption's mean token feature (through a linear layer) to the timestep embedding,
+    // so every residual block sees the caption, not only the attention blocks. Global attributes
+    // (colour, shape, position) are then learnt in far fewer steps.
+    bool pooledContext = false;
 
     std::int64_t timeEmbedDim() const { return baseChannels * 4; }
     std::int64_t gridSize() const { return imageSize / patchSize; }  // size of the first feature map
@@ -103,6 +107,7 @@ public:
                           const torch::Tensor& contextMask);
 
     torch::nn::Sequential time_mlp{nullptr};
+    torch::nn::Linear context_proj{nullptr};     // only with pooledContext
     torch::nn::Conv2d conv_in{nullptr};
     torch::nn::ModuleList down_blocks{nullptr};   // ResBlock per (level, block)
     torch::nn::ModuleList down_attn{nullptr};     // SpatialTransformers of the blocks that have one

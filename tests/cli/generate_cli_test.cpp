@@ -6,6 +6,8 @@
 
 #include "support/test_support.h"
 
+#include <map>
+
 namespace fs = std::filesystem;
 using namespace genra;
 
@@ -14,6 +16,15 @@ test::ProcessResult runGenra(const std::vector<std::string>& args) {
     std::vector<std::string> argv{GENRA_CLI, "--threads", "1"};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::runProcess(argv);
+}
+
+// `genra runs --json` by run name.
+std::map<std::string, nlohmann::json> runsByName(const std::string& ws) {
+    const auto listed = runGenra({"runs", "--workspace", ws, "--json"});
+    REQUIRE(listed.exitCode == 0);
+    std::map<std::string, nlohmann::json> byName;
+    for (const auto& run : nlohmann::json::parse(listed.out)) byName[run["name"].get<std::string>()] = run;
+    return byName;
 }
 
 int countPngs(const fs::path& folder) {
@@ -70,6 +81,36 @@ TEST_CASE("genra train-generator and generate: built-in and external generators"
     const auto datasets = runGenra({"datasets", "--workspace", ws, "--json"});
     CHECK_THAT(datasets.out, Catch::Contains("builtin:gen"));
 
+    // Generator training and the generate job that made images are runs with kind and status; the
+    // rerun that made nothing is none.
+    auto runs = runsByName(ws);
+    REQUIRE(runs.count("gen"));
+    CHECK(runs["gen"]["kind"] == "generator");
+    CHECK(runs["gen"]["status"] == "finished");
+    CHECK(runs["gen"]["step"] == 4);
+    REQUIRE(runs.count("generate-gen-shapes-align-1"));
+    const auto generateRun = runs["generate-gen-shapes-align-1"];
+    CHECK(generateRun["kind"] == "generate");
+    CHECK(generateRun["status"] == "finished");
+    CHECK(generateRun["step"] == 8);
+    CHECK(generateRun["total_steps"] == 8);
+    CHECK(generateRun["last_metrics"].contains("images_per_s"));
+    CHECK_FALSE(runs.count("generate-gen-shapes-align-2"));
+    const auto table = runGenra({"runs", "--workspace", ws});
+    CHECK_THAT(table.out, Catch::Contains("KIND") && Catch::Contains("generate-gen-shapes-align-1") &&
+                              Catch::Contains("generator") && Catch::Contains("8/8"));
+
+    // Caption adherence of those images beside their real images (which follow their captions).
+    const auto adherence = runGenra({"shapes-adherence", "--workspace", ws, "--dataset", "shapes", "--generator",
+                                     "builtin:gen", "--json"});
+    INFO(adherence.err);
+    REQUIRE(adherence.exitCode == 0);
+    const auto measured = nlohmann::json::parse(adherence.out);
+    CHECK(measured["generated"]["images"] == 8);
+    CHECK(measured["real"]["images"] == 4);
+    CHECK(measured["real"]["color"].get<double>() == 1.0);
+    CHECK(runGenra({"shapes-adherence", "--workspace", ws, "--dataset", "shapes", "--generator", "builtin:none"}).exitCode == 1);
+
     SECTION("an external generator script, its command split without a shell") {
         const auto script = fs::path(GENRA_TEST_SOURCE_DIR) / "tests" / "data" / "generators" / "answer.py";
         const auto external = runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "test",
@@ -85,6 +126,12 @@ TEST_CASE("genra train-generator and generate: built-in and external generators"
                                    "--per-caption", "1"});
         CHECK(bad.exitCode == 1);
         CHECK_THAT(bad.err, Catch::Contains("answered garbage") && Catch::Contains("about to misbehave"));
+        auto after = runsByName(ws);
+        CHECK(after["generate-answer-shapes-test-1"]["status"] == "finished");
+        REQUIRE(after.count("generate-garbage-shapes-pretrain-1"));
+        CHECK(after["generate-garbage-shapes-pretrain-1"]["kind"] == "generate");
+        CHECK(after["generate-garbage-shapes-pretrain-1"]["status"] == "failed");
+        CHECK_THAT(after["generate-garbage-shapes-pretrain-1"]["error"].get<std::string>(), Catch::Contains("garbage"));
     }
     SECTION("usage errors exit 2; bad names exit 1 and say which") {
         CHECK(runGenra({"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align"}).exitCode == 2);
