@@ -490,11 +490,7 @@ std::vector<std::string> captionEmbeddings(LoadedCaptioner& captioner, const tor
         if (context) context->checkCancelled();
         const auto end = std::min(n, begin + step);
         const auto prefix = m->prefix(embeddings.slice(0, begin, end).to(device));
-        auto next = [&](const torch::Tensor& sources, const torch::Tensor& tokens) {
-            const auto logits = m->forwardPrefix(prefix.index_select(0, sources.to(device)), tokens.to(device));
-            return torch::log_softmax(logits.select(1, logits.size(1) - 1).to(torch::kFloat), -1);
-        };
-        for (const auto& ids : decode(end - begin, endToken, next, decodeOptions)) captions.push_back(captioner.tokenizer->decode(ids));
+        for (const auto& ids : decodePrefixes(m, prefix, endToken, decodeOptions)) captions.push_back(captioner.tokenizer->decode(ids));
         if (context) {
             context->progress(static_cast<double>(end) / static_cast<double>(n),
                               "captioned " + std::to_string(end) + "/" + std::to_string(n));

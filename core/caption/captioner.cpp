@@ -117,4 +117,29 @@ torch::Tensor captionLoss(ClipCaptioner& model, const torch::Tensor& clipEmbeddi
                                                 torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
 }
 
+std::vector<std::vector<std::int64_t>> decodePrefixes(ClipCaptioner& model, const torch::Tensor& prefixEmbeds,
+                                                      std::int64_t endToken, const DecodeOptions& options, bool useCache) {
+    const auto device = prefixEmbeds.device();
+    auto lastLogProbs = [](const torch::Tensor& logits) {
+        return torch::log_softmax(logits.select(1, logits.size(1) - 1).to(torch::kFloat), -1);
+    };
+    if (!useCache) {
+        auto next = [&](const torch::Tensor& sources, const torch::Tensor& tokens) {
+            return lastLogProbs(model->forwardPrefix(prefixEmbeds.index_select(0, sources.to(device)), tokens.to(device)));
+        };
+        return decode(prefixEmbeds.size(0), endToken, next, options);
+    }
+    Gpt2KvCache cache;
+    auto next = [&](const torch::Tensor& sources, const torch::Tensor& tokens, const torch::Tensor& parents) {
+        if (tokens.size(1) == 0) {
+            cache.clear();
+            return lastLogProbs(model->gpt->forwardEmbedsCached(prefixEmbeds.index_select(0, sources.to(device)), cache));
+        }
+        cache.reorder(parents);
+        const auto last = tokens.slice(1, tokens.size(1) - 1).to(device);
+        return lastLogProbs(model->gpt->forwardEmbedsCached(model->gpt->embedTokens(last), cache));
+    };
+    return decodeIncremental(prefixEmbeds.size(0), endToken, next, options);
+}
+
 }  // namespace genra::caption

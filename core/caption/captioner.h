@@ -5,6 +5,7 @@
 // transformer, the K constant positions read out).
 #pragma once
 
+#include "core/caption/decode.h"
 #include "core/caption/gpt2.h"
 
 #include <nlohmann/json.hpp>
@@ -77,5 +78,13 @@ TORCH_MODULE(ClipCaptioner);
 // (padding is excluded from the mean).
 torch::Tensor captionLoss(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
                           const torch::Tensor& mask);
+
+// Token ids of captions for prefixes [N, K, width] (greedy or beam search per `options`), without
+// the end token. With `useCache` the decoder keeps each row's keys and values and feeds one new
+// token per step (reordered as the search drops and continues rows); without, every step runs the
+// prefix and all tokens so far again. Both give the same tokens; the cache is much faster.
+std::vector<std::vector<std::int64_t>> decodePrefixes(ClipCaptioner& model, const torch::Tensor& prefixEmbeds,
+                                                      std::int64_t endToken, const DecodeOptions& options,
+                                                      bool useCache = true);
 
 }  // namespace genra::caption

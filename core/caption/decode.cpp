@@ -22,9 +22,10 @@ torch::Tensor tokenMatrix(const std::vector<const std::vector<std::int64_t>*>& r
     return out;
 }
 
-torch::Tensor callNext(const NextTokenLogProbs& next, const std::vector<std::int64_t>& sources,
-                       const std::vector<const std::vector<std::int64_t>*>& rows, std::int64_t length) {
-    const auto result = next(torch::tensor(sources, torch::kLong), tokenMatrix(rows, length));
+torch::Tensor callNext(const IncrementalLogProbs& next, const std::vector<std::int64_t>& sources,
+                       const std::vector<const std::vector<std::int64_t>*>& rows, const std::vector<std::int64_t>& parents,
+                       std::int64_t length) {
+    const auto result = next(torch::tensor(sources, torch::kLong), tokenMatrix(rows, length), torch::tensor(parents, torch::kLong));
     if (result.dim() != 2 || result.size(0) != static_cast<std::int64_t>(sources.size())) {
         throw Error("decoding: the model returned log-probabilities of shape " + c10::str(result.sizes()) + " for " +
                     std::to_string(sources.size()) + " rows");
@@ -32,23 +33,30 @@ torch::Tensor callNext(const NextTokenLogProbs& next, const std::vector<std::int
     return result.detach().to(torch::kCPU, torch::kDouble).contiguous();
 }
 
-}  // namespace
+IncrementalLogProbs ignoringParents(const NextTokenLogProbs& next) {
+    return [next](const torch::Tensor& sources, const torch::Tensor& tokens, const torch::Tensor&) { return next(sources, tokens); };
+}
 
-std::vector<std::vector<std::int64_t>> greedyDecode(std::int64_t inputs, std::int64_t endToken, const NextTokenLogProbs& next,
+std::vector<std::vector<std::int64_t>> greedySearch(std::int64_t inputs, std::int64_t endToken, const IncrementalLogProbs& next,
                                                     const DecodeOptions& options) {
     checkOptions(options);
     std::vector<std::vector<std::int64_t>> out(static_cast<std::size_t>(inputs));
     std::vector<bool> done(static_cast<std::size_t>(inputs), false);
+    std::vector<std::int64_t> previousRow(static_cast<std::size_t>(inputs), -1);  // each input's row in the last call
     for (int step = 0; step < options.maxLength; ++step) {
         std::vector<std::int64_t> sources;
         std::vector<const std::vector<std::int64_t>*> rows;
+        std::vector<std::int64_t> parents;
         for (std::int64_t i = 0; i < inputs; ++i) {
-            if (done[static_cast<std::size_t>(i)]) continue;
+            const auto index = static_cast<std::size_t>(i);
+            if (done[index]) continue;
+            parents.push_back(previousRow[index]);
+            previousRow[index] = static_cast<std::int64_t>(sources.size());
             sources.push_back(i);
-            rows.push_back(&out[static_cast<std::size_t>(i)]);
+            rows.push_back(&out[index]);
         }
         if (sources.empty()) break;
-        const auto best = callNext(next, sources, rows, step).argmax(1);
+        const auto best = callNext(next, sources, rows, parents, step).argmax(1);
         for (std::size_t r = 0; r < sources.size(); ++r) {
             const auto token = best[static_cast<std::int64_t>(r)].item<std::int64_t>();
             const auto i = static_cast<std::size_t>(sources[r]);
@@ -62,12 +70,13 @@ std::vector<std::vector<std::int64_t>> greedyDecode(std::int64_t inputs, std::in
     return out;
 }
 
-std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int64_t endToken, const NextTokenLogProbs& next,
-                                                  const DecodeOptions& options) {
+std::vector<std::vector<std::int64_t>> beamSearchOver(std::int64_t inputs, std::int64_t endToken, const IncrementalLogProbs& next,
+                                                      const DecodeOptions& options) {
     checkOptions(options);
     struct Hypothesis {
         std::vector<std::int64_t> tokens;
-        double score = 0.0;  // sum of log-probabilities
+        double score = 0.0;      // sum of log-probabilities
+        std::int64_t parent = -1;  // the row of the last call it continues
     };
     struct Finished {
         std::vector<std::int64_t> tokens;
@@ -83,14 +92,16 @@ std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int6
     for (int step = 0; step < options.maxLength; ++step) {
         std::vector<std::int64_t> sources;
         std::vector<const std::vector<std::int64_t>*> rows;
+        std::vector<std::int64_t> parents;
         for (std::size_t i = 0; i < n; ++i) {
             for (const auto& h : live[i]) {
                 sources.push_back(static_cast<std::int64_t>(i));
                 rows.push_back(&h.tokens);
+                parents.push_back(h.parent);
             }
         }
         if (sources.empty()) break;
-        const auto logProbs = callNext(next, sources, rows, step);
+        const auto logProbs = callNext(next, sources, rows, parents, step);
         const auto vocab = logProbs.size(1);
         std::int64_t row = 0;
         for (std::size_t i = 0; i < n; ++i) {
@@ -101,6 +112,7 @@ std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int6
             const auto total = (logProbs.slice(0, row, row + count) +
                                 torch::tensor(base, torch::kDouble).unsqueeze(1))
                                    .reshape({-1});
+            const auto firstRow = row;
             row += count;
             const auto k = std::min<std::int64_t>(2 * options.beamSize, total.size(0));
             const auto top = total.topk(k);
@@ -111,13 +123,14 @@ std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int6
                 const double value = values[rank].item<double>();
                 if (!std::isfinite(value)) break;
                 const auto index = indices[rank].item<std::int64_t>();
-                const auto& parent = live[i][static_cast<std::size_t>(index / vocab)];
+                const auto parentIndex = index / vocab;
+                const auto& parent = live[i][static_cast<std::size_t>(parentIndex)];
                 const auto token = index % vocab;
                 if (token == endToken) {
                     if (rank < options.beamSize) finished[i].push_back({parent.tokens, normalised(value, parent.tokens.size() + 1)});
                     continue;
                 }
-                Hypothesis h{parent.tokens, value};
+                Hypothesis h{parent.tokens, value, firstRow + parentIndex};
                 h.tokens.push_back(token);
                 nextLive.push_back(std::move(h));
             }
@@ -137,9 +150,26 @@ std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int6
     return out;
 }
 
+}  // namespace
+
+std::vector<std::vector<std::int64_t>> greedyDecode(std::int64_t inputs, std::int64_t endToken, const NextTokenLogProbs& next,
+                                                    const DecodeOptions& options) {
+    return greedySearch(inputs, endToken, ignoringParents(next), options);
+}
+
+std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int64_t endToken, const NextTokenLogProbs& next,
+                                                  const DecodeOptions& options) {
+    return beamSearchOver(inputs, endToken, ignoringParents(next), options);
+}
+
+std::vector<std::vector<std::int64_t>> decodeIncremental(std::int64_t inputs, std::int64_t endToken,
+                                                         const IncrementalLogProbs& next, const DecodeOptions& options) {
+    return options.beamSize <= 1 ? greedySearch(inputs, endToken, next, options) : beamSearchOver(inputs, endToken, next, options);
+}
+
 std::vector<std::vector<std::int64_t>> decode(std::int64_t inputs, std::int64_t endToken, const NextTokenLogProbs& next,
                                               const DecodeOptions& options) {
-    return options.beamSize <= 1 ? greedyDecode(inputs, endToken, next, options) : beamSearch(inputs, endToken, next, options);
+    return decodeIncremental(inputs, endToken, ignoringParents(next), options);
 }
 
 }  // namespace genra::caption

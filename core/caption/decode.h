@@ -35,4 +35,15 @@ std::vector<std::vector<std::int64_t>> beamSearch(std::int64_t inputs, std::int6
 std::vector<std::vector<std::int64_t>> decode(std::int64_t inputs, std::int64_t endToken, const NextTokenLogProbs& next,
                                               const DecodeOptions& options);
 
+// For a model that keeps state per row between calls (a decoder's key/value cache): as
+// NextTokenLogProbs, plus `parents` [N] (int64), the row of the previous call that each row
+// continues by its last token (all -1 on the first call, when `tokens` is [N, 0]). Rows of finished
+// inputs disappear and beam search may continue one row several times, so the model's state must
+// follow `parents` before it reads the last column of `tokens`.
+using IncrementalLogProbs =
+    std::function<torch::Tensor(const torch::Tensor& sources, const torch::Tensor& tokens, const torch::Tensor& parents)>;
+// The same searches as above, with the same results, over an incremental model.
+std::vector<std::vector<std::int64_t>> decodeIncremental(std::int64_t inputs, std::int64_t endToken,
+                                                         const IncrementalLogProbs& next, const DecodeOptions& options);
+
 }  // namespace genra::caption

@@ -60,22 +60,53 @@ Gpt2AttentionImpl::Gpt2AttentionImpl(std::int64_t width, std::int64_t heads, boo
     c_proj = register_module("c_proj", torch::nn::Linear(width, width));
 }
 
+void Gpt2KvCache::reorder(const torch::Tensor& rows) {
+    for (auto& k : keys) k = k.index_select(0, rows.to(k.device()));
+    for (auto& v : values) v = v.index_select(0, rows.to(v.device()));
+}
+
+void Gpt2KvCache::clear() {
+    keys.clear();
+    values.clear();
+}
+
+// Attention of queries [B, H, T, d] at positions past .. past + T - 1 over keys and values
+// [B, H, past + T, d]; causal: query i sees keys 0 .. past + i.
+torch::Tensor Gpt2AttentionImpl::attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        std::int64_t past) {
+    const auto batch = q.size(0);
+    const auto length = q.size(2);
+    const auto headDim = q.size(3);
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(headDim));
+    if (causal_ && length > 1) {
+        const auto future = torch::ones({length, past + length}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
+                                .triu(past + 1);
+        scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+    }
+    return c_proj(torch::matmul(torch::softmax(scores, -1), v).permute({0, 2, 1, 3}).reshape({batch, length, heads_ * headDim}));
+}
+
 torch::Tensor Gpt2AttentionImpl::forward(const torch::Tensor& x) {
     const auto batch = x.size(0);
     const auto length = x.size(1);
-    const auto width = x.size(2);
-    const auto headDim = width / heads_;
+    const auto headDim = x.size(2) / heads_;
     auto qkv = c_attn(x).view({batch, length, 3, heads_, headDim}).permute({2, 0, 3, 1, 4});
-    const auto q = qkv[0];
-    const auto k = qkv[1];
-    const auto v = qkv[2];
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(headDim));
-    if (causal_ && length > 1) {
-        const auto future = torch::ones({length, length}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
-        scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+    return attend(qkv[0], qkv[1], qkv[2], 0);
+}
+
+torch::Tensor Gpt2AttentionImpl::forwardCached(const torch::Tensor& x, torch::Tensor& pastKeys, torch::Tensor& pastValues) {
+    if (!causal_) throw Error("a cached attention pass needs a causal attention layer");
+    const auto batch = x.size(0);
+    const auto length = x.size(1);
+    const auto headDim = x.size(2) / heads_;
+    auto qkv = c_attn(x).view({batch, length, 3, heads_, headDim}).permute({2, 0, 3, 1, 4});
+    const std::int64_t past = pastKeys.defined() ? pastKeys.size(2) : 0;
+    if (past > 0 && pastKeys.size(0) != batch) {
+        throw Error("decoder cache holds " + std::to_string(pastKeys.size(0)) + " rows, the input " + std::to_string(batch));
     }
-    const auto out = torch::matmul(torch::softmax(scores, -1), v).permute({0, 2, 1, 3}).reshape({batch, length, width});
-    return c_proj(out);
+    pastKeys = past > 0 ? torch::cat({pastKeys, qkv[1]}, 2) : qkv[1].contiguous();
+    pastValues = past > 0 ? torch::cat({pastValues, qkv[2]}, 2) : qkv[2].contiguous();
+    return attend(qkv[0], pastKeys, pastValues, past);
 }
 
 Gpt2MlpImpl::Gpt2MlpImpl(std::int64_t width) {
@@ -96,6 +127,11 @@ Gpt2BlockImpl::Gpt2BlockImpl(std::int64_t width, std::int64_t heads, double laye
 
 torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x) {
     const auto y = x + attn(ln_1(x));
+    return y + mlp(ln_2(y));
+}
+
+torch::Tensor Gpt2BlockImpl::forwardCached(const torch::Tensor& x, torch::Tensor& pastKeys, torch::Tensor& pastValues) {
+    const auto y = x + attn->forwardCached(ln_1(x), pastKeys, pastValues);
     return y + mlp(ln_2(y));
 }
 
@@ -122,14 +158,29 @@ Gpt2TransformerImpl::Gpt2TransformerImpl(const Gpt2Config& config) {
 }
 
 torch::Tensor Gpt2TransformerImpl::forward(const torch::Tensor& inputEmbeds) {
-    const auto length = inputEmbeds.size(1);
-    if (length > wpe->weight.size(0)) {
-        throw Error("decoder input of " + std::to_string(length) + " positions exceeds its context of " +
-                    std::to_string(wpe->weight.size(0)));
-    }
-    auto x = inputEmbeds + wpe->weight.slice(0, 0, length).unsqueeze(0);
+    auto x = inputEmbeds + positionEmbeddings(0, inputEmbeds.size(1));
     for (auto& block : blocks) x = block(x);
     return ln_f(x);
+}
+
+torch::Tensor Gpt2TransformerImpl::forwardCached(const torch::Tensor& inputEmbeds, Gpt2KvCache& cache) {
+    const auto past = cache.length();
+    if (cache.keys.empty()) {
+        cache.keys.resize(blocks.size());
+        cache.values.resize(blocks.size());
+    }
+    auto x = inputEmbeds + positionEmbeddings(past, inputEmbeds.size(1));
+    for (std::size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forwardCached(x, cache.keys[i], cache.values[i]);
+    return ln_f(x);
+}
+
+// Position embeddings [1, length, width] of positions first .. first + length - 1.
+torch::Tensor Gpt2TransformerImpl::positionEmbeddings(std::int64_t first, std::int64_t length) {
+    if (first + length > wpe->weight.size(0)) {
+        throw Error("decoder input of " + std::to_string(first + length) + " positions exceeds its context of " +
+                    std::to_string(wpe->weight.size(0)));
+    }
+    return wpe->weight.slice(0, first, first + length).unsqueeze(0);
 }
 
 Gpt2Impl::Gpt2Impl(const Gpt2Config& config) : config_(config) {
@@ -139,6 +190,9 @@ Gpt2Impl::Gpt2Impl(const Gpt2Config& config) : config_(config) {
 torch::Tensor Gpt2Impl::embedTokens(const torch::Tensor& tokens) { return transformer->wte(tokens); }
 torch::Tensor Gpt2Impl::logits(const torch::Tensor& hidden) { return torch::matmul(hidden, transformer->wte->weight.t()); }
 torch::Tensor Gpt2Impl::forwardEmbeds(const torch::Tensor& inputEmbeds) { return logits(transformer(inputEmbeds)); }
+torch::Tensor Gpt2Impl::forwardEmbedsCached(const torch::Tensor& inputEmbeds, Gpt2KvCache& cache) {
+    return logits(transformer->forwardCached(inputEmbeds, cache));
+}
 torch::Tensor Gpt2Impl::forward(const torch::Tensor& tokens) { return forwardEmbeds(embedTokens(tokens)); }
 
 namespace {

@@ -34,17 +34,37 @@ nlohmann::json toJson(const Gpt2Config& config);
 // Reads the keys above (missing ones keep their defaults); `source` names the file in errors.
 Gpt2Config gpt2ConfigFromJson(const nlohmann::json& json, const std::string& source);
 
+// Keys and values of the positions a causal decoder has already seen, per layer, for incremental
+// decoding: each step feeds only the new positions and attends to the cached ones. Rows are the
+// sequences being decoded; reorder() follows the decoding search when it drops, repeats or
+// permutes rows (beam search continuing a hypothesis from another beam).
+struct Gpt2KvCache {
+    std::vector<torch::Tensor> keys;    // per layer [rows, heads, length, headDim]; empty before the first step
+    std::vector<torch::Tensor> values;  // per layer, as keys
+
+    std::int64_t length() const { return keys.empty() ? 0 : keys.front().size(2); }
+    std::int64_t rows() const { return keys.empty() ? 0 : keys.front().size(0); }
+    // Row r of the result is row rows[r] (int64) of the cache now.
+    void reorder(const torch::Tensor& rows);
+    void clear();
+};
+
 // Multi-head self-attention with GPT-2's fused q/k/v projection; causal or not (the transformer
 // mapping network reuses the block without the mask).
 class Gpt2AttentionImpl : public torch::nn::Module {
 public:
     Gpt2AttentionImpl(std::int64_t width, std::int64_t heads, bool causal);
     torch::Tensor forward(const torch::Tensor& x);
+    // Causal attention of new positions x [B, T, width] that follow the `pastKeys`/`pastValues`
+    // [B, heads, P, headDim] (undefined when P = 0), which are replaced by the keys and values of all
+    // P + T positions.
+    torch::Tensor forwardCached(const torch::Tensor& x, torch::Tensor& pastKeys, torch::Tensor& pastValues);
 
     torch::nn::Linear c_attn{nullptr};
     torch::nn::Linear c_proj{nullptr};
 
 private:
+    torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, std::int64_t past);
     std::int64_t heads_;
     bool causal_;
 };
@@ -65,6 +85,7 @@ class Gpt2BlockImpl : public torch::nn::Module {
 public:
     Gpt2BlockImpl(std::int64_t width, std::int64_t heads, double layerNormEps, bool causal);
     torch::Tensor forward(const torch::Tensor& x);
+    torch::Tensor forwardCached(const torch::Tensor& x, torch::Tensor& pastKeys, torch::Tensor& pastValues);
 
     torch::nn::LayerNorm ln_1{nullptr};
     Gpt2Attention attn{nullptr};
@@ -80,12 +101,18 @@ public:
     // Input embeddings [B, T, width] (token embeddings, possibly preceded by a prefix); adds the
     // position embeddings and returns the final hidden states [B, T, width].
     torch::Tensor forward(const torch::Tensor& inputEmbeds);
+    // The same for positions cache.length() .. cache.length() + T - 1 of sequences whose earlier
+    // positions are in `cache` (empty: none), which grows by the T new positions.
+    torch::Tensor forwardCached(const torch::Tensor& inputEmbeds, Gpt2KvCache& cache);
 
     torch::nn::Embedding wte{nullptr};
     torch::nn::Embedding wpe{nullptr};
     torch::nn::ModuleList h{nullptr};
     torch::nn::LayerNorm ln_f{nullptr};
     std::vector<Gpt2Block> blocks;  // the entries of h, typed
+
+private:
+    torch::Tensor positionEmbeddings(std::int64_t first, std::int64_t length);
 };
 TORCH_MODULE(Gpt2Transformer);
 
@@ -98,6 +125,8 @@ public:
     torch::Tensor forward(const torch::Tensor& tokens);
     // Input embeddings [B, T, width] -> logits [B, T, vocab].
     torch::Tensor forwardEmbeds(const torch::Tensor& inputEmbeds);
+    // Incremental: logits [B, T, vocab] of T new positions after those held in `cache` (updated).
+    torch::Tensor forwardEmbedsCached(const torch::Tensor& inputEmbeds, Gpt2KvCache& cache);
     torch::Tensor embedTokens(const torch::Tensor& tokens);
     torch::Tensor logits(const torch::Tensor& hidden);
     const Gpt2Config& config() const { return config_; }

@@ -1,8 +1,8 @@
 // The captioner's parts: the GPT-2 decoder against an independent Python reference of the same
 // architecture (random weights, read back from a Hugging Face-layout safetensors file), the HF key
 // mapping (Conv1D transposition, dropped buffers, tied head, errors by key), the mapping networks,
-// beam search and greedy decoding on hand-built distributions, the GPT-2 tokenizer on a synthetic
-// vocabulary, and recipe validation.
+// beam search and greedy decoding on hand-built distributions, decoding with the key/value cache
+// against decoding without, the GPT-2 tokenizer on a synthetic vocabulary, and recipe validation.
 #include "core/caption/caption_recipe.h"
 #include "core/caption/caption_tokenizer.h"
 #include "core/caption/captioner.h"
@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 using namespace genra;
@@ -354,6 +355,95 @@ TEST_CASE("Beam search and greedy decoding on a hand-built distribution", "[capt
         const auto out = caption::beamSearch(3, 0, bySource, options);
         CHECK(out[0] == std::vector<std::int64_t>{1, 1});
         CHECK(out[2] == std::vector<std::int64_t>{3, 3});
+    }
+}
+
+namespace {
+
+// A captioner whose random weights give peaked next-token distributions (GPT-2's 0.02 init gives
+// nearly uniform ones, where the searches would compare near-ties).
+caption::ClipCaptioner peakedCaptioner() {
+    caption::CaptionerConfig config;
+    config.clipDim = 16;
+    config.prefixLength = 4;
+    config.decoder.vocabSize = 40;
+    config.decoder.contextLength = 40;
+    config.decoder.width = 32;
+    config.decoder.layers = 3;
+    config.decoder.heads = 4;
+    torch::manual_seed(21);
+    caption::ClipCaptioner model(config);
+    torch::NoGradGuard noGrad;
+    for (auto& item : model->named_parameters()) {
+        if (item.key().find("ln_") != std::string::npos || item.value().dim() < 2) continue;
+        item.value().normal_(0.0, item.key().find("wte") != std::string::npos ? 0.6 : 0.15);
+    }
+    model->eval();
+    return model;
+}
+
+double maxAbsDifference(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+}  // namespace
+
+TEST_CASE("Decoding with the key/value cache matches decoding without", "[caption][kv-cache]") {
+    auto model = peakedCaptioner();
+    torch::NoGradGuard noGrad;
+    const auto prefix = model->prefix(torch::randn({6, 16}));
+    auto& gpt = model->gpt;
+
+    SECTION("logits of the prefix, then single tokens and a chunk, equal one full pass") {
+        const auto tokens = torch::randint(1, 40, {3, 9}, torch::kLong);
+        const auto full = model->forwardPrefix(prefix.slice(0, 0, 3), tokens);  // [3, 4 + 9, 40]
+        caption::Gpt2KvCache cache;
+        std::vector<torch::Tensor> pieces{gpt->forwardEmbedsCached(prefix.slice(0, 0, 3), cache)};
+        CHECK(cache.length() == 4);
+        for (std::int64_t t = 0; t < 5; ++t) pieces.push_back(gpt->forwardEmbedsCached(gpt->embedTokens(tokens.slice(1, t, t + 1)), cache));
+        // Several new positions at once after cached ones: the causal mask is offset by the past.
+        pieces.push_back(gpt->forwardEmbedsCached(gpt->embedTokens(tokens.slice(1, 5, 9)), cache));
+        CHECK(cache.length() == 13);
+        const auto cached = torch::cat(pieces, 1);
+        REQUIRE(cached.sizes() == full.sizes());
+        CHECK(maxAbsDifference(cached, full) <= 1e-5);
+        // The check can fail: a cache that forgot the past would give other logits.
+        caption::Gpt2KvCache fresh;
+        CHECK(maxAbsDifference(gpt->forwardEmbedsCached(gpt->embedTokens(tokens.slice(1, 0, 1)), fresh),
+                               full.slice(1, 4, 5)) > 1e-3);
+    }
+    SECTION("reordering the cache follows rows that are dropped and repeated") {
+        const auto tokens = torch::randint(1, 40, {3, 4}, torch::kLong);
+        caption::Gpt2KvCache cache;
+        gpt->forwardEmbedsCached(prefix.slice(0, 0, 3), cache);
+        gpt->forwardEmbedsCached(gpt->embedTokens(tokens.slice(1, 0, 3)), cache);
+        const auto rows = torch::tensor(std::vector<std::int64_t>{2, 0, 0});
+        cache.reorder(rows);
+        CHECK(cache.rows() == 3);
+        const auto step = gpt->forwardEmbedsCached(gpt->embedTokens(tokens.index_select(0, rows).slice(1, 3, 4)), cache);
+        const auto full = model->forwardPrefix(prefix.index_select(0, rows), tokens.index_select(0, rows));
+        CHECK(maxAbsDifference(step, full.slice(1, 7, 8)) <= 1e-5);
+    }
+    SECTION("greedy and beam search give the same tokens with and without the cache") {
+        caption::DecodeOptions options;
+        options.maxLength = 14;
+        options.beamSize = 1;
+        // An end token the first input emits after a few tokens, so rows finish at different steps
+        // and the search drops and reorders rows.
+        const auto endless = caption::decodePrefixes(model, prefix, -1, options, false);
+        REQUIRE(endless[0].size() == 14);
+        const std::int64_t endToken = endless[0][4];
+        for (int beam : {1, 3, 5}) {
+            for (double penalty : {0.0, 1.0}) {
+                CAPTURE(beam, penalty);
+                options.beamSize = beam;
+                options.lengthPenalty = penalty;
+                const auto uncached = caption::decodePrefixes(model, prefix, endToken, options, false);
+                const auto cached = caption::decodePrefixes(model, prefix, endToken, options, true);
+                CHECK(cached == uncached);
+                std::set<std::size_t> lengths;
+                for (const auto& ids : uncached) lengths.insert(ids.size());
+                CHECK(lengths.size() > 1);  // inputs finish at different steps
+            }
+        }
     }
 }
 

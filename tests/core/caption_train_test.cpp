@@ -33,8 +33,10 @@ public:
     std::int64_t lastStep = 0;
 };
 
-// 400 Shapes images (32 px) imported as "shapes", a randomly initialised tiny CLIP as "clip", and
+// 1200 Shapes images (32 px) imported as "shapes", a randomly initialised tiny CLIP as "clip", and
 // one "generated" image per align caption (the real image, colour-inverted) linked to its caption.
+// The captioner learns from the 600 pretrain images: with the 200 of a 400-image set it could not
+// tell much from the weak random-CLIP embedding (BLEU-4 0.20 vs 0.26 here, same recipe).
 struct ShapesWorld {
     test::TempDir tmp{"genra-caption"};
     fs::path ws = tmp / "ws";
@@ -43,7 +45,7 @@ struct ShapesWorld {
         Quiet quiet;
         data::MakeShapesOptions make;
         make.outDir = tmp / "shapes";
-        make.count = 400;
+        make.count = 1200;
         make.seed = 7;
         make.imageSize = 32;
         data::MakeShapesJob shapes(make);
@@ -111,7 +113,8 @@ const RealCaptioner& realCaptioner() {
         RealCaptioner r;
         const auto t0 = std::chrono::steady_clock::now();
         caption::CaptionTrainJob train(w.ws, w.recipe({{"train_on", "real"}, {"split", "pretrain"}, {"decoder_width", 64},
-                                                       {"epochs", 6}, {"batch_size", 32}, {"lr", 5e-3}}),
+                                                       {"prefix_length", 4}, {"weight_decay", 0.1}, {"epochs", 8},
+                                                       {"batch_size", 32}, {"lr", 5e-3}}),
                                        "cap-real");
         REQUIRE(train.run(quiet));
         REQUIRE(train.modelName() == "cap-real");
@@ -155,9 +158,11 @@ TEST_CASE("A tiny captioner learns Shapes captions far better than shuffled capt
     const double baseline = bleu4(eval::evaluateCaptions(shuffled));
     INFO("BLEU-4 captioner " << model << " vs shuffled " << baseline);
     WARN("BLEU-4 captioner " << model << " vs shuffled " << baseline << "; trained and scored in " << trained.seconds << " s");
-    // A randomly initialised tiny CLIP gives weak features; a pre-trained one does much better.
-    CHECK(model > baseline + 0.05);
-    CHECK(model > 1.4 * baseline);
+    // The random tiny CLIP's 64-d embedding is the limit, not the captioner: a linear probe on it
+    // finds shape at chance and colour and position weakly; given the true attributes instead, the
+    // same recipe reaches BLEU-4 0.60, and 0.41 without the shape. Measured here: 0.27 vs 0.15.
+    CHECK(model > baseline + 0.08);
+    CHECK(model > 1.5 * baseline);
 
     SECTION("results are stored with provenance, one row per metric") {
         auto s = ws.db().prepare(
@@ -290,4 +295,5 @@ TEST_CASE("Captioner jobs name bad input", "[caption][caption-train]") {
         CHECK_FALSE(model::findModel(ws, "cancelled"));
     }
 }
+
 
