@@ -168,6 +168,21 @@
             <numerusform>%n Bildunterschriften</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Clear</source>
+        <translation>Aufheben</translation>
+    </message>
+    <message>
+        <source>Show every caption again</source>
+        <translation>Wieder alle Bildunterschriften zeigen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected caption(s)</source>
+        <translation>
+            <numerusform>%n ausgewählte Bildunterschrift</numerusform>
+            <numerusform>%n ausgewählte Bildunterschriften</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>CaptionListModel</name>
@@ -363,6 +378,10 @@
     <message>
         <source>Captions mapped (those with generated images first); each brings its real image and the images generated from it. Missing embeddings are computed first.</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CLIP models (plain or aligned): the image embeddings that are mapped</source>
+        <translation>CLIP-Modelle (einfach oder angeglichen): deren Bild-Einbettungen abgebildet werden</translation>
     </message>
 </context>
 <context>
@@ -1046,12 +1065,8 @@
         <translation>Kopieren</translation>
     </message>
     <message>
-        <source>on</source>
-        <translation>auf</translation>
-    </message>
-    <message>
         <source>Run</source>
-        <translation>Lauf</translation>
+        <translation>Ausführen</translation>
     </message>
     <message>
         <source>(none)</source>
@@ -1086,16 +1101,96 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>of</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Embeds what the model has not embedded yet, measures, and stores the results</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Cannot evaluate</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>captions</source>
+        <translation>Bildunterschriften</translation>
+    </message>
+    <message>
+        <source>Captions: a trained captioner captions the split&apos;s real images; BLEU, METEOR, ROUGE-L, CIDEr and SPICE against their reference captions</source>
+        <translation>Bildunterschriften: ein trainiertes Beschriftungsmodell beschriftet die echten Bilder der Teilmenge; BLEU, METEOR, ROUGE-L, CIDEr und SPICE gegen ihre Referenz-Bildunterschriften</translation>
+    </message>
+    <message>
+        <source>Captioner&apos;s default</source>
+        <translation>Vorgabe des Beschriftungsmodells</translation>
+    </message>
+    <message>
+        <source>Greedy</source>
+        <translation>Gierig (greedy)</translation>
+    </message>
+    <message>
+        <source>Beam search</source>
+        <translation>Strahlsuche (beam search)</translation>
+    </message>
+    <message>
+        <source>Beams kept while decoding</source>
+        <translation>Beim Dekodieren behaltene Strahlen</translation>
+    </message>
+    <message>
+        <source>Decoding</source>
+        <translation>Dekodierung</translation>
+    </message>
+    <message>
+        <source>Beam size</source>
+        <translation>Strahlbreite</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Benchmark</source>
+        <translation>Benchmark</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>Datensatz</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>Teilmenge</translation>
+    </message>
+    <message>
+        <source>Finished; the results are in the table.</source>
+        <translation>Fertig; die Ergebnisse stehen in der Tabelle.</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>(every split)</source>
+        <translation>(alle Teilmengen)</translation>
+    </message>
+    <message>
+        <source>Evaluating %1 (%2) on %3…</source>
+        <translation>Bewerte %1 (%2) auf %3…</translation>
+    </message>
+    <message>
+        <source>METEOR: no METEOR 1.5 jar is set in Settings (Caption metrics), so METEOR_builtin, an approximation not comparable to published METEOR scores, is reported instead.</source>
+        <translation>METEOR: In den Einstellungen (Metriken für Bildunterschriften) ist kein METEOR-1.5-Jar gesetzt; stattdessen wird METEOR_builtin berichtet, eine Näherung, die mit veröffentlichten METEOR-Werten nicht vergleichbar ist.</translation>
+    </message>
+    <message>
+        <source>SPICE: skipped, no SPICE 1.0 jar is set in Settings (Caption metrics).</source>
+        <translation>SPICE: übersprungen, in den Einstellungen (Metriken für Bildunterschriften) ist kein SPICE-1.0-Jar gesetzt.</translation>
+    </message>
+    <message>
+        <source>Evaluating the captions of %1 on %2, split %3…</source>
+        <translation>Bewerte die Bildunterschriften von %1 auf %2, Teilmenge %3…</translation>
     </message>
 </context>
 <context>
@@ -1316,6 +1411,38 @@
     <message>
         <source>%1: %2 ± %3</source>
         <translation>%1: %2 ± %3</translation>
+    </message>
+    <message>
+        <source>First pairs</source>
+        <translation>Erste Paare</translation>
+    </message>
+    <message>
+        <source>Worst-aligned pairs</source>
+        <translation>Am schlechtesten angeglichene Paare</translation>
+    </message>
+    <message>
+        <source>Captions selected in the browser</source>
+        <translation>Im Browser ausgewählte Bildunterschriften</translation>
+    </message>
+    <message>
+        <source>Which real–generated pairs of the first model the heat-map shows</source>
+        <translation>Welche Paare aus echtem und generiertem Bild des ersten Modells die Heatmap zeigt</translation>
+    </message>
+    <message>
+        <source>Pairs in the heat-map (at most)</source>
+        <translation>Paare in der Heatmap (höchstens)</translation>
+    </message>
+    <message>
+        <source>Heat-map</source>
+        <translation>Heatmap</translation>
+    </message>
+    <message>
+        <source>Heat-map: select captions in the caption browser (Ctrl- or Shift-click).</source>
+        <translation>Heatmap: Wählen Sie Bildunterschriften im Bildunterschriften-Browser aus (Strg- oder Umschalt-Klick).</translation>
+    </message>
+    <message>
+        <source>Heat-map: the captions selected in the browser have no embedded pairs under %1.</source>
+        <translation>Heatmap: Die im Browser ausgewählten Bildunterschriften haben unter %1 keine eingebetteten Paare.</translation>
     </message>
 </context>
 <context>

@@ -168,6 +168,21 @@
             <numerusform></numerusform>
         </translation>
     </message>
+    <message>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show every caption again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected caption(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>CaptionListModel</name>
@@ -362,6 +377,10 @@
     </message>
     <message>
         <source>Captions mapped (those with generated images first); each brings its real image and the images generated from it. Missing embeddings are computed first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CLIP models (plain or aligned): the image embeddings that are mapped</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1046,10 +1065,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>on</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Run</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1086,15 +1101,95 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>of</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Embeds what the model has not embedded yet, measures, and stores the results</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Cannot evaluate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>captions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Captions: a trained captioner captions the split&apos;s real images; BLEU, METEOR, ROUGE-L, CIDEr and SPICE against their reference captions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Captioner&apos;s default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Greedy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Beam search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Beams kept while decoding</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decoding</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Beam size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benchmark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finished; the results are in the table.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(every split)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluating %1 (%2) on %3…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>METEOR: no METEOR 1.5 jar is set in Settings (Caption metrics), so METEOR_builtin, an approximation not comparable to published METEOR scores, is reported instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SPICE: skipped, no SPICE 1.0 jar is set in Settings (Caption metrics).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluating the captions of %1 on %2, split %3…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1315,6 +1410,38 @@
     </message>
     <message>
         <source>%1: %2 ± %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First pairs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worst-aligned pairs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Captions selected in the browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which real–generated pairs of the first model the heat-map shows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pairs in the heat-map (at most)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heat-map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heat-map: select captions in the caption browser (Ctrl- or Shift-click).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heat-map: the captions selected in the browser have no embedded pairs under %1.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -27,6 +27,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace genra::widgets {
 
 namespace {
@@ -158,7 +160,7 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     list_->setModel(model_);
     list_->setUniformItemSizes(true);
     list_->setItemDelegate(new CaptionDelegate(list_));
-    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     list_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the delegate elides long captions
     // Equal, shrinkable filter columns: the long choice texts must not squeeze the short ones.
@@ -167,6 +169,20 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
         combo->setMinimumContentsLength(10);
     }
     count_ = new QLabel(this);
+    auto* chip = new QFrame(this);
+    chip->setObjectName(QStringLiteral("subsetChip"));
+    chip->setFrameShape(QFrame::StyledPanel);
+    subsetChip_ = chip;
+    subsetChip_->setAutoFillBackground(true);
+    subsetChip_->setBackgroundRole(QPalette::AlternateBase);
+    subsetLabel_ = new QLabel(subsetChip_);
+    subsetClear_ = new QPushButton(subsetChip_);
+    subsetClear_->setFlat(true);
+    auto* chipLayout = new QHBoxLayout(subsetChip_);
+    chipLayout->setContentsMargins(6, 2, 2, 2);
+    chipLayout->addWidget(subsetLabel_, 1);
+    chipLayout->addWidget(subsetClear_);
+    subsetChip_->hide();
 
     auto* filters = new QGridLayout;
     filters->addWidget(dataset_, 0, 0);
@@ -184,6 +200,7 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     leftLayout->addWidget(search_);
     leftLayout->addLayout(filters);
     leftLayout->addLayout(sortRow);
+    leftLayout->addWidget(subsetChip_);
     leftLayout->addWidget(list_, 1);
     leftLayout->addWidget(count_);
 
@@ -256,6 +273,9 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
         const qint64 id = index.isValid() ? model_->captionIdAt(index.row()) : 0;
         if (id != current_) showDetail(id);
     });
+    connect(list_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { Q_EMIT selectedCaptionsChanged(selectedCaptions()); });
+    connect(subsetClear_, &QPushButton::clicked, this, &CaptionBrowser::clearCaptionSubset);
     connect(model_, &CaptionListModel::loaded, this, [this] {
         updateCount();
         const qint64 wanted = pendingCaption_ ? pendingCaption_ : current_;
@@ -294,6 +314,9 @@ void CaptionBrowser::retranslate() {
     modelLabel_->setText(tr("Model:"));
     copy_->setText(tr("Copy caption"));
     reveal_->setText(tr("Reveal file"));
+    subsetClear_->setText(tr("Clear"));
+    subsetClear_->setToolTip(tr("Show every caption again"));
+    updateSubsetChip();
     realHeading_->setText(tr("<b>Real image</b>"));
     generatedHeading_->setText(tr("<b>Generated images</b>"));
     if (dataset_->count() > 0) dataset_->setItemText(0, tr("All datasets"));
@@ -405,6 +428,15 @@ bool CaptionBrowser::select(const QString& key, const QString& value) {
         const qint64 id = value.toLongLong(&ok);
         return ok && showCaption(id);
     }
+    if (key == QLatin1String("captions")) {
+        QList<qint64> ids;
+        for (const auto& part : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            ids << part.trimmed().toLongLong(&ok);
+            if (!ok) return false;
+        }
+        return showCaptions(ids);
+    }
     if (key == QLatin1String("search")) {
         search_->setText(value);
         searchDelay_->stop();
@@ -442,16 +474,62 @@ bool CaptionBrowser::showCaption(qint64 captionId) {
         list_->scrollTo(model_->index(row), QAbstractItemView::PositionAtCenter);
         return true;
     }
-    // Not in the current list: clear the filters that hide it and select it once loaded.
+    // Not in the current list: clear the filters (and any subset) that hide it and select it once
+    // loaded.
     pendingCaption_ = captionId;
     if (row < 0) {
-        search_->clear();
-        searchDelay_->stop();
-        for (auto* combo : {dataset_, split_, generator_, generated_}) combo->setCurrentIndex(0);
+        clearFilterChoices();
+        model_->setSubset(std::nullopt);
+        updateSubsetChip();
         applyFilter();
     }
     return true;
 }
+
+void CaptionBrowser::clearFilterChoices() {
+    search_->clear();
+    searchDelay_->stop();
+    for (auto* combo : {dataset_, split_, generator_, generated_}) combo->setCurrentIndex(0);
+}
+
+bool CaptionBrowser::showCaptions(const QList<qint64>& captionIds) {
+    if (captionIds.isEmpty()) return false;
+    if (captionIds.size() == 1) return showCaption(captionIds.first());
+    if (!workspace_) return false;
+    clearFilterChoices();
+    pendingCaption_ = 0;
+    model_->setSubset(std::vector<std::int64_t>(captionIds.begin(), captionIds.end()));
+    updateSubsetChip();
+    applyFilter();
+    return true;
+}
+
+void CaptionBrowser::clearCaptionSubset() {
+    if (!model_->subsetSize()) return;
+    model_->setSubset(std::nullopt);
+    updateSubsetChip();
+}
+
+void CaptionBrowser::updateSubsetChip() {
+    const auto size = model_->subsetSize();
+    subsetChip_->setVisible(size.has_value());
+    subsetLabel_->setText(size ? tr("%n selected caption(s)", nullptr, static_cast<int>(*size)) : QString());
+}
+
+QString CaptionBrowser::subsetText() const {
+    return model_->subsetSize() ? subsetLabel_->text() + QStringLiteral(" — ") + subsetClear_->text() : QString();
+}
+
+QList<qint64> CaptionBrowser::selectedCaptions() const {
+    QList<int> rows;
+    for (const auto& index : list_->selectionModel()->selectedRows()) rows << index.row();
+    std::sort(rows.begin(), rows.end());
+    QList<qint64> ids;
+    for (int row : rows) ids << model_->captionIdAt(row);
+    return ids;
+}
+
+void CaptionBrowser::selectAll() { list_->selectAll(); }
 
 bool CaptionBrowser::isBusy() const {
     if (model_->isLoading() || pendingCaption_ || searchDelay_->isActive()) return true;

@@ -3,7 +3,9 @@
 // generated images exist) and sorting (by id, by caption, by gen-real cosine similarity under a
 // chosen model, worst-aligned first); on the right the selected caption's real image and its
 // generated images in a grid with generator, seed and cosine similarities. Click an image to
-// enlarge it; arrow keys move through captions.
+// enlarge it; arrow keys move through captions. Rows can be multi-selected (Ctrl/Shift-click); a
+// set of captions picked elsewhere (a lasso in the embeddings map, worst-aligned pairs) is shown
+// as a subset of the list, with a "N selected captions — Clear" chip above it.
 #pragma once
 
 #include "core/store/browse_queries.h"
@@ -70,8 +72,8 @@ public:
     ~CaptionBrowser() override;
 
     void setWorkspace(store::Workspace* workspace) override;
-    // Keys: caption=ID, search=TEXT, dataset=NAME, split=S, generator=G, model=NAME,
-    // sort=id|caption|similarity.
+    // Keys: caption=ID, captions=ID,ID,..., search=TEXT, dataset=NAME, split=S, generator=G,
+    // model=NAME, sort=id|caption|similarity.
     bool select(const QString& key, const QString& value) override;
     bool isBusy() const override;
     void refresh() override;
@@ -81,6 +83,15 @@ public:
     qint64 currentCaption() const { return current_; }
     // Shows a caption (clearing filters that hide it); false when it does not exist.
     bool showCaption(qint64 captionId);
+    // Shows exactly these captions (one alone: showCaption): the list becomes this subset, with the
+    // other filters cleared, until the chip's Clear. False when `captionIds` is empty.
+    bool showCaptions(const QList<qint64>& captionIds);
+    void clearCaptionSubset();
+    // The chip's text; empty when no subset is shown.
+    QString subsetText() const;
+    // Captions of the selected rows, in list order.
+    QList<qint64> selectedCaptions() const;
+    void selectAll();
     void moveSelection(int delta);
     QList<ImageTile*> tiles() const;
     QString captionText() const;
@@ -88,6 +99,7 @@ public:
 
 Q_SIGNALS:
     void captionChanged(qint64 captionId);
+    void selectedCaptionsChanged(const QList<qint64>& captionIds);
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -103,6 +115,8 @@ private:
     void clearDetail();
     void layoutGenerated();
     void updateCount();
+    void updateSubsetChip();
+    void clearFilterChoices();
     void openViewer(const QString& path, const QString& title);
     QString resolve(const std::string& stored) const;
 
@@ -123,6 +137,9 @@ private:
     QLabel* modelLabel_ = nullptr;
     QListView* list_ = nullptr;
     QLabel* count_ = nullptr;
+    QWidget* subsetChip_ = nullptr;
+    QLabel* subsetLabel_ = nullptr;
+    QPushButton* subsetClear_ = nullptr;
 
     QLabel* captionLabel_ = nullptr;
     QLabel* infoLabel_ = nullptr;

@@ -2,6 +2,8 @@
 
 #include <QMetaObject>
 
+#include <algorithm>
+
 namespace genra::widgets {
 
 namespace {
@@ -34,6 +36,19 @@ void CaptionListModel::setFilter(const store::CaptionFilter& filter) {
     startQuery();
 }
 
+void CaptionListModel::setSubset(std::optional<std::vector<std::int64_t>> captionIds) {
+    subset_.reset();
+    if (captionIds) {
+        subset_ = std::make_shared<const std::unordered_set<std::int64_t>>(captionIds->begin(), captionIds->end());
+    }
+    startQuery();
+}
+
+std::optional<std::size_t> CaptionListModel::subsetSize() const {
+    if (!subset_) return std::nullopt;
+    return subset_->size();
+}
+
 void CaptionListModel::setSort(store::CaptionSort sort, bool descending) {
     sort_ = sort;
     descending_ = descending;
@@ -61,7 +76,8 @@ void CaptionListModel::startQuery() {
     const bool descending = descending_;
     const qint64 modelId = modelId_;
     auto scores = scores_;
-    pool_.start([this, generation, path, filter, sort, descending, modelId, scores]() mutable {
+    auto subset = subset_;
+    pool_.start([this, generation, path, filter, sort, descending, modelId, scores, subset]() mutable {
         std::vector<std::int64_t> ids;
         QString error;
         try {
@@ -75,6 +91,10 @@ void CaptionListModel::startQuery() {
             order.descending = descending;
             order.scores = scores.get();
             ids = store::captionIds(db, filter, order);
+            if (subset) {
+                const auto outside = [&subset](std::int64_t id) { return subset->count(id) == 0; };
+                ids.erase(std::remove_if(ids.begin(), ids.end(), outside), ids.end());
+            }
         } catch (const std::exception& e) {
             error = QString::fromStdString(e.what());
         }

@@ -11,7 +11,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace genra::widgets {
 
@@ -34,6 +36,11 @@ public:
     void setDatabase(const QString& databasePath);
     void setFilter(const store::CaptionFilter& filter);
     const store::CaptionFilter& filter() const { return filter_; }
+    // Restricts the list to these captions (a selection made elsewhere, e.g. a lasso in the
+    // embeddings map), in the current order and under the current filter; nullopt lifts it.
+    void setSubset(std::optional<std::vector<std::int64_t>> captionIds);
+    // Captions in the subset (ids given, whether or not they exist); nullopt when there is none.
+    std::optional<std::size_t> subsetSize() const;
     void setSort(store::CaptionSort sort, bool descending = false);
     store::CaptionSort sort() const { return sort_; }
     // Scores captions by their gen-real similarity under `modelId` (computed on the worker);
@@ -69,6 +76,7 @@ private:
     QString databasePath_;
     std::unique_ptr<store::Db> db_;  // GUI-thread connection for page fetches
     store::CaptionFilter filter_;
+    std::shared_ptr<const std::unordered_set<std::int64_t>> subset_;  // null: every caption
     store::CaptionSort sort_ = store::CaptionSort::Id;
     bool descending_ = false;
     qint64 modelId_ = 0;

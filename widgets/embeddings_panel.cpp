@@ -5,74 +5,99 @@
 #include "widgets/embeddings_data.h"
 #include "widgets/embeddings_scatter.h"
 #include "widgets/job_manager.h"
+#include "widgets/model_choices.h"
 #include "widgets/plot_util.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
-#include <QFormLayout>
-#include <QHBoxLayout>
+#include <QBoxLayout>
+#include <QGridLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace genra::widgets {
 
+namespace {
+// Below this width the controls go above the maps instead of beside them.
+constexpr int kControlsBesideMinWidth = 900;
+constexpr int kControlsBesideWidth = 300;
+// Width of one column of controls (label and field) when they are laid out above the maps.
+constexpr int kControlColumnWidth = 240;
+}  // namespace
+
 EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
-    auto* layout = new QHBoxLayout(this);
-    auto* controls = new QWidget(this);
-    auto* form = new QFormLayout(controls);
-    model_ = new QComboBox(controls);
-    dataset_ = new QComboBox(controls);
-    captions_ = new QSpinBox(controls);
+    controls_ = new QWidget(this);
+    controlsGrid_ = new QGridLayout(controls_);
+    controlsGrid_->setContentsMargins(0, 0, 0, 0);
+    model_ = new QComboBox(controls_);
+    model_->setToolTip(tr("CLIP models (plain or aligned): the image embeddings that are mapped"));
+    dataset_ = new QComboBox(controls_);
+    for (auto* combo : {model_, dataset_}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(8);
+    }
+    captions_ = new QSpinBox(controls_);
     captions_->setRange(2, 1000000);
     captions_->setValue(500);
     captions_->setToolTip(tr("Captions mapped (those with generated images first); each brings its real image and "
                              "the images generated from it. Missing embeddings are computed first."));
-    includeText_ = new QCheckBox(tr("Include caption embeddings"), controls);
-    perplexity_ = new QDoubleSpinBox(controls);
+    includeText_ = new QCheckBox(tr("Include caption embeddings"), controls_);
+    perplexity_ = new QDoubleSpinBox(controls_);
     perplexity_->setRange(1, 500);
     perplexity_->setValue(30);
     perplexity_->setToolTip(tr("Effective number of neighbours (shrunk automatically on small samples)"));
-    iterations_ = new QSpinBox(controls);
+    iterations_ = new QSpinBox(controls_);
     iterations_->setRange(250, 100000);
     iterations_->setValue(1000);
-    seed_ = new QSpinBox(controls);
+    seed_ = new QSpinBox(controls_);
     seed_->setRange(0, 1 << 30);
-    auto* compute = new QPushButton(tr("Compute t-SNE"), controls);
-    form->addRow(tr("Model"), model_);
-    form->addRow(tr("Dataset"), dataset_);
-    form->addRow(tr("Captions"), captions_);
-    form->addRow(includeText_);
-    form->addRow(tr("Perplexity"), perplexity_);
-    form->addRow(tr("Iterations"), iterations_);
-    form->addRow(tr("Seed"), seed_);
-    form->addRow(compute);
-    leftChoice_ = new QComboBox(controls);
-    rightChoice_ = new QComboBox(controls);
-    form->addRow(tr("Left map"), leftChoice_);
-    form->addRow(tr("Right map"), rightChoice_);
-    links_ = new QCheckBox(tr("Join generated to real"), controls);
-    lasso_ = new QCheckBox(tr("Lasso selection"), controls);
-    form->addRow(links_);
-    form->addRow(lasso_);
-    auto* exportButton = new QPushButton(tr("Export figure…"), controls);
-    form->addRow(exportButton);
-    status_ = new QLabel(controls);
+    auto* compute = new QPushButton(tr("Compute t-SNE"), controls_);
+    leftChoice_ = new QComboBox(controls_);
+    rightChoice_ = new QComboBox(controls_);
+    for (auto* combo : {leftChoice_, rightChoice_}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(8);
+    }
+    links_ = new QCheckBox(tr("Join generated to real"), controls_);
+    lasso_ = new QCheckBox(tr("Lasso selection"), controls_);
+    auto* exportButton = new QPushButton(tr("Export figure…"), controls_);
+    status_ = new QLabel(controls_);
     status_->setWordWrap(true);
-    form->addRow(status_);
-    controls->setMaximumWidth(300);
-    layout->addWidget(controls);
+    const auto label = [this](const QString& text) { return new QLabel(text, controls_); };
+    controlRows_ = {{label(tr("Model")), model_},
+                    {label(tr("Dataset")), dataset_},
+                    {label(tr("Captions")), captions_},
+                    {label(tr("Perplexity")), perplexity_},
+                    {label(tr("Iterations")), iterations_},
+                    {label(tr("Seed")), seed_},
+                    {nullptr, includeText_},
+                    {nullptr, compute},
+                    {label(tr("Left map")), leftChoice_},
+                    {label(tr("Right map")), rightChoice_},
+                    {nullptr, links_},
+                    {nullptr, lasso_},
+                    {nullptr, exportButton}};
+    controls_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
 
-    auto* panes = new QSplitter(Qt::Horizontal, this);
-    left_ = new ScatterPlot(panes);
-    right_ = new ScatterPlot(panes);
-    layout->addWidget(panes, 1);
+    panes_ = new QSplitter(Qt::Horizontal, this);
+    panes_->setChildrenCollapsible(false);
+    left_ = new ScatterPlot(panes_);
+    right_ = new ScatterPlot(panes_);
+    panes_->installEventFilter(this);
+
+    root_ = new QBoxLayout(QBoxLayout::LeftToRight, this);
+    root_->addWidget(controls_, 0, Qt::AlignTop);
+    root_->addWidget(panes_, 1);
+    updateLayout();
 
     connect(compute, &QPushButton::clicked, this, &EmbeddingsPanel::computeProjection);
     connect(leftChoice_, &QComboBox::activated, this, [this](int i) { showProjection(0, leftChoice_->itemData(i).toLongLong()); });
@@ -120,8 +145,8 @@ void EmbeddingsPanel::setWorkspace(store::Workspace* workspace) {
     model_->clear();
     dataset_->clear();
     if (workspace_) {
-        auto s = workspace_->db().prepare("SELECT name FROM models ORDER BY name");
-        while (s.step()) model_->addItem(QString::fromStdString(s.columnText(0)));
+        // Only models that embed images; captioners and generators cannot.
+        model_->addItems(clipModelNames(*workspace_));
         for (const auto& d : workspace_->listDatasets()) dataset_->addItem(QString::fromStdString(d.info.name));
     }
     refreshProjections();
@@ -175,6 +200,60 @@ int EmbeddingsPanel::computeProjection() {
     job_ = jobs_->start(std::make_unique<eval::WorkspaceTsneJob>(options));
     status_->setText(tr("Computing…"));
     return job_;
+}
+
+QStringList EmbeddingsPanel::modelChoices() const {
+    QStringList names;
+    for (int i = 0; i < model_->count(); ++i) names << model_->itemText(i);
+    return names;
+}
+
+Qt::Orientation EmbeddingsPanel::paneOrientation() const { return panes_->orientation(); }
+
+void EmbeddingsPanel::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    updateLayout();
+}
+
+bool EmbeddingsPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == panes_ && event->type() == QEvent::Resize) {
+        // Each map as close to square as the room allows: side by side when the room is wider
+        // than tall, one above the other when it is taller.
+        const QSize size = panes_->size();
+        const Qt::Orientation wanted = size.width() < size.height() ? Qt::Vertical : Qt::Horizontal;
+        if (panes_->orientation() != wanted) {
+            panes_->setOrientation(wanted);
+            const int extent = wanted == Qt::Vertical ? size.height() : size.width();
+            panes_->setSizes({extent / 2, extent - extent / 2});
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void EmbeddingsPanel::updateLayout() {
+    // Narrow panels (a side dock) put the controls above the maps, wrapped into as many columns as
+    // fit; wide ones keep them in a column beside the maps.
+    controlsOnTop_ = width() < kControlsBesideMinWidth;
+    root_->setDirection(controlsOnTop_ ? QBoxLayout::TopToBottom : QBoxLayout::LeftToRight);
+    controls_->setMaximumWidth(controlsOnTop_ ? QWIDGETSIZE_MAX : kControlsBesideWidth);
+    const int columns = controlsOnTop_ ? std::max(1, width() / kControlColumnWidth) : 1;
+    if (columns == controlColumns_) return;
+    while (QLayoutItem* item = controlsGrid_->takeAt(0)) delete item;  // the widgets stay
+    for (int c = 0; c < 2 * std::max(columns, controlColumns_); ++c) controlsGrid_->setColumnStretch(c, c % 2 ? 1 : 0);
+    controlColumns_ = columns;
+    int k = 0;
+    for (const auto& [label, field] : controlRows_) {
+        const int row = k / columns;
+        const int column = (k % columns) * 2;
+        if (label) {
+            controlsGrid_->addWidget(label, row, column);
+            controlsGrid_->addWidget(field, row, column + 1);
+        } else {
+            controlsGrid_->addWidget(field, row, column, 1, 2);
+        }
+        ++k;
+    }
+    controlsGrid_->addWidget(status_, (k + columns - 1) / columns, 0, 1, 2 * columns);
 }
 
 bool EmbeddingsPanel::exportFigure(const QString& path, int widthPx, int heightPx, double dpi, QString* error) {

@@ -1,6 +1,7 @@
 // The Embeddings view (paper Figure 3): compute a t-SNE map of a model's embeddings over a
 // sample (job with progress), list stored maps and reopen them instantly, show two side by side
-// (e.g. without and with alignment) with linked selection, and export the figure.
+// (e.g. without and with alignment) with linked selection, and export the figure. In a narrow dock
+// the controls wrap above the maps, and the two maps stack when their room is taller than wide.
 #pragma once
 
 #include "widgets/workbench_panel.h"
@@ -8,11 +9,17 @@
 #include <QList>
 #include <QWidget>
 
+#include <utility>
+#include <vector>
+
+class QBoxLayout;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QGridLayout;
 class QLabel;
 class QSpinBox;
+class QSplitter;
 
 namespace genra::store {
 class Workspace;
@@ -38,13 +45,23 @@ public:
     int computeProjection();
     // Writes both panes side by side as one PNG, PDF or SVG figure.
     bool exportFigure(const QString& path, int widthPx, int heightPx, double dpi, QString* error);
+    // The models the form offers (CLIP models only).
+    QStringList modelChoices() const;
+    // Layout state: maps side by side (Horizontal) or stacked (Vertical); controls above the maps.
+    Qt::Orientation paneOrientation() const;
+    bool controlsOnTop() const { return controlsOnTop_; }
 
 Q_SIGNALS:
     // Captions picked in either pane (click or lasso); the main window shows them in the browser.
     void captionsSelected(const QList<qint64>& captionIds);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void exportDialog();
+    void updateLayout();
 
     JobManager* jobs_;
     store::Workspace* workspace_ = nullptr;
@@ -62,6 +79,14 @@ private:
     QLabel* status_ = nullptr;
     ScatterPlot* left_ = nullptr;
     ScatterPlot* right_ = nullptr;
+    QWidget* controls_ = nullptr;
+    QGridLayout* controlsGrid_ = nullptr;
+    QBoxLayout* root_ = nullptr;
+    QSplitter* panes_ = nullptr;
+    // The form's rows in order: label (null: the field spans the label's column too) and field.
+    std::vector<std::pair<QWidget*, QWidget*>> controlRows_;
+    int controlColumns_ = 0;
+    bool controlsOnTop_ = false;
     int job_ = 0;
 };
 

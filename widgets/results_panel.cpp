@@ -1,23 +1,31 @@
 #include "widgets/results_panel.h"
 
+#include "core/caption/caption_jobs.h"
 #include "core/eval/workspace_eval.h"
+#include "core/store/browse_queries.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "widgets/job_manager.h"
+#include "widgets/model_choices.h"
+#include "widgets/settings.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QTextBrowser>
@@ -26,6 +34,24 @@
 #include <set>
 
 namespace genra::widgets {
+
+namespace {
+// Runs a job after writing notes to its log (what the evaluation leaves out, in the user's language).
+class NotedJob : public jobs::Job {
+public:
+    NotedJob(std::unique_ptr<jobs::Job> job, std::vector<std::string> notes)
+        : job_(std::move(job)), notes_(std::move(notes)) {}
+    std::string name() const override { return job_->name(); }
+    bool run(jobs::JobContext& context) override {
+        for (const auto& note : notes_) context.log(jobs::LogLevel::Warning, note);
+        return job_->run(context);
+    }
+
+private:
+    std::unique_ptr<jobs::Job> job_;
+    std::vector<std::string> notes_;
+};
+}  // namespace
 
 ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
     model_ = new ResultsTableModel(this);
@@ -74,23 +100,61 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     lowerLayout->addLayout(compareRow);
     comparisonView_ = new QTextBrowser(lower);
     lowerLayout->addWidget(comparisonView_, 1);
-    auto* evalRow = new QHBoxLayout;
-    evalRow->addWidget(new QLabel(tr("Evaluate"), lower));
-    evalBenchmark_ = new QComboBox(lower);
+    auto* evalBox = new QGroupBox(tr("Evaluate"), lower);
+    auto* evalGrid = new QGridLayout(evalBox);
+    evalBenchmark_ = new QComboBox(evalBox);
     evalBenchmark_->addItem(tr("retrieval"), QStringLiteral("retrieval"));
     evalBenchmark_->addItem(tr("zero-shot"), QStringLiteral("zeroshot"));
     evalBenchmark_->addItem(tr("similarity"), QStringLiteral("similarity"));
-    evalRow->addWidget(evalBenchmark_);
-    evalRow->addWidget(new QLabel(tr("of"), lower));
-    evalModel_ = new QComboBox(lower);
-    evalRow->addWidget(evalModel_, 1);
-    evalRow->addWidget(new QLabel(tr("on"), lower));
-    evalDataset_ = new QComboBox(lower);
-    evalRow->addWidget(evalDataset_, 1);
-    auto* evaluateButton = new QPushButton(tr("Run"), lower);
+    evalBenchmark_->addItem(tr("captions"), QStringLiteral("caption"));
+    evalBenchmark_->setToolTip(tr("Captions: a trained captioner captions the split's real images; BLEU, METEOR, "
+                                  "ROUGE-L, CIDEr and SPICE against their reference captions"));
+    evalModel_ = new QComboBox(evalBox);
+    evalDataset_ = new QComboBox(evalBox);
+    evalSplit_ = new QComboBox(evalBox);
+    evalDecoding_ = new QComboBox(evalBox);
+    evalDecoding_->addItem(tr("Captioner's default"), 0);
+    evalDecoding_->addItem(tr("Greedy"), 1);
+    evalDecoding_->addItem(tr("Beam search"), 2);
+    evalBeam_ = new QSpinBox(evalBox);
+    evalBeam_->setRange(2, 20);
+    evalBeam_->setValue(5);
+    evalBeam_->setToolTip(tr("Beams kept while decoding"));
+    evalDecodingLabel_ = new QLabel(tr("Decoding"), evalBox);
+    evalBeamLabel_ = new QLabel(tr("Beam size"), evalBox);
+    auto* evaluateButton = new QPushButton(tr("Run"), evalBox);
     evaluateButton->setToolTip(tr("Embeds what the model has not embedded yet, measures, and stores the results"));
-    evalRow->addWidget(evaluateButton);
-    lowerLayout->addLayout(evalRow);
+    evalCancel_ = new QPushButton(tr("Cancel"), evalBox);
+    evalCancel_->setEnabled(false);
+    evalProgress_ = new QProgressBar(evalBox);
+    evalProgress_->setRange(0, 100);
+    evalProgress_->setValue(0);
+    evalProgress_->hide();  // shown while the panel's evaluation runs
+    evalStatus_ = new QLabel(evalBox);
+    evalStatus_->setWordWrap(true);
+    evalStatus_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    evalGrid->addWidget(new QLabel(tr("Benchmark"), evalBox), 0, 0);
+    evalGrid->addWidget(evalBenchmark_, 0, 1);
+    evalGrid->addWidget(new QLabel(tr("Model"), evalBox), 0, 2);
+    evalGrid->addWidget(evalModel_, 0, 3);
+    evalGrid->addWidget(new QLabel(tr("Dataset"), evalBox), 1, 0);
+    evalGrid->addWidget(evalDataset_, 1, 1);
+    evalGrid->addWidget(new QLabel(tr("Split"), evalBox), 1, 2);
+    evalGrid->addWidget(evalSplit_, 1, 3);
+    evalGrid->addWidget(evalDecodingLabel_, 2, 0);
+    evalGrid->addWidget(evalDecoding_, 2, 1);
+    evalGrid->addWidget(evalBeamLabel_, 2, 2);
+    evalGrid->addWidget(evalBeam_, 2, 3);
+    auto* runRow = new QHBoxLayout;
+    runRow->addWidget(evaluateButton);
+    runRow->addWidget(evalCancel_);
+    runRow->addWidget(evalProgress_, 1);
+    runRow->addStretch();
+    evalGrid->addLayout(runRow, 3, 0, 1, 4);
+    evalGrid->addWidget(evalStatus_, 4, 0, 1, 4);
+    evalGrid->setColumnStretch(1, 1);
+    evalGrid->setColumnStretch(3, 1);
+    lowerLayout->addWidget(evalBox);
     layout->addWidget(splitter, 1);
 
     connect(filter_, &QLineEdit::textChanged, this, &ResultsPanel::setFilterText);
@@ -104,24 +168,106 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
         copyToClipboard(static_cast<report::TableFormat>(copyFormat->currentData().toInt()));
     });
     connect(evaluateButton, &QPushButton::clicked, this, [this] {
-        evaluate(evalBenchmark_->currentData().toString(), evalModel_->currentText(), evalDataset_->currentText());
+        evaluate(evalBenchmark_->currentData().toString(), evalModel_->currentText(), evalDataset_->currentText(),
+                 evalSplit_->currentData().toString());
     });
-    connect(jobs_, &JobManager::jobFinished, this, [this] { refresh(); });
+    connect(evalBenchmark_, &QComboBox::currentIndexChanged, this, &ResultsPanel::fillEvaluationChoices);
+    connect(evalDecoding_, &QComboBox::currentIndexChanged, this, &ResultsPanel::updateDecodingEnabled);
+    connect(evalCancel_, &QPushButton::clicked, this, [this] {
+        if (job_) jobs_->cancel(job_);
+    });
+    connect(jobs_, &JobManager::jobProgress, this, [this](int id, double fraction, const QString& message) {
+        if (id != job_) return;
+        if (fraction < 0) {
+            evalProgress_->setRange(0, 0);
+        } else {
+            evalProgress_->setRange(0, 100);
+            evalProgress_->setValue(qRound(fraction * 100));
+        }
+        evalStatus_->setText(QStringList(QStringList{message} + jobNotes_).join(QLatin1Char('\n')));
+    });
+    connect(jobs_, &JobManager::jobFinished, this, [this](int id, bool ok) {
+        if (id == job_) {
+            const auto* record = jobs_->record(id);
+            QString outcome;
+            if (ok) {
+                outcome = tr("Finished; the results are in the table.");
+            } else if (record && record->state == JobRecord::State::Cancelled) {
+                outcome = tr("Cancelled.");
+            } else {
+                outcome = tr("Failed: %1").arg(record ? record->error : QString());
+            }
+            const QStringList lines = QStringList{outcome} + (ok ? jobNotes_ : QStringList());
+            evalStatus_->setText(lines.join(QLatin1Char('\n')));
+            evalProgress_->hide();
+            evalCancel_->setEnabled(false);
+            job_ = 0;
+        }
+        refresh();
+    });
+    fillEvaluationChoices();
 }
 
 void ResultsPanel::setWorkspace(store::Workspace* workspace) {
     workspace_ = workspace;
-    evalModel_->clear();
-    evalDataset_->clear();
-    if (workspace_) {
-        auto s = workspace_->db().prepare("SELECT name FROM models ORDER BY name");
-        while (s.step()) evalModel_->addItem(QString::fromStdString(s.columnText(0)));
-        for (const auto& d : workspace_->listDatasets()) evalDataset_->addItem(QString::fromStdString(d.info.name));
-    }
     refresh();
 }
 
+void ResultsPanel::setEvaluationBenchmark(const QString& benchmark) {
+    const int index = evalBenchmark_->findData(benchmark);
+    if (index >= 0) evalBenchmark_->setCurrentIndex(index);
+}
+
+void ResultsPanel::fillEvaluationChoices() {
+    const bool captions = evalBenchmark_->currentData().toString() == QLatin1String("caption");
+    // A captioner is evaluated on one split (its test split by default); the CLIP benchmarks may
+    // take every split at once.
+    const QString keepModel = evalModel_->currentText();
+    const QString keepSplit = evalSplit_->currentData().toString();
+    evalModel_->clear();
+    evalSplit_->clear();
+    if (!captions) evalSplit_->addItem(tr("(every split)"), QString());
+    if (workspace_) {
+        evalModel_->addItems(captions ? captionerNames(*workspace_) : clipModelNames(*workspace_));
+        for (const auto& split : store::distinctSplits(workspace_->db())) {
+            evalSplit_->addItem(QString::fromStdString(split), QString::fromStdString(split));
+        }
+    }
+    evalModel_->setCurrentIndex(std::max(0, evalModel_->findText(keepModel)));
+    int split = evalSplit_->findData(keepSplit);
+    if (split < 0 && captions) split = evalSplit_->findData(QStringLiteral("test"));
+    evalSplit_->setCurrentIndex(std::max(0, split));
+    updateDecodingEnabled();
+}
+
+void ResultsPanel::updateDecodingEnabled() {
+    // Decoding applies to captioners only; the beam size to beam search only.
+    const bool captions = evalBenchmark_->currentData().toString() == QLatin1String("caption");
+    const bool beam = captions && evalDecoding_->currentData().toInt() == 2;
+    evalDecodingLabel_->setEnabled(captions);
+    evalDecoding_->setEnabled(captions);
+    evalBeamLabel_->setEnabled(beam);
+    evalBeam_->setEnabled(beam);
+}
+
+QStringList ResultsPanel::evaluationModels() const {
+    QStringList names;
+    for (int i = 0; i < evalModel_->count(); ++i) names << evalModel_->itemText(i);
+    return names;
+}
+
+QString ResultsPanel::evaluationStatus() const { return evalStatus_->text(); }
+
 void ResultsPanel::refresh() {
+    // The form's choices follow the workspace (a captioner trained or a dataset imported meanwhile).
+    const QString keepDataset = evalDataset_->currentText();
+    evalDataset_->clear();
+    if (workspace_) {
+        for (const auto& d : workspace_->listDatasets()) evalDataset_->addItem(QString::fromStdString(d.info.name));
+    }
+    evalDataset_->setCurrentIndex(std::max(0, evalDataset_->findText(keepDataset)));
+    fillEvaluationChoices();
+
     model_->setRows(workspace_ ? loadEvalResults(*workspace_) : std::vector<EvalRow>{});
     const QSignalBlocker blocker(baseline_);
     baseline_->clear();
@@ -189,6 +335,9 @@ void ResultsPanel::copyToClipboard(report::TableFormat format) const {
 
 int ResultsPanel::evaluate(const QString& benchmark, const QString& model, const QString& dataset, const QString& split) {
     if (!workspace_ || model.isEmpty() || dataset.isEmpty()) return 0;
+    if (benchmark == QLatin1String("caption")) {
+        return evaluateCaptions(model, dataset, split.isEmpty() ? QStringLiteral("test") : split, formBeamSize());
+    }
     eval::EvalOptions options;
     options.workspace = workspace_->dir();
     options.model = model.toStdString();
@@ -200,7 +349,55 @@ int ResultsPanel::evaluate(const QString& benchmark, const QString& model, const
         QMessageBox::warning(this, tr("Cannot evaluate"), QString::fromStdString(e.what()));
         return 0;
     }
-    return jobs_->start(std::make_unique<eval::EvaluateJob>(options));
+    options.device = settings::device.value().toStdString();
+    const int id = jobs_->start(std::make_unique<eval::EvaluateJob>(options));
+    const QString benchmarkName = evalBenchmark_->itemText(evalBenchmark_->findData(benchmark));
+    startedEvaluation(id, tr("Evaluating %1 (%2) on %3…").arg(model, benchmarkName, dataset), {});
+    return id;
+}
+
+int ResultsPanel::formBeamSize() const {
+    switch (evalDecoding_->currentData().toInt()) {
+        case 1: return 1;
+        case 2: return evalBeam_->value();
+        default: return 0;
+    }
+}
+
+int ResultsPanel::evaluateCaptions(const QString& captioner, const QString& dataset, const QString& split, int beamSize) {
+    if (!workspace_ || captioner.isEmpty() || dataset.isEmpty() || split.isEmpty()) return 0;
+    caption::CaptionEvalOptions options;
+    options.predict.workspace = workspace_->dir();
+    options.predict.model = captioner.toStdString();
+    options.predict.dataset = dataset.toStdString();
+    options.predict.split = split.toStdString();
+    options.predict.device = settings::device.value().toStdString();
+    if (beamSize > 0) options.predict.beamSize = beamSize;
+    const QString meteorJar = settings::meteorJar.value().trimmed();
+    const QString spiceJar = settings::spiceJar.value().trimmed();
+    options.metrics.meteorJar = meteorJar.toStdString();
+    options.metrics.spiceJar = spiceJar.toStdString();
+    QStringList notes;
+    if (meteorJar.isEmpty()) {
+        notes << tr("METEOR: no METEOR 1.5 jar is set in Settings (Caption metrics), so METEOR_builtin, an "
+                    "approximation not comparable to published METEOR scores, is reported instead.");
+    }
+    if (spiceJar.isEmpty()) notes << tr("SPICE: skipped, no SPICE 1.0 jar is set in Settings (Caption metrics).");
+    std::vector<std::string> logLines;
+    for (const auto& note : notes) logLines.push_back(note.toStdString());
+    const int id = jobs_->start(std::make_unique<NotedJob>(std::make_unique<caption::CaptionEvalJob>(options), logLines));
+    startedEvaluation(id, tr("Evaluating the captions of %1 on %2, split %3…").arg(captioner, dataset, split), notes);
+    return id;
+}
+
+void ResultsPanel::startedEvaluation(int job, const QString& what, const QStringList& notes) {
+    if (!job) return;
+    job_ = job;
+    jobNotes_ = notes;
+    evalCancel_->setEnabled(true);
+    evalProgress_->setRange(0, 0);
+    evalProgress_->show();
+    evalStatus_->setText(QStringList(QStringList{what} + notes).join(QLatin1Char('\n')));
 }
 
 void ResultsPanel::exportDialog() {

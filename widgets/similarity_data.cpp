@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace genra::widgets {
 
@@ -32,6 +33,15 @@ torch::Tensor stack(const std::vector<std::vector<float>>& rows) {
     auto t = torch::empty({n, d}, torch::kFloat32);
     for (std::int64_t i = 0; i < n; ++i) std::memcpy(t[i].data_ptr<float>(), rows[static_cast<std::size_t>(i)].data(), sizeof(float) * d);
     return t;
+}
+
+// Cosines of every row of `rows` with every row of `cols`, row-major, in double precision.
+std::vector<double> cosineMatrix(const torch::Tensor& rows, const torch::Tensor& cols) {
+    const auto options = torch::nn::functional::NormalizeFuncOptions().dim(1);
+    const auto a = torch::nn::functional::normalize(rows.to(torch::kFloat64), options);
+    const auto b = torch::nn::functional::normalize(cols.to(torch::kFloat64), options);
+    const auto sim = torch::matmul(a, b.t()).contiguous();
+    return std::vector<double>(sim.data_ptr<double>(), sim.data_ptr<double>() + sim.numel());
 }
 
 }  // namespace
@@ -93,13 +103,8 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
     const auto n = static_cast<std::int64_t>(std::min<std::size_t>(static_cast<std::size_t>(std::max(heatmapSize, 0)), report.pairs.size()));
     report.heatmapSize = static_cast<int>(n);
     if (n > 0) {
-        const auto rows = torch::nn::functional::normalize(
-            realT.index_select(0, torch::tensor(pairing, torch::kInt64).slice(0, 0, n)).to(torch::kFloat64),
-            torch::nn::functional::NormalizeFuncOptions().dim(1));
-        const auto cols = torch::nn::functional::normalize(genT.slice(0, 0, n).to(torch::kFloat64),
-                                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
-        const auto sim = torch::matmul(rows, cols.t()).contiguous();
-        report.heatmap.assign(sim.data_ptr<double>(), sim.data_ptr<double>() + n * n);
+        report.heatmap = cosineMatrix(realT.index_select(0, torch::tensor(pairing, torch::kInt64).slice(0, 0, n)),
+                                      genT.slice(0, 0, n));
     }
     return report;
 }
@@ -109,6 +114,49 @@ std::vector<SimilarityPair> worstAligned(const SimilarityReport& report, std::si
     std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.cosine < b.cosine; });
     if (pairs.size() > count) pairs.resize(count);
     return pairs;
+}
+
+std::vector<SimilarityPair> heatmapPairs(const SimilarityReport& report, HeatmapSubset subset, std::size_t count,
+                                         const std::vector<std::int64_t>& captionIds) {
+    std::vector<SimilarityPair> out;
+    switch (subset) {
+        case HeatmapSubset::Worst: return worstAligned(report, count);
+        case HeatmapSubset::Captions: {
+            const std::set<std::int64_t> wanted(captionIds.begin(), captionIds.end());
+            for (const auto& p : report.pairs) {
+                if (out.size() >= count) break;
+                if (wanted.count(p.captionId)) out.push_back(p);
+            }
+            return out;
+        }
+        case HeatmapSubset::First: break;
+    }
+    out.assign(report.pairs.begin(), report.pairs.begin() + static_cast<std::ptrdiff_t>(std::min(count, report.pairs.size())));
+    return out;
+}
+
+std::vector<double> pairHeatmap(store::Workspace& ws, const std::string& modelName, const std::vector<SimilarityPair>& pairs) {
+    if (pairs.empty()) return {};
+    const auto model = model::requireModel(ws, modelName);
+    auto s = ws.db().prepare(
+        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? AND encoder = ?");
+    const auto embedding = [&](std::int64_t imageId, const char* encoder) {
+        s.reset();
+        s.bind(1, model.id).bind(2, imageId).bind(3, encoder);
+        const std::string what = std::string(encoder) + " embedding of image " + std::to_string(imageId);
+        if (!s.step()) throw Error("similarity: model \"" + modelName + "\" has no " + what);
+        return vectorOf(s.columnBlob(1), s.columnInt(0), what);
+    };
+    std::vector<std::vector<float>> real;
+    std::vector<std::vector<float>> generated;
+    for (const auto& p : pairs) {
+        real.push_back(embedding(p.realImageId, model::kEncoderRealImage));
+        generated.push_back(embedding(p.generatedImageId, model::kEncoderGeneratedImage));
+    }
+    const auto rows = stack(real);
+    const auto cols = stack(generated);
+    if (rows.size(1) != cols.size(1)) throw Error("similarity: real and generated embeddings differ in width");
+    return cosineMatrix(rows, cols);
 }
 
 }  // namespace genra::widgets

@@ -1,7 +1,8 @@
 // Data behind the Similarity view (paper Table 13): a model's stored embeddings of a dataset's
 // real images and of the generated images made from their captions, paired through the caption,
 // measured with core/eval's modality-gap measures; the worst-aligned pairs; a cosine heat-map of a
-// subset. (Storing the measures as eval_results is core/eval's EvaluateJob.)
+// chosen subset of pairs (the first, the worst aligned, or those of chosen captions). (Storing the
+// measures as eval_results is core/eval's EvaluateJob.)
 #pragma once
 
 #include <cstdint>
@@ -45,5 +46,16 @@ SimilarityReport computeSimilarity(store::Workspace& workspace, const std::strin
 
 // Pairs sorted from worst aligned (lowest cosine) up; at most `count`.
 std::vector<SimilarityPair> worstAligned(const SimilarityReport& report, std::size_t count);
+
+enum class HeatmapSubset { First = 1, Worst, Captions };
+// The pairs a heat-map shows: the first `count` pairs, the `count` worst aligned (worst first), or
+// the pairs of `captionIds` (in pair order; at most `count`).
+std::vector<SimilarityPair> heatmapPairs(const SimilarityReport& report, HeatmapSubset subset, std::size_t count,
+                                         const std::vector<std::int64_t>& captionIds = {});
+// [i][j] (row-major): cosine between the real image of pairs[i] and the generated image of
+// pairs[j] under `model`, from its stored embeddings. Throws genra::Error naming an image whose
+// embedding is missing.
+std::vector<double> pairHeatmap(store::Workspace& workspace, const std::string& model,
+                                const std::vector<SimilarityPair>& pairs);
 
 }  // namespace genra::widgets

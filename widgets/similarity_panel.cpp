@@ -34,11 +34,24 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     worstCount_ = new QSpinBox(controls);
     worstCount_->setRange(1, 10000);
     worstCount_->setValue(50);
+    heatmapSubset_ = new QComboBox(controls);
+    heatmapSubset_->addItem(tr("First pairs"), static_cast<int>(HeatmapSubset::First));
+    heatmapSubset_->addItem(tr("Worst-aligned pairs"), static_cast<int>(HeatmapSubset::Worst));
+    heatmapSubset_->addItem(tr("Captions selected in the browser"), static_cast<int>(HeatmapSubset::Captions));
+    heatmapSubset_->setToolTip(tr("Which real–generated pairs of the first model the heat-map shows"));
+    heatmapCount_ = new QSpinBox(controls);
+    heatmapCount_->setRange(2, 500);
+    heatmapCount_->setValue(32);
+    heatmapCount_->setToolTip(tr("Pairs in the heat-map (at most)"));
+    auto* heatmapRow = new QHBoxLayout;
+    heatmapRow->addWidget(heatmapSubset_, 1);
+    heatmapRow->addWidget(heatmapCount_);
     auto* show = new QPushButton(tr("Measure"), controls);
     form->addRow(tr("Model"), modelA_);
     form->addRow(tr("Compare with"), modelB_);
     form->addRow(tr("Dataset"), dataset_);
     form->addRow(tr("Worst pairs"), worstCount_);
+    form->addRow(tr("Heat-map"), heatmapRow);
     form->addRow(show);
     stats_ = new QLabel(controls);
     stats_->setTextFormat(Qt::RichText);
@@ -73,6 +86,8 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
                    dataset_->currentText());
     });
     connect(worstCount_, &QSpinBox::valueChanged, this, &SimilarityPanel::fillWorstList);
+    connect(heatmapSubset_, &QComboBox::currentIndexChanged, this, &SimilarityPanel::drawHeatmap);
+    connect(heatmapCount_, &QSpinBox::valueChanged, this, &SimilarityPanel::drawHeatmap);
     connect(worst_, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
         Q_EMIT captionsSelected({item->data(kCaptionIdRole).toLongLong()});
     });
@@ -190,16 +205,56 @@ void SimilarityPanel::drawHistogram() {
     histogram_->replot();
 }
 
+void SimilarityPanel::setHeatmapSubset(HeatmapSubset subset, int count) {
+    const QSignalBlocker blockSubset(heatmapSubset_);
+    const QSignalBlocker blockCount(heatmapCount_);
+    heatmapSubset_->setCurrentIndex(std::max(0, heatmapSubset_->findData(static_cast<int>(subset))));
+    heatmapCount_->setValue(count);
+    drawHeatmap();
+}
+
+void SimilarityPanel::setBrowserSelection(const QList<qint64>& captionIds) {
+    browserSelection_ = captionIds;
+    if (heatmapSubset_->currentData().toInt() == static_cast<int>(HeatmapSubset::Captions)) drawHeatmap();
+}
+
+QList<qint64> SimilarityPanel::heatmapCaptionIds() const {
+    QList<qint64> ids;
+    for (const auto& p : heatmapPairs_) ids << p.captionId;
+    return ids;
+}
+
 void SimilarityPanel::drawHeatmap() {
     heatmap_->clearPlottables();
+    heatmapPairs_.clear();
     const auto& r = reports_[0];
-    if (r && r->heatmapSize > 0) {
-        const int n = r->heatmapSize;
+    const auto subset = static_cast<HeatmapSubset>(heatmapSubset_->currentData().toInt());
+    std::vector<double> cells;
+    if (r && workspace_) {
+        const std::vector<std::int64_t> selected(browserSelection_.begin(), browserSelection_.end());
+        heatmapPairs_ = heatmapPairs(*r, subset, static_cast<std::size_t>(heatmapCount_->value()), selected);
+        try {
+            cells = pairHeatmap(*workspace_, r->model, heatmapPairs_);
+        } catch (const std::exception& e) {
+            status_->setText(QString::fromStdString(e.what()));
+            heatmapPairs_.clear();
+        }
+        if (heatmapPairs_.empty() && subset == HeatmapSubset::Captions) {
+            status_->setText(browserSelection_.isEmpty()
+                                 ? tr("Heat-map: select captions in the caption browser (Ctrl- or Shift-click).")
+                                 : tr("Heat-map: the captions selected in the browser have no embedded pairs under %1.")
+                                       .arg(QString::fromStdString(r->model)));
+        }
+    }
+    const int n = static_cast<int>(heatmapPairs_.size());
+    if (n > 0) {
         auto* map = new QCPColorMap(heatmap_->xAxis, heatmap_->yAxis);
         map->data()->setSize(n, n);
-        map->data()->setRange(QCPRange(0, n - 1), QCPRange(0, n - 1));
+        // Cell centres at 0 .. n-1; a single cell (whose centres span nothing) covers -0.5 .. 0.5.
+        const QCPRange range = n > 1 ? QCPRange(0, n - 1) : QCPRange(-0.5, 0.5);
+        map->data()->setRange(range, range);
         for (int i = 0; i < n; ++i)
-            for (int j = 0; j < n; ++j) map->data()->setCell(j, i, r->heatmap[static_cast<std::size_t>(i * n + j)]);
+            for (int j = 0; j < n; ++j) map->data()->setCell(j, i, cells[static_cast<std::size_t>(i * n + j)]);
         map->setGradient(QCPColorGradient::gpPolar);
         map->setDataRange(QCPRange(-1, 1));
         map->setInterpolate(false);

@@ -1,7 +1,8 @@
 // The Similarity view (paper Table 13): for one or two models, the histogram of paired
 // real–generated cosine similarities, mean ± std and the other modality-gap measures, the
-// worst-aligned captions (double-click opens them in the browser), and a cosine heat-map of a
-// subset of pairs.
+// worst-aligned captions (double-click opens one in the browser, a multiple selection opens them
+// all), and a cosine heat-map of a chosen subset of pairs: the first N, the N worst aligned, or
+// those of the captions selected in the caption browser.
 #pragma once
 
 #include "widgets/similarity_data.h"
@@ -11,6 +12,7 @@
 #include <QWidget>
 
 #include <optional>
+#include <vector>
 
 class QComboBox;
 class QCustomPlot;
@@ -42,6 +44,13 @@ public:
     QList<qint64> worstCaptionIds() const;
     QCustomPlot* histogram() const { return histogram_; }
     QCustomPlot* heatmap() const { return heatmap_; }
+    // The heat-map's pairs: `count` of the first or the worst-aligned pairs, or (Captions) those of
+    // the captions selected in the browser. Redraws.
+    void setHeatmapSubset(HeatmapSubset subset, int count);
+    // The captions selected in the caption browser (the main window keeps this up to date).
+    void setBrowserSelection(const QList<qint64>& captionIds);
+    // Caption ids of the heat-map's rows (and columns), in order.
+    QList<qint64> heatmapCaptionIds() const;
 
 Q_SIGNALS:
     void captionsSelected(const QList<qint64>& captionIds);
@@ -57,12 +66,16 @@ private:
     QComboBox* modelB_ = nullptr;
     QComboBox* dataset_ = nullptr;
     QSpinBox* worstCount_ = nullptr;
+    QComboBox* heatmapSubset_ = nullptr;
+    QSpinBox* heatmapCount_ = nullptr;
     QLabel* stats_ = nullptr;
     QLabel* status_ = nullptr;
     QListWidget* worst_ = nullptr;
     QCustomPlot* histogram_ = nullptr;
     QCustomPlot* heatmap_ = nullptr;
     std::optional<SimilarityReport> reports_[2];
+    std::vector<SimilarityPair> heatmapPairs_;
+    QList<qint64> browserSelection_;
 };
 
 }  // namespace genra::widgets

@@ -119,10 +119,11 @@ void MainWindow::createPanels() {
         panelsMenu_->addAction(toggle);
         panels_.push_back(p);
     }
-    // Captions picked in the embeddings map or the similarity view open in the browser.
+    // Captions picked in the embeddings map or the similarity view open in the browser: one caption
+    // in the full list, several (a lasso, a multiple selection) as the list's subset.
     if (auto* browser = qobject_cast<widgets::CaptionBrowser*>(panel(QStringLiteral("browser")))) {
         const auto show = [this, browser](const QList<qint64>& ids) {
-            if (!ids.isEmpty() && browser->showCaption(ids.first())) raisePanel(QStringLiteral("browser"));
+            if (browser->showCaptions(ids)) raisePanel(QStringLiteral("browser"));
         };
         if (auto* e = qobject_cast<widgets::EmbeddingsPanel*>(panel(QStringLiteral("embeddings"))))
             connect(e, &widgets::EmbeddingsPanel::captionsSelected, this, show);
@@ -134,13 +135,20 @@ void MainWindow::createPanels() {
 }
 
 void MainWindow::connectPanels() {
-    // The generation panel takes its captions from the browser's selection or search result.
     auto* browser = qobject_cast<widgets::CaptionBrowser*>(panel(QStringLiteral("browser")));
+    if (!browser) return;
+    // The similarity heat-map can show the captions selected in the browser.
+    if (auto* similarity = qobject_cast<widgets::SimilarityPanel*>(panel(QStringLiteral("similarity")))) {
+        connect(browser, &widgets::CaptionBrowser::selectedCaptionsChanged, similarity,
+                &widgets::SimilarityPanel::setBrowserSelection);
+    }
+    // The generation panel takes its captions from the browser's selection or search result.
     auto* generation = qobject_cast<widgets::GenerationPanel*>(panel(QStringLiteral("generation")));
-    if (!browser || !generation) return;
-    connect(browser, &widgets::CaptionBrowser::captionChanged, generation, [generation](qint64 id) {
-        generation->setSelectedCaptions(id ? std::vector<std::int64_t>{id} : std::vector<std::int64_t>{});
-    });
+    if (!generation) return;
+    connect(browser, &widgets::CaptionBrowser::selectedCaptionsChanged, generation,
+            [generation](const QList<qint64>& ids) {
+                generation->setSelectedCaptions(std::vector<std::int64_t>(ids.begin(), ids.end()));
+            });
     generation->setSearchResultProvider([browser] { return browser->model()->captionIds(); });
 }
 

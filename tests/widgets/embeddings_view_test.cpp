@@ -1,9 +1,13 @@
 // The Embeddings view: a t-SNE job over stored embeddings writes a projection that reopens with
 // the right points and links; a lasso maps to exactly the captions inside it and the other pane
-// follows; figures export as PNG, PDF and SVG at the requested size.
+// follows, and the caption browser then lists exactly those captions; figures export as PNG, PDF
+// and SVG at the requested size; the model choice offers CLIP models only; in a narrow dock the
+// maps stack.
 #include "core/store/workspace.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
+#include "widgets/caption_browser.h"
+#include "widgets/caption_list_model.h"
 #include "widgets/embeddings_data.h"
 #include "widgets/embeddings_panel.h"
 #include "widgets/embeddings_scatter.h"
@@ -16,6 +20,8 @@
 
 #include <cmath>
 #include <set>
+#include <utility>
+#include <vector>
 
 using namespace genra;
 
@@ -23,6 +29,39 @@ namespace {
 
 bool waitForJobs(widgets::JobManager& jobs) {
     return test::waitFor([&jobs] { return jobs.runningCount() == 0; }, 60000);
+}
+
+// Two hand-placed maps of makeEmbeddingWorld's captions: caption i's real image at (i, 0) and
+// generated image at (i, 1) in model a; in model b the two are swapped vertically.
+void storeHandPlacedMaps(store::Workspace& ws, const test::EmbeddingWorld& world, int captions) {
+    for (int model = 0; model < 2; ++model) {
+        std::vector<widgets::ProjectionPoint> points;
+        for (int i = 0; i < captions; ++i) {
+            points.push_back({widgets::PointKind::Real, world.realIds[static_cast<std::size_t>(i)], 0, double(i), model ? 1.0 : 0.0, -1});
+            points.push_back({widgets::PointKind::Generated, world.generatedIds[static_cast<std::size_t>(i)], 0, double(i), model ? 0.0 : 1.0, -1});
+        }
+        widgets::storeProjection(ws, model ? "b map" : "a map", model + 1, "{}", points);
+    }
+}
+
+// makeEmbeddingWorld's 10 captions with the two hand-placed maps, opened in an Embeddings panel
+// (the maps "a" left and "b" right).
+struct TwoMaps {
+    test::TempDir tmp;
+    store::Workspace ws = store::Workspace::create(tmp / "ws");
+    test::EmbeddingWorld world = test::makeEmbeddingWorld(ws, 10, {{"a", 1.0}, {"b", 0.1}});
+    widgets::JobManager jobs;
+    widgets::EmbeddingsPanel panel{&jobs};
+
+    TwoMaps() {
+        storeHandPlacedMaps(ws, world, 10);
+        panel.setWorkspace(&ws);
+    }
+};
+
+QList<qint64> listed(const widgets::CaptionBrowser& browser) {
+    const auto& ids = browser.model()->captionIds();
+    return QList<qint64>(ids.begin(), ids.end());
 }
 
 }  // namespace
@@ -71,23 +110,11 @@ TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, gener
 
 TEST_CASE("lasso selection maps to the captions inside it; linked panes follow; figures export", "[widgets][embeddings]") {
     test::app();
-    test::TempDir tmp;
-    auto ws = store::Workspace::create(tmp / "ws");
-    const auto world = test::makeEmbeddingWorld(ws, 10, {{"a", 1.0}, {"b", 0.1}});
-    // Hand-placed maps: caption i's real image at (i, 0) and generated image at (i, 1) in model a;
-    // in model b the two are swapped vertically.
-    for (int model = 0; model < 2; ++model) {
-        std::vector<widgets::ProjectionPoint> points;
-        for (int i = 0; i < 10; ++i) {
-            points.push_back({widgets::PointKind::Real, world.realIds[static_cast<std::size_t>(i)], 0, double(i), model ? 1.0 : 0.0, -1});
-            points.push_back({widgets::PointKind::Generated, world.generatedIds[static_cast<std::size_t>(i)], 0, double(i), model ? 0.0 : 1.0, -1});
-        }
-        widgets::storeProjection(ws, model ? "b map" : "a map", model + 1, "{}", points);
-    }
-    widgets::JobManager jobs;
-    widgets::EmbeddingsPanel panel(&jobs);
+    TwoMaps maps;
+    auto& tmp = maps.tmp;
+    const auto& world = maps.world;
+    auto& panel = maps.panel;
     panel.resize(1200, 600);
-    panel.setWorkspace(&ws);
     auto* left = panel.pane(0);
     auto* right = panel.pane(1);
     REQUIRE(left->projection().points.size() == 20);
@@ -130,4 +157,124 @@ TEST_CASE("lasso selection maps to the captions inside it; linked panes follow; 
         CHECK_FALSE(panel.exportFigure(QString::fromStdString((tmp / "fig.bmpx").string()), 10, 10, 96, &error));
         CHECK(error.contains(QStringLiteral("fig.bmpx")));
     }
+}
+
+TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions; rows multi-select", "[widgets][embeddings][browser]") {
+    test::app();
+    TwoMaps maps;
+    const auto& world = maps.world;
+    auto& panel = maps.panel;
+    widgets::CaptionBrowser browser;
+    browser.setWorkspace(&maps.ws);
+    REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+    REQUIRE(browser.model()->rowCount() == 10);
+    CHECK(browser.subsetText().isEmpty());
+    // What the main window wires: captions picked in the map are shown in the browser.
+    QObject::connect(&panel, &widgets::EmbeddingsPanel::captionsSelected, &browser, &widgets::CaptionBrowser::showCaptions);
+
+    // A lasso of the left map around the real points of captions 1 and 2 and the generated points of
+    // captions 6 and 7, joined by a corridor between the rows that holds no point.
+    panel.pane(0)->selectInPolygon(QPolygonF({QPointF(0.5, -0.5), QPointF(2.5, -0.5), QPointF(2.5, 0.4), QPointF(7.5, 0.4),
+                                              QPointF(7.5, 1.5), QPointF(5.5, 1.5), QPointF(5.5, 0.6), QPointF(0.5, 0.6)}));
+    CHECK(panel.pane(0)->selectedPoints().size() == 4);
+    const QList<qint64> lassoed{world.captionIds[1], world.captionIds[2], world.captionIds[6], world.captionIds[7]};
+    REQUIRE(panel.pane(0)->selectedCaptions() == lassoed);
+    REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+    CHECK(listed(browser) == lassoed);
+    // "4 selected captions — Clear" (the plural comes from the English translation, not loaded here).
+    CHECK(browser.subsetText().startsWith(QStringLiteral("4 selected caption")));
+    CHECK(browser.subsetText().endsWith(QStringLiteral(" — Clear")));
+    // The first of them is on show.
+    CHECK(browser.currentCaption() == lassoed.first());
+
+    SECTION("rows multi-select; the selection is announced in list order") {
+        QList<qint64> announced;
+        QObject::connect(&browser, &widgets::CaptionBrowser::selectedCaptionsChanged,
+                         [&announced](const QList<qint64>& ids) { announced = ids; });
+        browser.selectAll();
+        CHECK(browser.selectedCaptions() == lassoed);
+        CHECK(announced == lassoed);
+    }
+    SECTION("a search narrows the subset; Clear lists every caption again") {
+        REQUIRE(browser.select(QStringLiteral("search"), QStringLiteral("number 6")));
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+        CHECK(listed(browser) == QList<qint64>{world.captionIds[6]});
+        browser.clearCaptionSubset();
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+        CHECK(browser.subsetText().isEmpty());
+        CHECK(listed(browser) == QList<qint64>{world.captionIds[6]});  // the search still applies
+        REQUIRE(browser.select(QStringLiteral("search"), QString()));
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+        CHECK(browser.model()->rowCount() == 10);
+    }
+    SECTION("one caption outside the subset shows in the full list") {
+        REQUIRE(browser.showCaption(world.captionIds[9]));
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+        CHECK(browser.currentCaption() == world.captionIds[9]);
+        CHECK(browser.model()->rowCount() == 10);
+        CHECK(browser.subsetText().isEmpty());
+    }
+    SECTION("captions=ID,ID selects a subset by key") {
+        REQUIRE(browser.select(QStringLiteral("captions"),
+                               QStringLiteral("%1,%2").arg(world.captionIds[8]).arg(world.captionIds[3])));
+        REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
+        CHECK(listed(browser) == (QList<qint64>{world.captionIds[3], world.captionIds[8]}));
+        CHECK_FALSE(browser.select(QStringLiteral("captions"), QStringLiteral("3,x")));
+    }
+}
+
+TEST_CASE("the embeddings model choice offers CLIP models only", "[widgets][embeddings]") {
+    test::app();
+    test::TempDir tmp;
+    auto ws = store::Workspace::create(tmp / "ws");
+    test::makeEmbeddingWorld(ws, 4, {{"clip-b", 1.0}, {"clip-a", 0.5}});
+    auto s = ws.db().prepare("INSERT INTO models (name, kind) VALUES (?, ?)");
+    for (const auto& [name, kind] : std::vector<std::pair<std::string, std::string>>{
+             {"aligned", "clip-lora"}, {"cap", "captioner"}, {"gen", "generator"}}) {
+        s.reset();
+        s.bind(1, name).bind(2, kind).run();
+    }
+    widgets::JobManager jobs;
+    widgets::EmbeddingsPanel panel(&jobs);
+    panel.setWorkspace(&ws);
+    CHECK(panel.modelChoices() ==
+          QStringList({QStringLiteral("aligned"), QStringLiteral("clip-a"), QStringLiteral("clip-b")}));
+}
+
+TEST_CASE("in a narrow panel the controls wrap above the maps and the maps stack", "[widgets][embeddings]") {
+    test::app();
+    TwoMaps maps;
+    auto& panel = maps.panel;
+    panel.show();
+    const auto settle = [&panel](int width, int height) {
+        panel.resize(width, height);
+        // Layouts settle over a few event loop passes (the splitter turns after its own resize).
+        for (int i = 0; i < 10; ++i) QCoreApplication::processEvents();
+    };
+    auto* left = panel.pane(0);
+    auto* right = panel.pane(1);
+
+    // Taller than wide: the maps one above the other, each as wide as the panel.
+    settle(480, 1000);
+    CHECK(panel.controlsOnTop());
+    CHECK(panel.paneOrientation() == Qt::Vertical);
+    CHECK(right->geometry().top() >= left->geometry().bottom());
+    CHECK(left->width() > 400);
+    CHECK(left->height() > 250);
+    CHECK(right->height() > 250);
+
+    // The 480 x 580 right dock of a 1280 x 800 window: controls above in two columns, maps side
+    // by side with room for a scatter each.
+    settle(480, 580);
+    CHECK(panel.controlsOnTop());
+    CHECK(panel.paneOrientation() == Qt::Horizontal);
+    CHECK(left->width() > 200);
+    CHECK(left->height() > 250);
+
+    // Wide: controls in a column beside the maps, the maps side by side.
+    settle(1400, 600);
+    CHECK_FALSE(panel.controlsOnTop());
+    CHECK(panel.paneOrientation() == Qt::Horizontal);
+    CHECK(right->geometry().left() >= left->geometry().right());
+    CHECK(left->height() > 500);
 }

@@ -1,18 +1,25 @@
 // The Results panel over real eval_results rows: sorting and filtering, a paper-style comparison
 // (core/report) with best values and deltas, CSV and LaTeX exports that carry the stored values,
-// and an evaluation (core/eval's EvaluateJob) started from the panel on a real tiny model.
+// an evaluation (core/eval's EvaluateJob) started from the panel on a real tiny model, and a caption
+// evaluation (core/caption's CaptionEvalJob) of a tiny trained captioner with and without the
+// METEOR/SPICE jars of Settings.
+#include "core/caption/caption_jobs.h"
+#include "core/caption/caption_recipe.h"
 #include "core/store/workspace.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/job_manager.h"
 #include "widgets/results_panel.h"
 #include "widgets/results_table.h"
+#include "widgets/settings.h"
 #include "widgets_test_support.h"
 
 #include <catch2/catch.hpp>
 
 #include <QSortFilterProxyModel>
 
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -155,5 +162,143 @@ TEST_CASE("an evaluation started from the results panel stores its results", "[w
         CHECK(jobs.record(bad)->state == widgets::JobRecord::State::Failed);
         CHECK(jobs.record(bad)->error.contains(QStringLiteral("no-such-model")));
         CHECK(panel.model()->rowCount() == static_cast<int>(stored.size()));
+    }
+}
+
+namespace {
+
+// Trains a tiny captioner (a few steps, on the real images of makeTinyClipWorkspace's "align"
+// split through the CLIP model "base") and registers it as `name`.
+void trainTinyCaptioner(const std::filesystem::path& workspace, const std::string& name) {
+    const nlohmann::json recipe = {{"clip_model", "base"}, {"dataset", "tiny"},   {"split", "align"},
+                                   {"train_on", "real"},   {"device", "cpu"},     {"seed", 1},
+                                   {"decoder_width", 32},  {"decoder_layers", 1}, {"decoder_heads", 2},
+                                   {"vocab_merges", 20},   {"steps", 4},          {"batch_size", 8},
+                                   {"checkpoint_every", 0}, {"beam_size", 2},     {"max_length", 8}};
+    caption::CaptionTrainJob job(workspace, caption::parseCaptionRecipe(recipe), name);
+    jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
+    const auto result = jobs::runJob(job, context);
+    INFO(result.error);
+    REQUIRE(result.status == jobs::JobStatus::Succeeded);
+}
+
+// The METEOR and SPICE jar paths of Settings for the scope of a test.
+class JarSettings {
+public:
+    JarSettings(const QString& meteor, const QString& spice) {
+        widgets::settings::meteorJar.set(meteor);
+        widgets::settings::spiceJar.set(spice);
+    }
+    ~JarSettings() {
+        widgets::settings::meteorJar.set({});
+        widgets::settings::spiceJar.set({});
+    }
+    JarSettings(const JarSettings&) = delete;
+    JarSettings& operator=(const JarSettings&) = delete;
+};
+
+struct CaptionRows {
+    std::map<std::string, double> values;  // metric -> value
+    nlohmann::json details;
+};
+
+CaptionRows storedCaptionRows(store::Workspace& ws) {
+    CaptionRows rows;
+    auto s = ws.db().prepare(
+        "SELECT e.metric, e.value, e.details FROM eval_results e JOIN models m ON m.id = e.model_id "
+        "WHERE e.task = 'caption' AND m.name = 'cap-tiny' AND e.split = 'align' ORDER BY e.id");
+    while (s.step()) {
+        rows.values[s.columnText(0)] = s.columnDouble(1);
+        rows.details = nlohmann::json::parse(s.columnText(2));
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("a caption evaluation started from the results panel stores rows that show in the table",
+          "[widgets][results][caption-eval]") {
+    test::app();
+    test::TempDir tmp{"genra-results-caption"};
+    test::makeTinyClipWorkspace(tmp / "ws", tmp.path());
+    trainTinyCaptioner(tmp / "ws", "cap-tiny");
+    auto ws = store::Workspace::open(tmp / "ws");
+    widgets::JobManager jobs;
+    widgets::ResultsPanel panel(&jobs);
+    panel.setWorkspace(&ws);
+    // CLIP benchmarks offer CLIP models; the caption benchmark offers captioners.
+    CHECK(panel.evaluationModels() == QStringList{QStringLiteral("base")});
+    panel.setEvaluationBenchmark(QStringLiteral("caption"));
+    CHECK(panel.evaluationModels() == QStringList{QStringLiteral("cap-tiny")});
+
+    const auto runEvaluation = [&](int beamSize) {
+        const int id = panel.evaluateCaptions(QStringLiteral("cap-tiny"), QStringLiteral("tiny"), QStringLiteral("align"), beamSize);
+        REQUIRE(id != 0);
+        CHECK(panel.evaluationJob() == id);
+        REQUIRE(test::waitFor([&jobs] { return jobs.runningCount() == 0; }, 120000));
+        INFO(jobs.record(id)->error.toStdString());
+        REQUIRE(jobs.record(id)->state == widgets::JobRecord::State::Succeeded);
+        CHECK(panel.evaluationJob() == 0);
+        return id;
+    };
+    // The table shows every stored caption row with its value.
+    const auto tableMatches = [&panel](const CaptionRows& stored) {
+        int shown = 0;
+        for (int r = 0; r < panel.model()->rowCount(); ++r) {
+            const auto& row = panel.model()->row(r);
+            if (row.task != QStringLiteral("caption")) continue;
+            ++shown;
+            CHECK(row.model == QStringLiteral("cap-tiny"));
+            CHECK(row.dataset == QStringLiteral("tiny"));
+            CHECK(row.value == stored.values.at(row.metric.toStdString()));
+        }
+        CHECK(shown == static_cast<int>(stored.values.size()));
+    };
+
+    SECTION("no jars in Settings: METEOR_builtin and no SPICE, and the panel says so") {
+        const JarSettings jars({}, {});
+        const int id = runEvaluation(1);
+        const auto stored = storedCaptionRows(ws);
+        std::vector<std::string> metrics;
+        for (const auto& [metric, value] : stored.values) metrics.push_back(metric);
+        CHECK(metrics == std::vector<std::string>{"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "CIDEr", "METEOR_builtin", "ROUGE_L"});
+        CHECK(stored.details["decode"]["beam_size"] == 1);
+        tableMatches(stored);
+        CHECK(panel.evaluationStatus().contains(QStringLiteral("SPICE: skipped")));
+        CHECK(panel.evaluationStatus().contains(QStringLiteral("METEOR_builtin")));
+        CHECK(jobs.record(id)->log.join(QLatin1Char('\n')).contains(QStringLiteral("no SPICE 1.0 jar is set in Settings")));
+    }
+    SECTION("jars in Settings: METEOR and SPICE come from the Java scorers") {
+        // A stand-in `java` first on PATH (the real jars are not available here) and empty "jars".
+        const auto bin = tmp / "bin";
+        std::filesystem::create_directories(bin);
+        const auto fakeJava = std::filesystem::path(GENRA_TEST_SOURCE_DIR) / "tests" / "core" / "data" / "fake_java.py";
+        test::writeFile(bin / "java", "#!/bin/sh\nexec " + test::pythonExecutable().string() + " " + fakeJava.string() + " \"$@\"\n");
+        std::filesystem::permissions(bin / "java", std::filesystem::perms::owner_all);
+        const test::ScopedEnv path("PATH", bin.string() + ":" + std::getenv("PATH"));
+        std::filesystem::create_directories(tmp / "jars");
+        test::writeFile(tmp / "jars" / "meteor-1.5.jar", "");
+        test::writeFile(tmp / "jars" / "spice-1.0.jar", "");
+        const JarSettings jars(QString::fromStdString((tmp / "jars" / "meteor-1.5.jar").string()),
+                               QString::fromStdString((tmp / "jars" / "spice-1.0.jar").string()));
+        runEvaluation(3);
+        const auto stored = storedCaptionRows(ws);
+        CHECK(stored.values.count("METEOR") == 1);
+        CHECK(stored.values.count("METEOR_builtin") == 0);
+        REQUIRE(stored.values.count("SPICE") == 1);
+        CHECK(stored.values.at("SPICE") > 0);  // the stand-in scores words / 10 per caption
+        CHECK(stored.details["decode"]["beam_size"] == 3);
+        CHECK(stored.details["notes"].empty());
+        tableMatches(stored);
+        CHECK_FALSE(panel.evaluationStatus().contains(QStringLiteral("SPICE")));
+    }
+    SECTION("a jar set in Settings but missing fails the job with a message naming it") {
+        const JarSettings jars(QString::fromStdString((tmp / "nowhere" / "meteor-1.5.jar").string()), {});
+        const int id = panel.evaluateCaptions(QStringLiteral("cap-tiny"), QStringLiteral("tiny"), QStringLiteral("align"), 1);
+        REQUIRE(test::waitFor([&jobs] { return jobs.runningCount() == 0; }, 120000));
+        CHECK(jobs.record(id)->state == widgets::JobRecord::State::Failed);
+        CHECK(jobs.record(id)->error.contains(QStringLiteral("meteor-1.5.jar")));
+        CHECK(panel.evaluationStatus().contains(QStringLiteral("meteor-1.5.jar")));
+        CHECK(storedCaptionRows(ws).values.empty());
     }
 }

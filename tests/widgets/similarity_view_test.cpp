@@ -1,6 +1,8 @@
 // The Similarity view on stored embeddings: the measures agree with core/eval computed directly,
 // the histogram holds every pair, the worst-aligned list is ordered and opens captions, the
-// better-aligned model shows the higher mean; missing embeddings give a message naming the model.
+// better-aligned model shows the higher mean; the heat-map shows the chosen subset of pairs (first,
+// worst aligned, captions selected in the browser); missing embeddings give a message naming the
+// model.
 #include "core/eval/similarity.h"
 #include "core/store/workspace.h"
 #include "embedding_world.h"
@@ -64,6 +66,52 @@ TEST_CASE("similarity report, worst pairs and panel", "[widgets][similarity]") {
     REQUIRE(ids.size() == 30);
     CHECK(ids.first() == worst.front().captionId);
 
+    SECTION("the heat-map follows the chosen subset") {
+        const auto& report = *panel.report(0);
+        REQUIRE(report.model == "loose");
+        // The cells the panel drew: [real i][generated j].
+        const auto cell = [&panel](int i, int j) {
+            auto* map = qobject_cast<QCPColorMap*>(panel.heatmap()->plottable(0));
+            REQUIRE(map != nullptr);
+            return map->data()->cell(j, i);
+        };
+        const auto mapSize = [&panel] {
+            auto* map = qobject_cast<QCPColorMap*>(panel.heatmap()->plottable(0));
+            return map ? map->data()->keySize() : 0;
+        };
+        // By default the first 32 pairs, drawn as computeSimilarity measured them.
+        REQUIRE(mapSize() == 30);
+        for (int i = 0; i < 30; i += 7)
+            for (int j = 0; j < 30; j += 5) CHECK(cell(i, j) == Approx(report.heatmap[static_cast<std::size_t>(i * 30 + j)]).margin(1e-6));
+
+        panel.setHeatmapSubset(widgets::HeatmapSubset::First, 6);
+        CHECK(panel.heatmapCaptionIds() == QList<qint64>(world.captionIds.begin(), world.captionIds.begin() + 6));
+        CHECK(mapSize() == 6);
+
+        panel.setHeatmapSubset(widgets::HeatmapSubset::Worst, 5);
+        QList<qint64> worstIds;
+        for (const auto& p : widgets::worstAligned(report, 5)) worstIds << p.captionId;
+        CHECK(panel.heatmapCaptionIds() == worstIds);
+        REQUIRE(mapSize() == 5);
+        // The diagonal is each pair's own cosine.
+        const auto worst5 = widgets::worstAligned(report, 5);
+        for (int i = 0; i < 5; ++i) CHECK(cell(i, i) == Approx(worst5[static_cast<std::size_t>(i)].cosine).margin(1e-6));
+
+        panel.setHeatmapSubset(widgets::HeatmapSubset::Captions, 32);
+        CHECK(panel.heatmapCaptionIds().isEmpty());
+        CHECK(panel.statusText().contains(QStringLiteral("select captions in the caption browser")));
+        panel.setBrowserSelection({world.captionIds[20], world.captionIds[2], world.captionIds[11]});
+        CHECK(panel.heatmapCaptionIds() == (QList<qint64>{world.captionIds[2], world.captionIds[11], world.captionIds[20]}));
+        REQUIRE(mapSize() == 3);
+        // Row 1 is caption 11's real image, column 2 caption 20's generated image.
+        CHECK(cell(1, 1) == Approx(report.pairs[11].cosine).margin(1e-6));
+        CHECK(cell(2, 2) == Approx(report.pairs[20].cosine).margin(1e-6));
+        CHECK(cell(0, 0) == Approx(report.heatmap[2 * 30 + 2]).margin(1e-6));
+        CHECK(cell(0, 1) != Approx(cell(1, 1)).margin(1e-6));
+        // At most N pairs.
+        panel.setHeatmapSubset(widgets::HeatmapSubset::Captions, 2);
+        CHECK(panel.heatmapCaptionIds() == (QList<qint64>{world.captionIds[2], world.captionIds[11]}));
+    }
     SECTION("missing embeddings are reported by model and nothing is shown") {
         test::addModelRow(ws, "unembedded");
         CHECK_FALSE(panel.showModels(QStringLiteral("unembedded"), {}, QStringLiteral("pairs")));
