@@ -15,8 +15,8 @@
 //
 // Usage: genra_train_cost_bench [--preset tiny|small] [--batch N] [--steps N] [--threads N]
 //                               [--shapes N] [--precision fp32|bf16]
+#include "bench/bench_shapes.h"
 #include "core/data/image.h"
-#include "core/data/importers.h"
 #include "core/data/shapes.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
@@ -102,13 +102,7 @@ void makeWorkspace(const fs::path& dir, const std::string& preset, int shapes) {
     Silent quiet;
     if (jobs::runJob(make, quiet).status != jobs::JobStatus::Succeeded) throw Error("make-shapes failed");
     auto ws = store::Workspace::create(dir / "ws");
-    data::KarpathyImportOptions io;
-    io.workspace = dir / "ws";
-    io.name = "shapes";
-    io.jsonFile = mo.outDir / "dataset_shapes.json";
-    io.imageRoot = mo.outDir;
-    data::KarpathyImportJob import(io);
-    if (jobs::runJob(import, quiet).status != jobs::JobStatus::Succeeded) throw Error("import failed");
+    bench::importShapes(dir / "ws", mo.outDir, quiet);
     const auto dataset = ws.requireDataset("shapes");
     std::vector<std::string> captions;
     for (const auto& c : ws.captionsOfDataset(dataset.id)) {
