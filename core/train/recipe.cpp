@@ -92,6 +92,12 @@ const std::vector<Entry>& entries() {
                                         "pretrain: merges learned when the vocabulary is trained"),
                                   0, 1000000),
                            &Recipe::vocabMerges));
+        t.push_back(member(ranged(field("hard_negatives", "number", d.hardNegatives,
+                                        "Fraction of each batch filled with the images whose captions share the most words "
+                                        "with another image's in the batch (hard negatives: what the other words cannot "
+                                        "tell apart must be learnt); 0 = plain shuffling"),
+                                  0.0, 0.75),
+                           &Recipe::hardNegatives));
         t.push_back(member(field("dataset", "string", d.dataset, "Workspace dataset with the real and generated images"),
                            &Recipe::dataset));
         t.push_back(member(field("real_split", "string", d.realSplit, "Split of the real images (and their captions)"),

@@ -23,6 +23,7 @@ struct Recipe {
     std::string modelConfig = "tiny";  // pretrain: preset name of the architecture
     std::string vocab;             // pretrain: vocabulary file; empty = train one from the captions
     int vocabMerges = 2000;        // pretrain: merges learned when training a vocabulary
+    double hardNegatives = 0.0;    // fraction of each batch filled with caption neighbours of the rest
     std::string dataset;
     std::string realSplit = "align";
     std::string generatedSplit = "align";

@@ -343,7 +343,7 @@ bool TrainJob::run(jobs::JobContext& context) {
 
         auto prepare = [&](std::int64_t atStep) {
             PreparedBatch b;
-            b.slots = planBatch(data, r.batchSize, r.seed, atStep);
+            b.slots = planBatch(data, r.batchSize, r.seed, atStep, r.hardNegatives);
             std::vector<ImageRequest> images;
             std::vector<ImageRequest> reals;
             std::vector<std::string> texts;

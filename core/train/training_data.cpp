@@ -4,6 +4,7 @@
 #include "core/util/error.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <random>
 #include <set>
@@ -110,14 +111,66 @@ TrainingData collectTrainingData(store::Workspace& ws, const Recipe& recipe) {
                         "; generate or import some first");
         }
     }
+    if (recipe.hardNegatives > 0) findCaptionNeighbours(data, 16);
     return data;
+}
+
+void findCaptionNeighbours(TrainingData& data, std::size_t k) {
+    constexpr std::size_t kMaxUnits = 20000;
+    const std::size_t n = data.units.size();
+    if (n > kMaxUnits) {
+        throw Error("recipe key \"hard_negatives\": " + std::to_string(n) + " images are more than the " +
+                    std::to_string(kMaxUnits) + " whose captions can be compared pairwise; set it to 0");
+    }
+    // Each unit's caption words as sorted ids.
+    std::map<std::string, int> ids;
+    std::vector<std::vector<int>> words(n);
+    for (std::size_t u = 0; u < n; ++u) {
+        std::set<int> set;
+        for (const auto& pair : data.units[u].pairs) {
+            std::string word;
+            for (std::size_t i = 0; i <= pair.caption.size(); ++i) {
+                const char c = i < pair.caption.size() ? pair.caption[i] : ' ';
+                if (std::isalnum(static_cast<unsigned char>(c))) {
+                    word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                } else if (!word.empty()) {
+                    set.insert(ids.emplace(word, static_cast<int>(ids.size())).first->second);
+                    word.clear();
+                }
+            }
+        }
+        words[u].assign(set.begin(), set.end());
+    }
+    auto jaccard = [&](std::size_t a, std::size_t b) {
+        std::size_t common = 0;
+        auto i = words[a].begin();
+        auto j = words[b].begin();
+        while (i != words[a].end() && j != words[b].end()) {
+            if (*i < *j) ++i;
+            else if (*j < *i) ++j;
+            else { ++common; ++i; ++j; }
+        }
+        const std::size_t all = words[a].size() + words[b].size() - common;
+        return all == 0 ? 0.0 : static_cast<double>(common) / static_cast<double>(all);
+    };
+    data.neighbours.assign(n, {});
+    std::vector<std::pair<double, std::size_t>> scored;
+    for (std::size_t u = 0; u < n; ++u) {
+        scored.clear();
+        for (std::size_t v = 0; v < n; ++v)
+            if (v != u) scored.emplace_back(-jaccard(u, v), v);  // ties: lower index first
+        const std::size_t keep = std::min(k, scored.size());
+        std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep), scored.end());
+        for (std::size_t i = 0; i < keep; ++i) data.neighbours[u].push_back(scored[i].second);
+    }
 }
 
 std::int64_t stepsPerEpoch(std::size_t units, int batchSize) {
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(units) / std::max(1, batchSize));
 }
 
-std::vector<BatchSlot> planBatch(const TrainingData& data, int batchSize, std::int64_t seed, std::int64_t step) {
+std::vector<BatchSlot> planBatch(const TrainingData& data, int batchSize, std::int64_t seed, std::int64_t step,
+                                 double hardFraction) {
     const std::size_t n = data.units.size();
     const std::size_t batch = std::min<std::size_t>(n, static_cast<std::size_t>(batchSize));
     const std::int64_t perEpoch = stepsPerEpoch(n, batchSize);
@@ -130,6 +183,38 @@ std::vector<BatchSlot> planBatch(const TrainingData& data, int batchSize, std::i
     std::mt19937_64 pick(mix(static_cast<std::uint64_t>(seed) ^ 0xA5A5A5A5ULL, static_cast<std::uint64_t>(step)));
     std::vector<BatchSlot> slots;
     slots.reserve(batch);
+    const bool hardNegatives = hardFraction > 0 && data.neighbours.size() == n && batch > 1;
+    if (hardNegatives) {
+        // Anchors from the epoch's permutation, then a caption neighbour of each in turn.
+        const std::size_t hard = std::min(batch - 1, static_cast<std::size_t>(static_cast<double>(batch) * hardFraction));
+        const std::size_t anchors = batch - hard;
+        std::vector<char> used(n, 0);
+        for (std::size_t k = 0; k < anchors; ++k) {
+            const std::size_t unit = order[(static_cast<std::size_t>(position) * anchors + k) % n];
+            used[unit] = 1;
+            slots.push_back(BatchSlot{unit, 0});
+        }
+        for (std::size_t j = 0; j < hard; ++j) {
+            const auto& near = data.neighbours[slots[j % anchors].unit];
+            std::size_t chosen = n;
+            if (!near.empty()) {
+                const std::size_t start = below(pick, near.size());
+                for (std::size_t t = 0; t < near.size() && chosen == n; ++t)
+                    if (!used[near[(start + t) % near.size()]]) chosen = near[(start + t) % near.size()];
+            }
+            // Every neighbour already in the batch: the next unused unit of the permutation.
+            for (std::size_t t = 0; chosen == n && t < n; ++t)
+                if (!used[order[(static_cast<std::size_t>(position) * anchors + anchors + t) % n]])
+                    chosen = order[(static_cast<std::size_t>(position) * anchors + anchors + t) % n];
+            used[chosen] = 1;
+            slots.push_back(BatchSlot{chosen, 0});
+        }
+        for (auto& slot : slots) {
+            const auto& pairs = data.units[slot.unit].pairs;
+            slot.pair = pairs.empty() ? 0 : below(pick, pairs.size());
+        }
+        return slots;
+    }
     for (std::size_t k = 0; k < batch; ++k) {
         const std::size_t unit = order[(static_cast<std::size_t>(position) * batch + k) % n];
         const auto& pairs = data.units[unit].pairs;

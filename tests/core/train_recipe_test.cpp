@@ -4,12 +4,16 @@
 #include "core/train/precision.h"
 #include "core/train/recipe.h"
 #include "core/train/schedule.h"
+#include "core/train/trainer.h"
+#include "core/train/training_data.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 using namespace genra;
@@ -247,4 +251,62 @@ TEST_CASE("the loss scaler unscales gradients, skips overflows and grows back", 
     CHECK(off.scale(loss).item<float>() == Approx(loss.item<float>()));
     off.update(false);
     CHECK(off.scale() == 1.0);
+}
+
+TEST_CASE("hard-negative batches pair images whose captions differ in one word", "[train][batch]") {
+    // 4 colours x 3 shapes x 2 sides, one caption each.
+    const char* colours[] = {"red", "green", "blue", "yellow"};
+    const char* shapes[] = {"circle", "square", "triangle"};
+    const char* sides[] = {"left", "right"};
+    train::TrainingData data;
+    for (const char* c : colours)
+        for (const char* s : shapes)
+            for (const char* p : sides) {
+                train::TrainingUnit u;
+                u.realImageId = static_cast<std::int64_t>(data.units.size()) + 1;
+                train::TrainingPair pair;
+                pair.caption = std::string("A ") + c + " " + s + " on the " + p + ".";
+                u.pairs.push_back(pair);
+                data.units.push_back(u);
+            }
+    train::findCaptionNeighbours(data, 4);
+    auto differingWords = [&](std::size_t a, std::size_t b) {
+        int diff = 0;
+        std::istringstream x(data.units[a].pairs[0].caption), y(data.units[b].pairs[0].caption);
+        std::string u, v;
+        while (x >> u && y >> v) diff += u != v;
+        return diff;
+    };
+    REQUIRE(data.neighbours.size() == data.units.size());
+    for (std::size_t u = 0; u < data.units.size(); ++u) {
+        REQUIRE(data.neighbours[u].size() == 4);
+        for (auto v : data.neighbours[u]) {
+            CHECK(v != u);
+            CHECK(differingWords(u, v) == 1);  // the nearest captions differ in exactly one word
+        }
+    }
+
+    auto units = [](const std::vector<train::BatchSlot>& slots) {
+        std::vector<std::size_t> out;
+        for (const auto& s : slots) out.push_back(s.unit * 1000 + s.pair);
+        return out;
+    };
+    CHECK(units(train::planBatch(data, 8, 3, 5)) == units(train::planBatch(data, 8, 3, 5, 0.0)));
+    const auto hard = train::planBatch(data, 8, 3, 5, 0.5);
+    REQUIRE(hard.size() == 8);
+    CHECK(units(hard) == units(train::planBatch(data, 8, 3, 5, 0.5)));  // a function of (seed, step)
+    std::set<std::size_t> seen;
+    for (const auto& slot : hard) CHECK(seen.insert(slot.unit).second);  // no image twice
+    for (std::size_t j = 0; j < 4; ++j) {
+        const auto& near = data.neighbours[hard[j].unit];
+        INFO("slot " << 4 + j);
+        CHECK(std::find(near.begin(), near.end(), hard[4 + j].unit) != near.end());
+    }
+    SECTION("the recipe key is validated by name") {
+        nlohmann::json j = train::defaultRecipeJson(train::Method::Pretrain);
+        j["hard_negatives"] = 0.9;
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"hard_negatives\""));
+        j["hard_negatives"] = 0.5;
+        CHECK(train::parseRecipe(j).hardNegatives == 0.5);
+    }
 }
