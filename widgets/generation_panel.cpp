@@ -1,6 +1,7 @@
 #include "widgets/generation_panel.h"
 
 #include "core/gen/builtin_generator.h"
+#include "core/gen/generate.h"
 #include "core/model/model_store.h"
 #include "core/store/browse_queries.h"
 #include "core/store/workspace.h"
@@ -288,8 +289,8 @@ void GenerationPanel::generatorChanged() {
     const bool external = g.startsWith(QLatin1String("external:"));
     if (g != lastGenerator_) {
         lastGenerator_ = g;
-        guidance_->setValue(external ? 7.5 : 3.0);
-        steps_->setValue(external ? 30 : 25);
+        guidance_->setValue(external ? gen::kExternalGuidance : gen::kBuiltinGuidance);
+        steps_->setValue(external ? gen::kExternalSteps : gen::kBuiltinSteps);
     }
     updateState();
 }

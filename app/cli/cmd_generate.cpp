@@ -51,6 +51,7 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
     cmd->add_option("--schedule", o->schedule, "Noise schedule")->capture_default_str()->check(CLI::IsMember({"linear", "cosine"}));
     cmd->add_option("--cond-dropout", o->conditionDropout, "Probability of the empty caption (for guidance)")->capture_default_str();
     cmd->add_option("--ema-decay", o->emaDecay, "EMA decay of the weights that are saved")->capture_default_str();
+    cmd->add_option("--min-snr-gamma", o->minSnrGamma, "Min-SNR-gamma loss weighting (0: plain MSE)")->capture_default_str();
     cmd->add_option("--checkpoint-every", o->checkpointEvery, "Steps between checkpoints")->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed of initialisation and batches")->capture_default_str();
     cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
@@ -98,8 +99,8 @@ void addGenerate(CLI::App& app, CliState& state) {
     cmd->add_option("--per-caption", o->perCaption, "Images per caption")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--seed", o->seed, "Base seed (each image's seed derives from it, the caption id and k)")
         ->capture_default_str();
-    cmd->add_option("--guidance", *guidance, "Classifier-free guidance scale (default 3 builtin, 7.5 external)");
-    cmd->add_option("--steps", *steps, "Sampling steps (default 25 builtin, 30 external)")->check(CLI::PositiveNumber);
+    cmd->add_option("--guidance", *guidance, "Classifier-free guidance scale (default 8 builtin, 7.5 external)");
+    cmd->add_option("--steps", *steps, "Sampling steps (default 20 builtin, 30 external)")->check(CLI::PositiveNumber);
     cmd->add_option("--eta", o->eta, "DDIM eta (0: deterministic)")->capture_default_str();
     cmd->add_option("--sampler", o->sampler, "Built-in sampler")->capture_default_str()->check(CLI::IsMember({"ddim", "ddpm"}));
     cmd->add_option("--batch", o->batchSize, "Built-in: images per sampling batch")->capture_default_str();

@@ -64,6 +64,7 @@ json toJson(const GeneratorTrainOptions& o) {
             {"weight_decay", o.weightDecay},
             {"grad_clip_norm", o.gradClipNorm},
             {"ema_decay", o.emaDecay},
+            {"min_snr_gamma", o.minSnrGamma},
             {"condition_dropout", o.conditionDropout},
             {"timesteps", o.timesteps},
             {"schedule", o.schedule},
@@ -100,6 +101,7 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "weight_decay", o.weightDecay, where);
     readKey(j, "grad_clip_norm", o.gradClipNorm, where);
     readKey(j, "ema_decay", o.emaDecay, where);
+    readKey(j, "min_snr_gamma", o.minSnrGamma, where);
     readKey(j, "condition_dropout", o.conditionDropout, where);
     readKey(j, "timesteps", o.timesteps, where);
     readKey(j, "schedule", o.schedule, where);
@@ -128,6 +130,7 @@ void validate(const GeneratorTrainOptions& o) {
     if (o.learningRate <= 0) throw Error("train-generator: learning rate must be positive");
     if (o.conditionDropout < 0 || o.conditionDropout >= 1) throw Error("train-generator: condition dropout must be in [0, 1)");
     if (o.emaDecay < 0 || o.emaDecay >= 1) throw Error("train-generator: ema decay must be in [0, 1)");
+    if (!(o.minSnrGamma >= 0)) throw Error("train-generator: min-SNR gamma must be 0 (off) or positive");
     betaScheduleFromName(o.schedule);
     unetConfigFor(o, 64).validate();
 }
@@ -406,7 +409,8 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             mask = torch::where(drop.view({-1, 1}), nullMask.unsqueeze(0).expand_as(mask), mask);
             const auto xt = schedule.addNoise(x0, noise, t);
             const auto predicted = unet->forward(xt.to(device), t.to(device), features.to(device), mask.to(device));
-            const auto loss = torch::mse_loss(predicted, velocityTarget(schedule, t, x0, noise).to(device));
+            const auto loss =
+                velocityLoss(schedule, t.to(device), predicted, velocityTarget(schedule, t, x0, noise).to(device), o.minSnrGamma);
             const double lossValue = loss.item<double>();
             if (!std::isfinite(lossValue)) {
                 throw Error("generator loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +

@@ -85,18 +85,44 @@ std::vector<int> samplingTimesteps(int timesteps, int steps) {
     return out;
 }
 
-torch::Tensor alphaBarRows(const NoiseSchedule& schedule, const torch::Tensor& t) {
+namespace {
+
+// ᾱ of each element of `t`, in double.
+std::vector<double> alphaBarValues(const NoiseSchedule& schedule, const torch::Tensor& t) {
     const auto tc = t.to(torch::kCPU, torch::kLong).reshape({-1}).contiguous();
     std::vector<double> values(static_cast<std::size_t>(tc.size(0)));
     const auto* ts = tc.data_ptr<std::int64_t>();
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = schedule.alphaBar(static_cast<int>(ts[i]));
-    return torch::tensor(values, torch::kFloat64).to(torch::kFloat32).view({-1, 1, 1, 1}).to(t.device());
+    return values;
+}
+
+}  // namespace
+
+torch::Tensor alphaBarRows(const NoiseSchedule& schedule, const torch::Tensor& t) {
+    return torch::tensor(alphaBarValues(schedule, t), torch::kFloat64).to(torch::kFloat32).view({-1, 1, 1, 1}).to(t.device());
 }
 
 torch::Tensor velocityTarget(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& x0,
                              const torch::Tensor& noise) {
     const auto ab = alphaBarRows(schedule, t).to(x0.device());
     return ab.sqrt() * noise - (1.0 - ab).sqrt() * x0;
+}
+
+torch::Tensor minSnrVelocityWeights(const NoiseSchedule& schedule, const torch::Tensor& t, double gamma) {
+    // In double from the schedule: 1 - ᾱ in float32 loses the low-noise steps' SNR.
+    auto weights = alphaBarValues(schedule, t);
+    for (auto& w : weights) {
+        const double snr = w / std::max(1.0 - w, 1e-12);  // w holds ᾱ until replaced
+        w = std::min(snr, gamma) / (snr + 1.0);
+    }
+    return torch::tensor(weights, torch::kFloat64).to(torch::kFloat32).to(t.device());
+}
+
+torch::Tensor velocityLoss(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& predicted,
+                           const torch::Tensor& target, double minSnrGamma) {
+    if (minSnrGamma <= 0) return torch::mse_loss(predicted, target);
+    const auto perRow = (predicted - target).pow(2).flatten(1).mean(1);
+    return (perRow * minSnrVelocityWeights(schedule, t, minSnrGamma).to(perRow.device())).mean();
 }
 
 torch::Tensor epsilonFromVelocity(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& xt,

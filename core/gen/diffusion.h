@@ -58,6 +58,14 @@ inline constexpr double kGeneratorDataStd = 0.5;
 // The training target v for (x_0, ε) at t.
 torch::Tensor velocityTarget(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& x0,
                              const torch::Tensor& noise);
+// Min-SNR-γ loss weights for the v-objective (Hang et al. 2023): min(SNR, γ) / (SNR + 1) per row
+// of `t`, with SNR = ᾱ / (1 - ᾱ); shape [B] (float32, on t's device). It caps the weight of the
+// nearly noise-free steps, which dominate the plain v-loss's gradient conflicts, at γ / (SNR + 1).
+torch::Tensor minSnrVelocityWeights(const NoiseSchedule& schedule, const torch::Tensor& t, double gamma);
+// The training loss: mean squared error of v, each row weighted by minSnrVelocityWeights when
+// gamma > 0, unweighted (plain MSE) otherwise.
+torch::Tensor velocityLoss(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& predicted,
+                           const torch::Tensor& target, double minSnrGamma);
 // ε implied by a predicted v at x_t: sqrt(1 - ᾱ) x_t + sqrt(ᾱ) v.
 torch::Tensor epsilonFromVelocity(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& xt,
                                   const torch::Tensor& v);

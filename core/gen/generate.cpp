@@ -287,9 +287,9 @@ void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t
         BuiltinGenerator generator = loadBuiltinGenerator(ws, generatorName, o.device);
         SampleOptions sampling;
         sampling.sampler = samplerFromName(o.sampler);
-        sampling.steps = o.steps.value_or(25);
+        sampling.steps = o.steps.value_or(kBuiltinSteps);
         sampling.eta = o.eta;
-        sampling.guidance = o.guidance.value_or(3.0);
+        sampling.guidance = o.guidance.value_or(kBuiltinGuidance);
         const json params = {{"sampler", samplerName(sampling.sampler)},
                              {"steps", sampling.steps},
                              {"eta", sampling.eta},
@@ -345,8 +345,8 @@ void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t
         config = it->second;
     }
     if (o.timeoutSeconds) config.timeoutSeconds = *o.timeoutSeconds;
-    const int steps = o.steps.value_or(30);
-    const double guidance = o.guidance.value_or(7.5);
+    const int steps = o.steps.value_or(kExternalSteps);
+    const double guidance = o.guidance.value_or(kExternalGuidance);
     const json params = {{"steps", steps}, {"guidance", guidance}, {"width", o.width}, {"height", o.height},
                          {"base_seed", o.seed}, {"command", config.command}};
     ExternalGenerator generator(config);

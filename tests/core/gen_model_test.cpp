@@ -156,6 +156,34 @@ TEST_CASE("Noise schedule: closed forms of the forward process and the posterior
     CHECK_THROWS_WITH(gen::NoiseSchedule(1000, gen::betaScheduleFromName("sigmoid")), Catch::Contains("sigmoid"));
 }
 
+TEST_CASE("Min-SNR-gamma weights of the v-loss: brute-force formula, capped steps, plain MSE at gamma 0", "[gen]") {
+    const gen::NoiseSchedule s(1000, gen::BetaSchedule::Cosine);
+    const std::vector<std::int64_t> ts{0, 10, 100, 400, 700, 999};
+    const auto t = torch::tensor(ts);
+    const double gamma = 5.0;
+    const auto w = gen::minSnrVelocityWeights(s, t, gamma);
+    REQUIRE(w.sizes() == torch::IntArrayRef{6});
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+        const double ab = s.alphaBar(static_cast<int>(ts[i]));
+        const double snr = ab / (1.0 - ab);
+        const double expected = std::min(snr, gamma) / (snr + 1.0);
+        CHECK(w[static_cast<std::int64_t>(i)].item<double>() == Approx(expected).epsilon(1e-5));
+    }
+    // Low-noise steps (SNR > gamma) get gamma / (SNR + 1) < 1; noisy ones SNR / (SNR + 1), not capped.
+    CHECK(w[0].item<double>() < 0.01);
+    CHECK(w[5].item<double>() == Approx(s.alphaBar(999) / 1.0).margin(1e-4));
+
+    const auto predicted = torch::randn({6, 3, 4, 4});
+    const auto target = torch::randn({6, 3, 4, 4});
+    double bruteForce = 0;
+    for (std::int64_t i = 0; i < 6; ++i) {
+        bruteForce += w[i].item<double>() * (predicted[i] - target[i]).pow(2).mean().item<double>();
+    }
+    CHECK(gen::velocityLoss(s, t, predicted, target, gamma).item<double>() == Approx(bruteForce / 6).epsilon(1e-5));
+    CHECK(gen::velocityLoss(s, t, predicted, target, 0.0).item<double>() ==
+          Approx(torch::mse_loss(predicted, target).item<double>()).epsilon(1e-6));
+}
+
 TEST_CASE("Sampling timesteps: from T-1 down to 0, evenly spaced", "[gen]") {
     const auto steps = gen::samplingTimesteps(1000, 25);
     REQUIRE(steps.size() == 25);
