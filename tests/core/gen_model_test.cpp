@@ -77,7 +77,7 @@ TEST_CASE("U-Net: output shape, conditioning by caption tokens and timestep, mas
     }
 }
 
-TEST_CASE("U-Net: a fresh model predicts zero; gradients reach the cross-attention", "[gen]") {
+TEST_CASE("U-Net: a fresh model predicts zero, gradients reach the cross-attention", "[gen]") {
     torch::manual_seed(1);
     gen::UNet fresh(tinyConfig());
     const auto x = torch::randn({2, 3, 16, 16});
@@ -99,7 +99,7 @@ TEST_CASE("U-Net: a fresh model predicts zero; gradients reach the cross-attenti
     CHECK(crossGrad);
 }
 
-TEST_CASE("U-Net config: validation names the field; JSON round trip", "[gen]") {
+TEST_CASE("U-Net config: validation names the field, JSON round trip", "[gen]") {
     auto c = tinyConfig();
     CHECK(gen::unetConfigFromJson(gen::toJson(c)).channelMults == c.channelMults);
     c.groups = 5;

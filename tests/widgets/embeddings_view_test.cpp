@@ -108,7 +108,7 @@ TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, gener
     CHECK_THROWS_WITH(widgets::loadProjection(ws, 999), Catch::Contains("999"));
 }
 
-TEST_CASE("lasso selection maps to the captions inside it; linked panes follow; figures export", "[widgets][embeddings]") {
+TEST_CASE("lasso selection maps to the captions inside it, linked panes follow, figures export", "[widgets][embeddings]") {
     test::app();
     TwoMaps maps;
     auto& tmp = maps.tmp;
@@ -159,7 +159,7 @@ TEST_CASE("lasso selection maps to the captions inside it; linked panes follow; 
     }
 }
 
-TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions; rows multi-select", "[widgets][embeddings][browser]") {
+TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows multi-select", "[widgets][embeddings][browser]") {
     test::app();
     TwoMaps maps;
     const auto& world = maps.world;
