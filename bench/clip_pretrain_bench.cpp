@@ -12,7 +12,6 @@
 // Each --recipe is a JSON object merged over the pretrain recipe defaults (defaultRecipeJson) and
 // is one configuration; none given = the defaults with the demo's steps, batch and learning rate.
 // The workspace is kept in DIR (default: a temporary folder) and reused when it exists.
-#include "bench/bench_shapes.h"
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
 #include "core/data/shapes.h"
@@ -74,7 +73,8 @@ void makeWorkspace(const fs::path& dir, int count, int imageSize, std::uint64_t 
     runOrThrow(make);
     store::Workspace::create(dir / "ws");
     Silent quiet;
-    bench::importShapes(dir / "ws", mo.outDir, quiet);
+    data::KarpathyImportJob import(data::shapesImportOptions(dir / "ws", mo.outDir));
+    if (jobs::runJob(import, quiet).status != jobs::JobStatus::Succeeded) throw Error("import failed");
 }
 
 struct Split {

@@ -15,7 +15,6 @@
 //
 // Usage: genra_train_cost_bench [--preset tiny|small] [--batch N] [--steps N] [--threads N]
 //                               [--shapes N] [--precision fp32|bf16]
-#include "bench/bench_shapes.h"
 #include "core/data/image.h"
 #include "core/data/shapes.h"
 #include "core/model/model_store.h"
@@ -102,7 +101,8 @@ void makeWorkspace(const fs::path& dir, const std::string& preset, int shapes) {
     Silent quiet;
     if (jobs::runJob(make, quiet).status != jobs::JobStatus::Succeeded) throw Error("make-shapes failed");
     auto ws = store::Workspace::create(dir / "ws");
-    bench::importShapes(dir / "ws", mo.outDir, quiet);
+    data::KarpathyImportJob import(data::shapesImportOptions(dir / "ws", mo.outDir));
+    if (jobs::runJob(import, quiet).status != jobs::JobStatus::Succeeded) throw Error("import failed");
     const auto dataset = ws.requireDataset("shapes");
     std::vector<std::string> captions;
     for (const auto& c : ws.captionsOfDataset(dataset.id)) {

@@ -989,4 +989,14 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
     return true;
 }
 
+KarpathyImportOptions shapesImportOptions(const std::filesystem::path& workspace, const std::filesystem::path& shapesDir,
+                                          const std::string& name) {
+    KarpathyImportOptions o;
+    o.workspace = workspace;
+    o.name = name;
+    o.jsonFile = shapesDir / "dataset_shapes.json";
+    o.imageRoot = shapesDir;
+    return o;
+}
+
 }  // namespace genra::data

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/data/image.h"
+#include "core/data/importers.h"
 #include "core/jobs/job.h"
 
 namespace genra::data {
@@ -103,6 +104,11 @@ struct MakeShapesOptions {
 
 // Throws genra::Error naming the bad option.
 void validate(const MakeShapesOptions& options);
+
+// Options that import a folder written by MakeShapesJob (its Karpathy JSON, splits and
+// attributes) into `workspace` as dataset `name`.
+KarpathyImportOptions shapesImportOptions(const std::filesystem::path& workspace, const std::filesystem::path& shapesDir,
+                                          const std::string& name = "shapes");
 
 struct MakeShapesResult {
     int images = 0;

@@ -159,12 +159,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             data::MakeShapesJob make(mo);
             runSub(make, context, from, (from + to) / 2);
         }
-        data::KarpathyImportOptions io;
-        io.workspace = wsPath;
-        io.name = kDemoDataset;
-        io.jsonFile = dataDir / "dataset_shapes.json";
-        io.imageRoot = dataDir;
-        data::KarpathyImportJob import(io);
+        data::KarpathyImportJob import(data::shapesImportOptions(wsPath, dataDir, kDemoDataset));
         runSub(import, context, (from + to) / 2, to);
         return true;
     });

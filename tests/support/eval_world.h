@@ -50,11 +50,7 @@ struct EvalWorld {
         data::MakeShapesJob shapes(make);
         if (!shapes.run(quiet)) throw std::runtime_error("make-shapes failed");
         store::Workspace::create(ws);
-        data::KarpathyImportOptions import;
-        import.workspace = ws;
-        import.name = "shapes";
-        import.jsonFile = shapes.result().karpathyJson;
-        import.imageRoot = make.outDir;
+        auto import = data::shapesImportOptions(ws, make.outDir);
         import.threads = 1;
         data::KarpathyImportJob importer(import);
         if (!importer.run(quiet)) throw std::runtime_error("import failed");

@@ -26,12 +26,7 @@ inline std::filesystem::path makeShapesWorkspace(const std::filesystem::path& ro
     jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
     REQUIRE(jobs::runJob(make, context).status == jobs::JobStatus::Succeeded);
     store::Workspace::create(root / "ws");
-    data::KarpathyImportOptions import;
-    import.workspace = root / "ws";
-    import.jsonFile = root / "shapes" / "dataset_shapes.json";
-    import.imageRoot = root / "shapes";
-    import.name = "shapes";
-    data::KarpathyImportJob job(import);
+    data::KarpathyImportJob job(data::shapesImportOptions(root / "ws", root / "shapes"));
     REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
     return root / "ws";
 }
