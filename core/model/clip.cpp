@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -173,9 +174,25 @@ torch::Tensor ClipTransformerImpl::forward(const torch::Tensor& x, const torch::
 VisionTransformerImpl::VisionTransformerImpl(const ClipConfig& c) : resolution_(c.imageResolution) {
     const auto width = c.visionWidth;
     const auto grid = c.gridSize();
-    conv1 = register_module(
-        "conv1",
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, c.visionPatchSize).stride(c.visionPatchSize).bias(false)));
+    if (c.visionStem == VisionStem::Conv) {
+        // Channels double up to the width: 16, 32, 64 for the tiny preset (never below 16).
+        std::int64_t convs = 0;
+        while ((std::int64_t{1} << convs) < c.visionPatchSize) ++convs;
+        stem = register_module("stem", torch::nn::Sequential());
+        std::int64_t in = 3;
+        for (std::int64_t i = 0; i < convs; ++i) {
+            const std::int64_t out = std::max<std::int64_t>(16, width >> (convs - 1 - i));
+            stem->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(2).padding(1).bias(false)));
+            stem->push_back(torch::nn::GroupNorm(torch::nn::GroupNormOptions(std::gcd<std::int64_t>(8, out), out)));
+            stem->push_back(torch::nn::GELU());
+            in = out;
+        }
+        conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, width, 1).bias(false)));
+    } else {
+        conv1 = register_module(
+            "conv1",
+            torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, c.visionPatchSize).stride(c.visionPatchSize).bias(false)));
+    }
     class_embedding = register_parameter("class_embedding", torch::empty({width}));
     positional_embedding = register_parameter("positional_embedding", torch::empty({grid * grid + 1, width}));
     ln_pre = register_module("ln_pre", layerNorm(width));
@@ -189,7 +206,9 @@ torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images) {
     if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != resolution_ || images.size(3) != resolution_)
         throw Error("CLIP image tower: expected images [B, 3, " + std::to_string(resolution_) + ", " +
                     std::to_string(resolution_) + "], got " + shapeText(images));
-    auto x = conv1->forward(images.to(conv1->weight.dtype()));  // [B, W, g, g]
+    auto x = images.to(conv1->weight.dtype());
+    if (stem) x = stem->forward(x);
+    x = conv1->forward(x);  // [B, W, g, g]
     x = x.flatten(2).transpose(1, 2);                            // [B, g*g, W]
     auto cls = class_embedding.reshape({1, 1, -1}).expand({x.size(0), 1, x.size(2)});
     x = torch::cat({cls, x}, 1) + positional_embedding;
@@ -224,6 +243,11 @@ void ClipModelImpl::initialize() {
     // embeddings and projection from width^-0.5 normals.
     const double visionScale = 1.0 / std::sqrt(static_cast<double>(c.visionWidth));
     visual->conv1->reset_parameters();
+    if (visual->stem)
+        for (auto& module : visual->stem->children()) {
+            if (auto* conv = module->as<torch::nn::Conv2dImpl>()) conv->reset_parameters();
+            if (auto* norm = module->as<torch::nn::GroupNormImpl>()) norm->reset_parameters();
+        }
     visual->class_embedding.normal_(0.0, visionScale);
     visual->positional_embedding.normal_(0.0, visionScale);
     visual->proj.normal_(0.0, visionScale);

@@ -101,15 +101,17 @@ public:
 };
 TORCH_MODULE(ClipTransformer);
 
-// The image tower: patchify with conv1, prepend the class token, add positions, ln_pre,
-// transformer, ln_post on the class token, project with proj [width, embedDim].
+// The image tower: patchify with conv1 (after the conv stem, when the config has one), prepend the
+// class token, add positions, ln_pre, transformer, ln_post on the class token, project with proj
+// [width, embedDim].
 class VisionTransformerImpl : public torch::nn::Module {
 public:
     explicit VisionTransformerImpl(const ClipConfig& config);
     // images [B, 3, R, R] -> features [B, embedDim] (not normalised).
     torch::Tensor forward(const torch::Tensor& images);
 
-    torch::nn::Conv2d conv1{nullptr};
+    torch::nn::Sequential stem{nullptr};  // VisionStem::Conv only: (conv 3x3 stride 2, GroupNorm, GELU) x log2(patch)
+    torch::nn::Conv2d conv1{nullptr};     // patch x patch stride patch, or 1x1 after a conv stem
     torch::Tensor class_embedding;
     torch::Tensor positional_embedding;
     torch::nn::LayerNorm ln_pre{nullptr};

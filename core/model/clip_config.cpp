@@ -73,6 +73,17 @@ Activation activationFromName(const std::string& name) {
     throw Error("unknown activation '" + name + "' (expected quick_gelu or gelu)");
 }
 
+std::string visionStemName(VisionStem stem) {
+    return stem == VisionStem::Conv ? "conv" : "patch";
+}
+
+VisionStem visionStemFromName(const std::string& name) {
+    const auto n = lower(name);
+    if (n == "patch") return VisionStem::Patch;
+    if (n == "conv") return VisionStem::Conv;
+    throw Error("unknown vision stem '" + name + "' (expected patch or conv)");
+}
+
 void ClipConfig::validate() const {
     const std::pair<const char*, std::int64_t> positive[] = {
         {"embedDim", embedDim},         {"imageResolution", imageResolution},   {"visionLayers", visionLayers},
@@ -84,6 +95,10 @@ void ClipConfig::validate() const {
     if (imageResolution % visionPatchSize != 0)
         throw Error("CLIP config: imageResolution " + std::to_string(imageResolution) +
                     " is not a multiple of visionPatchSize " + std::to_string(visionPatchSize));
+    if (visionStem == VisionStem::Conv &&
+        (visionPatchSize < 2 || visionPatchSize > 64 || (visionPatchSize & (visionPatchSize - 1)) != 0))
+        throw Error("CLIP config: a conv stem needs a visionPatchSize that is a power of two from 2 to 64, got " +
+                    std::to_string(visionPatchSize));
     if (visionWidth % visionHeads != 0)
         throw Error("CLIP config: visionWidth " + std::to_string(visionWidth) + " is not divisible by visionHeads " +
                     std::to_string(visionHeads));
@@ -97,11 +112,11 @@ bool ClipConfig::operator==(const ClipConfig& o) const {
            visionWidth == o.visionWidth && visionPatchSize == o.visionPatchSize && visionHeads == o.visionHeads &&
            contextLength == o.contextLength && vocabSize == o.vocabSize && transformerWidth == o.transformerWidth &&
            transformerHeads == o.transformerHeads && transformerLayers == o.transformerLayers &&
-           activation == o.activation;
+           activation == o.activation && visionStem == o.visionStem;
 }
 
 nlohmann::json toJson(const ClipConfig& c) {
-    return {{"embed_dim", c.embedDim},
+    nlohmann::json j = {{"embed_dim", c.embedDim},
             {"quick_gelu", c.activation == Activation::QuickGelu},
             {"vision_cfg",
              {{"image_size", c.imageResolution},
@@ -115,6 +130,8 @@ nlohmann::json toJson(const ClipConfig& c) {
               {"width", c.transformerWidth},
               {"heads", c.transformerHeads},
               {"layers", c.transformerLayers}}}};
+    if (c.visionStem != VisionStem::Patch) j["vision_cfg"]["stem"] = visionStemName(c.visionStem);
+    return j;
 }
 
 ClipConfig clipConfigFromJson(const nlohmann::json& j) {
@@ -142,6 +159,14 @@ ClipConfig clipConfigFromJson(const nlohmann::json& j) {
         const std::int64_t headWidth = v.contains("head_width") ? integer(v, "vision_cfg.", "head_width") : 64;
         if (headWidth <= 0) throw Error("CLIP config JSON: 'vision_cfg.head_width' must be positive");
         c.visionHeads = c.visionWidth / headWidth;
+    }
+    if (v.contains("stem")) {
+        if (!v.at("stem").is_string()) throw Error("CLIP config JSON: 'vision_cfg.stem' must be \"patch\" or \"conv\"");
+        try {
+            c.visionStem = visionStemFromName(v.at("stem").get<std::string>());
+        } catch (const Error& e) {
+            throw Error(std::string("CLIP config JSON: 'vision_cfg.stem': ") + e.what());
+        }
     }
     c.contextLength = t.contains("context_length") ? integer(t, "text_cfg.", "context_length") : 77;
     c.vocabSize = t.contains("vocab_size") ? integer(t, "text_cfg.", "vocab_size") : 49408;
@@ -178,6 +203,11 @@ ClipConfig makeConfig(std::int64_t embed, std::int64_t res, std::int64_t vLayers
     return c;
 }
 
+ClipConfig withConvStem(ClipConfig c) {
+    c.visionStem = VisionStem::Conv;
+    return c;
+}
+
 const std::vector<Preset>& presets() {
     static const std::vector<Preset> all = {
         {"ViT-B-32", makeConfig(512, 224, 12, 768, 32, 77, 512, 12)},
@@ -185,6 +215,7 @@ const std::vector<Preset>& presets() {
         {"ViT-L-14", makeConfig(768, 224, 24, 1024, 14, 77, 768, 12)},
         {"ViT-L-14-336", makeConfig(768, 336, 24, 1024, 14, 77, 768, 12)},
         {"tiny", makeConfig(64, 32, 2, 64, 8, 32, 64, 2)},
+        {"tiny-conv", withConvStem(makeConfig(64, 32, 2, 64, 8, 32, 64, 2))},
         {"small", makeConfig(256, 64, 4, 256, 8, 77, 256, 4)},
     };
     return all;
@@ -214,10 +245,24 @@ ClipConfig inferConfig(const StateDict& sd, Activation activation) {
     ClipConfig c;
     const auto& conv = need(sd, "visual.conv1.weight", 4);
     c.visionWidth = conv.size(0);
-    c.visionPatchSize = conv.size(-1);
-    if (conv.size(1) != 3 || conv.size(2) != conv.size(3))
-        throw Error("CLIP state dict: 'visual.conv1.weight' has shape " + shapeText(conv) +
-                    ", expected [width, 3, patch, patch]");
+    // A conv stem: "visual.stem.<i>.weight" of rank 4 are its convolutions, conv1 is 1x1.
+    std::int64_t stemConvs = 0;
+    for (const auto& [key, tensor] : sd)
+        if (startsWith(key, "visual.stem.") && key.size() > 7 && key.compare(key.size() - 7, 7, ".weight") == 0 &&
+            tensor.dim() == 4)
+            ++stemConvs;
+    if (stemConvs > 0) {
+        c.visionStem = VisionStem::Conv;
+        c.visionPatchSize = std::int64_t{1} << stemConvs;
+        if (conv.size(2) != 1 || conv.size(3) != 1)
+            throw Error("CLIP state dict: 'visual.conv1.weight' has shape " + shapeText(conv) +
+                        ", expected [width, channels, 1, 1] after a conv stem");
+    } else {
+        c.visionPatchSize = conv.size(-1);
+        if (conv.size(1) != 3 || conv.size(2) != conv.size(3))
+            throw Error("CLIP state dict: 'visual.conv1.weight' has shape " + shapeText(conv) +
+                        ", expected [width, 3, patch, patch]");
+    }
     c.visionLayers = countBlocks(sd, "visual.transformer.resblocks.");
     const auto& vpos = need(sd, "visual.positional_embedding", 2);
     const auto tokens = vpos.size(0);

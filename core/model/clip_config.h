@@ -21,6 +21,18 @@ enum class Activation { QuickGelu = 1, Gelu = 2 };
 std::string activationName(Activation activation);         // "quick_gelu" / "gelu"
 Activation activationFromName(const std::string& name);    // accepts both spellings; throws genra::Error
 
+// How the image tower turns pixels into patch tokens. Patch: OpenAI's ViT, one linear
+// patch x patch convolution ("visual.conv1"). Conv: a convolutional stem (Xiao et al. 2021, "Early
+// convolutions help transformers see better"): log2(patch) stride-2 3x3 convolutions, each followed
+// by GroupNorm and GELU ("visual.stem.*"), then "visual.conv1" as a 1x1 convolution to the width;
+// the same token grid, but each token sees its patch through non-linear local filters, which small
+// ViTs trained from scratch need to tell outlines apart (bench/clip_pretrain_bench). Not part of any
+// released checkpoint format: only the workbench's own models use it.
+enum class VisionStem { Patch = 1, Conv = 2 };
+
+std::string visionStemName(VisionStem stem);            // "patch" / "conv"
+VisionStem visionStemFromName(const std::string& name);  // throws genra::Error
+
 struct ClipConfig {
     std::int64_t embedDim = 512;          // joint embedding width (text_projection columns)
     std::int64_t imageResolution = 224;   // input images are imageResolution x imageResolution
@@ -34,10 +46,12 @@ struct ClipConfig {
     std::int64_t transformerHeads = 8;    // OpenAI: transformerWidth / 64
     std::int64_t transformerLayers = 12;
     Activation activation = Activation::QuickGelu;
+    VisionStem visionStem = VisionStem::Patch;
 
     std::int64_t gridSize() const { return imageResolution / visionPatchSize; }
     // Throws genra::Error naming the first inconsistent field (non-positive sizes, a resolution
-    // not divisible by the patch size, a width not divisible by its head count).
+    // not divisible by the patch size, a width not divisible by its head count, a conv stem whose
+    // patch size is not a power of two from 2 to 64).
     void validate() const;
 
     bool operator==(const ClipConfig& other) const;
@@ -49,21 +63,24 @@ struct ClipConfig {
 //  "vision_cfg": {"image_size": 224, "layers": 12, "width": 768, "patch_size": 32, "heads": 12},
 //  "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12}}
 // Reading: vision "heads" may be absent (then width / head_width, head_width defaulting to 64);
-// "quick_gelu" absent means GELU, as in open_clip. Throws genra::Error on missing or bad fields.
+// "quick_gelu" absent means GELU, as in open_clip. A conv stem is written as
+// "vision_cfg": {..., "stem": "conv"} (absent: patch). Throws genra::Error on missing or bad fields.
 nlohmann::json toJson(const ClipConfig& config);
 ClipConfig clipConfigFromJson(const nlohmann::json& json);
 
 // Presets: "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336" (OpenAI's numbers, QuickGELU);
-// "tiny" (32 px, patch 8, width 64, 2+2 layers, 1 head, embed 64, context 32) and "small"
-// (64 px, patch 8, width 256, 4+4 layers, 4 heads, embed 256, context 77) for tests and
-// benchmarks; both with vocabSize 49408 (the CLIP tokenizer's) — set the field to use another.
+// "tiny" (32 px, patch 8, width 64, 2+2 layers, 1 head, embed 64, context 32), "tiny-conv" (the
+// same with a conv stem: 3 convolutions of 16, 32 and 64 channels) and "small" (64 px, patch 8,
+// width 256, 4+4 layers, 4 heads, embed 256, context 77) for tests and benchmarks; all with
+// vocabSize 49408 (the CLIP tokenizer's) — set the field to use another.
 // Names match case-insensitively, "/" may replace "-" ("ViT-B/32"). Throws genra::Error listing
 // the known names.
 ClipConfig clipPreset(const std::string& name);
 std::vector<std::string> clipPresetNames();
 
 // The configuration a state dict in OpenAI/open_clip naming was made for, from tensor shapes:
-// vision width from visual.conv1.weight, patch size from its kernel, grid from
+// vision width from visual.conv1.weight, patch size from its kernel (or, with a conv stem
+// "visual.stem.*", 2 to the number of stem convolutions), grid from
 // visual.positional_embedding, layers by counting resblocks, embed dim from text_projection,
 // context from positional_embedding, vocab from token_embedding, heads = width / 64.
 // The activation cannot be seen in weights and is taken from the argument.

@@ -84,6 +84,7 @@ TEST_CASE("CLIP matches the Python reference model", "[model]") {
         {"gelu fp32", {"--activation", "gelu", "--seed", "77"}, Activation::Gelu},
         {"quick_gelu fp16 weights", {"--activation", "quick_gelu", "--weights-dtype", "float16", "--seed", "5"},
          Activation::QuickGelu},
+        {"conv stem quick_gelu fp32", {"--stem", "conv", "--seed", "9"}, Activation::QuickGelu},
     };
     for (const auto& variant : variants) {
         DYNAMIC_SECTION(variant.name) {
@@ -97,6 +98,8 @@ TEST_CASE("CLIP matches the Python reference model", "[model]") {
             CHECK(config == clipConfigFromJson(ref.config));
             CHECK(config.visionHeads == 2);
             CHECK(config.transformerLayers == 3);
+            CHECK(config.visionPatchSize == 8);
+            CHECK(config.visionStem == (sd.count("visual.stem.0.weight") != 0 ? VisionStem::Conv : VisionStem::Patch));
 
             ClipModel model(config);
             model->eval();
@@ -201,6 +204,47 @@ TEST_CASE("CLIP presets, JSON and config inference", "[model]") {
         CHECK_THROWS_WITH(inferConfig(sd), Catch::Contains("text_projection"));
         StateDict resnet{{"visual.layer1.0.conv1.weight", torch::zeros({1})}};
         CHECK_THROWS_WITH(inferConfig(resnet), Catch::Contains("ResNet"));
+    }
+    SECTION("the conv stem: keys, JSON, inference and validation") {
+        const auto config = clipPreset("tiny-conv");
+        CHECK(config.visionStem == VisionStem::Conv);
+        auto patchOnly = config;
+        patchOnly.visionStem = VisionStem::Patch;
+        CHECK(patchOnly == clipPreset("tiny"));
+        CHECK(config != clipPreset("tiny"));
+        ClipModel model(config);
+        const auto sd = exportStateDict(model);
+        // Three stride-2 convolutions (16, 32, 64 channels) with GroupNorm, then a 1x1 conv1.
+        CHECK(sd.at("visual.stem.0.weight").sizes() == torch::IntArrayRef({16, 3, 3, 3}));
+        CHECK(sd.at("visual.stem.1.weight").sizes() == torch::IntArrayRef({16}));
+        CHECK(sd.at("visual.stem.3.weight").sizes() == torch::IntArrayRef({32, 16, 3, 3}));
+        CHECK(sd.at("visual.stem.6.weight").sizes() == torch::IntArrayRef({64, 32, 3, 3}));
+        CHECK(sd.at("visual.conv1.weight").sizes() == torch::IntArrayRef({64, 64, 1, 1}));
+        CHECK(sd.count("visual.stem.9.weight") == 0);
+        CHECK(inferConfig(sd) == config);
+        const auto json = toJson(config);
+        CHECK(json["vision_cfg"]["stem"] == "conv");
+        CHECK_FALSE(toJson(clipPreset("tiny"))["vision_cfg"].contains("stem"));
+        auto badStem = json;
+        badStem["vision_cfg"]["stem"] = "resnet";
+        CHECK_THROWS_WITH(clipConfigFromJson(badStem), Catch::Contains("vision_cfg.stem") && Catch::Contains("resnet"));
+        auto oddPatch = config;
+        oddPatch.visionPatchSize = 12;
+        oddPatch.imageResolution = 36;
+        CHECK_THROWS_WITH(oddPatch.validate(), Catch::Contains("power of two"));
+        // A state dict of a conv stem whose conv1 is not 1x1 is refused by name.
+        auto broken = sd;
+        broken["visual.conv1.weight"] = torch::zeros({64, 64, 2, 2});
+        CHECK_THROWS_WITH(inferConfig(broken), Catch::Contains("visual.conv1.weight"));
+        // Same grid of tokens as the patch stem: the positional embedding is 4 x 4 + 1.
+        CHECK(sd.at("visual.positional_embedding").size(0) == 17);
+        torch::NoGradGuard noGrad;
+        model->eval();
+        CHECK(model->encodeImage(torch::randn({3, 3, 32, 32})).sizes() == torch::IntArrayRef({3, 64}));
+        // A model rebuilt from the state dict computes the same features.
+        auto rebuilt = createFromStateDict(sd);
+        const auto images = torch::randn({2, 3, 32, 32});
+        CHECK(torch::allclose(rebuilt->encodeImage(images), model->encodeImage(images)));
     }
 }
 

@@ -59,12 +59,30 @@ class Transformer(nn.Module):
         return x
 
 
+def conv_stem(patch, width):
+    """The workbench's conv stem: log2(patch) x (3x3 stride-2 conv, GroupNorm, GELU), channels
+    doubling up to the width (at least 16); returns (stem, channels out)."""
+    convs = patch.bit_length() - 1
+    layers, channels = [], 3
+    for i in range(convs):
+        out = max(16, width >> (convs - 1 - i))
+        layers += [nn.Conv2d(channels, out, 3, stride=2, padding=1, bias=False),
+                   nn.GroupNorm(math.gcd(8, out), out), nn.GELU()]
+        channels = out
+    return nn.Sequential(*layers), channels
+
+
 class Visual(nn.Module):
-    def __init__(self, res, patch, width, layers, heads, out_dim, act):
+    def __init__(self, res, patch, width, layers, heads, out_dim, act, stem="patch"):
         super().__init__()
         scale = width ** -0.5
         grid = res // patch
-        self.conv1 = nn.Conv2d(3, width, kernel_size=patch, stride=patch, bias=False)
+        if stem == "conv":
+            self.stem, channels = conv_stem(patch, width)
+            self.conv1 = nn.Conv2d(channels, width, kernel_size=1, bias=False)
+        else:
+            self.stem = None
+            self.conv1 = nn.Conv2d(3, width, kernel_size=patch, stride=patch, bias=False)
         self.class_embedding = nn.Parameter(scale * torch.randn(width))
         self.positional_embedding = nn.Parameter(scale * torch.randn(grid * grid + 1, width))
         self.ln_pre = nn.LayerNorm(width)
@@ -73,6 +91,8 @@ class Visual(nn.Module):
         self.proj = nn.Parameter(scale * torch.randn(width, out_dim))
 
     def forward(self, x):
+        if self.stem is not None:
+            x = self.stem(x)
         x = self.conv1(x)
         x = x.reshape(x.shape[0], x.shape[1], -1).permute(0, 2, 1)
         cls = self.class_embedding + torch.zeros(x.shape[0], 1, x.shape[-1], dtype=x.dtype)
@@ -87,7 +107,7 @@ class Clip(nn.Module):
         super().__init__()
         v, t = cfg["vision_cfg"], cfg["text_cfg"]
         self.visual = Visual(v["image_size"], v["patch_size"], v["width"], v["layers"],
-                             v["width"] // 64, cfg["embed_dim"], act)
+                             v["width"] // 64, cfg["embed_dim"], act, v.get("stem", "patch"))
         self.transformer = Transformer(t["width"], t["layers"], t["width"] // 64, act)
         self.token_embedding = nn.Embedding(t["vocab_size"], t["width"])
         self.positional_embedding = nn.Parameter(torch.empty(t["context_length"], t["width"]))
@@ -121,7 +141,8 @@ def randomize(model):
         for name, p in model.named_parameters():
             if name == "logit_scale":
                 continue
-            if name.endswith("weight") and (".ln_" in name or name.startswith("ln_")):
+            if name.endswith("weight") and (".ln_" in name or name.startswith("ln_") or
+                                            (".stem." in name and p.dim() == 1)):
                 p.normal_(1.0, 0.1)
             elif name.endswith("bias"):
                 p.normal_(0.0, 0.05)
@@ -129,7 +150,7 @@ def randomize(model):
                 p.normal_(0.0, 0.02)
             elif p.dim() >= 2:
                 fan_in = p.shape[1] if name.endswith("weight") else p.shape[0]
-                if name.endswith("conv1.weight"):
+                if name.endswith("conv1.weight") or ".stem." in name:
                     fan_in = p[0].numel()
                 p.normal_(0.0, fan_in ** -0.5)
             else:
@@ -142,6 +163,7 @@ def main():
     parser.add_argument("--activation", default="quick_gelu", choices=["quick_gelu", "gelu"])
     parser.add_argument("--weights-dtype", default="float32", choices=["float32", "float16"])
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--stem", default="patch", choices=["patch", "conv"])
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -151,6 +173,8 @@ def main():
         "vision_cfg": {"image_size": 32, "layers": 2, "width": 128, "patch_size": 8, "heads": 2},
         "text_cfg": {"context_length": 16, "vocab_size": 500, "width": 128, "heads": 2, "layers": 3},
     }
+    if args.stem == "conv":
+        cfg["vision_cfg"]["stem"] = "conv"
     model = Clip(cfg, args.activation).eval()
     randomize(model)
     if args.weights_dtype == "float16":
