@@ -9,7 +9,9 @@
 #include "core/model/model_store.h"
 #include "core/model/safetensors.h"
 #include "core/store/workspace.h"
+#include "core/train/recipe.h"
 #include "core/train/runs.h"
+#include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -33,10 +35,10 @@ public:
     std::int64_t lastStep = 0;
 };
 
-// 1200 Shapes images (32 px) imported as "shapes", a randomly initialised tiny CLIP as "clip", and
+// 1200 Shapes images (32 px) imported as "shapes", a tiny conv-stem CLIP pre-trained on them as "clip", and
 // one "generated" image per align caption (the real image, colour-inverted) linked to its caption.
 // The captioner learns from the 600 pretrain images: with the 200 of a 400-image set it could not
-// tell much from the weak random-CLIP embedding (BLEU-4 0.20 vs 0.26 here, same recipe).
+// tell much from a weak random-CLIP embedding (BLEU-4 0.20 vs 0.26 with 600, same recipe).
 struct ShapesWorld {
     test::TempDir tmp{"genra-caption"};
     fs::path ws = tmp / "ws";
@@ -59,11 +61,29 @@ struct ShapesWorld {
         data::KarpathyImportJob importJob(import);
         REQUIRE(importJob.run(quiet));
 
-        auto w = store::Workspace::open(ws);
-        torch::manual_seed(5);
-        model::ClipModel clip(model::clipPreset("tiny"));
-        model::saveClipModel(w, "clip", clip, "");
+        // The CLIP is pre-trained on the pretrain split first, as the demo's is: the captioner reads
+        // what its embedding encodes. With the conv stem it encodes colour, size and position well
+        // (shape barely, see bench/clip_pretrain_bench); measured BLEU-4 on this world: random
+        // tiny CLIP 0.27, pre-trained "tiny" 0.28, pre-trained "tiny-conv" 0.38, shuffled 0.15.
+        nlohmann::json r = train::defaultRecipeJson(train::Method::Pretrain);
+        r.erase("base_model");
+        r["model_config"] = "tiny-conv";
+        r["dataset"] = "shapes";
+        r["real_split"] = "pretrain";
+        r["steps"] = 300;
+        r["batch_size"] = 64;
+        r["lr"] = 2e-3;
+        r["warmup_steps"] = 15;
+        r["learn_temperature"] = true;
+        r["vocab_merges"] = 400;
+        r["checkpoint_every"] = 0;
+        r["device"] = "cpu";
+        r["seed"] = 5;
+        train::TrainJob pretrain(ws, train::parseRecipe(r, "caption test CLIP recipe"), "clip");
+        REQUIRE(pretrain.run(quiet));
+        REQUIRE(pretrain.modelName() == "clip");
 
+        auto w = store::Workspace::open(ws);
         const auto dataset = w.requireDataset("shapes");
         auto s = w.db().prepare(
             "SELECT c.id, i.path FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'align' AND c.ord = 0 "
@@ -158,11 +178,11 @@ TEST_CASE("A tiny captioner learns Shapes captions far better than shuffled capt
     const double baseline = bleu4(eval::evaluateCaptions(shuffled));
     INFO("BLEU-4 captioner " << model << " vs shuffled " << baseline);
     WARN("BLEU-4 captioner " << model << " vs shuffled " << baseline << "; trained and scored in " << trained.seconds << " s");
-    // The random tiny CLIP's 64-d embedding is the limit, not the captioner: a linear probe on it
-    // finds shape at chance and colour and position weakly; given the true attributes instead, the
-    // same recipe reaches BLEU-4 0.60, and 0.41 without the shape. Measured here: 0.27 vs 0.15.
-    CHECK(model > baseline + 0.08);
-    CHECK(model > 1.5 * baseline);
+    // The tiny CLIP's 64-d embedding is the limit, not the captioner: given the true attributes
+    // instead, the same recipe reaches BLEU-4 0.60, and 0.41 without the shape. Measured here with
+    // the pre-trained conv-stem CLIP: 0.38 vs 0.15 (a random CLIP gave 0.27).
+    CHECK(model > baseline + 0.15);
+    CHECK(model > 2.0 * baseline);
 
     SECTION("results are stored with provenance, one row per metric") {
         auto s = ws.db().prepare(
