@@ -9,7 +9,7 @@
 //
 // Usage: genra_clip_pretrain_bench [--dir DIR] [--shapes N] [--image-size PX] [--seed S]
 //                                  [--recipe JSON]...
-// Each --recipe is a JSON object merged over the pretrain recipe defaults (defaultRecipeJson) and
+// Each --recipe is a JSON object merged over train::pretrainRecipeJson (the tiny-conv preset) and
 // is one configuration; none given = the defaults with the demo's steps, batch and learning rate.
 // The workspace is kept in DIR (default: a temporary folder) and reused when it exists.
 #include "core/data/image.h"
@@ -129,18 +129,7 @@ double linearProbe(const torch::Tensor& train, const std::vector<std::int64_t>& 
 }
 
 void runConfig(const fs::path& wsDir, const json& overrides, const std::string& tag) {
-    json r = train::defaultRecipeJson(train::Method::Pretrain);
-    r.erase("base_model");
-    r["dataset"] = "shapes";
-    r["real_split"] = "pretrain";
-    r["steps"] = 600;
-    r["batch_size"] = 64;
-    r["lr"] = 2e-3;
-    r["warmup_steps"] = 30;
-    r["learn_temperature"] = true;
-    r["vocab_merges"] = 400;
-    r["checkpoint_every"] = 0;
-    r["device"] = "cpu";
+    json r = train::pretrainRecipeJson("shapes", "pretrain", 600, 64, 2e-3);
     r["seed"] = 1;
     for (const auto& item : overrides.items()) r[item.key()] = item.value();
     const std::string name = "bench-" + tag;

@@ -177,22 +177,14 @@ bool DemoJob::run(jobs::JobContext& context) {
         return true;
     };
 
-    // 2. f_r: a small CLIP pre-trained on the pretrain split, with a vocabulary learned from it.
+    // 2. f_r: a tiny conv-stem CLIP pre-trained on the pretrain split, with a vocabulary learned from it.
     stage("pretrain", [&](double from, double to) {
-        json r = train::defaultRecipeJson(train::Method::Pretrain);
-        r["dataset"] = kDemoDataset;
-        r["real_split"] = "pretrain";
-        r["model_config"] = "tiny";
+        json r = train::pretrainRecipeJson(kDemoDataset, "pretrain", p.pretrainSteps, p.pretrainBatch,
+                                           p.pretrainLearningRate);
         r["vocab_merges"] = p.vocabMerges;
-        r["steps"] = p.pretrainSteps;
-        r["batch_size"] = p.pretrainBatch;
-        r["lr"] = p.pretrainLearningRate;
-        r["warmup_steps"] = std::max(1, p.pretrainSteps / 20);
-        r["learn_temperature"] = true;
         r["checkpoint_every"] = 100;
         r["seed"] = static_cast<std::int64_t>(p.seed);
         r["device"] = device;
-        r.erase("base_model");
         return trainModel(kDemoClip, r, from, to);
     });
 

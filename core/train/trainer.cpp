@@ -582,8 +582,27 @@ nlohmann::json defaultRecipeJson(Method method) {
         r.weightDecay = 0.1;
         r.realSplit = "pretrain";
         r.learnTemperature = false;
+        r.modelConfig = "tiny-conv";
     }
     return toJson(r);
+}
+
+nlohmann::json pretrainRecipeJson(const std::string& dataset, const std::string& split, int steps, int batchSize,
+                                  double lr) {
+    auto r = defaultRecipeJson(Method::Pretrain);
+    r.erase("base_model");
+    r["dataset"] = dataset;
+    r["real_split"] = split;
+    r["steps"] = steps;
+    r["batch_size"] = batchSize;
+    r["lr"] = lr;
+    r["warmup_steps"] = std::max(1, steps / 20);
+    r["learn_temperature"] = true;
+    r["vocab_merges"] = 400;
+    r["checkpoint_every"] = 0;
+    r["device"] = "cpu";
+    r["seed"] = 0;
+    return r;
 }
 
 }  // namespace genra::train

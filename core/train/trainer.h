@@ -48,6 +48,14 @@ private:
 };
 
 // A default recipe for a method, as JSON (what `genra recipe --default METHOD` prints).
+// Pre-training uses the "tiny-conv" preset, the other methods fine-tune "shapes-clip".
 nlohmann::json defaultRecipeJson(Method method);
+
+// A recipe that pre-trains a tiny conv-stem CLIP from scratch on `split` of `dataset` for `steps`
+// steps of `batchSize` at peak learning rate `lr`, as the demo, the tests and the benches do: a
+// vocabulary of 400 merges learnt from the captions, a learnt temperature, warm-up over the first
+// 5 % of the steps, no checkpoints, CPU, seed 0. Callers override what differs.
+nlohmann::json pretrainRecipeJson(const std::string& dataset, const std::string& split, int steps, int batchSize,
+                                  double lr);
 
 }  // namespace genra::train

@@ -65,19 +65,7 @@ struct ShapesWorld {
         // what its embedding encodes. With the conv stem it encodes colour, size and position well
         // (shape barely, see bench/clip_pretrain_bench); measured BLEU-4 on this world: random
         // tiny CLIP 0.27, pre-trained "tiny" 0.28, pre-trained "tiny-conv" 0.38, shuffled 0.15.
-        nlohmann::json r = train::defaultRecipeJson(train::Method::Pretrain);
-        r.erase("base_model");
-        r["model_config"] = "tiny-conv";
-        r["dataset"] = "shapes";
-        r["real_split"] = "pretrain";
-        r["steps"] = 300;
-        r["batch_size"] = 64;
-        r["lr"] = 2e-3;
-        r["warmup_steps"] = 15;
-        r["learn_temperature"] = true;
-        r["vocab_merges"] = 400;
-        r["checkpoint_every"] = 0;
-        r["device"] = "cpu";
+        nlohmann::json r = train::pretrainRecipeJson("shapes", "pretrain", 300, 64, 2e-3);
         r["seed"] = 5;
         train::TrainJob pretrain(ws, train::parseRecipe(r, "caption test CLIP recipe"), "clip");
         REQUIRE(pretrain.run(quiet));
