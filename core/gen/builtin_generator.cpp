@@ -75,6 +75,7 @@ json toJson(const GeneratorTrainOptions& o) {
             {"attention_resolutions", o.attentionResolutions},
             {"heads", o.heads},
             {"pooled_context", o.pooledContext},
+            {"learn_tokens", o.learnTokens},
             {"checkpoint_every", o.checkpointEvery},
             {"seed", o.seed},
             {"device", o.device},
@@ -112,6 +113,7 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "attention_resolutions", o.attentionResolutions, where);
     readKey(j, "heads", o.heads, where);
     readKey(j, "pooled_context", o.pooledContext, where);
+    readKey(j, "learn_tokens", o.learnTokens, where);
     readKey(j, "checkpoint_every", o.checkpointEvery, where);
     readKey(j, "seed", o.seed, where);
     readKey(j, "device", o.device, where);
@@ -135,7 +137,7 @@ void validate(const GeneratorTrainOptions& o) {
     unetConfigFor(o, 64).validate();
 }
 
-UNetConfig unetConfigFor(const GeneratorTrainOptions& o, std::int64_t contextDim) {
+UNetConfig unetConfigFor(const GeneratorTrainOptions& o, std::int64_t contextDim, std::int64_t vocabSize) {
     UNetConfig c;
     c.imageSize = o.imageSize;
     c.patchSize = o.patchSize;
@@ -146,6 +148,7 @@ UNetConfig unetConfigFor(const GeneratorTrainOptions& o, std::int64_t contextDim
     c.heads = o.heads;
     c.pooledContext = o.pooledContext;
     c.contextDim = contextDim;
+    c.tokenVocab = o.learnTokens ? vocabSize : 0;
     c.groups = std::min<std::int64_t>(8, o.baseChannels);
     return c;
 }
@@ -333,17 +336,19 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         // The empty caption (the unconditional input) padded to the same length, as the last row.
         torch::Tensor nullFeatures;
         torch::Tensor nullMask;
+        torch::Tensor nullTokens;
         {
             const auto n = all.features.size(0);
             auto both = concatFeatures(all, conditioner.encode({""}));
             nullFeatures = both.features[n];
             nullMask = both.mask[n];
-            all = {both.features.narrow(0, 0, n), both.mask.narrow(0, 0, n)};
+            nullTokens = both.tokens[n];
+            all = {both.features.narrow(0, 0, n), both.mask.narrow(0, 0, n), both.tokens.narrow(0, 0, n)};
         }
         context.checkCancelled();
 
         torch::manual_seed(static_cast<std::uint64_t>(o.seed));
-        UNet unet(unetConfigFor(o, conditioner.width()));
+        UNet unet(unetConfigFor(o, conditioner.width(), textClip.real->config().vocabSize));
         unet->to(device);
         std::vector<torch::Tensor> params;
         std::vector<torch::Tensor> ema;
@@ -407,8 +412,11 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             auto mask = all.mask.index_select(0, rowsCaption);
             features = torch::where(drop.view({-1, 1, 1}), nullFeatures.unsqueeze(0).expand_as(features), features);
             mask = torch::where(drop.view({-1, 1}), nullMask.unsqueeze(0).expand_as(mask), mask);
+            auto tokens = all.tokens.index_select(0, rowsCaption);
+            tokens = torch::where(drop.view({-1, 1}), nullTokens.unsqueeze(0).expand_as(tokens), tokens);
             const auto xt = schedule.addNoise(x0, noise, t);
-            const auto predicted = unet->forward(xt.to(device), t.to(device), features.to(device), mask.to(device));
+            const auto predicted =
+                unet->forward(xt.to(device), t.to(device), features.to(device), mask.to(device), tokens.to(device));
             const auto loss =
                 velocityLoss(schedule, t.to(device), predicted, velocityTarget(schedule, t, x0, noise).to(device), o.minSnrGamma);
             const double lossValue = loss.item<double>();
@@ -525,12 +533,13 @@ torch::Tensor BuiltinGenerator::generate(const std::vector<std::string>& caption
     const TokenFeatures both = guided ? concatFeatures(cond, nullRows) : cond;
     const auto features = both.features.to(device);
     const auto mask = both.mask.to(device);
+    const auto tokens = both.tokens.to(device);
     GuidedEpsilonFn epsilon = [&](const torch::Tensor& xt, const torch::Tensor& t) {
         auto toEpsilon = [&](const torch::Tensor& out) {
             return predictsVelocity ? epsilonFromVelocity(*schedule, t, xt, out) : out;
         };
-        if (!guided) return std::make_pair(toEpsilon(unet->forward(xt, t, features, mask)), torch::Tensor());
-        const auto out = unet->forward(torch::cat({xt, xt}), torch::cat({t, t}), features, mask);
+        if (!guided) return std::make_pair(toEpsilon(unet->forward(xt, t, features, mask, tokens)), torch::Tensor());
+        const auto out = unet->forward(torch::cat({xt, xt}), torch::cat({t, t}), features, mask, tokens);
         return std::make_pair(toEpsilon(out.narrow(0, 0, batch)), toEpsilon(out.narrow(0, batch, batch)));
     };
     SampleOptions o = options;
@@ -598,6 +607,12 @@ BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& n
         throw Error("generator \"" + name + "\": text model \"" + textModel + "\" has width " +
                     std::to_string(clip.real->config().transformerWidth) + ", the generator expects " +
                     std::to_string(g.unet->config().contextDim));
+    }
+    const auto tokenVocab = g.unet->config().tokenVocab;
+    if (tokenVocab > 0 && clip.real->config().vocabSize != tokenVocab) {
+        throw Error("generator \"" + name + "\": text model \"" + textModel + "\" has a vocabulary of " +
+                    std::to_string(clip.real->config().vocabSize) + " tokens, the generator learnt embeddings for " +
+                    std::to_string(tokenVocab));
     }
     g.text = std::make_shared<TextConditioner>(clip.real, clip.tokenizer);
     return g;

@@ -57,6 +57,7 @@ struct GeneratorTrainOptions {
     std::vector<std::int64_t> attentionResolutions{8, 4};  // feature-map sizes (after patching)
     std::int64_t heads = 4;
     bool pooledContext = true;         // the caption's mean token feature joins the timestep embedding
+    bool learnTokens = false;          // learn an embedding per token id, added to the frozen features (UNetConfig::tokenVocab)
     std::int64_t checkpointEvery = 200;
     std::int64_t seed = 0;
     std::string device = "cpu";        // cpu | cuda | cuda:N | auto
@@ -121,7 +122,8 @@ struct BuiltinGenerator {
 BuiltinGenerator loadBuiltinGenerator(store::Workspace& workspace, const std::string& name,
                                       const std::string& device = "cpu");
 
-// Builds the U-Net configuration of the options (context width from the text model).
-UNetConfig unetConfigFor(const GeneratorTrainOptions& options, std::int64_t contextDim);
+// Builds the U-Net configuration of the options (context width and vocabulary size from the text
+// model; the vocabulary matters only with learnTokens).
+UNetConfig unetConfigFor(const GeneratorTrainOptions& options, std::int64_t contextDim, std::int64_t vocabSize = 1);
 
 }  // namespace genra::gen

@@ -26,6 +26,7 @@ TextConditioner::TextConditioner(model::ClipModel clip, std::shared_ptr<const te
 }
 
 std::int64_t TextConditioner::width() const { return clip_->config().transformerWidth; }
+std::int64_t TextConditioner::vocabSize() const { return clip_->config().vocabSize; }
 
 TokenFeatures TextConditioner::encode(const std::vector<std::string>& captions) {
     torch::NoGradGuard noGrad;
@@ -38,6 +39,7 @@ TokenFeatures TextConditioner::encode(const std::vector<std::string>& captions) 
     TokenFeatures out;
     out.features = clipTokenFeatures(clip_, tokens).to(torch::kCPU, torch::kFloat32);
     out.mask = torch::arange(length).unsqueeze(0) <= eot.unsqueeze(1);
+    out.tokens = tokens.to(torch::kLong).masked_fill(out.mask.logical_not(), 0);
     return out;
 }
 
@@ -49,15 +51,20 @@ TokenFeatures concatFeatures(const TokenFeatures& a, const TokenFeatures& b) {
         TokenFeatures p;
         p.features = torch::cat({f.features, torch::zeros({f.features.size(0), missing, f.features.size(2)}, f.features.options())}, 1);
         p.mask = torch::cat({f.mask, torch::zeros({f.mask.size(0), missing}, f.mask.options())}, 1);
+        if (f.tokens.defined())
+            p.tokens = torch::cat({f.tokens, torch::zeros({f.tokens.size(0), missing}, f.tokens.options())}, 1);
         return p;
     };
     const auto pa = pad(a);
     const auto pb = pad(b);
-    return {torch::cat({pa.features, pb.features}, 0), torch::cat({pa.mask, pb.mask}, 0)};
+    TokenFeatures out{torch::cat({pa.features, pb.features}, 0), torch::cat({pa.mask, pb.mask}, 0), {}};
+    if (pa.tokens.defined() && pb.tokens.defined()) out.tokens = torch::cat({pa.tokens, pb.tokens}, 0);
+    return out;
 }
 
 TokenFeatures selectRows(const TokenFeatures& f, const torch::Tensor& index) {
-    return {f.features.index_select(0, index), f.mask.index_select(0, index)};
+    return {f.features.index_select(0, index), f.mask.index_select(0, index),
+            f.tokens.defined() ? f.tokens.index_select(0, index) : torch::Tensor()};
 }
 
 }  // namespace genra::gen

@@ -18,6 +18,7 @@ namespace genra::gen {
 struct TokenFeatures {
     torch::Tensor features;  // [B, L, width] float32
     torch::Tensor mask;      // [B, L] bool, true for real tokens
+    torch::Tensor tokens;    // [B, L] long, the token ids (0 in the padding after end-of-text)
 };
 
 // Runs the text transformer of `clip` on token ids [B, L] and returns every position's features
@@ -28,6 +29,7 @@ class TextConditioner {
 public:
     TextConditioner(model::ClipModel clip, std::shared_ptr<const text::ClipTokenizer> tokenizer);
     std::int64_t width() const;
+    std::int64_t vocabSize() const;  // token ids are below this
     // Features of the captions, trimmed to the longest caption (through its end-of-text token).
     TokenFeatures encode(const std::vector<std::string>& captions);
 

@@ -18,6 +18,7 @@ void UNetConfig::validate() const {
     positive(imageSize, "image_size");
     positive(channels, "channels");
     positive(patchSize, "patch_size");
+    if (tokenVocab < 0) throw Error("generator config: \"token_vocab\" must be 0 (off) or positive, got " + std::to_string(tokenVocab));
     if (imageSize % patchSize != 0) {
         throw Error("generator config: image_size " + std::to_string(imageSize) + " is not a multiple of patch_size " +
                     std::to_string(patchSize));
@@ -51,7 +52,7 @@ nlohmann::json toJson(const UNetConfig& c) {
     return {{"image_size", c.imageSize},   {"channels", c.channels}, {"patch_size", c.patchSize}, {"base_channels", c.baseChannels},
             {"channel_mults", c.channelMults}, {"res_blocks", c.resBlocks}, {"attention_resolutions", c.attentionResolutions},
             {"heads", c.heads},            {"context_dim", c.contextDim}, {"groups", c.groups},
-            {"pooled_context", c.pooledContext}};
+            {"pooled_context", c.pooledContext}, {"token_vocab", c.tokenVocab}};
 }
 
 UNetConfig unetConfigFromJson(const nlohmann::json& j) {
@@ -75,6 +76,7 @@ UNetConfig unetConfigFromJson(const nlohmann::json& j) {
     read("context_dim", c.contextDim);
     read("groups", c.groups);
     read("pooled_context", c.pooledContext);
+    read("token_vocab", c.tokenVocab);
     c.validate();
     return c;
 }
@@ -184,6 +186,11 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
     time_mlp = register_module("time_mlp", nn::Sequential(nn::Linear(c.baseChannels, timeDim), nn::SiLU(),
                                                           nn::Linear(timeDim, timeDim)));
     if (c.pooledContext) context_proj = register_module("context_proj", nn::Linear(c.contextDim, timeDim));
+    if (c.tokenVocab > 0) {
+        token_embedding = register_module("token_embedding", nn::Embedding(c.tokenVocab, c.contextDim));
+        torch::NoGradGuard noGrad;
+        token_embedding->weight.zero_();  // a fresh table leaves the frozen features as they are
+    }
     const std::int64_t patchChannels = c.channels * c.patchSize * c.patchSize;
     conv_in = register_module("conv_in", conv3(patchChannels, c.baseChannels));
     down_blocks = register_module("down_blocks", nn::ModuleList());
@@ -246,17 +253,30 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
     zeroInit(conv_out);
 }
 
-torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps, const torch::Tensor& context,
-                                const torch::Tensor& contextMask) {
+torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps, const torch::Tensor& contextIn,
+                                const torch::Tensor& contextMask, const torch::Tensor& tokens) {
     const auto& c = config_;
     if (x.dim() != 4 || x.size(1) != c.channels || x.size(2) != c.imageSize || x.size(3) != c.imageSize) {
         throw Error("generator U-Net: expected images [B, " + std::to_string(c.channels) + ", " +
                     std::to_string(c.imageSize) + ", " + std::to_string(c.imageSize) + "], got " +
                     std::string(x.sizes().vec().empty() ? "a scalar" : c10::str(x.sizes())));
     }
-    if (context.dim() != 3 || context.size(0) != x.size(0) || context.size(2) != c.contextDim) {
+    if (contextIn.dim() != 3 || contextIn.size(0) != x.size(0) || contextIn.size(2) != c.contextDim) {
         throw Error("generator U-Net: expected caption features [" + std::to_string(x.size(0)) + ", L, " +
-                    std::to_string(c.contextDim) + "], got " + c10::str(context.sizes()));
+                    std::to_string(c.contextDim) + "], got " + c10::str(contextIn.sizes()));
+    }
+    auto context = contextIn;
+    if (token_embedding) {
+        if (!tokens.defined() || tokens.dim() != 2 || tokens.size(0) != contextIn.size(0) ||
+            tokens.size(1) != contextIn.size(1)) {
+            throw Error("generator U-Net: this model learnt token embeddings and needs the caption's token ids [" +
+                        std::to_string(contextIn.size(0)) + ", " + std::to_string(contextIn.size(1)) + "]");
+        }
+        const auto ids = tokens.to(contextIn.device(), torch::kLong);
+        if (ids.numel() > 0 && (ids.min().item<std::int64_t>() < 0 || ids.max().item<std::int64_t>() >= c.tokenVocab)) {
+            throw Error("generator U-Net: a token id is outside the learnt vocabulary of " + std::to_string(c.tokenVocab));
+        }
+        context = contextIn + token_embedding->forward(ids).to(contextIn.dtype());
     }
     auto temb = time_mlp->forward(timestepEmbedding(timesteps.to(x.device()).reshape({-1}), c.baseChannels));
     if (c.pooledContext) {

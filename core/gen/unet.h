@@ -6,7 +6,9 @@
 // upsampling, skip connections, and at the resolutions named in `attentionResolutions` a
 // transformer block: self-attention over the pixels, cross-attention onto the caption tokens
 // (padding masked), a feed-forward layer; its output projection starts at zero so a fresh block is
-// the identity. Optionally the caption's mean token feature joins the timestep embedding too.
+// the identity. Optionally the caption's mean token feature joins the timestep embedding too, and
+// a learnt embedding of the caption's token ids is added to the frozen features (GLIDE trains its
+// whole text encoder with the denoiser; this is the smallest version of that).
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -32,6 +34,11 @@ struct UNetConfig {
     // so every residual block sees the caption, not only the attention blocks. Global attributes
     // (colour, shape, position) are then learnt in far fewer steps.
     bool pooledContext = false;
+    // > 0: a trainable embedding table of this many token ids (the text tower's vocabulary), zero at
+    // the start, added to the frozen caption features. A tiny CLIP trained on Shapes barely tells
+    // "circle" from "square" in its text features (it never learnt shape from the images); the
+    // table lets the denoiser learn what each word should draw.
+    std::int64_t tokenVocab = 0;
 
     std::int64_t timeEmbedDim() const { return baseChannels * 4; }
     std::int64_t gridSize() const { return imageSize / patchSize; }  // size of the first feature map
@@ -102,12 +109,14 @@ public:
     const UNetConfig& config() const { return config_; }
 
     // x [B, C, S, S], timesteps [B] (float or integer), context [B, L, contextDim],
-    // contextMask [B, L] bool (true = a real token) -> predicted noise [B, C, S, S].
+    // contextMask [B, L] bool (true = a real token), tokens [B, L] ids (needed with tokenVocab > 0)
+    // -> predicted noise [B, C, S, S].
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timesteps, const torch::Tensor& context,
-                          const torch::Tensor& contextMask);
+                          const torch::Tensor& contextMask, const torch::Tensor& tokens = {});
 
     torch::nn::Sequential time_mlp{nullptr};
     torch::nn::Linear context_proj{nullptr};     // only with pooledContext
+    torch::nn::Embedding token_embedding{nullptr};  // only with tokenVocab > 0
     torch::nn::Conv2d conv_in{nullptr};
     torch::nn::ModuleList down_blocks{nullptr};   // ResBlock per (level, block)
     torch::nn::ModuleList down_attn{nullptr};     // SpatialTransformers of the blocks that have one

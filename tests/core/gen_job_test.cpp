@@ -266,6 +266,30 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         CHECK(trained < 0.8 * untrained);
         CHECK_THROWS_WITH(gen::loadBuiltinGenerator(ws, "clip"), Catch::Contains("not a generator"));
     }
+    SECTION("learnt token embeddings train, are saved, and condition sampling") {
+        auto options = world.trainOptions("tokens", 40);
+        options.learnTokens = true;
+        gen::TrainGeneratorJob job(world.ws, options);
+        Quiet c;
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        auto ws = store::Workspace::open(world.ws);
+        auto g = gen::loadBuiltinGenerator(ws, "tokens");
+        REQUIRE(g.unet->token_embedding);
+        CHECK(g.unet->config().tokenVocab == g.text->vocabSize());
+        CHECK(model::requireModel(ws, "tokens").config["unet"]["token_vocab"] == g.text->vocabSize());
+        // Trained: the rows of the tokens the captions use moved away from zero.
+        CHECK(g.unet->token_embedding->weight.abs().sum().item<double>() > 0.0);
+        gen::SampleOptions so;
+        so.steps = 4;
+        const auto images = g.generate({"a red circle", "a red circle"}, {7, 7}, so);
+        CHECK(torch::equal(images[0], images[1]));
+        // The table conditions the samples: zeroing it changes the image for the same seed.
+        {
+            torch::NoGradGuard noGrad;
+            g.unet->token_embedding->weight.zero_();
+        }
+        CHECK_FALSE(torch::equal(g.generate({"a red circle"}, {7}, so)[0], images[0]));
+    }
     SECTION("bad options are errors naming the option") {
         auto o = world.trainOptions("bad name!", 3);
         gen::TrainGeneratorJob badName(world.ws, o);

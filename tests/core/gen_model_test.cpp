@@ -99,6 +99,48 @@ TEST_CASE("U-Net: a fresh model predicts zero, gradients reach the cross-attenti
     CHECK(crossGrad);
 }
 
+TEST_CASE("U-Net: learnt token embeddings start at zero, then tell captions apart by their token ids", "[gen]") {
+    auto config = tinyConfig();
+    config.tokenVocab = 20;
+    torch::manual_seed(6);
+    gen::UNet unet(config);
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& item : unet->named_parameters())
+            if (item.key() != "token_embedding.weight") item.value().add_(torch::randn_like(item.value()) * 0.1);
+    }
+    unet->eval();
+    REQUIRE(unet->token_embedding);
+    CHECK(unet->token_embedding->weight.sizes() == torch::IntArrayRef({20, 12}));
+    CHECK(unet->token_embedding->weight.abs().max().item<double>() == 0.0);
+    torch::NoGradGuard noGrad;
+    const auto x = torch::randn({2, 3, 16, 16});
+    const auto t = torch::tensor({10, 500});
+    const auto context = torch::randn({2, 4, 12});
+    const auto mask = torch::ones({2, 4}, torch::kBool);
+    // Identical frozen features, different words: "circle" (id 5) against "square" (id 6).
+    const auto circle = torch::tensor({1, 3, 5, 19, 1, 3, 5, 19}, torch::kLong).view({2, 4});
+    auto square = circle.clone();
+    square[0][2] = 6;
+    const auto a = unet->forward(x, t, context, mask, circle);
+    CHECK((unet->forward(x, t, context, mask, square) - a).abs().max().item<double>() == 0.0);
+    unet->token_embedding->weight.normal_(0.0, 0.5);
+    const auto b = unet->forward(x, t, context, mask, circle);
+    const auto c = unet->forward(x, t, context, mask, square);
+    CHECK((c[0] - b[0]).abs().max().item<double>() > 1e-4);
+    CHECK((c[1] - b[1]).abs().max().item<double>() < 1e-5);
+    CHECK_THROWS_WITH(unet->forward(x, t, context, mask), Catch::Contains("token ids"));
+    CHECK_THROWS_WITH(unet->forward(x, t, context, mask, torch::full({2, 4}, 20, torch::kLong)),
+                      Catch::Contains("vocabulary of 20"));
+    // A model without the table ignores token ids.
+    auto plain = perturbedUNet(3);
+    CHECK(torch::equal(plain->forward(x, t, context, mask, circle), plain->forward(x, t, context, mask)));
+    CHECK(gen::unetConfigFromJson(gen::toJson(config)).tokenVocab == 20);
+    CHECK(gen::unetConfigFromJson(nlohmann::json::object()).tokenVocab == 0);
+    config.tokenVocab = -1;
+    CHECK_THROWS_WITH(config.validate(), Catch::Contains("token_vocab"));
+}
+
 TEST_CASE("U-Net config: validation names the field, JSON round trip", "[gen]") {
     auto c = tinyConfig();
     CHECK(gen::unetConfigFromJson(gen::toJson(c)).channelMults == c.channelMults);
