@@ -474,7 +474,7 @@ void writeReport(const ReportOptions& options) {
     md << "## Setup\n\n"
        << "- Real images: " << realPretrain << " pre-training, " << realAlign << " alignment, " << realTest << " test ("
        << p.imageSize << " px, five captions each).\n"
-       << "- `f_r`: a tiny CLIP (ViT 2 layers × 64, text 2 layers × 64, embedding 64) pre-trained for " << p.pretrainSteps
+       << "- `f_r`: a tiny CLIP (ViT 2 layers × 64 on a convolutional stem, text 2 layers × 64, embedding 64) pre-trained for " << p.pretrainSteps
        << " steps on the pre-training split with a " << p.vocabMerges << "-merge BPE vocabulary learned from its captions.\n"
        << "- Generated modality: the built-in text-conditional diffusion U-Net (" << p.generatorChannels << " base channels, 32 px), "
        << "trained " << p.generatorSteps << " steps on the pre-training split, conditioned on `f_r`'s frozen text tower; DDIM "

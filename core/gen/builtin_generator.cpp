@@ -296,8 +296,9 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             throw Error("generator run \"" + options_.name + "\" is still running in another process; stop it first");
         }
         options_ = generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
-        // Runs started before the pooled caption feature existed trained without it.
+        // Runs started before the pooled caption feature or the learnt tokens existed trained without them.
         if (!run->recipe.contains("pooled_context")) options_.pooledContext = false;
+        if (!run->recipe.contains("learn_tokens")) options_.learnTokens = false;
         runId_ = run->id;
         resumed_ = true;
     }

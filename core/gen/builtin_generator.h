@@ -57,7 +57,10 @@ struct GeneratorTrainOptions {
     std::vector<std::int64_t> attentionResolutions{8, 4};  // feature-map sizes (after patching)
     std::int64_t heads = 4;
     bool pooledContext = true;         // the caption's mean token feature joins the timestep embedding
-    bool learnTokens = false;          // learn an embedding per token id, added to the frozen features (UNetConfig::tokenVocab)
+    // Learn an embedding per token id, added to the frozen features (UNetConfig::tokenVocab). With
+    // the demo's tiny-conv CLIP, whose text tower separates position words poorly, colour 79.5 ->
+    // 88.5 % and position 68 -> 78 % (README); shape unchanged.
+    bool learnTokens = true;
     std::int64_t checkpointEvery = 200;
     std::int64_t seed = 0;
     std::string device = "cpu";        // cpu | cuda | cuda:N | auto

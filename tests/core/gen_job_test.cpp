@@ -191,7 +191,7 @@ double denoisingError(gen::BuiltinGenerator& g, store::Workspace& ws, bool untra
     const auto t = torch::full({x0.size(0)}, 300, torch::kLong);
     const auto features = g.text->encode(captions);
     const auto xt = g.schedule->addNoise(x0, noise, t);
-    auto eps = g.unet->forward(xt, t, features.features, features.mask);
+    auto eps = g.unet->forward(xt, t, features.features, features.mask, features.tokens);
     if (untrained) eps = torch::zeros_like(eps);
     if (g.predictsVelocity) eps = gen::epsilonFromVelocity(*g.schedule, t, xt, eps);
     return torch::mse_loss(eps, noise).item<double>();
