@@ -83,7 +83,7 @@ const std::vector<Entry>& entries() {
                                  "(not used by pretrain)"),
                            &Recipe::baseModel));
         t.push_back(member(field("model_config", "string", d.modelConfig,
-                                 "pretrain: architecture preset of the model trained from scratch"),
+                                 "pretrain: architecture preset of the model trained from scratch (tiny-conv, tiny, small, ViT-B-32, ...)"),
                            &Recipe::modelConfig));
         t.push_back(member(field("vocab", "string", d.vocab,
                                  "pretrain: BPE vocabulary file; empty = learn one from the training captions"),

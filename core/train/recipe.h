@@ -20,7 +20,7 @@ enum class Method { Genra = 1, Naive, LoraGen, FullFt, RealFt, Pretrain };
 struct Recipe {
     Method method = Method::Genra;
     std::string baseModel;         // workspace model name or weights file (not for pretrain)
-    std::string modelConfig = "tiny";  // pretrain: preset name of the architecture
+    std::string modelConfig = "tiny-conv";  // pretrain: preset name of the architecture (model::clipPreset)
     std::string vocab;             // pretrain: vocabulary file; empty = train one from the captions
     int vocabMerges = 2000;        // pretrain: merges learned when training a vocabulary
     double hardNegatives = 0.0;    // fraction of each batch filled with caption neighbours of the rest

@@ -582,7 +582,6 @@ nlohmann::json defaultRecipeJson(Method method) {
         r.weightDecay = 0.1;
         r.realSplit = "pretrain";
         r.learnTemperature = false;
-        r.modelConfig = "tiny-conv";
     }
     return toJson(r);
 }

@@ -48,7 +48,6 @@ private:
 };
 
 // A default recipe for a method, as JSON (what `genra recipe --default METHOD` prints).
-// Pre-training uses the "tiny-conv" preset, the other methods fine-tune "shapes-clip".
 nlohmann::json defaultRecipeJson(Method method);
 
 // A recipe that pre-trains a tiny conv-stem CLIP from scratch on `split` of `dataset` for `steps`
