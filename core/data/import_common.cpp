@@ -274,6 +274,16 @@ void probeBatch(const std::vector<const PlannedImage*>& batch, std::vector<Image
 
 }  // namespace
 
+std::string storedImagePath(const store::Workspace& workspace, const std::string& path) {
+    std::error_code ec;
+    const fs::path root = fs::absolute(workspace.dir(), ec).lexically_normal();
+    if (ec) return path;
+    const fs::path file = fs::path(path).lexically_normal();
+    const fs::path relative = file.lexically_relative(root);
+    if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") return path;
+    return relative.generic_string();
+}
+
 void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
                         const std::vector<PlannedImage>& plan, ImportSummary& summary,
                         jobs::JobContext& context, int threads, int chunkImages) {
@@ -287,7 +297,7 @@ void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
     std::vector<const PlannedImage*> todo;
     todo.reserve(plan.size());
     for (const auto& image : plan) {
-        if (existing.count(image.path)) {
+        if (existing.count(storedImagePath(workspace, image.path)) || existing.count(image.path)) {
             ++summary.imagesSkipped;
             summary.captionsSkipped += static_cast<std::int64_t>(image.captions.size());
         } else {
@@ -332,7 +342,7 @@ void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const PlannedImage& image = *batch[i];
             const ImageProbe& probe = probes[i];
-            insertImage.bind(1, datasetId).bind(2, image.path).bind(3, image.modality).bind(4, image.split);
+            insertImage.bind(1, datasetId).bind(2, storedImagePath(workspace, image.path)).bind(3, image.modality).bind(4, image.split);
             insertImage.bind(5, probe.width)
                 .bind(6, probe.height)
                 .bind(7, probe.sha256)

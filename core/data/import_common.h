@@ -84,6 +84,10 @@ void requireImageRoot(const std::filesystem::path& root);
 // (kind, source file, image root) so that this run resumes it. Returns the dataset id.
 std::int64_t openImportDataset(store::Workspace& workspace, const store::DatasetInfo& wanted);
 
+// How an image's path is stored: relative to the workspace folder when the file lies inside it (so a
+// workspace that holds its own data, as the demo's does, can be moved or copied), else absolute.
+std::string storedImagePath(const store::Workspace& workspace, const std::string& absolutePath);
+
 // Adds the plan to the dataset: images already there (same path) are skipped with their captions;
 // the others are decoded in parallel and inserted with their captions (and generation rows), in
 // transactions of `chunkImages` images. On cancel the open chunk is committed, then Cancelled thrown.

@@ -226,6 +226,55 @@ TEST_CASE("COCO captions import: images, captions, unreadable files, resume", "[
     }
 }
 
+TEST_CASE("images inside the workspace are stored relative to it, so the workspace can move", "[import]") {
+    test::TempDir tmp;
+    {
+        auto ws = Workspace::create(tmp / "ws");
+    }
+    const fs::path images = tmp / "ws" / "data" / "coco" / "images";
+    writePng(images / "a.png", 4, 3);
+    writePng(images / "b.png", 2, 2, 7);
+    writePng(tmp / "outside" / "c.png", 2, 2, 9);
+    test::writeFile(tmp / "ws" / "data" / "coco" / "captions_val2014.json", kCoco);
+    data::CocoImportOptions options;
+    options.workspace = tmp / "ws";
+    options.captionsFile = tmp / "ws" / "data" / "coco" / "captions_val2014.json";
+    options.imageRoot = images;
+    options.threads = 1;
+    data::CocoImportJob job(options);
+    TestContext context;
+    REQUIRE(job.run(context));
+    CHECK(job.summary().imagesImported == 4);
+    // A CSV import of a file outside the workspace keeps its absolute path.
+    test::writeFile(tmp / "outside" / "list.csv", "image,caption\nc.png,a grey square\n");
+    data::CsvImportOptions csv;
+    csv.workspace = tmp / "ws";
+    csv.file = tmp / "outside" / "list.csv";
+    csv.imageRoot = tmp / "outside";
+    csv.name = "outside";
+    data::CsvImportJob csvJob(csv);
+    REQUIRE(csvJob.run(context));
+
+    fs::rename(tmp / "ws", tmp / "moved");
+    auto ws = Workspace::open(tmp / "moved");
+    auto s = ws.db().prepare("SELECT path, status FROM images ORDER BY id");
+    std::map<std::string, std::string> stored;
+    while (s.step()) stored[s.columnText(0)] = s.columnText(1);
+    CHECK(stored.count("data/coco/images/a.png") == 1);
+    CHECK(stored.count("data/coco/images/b.png") == 1);
+    const std::string outside = fs::absolute(tmp / "outside" / "c.png").lexically_normal().string();
+    CHECK(stored.count(outside) == 1);
+    // Moved, the workspace still finds and decodes its own images.
+    CHECK(data::loadImage(ws.resolve("data/coco/images/a.png")).width == 4);
+    CHECK(fs::exists(ws.resolve(outside)));
+    // Importing again from the moved folder skips every image already there.
+    options.workspace = tmp / "moved";
+    options.captionsFile = tmp / "moved" / "data" / "coco" / "captions_val2014.json";
+    options.imageRoot = tmp / "moved" / "data" / "coco" / "images";
+    data::CocoImportJob again(options);
+    CHECK_THROWS_WITH(again.run(context), Catch::Contains("already") || Catch::Contains("images under"));
+}
+
 TEST_CASE("COCO split from the file name", "[import]") {
     CHECK(data::cocoSplitFromFileName("captions_train2014.json") == "train");
     CHECK(data::cocoSplitFromFileName("/x/captions_val2017.json") == "val");
