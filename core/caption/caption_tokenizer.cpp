@@ -17,6 +17,20 @@ std::string trim(const std::string& s) {
     return s.substr(begin, s.find_last_not_of(" \t\n") - begin + 1);
 }
 
+// CLIP's BPE ends every word, punctuation included, with a space: "two shapes : a red cross , large".
+// Captions read as written: no space before , . : ; ! ? or ')' and none after '('.
+std::string tidyPunctuation(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == ' ' && i + 1 < text.size() && std::string(",.:;!?)").find(text[i + 1]) != std::string::npos) continue;
+        if (c == ' ' && !out.empty() && out.back() == '(') continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
 class ClipBpeTokenizer : public CaptionTokenizer {
 public:
     ClipBpeTokenizer(std::shared_ptr<const text::ClipTokenizer> tokenizer, std::string recorded)
@@ -29,7 +43,7 @@ public:
         std::vector<int> narrow;
         for (auto id : ids)
             if (id != endToken() && id != tokenizer_->startOfTextId()) narrow.push_back(static_cast<int>(id));
-        return trim(tokenizer_->decode(narrow));
+        return tidyPunctuation(trim(tokenizer_->decode(narrow)));
     }
     std::int64_t endToken() const override { return tokenizer_->endOfTextId(); }
     std::int64_t vocabularySize() const override { return static_cast<std::int64_t>(tokenizer_->vocabularySize()); }

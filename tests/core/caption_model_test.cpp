@@ -490,6 +490,17 @@ TEST_CASE("GPT-2 tokenizer on a synthetic vocabulary", "[caption]") {
     }
 }
 
+TEST_CASE("Built-in caption tokenizer decodes punctuation as written", "[caption]") {
+    test::TempDir tmp;
+    // A CLIP-format merge list with a few merges: unmerged words decode the same way.
+    test::writeFile(tmp / "merges.txt", "#version: 0.2\nr e\nre d</w>\n");
+    const auto tokenizer = caption::clipBpeCaptionTokenizer(tmp / "merges.txt", "merges.txt");
+    auto roundTrip = [&](const std::string& text) { return tokenizer->decode(tokenizer->encode(text)); };
+    CHECK(roundTrip("two shapes: a red cross, large.") == "two shapes: a red cross, large.");
+    CHECK(roundTrip("A Red (small) square!") == "a red (small) square!");
+    CHECK(roundTrip("a red circle") == "a red circle");
+}
+
 TEST_CASE("Captioner recipes are validated by key", "[caption]") {
     const nlohmann::json base = {{"clip_model", "c"}, {"dataset", "d"}};
     CHECK(caption::parseCaptionRecipe(base).beamSize == 5);
