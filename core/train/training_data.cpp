@@ -1,10 +1,10 @@
 #include "core/train/training_data.h"
 
+#include "core/data/shapes.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <random>
 #include <set>
@@ -127,18 +127,9 @@ void findCaptionNeighbours(TrainingData& data, std::size_t k) {
     std::vector<std::vector<int>> words(n);
     for (std::size_t u = 0; u < n; ++u) {
         std::set<int> set;
-        for (const auto& pair : data.units[u].pairs) {
-            std::string word;
-            for (std::size_t i = 0; i <= pair.caption.size(); ++i) {
-                const char c = i < pair.caption.size() ? pair.caption[i] : ' ';
-                if (std::isalnum(static_cast<unsigned char>(c))) {
-                    word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                } else if (!word.empty()) {
-                    set.insert(ids.emplace(word, static_cast<int>(ids.size())).first->second);
-                    word.clear();
-                }
-            }
-        }
+        for (const auto& pair : data.units[u].pairs)
+            for (const auto& word : data::captionTokens(pair.caption))
+                set.insert(ids.emplace(word, static_cast<int>(ids.size())).first->second);
         words[u].assign(set.begin(), set.end());
     }
     auto jaccard = [&](std::size_t a, std::size_t b) {
@@ -203,9 +194,10 @@ std::vector<BatchSlot> planBatch(const TrainingData& data, int batchSize, std::i
                     if (!used[near[(start + t) % near.size()]]) chosen = near[(start + t) % near.size()];
             }
             // Every neighbour already in the batch: the next unused unit of the permutation.
-            for (std::size_t t = 0; chosen == n && t < n; ++t)
-                if (!used[order[(static_cast<std::size_t>(position) * anchors + anchors + t) % n]])
-                    chosen = order[(static_cast<std::size_t>(position) * anchors + anchors + t) % n];
+            for (std::size_t t = 0; chosen == n && t < n; ++t) {
+                const std::size_t unit = order[(static_cast<std::size_t>(position) * anchors + anchors + t) % n];
+                if (!used[unit]) chosen = unit;
+            }
             used[chosen] = 1;
             slots.push_back(BatchSlot{chosen, 0});
         }
