@@ -1,5 +1,6 @@
 #include "core/train/recipe.h"
 
+#include "core/model/clip_config.h"
 #include "core/util/error.h"
 
 #include <cmath>
@@ -294,6 +295,13 @@ Recipe parseRecipe(const json& j, const std::string& source) {
     if (r.dataset.empty()) fail(source, "dataset", "required");
     if (r.loraTargets.empty() && (r.method == Method::Genra || r.method == Method::LoraGen)) {
         fail(source, "lora_targets", "at least one target is needed for a LoRA method");
+    }
+    if (r.method == Method::Pretrain) {
+        try {
+            model::clipPreset(r.modelConfig);
+        } catch (const Error& e) {
+            fail(source, "model_config", e.what());
+        }
     }
     if (r.precision == "fp16" && r.device == "cpu") {
         fail(source, "precision", "fp16 autocast needs a CUDA device (device is cpu); use bf16 on a CPU");

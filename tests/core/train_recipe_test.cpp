@@ -87,6 +87,12 @@ TEST_CASE("recipes: defaults, round trip and validation by key", "[train][recipe
         j = minimal();
         j["lora_targets"] = {"q", "z"};
         CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"lora_targets\"") && Catch::Contains("\"z\""));
+        // A pre-training preset that does not exist is named before any work starts.
+        j = nlohmann::json{{"method", "pretrain"}, {"dataset", "shapes"}, {"model_config", "tiny-cnv"}};
+        CHECK_THROWS_WITH(train::parseRecipe(j, "r.json"), Catch::Contains("r.json") && Catch::Contains("\"model_config\"") &&
+                                                               Catch::Contains("tiny-conv"));
+        j["model_config"] = "tiny-conv";
+        CHECK(train::parseRecipe(j).modelConfig == "tiny-conv");
     }
     SECTION("cross-field rules") {
         auto j = minimal();
