@@ -3,6 +3,7 @@
 // precision.
 #include "core/eval/similarity.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -70,7 +71,7 @@ torch::Tensor indexTensor(const std::vector<std::int64_t>& v) {
 
 // Symmetric square root of a covariance through its eigen-decomposition.
 torch::Tensor symmetricSqrt(const torch::Tensor& s) {
-    auto eig = torch::linalg::eigh(s, "L");
+    auto eig = torch::linalg_eigh(s, "L");
     const auto values = std::get<0>(eig).clamp_min(0.0).sqrt();
     const auto& vectors = std::get<1>(eig);
     return (vectors * values.unsqueeze(0)).mm(vectors.t());
@@ -228,7 +229,7 @@ double frechetDistance(const torch::Tensor& realIn, const torch::Tensor& generat
     const auto root1 = symmetricSqrt(s1);
     auto middle = root1.mm(s2).mm(root1);
     middle = 0.5 * (middle + middle.t());  // symmetric up to rounding; make it exactly so
-    const auto eigenvalues = torch::linalg::eigvalsh(middle, "L");
+    const auto eigenvalues = torch::linalg_eigvalsh(middle, "L");
     const double traceSqrt = eigenvalues.clamp_min(0.0).sqrt().sum().item<double>();
     const double value = meanDiff.dot(meanDiff).item<double>() + s1.trace().item<double>() +
                          s2.trace().item<double>() - 2.0 * traceSqrt;

@@ -221,7 +221,7 @@ torch::Tensor pcaInit(const torch::Tensor& data) {
     auto x = data.to(torch::kCPU, torch::kDouble);
     x = x - x.mean(0, true);
     const auto cov = x.t().mm(x);
-    auto eig = torch::linalg::eigh(cov, "L");
+    auto eig = torch::linalg_eigh(cov, "L");
     const auto& vectors = std::get<1>(eig);
     const auto dims = vectors.size(1);
     auto top = torch::stack({vectors.select(1, dims - 1), vectors.select(1, dims - 2)}, 1);
