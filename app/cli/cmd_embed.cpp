@@ -27,7 +27,7 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
     auto* cmd = app.add_subcommand(
         "embed", "CLIP embeddings: of files (--weights ... --out DIR) or of a workspace dataset (--workspace --model --dataset)");
     struct Options {
-        std::string weights, vocab, imageList, captions, out, device = "auto", workspace, model, dataset, split;
+        std::string weights, vocab, imageList, captions, out, device = "auto", precision = "fp32", workspace, model, dataset, split;
         std::vector<std::string> images;
         int batch = 32;
     };
@@ -39,6 +39,9 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--captions", o->captions, "File with one caption per line");
     cmd->add_option("--out", o->out, "Output folder for image_embeddings.npy, text_embeddings.npy, index.tsv");
     cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N");
+    cmd->add_option("--precision", o->precision, "fp32, or autocast: bf16 (CPU or CUDA), fp16 (CUDA); output stays float32")
+        ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+        ->capture_default_str();
     cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::PositiveNumber);
     cmd->add_option("--workspace,-w", o->workspace, "Workspace folder (workspace mode)");
     cmd->add_option("--model", o->model, "Workspace model (workspace mode)");
@@ -54,6 +57,7 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
                 options.dataset = o->dataset;
                 options.split = o->split;
                 options.device = o->device;
+                options.precision = o->precision;
                 options.batchSize = o->batch;
                 model::EmbedWorkspaceJob job(options);
                 const int code = runWithTerminal(job);
@@ -75,6 +79,7 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
             if (options.images.empty() && options.captions.empty()) throw Error("nothing to embed: give --images, --image-list or --captions");
             options.outDir = o->out;
             options.device = o->device;
+            options.precision = o->precision;
             options.batchSize = o->batch;
             model::EmbedFilesJob job(options);
             const int code = runWithTerminal(job);

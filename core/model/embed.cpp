@@ -4,6 +4,7 @@
 #include "core/eval/npy.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/train/precision.h"
 #include "core/util/error.h"
 
 #include <fstream>
@@ -27,7 +28,8 @@ namespace {
 // Encodes the images in order; returns the rows and, for each row, its input index.
 std::pair<torch::Tensor, std::vector<std::size_t>> encodeImages(ClipModel encoder, const std::vector<fs::path>& paths,
                                                                 int imageSize, int batchSize, int workers,
-                                                                torch::Device device, jobs::JobContext& context,
+                                                                torch::Device device, train::Precision precision,
+                                                                jobs::JobContext& context,
                                                                 const std::string& what, std::size_t* failed) {
     std::vector<torch::Tensor> chunks;
     std::vector<std::size_t> indices;
@@ -47,6 +49,7 @@ std::pair<torch::Tensor, std::vector<std::size_t>> encodeImages(ClipModel encode
             if (failed) ++*failed;
         }
         if (!batch->indices.empty()) {
+            const train::AutocastScope autocast(precision, device);
             chunks.push_back(encoder->encodeImage(batch->images.to(device)).to(torch::kCPU, torch::kFloat));
             indices.insert(indices.end(), batch->indices.begin(), batch->indices.end());
         }
@@ -59,7 +62,7 @@ std::pair<torch::Tensor, std::vector<std::size_t>> encodeImages(ClipModel encode
 }
 
 torch::Tensor encodeTexts(ClipModel model, const text::ClipTokenizer& tokenizer, const std::vector<std::string>& texts,
-                          int batchSize, torch::Device device, jobs::JobContext& context) {
+                          int batchSize, torch::Device device, train::Precision precision, jobs::JobContext& context) {
     std::vector<torch::Tensor> chunks;
     torch::NoGradGuard noGrad;
     model->eval();
@@ -69,6 +72,7 @@ torch::Tensor encodeTexts(ClipModel model, const text::ClipTokenizer& tokenizer,
         const std::size_t end = std::min(texts.size(), begin + static_cast<std::size_t>(batchSize));
         std::vector<std::string> slice(texts.begin() + static_cast<std::ptrdiff_t>(begin),
                                        texts.begin() + static_cast<std::ptrdiff_t>(end));
+        const train::AutocastScope autocast(precision, device);
         chunks.push_back(model->encodeText(tokenizer.tokenize(slice, contextLength, true).to(device)).to(torch::kCPU, torch::kFloat));
         context.progress(static_cast<double>(end) / static_cast<double>(texts.size()),
                          "captions " + std::to_string(end) + "/" + std::to_string(texts.size()));
@@ -87,6 +91,8 @@ std::string oneLine(std::string s) {
 
 bool EmbedFilesJob::run(jobs::JobContext& context) {
     const auto device = resolveDevice(options_.device);
+    const auto precision = train::parsePrecision(options_.precision);
+    train::checkPrecisionSupported(precision, device);
     auto clip = loadClip(nullptr, options_.weights, options_.vocab);
     if (!options_.captions.empty() && !clip.tokenizer) {
         throw Error("captions need a vocabulary: pass --vocab (e.g. bpe_simple_vocab_16e6.txt.gz)");
@@ -98,12 +104,14 @@ bool EmbedFilesJob::run(jobs::JobContext& context) {
     index << "kind\trow\tsource\n";
     if (!options_.images.empty() || options_.captions.empty()) {
         auto [rows, indices] = encodeImages(clip.real, options_.images, clip.imageSize(), options_.batchSize,
-                                            options_.workers, device, context, "images", &failed_);
+                                            options_.workers, device, precision, context, "images",
+                                            &failed_);
         eval::writeNpy(options_.outDir / "image_embeddings.npy", rows.contiguous());
         for (std::size_t r = 0; r < indices.size(); ++r) index << "image\t" << r << "\t" << options_.images[indices[r]].string() << "\n";
     }
     if (!options_.captions.empty()) {
-        const auto rows = encodeTexts(clip.real, *clip.tokenizer, options_.captions, options_.batchSize, device, context);
+        const auto rows = encodeTexts(clip.real, *clip.tokenizer, options_.captions, options_.batchSize, device, precision,
+                                      context);
         eval::writeNpy(options_.outDir / "text_embeddings.npy", rows.contiguous());
         for (std::size_t r = 0; r < options_.captions.size(); ++r) index << "caption\t" << r << "\t" << oneLine(options_.captions[r]) << "\n";
     }
@@ -116,6 +124,8 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
     auto ws = store::Workspace::open(options_.workspace);
     const auto dataset = ws.requireDataset(options_.dataset);
     const auto device = resolveDevice(options_.device);
+    const auto precision = train::parsePrecision(options_.precision);
+    train::checkPrecisionSupported(precision, device);
     auto clip = loadClip(&ws, options_.model);
     const std::int64_t modelId = clip.record.id;
     if (clip.real) clip.real->to(device);
@@ -166,7 +176,7 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
             }
             std::size_t failed = 0;
             auto [rows, indices] = encodeImages(model, paths, clip.imageSize(), options_.batchSize, options_.workers, device,
-                                                context, std::string(modality) + " images", &failed);
+                                                precision, context, std::string(modality) + " images", &failed);
             skipped_ += failed;
             store("image", encoder, ids, rows, indices);
         }
@@ -191,7 +201,7 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
                 ids.push_back(items[i].first);
                 indices.push_back(i - begin);
             }
-            const auto rows = encodeTexts(clip.real, *clip.tokenizer, texts, options_.batchSize, device, context);
+            const auto rows = encodeTexts(clip.real, *clip.tokenizer, texts, options_.batchSize, device, precision, context);
             store("caption", kEncoderText, ids, rows, indices);
         }
     }

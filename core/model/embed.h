@@ -19,6 +19,7 @@ struct EmbedFilesOptions {
     std::vector<std::string> captions;
     std::filesystem::path outDir;
     std::string device = "auto";
+    std::string precision = "fp32";  // fp32 | bf16 | fp16 (autocast; fp16 needs CUDA); rows are written as float32
     int batchSize = 32;
     int workers = 0;  // 0 = every core
 };
@@ -47,6 +48,7 @@ struct EmbedWorkspaceOptions {
     bool generatedImages = true;
     bool captions = true;
     std::string device = "auto";
+    std::string precision = "fp32";  // as EmbedFilesOptions; applies to the rows this run computes
     int batchSize = 64;
     int workers = 0;
 };

@@ -53,7 +53,7 @@ const char* toString(Precision p) {
 
 void checkPrecisionSupported(Precision p, const torch::Device& device) {
     if (p == Precision::Fp16 && !device.is_cuda()) {
-        throw Error("recipe key \"precision\": fp16 autocast needs a CUDA device (this run is on " + device.str() +
+        throw Error("precision fp16: float16 autocast needs a CUDA device (this run is on " + device.str() +
                     "); use bf16 on a CPU");
     }
 }
