@@ -13,6 +13,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <iostream>
+
 using namespace genra;
 namespace fs = std::filesystem;
 
@@ -85,6 +88,53 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         CHECK(bad.exitCode == 1);
         CHECK_THAT(bad.err, Catch::Contains("broken.png"));
         CHECK(eval::readNpy(tmp / "out2" / "image_embeddings.npy").size(0) == 1);
+    }
+    auto embedWith = [&](const std::string& device, const std::string& precision, const fs::path& dir) {
+        return test::runProcess({GENRA_CLI, "embed", "--weights", (tmp / "tiny.safetensors").string(), "--vocab",
+                                 vocab.string(), "--images", paths[0], paths[1], paths[2], "--captions",
+                                 (tmp / "captions.txt").string(), "--out", dir.string(), "--device", device,
+                                 "--precision", precision});
+    };
+    auto minCosine = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return torch::cosine_similarity(a.to(torch::kFloat64), b.to(torch::kFloat64), 1).min().item<double>();
+    };
+    SECTION("bf16 autocast stays close to float32 and is written as float32, fp16 on a CPU is refused") {
+        auto bf16 = embedWith("cpu", "bf16", tmp / "bf16");
+        INFO(bf16.err);
+        REQUIRE(bf16.exitCode == 0);
+        const auto lowImages = eval::readNpy(tmp / "bf16" / "image_embeddings.npy");
+        const auto lowTexts = eval::readNpy(tmp / "bf16" / "text_embeddings.npy");
+        CHECK(lowImages.scalar_type() == torch::kFloat);
+        CHECK(minCosine(lowImages, images) > 0.99);
+        CHECK(minCosine(lowTexts, texts) > 0.99);
+        CHECK(!torch::equal(lowImages, images));  // the forward pass really ran in bfloat16
+        auto fp16 = embedWith("cpu", "fp16", tmp / "fp16");
+        CHECK(fp16.exitCode == 1);
+        CHECK_THAT(fp16.err, Catch::Contains("fp16") && Catch::Contains("CUDA"));
+        auto bad = embedWith("cpu", "fp8", tmp / "fp8");
+        CHECK(bad.exitCode == 2);
+        CHECK_THAT(bad.err, Catch::Contains("--precision"));
+    }
+    SECTION("on CUDA the embeddings are the CPU's, in float32 and with fp16 autocast") {
+        if (!test::cudaOrSkip("genra embed --device cuda")) return;
+        auto gpu = embedWith("cuda", "fp32", tmp / "gpu");
+        INFO(gpu.err);
+        REQUIRE(gpu.exitCode == 0);
+        const auto gpuImages = eval::readNpy(tmp / "gpu" / "image_embeddings.npy");
+        const auto gpuTexts = eval::readNpy(tmp / "gpu" / "text_embeddings.npy");
+        // LibTorch lets cuDNN convolutions use TF32 by default (as PyTorch does), so the patch
+        // embedding is not bit-for-bit float32; the text tower has no convolution.
+        if (std::getenv("GENRA_TEST_VERBOSE") != nullptr)
+            std::cout << "cuda embed: image max |diff| " << (gpuImages - images).abs().max().item<double>()
+                      << ", text max |diff| " << (gpuTexts - texts).abs().max().item<double>() << "\n";
+        CHECK((gpuImages - images).abs().max().item<double>() < 1e-2);
+        CHECK(minCosine(gpuImages, images) > 0.9999);
+        CHECK((gpuTexts - texts).abs().max().item<double>() < 1e-4);
+        auto half = embedWith("cuda", "fp16", tmp / "half");
+        INFO(half.err);
+        REQUIRE(half.exitCode == 0);
+        CHECK(minCosine(eval::readNpy(tmp / "half" / "image_embeddings.npy"), images) > 0.999);
+        CHECK(minCosine(eval::readNpy(tmp / "half" / "text_embeddings.npy"), texts) > 0.999);
     }
     SECTION("workspace mode stores embeddings per item and encoder, and resumes") {
         {

@@ -219,7 +219,7 @@ TEST_CASE("METEOR_builtin on hand-computed cases", "[metrics]") {
 
 TEST_CASE("metrics agree with the independent Python reference", "[metrics]") {
     if (!test::pythonHas("numpy")) {
-        WARN("skipped: /usr/bin/python3 has no numpy");
+        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
         return;
     }
     const auto raw = captions(
@@ -261,7 +261,7 @@ TEST_CASE("metrics agree with the independent Python reference", "[metrics]") {
 
 TEST_CASE("numpyMean is bit-identical to numpy.mean", "[metrics]") {
     if (!test::pythonHas("numpy")) {
-        WARN("skipped: /usr/bin/python3 has no numpy");
+        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
         return;
     }
     test::TempDir tmp;

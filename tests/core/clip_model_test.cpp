@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -130,6 +131,20 @@ TEST_CASE("CLIP matches the Python reference model", "[model]") {
             CHECK(dLogitsI <= 1e-4);
             CHECK(dLogitsT <= 1e-4);
             CHECK(logitsPerImage.sizes() == torch::IntArrayRef({2, 3}));
+
+            // The same weights on a CUDA device, in strict float32, against the same reference.
+            if (torch::cuda::is_available()) {
+                test::StrictFloat32 strict;
+                model->to(torch::kCUDA);
+                const double dCudaImage = maxAbsDiff(model->encodeImage(images.to(torch::kCUDA)).cpu(),
+                                                     ref.tensors.at("output/image_features"));
+                const double dCudaText = maxAbsDiff(model->encodeText(tokens.to(torch::kCUDA)).cpu(),
+                                                    ref.tensors.at("output/text_features"));
+                if (verbose())
+                    std::cout << "parity " << variant.name << " on CUDA: image " << dCudaImage << ", text " << dCudaText << "\n";
+                CHECK(dCudaImage <= 1e-4);
+                CHECK(dCudaText <= 1e-4);
+            }
         }
     }
 }

@@ -1,12 +1,16 @@
 // The built-in generator's pieces without a workspace: U-Net shapes and conditioning, the noise
-// schedule's closed forms, and the samplers (exact on a known denoiser, deterministic per seed).
+// schedule's closed forms, and the samplers (exact on a known denoiser, deterministic per seed, and
+// on a CUDA device the CPU's images for the same seeds).
 #include "core/gen/diffusion.h"
 #include "core/gen/unet.h"
 #include "core/util/error.h"
+#include "support/test_support.h"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <iostream>
 #include <set>
 
 using namespace genra;
@@ -34,6 +38,16 @@ gen::UNet perturbedUNet(std::uint64_t seed) {
     for (auto& p : unet->parameters()) p.add_(torch::randn_like(p) * 0.1);
     unet->eval();
     return unet;
+}
+
+const torch::Device kCuda(torch::kCUDA);
+
+double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+    return (a.cpu().to(torch::kFloat64) - b.cpu().to(torch::kFloat64)).abs().max().item<double>();
+}
+
+void report(const std::string& what, double value) {
+    if (std::getenv("GENRA_TEST_VERBOSE") != nullptr) std::cout << "cuda: " << what << " " << value << "\n";
 }
 
 }  // namespace
@@ -300,4 +314,46 @@ TEST_CASE("Image seeds: a function of (base seed, caption, k), distinct, 32-bit"
         }
     }
     CHECK(seen.size() == 500);
+}
+
+TEST_CASE("CUDA: DDIM sampling is deterministic per seed and gives the CPU's images", "[cuda][gen]") {
+    if (!test::cudaOrSkip("sampling on CUDA")) return;
+    test::StrictFloat32 strict;
+    auto unet = perturbedUNet(5);
+    const gen::NoiseSchedule schedule(1000, gen::BetaSchedule::Cosine);
+    const auto features = torch::randn({1, 4, 12});
+    const auto mask = torch::ones({1, 4}, torch::kBool);
+    auto epsilonOn = [&](const torch::Device& device) {
+        const auto f = features.to(device);
+        const auto m = mask.to(device);
+        return gen::GuidedEpsilonFn([&unet, f, m](const torch::Tensor& xt, const torch::Tensor& t) {
+            const auto b = xt.size(0);
+            const auto cond = unet->forward(xt, t, f.expand({b, 4, 12}), m.expand({b, 4}));
+            const auto uncond = unet->forward(xt, t, torch::zeros_like(f).expand({b, 4, 12}), m.expand({b, 4}));
+            return std::make_pair(cond, uncond);
+        });
+    };
+    gen::SampleOptions o;
+    o.steps = 8;
+    o.guidance = 2.0;
+    torch::NoGradGuard noGrad;
+    const auto cpu = gen::sample(schedule, epsilonOn(torch::kCPU), {7, 8}, 3, 16, o, torch::kCPU);
+    unet->to(kCuda);
+    const auto gpu = gen::sample(schedule, epsilonOn(kCuda), {7, 8}, 3, 16, o, kCuda);
+    const auto again = gen::sample(schedule, epsilonOn(kCuda), {7, 8}, 3, 16, o, kCuda);
+    report("DDIM CPU vs CUDA max |diff|", maxAbsDiff(gpu, cpu));
+    report("DDIM CUDA repeat max |diff|", maxAbsDiff(again, gpu));
+    CHECK(maxAbsDiff(again, gpu) <= 1e-6);
+    CHECK(maxAbsDiff(gpu, cpu) <= 1e-3);
+    CHECK(maxAbsDiff(gpu[0], gpu[1]) > 1e-2);  // another seed, another image
+    o.eta = 1.0;  // DDPM-like noise is drawn from the seed too, so it also matches the CPU
+    const auto stochasticCpu = [&] {
+        unet->to(torch::kCPU);
+        auto out = gen::sample(schedule, epsilonOn(torch::kCPU), {7}, 3, 16, o, torch::kCPU);
+        unet->to(kCuda);
+        return out;
+    }();
+    const auto stochasticGpu = gen::sample(schedule, epsilonOn(kCuda), {7}, 3, 16, o, kCuda);
+    report("DDIM eta 1 CPU vs CUDA max |diff|", maxAbsDiff(stochasticGpu, stochasticCpu));
+    CHECK(maxAbsDiff(stochasticGpu, stochasticCpu) <= 1e-3);
 }

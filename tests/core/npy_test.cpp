@@ -76,7 +76,7 @@ TEST_CASE("npy round trip keeps dtype, shape and values", "[npy][metrics]") {
 
 TEST_CASE("npy files written by NumPy are read exactly, and ours by NumPy", "[npy][metrics]") {
     if (!test::pythonHas("numpy")) {
-        WARN("skipped: /usr/bin/python3 has no numpy");
+        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
         return;
     }
     test::TempDir tmp;

@@ -79,7 +79,7 @@ print(json.dumps(out))
 
 TEST_CASE("modality-gap measures match a NumPy reference", "[gap]") {
     if (!test::pythonHas("numpy")) {
-        WARN("skipped: /usr/bin/python3 has no numpy");
+        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
         return;
     }
     const std::int64_t dims = 16;

@@ -176,7 +176,7 @@ TEST_CASE("schedule follows warm-up then cosine annealing with warm restarts", "
     }
     SECTION("identical to PyTorch's CosineAnnealingWarmRestarts") {
         if (!test::pythonHas("torch")) {
-            WARN("skipped: /usr/bin/python3 with torch is not available");
+            WARN("skipped: " << test::pythonExecutable().string() << " with torch is not available");
             return;
         }
         const std::string script =

@@ -338,3 +338,69 @@ TEST_CASE("a bf16 autocast GenRA run lowers its alignment loss and keeps float32
     REQUIRE(loaded.generated);
     for (const auto& p : loaded.generated->parameters()) CHECK(p.scalar_type() == torch::kFloat);
 }
+
+TEST_CASE("CUDA: training runs on the GPU, follow the CPU in float32, resume, and fp16 lowers its loss", "[cuda][train]") {
+    if (!test::cudaOrSkip("training on CUDA")) return;
+    test::StrictFloat32 strict;
+    TinyWorld world;
+    SECTION("float32: the CPU's loss curve, and resume after an interruption") {
+        auto recipe = world.recipe(train::Method::Genra, 8);
+        Quiet cpuContext;
+        train::TrainJob cpu(world.ws, recipe, "cpu");
+        REQUIRE(jobs::runJob(cpu, cpuContext).status == jobs::JobStatus::Succeeded);
+        recipe.device = "cuda";
+        Quiet gpuContext;
+        train::TrainJob gpu(world.ws, recipe, "gpu");
+        REQUIRE(jobs::runJob(gpu, gpuContext).status == jobs::JobStatus::Succeeded);
+        const auto a = storedMetric(world.ws, cpu.runId(), "loss");
+        const auto b = storedMetric(world.ws, gpu.runId(), "loss");
+        REQUIRE(a.size() == 8);
+        REQUIRE(b.size() == 8);
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            INFO("step " << i + 1);
+            CHECK(b[i] == Approx(a[i]).epsilon(1e-3));
+        }
+
+        train::TrainJob first(world.ws, recipe, "gpu-split");
+        first.setStopAfterSteps(4);
+        Quiet c1;
+        REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
+        {
+            auto ws = store::Workspace::open(world.ws);
+            ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
+        }
+        auto resumed = train::TrainJob::resume(world.ws, "gpu-split");
+        Quiet c2;
+        REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
+        const auto c = storedMetric(world.ws, resumed.runId(), "loss");
+        REQUIRE(c.size() == 8);
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            INFO("step " << i + 1);
+            CHECK(c[i] == Approx(b[i]).epsilon(1e-4));  // CUDA's atomic-add reductions are not bit-reproducible
+        }
+        // The registered model loads back on the CPU in float32.
+        auto ws = store::Workspace::open(world.ws);
+        const auto loaded = model::loadClip(&ws, "gpu");
+        REQUIRE(loaded.generated);
+        for (const auto& p : loaded.generated->parameters()) {
+            CHECK(p.device().is_cpu());
+            CHECK(p.scalar_type() == torch::kFloat);
+        }
+    }
+    SECTION("fp16 autocast with loss scaling lowers the alignment loss, weights stay float32") {
+        auto recipe = world.alignmentOnly(24);
+        recipe.device = "cuda";
+        recipe.precision = "fp16";
+        Quiet context;
+        train::TrainJob job(world.ws, recipe, "gpu-fp16");
+        REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+        const auto align = storedMetric(world.ws, job.runId(), "loss_align");
+        REQUIRE(align.size() == 24);
+        for (double v : align) CHECK(std::isfinite(v));
+        CHECK(mean(align, 18, 24) < mean(align, 0, 6));
+        auto ws = store::Workspace::open(world.ws);
+        const auto loaded = model::loadClip(&ws, "gpu-fp16");
+        REQUIRE(loaded.generated);
+        for (const auto& p : loaded.generated->parameters()) CHECK(p.scalar_type() == torch::kFloat);
+    }
+}

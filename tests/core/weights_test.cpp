@@ -223,7 +223,7 @@ TEST_CASE("safetensors round trip keeps every dtype, metadata, empty and scalar 
     }
     SECTION("an independent Python reader sees the same tensors") {
         if (!havePythonTorch()) {
-            WARN("skipped: /usr/bin/python3 cannot import torch");
+            WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
             return;
         }
         const auto summary = pythonSummary(file);
@@ -519,7 +519,7 @@ TEST_CASE("the torch.save unpickler survives thousands of mutated pickles", "[we
 
 TEST_CASE("torch.save state dicts written by Python load", "[weights]") {
     if (!havePythonTorch()) {
-        WARN("skipped: /usr/bin/python3 cannot import torch");
+        WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
         return;
     }
     const fs::path tmp = pythonFixtures("torchsave");
@@ -561,7 +561,7 @@ TEST_CASE("torch.save state dicts written by Python load", "[weights]") {
 
 TEST_CASE("TorchScript archives written by Python load", "[weights]") {
     if (!havePythonTorch()) {
-        WARN("skipped: /usr/bin/python3 cannot import torch");
+        WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
         return;
     }
     const fs::path tmp = pythonFixtures("torchscript");
@@ -740,7 +740,7 @@ TEST_CASE("the project's own safetensors + JSON pair round-trips", "[weights]") 
     }
     SECTION("the weights open in Python") {
         if (!havePythonTorch()) {
-            WARN("skipped: /usr/bin/python3 cannot import torch");
+            WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
             return;
         }
         CHECK(pythonSummary(tmp / "tiny.safetensors")["tensors"].size() == sd.size());
@@ -774,7 +774,7 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
     CHECK_THAT(errorOf([&] { loadWeights(tmp / "empty.safetensors"); }), Contains("no tensors"));
 
     if (!havePythonTorch()) {
-        WARN("skipped the Python-written formats: /usr/bin/python3 cannot import torch");
+        WARN("skipped the Python-written formats: " << test::pythonExecutable().string() << " cannot import torch");
         return;
     }
     const fs::path saved = pythonFixtures("torchsave");

@@ -1,5 +1,9 @@
 #include "support/test_support.h"
 
+#include <catch2/catch.hpp>
+#include <ATen/Context.h>
+#include <torch/cuda.h>
+
 #include <atomic>
 #include <chrono>
 #include <fcntl.h>
@@ -128,6 +132,23 @@ bool pythonHas(const std::string& modules) {
     if (!fs::exists(pythonExecutable())) return false;
     const auto r = runProcess({pythonExecutable().string(), "-c", "import " + modules});
     return r.exitCode == 0;
+}
+
+bool cudaOrSkip(const std::string& what) {
+    if (torch::cuda::is_available()) return true;
+    WARN("no CUDA device: " << what << " is skipped");
+    return false;
+}
+
+StrictFloat32::StrictFloat32()
+    : cudnn_(at::globalContext().allowTF32CuDNN()), cublas_(at::globalContext().allowTF32CuBLAS()) {
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+}
+
+StrictFloat32::~StrictFloat32() {
+    at::globalContext().setAllowTF32CuDNN(cudnn_);
+    at::globalContext().setAllowTF32CuBLAS(cublas_);
 }
 
 }  // namespace genra::test
