@@ -1,10 +1,16 @@
 // CLIP throughput: images/s and texts/s of ViT-B/32 (random weights) in LibTorch, next to the same
-// architecture in Python PyTorch (/usr/bin/python3) measured by this program, and as a share of
-// the machine's float32 matmul GFLOP/s measured in-process first.
+// architecture in Python PyTorch measured by this program, and as a share of the device's matmul
+// GFLOP/s (in the precision used) measured in-process first. On CUDA, fp16/bf16 run as autocast,
+// as `genra embed --precision` does, in both C++ and Python.
 //
-// Usage: genra_clip_bench [--batch N] [--iterations N] [--preset NAME] [--no-python]
+// Usage: genra_clip_bench [--batch N] [--iterations N] [--preset NAME] [--device cpu|cuda]
+//                         [--precision fp32|bf16|fp16] [--python PATH] [--no-python]
 #include "core/model/clip.h"
+#include "core/model/embed.h"
+#include "core/train/precision.h"
 #include "core/util/threads.h"
+
+#include <torch/cuda.h>
 
 #include <nlohmann/json.hpp>
 
@@ -26,15 +32,25 @@ using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-double matmulGflops() {
+void synchronize(const torch::Device& device) {
+    if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+// Square matmul throughput on the device in the dtype the precision computes in.
+double matmulGflops(const torch::Device& device, train::Precision precision) {
     torch::NoGradGuard noGrad;
-    const auto a = torch::randn({1024, 1024});
-    const auto b = torch::randn({1024, 1024});
+    const std::int64_t n = device.is_cuda() ? 4096 : 1024;
+    const auto dtype = precision == train::Precision::Fp16 ? torch::kHalf
+                       : precision == train::Precision::Bf16 ? torch::kBFloat16 : torch::kFloat;
+    const auto a = torch::randn({n, n}).to(device, dtype);
+    const auto b = torch::randn({n, n}).to(device, dtype);
     torch::matmul(a, b);
-    const int reps = 10;
+    synchronize(device);
+    const int reps = device.is_cuda() ? 50 : 10;
     const auto start = Clock::now();
     for (int i = 0; i < reps; ++i) torch::matmul(a, b);
-    return 2.0 * 1024.0 * 1024.0 * 1024.0 * reps / seconds(start) / 1e9;
+    synchronize(device);
+    return 2.0 * static_cast<double>(n * n * n) * reps / seconds(start) / 1e9;
 }
 
 // Multiply-adds x2 of one tower's transformer over `tokens` tokens of width `width`.
@@ -52,7 +68,10 @@ from torch import nn
 
 cfg = json.loads(sys.argv[1])
 batch, iterations, threads = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+device, precision = sys.argv[5], sys.argv[6]
 torch.set_num_threads(threads)
+if device != "cpu":
+    torch.set_default_device(device)
 
 class QuickGELU(nn.Module):
     def forward(self, x): return x * torch.sigmoid(1.702 * x)
@@ -102,13 +121,22 @@ def encode_text(ids):
     x = ln_final(txt((x).permute(1, 0, 2), mask).permute(1, 0, 2))
     return x[torch.arange(x.shape[0]), ids.argmax(-1)] @ tproj
 
+def sync():
+    if device != "cpu": torch.cuda.synchronize()
+
 def timed(fn, arg):
     fn(arg)
+    sync()
     start = time.perf_counter()
     for _ in range(iterations): fn(arg)
+    sync()
     return time.perf_counter() - start
 
-with torch.no_grad():
+import contextlib
+dtypes = {"fp16": torch.float16, "bf16": torch.bfloat16}
+autocast = (torch.autocast(device_type=device.split(":")[0], dtype=dtypes[precision])
+            if precision in dtypes else contextlib.nullcontext())
+with torch.no_grad(), autocast:
     images = torch.randn(batch, 3, R, R)
     ids = torch.randint(1, t["vocab_size"] - 1, (batch, L)); ids[:, -1] = t["vocab_size"] - 1
     ti = timed(encode_image, images)
@@ -117,12 +145,14 @@ print(json.dumps({"images_per_s": batch * iterations / ti, "texts_per_s": batch 
                   "torch": torch.__version__}))
 )PY";
 
-nlohmann::json runPython(const ClipConfig& config, int batch, int iterations, int threads) {
+nlohmann::json runPython(const std::string& python, const ClipConfig& config, int batch, int iterations, int threads,
+                         const torch::Device& device, train::Precision precision) {
     const auto script = std::filesystem::temp_directory_path() / ("genra_clip_bench_" + std::to_string(getpid()) + ".py");
     std::ofstream(script) << kPythonBench;
-    const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + toJson(config).dump() + "' " +
+    const std::string command = "'" + python + "' '" + script.string() + "' '" + toJson(config).dump() + "' " +
                                 std::to_string(batch) + " " + std::to_string(iterations) + " " +
-                                std::to_string(threads);
+                                std::to_string(threads) + " " + (device.is_cuda() ? "cuda" : "cpu") + " " +
+                                train::toString(precision);
     std::string output;
     if (FILE* pipe = popen(command.c_str(), "r")) {
         char buffer[4096];
@@ -137,39 +167,55 @@ nlohmann::json runPython(const ClipConfig& config, int batch, int iterations, in
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     int batch = 32;
     int iterations = 2;
-    bool python = true;
+    bool runPythonReference = true;
     std::string preset = "ViT-B-32";
+    std::string deviceName = "cpu";
+    std::string precisionName = "fp32";
+    std::string python = "/usr/bin/python3";
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--batch" && i + 1 < argc) batch = std::atoi(argv[++i]);
         else if (arg == "--iterations" && i + 1 < argc) iterations = std::atoi(argv[++i]);
         else if (arg == "--preset" && i + 1 < argc) preset = argv[++i];
-        else if (arg == "--no-python") python = false;
+        else if (arg == "--no-python") runPythonReference = false;
+        else if (arg == "--device" && i + 1 < argc) deviceName = argv[++i];
+        else if (arg == "--precision" && i + 1 < argc) precisionName = argv[++i];
+        else if (arg == "--python" && i + 1 < argc) python = argv[++i];
         else {
-            std::cerr << "usage: genra_clip_bench [--batch N] [--iterations N] [--preset NAME] [--no-python]\n";
+            std::cerr << "usage: genra_clip_bench [--batch N] [--iterations N] [--preset NAME] [--device cpu|cuda]\n"
+                         "                        [--precision fp32|bf16|fp16] [--python PATH] [--no-python]\n";
             return 2;
         }
     }
     const int threads = configureThreads(0);
     const auto config = clipPreset(preset);
-    const double gflops = matmulGflops();
-    std::printf("threads %d, float32 matmul 1024^3: %.1f GFLOP/s\n", threads, gflops);
+    const auto device = resolveDevice(deviceName);
+    const auto precision = train::parsePrecision(precisionName);
+    train::checkPrecisionSupported(precision, device);
+    const double gflops = matmulGflops(device, precision);
+    std::printf("device %s, %s, threads %d, matmul: %.1f GFLOP/s\n", device.str().c_str(), train::toString(precision),
+                threads, gflops);
 
     torch::manual_seed(0);
     ClipModel model(config);
     model->eval();
+    model->to(device);
     torch::NoGradGuard noGrad;
-    const auto images = torch::randn({batch, 3, config.imageResolution, config.imageResolution});
+    const auto images = torch::randn({batch, 3, config.imageResolution, config.imageResolution}).to(device);
     auto tokens = torch::randint(1, config.vocabSize - 1, {batch, config.contextLength}, torch::kLong);
     tokens.select(1, config.contextLength - 1).fill_(config.vocabSize - 1);
+    tokens = tokens.to(device);
 
     auto timed = [&](auto&& fn) {
+        const train::AutocastScope autocast(precision, device);
         fn();
+        synchronize(device);
         const auto start = Clock::now();
         for (int i = 0; i < iterations; ++i) fn();
+        synchronize(device);
         return seconds(start);
     };
     const double imageSeconds = timed([&] { model->encodeImage(images); });
@@ -187,8 +233,8 @@ int main(int argc, char** argv) {
                 imagesPerS * imageGflop, 100.0 * imagesPerS * imageGflop / gflops);
     std::printf("C++    texts/s  %8.2f (%.2f GFLOP/text,  %.1f GFLOP/s = %.0f%% of matmul)\n", textsPerS, textGflop,
                 textsPerS * textGflop, 100.0 * textsPerS * textGflop / gflops);
-    if (python) {
-        const auto py = runPython(config, batch, iterations, threads);
+    if (runPythonReference) {
+        const auto py = runPython(python, config, batch, iterations, threads, device, precision);
         if (py.is_object()) {
             const double pyImages = py.at("images_per_s").get<double>();
             const double pyTexts = py.at("texts_per_s").get<double>();
@@ -196,8 +242,17 @@ int main(int argc, char** argv) {
                         py.at("torch").get<std::string>().c_str());
             std::printf("ratio C++/Python: images %.2f, texts %.2f\n", imagesPerS / pyImages, textsPerS / pyTexts);
         } else {
-            std::printf("Python reference unavailable (/usr/bin/python3 with torch)\n");
+            std::printf("Python reference unavailable (%s with torch)\n", python.c_str());
         }
     }
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "genra_clip_bench: " << e.what() << "\n";
+        return 1;
+    }
 }
