@@ -23,7 +23,9 @@ void readTrainingState(torch::serialize::InputArchive& archive, torch::optim::Op
     if (archive.try_read("rng/cpu", rng)) {
         auto generator = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(generator.mutex());
-        generator.set_state(rng);
+        // A checkpoint read onto a CUDA device brings the CPU generator's state there too, and
+        // set_state accepts only a CPU byte tensor: without this, resuming a CUDA run failed.
+        generator.set_state(rng.to(torch::kCPU));
     }
 }
 

@@ -531,3 +531,53 @@ TEST_CASE("Command lines split like a shell's words, without a shell", "[gen][ex
     CHECK(gen::splitCommandLine("  ").empty());
     CHECK_THROWS_WITH(gen::splitCommandLine("a 'b"), Catch::Contains("unterminated"));
 }
+
+TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples the CPU's images", "[cuda][gen]") {
+    if (!test::cudaOrSkip("the built-in generator on CUDA")) return;
+    test::StrictFloat32 strict;
+    ShapesWorld world;
+    auto onCuda = [&](const std::string& name) {
+        auto o = world.trainOptions(name, 12);
+        o.device = "cuda";
+        return o;
+    };
+    gen::TrainGeneratorJob cpu(world.ws, world.trainOptions("cpu", 12));
+    Quiet c0;
+    REQUIRE(jobs::runJob(cpu, c0).status == jobs::JobStatus::Succeeded);
+    gen::TrainGeneratorJob straight(world.ws, onCuda("gpu"));
+    Quiet c1;
+    REQUIRE(jobs::runJob(straight, c1).status == jobs::JobStatus::Succeeded);
+    // The noise and timesteps are drawn on the CPU from the run's seed, so the GPU follows the
+    // CPU's loss curve.
+    CHECK(c1.losses.at(1) == Approx(c0.losses.at(1)).epsilon(1e-4));
+    CHECK(c1.losses.at(12) == Approx(c0.losses.at(12)).epsilon(1e-2));
+
+    gen::TrainGeneratorJob first(world.ws, onCuda("gpu-split"));
+    first.setStopAfterSteps(7);
+    Quiet c2;
+    REQUIRE(jobs::runJob(first, c2).status == jobs::JobStatus::Succeeded);
+    {
+        auto ws = store::Workspace::open(world.ws);
+        ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
+    }
+    gen::TrainGeneratorJob resumed(world.ws, onCuda("gpu-split"));
+    Quiet c3;
+    REQUIRE(jobs::runJob(resumed, c3).status == jobs::JobStatus::Succeeded);
+    CHECK(resumed.resumedFromStep() == 5);
+    CHECK(c3.losses.at(12) == Approx(c1.losses.at(12)).epsilon(1e-3));
+
+    // The GPU-trained model samples the same images on either device for the same seeds.
+    auto ws = store::Workspace::open(world.ws);
+    auto onGpu = gen::loadBuiltinGenerator(ws, "gpu", "cuda");
+    auto onCpu = gen::loadBuiltinGenerator(ws, "gpu", "cpu");
+    gen::SampleOptions o;
+    o.steps = 10;
+    o.guidance = 4.0;
+    const std::vector<std::string> captions{"a red circle on the left", "a blue square"};
+    const std::vector<std::uint64_t> seeds{1, 2};
+    const auto a = onGpu.generate(captions, seeds, o).to(torch::kInt);
+    const auto b = onCpu.generate(captions, seeds, o).to(torch::kInt);
+    REQUIRE(a.sizes() == b.sizes());
+    CHECK((a - b).abs().max().item<int>() <= 2);  // uint8 images; rounding may differ by a level
+    CHECK(torch::equal(a, onGpu.generate(captions, seeds, o).to(torch::kInt)));
+}
