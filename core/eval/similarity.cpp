@@ -3,7 +3,6 @@
 // precision.
 #include "core/eval/similarity.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
