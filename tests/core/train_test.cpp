@@ -162,6 +162,38 @@ double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
     return sum / static_cast<double>(to - from);
 }
 
+// Runs `recipe` as run `name`, lets it die after step 4 (a checkpoint was written there), marks it
+// interrupted and resumes it to the end; returns the resumed job's run id.
+std::int64_t interruptAndResume(const TinyWorld& world, const train::Recipe& recipe, const std::string& name) {
+    train::TrainJob first(world.ws, recipe, name);
+    first.setStopAfterSteps(4);
+    Quiet c1;
+    REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
+    {
+        // Its owner is gone (same process here, so mark it as another pid) -> interrupted.
+        auto ws = store::Workspace::open(world.ws);
+        ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = '" + name + "'");
+        CHECK(train::requireRun(ws, name).status == "interrupted");
+    }
+    auto resumed = train::TrainJob::resume(world.ws, name);
+    Quiet c2;
+    REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
+    return resumed.runId();
+}
+
+// Two runs' stored "loss" curves: `steps` values each, equal within `epsilon` (relative).
+void checkSameLossCurve(const fs::path& ws, std::int64_t expectedRun, std::int64_t actualRun, std::size_t steps,
+                        double epsilon) {
+    const auto a = storedMetric(ws, expectedRun, "loss");
+    const auto b = storedMetric(ws, actualRun, "loss");
+    REQUIRE(a.size() == steps);
+    REQUIRE(b.size() == steps);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        INFO("step " << i + 1);
+        CHECK(b[i] == Approx(a[i]).epsilon(epsilon));
+    }
+}
+
 }  // namespace
 
 TEST_CASE("GenRA trains only adapters and the generated projection", "[train]") {
@@ -213,28 +245,8 @@ TEST_CASE("a resumed run reproduces the uninterrupted loss curve", "[train][resu
     train::TrainJob straight(world.ws, world.recipe(train::Method::Genra, 8), "straight");
     REQUIRE(jobs::runJob(straight, straightContext).status == jobs::JobStatus::Succeeded);
 
-    train::TrainJob first(world.ws, world.recipe(train::Method::Genra, 8), "split");
-    first.setStopAfterSteps(4);  // dies after step 4 (a checkpoint was written at step 4)
-    Quiet c1;
-    REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
-    {
-        // Its owner is gone (same process here, so mark it as another pid) -> interrupted.
-        auto ws = store::Workspace::open(world.ws);
-        ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'split'");
-        CHECK(train::requireRun(ws, "split").status == "interrupted");
-    }
-    auto resumed = train::TrainJob::resume(world.ws, "split");
-    Quiet c2;
-    REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
-
-    const auto a = storedMetric(world.ws, straight.runId(), "loss");
-    const auto b = storedMetric(world.ws, resumed.runId(), "loss");
-    REQUIRE(a.size() == 8);
-    REQUIRE(b.size() == 8);
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        INFO("step " << i + 1);
-        CHECK(b[i] == Approx(a[i]).epsilon(1e-6));
-    }
+    const auto resumedRun = interruptAndResume(world, world.recipe(train::Method::Genra, 8), "split");
+    checkSameLossCurve(world.ws, straight.runId(), resumedRun, 8, 1e-6);
     auto ws = store::Workspace::open(world.ws);
     CHECK(train::requireRun(ws, "split").status == "finished");
     SECTION("a finished run cannot be resumed") {
@@ -352,32 +364,9 @@ TEST_CASE("CUDA: training runs on the GPU, follow the CPU in float32, resume, an
         Quiet gpuContext;
         train::TrainJob gpu(world.ws, recipe, "gpu");
         REQUIRE(jobs::runJob(gpu, gpuContext).status == jobs::JobStatus::Succeeded);
-        const auto a = storedMetric(world.ws, cpu.runId(), "loss");
-        const auto b = storedMetric(world.ws, gpu.runId(), "loss");
-        REQUIRE(a.size() == 8);
-        REQUIRE(b.size() == 8);
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            INFO("step " << i + 1);
-            CHECK(b[i] == Approx(a[i]).epsilon(1e-3));
-        }
-
-        train::TrainJob first(world.ws, recipe, "gpu-split");
-        first.setStopAfterSteps(4);
-        Quiet c1;
-        REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
-        {
-            auto ws = store::Workspace::open(world.ws);
-            ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
-        }
-        auto resumed = train::TrainJob::resume(world.ws, "gpu-split");
-        Quiet c2;
-        REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
-        const auto c = storedMetric(world.ws, resumed.runId(), "loss");
-        REQUIRE(c.size() == 8);
-        for (std::size_t i = 0; i < b.size(); ++i) {
-            INFO("step " << i + 1);
-            CHECK(c[i] == Approx(b[i]).epsilon(1e-4));  // CUDA's atomic-add reductions are not bit-reproducible
-        }
+        checkSameLossCurve(world.ws, cpu.runId(), gpu.runId(), 8, 1e-3);
+        // CUDA's atomic-add reductions are not bit-reproducible, hence 1e-4 rather than the CPU's 1e-6.
+        checkSameLossCurve(world.ws, gpu.runId(), interruptAndResume(world, recipe, "gpu-split"), 8, 1e-4);
         // The registered model loads back on the CPU in float32.
         auto ws = store::Workspace::open(world.ws);
         const auto loaded = model::loadClip(&ws, "gpu");
