@@ -207,7 +207,15 @@ torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images) {
         throw Error("CLIP image tower: expected images [B, 3, " + std::to_string(resolution_) + ", " +
                     std::to_string(resolution_) + "], got " + shapeText(images));
     auto x = images.to(conv1->weight.dtype());
-    if (stem) x = stem->forward(x);
+    if (stem) {
+        // CPU autocast runs the convolutions in bfloat16 but (in LibTorch 1.13) has no float32
+        // policy for group_norm, whose kernel then refuses a bfloat16 input with float32 weights;
+        // the norms run in their weights' type, as CUDA autocast runs them in float32.
+        for (auto& module : *stem) {
+            if (auto* norm = module.ptr()->as<torch::nn::GroupNormImpl>()) x = norm->forward(x.to(norm->weight.scalar_type()));
+            else x = module.forward(x);
+        }
+    }
     x = conv1->forward(x);  // [B, W, g, g]
     x = x.flatten(2).transpose(1, 2);                            // [B, g*g, W]
     auto cls = class_embedding.reshape({1, 1, -1}).expand({x.size(0), 1, x.size(2)});

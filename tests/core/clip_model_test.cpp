@@ -2,6 +2,7 @@
 // and reporting, cloning.
 #include "core/model/clip.h"
 #include "core/model/clip_config.h"
+#include "core/train/precision.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -364,4 +365,24 @@ TEST_CASE("cloneClip makes an independent deep copy", "[model]") {
     torch::NoGradGuard noGrad;
     copy->visual->proj.add_(1.0);
     CHECK(!torch::equal(model->visual->proj, copy->visual->proj));
+}
+
+TEST_CASE("bf16 autocast on the CPU runs both image stems and stays close to float32", "[model][precision]") {
+    for (const std::string preset : {"tiny", "tiny-conv"}) {
+        DYNAMIC_SECTION(preset) {
+            torch::manual_seed(4);
+            ClipModel model(clipPreset(preset));
+            model->eval();
+            torch::NoGradGuard noGrad;
+            const auto images = torch::randn({3, 3, 32, 32});
+            const auto reference = model->encodeImage(images);
+            torch::Tensor low;
+            {
+                train::AutocastScope autocast(train::Precision::Bf16, torch::kCPU);
+                low = model->encodeImage(images);
+            }
+            CHECK(low.scalar_type() == torch::kBFloat16);
+            CHECK(torch::cosine_similarity(low.to(torch::kFloat), reference, 1).min().item<double>() > 0.99);
+        }
+    }
 }
