@@ -50,6 +50,9 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
     cmd->add_option("--learn-tokens", o->learnTokens,
                     "Learn an embedding per caption token, added to the text tower's frozen features (true/false)")
         ->capture_default_str();
+    cmd->add_option("--token-init", o->tokenInit,
+                    "Start the learnt token embeddings at this many feature standard deviations (0: at zero)")
+        ->capture_default_str();
     cmd->add_option("--timesteps", o->timesteps, "Diffusion timesteps T")->capture_default_str();
     cmd->add_option("--schedule", o->schedule, "Noise schedule")->capture_default_str()->check(CLI::IsMember({"linear", "cosine"}));
     cmd->add_option("--cond-dropout", o->conditionDropout, "Probability of the empty caption (for guidance)")->capture_default_str();

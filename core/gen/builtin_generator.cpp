@@ -76,6 +76,7 @@ json toJson(const GeneratorTrainOptions& o) {
             {"heads", o.heads},
             {"pooled_context", o.pooledContext},
             {"learn_tokens", o.learnTokens},
+            {"token_init", o.tokenInit},
             {"checkpoint_every", o.checkpointEvery},
             {"seed", o.seed},
             {"device", o.device},
@@ -114,6 +115,7 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "heads", o.heads, where);
     readKey(j, "pooled_context", o.pooledContext, where);
     readKey(j, "learn_tokens", o.learnTokens, where);
+    readKey(j, "token_init", o.tokenInit, where);
     readKey(j, "checkpoint_every", o.checkpointEvery, where);
     readKey(j, "seed", o.seed, where);
     readKey(j, "device", o.device, where);
@@ -133,6 +135,7 @@ void validate(const GeneratorTrainOptions& o) {
     if (o.conditionDropout < 0 || o.conditionDropout >= 1) throw Error("train-generator: condition dropout must be in [0, 1)");
     if (o.emaDecay < 0 || o.emaDecay >= 1) throw Error("train-generator: ema decay must be in [0, 1)");
     if (!(o.minSnrGamma >= 0)) throw Error("train-generator: min-SNR gamma must be 0 (off) or positive");
+    if (!(o.tokenInit >= 0)) throw Error("train-generator: token init must be 0 (zero table) or positive");
     betaScheduleFromName(o.schedule);
     unetConfigFor(o, 64).validate();
 }
@@ -296,9 +299,11 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             throw Error("generator run \"" + options_.name + "\" is still running in another process; stop it first");
         }
         options_ = generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
-        // Runs started before the pooled caption feature or the learnt tokens existed trained without them.
+        // Runs started before the pooled caption feature, the learnt tokens or their random start existed
+        // trained without them.
         if (!run->recipe.contains("pooled_context")) options_.pooledContext = false;
         if (!run->recipe.contains("learn_tokens")) options_.learnTokens = false;
+        if (!run->recipe.contains("token_init")) options_.tokenInit = 0.0;
         runId_ = run->id;
         resumed_ = true;
     }
@@ -350,6 +355,11 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
 
         torch::manual_seed(static_cast<std::uint64_t>(o.seed));
         UNet unet(unetConfigFor(o, conditioner.width(), textClip.real->config().vocabSize));
+        if (o.tokenInit > 0 && unet->token_embedding) {
+            torch::NoGradGuard noGrad;
+            const double featureStd = all.features.index({all.mask}).std().item<double>();
+            unet->token_embedding->weight.normal_(0.0, o.tokenInit * featureStd);
+        }
         unet->to(device);
         std::vector<torch::Tensor> params;
         std::vector<torch::Tensor> ema;

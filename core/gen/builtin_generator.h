@@ -61,6 +61,12 @@ struct GeneratorTrainOptions {
     // the demo's tiny-conv CLIP, whose text tower separates position words poorly, colour 79.5 ->
     // 88.5 % and position 68 -> 78 % (README); shape unchanged.
     bool learnTokens = true;
+    // > 0: the learnt token table starts as N(0, (tokenInit * σ)^2), σ the frozen features' standard
+    // deviation, so every word is told apart from the first step; 0: it starts at zero. With Adam a
+    // zero table grows by about the learning rate per step and stays small over a few hundred
+    // steps. Measured on 500 test captions (README), the caption's position rose from 74.9 to 82.7 %
+    // (training seed 0) and from 63.1 to 79.3 % (seed 1); colour and shape moved within noise.
+    double tokenInit = 1.0;
     std::int64_t checkpointEvery = 200;
     std::int64_t seed = 0;
     std::string device = "cpu";        // cpu | cuda | cuda:N | auto

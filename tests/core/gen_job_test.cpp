@@ -290,6 +290,33 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         }
         CHECK_FALSE(torch::equal(g.generate({"a red circle"}, {7}, so)[0], images[0]));
     }
+    SECTION("token init: the table starts at k standard deviations of the caption features") {
+        std::map<double, double> tableStd;
+        for (const double k : {1.0, 2.0}) {
+            auto options = world.trainOptions("init" + std::to_string(static_cast<int>(k)), 1);
+            options.tokenInit = k;
+            options.learningRate = 1e-9;  // one step that leaves the table where it started
+            gen::TrainGeneratorJob job(world.ws, options);
+            Quiet c;
+            REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+            auto ws = store::Workspace::open(world.ws);
+            auto g = gen::loadBuiltinGenerator(ws, options.name);
+            tableStd[k] = g.unet->token_embedding->weight.std().item<double>();
+            CHECK(model::requireModel(ws, options.name).config["options"]["token_init"] == k);
+        }
+        CHECK(tableStd[2.0] / tableStd[1.0] == Approx(2.0).epsilon(0.02));  // the same draw, scaled
+        auto ws = store::Workspace::open(world.ws);
+        auto g = gen::loadBuiltinGenerator(ws, "init1");
+        const auto features = g.text->encode({"a big red circle on the left", "a small blue square at the top",
+                                              "a green star below a yellow cross"});
+        const double featureStd = features.features.index({features.mask}).std().item<double>();
+        CHECK(tableStd[1.0] == Approx(featureStd).epsilon(0.25));
+        auto bad = world.trainOptions("negative", 1);
+        bad.tokenInit = -1;
+        gen::TrainGeneratorJob badJob(world.ws, bad);
+        Quiet c;
+        CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("token init"));
+    }
     SECTION("bad options are errors naming the option") {
         auto o = world.trainOptions("bad name!", 3);
         gen::TrainGeneratorJob badName(world.ws, o);
