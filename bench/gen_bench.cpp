@@ -2,7 +2,8 @@
 // images/s (DDIM, classifier-free guidance) at 32 and 64 pixels, with the default architecture of
 // `genra train-generator` (2x2 patches, base 32, levels 1-2-2, attention at the two smallest levels,
 // the caption's pooled feature in the timestep embedding, learnt token embeddings over a 1000-word
-// vocabulary, a tiny-CLIP-wide caption context of 12 tokens) at its default batch unless --batch. Each figure is also given per GFLOP/s of a float32 1024x1024 matmul measured in the same
+// vocabulary, a tiny-CLIP-wide caption context of 12 tokens) at its default batch unless --batch.
+// Each figure is also given per GFLOP/s of a float32 1024x1024 matmul measured in the same
 // process, so runs on different machines compare. The defaults finish in about two minutes on a
 // 2-core CPU; sampling time is linear in steps and batch, so images/s at 25 steps is 10/25 of the
 // figure at the default 10.

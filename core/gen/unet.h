@@ -34,8 +34,9 @@ struct UNetConfig {
     // so every residual block sees the caption, not only the attention blocks. Global attributes
     // (colour, shape, position) are then learnt in far fewer steps.
     bool pooledContext = false;
-    // > 0: a trainable embedding table of this many token ids (the text tower's vocabulary), zero at
-    // the start, added to the frozen caption features. A tiny CLIP trained on Shapes barely tells
+    // > 0: a trainable embedding table of this many token ids (the text tower's vocabulary), zero when
+    // constructed (train-generator then draws it at random, GeneratorTrainOptions::tokenInit), added
+    // to the frozen caption features. A tiny CLIP trained on Shapes barely tells
     // "circle" from "square" in its text features (it never learnt shape from the images); the
     // table lets the denoiser learn what each word should draw.
     std::int64_t tokenVocab = 0;
