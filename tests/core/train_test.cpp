@@ -194,6 +194,26 @@ void checkSameLossCurve(const fs::path& ws, std::int64_t expectedRun, std::int64
     }
 }
 
+// Runs a 24-step alignment-only recipe in reduced precision under `name` and checks what every
+// precision must give: finite losses that fall, and float32 adapters in the registered model.
+// Returns the alignment losses.
+std::vector<double> runReducedPrecisionAlignment(const TinyWorld& world, const train::Recipe& recipe,
+                                                 const std::string& name) {
+    Quiet context;
+    train::TrainJob job(world.ws, recipe, name);
+    REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+    const auto align = storedMetric(world.ws, job.runId(), "loss_align");
+    REQUIRE(align.size() == 24);
+    for (double v : align) CHECK(std::isfinite(v));
+    CHECK(mean(align, 18, 24) < mean(align, 0, 6));
+    // The registered adapters are float32 master weights, not reduced-precision copies.
+    auto ws = store::Workspace::open(world.ws);
+    const auto loaded = model::loadClip(&ws, name);
+    REQUIRE(loaded.generated);
+    for (const auto& p : loaded.generated->parameters()) CHECK(p.scalar_type() == torch::kFloat);
+    return align;
+}
+
 }  // namespace
 
 TEST_CASE("GenRA trains only adapters and the generated projection", "[train]") {
@@ -325,30 +345,20 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
 
 TEST_CASE("a bf16 autocast GenRA run lowers its alignment loss and keeps float32 weights", "[train][precision]") {
     TinyWorld world;
-    Quiet context;
     auto recipe = world.alignmentOnly(24);
     recipe.precision = "bf16";
-    train::TrainJob job(world.ws, recipe, "genra-bf16");
-    REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
-    const auto align = storedMetric(world.ws, job.runId(), "loss_align");
-    REQUIRE(align.size() == 24);
-    for (double v : align) CHECK(std::isfinite(v));
-    CHECK(mean(align, 18, 24) < mean(align, 0, 6));
+    const auto align = runReducedPrecisionAlignment(world, recipe, "genra-bf16");
     // The same first step in float32: close, but not bit-equal (the forward pass really ran in bf16).
     auto fp32 = recipe;
     fp32.precision = "fp32";
     fp32.steps = 1;
+    Quiet context;
     train::TrainJob reference(world.ws, fp32, "genra-fp32");
     REQUIRE(jobs::runJob(reference, context).status == jobs::JobStatus::Succeeded);
     const auto first = storedMetric(world.ws, reference.runId(), "loss_align");
     REQUIRE(first.size() == 1);
     CHECK(align[0] == Approx(first[0]).epsilon(0.05));
     CHECK(align[0] != first[0]);
-    // The registered adapters are float32 master weights, not bf16 copies.
-    auto ws = store::Workspace::open(world.ws);
-    const auto loaded = model::loadClip(&ws, "genra-bf16");
-    REQUIRE(loaded.generated);
-    for (const auto& p : loaded.generated->parameters()) CHECK(p.scalar_type() == torch::kFloat);
 }
 
 TEST_CASE("CUDA: training runs on the GPU, follow the CPU in float32, resume, and fp16 lowers its loss", "[cuda][train]") {
@@ -380,16 +390,6 @@ TEST_CASE("CUDA: training runs on the GPU, follow the CPU in float32, resume, an
         auto recipe = world.alignmentOnly(24);
         recipe.device = "cuda";
         recipe.precision = "fp16";
-        Quiet context;
-        train::TrainJob job(world.ws, recipe, "gpu-fp16");
-        REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
-        const auto align = storedMetric(world.ws, job.runId(), "loss_align");
-        REQUIRE(align.size() == 24);
-        for (double v : align) CHECK(std::isfinite(v));
-        CHECK(mean(align, 18, 24) < mean(align, 0, 6));
-        auto ws = store::Workspace::open(world.ws);
-        const auto loaded = model::loadClip(&ws, "gpu-fp16");
-        REQUIRE(loaded.generated);
-        for (const auto& p : loaded.generated->parameters()) CHECK(p.scalar_type() == torch::kFloat);
+        runReducedPrecisionAlignment(world, recipe, "gpu-fp16");
     }
 }
