@@ -58,6 +58,9 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
     cmd->add_option("--cond-dropout", o->conditionDropout, "Probability of the empty caption (for guidance)")->capture_default_str();
     cmd->add_option("--ema-decay", o->emaDecay, "EMA decay of the weights that are saved")->capture_default_str();
     cmd->add_option("--min-snr-gamma", o->minSnrGamma, "Min-SNR-gamma loss weighting (0: plain MSE)")->capture_default_str();
+    cmd->add_option("--edge-weight", o->edgeWeight,
+                    "Extra loss weight on the real images' edges, in multiples of the mean (0: plain MSE)")
+        ->capture_default_str();
     cmd->add_option("--checkpoint-every", o->checkpointEvery, "Steps between checkpoints")->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed of initialisation and batches")->capture_default_str();
     cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or auto")->capture_default_str();

@@ -65,6 +65,7 @@ json toJson(const GeneratorTrainOptions& o) {
             {"grad_clip_norm", o.gradClipNorm},
             {"ema_decay", o.emaDecay},
             {"min_snr_gamma", o.minSnrGamma},
+            {"edge_weight", o.edgeWeight},
             {"condition_dropout", o.conditionDropout},
             {"timesteps", o.timesteps},
             {"schedule", o.schedule},
@@ -104,6 +105,7 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "grad_clip_norm", o.gradClipNorm, where);
     readKey(j, "ema_decay", o.emaDecay, where);
     readKey(j, "min_snr_gamma", o.minSnrGamma, where);
+    readKey(j, "edge_weight", o.edgeWeight, where);
     readKey(j, "condition_dropout", o.conditionDropout, where);
     readKey(j, "timesteps", o.timesteps, where);
     readKey(j, "schedule", o.schedule, where);
@@ -135,6 +137,7 @@ void validate(const GeneratorTrainOptions& o) {
     if (o.conditionDropout < 0 || o.conditionDropout >= 1) throw Error("train-generator: condition dropout must be in [0, 1)");
     if (o.emaDecay < 0 || o.emaDecay >= 1) throw Error("train-generator: ema decay must be in [0, 1)");
     if (!(o.minSnrGamma >= 0)) throw Error("train-generator: min-SNR gamma must be 0 (off) or positive");
+    if (!(o.edgeWeight >= 0)) throw Error("train-generator: edge weight must be 0 (off) or positive");
     if (!(o.tokenInit >= 0)) throw Error("train-generator: token init must be 0 (zero table) or positive");
     betaScheduleFromName(o.schedule);
     unetConfigFor(o, 64).validate();
@@ -428,8 +431,8 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             const auto xt = schedule.addNoise(x0, noise, t);
             const auto predicted =
                 unet->forward(xt.to(device), t.to(device), features.to(device), mask.to(device), tokens.to(device));
-            const auto loss =
-                velocityLoss(schedule, t.to(device), predicted, velocityTarget(schedule, t, x0, noise).to(device), o.minSnrGamma);
+            const auto loss = velocityLoss(schedule, t.to(device), predicted, velocityTarget(schedule, t, x0, noise).to(device),
+                                           o.minSnrGamma, o.edgeWeight > 0 ? edgeLossWeights(x0, o.edgeWeight) : torch::Tensor());
             const double lossValue = loss.item<double>();
             if (!std::isfinite(lossValue)) {
                 throw Error("generator loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +

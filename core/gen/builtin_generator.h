@@ -47,6 +47,7 @@ struct GeneratorTrainOptions {
     double gradClipNorm = 1.0;
     double emaDecay = 0.995;           // EMA of the weights; warmed up as min(decay, (1+n)/(10+n))
     double minSnrGamma = 0.0;          // > 0: min-SNR-γ loss weighting (gen::minSnrVelocityWeights); 0: plain MSE
+    double edgeWeight = 0.0;           // > 0: per-pixel loss weights favouring the images' edges (gen::edgeLossWeights)
     double conditionDropout = 0.1;     // probability of training on the empty caption
     int timesteps = 1000;
     std::string schedule = "cosine";   // linear | cosine

@@ -118,10 +118,34 @@ torch::Tensor minSnrVelocityWeights(const NoiseSchedule& schedule, const torch::
     return torch::tensor(weights, torch::kFloat64).to(torch::kFloat32).to(t.device());
 }
 
+torch::Tensor edgeLossWeights(const torch::Tensor& x0, double strength) {
+    torch::NoGradGuard noGrad;
+    const auto n = x0.size(0);
+    auto ones = torch::ones({n, 1, x0.size(2), x0.size(3)}, x0.options());
+    if (strength <= 0) return ones;
+    namespace F = torch::nn::functional;
+    using torch::indexing::Slice;
+    // |x[i+1] - x[i]| along each axis, padded back to the image size, summed over channels.
+    const auto dx = (x0.index({Slice(), Slice(), Slice(), Slice(1, torch::indexing::None)}) -
+                     x0.index({Slice(), Slice(), Slice(), Slice(torch::indexing::None, -1)}))
+                        .abs();
+    const auto dy = (x0.index({Slice(), Slice(), Slice(1, torch::indexing::None), Slice()}) -
+                     x0.index({Slice(), Slice(), Slice(torch::indexing::None, -1), Slice()}))
+                        .abs();
+    const auto contrast = torch::maximum(F::pad(dx, F::PadFuncOptions({0, 1, 0, 0})), F::pad(dy, F::PadFuncOptions({0, 0, 0, 1})))
+                              .sum(1, true);
+    const auto spread = F::max_pool2d(contrast, F::MaxPool2dFuncOptions(3).stride(1).padding(1));
+    const auto mean = spread.mean(std::vector<std::int64_t>{1, 2, 3}, true).clamp_min(1e-6);
+    const auto weights = ones + strength * spread / mean;
+    return weights / weights.mean(std::vector<std::int64_t>{1, 2, 3}, true);
+}
+
 torch::Tensor velocityLoss(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& predicted,
-                           const torch::Tensor& target, double minSnrGamma) {
-    if (minSnrGamma <= 0) return torch::mse_loss(predicted, target);
-    const auto perRow = (predicted - target).pow(2).flatten(1).mean(1);
+                           const torch::Tensor& target, double minSnrGamma, const torch::Tensor& pixelWeights) {
+    auto squared = (predicted - target).pow(2);
+    if (pixelWeights.defined()) squared = squared * pixelWeights.to(squared.device());
+    if (minSnrGamma <= 0) return squared.mean();
+    const auto perRow = squared.flatten(1).mean(1);
     return (perRow * minSnrVelocityWeights(schedule, t, minSnrGamma).to(perRow.device())).mean();
 }
 

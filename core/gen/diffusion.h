@@ -62,10 +62,18 @@ torch::Tensor velocityTarget(const NoiseSchedule& schedule, const torch::Tensor&
 // of `t`, with SNR = ᾱ / (1 - ᾱ); shape [B] (float32, on t's device). It caps the weight of the
 // nearly noise-free steps, which dominate the plain v-loss's gradient conflicts, at γ / (SNR + 1).
 torch::Tensor minSnrVelocityWeights(const NoiseSchedule& schedule, const torch::Tensor& t, double gamma);
+// Per-pixel loss weights [B, 1, H, W] that favour the clean images' edges: 1 + strength * e / mean(e),
+// e the local contrast of x0 (the largest absolute difference between neighbouring pixels, summed
+// over channels, spread to a pixel's 3x3 neighbourhood), rescaled so that each image's weights average
+// 1. strength 0 gives all ones. Outlines are a few dozen of an image's pixels, so under a plain MSE
+// the textured background outweighs them.
+torch::Tensor edgeLossWeights(const torch::Tensor& x0, double strength);
 // The training loss: mean squared error of v, each row weighted by minSnrVelocityWeights when
-// gamma > 0, unweighted (plain MSE) otherwise.
+// gamma > 0, unweighted (plain MSE) otherwise; with pixelWeights ([B, 1, H, W], e.g. edgeLossWeights)
+// each pixel's squared error is weighted first.
 torch::Tensor velocityLoss(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& predicted,
-                           const torch::Tensor& target, double minSnrGamma);
+                           const torch::Tensor& target, double minSnrGamma,
+                           const torch::Tensor& pixelWeights = torch::Tensor());
 // ε implied by a predicted v at x_t: sqrt(1 - ᾱ) x_t + sqrt(ᾱ) v.
 torch::Tensor epsilonFromVelocity(const NoiseSchedule& schedule, const torch::Tensor& t, const torch::Tensor& xt,
                                   const torch::Tensor& v);

@@ -23,6 +23,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <map>
 
 using namespace genra;
@@ -316,6 +317,30 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         gen::TrainGeneratorJob badJob(world.ws, bad);
         Quiet c;
         CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("token init"));
+    }
+    SECTION("edge weight: the same first step gives a different loss, stored with the run; negative refused") {
+        std::map<double, double> firstLoss;
+        for (const double w : {0.0, 4.0}) {
+            auto options = world.trainOptions("edge" + std::to_string(static_cast<int>(w)), 1);
+            options.edgeWeight = w;
+            gen::TrainGeneratorJob job(world.ws, options);
+            Quiet c;
+            REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+            REQUIRE(c.losses.count(1) == 1);
+            firstLoss[w] = c.losses[1];
+            auto ws = store::Workspace::open(world.ws);
+            CHECK(model::requireModel(ws, options.name).config["options"]["edge_weight"] == w);
+        }
+        // Same seed, so the same batch, noise and fresh network: only the pixel weights differ.
+        CHECK(std::isfinite(firstLoss[4.0]));
+        CHECK(std::abs(firstLoss[4.0] - firstLoss[0.0]) > 1e-4 * firstLoss[0.0]);
+        auto bad = world.trainOptions("negative-edge", 1);
+        bad.edgeWeight = -0.5;
+        gen::TrainGeneratorJob badJob(world.ws, bad);
+        Quiet c;
+        CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("edge weight"));
+        auto ws = store::Workspace::open(world.ws);
+        CHECK_FALSE(model::findModel(ws, "negative-edge").has_value());
     }
     SECTION("bad options are errors naming the option") {
         auto o = world.trainOptions("bad name!", 3);

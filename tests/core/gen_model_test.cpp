@@ -240,6 +240,48 @@ TEST_CASE("Min-SNR-gamma weights of the v-loss: brute-force formula, capped step
           Approx(torch::mse_loss(predicted, target).item<double>()).epsilon(1e-6));
 }
 
+TEST_CASE("Edge loss weights: outline pixels outweigh flat ones, each image averages 1, strength 0 is plain MSE", "[gen]") {
+    // Image 0: a 6x6 square of contrast 2 on a flat 16x16 background; image 1: flat everywhere.
+    auto x0 = torch::zeros({2, 3, 16, 16});
+    x0.index_put_({0, torch::indexing::Slice(), torch::indexing::Slice(5, 11), torch::indexing::Slice(5, 11)}, 2.0);
+    const double strength = 4.0;
+    const auto w = gen::edgeLossWeights(x0, strength);
+    REQUIRE(w.sizes() == torch::IntArrayRef{2, 1, 16, 16});
+    CHECK(w[0].mean().item<double>() == Approx(1.0).epsilon(1e-5));
+    CHECK(w[1].mean().item<double>() == Approx(1.0).epsilon(1e-5));
+    // The flat image has no edges: all ones.
+    CHECK(w[1].min().item<double>() == Approx(1.0).epsilon(1e-5));
+    CHECK(w[1].max().item<double>() == Approx(1.0).epsilon(1e-5));
+    // Square: the pixels on either side of its outline share the top weight; the corner of the
+    // background and the square's centre (3 pixels from the outline) get the bottom one.
+    const double outside = w[0][0][4][8].item<double>();
+    const double inside = w[0][0][5][8].item<double>();
+    const double far = w[0][0][0][0].item<double>();
+    const double centre = w[0][0][8][8].item<double>();
+    CHECK(outside == Approx(w[0].max().item<double>()));
+    CHECK(inside == Approx(outside));
+    CHECK(far == Approx(w[0].min().item<double>()));
+    CHECK(centre == Approx(far));
+    // Before the rescaling flat pixels weigh 1 and the Ne edge pixels (all of contrast 6, summed over
+    // channels) 1 + strength * 256 / Ne; the mean is then 1 + strength.
+    const double edgePixels = (w[0] > far + 1e-4).sum().item<double>();
+    CHECK(edgePixels > 24);  // the ring is two or more pixels wide
+    CHECK(edgePixels < 100);
+    CHECK(far == Approx(1.0 / (1.0 + strength)).epsilon(1e-5));
+    CHECK(outside == Approx((1.0 + strength * 256.0 / edgePixels) / (1.0 + strength)).epsilon(1e-5));
+    CHECK(gen::edgeLossWeights(x0, 0.0).equal(torch::ones({2, 1, 16, 16})));
+
+    // The loss weights each pixel's squared error.
+    const gen::NoiseSchedule s(1000, gen::BetaSchedule::Cosine);
+    const auto t = torch::tensor(std::vector<std::int64_t>{10, 500}, torch::kLong);
+    const auto predicted = torch::randn({2, 3, 16, 16});
+    const auto target = torch::randn({2, 3, 16, 16});
+    const double expected = ((predicted - target).pow(2) * w).mean().item<double>();
+    CHECK(gen::velocityLoss(s, t, predicted, target, 0.0, w).item<double>() == Approx(expected).epsilon(1e-5));
+    CHECK(gen::velocityLoss(s, t, predicted, target, 0.0, w).item<double>() !=
+          Approx(gen::velocityLoss(s, t, predicted, target, 0.0).item<double>()).epsilon(1e-3));
+}
+
 TEST_CASE("Sampling timesteps: from T-1 down to 0, evenly spaced", "[gen]") {
     const auto steps = gen::samplingTimesteps(1000, 25);
     REQUIRE(steps.size() == 25);
