@@ -307,6 +307,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         if (!run->recipe.contains("pooled_context")) options_.pooledContext = false;
         if (!run->recipe.contains("learn_tokens")) options_.learnTokens = false;
         if (!run->recipe.contains("token_init")) options_.tokenInit = 0.0;
+        if (!run->recipe.contains("edge_weight")) options_.edgeWeight = 0.0;
         runId_ = run->id;
         resumed_ = true;
     }

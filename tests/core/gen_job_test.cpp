@@ -227,6 +227,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         CHECK(resumed.options().steps == 12);
         CHECK(c2.losses.begin()->first == 6);
         CHECK(c2.losses.at(12) == Approx(c0.losses.at(12)).epsilon(1e-4));
+        CHECK(resumed.options().edgeWeight == 4.0);  // the default, stored with the run
 
         auto ws = store::Workspace::open(world.ws);
         const auto a = model::loadModelFiles(world.ws / "checkpoints" / "straight" / "model");
@@ -318,7 +319,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         Quiet c;
         CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("token init"));
     }
-    SECTION("edge weight: the same first step gives a different loss, stored with the run; negative refused") {
+    SECTION("edge weight: the same first step gives a different loss, stored with the run; older runs resume without it; negative refused") {
         std::map<double, double> firstLoss;
         for (const double w : {0.0, 4.0}) {
             auto options = world.trainOptions("edge" + std::to_string(static_cast<int>(w)), 1);
@@ -334,6 +335,23 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         // Same seed, so the same batch, noise and fresh network: only the pixel weights differ.
         CHECK(std::isfinite(firstLoss[4.0]));
         CHECK(std::abs(firstLoss[4.0] - firstLoss[0.0]) > 1e-4 * firstLoss[0.0]);
+        // A run recorded before the option existed trained on the plain MSE, and resumes so.
+        auto old = world.trainOptions("before-edge", 6);
+        gen::TrainGeneratorJob oldFirst(world.ws, old);
+        oldFirst.setStopAfterSteps(5);
+        {
+            Quiet c;
+            REQUIRE(jobs::runJob(oldFirst, c).status == jobs::JobStatus::Succeeded);
+            auto ws = store::Workspace::open(world.ws);
+            ws.db().exec("UPDATE runs SET pid = 999999999, recipe = json_remove(recipe, '$.edge_weight') WHERE name = 'before-edge'");
+        }
+        gen::TrainGeneratorJob oldResumed(world.ws, old);
+        {
+            Quiet c;
+            REQUIRE(jobs::runJob(oldResumed, c).status == jobs::JobStatus::Succeeded);
+        }
+        CHECK(oldResumed.resumed());
+        CHECK(oldResumed.options().edgeWeight == 0.0);
         auto bad = world.trainOptions("negative-edge", 1);
         bad.edgeWeight = -0.5;
         gen::TrainGeneratorJob badJob(world.ws, bad);
