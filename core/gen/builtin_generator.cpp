@@ -302,8 +302,8 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             throw Error("generator run \"" + options_.name + "\" is still running in another process; stop it first");
         }
         options_ = generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
-        // Runs started before the pooled caption feature, the learnt tokens or their random start existed
-        // trained without them.
+        // Runs started before the pooled caption feature, the learnt tokens, their random start or the
+        // edge-weighted loss existed trained without them.
         if (!run->recipe.contains("pooled_context")) options_.pooledContext = false;
         if (!run->recipe.contains("learn_tokens")) options_.learnTokens = false;
         if (!run->recipe.contains("token_init")) options_.tokenInit = 0.0;

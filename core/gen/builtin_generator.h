@@ -48,9 +48,10 @@ struct GeneratorTrainOptions {
     double emaDecay = 0.995;           // EMA of the weights; warmed up as min(decay, (1+n)/(10+n))
     double minSnrGamma = 0.0;          // > 0: min-SNR-γ loss weighting (gen::minSnrVelocityWeights); 0: plain MSE
     // > 0: per-pixel loss weights favouring the real images' edges (gen::edgeLossWeights); 0: plain
-    // MSE. On 500 test captions (README) 4 raised colour, position and shape for both training seeds
-    // at 800 steps (shape 12.6 -> 15.2 % and 12.4 -> 14.2 %), and at 2,400 steps gave 94.8 / 93.9 /
-    // 16.2 % against 87.2 / 87.8 / 10.6 %; backgrounds come out noisier.
+    // MSE. On 500 test captions (README) 4 raised colour and position for both training seeds at 800
+    // steps (its ~2-point shape gain there is within noise: weights 1, 2 and 8 gave none), and at
+    // 2,400 steps gave colour / position / shape 94.8 / 93.9 / 16.2 % against 87.2 / 87.8 / 10.6 %;
+    // backgrounds come out noisier.
     double edgeWeight = 4.0;
     double conditionDropout = 0.1;     // probability of training on the empty caption
     int timesteps = 1000;

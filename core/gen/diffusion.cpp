@@ -124,16 +124,10 @@ torch::Tensor edgeLossWeights(const torch::Tensor& x0, double strength) {
     auto ones = torch::ones({n, 1, x0.size(2), x0.size(3)}, x0.options());
     if (strength <= 0) return ones;
     namespace F = torch::nn::functional;
-    using torch::indexing::Slice;
     // |x[i+1] - x[i]| along each axis, padded back to the image size, summed over channels.
-    const auto dx = (x0.index({Slice(), Slice(), Slice(), Slice(1, torch::indexing::None)}) -
-                     x0.index({Slice(), Slice(), Slice(), Slice(torch::indexing::None, -1)}))
-                        .abs();
-    const auto dy = (x0.index({Slice(), Slice(), Slice(1, torch::indexing::None), Slice()}) -
-                     x0.index({Slice(), Slice(), Slice(torch::indexing::None, -1), Slice()}))
-                        .abs();
-    const auto contrast = torch::maximum(F::pad(dx, F::PadFuncOptions({0, 1, 0, 0})), F::pad(dy, F::PadFuncOptions({0, 0, 0, 1})))
-                              .sum(1, true);
+    const auto dx = F::pad(torch::diff(x0, 1, 3).abs(), F::PadFuncOptions({0, 1, 0, 0}));
+    const auto dy = F::pad(torch::diff(x0, 1, 2).abs(), F::PadFuncOptions({0, 0, 0, 1}));
+    const auto contrast = torch::maximum(dx, dy).sum(1, true);
     const auto spread = F::max_pool2d(contrast, F::MaxPool2dFuncOptions(3).stride(1).padding(1));
     const auto mean = spread.mean(std::vector<std::int64_t>{1, 2, 3}, true).clamp_min(1e-6);
     const auto weights = ones + strength * spread / mean;
