@@ -171,6 +171,8 @@ void addShapesAdherence(CLI::App& app, CliState& state) {
                 std::printf("%-28s %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", label, 100 * r->color, 100 * r->position,
                             100 * r->shape, 100 * r->all);
             }
+            std::printf("fine detail (RMS difference from a 3x3 blur, grey levels): generated %.1f, real %.1f\n",
+                        report.generatedFineDetail, report.realFineDetail);
             return 0;
         };
     });

@@ -312,6 +312,26 @@ AdherenceRates AdherenceTally::rates() const {
     return r;
 }
 
+double fineDetailRms(const Image& image) {
+    if (image.empty() || image.width <= 0 || image.height <= 0) return 0.0;
+    double sum = 0.0;
+    for (int y = 0; y < image.height; ++y) {
+        for (int x = 0; x < image.width; ++x) {
+            for (int c = 0; c < image.channels; ++c) {
+                double blur = 0.0;
+                for (int dy = -1; dy <= 1; ++dy) {
+                    for (int dx = -1; dx <= 1; ++dx) {
+                        blur += image.at(std::clamp(y + dy, 0, image.height - 1), std::clamp(x + dx, 0, image.width - 1), c);
+                    }
+                }
+                const double d = image.at(y, x, c) - blur / 9.0;
+                sum += d * d;
+            }
+        }
+    }
+    return std::sqrt(sum / (static_cast<double>(image.width) * image.height * image.channels));
+}
+
 ShapesAdherenceReport measureShapesAdherence(store::Workspace& ws, const ShapesAdherenceOptions& o) {
     const auto dataset = ws.requireDataset(o.dataset);
     struct Item {
@@ -360,8 +380,13 @@ ShapesAdherenceReport measureShapesAdherence(store::Workspace& ws, const ShapesA
     report.imageSize = images.front().width;
 
     AdherenceTally generated;
-    for (std::size_t i = 0; i < items.size(); ++i) generated.add(scoreShapesAdherence(images[i], items[i].target), items[i].target.positionStated);
+    double generatedDetail = 0.0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        generated.add(scoreShapesAdherence(images[i], items[i].target), items[i].target.positionStated);
+        generatedDetail += std::pow(fineDetailRms(images[i]), 2);
+    }
     report.generated = generated.rates();
+    report.generatedFineDetail = std::sqrt(generatedDetail / static_cast<double>(images.size()));
 
     // Chance: each image against the caption of the next one in a seeded shuffle.
     std::vector<std::size_t> order(items.size());
@@ -378,6 +403,7 @@ ShapesAdherenceReport measureShapesAdherence(store::Workspace& ws, const ShapesA
     // Ceiling: the real images the captions describe, at the generated images' size.
     AdherenceTally real;
     std::map<std::int64_t, bool> seen;
+    double realDetail = 0.0;
     for (const auto& item : items) {
         if (!seen.emplace(item.realId, true).second) continue;
         Image image = loadImage(ws.resolve(item.realPath));
@@ -385,8 +411,10 @@ ShapesAdherenceReport measureShapesAdherence(store::Workspace& ws, const ShapesA
             image = resizeBicubicAntialias(image, report.imageSize, images.front().height);
         }
         real.add(scoreShapesAdherence(image, item.target), item.target.positionStated);
+        realDetail += std::pow(fineDetailRms(image), 2);
     }
     report.real = real.rates();
+    report.realFineDetail = std::sqrt(realDetail / static_cast<double>(std::max<std::size_t>(seen.size(), 1)));
     return report;
 }
 
@@ -399,7 +427,8 @@ nlohmann::json toJson(const ShapesAdherenceReport& report) {
     return {{"image_size", report.imageSize},
             {"generated", toJson(report.generated)},
             {"real", toJson(report.real)},
-            {"chance", toJson(report.chance)}};
+            {"chance", toJson(report.chance)},
+            {"fine_detail_rms", {{"generated", report.generatedFineDetail}, {"real", report.realFineDetail}}}};
 }
 
 }  // namespace genra::data

@@ -190,14 +190,16 @@ std::string adherenceLine(store::Workspace& ws) {
     options.generator = std::string("builtin:") + kDemoGenerator;
     try {
         const auto r = data::measureShapesAdherence(ws, options);
-        char line[400];
+        char line[600];
         std::snprintf(line, sizeof line,
                       "- Caption adherence of the generated images (`genra shapes-adherence`: the caption's colour found, "
                       "at its position, with its shape; all three): %.0f%%, %.0f%%, %.0f%%, %.0f%%; their real images "
-                      "%.0f%%, %.0f%%, %.0f%%, %.0f%%; chance %.0f%%, %.0f%%, %.0f%%, %.0f%%.\n",
+                      "%.0f%%, %.0f%%, %.0f%%, %.0f%%; chance %.0f%%, %.0f%%, %.0f%%, %.0f%%. Fine detail (RMS difference "
+                      "from a 3x3 blur): %.1f grey levels generated, %.1f real.\n",
                       100 * r.generated.color, 100 * r.generated.position, 100 * r.generated.shape, 100 * r.generated.all,
                       100 * r.real.color, 100 * r.real.position, 100 * r.real.shape, 100 * r.real.all, 100 * r.chance.color,
-                      100 * r.chance.position, 100 * r.chance.shape, 100 * r.chance.all);
+                      100 * r.chance.position, 100 * r.chance.shape, 100 * r.chance.all, r.generatedFineDetail,
+                      r.realFineDetail);
         return line;
     } catch (const Error&) {
         return {};

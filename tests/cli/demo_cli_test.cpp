@@ -88,6 +88,9 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
         CHECK(tex.find("\\toprule") != std::string::npos);
         CHECK(reportMd.find("exports/tables/" + table + ".csv") != std::string::npos);
     }
+    // The generator's caption adherence and the fine detail of its samples beside the real images'.
+    CHECK(reportMd.find("Caption adherence of the generated images") != std::string::npos);
+    CHECK(reportMd.find("Fine detail (RMS difference from a 3x3 blur): ") != std::string::npos);
 
     // Figures are images with content, not blank canvases.
     for (const auto& f : report["figures"]) {

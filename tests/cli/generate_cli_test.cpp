@@ -109,6 +109,10 @@ TEST_CASE("genra train-generator and generate: built-in and external generators"
     CHECK(measured["generated"]["images"] == 8);
     CHECK(measured["real"]["images"] == 4);
     CHECK(measured["real"]["color"].get<double>() == 1.0);
+    // A few training steps leave the samples noisier than the real renders.
+    CHECK(measured["fine_detail_rms"]["generated"].get<double>() > measured["fine_detail_rms"]["real"].get<double>());
+    const auto printed = runGenra({"shapes-adherence", "--workspace", ws, "--dataset", "shapes", "--generator", "builtin:gen"});
+    CHECK_THAT(printed.out, Catch::Contains("fine detail (RMS difference from a 3x3 blur, grey levels): generated "));
     CHECK(runGenra({"shapes-adherence", "--workspace", ws, "--dataset", "shapes", "--generator", "builtin:none"}).exitCode == 1);
 
     SECTION("an external generator script, its command split without a shell") {

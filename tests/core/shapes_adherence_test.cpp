@@ -13,6 +13,8 @@
 #include "support/test_support.h"
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -172,6 +174,30 @@ TEST_CASE("Shapes adherence: palette colours are told from muted backgrounds", "
     CHECK(data::shapesTargetFromAttributes({{"shape", "blob"}, {"color", "red"}, {"position", "left"}}) == std::nullopt);
 }
 
+TEST_CASE("Fine detail: zero when flat, edges only for a linear ramp, large for a checkerboard", "[adherence]") {
+    data::Image image;
+    image.width = 8;
+    image.height = 5;
+    image.channels = 3;
+    image.pixels.assign(8 * 5 * 3, 77);
+    CHECK(data::fineDetailRms(image) == 0.0);
+    // value = 10 x: the blur keeps a linear ramp, except in the first and last columns, whose
+    // replicated neighbours make it 10/3 off.
+    for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 8; ++x)
+            for (int c = 0; c < 3; ++c) image.at(y, x, c) = static_cast<std::uint8_t>(10 * x);
+    CHECK(data::fineDetailRms(image) == Approx(std::sqrt(2.0 * (100.0 / 9.0) / 8.0)));
+    // A one-pixel checkerboard of 100 and 140: 160/9 away from the blur inside.
+    image.width = image.height = 40;
+    image.pixels.assign(40 * 40 * 3, 0);
+    for (int y = 0; y < 40; ++y)
+        for (int x = 0; x < 40; ++x)
+            for (int c = 0; c < 3; ++c) image.at(y, x, c) = (x + y) % 2 ? 100 : 140;
+    CHECK(data::fineDetailRms(image) > 0.9 * 160.0 / 9.0);
+    CHECK(data::fineDetailRms(image) < 1.1 * 160.0 / 9.0);
+    CHECK(data::fineDetailRms(data::Image{}) == 0.0);
+}
+
 TEST_CASE("Shapes adherence of a workspace's generated images, their real images and chance", "[adherence]") {
     // 40 real Shapes images at 32 px; the first caption of each has a noisy copy of its real image
     // as generator "noisy-copy". A grey square per caption is added as "builtin:flat".
@@ -216,12 +242,18 @@ TEST_CASE("Shapes adherence of a workspace's generated images, their real images
     CHECK(copies.generated.all <= copies.real.all + 0.05);
     CHECK(copies.chance.all < copies.generated.all - 0.3);
 
+    // The copies carry noise their real images do not.
+    CHECK(copies.realFineDetail > 0.5);
+    CHECK(copies.generatedFineDetail > copies.realFineDetail + 1.0);
+
     options.generator = "builtin:flat";
     const auto flats = data::measureShapesAdherence(w, options);
     CHECK(flats.generated.images == 40);
     CHECK(flats.generated.color == 0.0);
     CHECK(flats.generated.all == 0.0);
     CHECK(flats.real.color >= 0.95);
+    CHECK(flats.generatedFineDetail == 0.0);
+    CHECK(flats.realFineDetail == Approx(copies.realFineDetail));
 
     options.generator.clear();
     options.maxImages = 10;
@@ -229,6 +261,8 @@ TEST_CASE("Shapes adherence of a workspace's generated images, their real images
     const auto json = data::toJson(copies);
     CHECK(json["generated"]["images"] == 40);
     CHECK(json.contains("chance"));
+    CHECK(json["fine_detail_rms"]["generated"].get<double>() == Approx(copies.generatedFineDetail));
+    CHECK(json["fine_detail_rms"]["real"].get<double>() == Approx(copies.realFineDetail));
 
     options.generator = "external:none";
     CHECK_THROWS_AS(data::measureShapesAdherence(w, options), Error);
