@@ -5,6 +5,7 @@
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <array>
@@ -314,22 +315,12 @@ AdherenceRates AdherenceTally::rates() const {
 
 double fineDetailRms(const Image& image) {
     if (image.empty() || image.width <= 0 || image.height <= 0) return 0.0;
-    double sum = 0.0;
-    for (int y = 0; y < image.height; ++y) {
-        for (int x = 0; x < image.width; ++x) {
-            for (int c = 0; c < image.channels; ++c) {
-                double blur = 0.0;
-                for (int dy = -1; dy <= 1; ++dy) {
-                    for (int dx = -1; dx <= 1; ++dx) {
-                        blur += image.at(std::clamp(y + dy, 0, image.height - 1), std::clamp(x + dx, 0, image.width - 1), c);
-                    }
-                }
-                const double d = image.at(y, x, c) - blur / 9.0;
-                sum += d * d;
-            }
-        }
-    }
-    return std::sqrt(sum / (static_cast<double>(image.width) * image.height * image.channels));
+    const cv::Mat view(image.height, image.width, CV_8UC(image.channels), const_cast<std::uint8_t*>(image.pixels.data()));
+    cv::Mat values;
+    view.convertTo(values, CV_64F);
+    cv::Mat blurred;
+    cv::blur(values, blurred, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+    return cv::norm(values, blurred, cv::NORM_L2) / std::sqrt(static_cast<double>(values.total()) * image.channels);
 }
 
 ShapesAdherenceReport measureShapesAdherence(store::Workspace& ws, const ShapesAdherenceOptions& o) {
