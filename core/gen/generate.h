@@ -1,5 +1,8 @@
 // Generating images for a dataset's captions, with the built-in diffusion model
-// ("builtin:MODEL") or an external command ("external:NAME"). Each image is written to
+// ("builtin:MODEL"), an external command ("external:NAME") or the shift control ("builtin:shift",
+// shift_control.h: each caption's own real image under a fixed appearance change, at the real
+// image's size; a positive control for alignment, flagged "control": true in its generations rows
+// and run recipe; "shift" is reserved and cannot name a built-in model). Each image is written to
 // <workspace>/images/<out_subdir>/<caption id>/<k>.png, recorded as a 'generated' image of the
 // dataset (in the split of the caption's real image) and linked to its caption in `generations`
 // with the generator, its seed and the parameters. Work that is already recorded is skipped, so an
@@ -8,6 +11,7 @@
 // generate-<generator name>-<dataset>-<split>-<n>, with its status, images made and images/s.
 #pragma once
 
+#include "core/gen/shift_control.h"
 #include "core/jobs/job.h"
 
 #include <cstdint>
@@ -20,7 +24,7 @@ namespace genra::gen {
 
 // The kind of the runs that generate jobs record.
 inline constexpr const char* kRunKindGenerate = "generate";
-// Sampling defaults. The built-in model's are measured with genra shapes-adherence (README,
+// Sampling defaults. The built-in model's are measured with genra shapes-adherence (docs/generator.md,
 // "How well generated images follow their captions"): guidance 8 over 6 and 3, DDIM 20 steps over 50.
 inline constexpr double kBuiltinGuidance = 8.0;
 inline constexpr int kBuiltinSteps = 20;
@@ -34,7 +38,7 @@ struct GenerateOptions {
     std::filesystem::path captionsFile;       // optional: one caption id or source key per line
     int captionsPerImage = 0;                 // 0: every caption; N: the first N of each real image
     int maxCaptions = 0;                      // 0: no limit
-    std::string generator;                    // builtin:MODEL | external:NAME
+    std::string generator;                    // builtin:MODEL | external:NAME | builtin:shift (the control)
     std::vector<std::string> generatorCommand;  // external: argv used instead of generators.json
     std::filesystem::path generatorConfig;    // external: default <workspace>/generators.json
     std::optional<double> timeoutSeconds;     // external: overrides the configured timeout
@@ -49,7 +53,18 @@ struct GenerateOptions {
     int height = 512;
     std::string device = "cpu";               // builtin
     std::string outSubdir = "generated";
+    // builtin:shift (see ShiftOptions for what each does): hue rotation in degrees, contrast factor
+    // (> 0), Gaussian blur sigma in pixels (>= 0, 0: none), noise std in grey levels (>= 0, 0: none).
+    double shiftHue = kShiftDefaultHue;
+    double shiftContrast = kShiftDefaultContrast;
+    double shiftBlur = kShiftDefaultBlur;
+    double shiftNoise = kShiftDefaultNoise;
 };
+
+// The shift control's options of `options`.
+ShiftOptions shiftOptions(const GenerateOptions& options);
+// Whether `generator` is the shift control (builtin:shift).
+bool isShiftControl(const std::string& generator);
 
 // Throws genra::Error naming the bad option.
 void validate(const GenerateOptions& options);
