@@ -18,7 +18,7 @@ std::vector<EvalRow> loadEvalResults(store::Workspace& workspace) {
     // of the run that trained the model (empty for imported models).
     auto s = workspace.db().prepare(
         "SELECT e.id, COALESCE(r.name, mr.name, ''), COALESCE(m.name, ''), COALESCE(mr.kind, ''), "
-        "COALESCE(d.name, ''), e.split, e.task, e.metric, e.value, e.created_at "
+        "COALESCE(d.name, ''), e.split, e.task, e.metric, e.value, e.created_at, e.details "
         "FROM eval_results e LEFT JOIN runs r ON r.id = e.run_id LEFT JOIN models m ON m.id = e.model_id "
         "LEFT JOIN runs mr ON mr.id = m.run_id LEFT JOIN datasets d ON d.id = e.dataset_id ORDER BY e.id");
     std::vector<EvalRow> rows;
@@ -34,6 +34,7 @@ std::vector<EvalRow> loadEvalResults(store::Workspace& workspace) {
         r.metric = text(s, 7);
         r.value = s.columnDouble(8);
         r.date = text(s, 9);
+        r.details = s.isNull(10) ? std::string() : s.columnText(10);
         rows.push_back(std::move(r));
     }
     return rows;
@@ -53,6 +54,8 @@ report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& b
         e.metric = r.metric.toStdString();
         e.value = r.value;
         e.createdAt = r.date.toStdString();
+        if (!r.details.empty()) e.details = nlohmann::json::parse(r.details, nullptr, false);
+        if (e.details.is_discarded()) e.details = nlohmann::json::object();
         baselineSeen = baselineSeen || r.model == baselineModel;
         results.push_back(std::move(e));
     }

@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <string>
 #include <vector>
 
 namespace genra::store {
@@ -28,13 +29,15 @@ struct EvalRow {
     QString metric;
     double value = 0.0;
     QString date;
+    std::string details;  // the row's details JSON (per-item values give the comparison's intervals)
 };
 
 std::vector<EvalRow> loadEvalResults(store::Workspace& workspace);
 
 // The selected results as a paper-style table (core/report: one row per model, one column per
-// metric, best per column, deltas against `baselineModel` when it has a row), the newest result
-// winning where a model has several for one metric.
+// metric, best per column, deltas against `baselineModel` when it has a row, with the 95 % paired
+// bootstrap interval of each difference where both results store per-item values), the newest
+// result winning where a model has several for one metric.
 report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& baselineModel = {});
 // The table as HTML for the panel's preview (best values in bold).
 QString toHtml(const report::Table& table);

@@ -97,6 +97,35 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
     report.centroidCosine = gap.centroidCosine;
     report.probeAccuracy = gap.probe.testAccuracy;
     report.frechetDistance = gap.frechetDistance;
+    const auto pairingTensor = torch::tensor(pairing, torch::kInt64);
+    const auto own = eval::measurePairGap(realT, genT, pairingTensor);
+    report.unmatchedMean = own.unmatchedCosineMean;
+    report.margin = own.margin;
+    report.centredMean = own.centredPairedCosineMean;
+    report.genToRealR1 = own.genToRealRecallAt1;
+    report.genToRealR5 = own.genToRealRecallAt5;
+    report.alignLoss = own.alignLoss;
+    if (model.baseModelId) {
+        // Eq. 1's real side: the base model's stored embeddings of the same real images.
+        std::vector<std::int64_t> realIds(realRow.size());
+        for (const auto& [id, row] : realRow) realIds[static_cast<std::size_t>(row)] = id;
+        auto q = ws.db().prepare("SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? "
+                                 "AND encoder = ?");
+        std::vector<std::vector<float>> frozen;
+        for (auto id : realIds) {
+            q.reset();
+            q.bind(1, *model.baseModelId).bind(2, id).bind(3, std::string(model::kEncoderRealImage));
+            if (!q.step()) break;
+            frozen.push_back(vectorOf(q.columnBlob(1), q.columnInt(0), "real image " + std::to_string(id)));
+        }
+        if (frozen.size() == realIds.size() && stack(frozen).size(1) == genT.size(1)) {
+            const auto eq1 = eval::measurePairGap(stack(frozen), genT, pairingTensor);
+            report.eq1Available = true;
+            report.eq1PairedMean = eq1.pairedCosineMean;
+            report.eq1Margin = eq1.margin;
+            report.eq1GenToRealR1 = eq1.genToRealRecallAt1;
+        }
+    }
     report.histogramEdges = gap.pairedCosineHistogram.edges;
     report.histogramCounts = gap.pairedCosineHistogram.counts;
     // Heat-map of the first pairs: row i real image of pair i, column j generated image of pair j.

@@ -149,12 +149,23 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
         ok = false;
     }
     QString html = QStringLiteral("<table cellspacing=\"4\"><tr><th></th>");
-    const QString rows[] = {tr("pairs"), tr("cosine mean ± std"), tr("centroid distance"), tr("centroid cosine"),
-                            tr("linear probe accuracy"), tr("Fréchet distance")};
+    const QString rows[] = {tr("pairs"),
+                            tr("cosine mean ± std"),
+                            tr("unmatched cosine"),
+                            tr("margin (matched − unmatched)"),
+                            tr("centred cosine"),
+                            tr("gen→real R@1 / R@5 %"),
+                            tr("held-out Eq. 1 loss"),
+                            tr("Eq. 1 pair (f_r real): cosine / margin / R@1"),
+                            tr("centroid distance"),
+                            tr("centroid cosine"),
+                            tr("linear probe accuracy"),
+                            tr("Fréchet distance")};
+    constexpr int kRows = static_cast<int>(sizeof rows / sizeof rows[0]);
     for (const auto& r : reports_)
         if (r) html += QStringLiteral("<th>") + QString::fromStdString(r->model).toHtmlEscaped() + QStringLiteral("</th>");
     html += QStringLiteral("</tr>");
-    for (int row = 0; row < 6; ++row) {
+    for (int row = 0; row < kRows; ++row) {
         html += QStringLiteral("<tr><td>") + rows[row] + QStringLiteral("</td>");
         for (const auto& r : reports_) {
             if (!r) continue;
@@ -162,9 +173,21 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
             switch (row) {
                 case 0: v = QString::number(r->pairs.size()); break;
                 case 1: v = QStringLiteral("%1 ± %2").arg(r->mean, 0, 'f', 4).arg(r->std, 0, 'f', 4); break;
-                case 2: v = QString::number(r->centroidDistance, 'f', 4); break;
-                case 3: v = QString::number(r->centroidCosine, 'f', 4); break;
-                case 4: v = QString::number(r->probeAccuracy, 'f', 4); break;
+                case 2: v = QString::number(r->unmatchedMean, 'f', 4); break;
+                case 3: v = QString::number(r->margin, 'f', 4); break;
+                case 4: v = QString::number(r->centredMean, 'f', 4); break;
+                case 5: v = QStringLiteral("%1 / %2").arg(r->genToRealR1, 0, 'f', 1).arg(r->genToRealR5, 0, 'f', 1); break;
+                case 6: v = QString::number(r->alignLoss, 'f', 4); break;
+                case 7:
+                    v = r->eq1Available ? QStringLiteral("%1 / %2 / %3")
+                                              .arg(r->eq1PairedMean, 0, 'f', 4)
+                                              .arg(r->eq1Margin, 0, 'f', 4)
+                                              .arg(r->eq1GenToRealR1, 0, 'f', 1)
+                                        : tr("n/a (no base model embeddings)");
+                    break;
+                case 8: v = QString::number(r->centroidDistance, 'f', 4); break;
+                case 9: v = QString::number(r->centroidCosine, 'f', 4); break;
+                case 10: v = QString::number(r->probeAccuracy, 'f', 4); break;
                 default: v = QString::number(r->frechetDistance, 'f', 4); break;
             }
             html += QStringLiteral("<td align=\"right\">") + v + QStringLiteral("</td>");

@@ -77,6 +77,12 @@ RecipeForm::RecipeForm(QWidget* parent) : QWidget(parent) {
         form->addRow(label, editor);
         editors_[f.key] = editor;
     }
+    // w_gen, w_real and inference_encoder default by method and reading (core/train/recipe.h):
+    // choosing either sets them to what that method's recipe would use.
+    for (const char* key : {"method", "reading"}) {
+        if (auto* combo = qobject_cast<QComboBox*>(editor(key)))
+            connect(combo, &QComboBox::textActivated, this, [this] { applyMethodDefaults(); });
+    }
     resetToDefaults();
 }
 
@@ -87,6 +93,18 @@ QWidget* RecipeForm::editor(const std::string& key) const {
 
 void RecipeForm::resetToDefaults() {
     for (const auto& f : train::recipeFields()) setValue(f.key, f.defaultValue);
+    applyMethodDefaults();
+}
+
+void RecipeForm::applyMethodDefaults() {
+    nlohmann::json minimal = {{"method", value("method")}, {"reading", value("reading")}, {"dataset", "d"},
+                              {"base_model", "m"}};
+    try {
+        const auto resolved = train::toJson(train::parseRecipe(minimal, "recipe"));
+        for (const char* key : {"w_gen", "w_real", "inference_encoder"}) setValue(key, resolved.at(key));
+    } catch (const std::exception&) {
+        // A combination the recipe refuses (e.g. lora-gen under algorithm-1): validate() names it.
+    }
 }
 
 void RecipeForm::setValue(const std::string& key, const nlohmann::json& v) {

@@ -43,6 +43,7 @@ Q_SIGNALS:
 
 private:
     void setValue(const std::string& key, const nlohmann::json& value);
+    void applyMethodDefaults();
     nlohmann::json value(const std::string& key) const;
     std::map<std::string, QWidget*> editors_;
 };

@@ -13,6 +13,7 @@ void addDemoCommand(CLI::App& app, CliState& state) {
     struct Options {
         std::string workspace = "demo-workspace";
         bool quick = false;
+        int seeds = 0;
         std::string device = "auto";
     };
     auto options = std::make_shared<Options>();
@@ -22,12 +23,17 @@ void addDemoCommand(CLI::App& app, CliState& state) {
                 "done in the workspace are reused; an interrupted run resumes.");
     cmd->add_option("--workspace", options->workspace, "Workspace folder (created when missing)")->capture_default_str();
     cmd->add_flag("--quick", options->quick, "A smaller run (about 3 minutes on 2 cores) for tests and a first look");
+    cmd->add_option("--seeds", options->seeds,
+                    "Train every compared method this many times (seeds 1..N); tables show mean ± std, effects a "
+                    "95% bootstrap interval (default 3, --quick 2)")
+        ->check(CLI::Range(1, 20));
     cmd->add_option("--device", options->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
     cmd->callback([options, &state] {
         state.action = [options] {
             demo::DemoOptions o;
             o.workspace = options->workspace;
             o.quick = options->quick;
+            o.seeds = options->seeds;
             o.device = options->device;
             demo::DemoJob job(o);
             const int code = runWithTerminal(job);

@@ -206,6 +206,9 @@ void addEvalCommands(CLI::App& app, CliState& state) {
         ->check(CLI::ExistingFile);
     eval->add_flag("--generated", e.zeroShotGenerated,
                    "Zero-shot: classify the generated images (labelled by the real image of their caption)");
+    eval->add_option("--generator", e.generator,
+                     "Similarity, zero-shot --generated: only images of this generator (e.g. builtin:demo-gen, "
+                     "builtin:shift); default every generator");
     eval->add_option("--compare", opts->compare, "Also evaluate this model and print both side by side");
     eval->add_flag("--json", opts->json, "Print JSON");
     eval->add_flag("--quiet,-q", opts->quiet, "No progress output");

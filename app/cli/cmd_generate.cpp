@@ -1,5 +1,5 @@
 // `genra train-generator` (the built-in text-to-image diffusion model) and `genra generate`
-// (images per caption with the built-in model or an external command).
+// (images per caption with the built-in model, an external command or the builtin:shift control).
 #include "app/cli/commands.h"
 #include "app/cli/terminal.h"
 #include "core/gen/builtin_generator.h"
@@ -82,8 +82,9 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
 
 void addGenerate(CLI::App& app, CliState& state) {
     auto* cmd = app.add_subcommand("generate",
-                                   "Generate K images per caption with builtin:MODEL or external:NAME; images already "
-                                   "made are skipped, so running it again resumes");
+                                   "Generate K images per caption with builtin:MODEL or external:NAME (or builtin:shift, "
+                                   "the positive control: each caption's own real image under a fixed appearance change); "
+                                   "images already made are skipped, so running it again resumes");
     auto o = std::make_shared<gen::GenerateOptions>();
     auto workspace = std::make_shared<std::string>();
     auto captions = std::make_shared<std::string>();
@@ -100,7 +101,10 @@ void addGenerate(CLI::App& app, CliState& state) {
     cmd->add_option("--captions-per-image", o->captionsPerImage, "Use only the first N captions of each image (0: all)")
         ->capture_default_str();
     cmd->add_option("--max-captions", o->maxCaptions, "At most this many captions (0: no limit)")->capture_default_str();
-    cmd->add_option("--generator", o->generator, "builtin:MODEL or external:NAME")->required();
+    cmd->add_option("--generator", o->generator,
+                    "builtin:MODEL, external:NAME, or builtin:shift (a control, not a generator: the caption's real "
+                    "image with its hue rotated, contrast lowered, blurred and noised, see --shift-*)")
+        ->required();
     cmd->add_option("--generator-command", *command,
                     "External generator command line (split into argv without a shell) instead of generators.json");
     cmd->add_option("--generator-config", *config, "Generator config JSON (default: WORKSPACE/generators.json)");
@@ -117,6 +121,16 @@ void addGenerate(CLI::App& app, CliState& state) {
     cmd->add_option("--height", o->height, "External: image height")->capture_default_str();
     cmd->add_option("--device", o->device, "Built-in: cpu, cuda, cuda:N or auto")->capture_default_str();
     cmd->add_option("--out-subdir", o->outSubdir, "Folder under WORKSPACE/images/")->capture_default_str();
+    cmd->add_option("--shift-hue", o->shiftHue, "builtin:shift: hue rotation in degrees (OpenCV HSV, 360-degree wheel)")
+        ->capture_default_str();
+    cmd->add_option("--shift-contrast", o->shiftContrast,
+                    "builtin:shift: contrast factor > 0 (each channel: mean + F * (value - mean); 1: unchanged)")
+        ->capture_default_str();
+    cmd->add_option("--shift-blur", o->shiftBlur, "builtin:shift: Gaussian blur sigma in pixels (0: no blur)")
+        ->capture_default_str();
+    cmd->add_option("--shift-noise", o->shiftNoise,
+                    "builtin:shift: std of Gaussian noise in grey levels 0-255, drawn from each image's seed (0: none)")
+        ->capture_default_str();
     cmd->callback([&state, cmd, o, workspace, captions, command, config, guidance, steps, timeout] {
         if (cmd->count("--guidance")) o->guidance = *guidance;
         if (cmd->count("--steps")) o->steps = *steps;

@@ -12,8 +12,8 @@ namespace genra::cli {
 
 void addMakeShapesCommand(CLI::App& app, CliState& state) {
     auto* cmd = app.add_subcommand("make-shapes",
-                                   "Generate the procedural Shapes benchmark: coloured shapes on textured "
-                                   "backgrounds, five captions each, "
+                                   "Generate the procedural Shapes benchmark: coloured shapes on plain "
+                                   "(version 2) or textured (version 1) backgrounds, five captions each, "
                                    "attributes for zero-shot classification, pretrain/align/test splits");
     auto options = std::make_shared<data::MakeShapesOptions>();
     auto outDir = std::make_shared<std::string>();
@@ -28,11 +28,22 @@ void addMakeShapesCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--size", options->imageSize, "Image side in pixels")
         ->capture_default_str()
         ->check(CLI::Range(32, 1024));
+    // Checked in the callback rather than with CLI::Range, so the message names --version and the
+    // versions that exist.
+    cmd->add_option("--version", options->version,
+                    "Benchmark version: 2 = one large shape on a plain background (the default), "
+                    "1 = one or two small shapes on a textured background, byte-identical to earlier "
+                    "releases")
+        ->capture_default_str();
     cmd->add_option("--split-fractions", *fractions,
                     "Fractions of pretrain, align and test images, summing to 1 (default 0.5,0.3,0.2)")
         ->delimiter(',')
         ->expected(3);
     cmd->callback([&state, options, outDir, fractions] {
+        if (options->version < data::kShapesVersionMin || options->version > data::kShapesVersionMax) {
+            throw CLI::ValidationError("--version", "the Shapes version must be 1 or 2 (got " +
+                                                        std::to_string(options->version) + ")");
+        }
         if (!fractions->empty()) {
             double sum = 0.0;
             for (double f : *fractions) {

@@ -91,7 +91,7 @@ void addTrainCommands(CLI::App& app, CliState& state) {
         auto method = std::make_shared<std::string>();
         cmd->add_flag("--doc", *doc, "Print every recipe key with its type, default and meaning (Markdown)");
         cmd->add_option("--default", *method, "Print a default recipe for this method")
-            ->check(CLI::IsMember({"genra", "naive", "lora-gen", "full-ft", "real-ft", "pretrain"}));
+            ->check(CLI::IsMember({"genra", "naive", "lora-gen", "full-ft", "real-ft", "pretrain", "gen-as-real"}));
         cmd->callback([&state, doc, method] {
             state.action = [doc, method] {
                 if (*doc || method->empty()) {

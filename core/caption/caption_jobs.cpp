@@ -42,11 +42,12 @@ TrainingPairs collectPairs(store::Workspace& ws, std::int64_t datasetId, const C
     const std::string sql =
         generated ? "SELECT i.id, c.text FROM images i JOIN generations g ON g.image_id = i.id "
                     "JOIN captions c ON c.id = g.caption_id WHERE i.dataset_id = ?1 AND i.split = ?2 "
-                    "AND i.modality = 'generated' AND i.status = 'ok' ORDER BY i.id, c.id"
+                    "AND i.modality = 'generated' AND i.status = 'ok' AND (?3 = '' OR g.generator = ?3) ORDER BY i.id, c.id"
                   : "SELECT i.id, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.dataset_id = ?1 "
                     "AND i.split = ?2 AND i.modality = 'real' AND i.status = 'ok' ORDER BY i.id, c.ord, c.id";
     auto s = ws.db().prepare(sql);
     s.bind(1, datasetId).bind(2, r.split);
+    if (generated) s.bind(3, r.generator);
     TrainingPairs pairs;
     std::unordered_map<std::int64_t, std::size_t> index;
     while (s.step()) {
@@ -57,7 +58,9 @@ TrainingPairs collectPairs(store::Workspace& ws, std::int64_t datasetId, const C
         pairs.captions.push_back(s.columnText(1));
     }
     if (pairs.captions.empty()) {
-        throw Error("dataset \"" + r.dataset + "\" has no " + (generated ? "generated images linked to captions" : "captioned real images") +
+        throw Error("dataset \"" + r.dataset + "\" has no " +
+                    (generated ? "generated images linked to captions" + (r.generator.empty() ? std::string() : " from " + r.generator)
+                               : std::string("captioned real images")) +
                     " in split \"" + r.split + "\"" +
                     (generated ? " (import or generate them, or set \"train_on\": \"real\")" : ""));
     }
@@ -666,11 +669,18 @@ bool CaptionEvalJob::run(jobs::JobContext& context) {
     store::Transaction tx(ws.db());
     auto s = ws.db().prepare(
         "INSERT INTO eval_results(run_id, model_id, task, dataset_id, split, metric, value, details) VALUES(?,?,?,?,?,?,?,?)");
+    std::vector<std::int64_t> scoredIds;
+    for (const auto& id : raw.imageIds) scoredIds.push_back(std::stoll(id));
     for (const auto& item : result_.scores.items()) {
         if (!item.value().is_number()) continue;  // SPICE without its jar
+        auto rowDetails = details;
+        if (auto it = result_.perImage.find(item.key()); it != result_.perImage.end() && it->second.size() == scoredIds.size()) {
+            // Per-image scores, for paired bootstrap intervals (core/eval/statistics.h).
+            rowDetails["per_item"] = {{"ids", scoredIds}, {"values", it->second}};
+        }
         s.reset();
         s.bind(1, captioner.runId).bind(2, captioner.id).bind(3, "caption").bind(4, datasetId).bind(5, p.split);
-        s.bind(6, item.key()).bind(7, item.value().get<double>()).bind(8, details.dump());
+        s.bind(6, item.key()).bind(7, item.value().get<double>()).bind(8, rowDetails.dump());
         s.run();
     }
     tx.commit();

@@ -31,6 +31,7 @@ void visitFields(CaptionRecipe& r, Visit&& visit) {
     visit("dataset", r.dataset);
     visit("split", r.split);
     visit("train_on", r.trainOn);
+    visit("generator", r.generator);
     visit("mapper", r.mapper);
     visit("prefix_length", r.prefixLength);
     visit("clip_length", r.clipLength);
@@ -73,6 +74,8 @@ const std::vector<CaptionRecipeField>& captionRecipeFields() {
             field("split", d.split, "Split of the training images"),
             field("train_on", d.trainOn, "generated: generated images through f_g (the paper's flow); real: real images through the real-image encoder",
                   {"generated", "real"}),
+            field("generator", d.generator,
+                  "train_on generated: only images of this generator (generations.generator, e.g. builtin:demo-gen); empty = any"),
             field("mapper", d.mapper, "Mapping network: ClipCap's MLP or its transformer mapper", {"mlp", "transformer"}),
             atLeast(field("prefix_length", d.prefixLength, "Prefix embeddings K given to the decoder"), 1),
             atLeast(field("clip_length", d.clipLength, "Transformer mapper: tokens the CLIP embedding is projected to"), 1),

@@ -19,6 +19,7 @@ struct CaptionRecipe {
     std::string dataset;
     std::string split = "align";          // training split
     std::string trainOn = "generated";    // generated | real
+    std::string generator;                // train_on generated: only this generator's images; empty = any
     std::string mapper = "mlp";           // mlp | transformer
     int prefixLength = 8;
     int clipLength = 8;                   // transformer mapper

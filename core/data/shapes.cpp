@@ -113,6 +113,25 @@ Point anchorOf(ShapePosition position) {
     return {0.5, 0.5};
 }
 
+// Version 2: one object, large against the frame, so that at the 32 px the models train at its
+// enclosing circle is 12-19 px across (v1's are 5-9 px). The two sizes are clearly apart
+// (radius ratio >= 1.33).
+constexpr double kV2SmallRadiusMin = 0.19;
+constexpr double kV2SmallRadiusMax = 0.21;
+constexpr double kV2LargeRadiusMin = 0.28;
+constexpr double kV2LargeRadiusMax = 0.30;
+// Left/right/top/bottom objects sit against their side of the frame: the gap between the
+// enclosing circle and that side is drawn from [min, max], so the object never leaves the frame
+// and small objects move further from the centre than large ones.
+constexpr double kV2EdgeGapMin = 0.02;
+constexpr double kV2EdgeGapMax = 0.045;
+// Jitter across the side (and along both axes for the centre).
+constexpr double kV2Jitter = 0.03;
+// Every off-centre object stays nearer its v1 anchor (0.2 from the side) than the centre, so
+// anchor-based position measures (shapes_adherence.cpp) read v2 positions the same way.
+static_assert(kV2EdgeGapMax + kV2LargeRadiusMax < 0.35, "a large side object must stay on its side");
+static_assert(kV2LargeRadiusMax + kV2Jitter < 0.5 - kV2EdgeGapMin, "a centred object must stay in the frame");
+
 // ---------------------------------------------------------------------------------------------
 // Captions.
 
@@ -584,11 +603,22 @@ std::map<std::string, std::vector<std::string>> shapesAttributeValues() {
 // ---------------------------------------------------------------------------------------------
 // Scenes.
 
-ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize) {
+namespace {
+
+void checkVersion(int version) {
+    if (version < kShapesVersionMin || version > kShapesVersionMax) {
+        throw Error("Shapes version must be 1 or 2 (got " + std::to_string(version) + ")");
+    }
+}
+
+// Version 1: one or two small objects at jittered anchors. Unchanged since before versions
+// existed: the same seed gives the same scenes, pixels and JSON.
+ShapesScene makeSceneV1(std::uint64_t seed, int index, int imageSize) {
     Rng rng(seed, Stream::Layout, static_cast<std::uint64_t>(index));
     ShapesScene scene;
     scene.index = index;
     scene.imageSize = imageSize;
+    scene.version = 1;
 
     const int count = rng.chance(kTwoObjectChance) ? 2 : 1;
     std::vector<ShapePosition> freePositions = allShapePositions();
@@ -636,7 +666,121 @@ ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize) {
     return scene;
 }
 
-Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed) {
+// Version 2: one large object against its side of the frame or in the centre.
+ShapesScene makeSceneV2(std::uint64_t seed, int index, int imageSize) {
+    Rng rng(seed, Stream::Layout, static_cast<std::uint64_t>(index));
+    ShapesScene scene;
+    scene.index = index;
+    scene.imageSize = imageSize;
+    scene.version = 2;
+
+    ShapeObject object;
+    object.kind = rng.pick(allShapeKinds());
+    object.color = rng.pick(allShapeColors());
+    object.size = rng.pick(allShapeSizes());
+    object.position = rng.pick(allShapePositions());
+    const double radius = object.size == ShapeSize::Small ? rng.uniform(kV2SmallRadiusMin, kV2SmallRadiusMax)
+                                                          : rng.uniform(kV2LargeRadiusMin, kV2LargeRadiusMax);
+    object.rotationDeg = rng.uniform(-15.0, 15.0);
+    const double offCentre = 0.5 - radius - rng.uniform(kV2EdgeGapMin, kV2EdgeGapMax);
+    const double across = rng.uniform(-kV2Jitter, kV2Jitter);
+    Point center{0.5, 0.5};
+    switch (object.position) {
+        case ShapePosition::Left:
+            center = {0.5 - offCentre, 0.5 + across};
+            break;
+        case ShapePosition::Right:
+            center = {0.5 + offCentre, 0.5 + across};
+            break;
+        case ShapePosition::Top:
+            center = {0.5 + across, 0.5 - offCentre};
+            break;
+        case ShapePosition::Bottom:
+            center = {0.5 + across, 0.5 + offCentre};
+            break;
+        case ShapePosition::Center:
+            center = {0.5 + across, 0.5 + rng.uniform(-kV2Jitter, kV2Jitter)};
+            break;
+    }
+    object.centerX = center.x * imageSize;
+    object.centerY = center.y * imageSize;
+    object.radius = radius * imageSize;
+    scene.objects.push_back(object);
+
+    scene.captions = makeCaptions(rng, scene.objects, imageSize);
+    return scene;
+}
+
+// Version 2 style: a plain, low-contrast background (a muted colour, a faint gradient and faint
+// smooth noise), flat paint with a mild shading towards one light, no shadow, anti-aliased edges,
+// a little pixel noise. The outline is the strongest edge in the image.
+Image renderV2(const ShapesScene& scene, std::uint64_t seed) {
+    Rng rng(seed, Stream::Render, static_cast<std::uint64_t>(scene.index));
+    const int n = scene.imageSize;
+    const double scale = n;
+
+    // Mid lightness and low saturation: never read as white, black or a palette hue.
+    const auto base = hsvToRgb(rng.uniform(), rng.uniform(0.05, 0.25), rng.uniform(0.42, 0.60));
+    const double gradientAngle = rng.uniform(0.0, 2.0 * kPi);
+    const double gradientStrength = rng.uniform(0.01, 0.04);
+    const ValueNoise coarse(rng, 3);
+    const double coarseAmount = rng.uniform(0.0, 0.025);
+    const double lightAngle = rng.uniform(0.0, 2.0 * kPi);
+    const double lightX = std::cos(lightAngle);
+    const double lightY = std::sin(lightAngle);
+
+    std::vector<std::array<double, 3>> paints;
+    std::vector<double> shadings;
+    for (const auto& object : scene.objects) {
+        const auto nominal = shapeColorRgb(object.color);
+        const double brightness = rng.uniform(0.94, 1.05);
+        std::array<double, 3> rgb{};
+        for (std::size_t c = 0; c < 3; ++c)
+            rgb[c] = clamp01((nominal[c] / 255.0 + rng.uniform(-0.02, 0.02)) * brightness);
+        paints.push_back(rgb);
+        shadings.push_back(rng.uniform(0.04, 0.10));
+    }
+    const double noiseSigma = rng.uniform(0.002, 0.007);
+
+    Image image;
+    image.width = n;
+    image.height = n;
+    image.channels = 3;
+    image.pixels.resize(static_cast<std::size_t>(n) * n * 3);
+    const double gx = std::cos(gradientAngle);
+    const double gy = std::sin(gradientAngle);
+    const double pixel = 1.0 / scale;
+    for (int yi = 0; yi < n; ++yi) {
+        for (int xi = 0; xi < n; ++xi) {
+            const double x = (xi + 0.5) / scale;
+            const double y = (yi + 0.5) / scale;
+            const double light =
+                1.0 + gradientStrength * ((x - 0.5) * gx + (y - 0.5) * gy) * 2.0 + coarseAmount * coarse.at(x, y);
+            std::array<double, 3> rgb{base[0] * light, base[1] * light, base[2] * light};
+            for (std::size_t i = 0; i < scene.objects.size(); ++i) {
+                const auto& object = scene.objects[i];
+                const double d = objectDistance(object, x, y, scale);
+                const double coverage = clamp01(0.5 - d / pixel);
+                if (coverage <= 0.0) continue;
+                const double r = object.radius / scale;
+                const double t = std::clamp(
+                    ((x - object.centerX / scale) * lightX + (y - object.centerY / scale) * lightY) / r, -1.0, 1.0);
+                for (std::size_t c = 0; c < 3; ++c) {
+                    const double surface = paints[i][c] * (1.0 + shadings[i] * t);
+                    rgb[c] = rgb[c] * (1.0 - coverage) + surface * coverage;
+                }
+            }
+            for (std::size_t c = 0; c < 3; ++c) {
+                const double v = clamp01(rgb[c] + noiseSigma * rng.normal());
+                image.at(yi, xi, static_cast<int>(c)) = static_cast<std::uint8_t>(std::lround(v * 255.0));
+            }
+        }
+    }
+    return image;
+}
+
+// Version 1 style: textured, shaded background, lit objects with soft drop shadows.
+Image renderV1(const ShapesScene& scene, std::uint64_t seed) {
     Rng rng(seed, Stream::Render, static_cast<std::uint64_t>(scene.index));
     const int n = scene.imageSize;
     const double scale = n;
@@ -744,6 +888,18 @@ Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed) {
     return image;
 }
 
+}  // namespace
+
+ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize, int version) {
+    checkVersion(version);
+    return version == 1 ? makeSceneV1(seed, index, imageSize) : makeSceneV2(seed, index, imageSize);
+}
+
+Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed) {
+    checkVersion(scene.version);
+    return scene.version == 1 ? renderV1(scene, seed) : renderV2(scene, seed);
+}
+
 double shapeSignedDistance(ShapeKind kind, double radius, double rotationDeg, double x, double y) {
     ShapeObject object;
     object.kind = kind;
@@ -764,12 +920,15 @@ nlohmann::json shapesAttributes(const ShapesScene& scene) {
                            {"rotation", round2(object.rotationDeg)}});
     }
     const auto& primary = scene.objects.at(0);
-    return {{"shape", toString(primary.kind)},
-            {"color", toString(primary.color)},
-            {"size", toString(primary.size)},
-            {"position", toString(primary.position)},
-            {"count", static_cast<int>(scene.objects.size())},
-            {"objects", objects}};
+    nlohmann::json attributes{{"shape", toString(primary.kind)},
+                              {"color", toString(primary.color)},
+                              {"size", toString(primary.size)},
+                              {"position", toString(primary.position)},
+                              {"count", static_cast<int>(scene.objects.size())},
+                              {"objects", objects}};
+    // Version 1 attributes stay exactly as they were (no key = version 1).
+    if (scene.version >= 2) attributes["shapes_version"] = scene.version;
+    return attributes;
 }
 
 std::vector<std::string> captionTokens(const std::string& caption) {
@@ -847,6 +1006,9 @@ void validate(const MakeShapesOptions& options) {
         throw Error("make-shapes: --size must be between 32 and 1024 pixels (got " +
                     std::to_string(options.imageSize) + ")");
     }
+    if (options.version < kShapesVersionMin || options.version > kShapesVersionMax) {
+        throw Error("make-shapes: --version must be 1 or 2 (got " + std::to_string(options.version) + ")");
+    }
     double sum = 0.0;
     for (double f : options.splitFractions) {
         if (!(f >= 0.0) || !std::isfinite(f))
@@ -882,7 +1044,7 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
     std::vector<ShapesScene> scenes;
     scenes.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
-        scenes.push_back(makeShapesScene(options_.seed, i, size));
+        scenes.push_back(makeShapesScene(options_.seed, i, size, options_.version));
         if (i % 1024 == 0) context.checkCancelled();
     }
     const auto splits = assignShapesSplits(count, options_.splitFractions, options_.seed);
@@ -967,14 +1129,16 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
     }
     nlohmann::json attributeValues = nlohmann::json::object();
     for (const auto& [name, values] : shapesAttributeValues()) attributeValues[name] = values;
-    const nlohmann::json karpathy{{"dataset", "shapes"},
-                                  {"seed", options_.seed},
-                                  {"image_size", size},
-                                  {"attribute_values", attributeValues},
-                                  {"images", karpathyImages}};
+    nlohmann::json karpathy{{"dataset", "shapes"},
+                            {"seed", options_.seed},
+                            {"image_size", size},
+                            {"attribute_values", attributeValues},
+                            {"images", karpathyImages}};
+    // Version 1 files stay byte-identical to those written before versions existed.
+    if (options_.version >= 2) karpathy["shapes_version"] = options_.version;
     const nlohmann::json coco{{"info",
                                {{"description", "GenRA Workbench Shapes benchmark (procedural)"},
-                                {"version", "1"},
+                                {"version", std::to_string(options_.version)},
                                 {"seed", options_.seed},
                                 {"count", count},
                                 {"image_size", size}}},

@@ -1,9 +1,18 @@
 // The built-in "Shapes" benchmark: a procedural stand-in for a real photo dataset (COCO-like), so
 // every part of the workbench (CLIP pre-training, the diffusion generator, alignment, retrieval,
-// zero-shot classification, captioning) runs offline on a small CPU. Each image shows one or two
-// coloured shapes on a textured background, has five differently worded true captions and
-// attributes for zero-shot classification, and belongs to one split (pretrain / align / test).
-// Output is a folder that the ordinary Karpathy and COCO-captions importers read.
+// zero-shot classification, captioning) runs offline on a small CPU. Each image has five
+// differently worded true captions and attributes for zero-shot classification, and belongs to one
+// split (pretrain / align / test). Output is a folder that the ordinary Karpathy and COCO-captions
+// importers read.
+//
+// Two versions of the benchmark (docs/shapes-v2.md):
+//   1  one or two small shapes (enclosing radius 0.08-0.14 of the image side) on a textured,
+//      shaded background; kept byte-identical for old experiments.
+//   2  (the default) one large shape (enclosing radius 0.19-0.21 small, 0.28-0.30 large) against
+//      its side of the frame or in the centre, on a plain, low-contrast background with flat paint
+//      and anti-aliased edges: at the 32 px the models train at, enclosing circles are 12-19 px
+//      across (v1: 5-9 px).
+// Both use the same kinds, colours, sizes, positions, caption grammar and attribute keys.
 //
 // Everything is a pure function of (seed, image index): the same seed gives byte-identical PNGs
 // and JSON on every run, whatever the thread count.
@@ -22,6 +31,11 @@
 #include "core/jobs/job.h"
 
 namespace genra::data {
+
+// The versions make-shapes can write, and the one it writes unless told otherwise.
+constexpr int kShapesVersionMin = 1;
+constexpr int kShapesVersionMax = 2;
+constexpr int kShapesDefaultVersion = 2;
 
 enum class ShapeKind { Circle = 1, Square, Triangle, Star, Hexagon, Cross };
 enum class ShapeColor { Red = 1, Green, Blue, Yellow, Purple, Orange, White, Black };
@@ -59,18 +73,23 @@ struct ShapeObject {
 };
 
 // Layout and captions of one image; objects[0] is the primary object (the one the top-level
-// attributes describe). Objects never overlap and have distinct positions.
+// attributes describe). Objects never overlap and have distinct positions. Version 2 scenes hold
+// exactly one object.
 struct ShapesScene {
     int index = 0;
     int imageSize = 64;
+    int version = 1;  // of the benchmark: how it is laid out and rendered
     std::vector<ShapeObject> objects;
     std::vector<std::string> captions;  // five, all different, all true
 };
 
-// The scene of image `index` for `seed` (layout and captions; no pixels).
-ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize);
+// The scene of image `index` for `seed` in benchmark `version` (layout and captions; no pixels).
+// The version defaults to 1 here (unlike MakeShapesOptions) so that code written against
+// version 1 scenes keeps getting them; throws genra::Error for a version other than 1 or 2.
+ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize, int version = 1);
 
-// Renders a scene to an imageSize x imageSize RGB image; deterministic for (seed, scene.index).
+// Renders a scene to an imageSize x imageSize RGB image in the style of scene.version;
+// deterministic for (seed, scene.index).
 Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed);
 
 // Signed distance (negative inside, in the units of x and y) from (x, y) to a shape of `kind` centred at
@@ -79,7 +98,8 @@ Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed);
 double shapeSignedDistance(ShapeKind kind, double radius, double rotationDeg, double x, double y);
 
 // {"shape","color","size","position"} of the primary object, "count", and "objects" with every
-// object's attributes plus its pixel geometry ("center" [x, y], "radius", "rotation").
+// object's attributes plus its pixel geometry ("center" [x, y], "radius", "rotation"); from
+// version 2 on also "shapes_version" (version 1 attributes have none, as they always had).
 nlohmann::json shapesAttributes(const ShapesScene& scene);
 
 // Lower-case words of a caption, punctuation dropped: "a red circle, large" -> a red circle large.
@@ -100,6 +120,7 @@ struct MakeShapesOptions {
     int imageSize = 64;
     std::array<double, 3> splitFractions{0.5, 0.3, 0.2};  // pretrain, align, test
     int threads = 0;                                      // 0 = every core
+    int version = kShapesDefaultVersion;                  // of the benchmark, 1 or 2
 };
 
 // Throws genra::Error naming the bad option.
@@ -119,7 +140,10 @@ struct MakeShapesResult {
 
 // Writes DIR/images/<split>/<id 6 digits>.png, DIR/dataset_shapes.json (Karpathy format, with
 // per-image "attributes") and DIR/captions_shapes.json (COCO captions; annotation id == sentid).
-// The JSON files are written last, so a cancelled or failed run leaves none.
+// The JSON files are written last, so a cancelled or failed run leaves none. Version 2 and later
+// record "shapes_version" at the Karpathy file's top level and in every image's attributes; a
+// version 1 dataset is byte-identical to what make-shapes wrote before versions existed, so it
+// has no such key (no key = version 1).
 class MakeShapesJob : public jobs::Job {
 public:
     explicit MakeShapesJob(MakeShapesOptions options);

@@ -21,7 +21,7 @@ namespace {
 // A region smaller than a small star at 32 px or larger than about twice a large square is not one
 // object of the caption (noise, or a wash of colour over the image).
 constexpr double kMinRegionArea = 0.0025;
-constexpr double kMaxRegionArea = 0.10;
+constexpr double kMaxRegionArea = 0.25;  // Shapes v2 objects cover up to 22 % of the image
 // Images smaller than this are enlarged to it before measuring.
 constexpr int kMeasureSize = 64;
 // Rotations tried when matching outlines (objects are drawn within +-15 degrees).

@@ -27,13 +27,16 @@ DemoPlan demoPlan(bool quick) {
     p.quick = quick;
     if (!quick) return p;
     p.shapesCount = 400;
+    p.splitFractions = {0.5, 0.3, 0.2};
     p.vocabMerges = 250;
     p.pretrainSteps = 150;
     p.generatorSteps = 300;  // at the default plan's batch 64: shape and colour above chance, unlike batch 32
     p.generatorChannels = 16;
     p.scaling = {1, 2, 3};
     p.samplingSteps = 10;
-    p.methodSteps = 25;
+    p.methodSteps = 60;
+    p.seeds = 2;
+    p.captionSeeds = 1;
     p.captionEpochs = 4;
     p.tsneCaptions = 60;
     p.tsneIterations = 400;
@@ -45,21 +48,34 @@ const std::vector<DemoMethod>& demoMethods() {
     using train::Method;
     static const std::vector<DemoMethod> all = {
         {"base", "No fine-tuning (f_r)", false, Method::Pretrain, json::object(), true},
-        {"naive", "Naive mixing (gen as real)", true, Method::Naive, json::object(), true},
+        {"gen-as-real", "Generated as real (one encoder)", true, Method::GenAsReal, json::object(), true},
+        {"naive", "Gen+real mixing (one encoder)", true, Method::Naive, json::object(), true},
         {"lora-noalign", "LoRA w/o alignment", true, Method::LoraGen, json::object(), true},
-        {"genra", "GenRA (dual proj. + align)", true, Method::Genra, json::object(), true},
+        {"genra", "GenRA (App. A reading)", true, Method::Genra, json::object(), true},
+        {"genra-alg1", "GenRA (Algorithm 1 reading)", true, Method::Genra, {{"reading", "algorithm-1"}}, true},
+        {"genra-wgen", "GenRA + gen. image-text loss (§3.1)", true, Method::Genra, {{"w_gen", 1.0}}, false},
         {"real-ft", "Fine-tuning on real", true, Method::RealFt, json::object(), true},
         {"genra-s1", "GenRA, fewest gen./caption", true, Method::Genra, json::object(), false, 0},
         {"genra-s2", "GenRA, more gen./caption", true, Method::Genra, json::object(), false, 1},
         {"genra-r2", "GenRA, LoRA rank 2", true, Method::Genra, {{"lora_rank", 2}, {"lora_alpha", 2.0}}, true},
         {"genra-r6", "GenRA, LoRA rank 6", true, Method::Genra, {{"lora_rank", 6}, {"lora_alpha", 6.0}}, true},
         {"full-ft", "Full fine-tuning + align", true, Method::FullFt, {{"alignment", true}}, true},
+        {"lora-noalign-shift", "LoRA w/o alignment (shift control)", true, Method::LoraGen, json::object(), false, -1, true},
+        {"genra-shift", "GenRA (shift control)", true, Method::Genra, json::object(), false, -1, true},
     };
     return all;
 }
 
-std::string demoModelName(const DemoMethod& method) { return method.trained ? "demo-" + method.key : kDemoClip; }
-std::string demoCaptionerName(const DemoMethod& method) { return "demo-cap-" + method.key; }
+namespace {
+std::string seedSuffix(int seedIndex) { return seedIndex > 0 ? "-seed" + std::to_string(seedIndex + 1) : std::string(); }
+}  // namespace
+
+std::string demoModelName(const DemoMethod& method, int seedIndex) {
+    return method.trained ? "demo-" + method.key + seedSuffix(seedIndex) : kDemoClip;
+}
+std::string demoCaptionerName(const DemoMethod& method, int seedIndex) {
+    return "demo-cap-" + method.key + seedSuffix(seedIndex);
+}
 std::string demoProjectionName(const DemoMethod& method) { return "demo t-SNE " + method.key; }
 
 namespace {
@@ -83,14 +99,18 @@ bool runExists(const fs::path& workspace, const std::string& name) {
     return train::findRun(ws, name).has_value();
 }
 
-bool hasResults(const fs::path& workspace, const std::string& model, const std::string& task, const std::string& split) {
+// Stored results of a model for a task (and, when given, measured on one generator's images).
+// `metric`, when given, must be among them (results stored before a measure existed are redone).
+bool hasResults(const fs::path& workspace, const std::string& model, const std::string& task, const std::string& split,
+                const std::string& generator = {}, const std::string& metric = {}) {
     auto ws = store::Workspace::open(workspace);
     const auto record = model::findModel(ws, model);
     if (!record) return false;
     auto s = ws.db().prepare(
         "SELECT COUNT(*) FROM eval_results r JOIN datasets d ON d.id = r.dataset_id "
-        "WHERE r.model_id = ? AND r.task = ? AND r.split = ? AND d.name = ?");
-    s.bind(1, record->id).bind(2, task).bind(3, split).bind(4, std::string(kDemoDataset));
+        "WHERE r.model_id = ? AND r.task = ? AND r.split = ? AND d.name = ? "
+        "AND (?5 = '' OR json_extract(r.details, '$.generator') = ?5) AND (?6 = '' OR r.metric = ?6)");
+    s.bind(1, record->id).bind(2, task).bind(3, split).bind(4, std::string(kDemoDataset)).bind(5, generator).bind(6, metric);
     return s.step() && s.columnInt(0) > 0;
 }
 
@@ -113,7 +133,13 @@ private:
 
 }  // namespace
 
-DemoJob::DemoJob(DemoOptions options) : options_(std::move(options)), plan_(demoPlan(options_.quick)) {}
+DemoJob::DemoJob(DemoOptions options) : options_(std::move(options)), plan_(demoPlan(options_.quick)) {
+    if (options_.seeds < 0 || options_.seeds > 20) throw Error("demo: --seeds must be between 1 and 20");
+    if (options_.seeds > 0) {
+        plan_.seeds = options_.seeds;
+        plan_.captionSeeds = std::min(plan_.captionSeeds, plan_.seeds);
+    }
+}
 
 fs::path DemoJob::reportPath() const { return options_.workspace / "exports" / "report.md"; }
 
@@ -154,6 +180,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             data::MakeShapesOptions mo;
             mo.outDir = dataDir;
             mo.count = p.shapesCount;
+            mo.splitFractions = p.splitFractions;
             mo.seed = p.seed;
             mo.imageSize = p.imageSize;
             data::MakeShapesJob make(mo);
@@ -212,7 +239,7 @@ bool DemoJob::run(jobs::JobContext& context) {
         const std::pair<const char*, int> splits[] = {{"align", alignPerCaption(p)}, {"test", p.testPerCaption}};
         double at = from;
         for (const auto& [split, perCaption] : splits) {
-            const double next = at + (to - from) * (std::string(split) == "align" ? 0.8 : 0.2);
+            const double next = at + (to - from) * (std::string(split) == "align" ? 0.75 : 0.2);
             gen::GenerateOptions go;
             go.workspace = wsPath;
             go.dataset = kDemoDataset;
@@ -229,18 +256,38 @@ bool DemoJob::run(jobs::JobContext& context) {
             didWork = didWork || job.summary().generated > 0;
             at = next;
         }
+        // The positive control: each caption's real image under a fixed appearance change.
+        for (const auto& [split, perCaption] : splits) {
+            gen::GenerateOptions go;
+            go.workspace = wsPath;
+            go.dataset = kDemoDataset;
+            go.split = split;
+            go.captionsPerImage = 1;
+            go.generator = kDemoControlKey;
+            go.perCaption = perCaption;
+            go.seed = p.seed;
+            go.outSubdir = "shift";
+            gen::GenerateJob job(go);
+            runSub(job, context, at, at + (to - at) / 2);
+            at += (to - at) / 2;
+            didWork = didWork || job.summary().generated > 0;
+        }
         return didWork;
     });
 
     // 4. The compared methods, each with the same budget.
     stage("methods", [&](double from, double to) {
-        std::vector<const DemoMethod*> trained;
-        for (const auto& m : demoMethods())
-            if (m.trained) trained.push_back(&m);
+        std::vector<std::pair<const DemoMethod*, int>> trained;
+        for (int seed = 0; seed < p.seeds; ++seed)
+            for (const auto& m : demoMethods())
+                if (m.trained) trained.emplace_back(&m, seed);
         bool didWork = false;
         for (std::size_t i = 0; i < trained.size(); ++i) {
-            const auto& m = *trained[i];
+            const auto& m = *trained[i].first;
+            const int seed = trained[i].second;
             json r = train::defaultRecipeJson(m.method);
+            // Method-dependent keys (w_gen, w_real, inference_encoder) are left to parseRecipe.
+            for (const char* key : {"w_gen", "w_real", "inference_encoder"}) r.erase(key);
             r["dataset"] = kDemoDataset;
             r["base_model"] = kDemoClip;
             r["real_split"] = "align";
@@ -250,14 +297,16 @@ bool DemoJob::run(jobs::JobContext& context) {
             r["batch_size"] = p.methodBatch;
             r["lr"] = p.methodLearningRate;
             r["warmup_steps"] = std::max(1, p.methodSteps / 10);
+            r["t0"] = std::max(1, (p.methodSteps - std::max(1, p.methodSteps / 10)) / std::max(1, p.methodCycles));
+            r["generators"] = json::array({demoGeneratorOf(m)});
             r["checkpoint_every"] = 50;
-            r["seed"] = static_cast<std::int64_t>(p.seed);
+            r["seed"] = static_cast<std::int64_t>(p.seed) + seed;
             r["device"] = device;
             r["workers"] = 2;
             for (const auto& [key, value] : m.overrides.items()) r[key] = value;
             const double a = from + (to - from) * static_cast<double>(i) / static_cast<double>(trained.size());
             const double b = from + (to - from) * static_cast<double>(i + 1) / static_cast<double>(trained.size());
-            didWork = trainModel(demoModelName(m), r, a, b) || didWork;
+            didWork = trainModel(demoModelName(m, seed), r, a, b) || didWork;
         }
         return didWork;
     });
@@ -265,53 +314,73 @@ bool DemoJob::run(jobs::JobContext& context) {
     // 5. Evaluation on the real test split, then one captioner per method.
     stage("evaluate", [&](double from, double to) {
         bool didWork = false;
-        const auto& methods = demoMethods();
-        const eval::Benchmark benchmarks[] = {eval::Benchmark::Retrieval, eval::Benchmark::ZeroShot,
-                                              eval::Benchmark::Similarity};
-        const double n = static_cast<double>(methods.size() * 3);
-        double k = 0;
-        for (const auto& m : methods) {
-            for (const auto b : benchmarks) {
-                const double a = from + (to - from) * k / n;
-                k += 1;
-                if (hasResults(wsPath, demoModelName(m), eval::toString(b), "test")) continue;
-                eval::EvalOptions eo;
-                eo.workspace = wsPath;
-                eo.model = demoModelName(m);
-                eo.benchmark = b;
-                eo.dataset = kDemoDataset;
-                eo.split = "test";
-                eo.device = device;
-                eval::EvaluateJob job(eo);
-                runSub(job, context, a, from + (to - from) * k / n);
-                didWork = true;
+        // (model, benchmark, generator): every model on the real test split; the base model's
+        // similarity on both kinds of generated images (the control's baseline too).
+        struct EvalItem {
+            std::string model;
+            eval::Benchmark benchmark;
+            std::string generator;
+        };
+        std::vector<EvalItem> items;
+        for (int seed = 0; seed < p.seeds; ++seed) {
+            for (const auto& m : demoMethods()) {
+                if (!m.trained && seed > 0) continue;
+                const auto name = demoModelName(m, seed);
+                items.push_back({name, eval::Benchmark::Retrieval, {}});
+                items.push_back({name, eval::Benchmark::ZeroShot, {}});
+                items.push_back({name, eval::Benchmark::Similarity, demoGeneratorOf(m)});
+                if (!m.trained) items.push_back({name, eval::Benchmark::Similarity, kDemoControlKey});
             }
+        }
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            const auto& item = items[k];
+            const double a = from + (to - from) * static_cast<double>(k) / static_cast<double>(items.size());
+            const double b = from + (to - from) * static_cast<double>(k + 1) / static_cast<double>(items.size());
+            // Results stored before per-item values or the Eq. 1 pair existed are measured again.
+            const char* probe = item.benchmark == eval::Benchmark::Similarity ? "eq1_margin"
+                                : item.benchmark == eval::Benchmark::Retrieval ? "i2t_R@1"
+                                                                                : "zeroshot_shape_top1";
+            if (hasResults(wsPath, item.model, eval::toString(item.benchmark), "test", item.generator, probe)) continue;
+            eval::EvalOptions eo;
+            eo.workspace = wsPath;
+            eo.model = item.model;
+            eo.benchmark = item.benchmark;
+            eo.dataset = kDemoDataset;
+            eo.split = "test";
+            eo.device = device;
+            eo.generator = item.generator;
+            eval::EvaluateJob job(eo);
+            runSub(job, context, a, b);
+            didWork = true;
         }
         return didWork;
     });
     stage("captioners", [&](double from, double to) {
         bool didWork = false;
-        std::vector<const DemoMethod*> captioned;
-        for (const auto& m : demoMethods())
-            if (m.captioned) captioned.push_back(&m);
+        std::vector<std::pair<const DemoMethod*, int>> captioned;
+        for (int seed = 0; seed < p.captionSeeds; ++seed)
+            for (const auto& m : demoMethods())
+                if (m.captioned) captioned.emplace_back(&m, seed);
         for (std::size_t i = 0; i < captioned.size(); ++i) {
-            const auto& m = *captioned[i];
+            const auto& m = *captioned[i].first;
+            const int seed = captioned[i].second;
             const double a = from + (to - from) * static_cast<double>(i) / static_cast<double>(captioned.size());
             const double b = from + (to - from) * static_cast<double>(i + 1) / static_cast<double>(captioned.size());
             const double mid = (a + b) / 2;
-            const std::string name = demoCaptionerName(m);
+            const std::string name = demoCaptionerName(m, seed);
             if (!modelExists(wsPath, name)) {
                 if (runExists(wsPath, name)) {
                     auto job = caption::CaptionTrainJob::resume(wsPath, name);
                     runSub(job, context, a, mid);
                 } else {
                     caption::CaptionRecipe r;
-                    r.clipModel = demoModelName(m);
+                    r.clipModel = demoModelName(m, seed);
                     r.dataset = kDemoDataset;
                     r.split = "align";
                     r.trainOn = "generated";
+                    r.generator = demoGeneratorOf(m);
                     r.epochs = p.captionEpochs;
-                    r.seed = static_cast<std::int64_t>(p.seed);
+                    r.seed = static_cast<std::int64_t>(p.seed) + seed;
                     r.device = device;
                     r.checkpointEvery = 0;
                     caption::CaptionTrainJob job(wsPath, r, name);
@@ -320,6 +389,7 @@ bool DemoJob::run(jobs::JobContext& context) {
                 didWork = true;
             }
             if (!hasResults(wsPath, name, "caption", "test")) {
+                // (Captioning is scored on real images only; results carry per-image scores.)
                 caption::CaptionEvalOptions eo;
                 eo.predict.workspace = wsPath;
                 eo.predict.model = name;
@@ -350,6 +420,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             to2.dataset = kDemoDataset;
             to2.split = "test";
             to2.captions = p.tsneCaptions;
+            to2.generator = kDemoGeneratorKey;
             to2.name = name;
             to2.tsne.iterations = p.tsneIterations;
             to2.tsne.seed = p.seed;

@@ -34,15 +34,20 @@ namespace genra::demo {
 // Sizes of one demo run. The default fits 15 minutes on a 2-core CPU, `quick` 3 minutes.
 struct DemoPlan {
     bool quick = false;
-    int shapesCount = 1000;
+    // Shapes v2 (docs/shapes-v2.md); 2,000 images, most of them for pre-training f_r, so the
+    // alignment and test splits keep the previous demo's 300 and 200 images.
+    int shapesCount = 2000;
+    std::array<double, 3> splitFractions{0.75, 0.15, 0.10};  // pretrain, align, test
     int imageSize = 64;
     std::uint64_t seed = 1;
     int vocabMerges = 400;
-    int pretrainSteps = 600;
+    // Measured on Shapes v2 with 2,000 pre-training images (the demo has 1,500): 1,200 steps reach zero-shot shape
+    // 47 %, colour 99 %, size 91 %, position 96 % where 600 steps reached 28 / 93 / 97 / 99 %.
+    int pretrainSteps = 1200;
     int pretrainBatch = 64;
     double pretrainLearningRate = 2e-3;
     // Built-in generator.
-    std::int64_t generatorSteps = 800;   // batch 64: measured better adherence than 900 at 32 (README)
+    std::int64_t generatorSteps = 800;   // batch 64: measured better adherence than 900 at 32 (docs/generator.md)
     std::int64_t generatorBatch = 64;
     std::int64_t generatorChannels = 32;
     // Generated images per align caption drawn by the scaling series; the last is what every other
@@ -50,11 +55,20 @@ struct DemoPlan {
     std::array<int, 3> scaling{1, 3, 5};
     int testPerCaption = 1;    // generated images per test image, for similarity and t-SNE
     int samplingSteps = 20;
-    double samplingGuidance = 8.0;  // measured: better caption adherence than 6 and 3 (README, Generation)
+    double samplingGuidance = 8.0;  // measured: better caption adherence than 6 and 3 (docs/generator.md, Generation)
     // Compared methods.
-    int methodSteps = 150;
+    // 240 steps at 3e-3: the sweep in docs/method.md (GenRA, LoRA w/o alignment and generated-as-real
+    // at 3e-4 ... 1e-2, 300 steps): 3e-3 gave the lowest or near-lowest final training loss of all
+    // three; LoRA kept improving to 1e-2, full fine-tuning got worse above 1e-3.
+    int methodSteps = 240;
     int methodBatch = 32;
-    double methodLearningRate = 1e-3;
+    double methodLearningRate = 3e-3;
+    int methodCycles = 3;  // cosine annealing with warm restarts: cycles over the run (T_0 = steps / cycles)
+    // Seeds: every trained method is trained once per seed (seed + 0, seed + 1, ...); f_r, the
+    // generator and the generated images are shared. Captioners are trained for the first
+    // `captionSeeds` seeds.
+    int seeds = 3;
+    int captionSeeds = 2;
     // Captioners.
     int captionEpochs = 5;
     // Figures.
@@ -75,6 +89,9 @@ struct DemoMethod {
     nlohmann::json overrides = nlohmann::json::object();  // recipe fields beyond the shared ones
     bool captioned = true;  // gets a captioner (captioning tables)
     int scalingPoint = -1;  // 0 or 1: trains on DemoPlan::scaling[point] generated images per caption
+    // Trains and is measured on the builtin:shift positive control (real images under a fixed
+    // appearance change) instead of the diffusion generator's images.
+    bool control = false;
 };
 
 const std::vector<DemoMethod>& demoMethods();
@@ -82,13 +99,21 @@ const std::vector<DemoMethod>& demoMethods();
 inline constexpr const char* kDemoDataset = "shapes";
 inline constexpr const char* kDemoClip = "demo-clip";
 inline constexpr const char* kDemoGenerator = "demo-gen";
-std::string demoModelName(const DemoMethod& method);
-std::string demoCaptionerName(const DemoMethod& method);
+// The generations.generator values of the demo's two kinds of generated images.
+inline constexpr const char* kDemoGeneratorKey = "builtin:demo-gen";
+inline constexpr const char* kDemoControlKey = "builtin:shift";
+// Models of seed index 0 keep the names of single-seed demos ("demo-genra"); seed index i > 0
+// appends "-seed<i+1>". The untrained base is the same model for every seed.
+std::string demoModelName(const DemoMethod& method, int seedIndex = 0);
+std::string demoCaptionerName(const DemoMethod& method, int seedIndex = 0);
 std::string demoProjectionName(const DemoMethod& method);
+// The generator whose images a method trains and is measured on.
+inline const char* demoGeneratorOf(const DemoMethod& method) { return method.control ? kDemoControlKey : kDemoGeneratorKey; }
 
 struct DemoOptions {
     std::filesystem::path workspace;
     bool quick = false;
+    int seeds = 0;  // 0 = the plan's (3, quick 2)
     std::string device = "auto";
 };
 

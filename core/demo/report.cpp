@@ -2,6 +2,7 @@
 
 #include "core/demo/figures.h"
 #include "core/data/shapes_adherence.h"
+#include "core/eval/statistics.h"
 #include "core/eval/workspace_eval.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
@@ -11,12 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 namespace genra::demo {
 
@@ -31,22 +34,32 @@ const DemoMethod& method(const std::string& key) {
     throw Error("demo report: unknown method " + key);
 }
 
-// The newest stored result of every (model, metric) on the demo's test split.
+// The newest stored result of every (model, metric, generator) on the demo's test split; the
+// generator is the one a similarity or generated-image result was measured on ("" for the rest).
 class Results {
 public:
     explicit Results(store::Workspace& ws) {
         eval::EvalResultQuery q;
         q.dataset = kDemoDataset;
         q.split = std::string("test");
-        for (auto& row : eval::queryEvalResults(ws, q)) rows_[{row.modelName, row.metric}] = row;
+        q.latestOnly = false;
+        for (auto& row : eval::queryEvalResults(ws, q)) {
+            std::string generator;
+            if (row.details.is_object() && row.details.contains("generator") && row.details["generator"].is_string())
+                generator = row.details["generator"].get<std::string>();
+            rows_[{row.modelName, row.metric, generator}] = row;  // ids ascend: the newest wins
+        }
     }
-    const eval::EvalResultRow* find(const std::string& model, const std::string& metric) const {
-        auto it = rows_.find({model, metric});
+    // The result measured on `generator`; results that carry no generator (retrieval, zero-shot on
+    // real images, captioning) are found whatever generator is asked for.
+    const eval::EvalResultRow* find(const std::string& model, const std::string& metric, const std::string& generator = {}) const {
+        auto it = rows_.find({model, metric, generator});
+        if (it == rows_.end() && !generator.empty()) it = rows_.find({model, metric, std::string()});
         return it == rows_.end() ? nullptr : &it->second;
     }
 
 private:
-    std::map<std::pair<std::string, std::string>, eval::EvalResultRow> rows_;
+    std::map<std::tuple<std::string, std::string, std::string>, eval::EvalResultRow> rows_;
 };
 
 struct MetricSpec {
@@ -59,10 +72,26 @@ struct MetricSpec {
 };
 
 struct RowSpec {
+    RowSpec(std::string label_, std::string methodKey_, bool captioner_ = false, std::string generator_ = {})
+        : label(std::move(label_)), methodKey(std::move(methodKey_)), captioner(captioner_), generator(std::move(generator_)) {}
     std::string label;
     std::string methodKey;
     bool captioner = false;  // the values are the method's captioner's
+    std::string generator;   // similarity: measured on this generator's images (default: the method's)
 };
+
+// The seed indices a row's numbers come from: every seed for trained methods (captioners: the
+// captioned seeds), seed 0 only for the untrained base's own results.
+std::vector<int> seedsOf(const DemoPlan& plan, const DemoMethod& m, bool captioner) {
+    const int n = captioner ? plan.captionSeeds : (m.trained ? plan.seeds : 1);
+    std::vector<int> out;
+    for (int i = 0; i < std::max(1, n); ++i) out.push_back(i);
+    return out;
+}
+
+std::string modelOf(const DemoMethod& m, bool captioner, int seed) {
+    return captioner ? demoCaptionerName(m, seed) : demoModelName(m, seed);
+}
 
 struct BuiltTable {
     std::string id;
@@ -71,7 +100,7 @@ struct BuiltTable {
     json entries = json::array();
 };
 
-BuiltTable buildTable(const Results& results, const std::string& id, const std::string& title,
+BuiltTable buildTable(const Results& results, const DemoPlan& plan, const std::string& id, const std::string& title,
                       const std::string& rowHeader, const std::vector<RowSpec>& rows, const std::vector<MetricSpec>& metrics) {
     BuiltTable out;
     out.id = id;
@@ -81,28 +110,43 @@ BuiltTable buildTable(const Results& results, const std::string& id, const std::
     for (const auto& m : metrics) out.table.addColumn({m.keys.front(), m.label, m.group, m.better, m.decimals});
     for (const auto& r : rows) {
         const auto& dm = method(r.methodKey);
-        const std::string model = r.captioner ? demoCaptionerName(dm) : demoModelName(dm);
+        const std::string generator = r.generator.empty() ? demoGeneratorOf(dm) : r.generator;
+        const auto seeds = seedsOf(plan, dm, r.captioner);
         const auto row = out.table.addRow(r.label);
         for (std::size_t c = 0; c < metrics.size(); ++c) {
-            const eval::EvalResultRow* found = nullptr;
-            for (const auto& key : metrics[c].keys)
-                if (!found) found = results.find(model, key);
-            if (!found) {
-                throw Error("demo report: model \"" + model + "\" has no stored result \"" + metrics[c].keys.front() +
-                            "\" on " + kDemoDataset + "/test");
+            std::vector<double> values;
+            json ids = json::array();
+            std::string metricFound;
+            for (int seed : seeds) {
+                const std::string model = modelOf(dm, r.captioner, seed);
+                const eval::EvalResultRow* found = nullptr;
+                for (const auto& key : metrics[c].keys)
+                    if (!found) found = results.find(model, key, generator);
+                if (!found) {
+                    throw Error("demo report: model \"" + model + "\" has no stored result \"" + metrics[c].keys.front() +
+                                "\" on " + kDemoDataset + "/test");
+                }
+                values.push_back(found->value * metrics[c].scale);
+                ids.push_back(found->id);
+                metricFound = found->metric;
             }
-            const double shown = found->value * metrics[c].scale;
-            out.table.set(row, c, shown);
+            const auto stats = eval::meanStd(values);
+            out.table.set(row, c, stats.mean);
+            if (stats.n > 1) out.table.setSpread(row, c, stats.std);
             out.entries.push_back({{"table", id},
                                    {"row", r.label},
                                    {"method", r.methodKey},
-                                   {"model", model},
-                                   {"metric", found->metric},
-                                   {"stored", found->value},
+                                   {"model", modelOf(dm, r.captioner, 0)},
+                                   {"metric", metricFound},
+                                   {"stored", stats.mean / metrics[c].scale},
                                    {"scale", metrics[c].scale},
                                    {"decimals", metrics[c].decimals},
                                    {"shown", out.table.cellText(row, c)},
-                                   {"result_id", found->id}});
+                                   {"seeds", stats.n},
+                                   {"std", stats.std},
+                                   {"values", values},
+                                   {"result_id", ids.front()},
+                                   {"result_ids", ids}});
         }
     }
     return out;
@@ -121,42 +165,125 @@ MetricSpec captionMetric(const std::vector<std::string>& keys, const std::string
     return {keys, label, "", 100.0, 2, report::Better::Higher};
 }
 
-double valueOf(const BuiltTable& t, const std::string& rowLabel, const std::string& metricKey) {
-    for (std::size_t r = 0; r < t.table.rows.size(); ++r) {
-        if (t.table.rows[r].label != rowLabel) continue;
-        for (std::size_t c = 0; c < t.table.columns.size(); ++c)
-            if (t.table.columns[c].key == metricKey && t.table.rows[r].values[c]) return *t.table.rows[r].values[c];
-    }
-    throw Error("demo report: no value for " + rowLabel + " / " + metricKey + " in " + t.id);
-}
-
 std::string fmt(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
 
-// "A vs B on M: x vs y, higher (the paper: higher, p vs q)."
-std::string direction(const BuiltTable& t, const std::string& a, const std::string& b, const std::string& metricKey,
-                      const std::string& metricLabel, int decimals, double paperA, double paperB, bool lowerIsBetter = false) {
-    const double x = valueOf(t, a, metricKey);
-    const double y = valueOf(t, b, metricKey);
-    auto word = [&](double u, double v) {
-        const double eps = 0.5 * std::pow(10.0, -decimals);
-        if (std::fabs(u - v) < eps) return std::string("the same");
-        return std::string(u > v ? "higher" : "lower");
-    };
-    std::string s = "- " + a + " vs " + b + ", " + metricLabel + ": " + fmt(x, decimals) + " vs " + fmt(y, decimals) +
-                    " — **" + word(x, y) + "**";
-    if (std::isfinite(paperA)) {
-        s += " (paper: " + word(paperA, paperB) + ", " + fmt(paperA, 2) + " vs " + fmt(paperB, 2) + ")";
-        const bool agrees = word(x, y) == word(paperA, paperB);
-        s += agrees ? "; same direction as the paper." : "; **not** the paper's direction.";
-    } else {
-        s += ".";
+// One stated effect: a method against a baseline on one metric, the paper's direction, and the
+// paper's own two numbers when it prints them.
+struct EffectSpec {
+    EffectSpec(std::string table_, std::string metric_, std::string label_, std::string methodKey_, std::string baselineKey_,
+               bool captioner_, eval::Direction paper_, double paperMethod_ = std::nan(""), double paperBaseline_ = std::nan(""),
+               double scale_ = 1.0, int decimals_ = 1, std::string generator_ = {})
+        : table(std::move(table_)), metric(std::move(metric_)), label(std::move(label_)), methodKey(std::move(methodKey_)),
+          baselineKey(std::move(baselineKey_)), captioner(captioner_), paper(paper_), paperMethod(paperMethod_),
+          paperBaseline(paperBaseline_), scale(scale_), decimals(decimals_), generator(std::move(generator_)) {}
+    std::string table;
+    std::string metric;      // stored metric name
+    std::string label;       // how the line names it
+    std::string methodKey;
+    std::string baselineKey;
+    bool captioner = false;
+    eval::Direction paper = eval::Direction::Higher;
+    double paperMethod = std::nan("");
+    double paperBaseline = std::nan("");
+    double scale = 1.0;      // caption metrics are shown x100
+    int decimals = 1;
+    std::string generator;   // default: the method's
+};
+
+// Per-item values of a stored result (details.per_item), keyed by item id.
+std::map<std::int64_t, double> perItemValues(const eval::EvalResultRow& row, double scale) {
+    std::map<std::int64_t, double> out;
+    const auto& d = row.details;
+    if (!d.is_object() || !d.contains("per_item")) {
+        throw Error("demo report: result " + std::to_string(row.id) + " (" + row.modelName + ", " + row.metric +
+                    ") has no per-item values; delete it or run `genra demo` again to re-evaluate");
     }
-    (void)lowerIsBetter;
-    return s + "\n";
+    const auto& ids = d["per_item"]["ids"];
+    const auto& values = d["per_item"]["values"];
+    for (std::size_t i = 0; i < ids.size() && i < values.size(); ++i) out[ids[i].get<std::int64_t>()] = values[i].get<double>() * scale;
+    return out;
+}
+
+struct Effect {
+    explicit Effect(EffectSpec spec_) : spec(std::move(spec_)) {}
+    EffectSpec spec;
+    double mean = 0.0;
+    double baselineMean = 0.0;
+    eval::DiffInterval interval;
+    eval::Verdict verdict = eval::Verdict::Inconclusive;
+    int seeds = 0;
+};
+
+Effect measureEffect(const Results& results, const DemoPlan& plan, const EffectSpec& e) {
+    Effect out(e);
+    const auto& m = method(e.methodKey);
+    const auto& b = method(e.baselineKey);
+    const std::string generator = e.generator.empty() ? demoGeneratorOf(m) : e.generator;
+    const auto seeds = seedsOf(plan, m, e.captioner);
+    std::vector<std::vector<double>> a;
+    std::vector<std::vector<double>> z;
+    std::vector<double> means;
+    std::vector<double> baselineMeans;
+    for (int seed : seeds) {
+        const auto baseSeeds = seedsOf(plan, b, e.captioner);
+        const int bs = std::find(baseSeeds.begin(), baseSeeds.end(), seed) != baseSeeds.end() ? seed : 0;
+        const auto ma = modelOf(m, e.captioner, seed);
+        const auto mb = modelOf(b, e.captioner, bs);
+        const auto* ra = results.find(ma, e.metric, generator);
+        const auto* rb = results.find(mb, e.metric, generator);
+        if (!ra || !rb) {
+            throw Error("demo report: no stored \"" + e.metric + "\" for " + (ra ? mb : ma) + " on " + kDemoDataset + "/test");
+        }
+        means.push_back(ra->value * e.scale);
+        baselineMeans.push_back(rb->value * e.scale);
+        const auto va = perItemValues(*ra, e.scale);
+        const auto vb = perItemValues(*rb, e.scale);
+        std::vector<double> xa;
+        std::vector<double> xb;
+        for (const auto& [id, v] : va) {
+            auto it = vb.find(id);
+            if (it == vb.end()) continue;
+            xa.push_back(v);
+            xb.push_back(it->second);
+        }
+        if (xa.empty()) throw Error("demo report: " + ma + " and " + mb + " share no test item for " + e.metric);
+        a.push_back(std::move(xa));
+        z.push_back(std::move(xb));
+    }
+    out.mean = eval::meanStd(means).mean;
+    out.baselineMean = eval::meanStd(baselineMeans).mean;
+    out.interval = eval::pairedBootstrap(a, z, 2000, 0, 0.95);
+    out.verdict = eval::verdictFor(out.interval, e.paper);
+    out.seeds = static_cast<int>(seeds.size());
+    return out;
+}
+
+std::string signedText(double v, int decimals) {
+    const std::string t = fmt(v, decimals);
+    return t[0] == '-' ? t : "+" + t;
+}
+
+// "- GenRA vs No fine-tuning, i2t R@1: 31.0 vs 30.5 (3 seeds); difference +0.5, 95% CI [-1.2, +2.3]:
+//   **inconclusive** (paper: higher, 56.80 vs 51.80)."
+std::string effectLine(const Effect& f, const std::string& methodLabel, const std::string& baselineLabel) {
+    const auto& e = f.spec;
+    const int d = e.decimals;
+    std::string s = "- " + methodLabel + " vs " + baselineLabel + ", " + e.label + ": " + fmt(f.mean, d) + " vs " +
+                    fmt(f.baselineMean, d) + " (" + std::to_string(f.seeds) + (f.seeds == 1 ? " seed" : " seeds") + ", " +
+                    std::to_string(f.interval.items) + " paired test items); difference " + signedText(f.interval.diff, d) +
+                    ", 95% CI [" + signedText(f.interval.low, d) + ", " + signedText(f.interval.high, d) + "]: **";
+    switch (f.verdict) {
+        case eval::Verdict::Paper: s += "the paper's direction"; break;
+        case eval::Verdict::Opposite: s += "opposite to the paper"; break;
+        case eval::Verdict::Inconclusive: s += "inconclusive (the interval includes 0)"; break;
+    }
+    s += "** (paper: " + std::string(eval::toString(e.paper));
+    if (std::isfinite(e.paperMethod)) s += ", " + fmt(e.paperMethod, 2) + " vs " + fmt(e.paperBaseline, 2);
+    return s + ").\n";
 }
 
 void writeText(const fs::path& file, const std::string& text) {
@@ -233,8 +360,8 @@ std::vector<double> pairedCosines(store::Workspace& ws, const std::string& model
     auto s = ws.db().prepare(
         "SELECT g.image_id, c.image_id FROM generations g JOIN captions c ON c.id = g.caption_id "
         "JOIN images gi ON gi.id = g.image_id JOIN datasets d ON d.id = gi.dataset_id "
-        "WHERE d.name = ? AND gi.split = 'test' ORDER BY g.image_id");
-    s.bind(1, std::string(kDemoDataset));
+        "WHERE d.name = ? AND gi.split = 'test' AND g.generator = ? ORDER BY g.image_id");
+    s.bind(1, std::string(kDemoDataset)).bind(2, std::string(kDemoGeneratorKey));
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
     while (s.step()) pairs.emplace_back(s.columnInt(0), s.columnInt(1));
     std::vector<double> out;
@@ -312,7 +439,8 @@ std::pair<int, int> tsneFigure(store::Workspace& ws, const std::string& projecti
 void galleryFigure(store::Workspace& ws, const fs::path& workspace, int rows, const fs::path& file) {
     auto s = ws.db().prepare(
         "SELECT c.id, c.text, ri.path FROM captions c JOIN images ri ON ri.id = c.image_id JOIN datasets d ON d.id = c.dataset_id "
-        "WHERE d.name = ? AND ri.split = 'align' AND EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id) "
+        "WHERE d.name = ? AND ri.split = 'align' AND EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id "
+        "AND g.generator = 'builtin:demo-gen') "
         "ORDER BY c.id LIMIT ?");
     s.bind(1, std::string(kDemoDataset)).bind(2, static_cast<std::int64_t>(rows));
     std::vector<GalleryRow> gallery;
@@ -322,7 +450,8 @@ void galleryFigure(store::Workspace& ws, const fs::path& workspace, int rows, co
         gallery.push_back({s.columnText(1), resolve(workspace, s.columnText(2)), {}});
     }
     auto g = ws.db().prepare(
-        "SELECT i.path FROM generations g JOIN images i ON i.id = g.image_id WHERE g.caption_id = ? ORDER BY i.path");
+        "SELECT i.path FROM generations g JOIN images i ON i.id = g.image_id WHERE g.caption_id = ? AND g.generator = "
+        "'builtin:demo-gen' ORDER BY i.path");
     for (std::size_t r = 0; r < ids.size(); ++r) {
         g.reset();
         g.bind(1, ids[r]);
@@ -358,9 +487,15 @@ void writeReport(const ReportOptions& options) {
     fs::create_directories(figures);
     Results results(ws);
 
-    const std::vector<RowSpec> main = {{"No fine-tuning", "base"},         {"Naive mixing (gen as real)", "naive"},
-                                       {"LoRA w/o alignment", "lora-noalign"}, {"GenRA (ours)", "genra"},
-                                       {"Fine-tuning on real", "real-ft"},     {"Full fine-tuning + align", "full-ft"}};
+    const auto& plan = options.plan;
+    const std::vector<RowSpec> main = {{"No fine-tuning", "base"},
+                                       {"Generated as real (one encoder)", "gen-as-real"},
+                                       {"Gen+real mixing (one encoder)", "naive"},
+                                       {"LoRA w/o alignment", "lora-noalign"},
+                                       {"GenRA (ours, App. A reading)", "genra"},
+                                       {"GenRA, Algorithm 1 reading", "genra-alg1"},
+                                       {"Fine-tuning on real", "real-ft"},
+                                       {"Full fine-tuning + align", "full-ft"}};
     auto captioned = [](std::vector<RowSpec> rows) {
         for (auto& r : rows) r.captioner = true;
         return rows;
@@ -371,40 +506,59 @@ void writeReport(const ReportOptions& options) {
     std::vector<MetricSpec> zeroshot;
     for (const char* a : {"shape", "color", "size", "position"})
         zeroshot.push_back({{std::string("zeroshot_") + a + "_top1"}, a, "Zero-shot top-1", 1.0, 1});
-    const std::vector<MetricSpec> similarity = {
-        {{"paired_cosine_mean"}, "paired cosine", "", 1.0, 3, report::Better::Higher},
-        {{"paired_cosine_std"}, "std", "", 1.0, 3, report::Better::Neither},
-        {{"centroid_distance"}, "centroid distance", "", 1.0, 3, report::Better::Lower},
-        {{"probe_accuracy"}, "real/gen probe acc. %", "", 1.0, 1, report::Better::Lower},
-        {{"frechet_distance"}, "Frechet distance", "", 1.0, 3, report::Better::Lower}};
+    // The gap: Eq. 1's own pair (f_r on real, f_g on generated), the measures a ranking loss can
+    // move, then the set-level measures and the raw cosine of the method's own pair (kept, labelled).
+    const std::vector<MetricSpec> gap = {
+        {{"eq1_paired_cosine_mean"}, "paired cos", "Eq. 1 pair", 1.0, 3, report::Better::Higher},
+        {{"eq1_unmatched_cosine_mean"}, "unmatched cos", "Eq. 1 pair", 1.0, 3, report::Better::Neither},
+        {{"eq1_margin"}, "margin", "Eq. 1 pair", 1.0, 3, report::Better::Higher},
+        {{"eq1_centred_cosine_mean"}, "centred cos", "Eq. 1 pair", 1.0, 3, report::Better::Higher},
+        {{"eq1_gen2real_R@1"}, "gen→real R@1", "Eq. 1 pair", 1.0, 1, report::Better::Higher},
+        {{"eq1_gen2real_R@5"}, "gen→real R@5", "Eq. 1 pair", 1.0, 1, report::Better::Higher},
+        {{"eq1_align_loss"}, "held-out Eq. 1 loss", "Eq. 1 pair", 1.0, 3, report::Better::Lower},
+        {{"paired_cosine_mean"}, "paired cos (raw)", "Method's own pair", 1.0, 3, report::Better::Neither},
+        {{"margin"}, "margin", "Method's own pair", 1.0, 3, report::Better::Higher},
+        {{"gen2real_R@1"}, "gen→real R@1", "Method's own pair", 1.0, 1, report::Better::Higher},
+        {{"probe_accuracy"}, "real/gen probe %", "Method's own pair", 1.0, 1, report::Better::Neither},
+        {{"frechet_distance"}, "Fréchet", "Method's own pair", 1.0, 3, report::Better::Lower}};
 
     std::vector<BuiltTable> built;
-    built.push_back(buildTable(results, "table2_retrieval", "Zero-shot retrieval on the Shapes test split (cf. paper Table 2)",
+    built.push_back(buildTable(results, plan, "table2_retrieval", "Zero-shot retrieval on the Shapes test split (cf. paper Table 2)",
                                "Method", main, retrievalMetrics()));
-    built.push_back(buildTable(results, "table4_zeroshot", "Zero-shot classification of Shapes attributes (cf. paper Table 4)",
+    built.push_back(buildTable(results, plan, "table4_zeroshot", "Zero-shot classification of Shapes attributes (cf. paper Table 4)",
                                "Method", main, zeroshot));
-    built.push_back(buildTable(results, "table6_alignment", "Ablation of the alignment loss on captioning (cf. paper Table 6)",
+    built.push_back(buildTable(results, plan, "table6_alignment", "Ablation of the alignment loss on captioning (cf. paper Table 6)",
                                "Alignment", captioned({{"without (LoRA, no L_align)", "lora-noalign"}, {"with (GenRA)", "genra"}}),
                                captionAll));
-    built.push_back(buildTable(results, "table7_scaling", "Scaling the generated data: images per caption (cf. paper Table 7)",
+    built.push_back(buildTable(results, plan, "table7_scaling", "Scaling the generated data: images per caption (cf. paper Table 7)",
                                "Generated per caption",
-                               {{std::to_string(options.plan.scaling[0]), "genra-s1"},
-                                {std::to_string(options.plan.scaling[1]), "genra-s2"},
-                                {std::to_string(options.plan.scaling[2]), "genra"}},
+                               {{std::to_string(plan.scaling[0]), "genra-s1"},
+                                {std::to_string(plan.scaling[1]), "genra-s2"},
+                                {std::to_string(plan.scaling[2]), "genra"}},
                                retrievalMetrics()));
-    built.push_back(buildTable(results, "table11_real", "Fine-tuning data: none, generated, real (cf. paper Table 11)",
+    built.push_back(buildTable(results, plan, "table11_real", "Fine-tuning data: none, generated, real (cf. paper Table 11)",
                                "Dual proj. / Align / Data",
-                               captioned({{"no / no / none", "base"}, {"no / no / generated (naive)", "naive"},
+                               captioned({{"no / no / none", "base"}, {"no / no / generated (as real)", "gen-as-real"},
+                                          {"no / no / generated + real (mixing)", "naive"},
                                           {"yes / yes / generated (GenRA)", "genra"}, {"no / no / real", "real-ft"}}),
                                captionShort));
-    built.push_back(buildTable(results, "table12_rank", "LoRA rank and full fine-tuning (cf. paper Table 12)", "Method",
+    built.push_back(buildTable(results, plan, "table12_rank", "LoRA rank and full fine-tuning (cf. paper Table 12)", "Method",
                                captioned({{"LoRA (rank=2)", "genra-r2"}, {"LoRA (rank=4)", "genra"}, {"LoRA (rank=6)", "genra-r6"},
                                           {"Full fine-tuning", "full-ft"}}),
                                captionShort));
-    built.push_back(buildTable(results, "table13_similarity", "Paired real-generated similarity and the modality gap (cf. paper Table 13)",
-                               "Method", main, similarity));
+    std::vector<RowSpec> gapRows = main;
+    gapRows.push_back({"GenRA + gen. image-text loss (§3.1)", "genra-wgen"});
+    built.push_back(buildTable(results, plan, "table13_similarity",
+                               "The real-generated gap on held-out test pairs (cf. paper Table 13)", "Method", gapRows, gap));
+    built.push_back(buildTable(results, plan, "table13_control",
+                               "The same measures on the builtin:shift positive control (real images under a fixed appearance "
+                               "change; a control, not a generator)",
+                               "Method",
+                               {{"No fine-tuning", "base", false, kDemoControlKey},
+                                {"LoRA w/o alignment", "lora-noalign-shift"},
+                                {"GenRA (ours)", "genra-shift"}},
+                               gap));
 
-    const double nan = std::nan("");
     std::map<std::string, std::string> paper;
     paper["table2_retrieval"] =
         "Paper (COCO 5k, ViT CLIP): CLIP 51.8 / 76.8 / 84.3 | 32.7 / 57.7 / 68.2; CLIP + GenRA 56.8 / 80.1 / 87.2 | 37.5 / 62.7 / 73.2.";
@@ -413,30 +567,90 @@ void writeReport(const ReportOptions& options) {
     paper["table7_scaling"] = "Paper (Flickr30k, trained on COCO / CC3M / CC12M): i2t R@1 47.1 / 48.6 / 50.9, t2i R@1 30.2 / 32.6 / 34.9.";
     paper["table11_real"] = "Paper (B@4 / CIDEr): none 32.15 / 108.35; generated 36.15 / 115.35; GenRA 38.12 / 119.53; real 38.24 / 119.78.";
     paper["table12_rank"] = "Paper (B@4 / CIDEr): rank 2 36.85 / 117.62; rank 4 38.12 / 119.53; rank 6 37.96 / 119.12; full 37.50 / 118.95.";
-    paper["table13_similarity"] = "Paper (COCO, cosine of paired real and generated embeddings): without alignment 0.52, with 0.89.";
+    paper["table13_similarity"] =
+        "Paper (COCO, cosine of paired real and generated embeddings): without alignment 0.52, with 0.89. "
+        "Measures, on every generated test image and the real test images: *paired cos*, the cosine of a generated image "
+        "with its own real image; *unmatched cos*, its mean cosine with the other real images; *margin* = paired − "
+        "unmatched; *centred cos*, the paired cosine after subtracting each modality's mean embedding; *gen→real R@K*, "
+        "the share of generated images whose real image is among the K nearest real images; *held-out Eq. 1 loss*, Eq. 1 "
+        "with every real test image as a negative (τ = 0.07; chance is ln N). The *Eq. 1 pair* is what the loss optimises: "
+        "the frozen f_r on real images against the method's generated-image encoder. The *method's own pair* is the "
+        "method's real-image encoder against its generated-image encoder; its raw paired cosine also rises when a "
+        "method pulls all embeddings together (collapse), which Eq. 1, a ranking loss, does not reward: read the margin "
+        "and retrieval. The probe is a logistic regression telling real from generated embeddings (50 % = no gap).";
+    paper["table13_control"] =
+        "A positive control: the \"generated\" image is the caption's own real image under a fixed hue, contrast, blur and "
+        "noise change (`genra generate --generator builtin:shift`), so the pairing Eq. 1 needs is certainly there. "
+        "If alignment helps here but not with the diffusion generator, the generator is what limits the demo.";
 
-    auto find = [&](const std::string& id) -> const BuiltTable& {
-        for (const auto& t : built)
-            if (t.id == id) return t;
-        throw Error("demo report: no table " + id);
+    const auto H = eval::Direction::Higher;
+    const auto L = eval::Direction::Lower;
+    const double nan = std::nan("");
+    const std::string kMost = std::to_string(plan.scaling[2]);
+    const std::string kFewest = std::to_string(plan.scaling[0]);
+    std::vector<std::pair<EffectSpec, std::pair<std::string, std::string>>> specs = {
+        {{"table2_retrieval", "i2t_R@1", "i2t R@1", "genra", "base", false, H, 56.8, 51.8}, {"GenRA", "No fine-tuning"}},
+        {{"table2_retrieval", "t2i_R@1", "t2i R@1", "genra", "base", false, H, 37.5, 32.7}, {"GenRA", "No fine-tuning"}},
+        {{"table2_retrieval", "i2t_R@1", "i2t R@1", "genra", "gen-as-real", false, H}, {"GenRA", "Generated as real"}},
+        {{"table4_zeroshot", "zeroshot_shape_top1", "shape top-1", "genra", "base", false, H, 77.68, 75.54}, {"GenRA", "No fine-tuning"}},
+        {{"table4_zeroshot", "zeroshot_color_top1", "colour top-1", "genra", "base", false, H}, {"GenRA", "No fine-tuning"}},
+        {{"table6_alignment", "Bleu_4", "B@4 (sentence-level)", "genra", "lora-noalign", true, H, 38.12, 36.15, 100.0, 2},
+         {"with (GenRA)", "without (LoRA, no L_align)"}},
+        {{"table6_alignment", "CIDEr", "CIDEr", "genra", "lora-noalign", true, H, 119.53, 115.35, 100.0, 2},
+         {"with (GenRA)", "without (LoRA, no L_align)"}},
+        {{"table7_scaling", "i2t_R@1", "i2t R@1", "genra", "genra-s1", false, H, 50.9, 47.1}, {kMost + " per caption", kFewest}},
+        {{"table7_scaling", "t2i_R@1", "t2i R@1", "genra", "genra-s1", false, H, 34.9, 30.2}, {kMost + " per caption", kFewest}},
+        {{"table11_real", "CIDEr", "CIDEr", "genra", "gen-as-real", true, H, 119.53, 115.35, 100.0, 2}, {"GenRA", "generated as real"}},
+        {{"table11_real", "CIDEr", "CIDEr", "real-ft", "genra", true, H, 119.78, 119.53, 100.0, 2}, {"real", "GenRA"}},
+        {{"table12_rank", "CIDEr", "CIDEr", "genra", "full-ft", true, H, 119.53, 118.95, 100.0, 2}, {"LoRA (rank=4)", "Full fine-tuning"}},
+        {{"table12_rank", "CIDEr", "CIDEr", "genra", "genra-r2", true, H, 119.53, 117.62, 100.0, 2}, {"LoRA (rank=4)", "LoRA (rank=2)"}},
+        {{"table13_similarity", "eq1_paired_cosine_mean", "paired cosine (Eq. 1 pair)", "genra", "base", false, H, 0.89, 0.52, 1.0, 3},
+         {"GenRA", "No fine-tuning"}},
+        {{"table13_similarity", "eq1_gen2real_R@1", "gen→real R@1 (Eq. 1 pair)", "genra", "base", false, H}, {"GenRA", "No fine-tuning"}},
+        {{"table13_similarity", "eq1_margin", "margin (Eq. 1 pair)", "genra", "base", false, H, nan, nan, 1.0, 3},
+         {"GenRA", "No fine-tuning"}},
+        {{"table13_similarity", "eq1_gen2real_R@1", "gen→real R@1 (Eq. 1 pair)", "genra", "lora-noalign", false, H},
+         {"GenRA", "LoRA w/o alignment"}},
+        {{"table13_similarity", "eq1_margin", "margin (Eq. 1 pair)", "genra", "lora-noalign", false, H, nan, nan, 1.0, 3},
+         {"GenRA", "LoRA w/o alignment"}},
+        {{"table13_control", "eq1_gen2real_R@1", "gen→real R@1 (Eq. 1 pair)", "genra-shift", "base", false, H, nan, nan, 1.0, 1,
+          kDemoControlKey},
+         {"GenRA (control)", "No fine-tuning (control)"}},
+        {{"table13_control", "eq1_margin", "margin (Eq. 1 pair)", "genra-shift", "base", false, H, nan, nan, 1.0, 3, kDemoControlKey},
+         {"GenRA (control)", "No fine-tuning (control)"}},
+        {{"table13_control", "eq1_gen2real_R@1", "gen→real R@1 (Eq. 1 pair)", "genra-shift", "lora-noalign-shift", false, H, nan,
+          nan, 1.0, 1, kDemoControlKey},
+         {"GenRA (control)", "LoRA w/o alignment (control)"}},
+        {{"table13_control", "eq1_margin", "margin (Eq. 1 pair)", "genra-shift", "lora-noalign-shift", false, H, nan, nan, 1.0, 3,
+          kDemoControlKey},
+         {"GenRA (control)", "LoRA w/o alignment (control)"}},
     };
-    std::map<std::string, std::string> effects;
-    effects["table2_retrieval"] = direction(find("table2_retrieval"), "GenRA (ours)", "No fine-tuning", "i2t_R@1", "i2t R@1", 1, 56.8, 51.8) +
-                                  direction(find("table2_retrieval"), "GenRA (ours)", "No fine-tuning", "t2i_R@1", "t2i R@1", 1, 37.5, 32.7) +
-                                  direction(find("table2_retrieval"), "GenRA (ours)", "Naive mixing (gen as real)", "i2t_R@1", "i2t R@1", 1, nan, nan);
-    effects["table4_zeroshot"] = direction(find("table4_zeroshot"), "GenRA (ours)", "No fine-tuning", "zeroshot_shape_top1", "shape top-1", 1, 77.68, 75.54) +
-                                 direction(find("table4_zeroshot"), "GenRA (ours)", "No fine-tuning", "zeroshot_color_top1", "colour top-1", 1, nan, nan);
-    effects["table6_alignment"] = direction(find("table6_alignment"), "with (GenRA)", "without (LoRA, no L_align)", "Bleu_4", "B@4", 2, 38.12, 36.15) +
-                                  direction(find("table6_alignment"), "with (GenRA)", "without (LoRA, no L_align)", "CIDEr", "CIDEr", 2, 119.53, 115.35);
-    const std::string kMost = std::to_string(options.plan.scaling[2]);
-    const std::string kFewest = std::to_string(options.plan.scaling[0]);
-    effects["table7_scaling"] = direction(find("table7_scaling"), kMost, kFewest, "i2t_R@1", "i2t R@1", 1, 50.9, 47.1) +
-                                direction(find("table7_scaling"), kMost, kFewest, "t2i_R@1", "t2i R@1", 1, 34.9, 30.2);
-    effects["table11_real"] = direction(find("table11_real"), "yes / yes / generated (GenRA)", "no / no / generated (naive)", "Bleu_4", "B@4", 2, 38.12, 36.15) +
-                              direction(find("table11_real"), "no / no / real", "yes / yes / generated (GenRA)", "Bleu_4", "B@4", 2, 38.24, 38.12);
-    effects["table12_rank"] = direction(find("table12_rank"), "LoRA (rank=4)", "Full fine-tuning", "Bleu_4", "B@4", 2, 38.12, 37.50) +
-                              direction(find("table12_rank"), "LoRA (rank=4)", "LoRA (rank=2)", "Bleu_4", "B@4", 2, 38.12, 36.85);
-    effects["table13_similarity"] = direction(find("table13_similarity"), "GenRA (ours)", "No fine-tuning", "paired_cosine_mean", "paired cosine", 3, 0.89, 0.52);
+    (void)L;
+    std::map<std::string, std::string> effectText;
+    json effectsJson = json::array();
+    int towardsPaper = 0;
+    int opposite = 0;
+    int inconclusive = 0;
+    for (const auto& [spec, labels] : specs) {
+        const auto f = measureEffect(results, plan, spec);
+        effectText[spec.table] += effectLine(f, labels.first, labels.second);
+        (f.verdict == eval::Verdict::Paper ? towardsPaper : f.verdict == eval::Verdict::Opposite ? opposite : inconclusive) += 1;
+        effectsJson.push_back({{"table", spec.table},
+                               {"metric", spec.metric},
+                               {"method", spec.methodKey},
+                               {"baseline", spec.baselineKey},
+                               {"captioner", spec.captioner},
+                               {"generator", spec.generator.empty() ? demoGeneratorOf(method(spec.methodKey)) : spec.generator},
+                               {"mean", f.mean},
+                               {"baseline_mean", f.baselineMean},
+                               {"diff", f.interval.diff},
+                               {"ci_low", f.interval.low},
+                               {"ci_high", f.interval.high},
+                               {"items", f.interval.items},
+                               {"seeds", f.seeds},
+                               {"paper_direction", eval::toString(spec.paper)},
+                               {"verdict", eval::toString(f.verdict)}});
+    }
 
     // Figures.
     const fs::path lossPng = figures / "loss_curves.png";
@@ -463,8 +677,10 @@ void writeReport(const ReportOptions& options) {
     const auto realPretrain = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'real' AND i.split = 'pretrain'");
     const auto realAlign = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'real' AND i.split = 'align'");
     const auto realTest = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'real' AND i.split = 'test'");
-    const auto genAlign = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'generated' AND i.split = 'align'");
-    const auto genTest = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'generated' AND i.split = 'test'");
+    const auto genAlign = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id JOIN generations g ON g.image_id = i.id "
+                                    "WHERE d.name = ? AND i.modality = 'generated' AND i.split = 'align' AND g.generator = 'builtin:demo-gen'");
+    const auto genTest = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id JOIN generations g ON g.image_id = i.id "
+                                   "WHERE d.name = ? AND i.modality = 'generated' AND i.split = 'test' AND g.generator = 'builtin:demo-gen'");
 
     std::ostringstream md;
     const auto& p = options.plan;
@@ -472,7 +688,12 @@ void writeReport(const ReportOptions& options) {
        << "Written by `genra demo" << (p.quick ? " --quick" : "") << "` from the results stored in this workspace "
        << "(`workspace.sqlite`, table `eval_results`; every number below is listed with its result id in `exports/report.json`). "
        << "Shapes is a procedural stand-in for COCO, so absolute numbers are not comparable with the paper's; what can be "
-       << "compared is the direction of each effect, stated after each table whichever way it goes.\n\n";
+       << "compared is the direction of each effect, stated after each table whichever way it goes. Tables show the mean "
+       << "± the standard deviation over seeds; each stated effect carries a 95 % confidence interval of the difference "
+       << "(paired bootstrap over the test items, 2,000 resamples, pooled over seeds) and one verdict: the paper's "
+       << "direction, opposite to it, or inconclusive when the interval includes 0.\n\n"
+       << "**Verdicts:** " << towardsPaper << " of " << specs.size() << " stated effects go the paper's way, " << opposite
+       << " the opposite way, " << inconclusive << " are inconclusive.\n\n";
     md << "## Setup\n\n"
        << "- Real images: " << realPretrain << " pre-training, " << realAlign << " alignment, " << realTest << " test ("
        << p.imageSize << " px, five captions each).\n"
@@ -484,17 +705,26 @@ void writeReport(const ReportOptions& options) {
        << " per caption), " << genTest << " for the test images, guidance " << p.samplingGuidance << ".\n"
        << adherenceLine(ws)
        << "- Every compared method: " << p.methodSteps << " steps, batch " << p.methodBatch << ", AdamW lr " << p.methodLearningRate
-       << ", same seed. GenRA: LoRA rank 4 on q/k/v/out, own projection, Eq. 1 alignment loss (τ = 0.07).\n"
+       << ", cosine annealing with warm restarts (" << p.methodCycles << " cycles after a " << std::max(1, p.methodSteps / 10)
+       << "-step warm-up); each trained " << p.seeds << (p.seeds == 1 ? " time" : " times") << " (seeds " << p.seed << "–"
+       << p.seed + static_cast<std::uint64_t>(p.seeds) - 1 << "); `f_r`, the generator and the generated images are shared "
+       << "by all seeds. GenRA (App. A reading, the default): LoRA rank 4 on q/k/v/out; Proj for Gen trained by Eq. 1 "
+       << "(τ = 0.07) against the frozen `f_r`; Proj for Real on the LoRA backbone trained by the real image–caption CLIP "
+       << "loss; real images at inference through the LoRA backbone and Proj for Real. The Algorithm 1 reading trains "
+       << "only Eq. 1 and serves real images with the frozen `f_r`. LoRA w/o alignment is the same as GenRA with the "
+       << "generated image–caption loss in place of Eq. 1. Generated as real: one encoder fine-tuned on generated images "
+       << "only; gen+real mixing: one encoder on both (Table 8, row 2).\n"
        << "- Captioners: ClipCap-style (MLP mapper, 2-layer GPT-2-architecture decoder) trained on the alignment split's "
        << "generated images through each method's `f_g`, evaluated on the real test images through its inference encoder; "
        << "beam search 5. Caption metrics are ×100 as in the paper; METEOR* is the built-in approximation unless a METEOR jar "
-       << "is configured.\n\n";
+       << "is configured. Captioners were trained for " << p.captionSeeds << (p.captionSeeds == 1 ? " seed" : " seeds")
+       << "; B@4's interval is on sentence-level BLEU-4 per image (the table shows corpus BLEU-4).\n\n";
     for (const auto& t : built) {
         md << "## " << t.title << "\n\n";
         auto table = t.table;
         table.title.clear();
         md << report::toMarkdown(table) << "\n";
-        md << paper[t.id] << "\n\n" << effects[t.id] << "\n";
+        md << paper[t.id] << "\n\n" << effectText[t.id] << "\n";
         md << "(`exports/tables/" << t.id << ".csv`, `.tex`)\n\n";
         writeText(tables / (t.id + ".csv"), report::toCsv(t.table));
         writeText(tables / (t.id + ".tex"), report::toLatex(t.table));
@@ -526,6 +756,9 @@ void writeReport(const ReportOptions& options) {
                                return ids;
                            }()},
                           {"entries", entries},
+                          {"effects", effectsJson},
+                          {"seeds", p.seeds},
+                          {"caption_seeds", p.captionSeeds},
                           {"figures", {lossPng.string(), tsneBase.string(), tsneGenra.string(), histPng.string(), galleryPng.string()}},
                           {"paired_cosine", {{"without", cosBase.size()}, {"with", cosGenra.size()}}}};
     writeText(exports / "report.json", summary.dump(2));

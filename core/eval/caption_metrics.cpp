@@ -482,18 +482,29 @@ CaptionEvalResult evaluateCaptions(const CaptionSet& raw, const CaptionEvalOptio
     CaptionEvalResult result;
     result.scores = nlohmann::ordered_json::object();
     const auto bleu = bleuScores(tokenized);
-    for (int n = 0; n < kMaxN; ++n) result.scores["Bleu_" + std::to_string(n + 1)] = bleu[n].corpus;
+    for (int n = 0; n < kMaxN; ++n) {
+        result.scores["Bleu_" + std::to_string(n + 1)] = bleu[n].corpus;
+        result.perImage["Bleu_" + std::to_string(n + 1)] = bleu[n].perImage;
+    }
     if (!options.meteorJar.empty()) {
-        result.scores["METEOR"] = meteorJarScore(tokenized, options.meteorJar, options.java).corpus;
+        auto meteor = meteorJarScore(tokenized, options.meteorJar, options.java);
+        result.scores["METEOR"] = meteor.corpus;
+        result.perImage["METEOR"] = meteor.perImage;
     } else {
-        result.scores["METEOR_builtin"] = meteorBuiltinScore(tokenized).corpus;
+        auto meteor = meteorBuiltinScore(tokenized);
+        result.scores["METEOR_builtin"] = meteor.corpus;
+        result.perImage["METEOR_builtin"] = meteor.perImage;
         result.notes.push_back(
             "METEOR: no METEOR 1.5 jar configured (--meteor-jar); reporting METEOR_builtin, an approximation "
             "(exact and Porter-stem matches only, no synonyms or paraphrases) that is not comparable to "
             "published METEOR scores");
     }
-    result.scores["ROUGE_L"] = rougeLScore(tokenized).corpus;
-    result.scores["CIDEr"] = ciderDScore(tokenized).corpus;
+    const auto rouge = rougeLScore(tokenized);
+    result.scores["ROUGE_L"] = rouge.corpus;
+    result.perImage["ROUGE_L"] = rouge.perImage;
+    const auto cider = ciderDScore(tokenized);
+    result.scores["CIDEr"] = cider.corpus;
+    result.perImage["CIDEr"] = cider.perImage;
     if (!options.spiceJar.empty()) {
         result.scores["SPICE"] = spiceJarScore(tokenized, options.spiceJar, options.java).corpus;
     } else {

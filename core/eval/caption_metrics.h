@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace genra::eval {
@@ -75,6 +76,9 @@ struct CaptionEvalOptions {
 struct CaptionEvalResult {
     // Bleu_1..Bleu_4, METEOR or METEOR_builtin, ROUGE_L, CIDEr, SPICE (null when unavailable).
     nlohmann::ordered_json scores;
+    // Per-image scores of each metric that has them, in the CaptionSet's order (the corpus BLEU is
+    // not their mean: these are sentence-level BLEU; CIDEr, ROUGE-L and METEOR are their mean).
+    std::map<std::string, std::vector<double>> perImage;
     std::vector<std::string> notes;  // what was approximated or skipped, for the user
 };
 

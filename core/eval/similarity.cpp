@@ -39,6 +39,29 @@ void checkSameWidth(const torch::Tensor& a, const torch::Tensor& b) {
                     std::to_string(b.size(1)));
 }
 
+// The real row of each generated row as int64 [M] on the CPU: the pairing checked, or the
+// identity when it is undefined.
+torch::Tensor pairingIndex(const torch::Tensor& pairing, std::int64_t realRows, std::int64_t generatedRows) {
+    torch::Tensor index;
+    if (pairing.defined()) {
+        if (pairing.dim() != 1 || pairing.size(0) != generatedRows)
+            throw Error("pairing must list one real row per generated row: got " + shapeText(pairing) +
+                        " for " + std::to_string(generatedRows) + " generated rows");
+        index = pairing.to(torch::kCPU, torch::kLong).contiguous();
+        if (index.numel() > 0 &&
+            (index.min().item<std::int64_t>() < 0 || index.max().item<std::int64_t>() >= realRows))
+            throw Error("pairing refers to a real row outside 0.." + std::to_string(realRows - 1));
+    } else {
+        if (realRows != generatedRows)
+            throw Error("without a pairing, real and generated sets must have the same number of rows (" +
+                        std::to_string(realRows) + " vs " + std::to_string(generatedRows) + ")");
+        index = torch::arange(realRows, torch::kLong);
+    }
+    return index;
+}
+
+torch::Tensor normalisedRows(const torch::Tensor& x) { return x / x.norm(2, 1, true).clamp_min(1e-12); }
+
 torch::Tensor normalisedMean(const torch::Tensor& x) {
     const auto norms = x.norm(2, 1, true).clamp_min(1e-12);
     return (x / norms).mean(0);
@@ -88,21 +111,7 @@ torch::Tensor pairedCosineSimilarity(const torch::Tensor& realIn, const torch::T
     const auto real = checkedEmbeddings(realIn, "real");
     const auto generated = checkedEmbeddings(generatedIn, "generated");
     checkSameWidth(real, generated);
-    torch::Tensor index;
-    if (pairing.defined()) {
-        if (pairing.dim() != 1 || pairing.size(0) != generated.size(0))
-            throw Error("pairing must list one real row per generated row: got " + shapeText(pairing) +
-                        " for " + std::to_string(generated.size(0)) + " generated rows");
-        index = pairing.to(torch::kCPU, torch::kLong);
-        if (index.numel() > 0 &&
-            (index.min().item<std::int64_t>() < 0 || index.max().item<std::int64_t>() >= real.size(0)))
-            throw Error("pairing refers to a real row outside 0.." + std::to_string(real.size(0) - 1));
-    } else {
-        if (real.size(0) != generated.size(0))
-            throw Error("without a pairing, real and generated sets must have the same number of rows (" +
-                        std::to_string(real.size(0)) + " vs " + std::to_string(generated.size(0)) + ")");
-        index = torch::arange(real.size(0), torch::kLong);
-    }
+    const auto index = pairingIndex(pairing, real.size(0), generated.size(0));
     const auto paired = real.index_select(0, index);
     const auto dot = (paired * generated).sum(1);
     const auto norms = paired.norm(2, 1) * generated.norm(2, 1);
@@ -257,6 +266,82 @@ ModalityGap measureModalityGap(const torch::Tensor& real, const torch::Tensor& g
     step(0.4, "linear probe");
     gap.probe = linearProbeAccuracy(real, generated, options.probe);
     if (context) context->progress(1.0, "modality gap done");
+    return gap;
+}
+
+PairGap measurePairGap(const torch::Tensor& realIn, const torch::Tensor& generatedIn, const torch::Tensor& pairing,
+                       double tau) {
+    const auto realRaw = checkedEmbeddings(realIn, "real");
+    const auto generatedRaw = checkedEmbeddings(generatedIn, "generated");
+    checkSameWidth(realRaw, generatedRaw);
+    const std::int64_t realRows = realRaw.size(0);
+    const std::int64_t generatedRows = generatedRaw.size(0);
+    if (realRows < 2)
+        throw Error("pair-gap measures need at least 2 real rows (a pair and one other to compare with), got " +
+                    std::to_string(realRows));
+    if (!(tau > 0.0) || !std::isfinite(tau))
+        throw Error("the align-loss temperature must be a positive number, got " + std::to_string(tau));
+    const auto index = pairingIndex(pairing, realRows, generatedRows);
+
+    const auto real = normalisedRows(realRaw);
+    const auto generated = normalisedRows(generatedRaw);
+
+    PairGap gap;
+    gap.tau = tau;
+    gap.realRows = realRows;
+    const auto m = static_cast<std::size_t>(generatedRows);
+    gap.perItemMargin.resize(m);
+    gap.perItemHit1.resize(m);
+    gap.perItemHit5.resize(m);
+    gap.perItemPairedCosine.resize(m);
+
+    // The full [M, N] similarity matrix can be large: take it in blocks of generated rows holding
+    // about 8M doubles (64 MB) each.
+    const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{1} << 23) / realRows);
+    const auto realT = real.t().contiguous();
+    double lossSum = 0.0;
+    double unmatchedSum = 0.0;
+    for (std::int64_t start = 0; start < generatedRows; start += block) {
+        const std::int64_t stop = std::min(generatedRows, start + block);
+        const auto sims = generated.slice(0, start, stop).mm(realT);  // [b, N]
+        const auto pairIndex = index.slice(0, start, stop).unsqueeze(1);
+        // Gathered from the same matrix, so the pair compares equal to itself in the rank below.
+        const auto paired = sims.gather(1, pairIndex);  // [b, 1]
+        const auto unmatched = (sims.sum(1, true) - paired) / static_cast<double>(realRows - 1);
+        const auto rank = (sims > paired).sum(1).to(torch::kLong);
+        const auto loss = torch::logsumexp(sims / tau, 1, true) - paired / tau;
+        lossSum += loss.sum().item<double>();
+
+        const auto pairedC = paired.squeeze(1).contiguous();
+        const auto unmatchedC = unmatched.squeeze(1).contiguous();
+        const auto rankC = rank.contiguous();
+        const double* p = pairedC.data_ptr<double>();
+        const double* u = unmatchedC.data_ptr<double>();
+        const std::int64_t* r = rankC.data_ptr<std::int64_t>();
+        for (std::int64_t i = 0; i < stop - start; ++i) {
+            const auto row = static_cast<std::size_t>(start + i);
+            gap.perItemPairedCosine[row] = p[i];
+            gap.perItemMargin[row] = p[i] - u[i];
+            unmatchedSum += u[i];
+            gap.perItemHit1[row] = r[i] < 1 ? 1.0 : 0.0;
+            gap.perItemHit5[row] = r[i] < 5 ? 1.0 : 0.0;
+        }
+    }
+
+    const double count = static_cast<double>(generatedRows);
+    auto mean = [&](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / count; };
+    gap.pairedCosineMean = mean(gap.perItemPairedCosine);
+    gap.unmatchedCosineMean = unmatchedSum / count;
+    gap.margin = gap.pairedCosineMean - gap.unmatchedCosineMean;
+    gap.genToRealRecallAt1 = 100.0 * mean(gap.perItemHit1);
+    gap.genToRealRecallAt5 = 100.0 * mean(gap.perItemHit5);
+    gap.alignLoss = lossSum / count;
+
+    // Centred: remove each modality's mean direction, re-normalise, paired cosine.
+    const auto realCentred = normalisedRows(real - real.mean(0, true));
+    const auto generatedCentred = normalisedRows(generated - generated.mean(0, true));
+    gap.centredPairedCosineMean =
+        (realCentred.index_select(0, index) * generatedCentred).sum(1).mean().item<double>();
     return gap;
 }
 

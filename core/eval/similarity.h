@@ -79,4 +79,48 @@ ModalityGap measureModalityGap(const torch::Tensor& real, const torch::Tensor& g
                                const torch::Tensor& pairing = {}, const SimilarityOptions& options = {},
                                jobs::JobContext* context = nullptr);
 
+// How far each generated row sits from its own real row compared with the other real rows: the
+// measures in which Eq. 1's effect shows. Eq. 1 is a ranking loss (InfoNCE over the real rows):
+// adding a constant to a generated row's similarities with every real row leaves it unchanged, so
+// what it moves is the paired similarity RELATIVE to the unmatched ones, seen in the margin and in
+// generated->real retrieval. The raw paired cosine also rises when a method collapses every
+// embedding towards one common direction (every cosine, matched or not, goes to 1), so it cannot
+// tell alignment from collapse on its own: report it next to the margin and the recalls.
+struct PairGap {
+    // Mean cosine of each generated row with its own (paired) real row.
+    double pairedCosineMean = 0.0;
+    // Mean cosine of each generated row with every real row other than its pair (each row's mean
+    // over the N - 1 others, averaged over the rows).
+    double unmatchedCosineMean = 0.0;
+    // pairedCosineMean - unmatchedCosineMean: rises only when a row moves towards its own pair more
+    // than towards the others; collapse drives it towards 0.
+    double margin = 0.0;
+    // Paired cosine after removing each modality's offset: subtract from each set the mean of its
+    // L2-normalised rows, re-normalise, then take the paired cosine. The common-direction part of
+    // the raw cosine (the modality gap's offset, or collapse) no longer counts.
+    double centredPairedCosineMean = 0.0;
+    // Generated->real retrieval by cosine over all real rows, in percent: a hit at K when the paired
+    // real row's rank (the number of real rows with a strictly greater cosine; ties count in its
+    // favour) is below K.
+    double genToRealRecallAt1 = 0.0;
+    double genToRealRecallAt5 = 0.0;
+    // Held-out Eq. 1: mean over generated rows g of -log softmax_r(cos(g, r) / tau)[pair(g)], the
+    // softmax over ALL real rows. Lower is better; log(N) is chance.
+    double alignLoss = 0.0;
+    double tau = 0.07;
+    std::int64_t realRows = 0;
+    // One value per generated row, in row order (for paired statistics between methods):
+    std::vector<double> perItemMargin;        // paired cosine - mean unmatched cosine of that row
+    std::vector<double> perItemHit1;          // 1 when the pair ranks first, else 0
+    std::vector<double> perItemHit5;          // 1 when the pair ranks in the top 5, else 0
+    std::vector<double> perItemPairedCosine;  // raw paired cosine
+};
+
+// Pair-gap measures of generated [M, D] against real [N, D] embeddings (any float type, any
+// device; computed in float64 on the CPU, in blocks of generated rows so that memory stays bounded
+// for large sets). pairing as in pairedCosineSimilarity. Throws genra::Error when there are fewer
+// than 2 real rows, the widths differ, the pairing is malformed or out of range, or tau <= 0.
+PairGap measurePairGap(const torch::Tensor& real, const torch::Tensor& generated,
+                       const torch::Tensor& pairing = {}, double tau = 0.07);
+
 }  // namespace genra::eval

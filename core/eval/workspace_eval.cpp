@@ -40,7 +40,15 @@ struct Ctx {
     model::ModelRecord model;
     jobs::JobContext& context;
     model::LoadedClip* clip = nullptr;
+    std::optional<model::ModelRecord> baseModel;  // f_r of an aligned or fine-tuned model
 };
+
+// Per-item values of a metric (for paired bootstrap intervals over test items, core/eval/statistics.h):
+// {"ids": [item ids], "values": [one value per item]}, stored in the metric's details as "per_item".
+template <typename V>
+nlohmann::json perItem(const std::vector<std::int64_t>& ids, const std::vector<V>& values) {
+    return {{"ids", ids}, {"values", values}};
+}
 
 // Items of the dataset/split: (id, text) rows of an SQL query bound to (dataset, split).
 std::vector<std::pair<std::int64_t, std::string>> selectRows(Ctx& c, const std::string& sql) {
@@ -103,11 +111,20 @@ void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
                                 {"captions", captionIds.size()},
                                 {"uncaptioned_images", imageIds.size() - keep.size()}};
     out.provenance["settings"]["ks"] = c.options.ks;
+    std::vector<std::int64_t> keptIds;
+    for (auto row : keep) keptIds.push_back(imageIds[static_cast<std::size_t>(row)]);
+    auto hits = [](const std::vector<std::int64_t>& ranks, std::int64_t k) {
+        std::vector<int> out;
+        for (auto r : ranks) out.push_back(r < k ? 100 : 0);
+        return out;
+    };
     for (std::size_t k = 0; k < result.ks.size(); ++k) {
-        out.metrics.push_back({"i2t_R@" + std::to_string(result.ks[k]), result.imageToTextPercent[k], {}});
+        out.metrics.push_back({"i2t_R@" + std::to_string(result.ks[k]), result.imageToTextPercent[k],
+                               {{"per_item", perItem(keptIds, hits(result.imageQueryRanks, result.ks[k]))}}});
     }
     for (std::size_t k = 0; k < result.ks.size(); ++k) {
-        out.metrics.push_back({"t2i_R@" + std::to_string(result.ks[k]), result.textToImagePercent[k], {}});
+        out.metrics.push_back({"t2i_R@" + std::to_string(result.ks[k]), result.textToImagePercent[k],
+                               {{"per_item", perItem(captionIds, hits(result.textQueryRanks, result.ks[k]))}}});
     }
 }
 
@@ -154,7 +171,8 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
                                   "cap ON cap.id = g.caption_id "
                                   "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id "
                                   "WHERE r.dataset_id = ?1 AND "
-                                  "(?2 = '' OR r.split = ?2) AND gi.status = 'ok' ORDER BY g.image_id"
+                                  "(?2 = '' OR r.split = ?2) AND gi.status = 'ok' AND (?3 = '' OR g.generator = ?3) "
+                                  "ORDER BY g.image_id"
                                 : "SELECT id, attributes, path FROM images WHERE dataset_id = ?1 AND "
                                   "modality = 'real' AND status = 'ok' "
                                   "AND (?2 = '' OR split = ?2) ORDER BY id";
@@ -164,6 +182,7 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
     {
         auto s = c.ws.db().prepare(sql);
         s.bind(1, c.dataset.id).bind(2, c.options.split);
+        if (gen) s.bind(3, c.options.generator);
         while (s.step()) {
             ids.push_back(s.columnInt(0));
             attributes.push_back(nlohmann::json::parse(s.columnText(1), nullptr, false));
@@ -254,7 +273,14 @@ void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
         const nlohmann::json taskDetails = {{"attribute", attribute},          {"classes", task.classes},
                                             {"templates", task.templates},     {"images", result.images},
                                             {"unlabelled_images", unlabelled}, {"per_class", perClass}};
-        out.metrics.push_back({prefix + attribute + "_top1", result.topKPercent[0], {{"task", taskDetails}}});
+        std::vector<std::int64_t> itemIds;
+        std::vector<int> correct;
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            itemIds.push_back(embedded[static_cast<std::size_t>(rows[r])]);
+            correct.push_back(result.predictions[r] == labels[r] ? 100 : 0);
+        }
+        out.metrics.push_back({prefix + attribute + "_top1", result.topKPercent[0],
+                               {{"task", taskDetails}, {"per_item", perItem(itemIds, correct)}}});
         out.metrics.push_back(
             {prefix + attribute + "_top5", result.topKPercent[1], {{"task", {{"attribute", attribute}}}}});
         out.metrics.push_back({prefix + attribute + "_mean_per_class",
@@ -283,8 +309,9 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
             "g.caption_id "
             "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = "
             "?1 AND "
-            "(?2 = '' OR r.split = ?2) AND r.status = 'ok' AND gi.status = 'ok' ORDER BY g.image_id");
-        s.bind(1, c.dataset.id).bind(2, c.options.split);
+            "(?2 = '' OR r.split = ?2) AND r.status = 'ok' AND gi.status = 'ok' AND (?3 = '' OR g.generator = ?3) "
+            "ORDER BY g.image_id");
+        s.bind(1, c.dataset.id).bind(2, c.options.split).bind(3, c.options.generator);
         while (s.step()) {
             genIds.push_back(s.columnInt(0));
             realIdsOfGen.push_back(s.columnInt(1));
@@ -360,6 +387,44 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
                               {"train_size", gap.probe.trainSize},
                               {"test_size", gap.probe.testSize}}}}});
     out.metrics.push_back({"frechet_distance", gap.frechetDistance, {}});
+
+    // The measures Eq. 1 can move (a ranking loss: shifting a row of similarities leaves it
+    // unchanged), for two pairs: the method's own (its real-image encoder against its
+    // generated-image encoder, as above) and the pair Eq. 1 optimises, f_r(x_r) against f_g(x_g).
+    std::vector<std::int64_t> itemIds;
+    for (auto row : genRows) itemIds.push_back(embeddedGen[static_cast<std::size_t>(row)]);
+    const auto pairingTensor = torch::tensor(pairing, torch::kLong);
+    auto addPairGap = [&](const std::string& prefix, const PairGap& g) {
+        auto percent = [](std::vector<double> v) {
+            for (auto& x : v) x *= 100.0;
+            return v;
+        };
+        out.metrics.push_back({prefix + "unmatched_cosine_mean", g.unmatchedCosineMean, {}});
+        out.metrics.push_back({prefix + "margin", g.margin, {{"per_item", perItem(itemIds, g.perItemMargin)}}});
+        out.metrics.push_back({prefix + "centred_cosine_mean", g.centredPairedCosineMean, {}});
+        out.metrics.push_back({prefix + "gen2real_R@1", g.genToRealRecallAt1,
+                               {{"per_item", perItem(itemIds, percent(g.perItemHit1))}, {"real_images", g.realRows}}});
+        out.metrics.push_back({prefix + "gen2real_R@5", g.genToRealRecallAt5,
+                               {{"per_item", perItem(itemIds, percent(g.perItemHit5))}, {"real_images", g.realRows}}});
+        out.metrics.push_back({prefix + "align_loss", g.alignLoss, {{"tau", g.tau}}});
+    };
+    addPairGap("", measurePairGap(real, generated, pairingTensor));
+    torch::Tensor frozenReal = real;
+    std::string eq1Real = "the model itself (no base model)";
+    if (c.baseModel) {
+        auto ids = realIds;
+        frozenReal = loadStoredEmbeddings(c.ws, c.baseModel->id, "image", model::kEncoderRealImage, ids);
+        if (ids != realIds) {
+            throw Error("base model \"" + c.baseModel->name + "\" lacks embeddings of " +
+                        std::to_string(realIds.size() - ids.size()) + " real images of the split");
+        }
+        eq1Real = c.baseModel->name;
+    }
+    const auto eq1 = measurePairGap(frozenReal, generated, pairingTensor);
+    out.metrics.push_back({"eq1_paired_cosine_mean", eq1.pairedCosineMean,
+                           {{"per_item", perItem(itemIds, eq1.perItemPairedCosine)}}});
+    addPairGap("eq1_", eq1);
+    out.provenance["eq1_real_encoder"] = eq1Real;
 }
 
 }  // namespace
@@ -458,6 +523,15 @@ bool EvaluateJob::run(jobs::JobContext& context) {
                             (benchmark == Benchmark::ZeroShot && options_.zeroShotGenerated),
                         benchmark == Benchmark::Retrieval},
                        context, 0.0, 0.8);
+    if (benchmark == Benchmark::Similarity && c.model.baseModelId) {
+        // Eq. 1's real side is f_r(x_r): the base model's embeddings of the real images.
+        c.baseModel = model::findModelById(ws, *c.model.baseModelId);
+        if (c.baseModel) {
+            embedForEvaluation({options_.workspace, c.baseModel->name, options_.dataset, options_.split, options_.device,
+                                options_.batchSize, options_.workers, true, false, false},
+                               context, 0.8, 0.85);
+        }
+    }
     context.checkCancelled();
     outcome_.task = toString(benchmark);
     outcome_.modelId = c.model.id;
@@ -481,6 +555,8 @@ bool EvaluateJob::run(jobs::JobContext& context) {
     // Which encoder saw the real images (the recipe's choice for LoRA models).
     outcome_.provenance["inference_encoder"] =
         clip.generated ? model::realImageEncoderName(clip.inference) : std::string("clip");
+    if (benchmark == Benchmark::Similarity || (benchmark == Benchmark::ZeroShot && options_.zeroShotGenerated))
+        outcome_.provenance["generator"] = options_.generator;
     switch (benchmark) {
         case Benchmark::Retrieval:
             evaluateRetrieval(c, outcome_);

@@ -62,6 +62,11 @@ struct EvalOptions {
     std::filesystem::path templatesFile;
     bool zeroShotGenerated = false;  // classify the generated images instead of the real ones
 
+    // Similarity and zero-shot on generated images: only images of this generator (as stored in
+    // generations.generator, e.g. "builtin:demo-gen", "builtin:shift"); empty = every generator.
+    // Recorded in the results' details as "generator".
+    std::string generator;
+
     // Similarity.
     SimilarityOptions similarity;
 };

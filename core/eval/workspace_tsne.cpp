@@ -24,11 +24,11 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     std::vector<std::int64_t> captionIds;
     {
         auto s = ws.db().prepare(
-            "SELECT c.id, EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id) AS has_gen FROM "
-            "captions c "
+            "SELECT c.id, EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id AND (?3 = '' OR "
+            "g.generator = ?3)) AS has_gen FROM captions c "
             "JOIN images r ON r.id = c.image_id WHERE r.dataset_id = ?1 AND r.modality = 'real' AND "
             "(?2 = '' OR r.split = ?2) ORDER BY has_gen DESC, c.id");
-        s.bind(1, dataset.id).bind(2, options_.split);
+        s.bind(1, dataset.id).bind(2, options_.split).bind(3, options_.generator);
         while (s.step()) captionIds.push_back(s.columnInt(0));
     }
     if (options_.captions > 0 && static_cast<std::int64_t>(captionIds.size()) > options_.captions) {
@@ -40,13 +40,14 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     {
         auto realOf = ws.db().prepare("SELECT image_id FROM captions WHERE id = ?");
         auto gensOf =
-            ws.db().prepare("SELECT image_id FROM generations WHERE caption_id = ? ORDER BY image_id");
+            ws.db().prepare("SELECT image_id FROM generations WHERE caption_id = ?1 AND (?2 = '' OR generator = ?2) "
+                            "ORDER BY image_id");
         for (auto id : captionIds) {
             realOf.reset();
             realOf.bind(1, id);
             if (realOf.step() && !realOf.isNull(0)) realSet.insert(realOf.columnInt(0));
             gensOf.reset();
-            gensOf.bind(1, id);
+            gensOf.bind(1, id).bind(2, options_.generator);
             while (gensOf.step()) generatedIds.push_back(gensOf.columnInt(0));
         }
     }

@@ -23,6 +23,7 @@ struct WorkspaceTsneOptions {
     std::string split;            // empty = every split
     std::int64_t captions = 200;  // the first N captions (by id) that have generated images; 0 = all
     bool withText = false;        // also place the captions' text embeddings
+    std::string generator;        // only generated images of this generator; empty = every generator
     std::string name;             // projection name; default "<model> <dataset>[/<split>]"
     TsneOptions tsne;             // perplexity is lowered to what the point count allows
     std::string device = "auto";

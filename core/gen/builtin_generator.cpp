@@ -4,6 +4,7 @@
 
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
+#include "core/gen/shift_control.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
@@ -128,6 +129,10 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
 void validate(const GeneratorTrainOptions& o) {
     if (!safeName(o.name)) {
         throw Error("generator name \"" + o.name + "\" must be non-empty letters, digits, '-', '_' or '.' (it names a folder)");
+    }
+    if (o.name == kShiftControlName) {
+        throw Error(std::string("generator name \"") + kShiftControlName + "\" is reserved: " + kShiftControlGenerator +
+                    " is the shift control (real images under an appearance change), not a trained model; choose another --name");
     }
     if (o.dataset.empty()) throw Error("train-generator: no dataset given");
     if (o.textModel.empty()) throw Error("train-generator: no text model given (a workspace CLIP, e.g. --text-model shapes-clip)");

@@ -4,6 +4,8 @@
 #include "core/gen/builtin_generator.h"
 #include "core/gen/diffusion.h"
 #include "core/gen/external.h"
+#include "core/gen/shift_control.h"
+#include "core/model/model_store.h"
 #include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
 #include "core/train/runs.h"
@@ -34,6 +36,8 @@ struct CaptionItem {
     std::string text;
     std::string split;
     std::string sourceKey;
+    std::int64_t realImageId = 0;  // the real image the caption belongs to
+    std::string realPath;          // its stored path (relative to the workspace or absolute)
 };
 
 // One image to make.
@@ -55,7 +59,7 @@ std::vector<CaptionItem> selectCaptions(store::Workspace& ws, std::int64_t datas
     std::vector<CaptionItem> all;
     {
         auto s = ws.db().prepare(
-            "SELECT c.id, c.text, r.split, c.source_key, r.id FROM captions c JOIN images r ON r.id = c.image_id "
+            "SELECT c.id, c.text, r.split, c.source_key, r.id, r.path FROM captions c JOIN images r ON r.id = c.image_id "
             "WHERE c.dataset_id = ? AND r.modality = 'real' AND r.split = ? ORDER BY r.id, c.ord, c.id");
         s.bind(1, datasetId).bind(2, o.split);
         std::int64_t lastImage = -1;
@@ -65,7 +69,7 @@ std::vector<CaptionItem> selectCaptions(store::Workspace& ws, std::int64_t datas
             ofImage = imageId == lastImage ? ofImage + 1 : 0;
             lastImage = imageId;
             if (o.captionsPerImage > 0 && ofImage >= o.captionsPerImage) continue;
-            all.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnText(3)});
+            all.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnText(3), imageId, s.columnText(5)});
         }
     }
     if (!o.captionsFile.empty()) {
@@ -152,6 +156,17 @@ void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t
 
 }  // namespace
 
+ShiftOptions shiftOptions(const GenerateOptions& o) {
+    ShiftOptions shift;
+    shift.hueDegrees = o.shiftHue;
+    shift.contrast = o.shiftContrast;
+    shift.blurSigma = o.shiftBlur;
+    shift.noiseStd = o.shiftNoise;
+    return shift;
+}
+
+bool isShiftControl(const std::string& generator) { return generator == kShiftControlGenerator; }
+
 void validate(const GenerateOptions& o) {
     if (o.dataset.empty()) throw Error("generate: no dataset given");
     if (o.perCaption <= 0) throw Error("generate: --per-caption must be positive");
@@ -167,6 +182,18 @@ void validate(const GenerateOptions& o) {
         throw Error("generate: out subdir \"" + o.outSubdir + "\" must be a plain folder name inside images/");
     }
     samplerFromName(o.sampler);
+    if (!std::isfinite(o.shiftHue)) throw Error("generate: --shift-hue must be a finite number of degrees");
+    if (!std::isfinite(o.shiftContrast) || !(o.shiftContrast > 0)) {
+        throw Error("generate: --shift-contrast must be > 0 (a factor on each pixel's deviation from the mean), got " +
+                    json(o.shiftContrast).dump());
+    }
+    if (!std::isfinite(o.shiftBlur) || !(o.shiftBlur >= 0)) {
+        throw Error("generate: --shift-blur must be >= 0 (a Gaussian sigma in pixels; 0: no blur), got " + json(o.shiftBlur).dump());
+    }
+    if (!std::isfinite(o.shiftNoise) || !(o.shiftNoise >= 0)) {
+        throw Error("generate: --shift-noise must be >= 0 (a standard deviation in grey levels; 0: no noise), got " +
+                    json(o.shiftNoise).dump());
+    }
 }
 
 GenerateJob::GenerateJob(GenerateOptions options) : options_(std::move(options)) {}
@@ -183,7 +210,13 @@ bool GenerateJob::run(jobs::JobContext& context) {
     }
     summary_.captions = static_cast<std::int64_t>(captions.size());
     const bool builtin = o.generator.rfind("builtin:", 0) == 0;
+    const bool shift = isShiftControl(o.generator);
     const std::string generatorName = o.generator.substr(o.generator.find(':') + 1);
+    if (shift && model::findModel(ws, kShiftControlName)) {
+        context.log(jobs::LogLevel::Warning, std::string("the workspace has a model named \"") + kShiftControlName + "\"; " +
+                                                 kShiftControlGenerator +
+                                                 " is the shift control (real images, changed), not that model");
+    }
 
     // What is already recorded (path -> generator).
     std::map<std::string, std::string> existing;
@@ -225,15 +258,23 @@ bool GenerateJob::run(jobs::JobContext& context) {
 
     // Every job that makes images is a run of kind "generate" (listed by `genra runs`): step counts
     // images made, metrics record the rate, the status says how it ended.
-    const json recipe = {{"generator", o.generator}, {"dataset", o.dataset},   {"split", o.split},
-                         {"per_caption", o.perCaption}, {"seed", o.seed},      {"captions", captions.size()},
-                         {"guidance", o.guidance ? json(*o.guidance) : json()}, {"steps", o.steps ? json(*o.steps) : json()},
-                         {"sampler", o.sampler},       {"eta", o.eta},         {"out_subdir", o.outSubdir}};
+    json recipe = {{"generator", o.generator}, {"dataset", o.dataset}, {"split", o.split},
+                   {"per_caption", o.perCaption}, {"seed", o.seed},  {"captions", captions.size()},
+                   {"out_subdir", o.outSubdir}};
+    if (shift) {
+        // The control: no sampling options, but what it changes, flagged as a control.
+        recipe.update(toJson(shiftOptions(o)));
+    } else {
+        recipe.update({{"guidance", o.guidance ? json(*o.guidance) : json()},
+                       {"steps", o.steps ? json(*o.steps) : json()},
+                       {"sampler", o.sampler},
+                       {"eta", o.eta}});
+    }
     const std::string runPrefix = "generate-" + generatorName + "-" + o.dataset + "-" + o.split + "-";
     int runNumber = 1;
     while (train::findRun(ws, runPrefix + std::to_string(runNumber))) ++runNumber;
     runId_ = train::createRun(ws, runPrefix + std::to_string(runNumber), kRunKindGenerate, recipe,
-                              builtin ? o.device : "external", static_cast<std::int64_t>(work.size()));
+                              shift ? "cpu" : builtin ? o.device : "external", static_cast<std::int64_t>(work.size()));
     auto finish = [&](const std::string& status, const std::string& error) {
         train::heartbeat(ws, runId_, summary_.generated);
         train::finishRun(ws, runId_, status, error);
@@ -281,6 +322,38 @@ void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t
             }
         }
     };
+
+    if (isShiftControl(o.generator)) {
+        // The control: each caption's real image, changed (shift_control.h). Work items come
+        // caption by caption, so each real image is read once.
+        const ShiftOptions shift = shiftOptions(o);
+        json params = toJson(shift);
+        params["base_seed"] = o.seed;
+        std::optional<data::Image> real;
+        for (std::size_t i = 0; i < work.size(); ++i) {
+            context.checkCancelled();
+            const WorkItem& item = work[i];
+            const CaptionItem& caption = captions[item.caption];
+            if (i == 0 || work[i - 1].caption != item.caption) {
+                const fs::path path = ws.resolve(caption.realPath);
+                try {
+                    real = data::loadImage(path);
+                } catch (const Error& e) {
+                    throw Error("shift control: the real image of caption " + std::to_string(caption.id) + ": " + e.what());
+                }
+            }
+            // The change keeps the size, so the image has the real image's size.
+            const data::Image image = applyShift(*real, shift, item.seed);
+            saveAtomically(image, ws.dir() / item.relativePath);
+            json p = params;
+            p["real_image_id"] = caption.realImageId;
+            recordImage(ws, datasetId, caption, item, o.generator, p);
+            ++summary.generated;
+            ++done;
+            if (i + 1 == work.size() || work[i + 1].caption != item.caption) report(0.0);
+        }
+        return;
+    }
 
     if (builtin) {
         context.progress(-1, "loading generator " + generatorName);

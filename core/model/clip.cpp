@@ -202,7 +202,9 @@ VisionTransformerImpl::VisionTransformerImpl(const ClipConfig& c) : resolution_(
     proj = register_parameter("proj", torch::empty({width, c.embedDim}));
 }
 
-torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images) {
+torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images) { return torch::matmul(features(images), proj); }
+
+torch::Tensor VisionTransformerImpl::features(const torch::Tensor& images) {
     if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != resolution_ || images.size(3) != resolution_)
         throw Error("CLIP image tower: expected images [B, 3, " + std::to_string(resolution_) + ", " +
                     std::to_string(resolution_) + "], got " + shapeText(images));
@@ -221,8 +223,7 @@ torch::Tensor VisionTransformerImpl::forward(const torch::Tensor& images) {
     auto cls = class_embedding.reshape({1, 1, -1}).expand({x.size(0), 1, x.size(2)});
     x = torch::cat({cls, x}, 1) + positional_embedding;
     x = transformer->forward(ln_pre->forward(x));
-    x = ln_post->forward(x.select(1, 0));
-    return torch::matmul(x, proj);
+    return ln_post->forward(x.select(1, 0));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -107,8 +107,11 @@ TORCH_MODULE(ClipTransformer);
 class VisionTransformerImpl : public torch::nn::Module {
 public:
     explicit VisionTransformerImpl(const ClipConfig& config);
-    // images [B, 3, R, R] -> features [B, embedDim] (not normalised).
+    // images [B, 3, R, R] -> features [B, embedDim] (not normalised): features(images) @ proj.
     torch::Tensor forward(const torch::Tensor& images);
+    // The backbone's output before the projection: ln_post of the class token, [B, width]. GenRA's
+    // "Proj for Real" is a second projection applied to these (core/train/trainer.cpp).
+    torch::Tensor features(const torch::Tensor& images);
 
     torch::nn::Sequential stem{nullptr};  // VisionStem::Conv only: (conv 3x3 stride 2, GroupNorm, GELU) x log2(patch)
     torch::nn::Conv2d conv1{nullptr};     // patch x patch stride patch, or 1x1 after a conv stem

@@ -107,10 +107,11 @@ ClipModel LoadedClip::realImageEncoder() {
     if (!generated || inference == RealImageEncoder::FrozenReal) return real;
     if (inference == RealImageEncoder::LoraGeneratedProjection) return generated;
     if (!realEncoder_) {
-        // The adapted backbone of f_g with f_r's projection.
+        // The adapted backbone of f_g with Proj for Real (trained under the App. A reading), or
+        // with f_r's projection for models trained without one.
         realEncoder_ = cloneClip(generated);
         torch::NoGradGuard noGrad;
-        realEncoder_->visual->proj.copy_(real->visual->proj);
+        realEncoder_->visual->proj.copy_(realProjection.defined() ? realProjection : real->visual->proj);
         realEncoder_->eval();
     }
     return realEncoder_;
@@ -207,6 +208,16 @@ LoadedClip loadClip(store::Workspace* ws, const std::string& nameOrPath, const s
         out.tokenizer = baseClip.tokenizer;
         auto adapters = loadWeights(resolvePath(ws, record->path), WeightsFormat::GenraModel);
         out.generated = cloneClip(out.real);
+        if (auto it = adapters.stateDict.find(kRealProjectionKey); it != adapters.stateDict.end()) {
+            const auto& proj = out.real->visual->proj;
+            if (it->second.sizes() != proj.sizes()) {
+                throw Error("model \"" + record->name + "\": " + kRealProjectionKey + " has shape " +
+                            std::to_string(it->second.size(0)) + "x" + std::to_string(it->second.dim() > 1 ? it->second.size(1) : 0) +
+                            ", the base model's projection " + std::to_string(proj.size(0)) + "x" + std::to_string(proj.size(1)));
+            }
+            out.realProjection = it->second.to(proj.dtype()).clone();
+            adapters.stateDict.erase(it);
+        }
         const auto options = loraOptionsFromJson(record->config.at("lora"));
         applyLora(out.generated, options);
         LoadReport report;

@@ -26,6 +26,9 @@ namespace genra::model {
 // Kinds in the models table.
 constexpr const char* kModelKindClip = "clip";        // full CLIP weights (<path>.safetensors + .json)
 constexpr const char* kModelKindLora = "clip-lora";   // adapters (+ f_g's projection) on a base model
+// The adapters file's tensor for GenRA's Proj for Real ([width, embedDim], App. A reading): the
+// projection real images take through f_g's LoRA backbone at inference.
+constexpr const char* kRealProjectionKey = "visual.proj_real";
 
 struct ModelRecord {
     std::int64_t id = 0;
@@ -58,6 +61,9 @@ struct LoadedClip {
     ClipModel generated{nullptr};  // f_g: LoRA/fine-tuned copy; null for a plain CLIP
     std::shared_ptr<const text::ClipTokenizer> tokenizer;  // null when no vocabulary is known
     RealImageEncoder inference = RealImageEncoder::FrozenReal;
+    // GenRA's trained Proj for Real (App. A reading); undefined for models trained without one,
+    // whose lora-real-projection encoder uses f_r's projection.
+    torch::Tensor realProjection;
 
     // The encoder for real images under the model's inference setting (built on first use).
     ClipModel realImageEncoder();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/eval/statistics.h"
 #include "core/util/error.h"
 
 namespace genra::report {
@@ -51,6 +52,7 @@ Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const Resu
         }
         rowOf[name] = table.addRow(label);
     }
+    std::map<std::pair<std::size_t, std::size_t>, const eval::EvalResultRow*> shown;
     for (const auto& r : rows) {
         const auto it = rowOf.find(rowName(r));
         const auto column = table.findColumn(r.metric);
@@ -59,12 +61,43 @@ Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const Resu
         if (newestId.count(key) && newestId[key] > r.id) continue;
         newestId[key] = r.id;
         table.set(it->second, *column, r.value);
+        shown[{it->second, *column}] = &r;
     }
     if (!options.baselineModel.empty()) {
         const auto it = rowOf.find(options.baselineModel);
         if (it == rowOf.end())
             throw Error("baseline model \"" + options.baselineModel + "\" has no results in the table");
         table.baselineRow = it->second;
+        // Intervals of each difference where both results carry per-item values.
+        auto perItem = [](const eval::EvalResultRow& r) {
+            std::map<std::int64_t, double> out;
+            if (!r.details.is_object() || !r.details.contains("per_item")) return out;
+            const auto& p = r.details["per_item"];
+            if (!p.contains("ids") || !p.contains("values")) return out;
+            const auto& ids = p["ids"];
+            const auto& values = p["values"];
+            for (std::size_t i = 0; i < ids.size() && i < values.size(); ++i)
+                if (ids[i].is_number_integer() && values[i].is_number()) out[ids[i].get<std::int64_t>()] = values[i].get<double>();
+            return out;
+        };
+        for (const auto& [cell, result] : shown) {
+            if (cell.first == it->second) continue;
+            const auto base = shown.find({it->second, cell.second});
+            if (base == shown.end()) continue;
+            const auto a = perItem(*result);
+            const auto b = perItem(*base->second);
+            std::vector<double> xa;
+            std::vector<double> xb;
+            for (const auto& [id, v] : a) {
+                const auto found = b.find(id);
+                if (found == b.end()) continue;
+                xa.push_back(v);
+                xb.push_back(found->second);
+            }
+            if (xa.size() < 2) continue;
+            const auto interval = eval::pairedBootstrap({xa}, {xb}, 2000, 0, 0.95);
+            table.setInterval(cell.first, cell.second, interval.low, interval.high);
+        }
     }
     return table;
 }

@@ -18,7 +18,10 @@ struct ResultsTableOptions {
     // Row order by model name; models not listed follow in order of first appearance.
     std::vector<std::string> modelOrder;
     bool labelByRun = false;    // label rows by the training run's name (the model name when none)
-    std::string baselineModel;  // when set, cells show deltas against this model's row
+    // When set, cells show deltas against this model's row and, where both results store per-item
+    // values (details.per_item), the 95 % paired-bootstrap interval of the difference
+    // (core/eval/statistics.h) over the items both scored.
+    std::string baselineModel;
     std::string title;
 };
 

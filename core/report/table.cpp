@@ -95,6 +95,26 @@ void Table::set(std::size_t row, std::size_t column, double value) {
     rows[row].values[column] = value;
 }
 
+void Table::setSpread(std::size_t row, std::size_t column, double spread) {
+    if (row >= rows.size() || column >= columns.size()) {
+        throw Error("table cell (" + std::to_string(row) + ", " + std::to_string(column) +
+                    ") is outside the " + std::to_string(rows.size()) + " x " +
+                    std::to_string(columns.size()) + " table");
+    }
+    rows[row].spreads.resize(columns.size());
+    rows[row].spreads[column] = spread;
+}
+
+void Table::setInterval(std::size_t row, std::size_t column, double low, double high) {
+    if (row >= rows.size() || column >= columns.size()) {
+        throw Error("table cell (" + std::to_string(row) + ", " + std::to_string(column) +
+                    ") is outside the " + std::to_string(rows.size()) + " x " +
+                    std::to_string(columns.size()) + " table");
+    }
+    rows[row].intervals.resize(columns.size());
+    rows[row].intervals[column] = std::make_pair(low, high);
+}
+
 std::optional<std::size_t> Table::findColumn(const std::string& key) const {
     for (std::size_t i = 0; i < columns.size(); ++i)
         if (columns[i].key == key) return i;
@@ -130,11 +150,22 @@ std::string Table::cellText(std::size_t row, std::size_t column) const {
     if (column >= values.size() || !values[column] || std::isnan(*values[column])) return "";
     const int decimals = columns.at(column).decimals;
     std::string text = formatNumber(*values[column], decimals);
+    const auto& spreads = rows.at(row).spreads;
+    if (column < spreads.size() && spreads[column] && std::isfinite(*spreads[column]))
+        text += " ± " + formatNumber(*spreads[column], decimals);
     if (baselineRow && *baselineRow != row && *baselineRow < rows.size()) {
         const auto& base = rows[*baselineRow].values;
         if (column < base.size() && base[column] && !std::isnan(*base[column])) {
-            const std::string delta = formatNumber(*values[column] - *base[column], decimals);
-            text += " (" + (delta[0] == '-' ? delta : "+" + delta) + ")";
+            auto signedNumber = [&](double v) {
+                const std::string t = formatNumber(v, decimals);
+                return t[0] == '-' ? t : "+" + t;
+            };
+            text += " (" + signedNumber(*values[column] - *base[column]);
+            const auto& intervals = rows.at(row).intervals;
+            if (column < intervals.size() && intervals[column]) {
+                text += " [" + signedNumber(intervals[column]->first) + ", " + signedNumber(intervals[column]->second) + "]";
+            }
+            text += ")";
         }
     }
     return text;
@@ -163,6 +194,22 @@ Column metricColumn(const std::string& metric) {
                 c.label = label;
             }
         }
+    } else if (metric.rfind("eq1_", 0) == 0 || metric == "unmatched_cosine_mean" || metric == "margin" ||
+               metric == "centred_cosine_mean" || metric.rfind("gen2real_", 0) == 0 || metric == "align_loss") {
+        // The gap measures Eq. 1 can move (core/eval/similarity.h PairGap), for the method's own pair
+        // or, prefixed eq1_, for the pair Eq. 1 optimises (f_r on real, f_g on generated).
+        const bool eq1 = metric.rfind("eq1_", 0) == 0;
+        const std::string rest = eq1 ? metric.substr(4) : metric;
+        c.group = eq1 ? "Gap (Eq. 1 pair)" : "Gap (own pair)";
+        c.label = rest == "paired_cosine_mean"      ? "paired cos"
+                  : rest == "unmatched_cosine_mean" ? "unmatched cos"
+                  : rest == "margin"                ? "margin"
+                  : rest == "centred_cosine_mean"   ? "centred cos"
+                  : rest == "align_loss"            ? "Eq. 1 loss"
+                  : rest.rfind("gen2real_", 0) == 0 ? "gen→real " + rest.substr(9)
+                                                    : rest;
+        if (rest == "align_loss") c.better = Better::Lower;
+        if (rest == "unmatched_cosine_mean") c.better = Better::Neither;
     } else if (metric == "paired_cosine_mean" || metric == "paired_cosine_std" ||
                metric == "centroid_distance" || metric == "centroid_cosine" || metric == "probe_accuracy" ||
                metric == "frechet_distance") {
@@ -278,7 +325,8 @@ std::string toLatex(const Table& table) {
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
         out << latexEscape(table.rows[r].label);
         for (std::size_t c = 0; c < table.columns.size(); ++c) {
-            const auto text = latexEscape(table.cellText(r, c));
+            auto text = latexEscape(table.cellText(r, c));
+            if (const auto at = text.find(" ± "); at != std::string::npos) text.replace(at, 4, " $\\pm$ ");
             out << " & " << (marks[r][c] ? "\\textbf{" + text + "}" : text);
         }
         out << " \\\\\n";

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace genra::report {
@@ -33,6 +34,11 @@ struct Column {
 struct Row {
     std::string label;
     std::vector<std::optional<double>> values;  // one per column; empty = not measured
+    // Optional spread of each value (e.g. the std over seeds), printed as "52.4 ± 1.3".
+    std::vector<std::optional<double>> spreads;
+    // Optional 95 % interval of the difference against the baseline row (paired bootstrap),
+    // printed inside the delta: "52.4 (+1.3 [-0.5, +3.1])".
+    std::vector<std::optional<std::pair<double, double>>> intervals;
 };
 
 class Table {
@@ -47,6 +53,10 @@ public:
     std::size_t addColumn(Column column);  // returns its index; rows grow an empty cell
     std::size_t addRow(const std::string& label);
     void set(std::size_t row, std::size_t column, double value);
+    // The cell's spread (std over seeds); shown after the value with the column's decimals.
+    void setSpread(std::size_t row, std::size_t column, double spread);
+    // The interval of the cell's difference against the baseline row; shown with the delta.
+    void setInterval(std::size_t row, std::size_t column, double low, double high);
     // Index of the column with this key, if any.
     std::optional<std::size_t> findColumn(const std::string& key) const;
 
@@ -54,7 +64,8 @@ public:
     // A column with Better::Neither, or with fewer than two values, marks nothing.
     std::vector<std::vector<bool>> best() const;
 
-    // The text of a cell as the writers print it ("52.4", "52.4 (+1.3)", "" when empty).
+    // The text of a cell as the writers print it ("52.4", "52.4 ± 0.8", "52.4 (+1.3)", "" when
+    // empty); LaTeX prints the ± as $\pm$.
     std::string cellText(std::size_t row, std::size_t column) const;
 };
 

@@ -14,7 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kMethods{"genra", "naive", "lora-gen", "full-ft", "real-ft", "pretrain"};
+const std::vector<std::string> kMethods{"genra", "naive", "lora-gen", "full-ft", "real-ft", "pretrain", "gen-as-real"};
+const std::vector<std::string> kReadings{"app-a", "algorithm-1"};
 const std::vector<std::string> kEncoders{"frozen-real", "lora-real-projection", "lora-generated-projection"};
 const std::vector<std::string> kLoraTargets{"q", "k", "v", "out", "mlp"};
 
@@ -66,10 +67,13 @@ const std::vector<Entry>& entries() {
             Entry e;
             e.field = choice(field("method", "enum", "genra",
                                    "Training method: genra (frozen f_r, LoRA f_g on generated images with the "
-                                   "alignment loss, Eq. 1), naive (generated images as if real, one encoder, full "
-                                   "fine-tuning), lora-gen (LoRA on generated images, CLIP loss only), full-ft (full "
-                                   "fine-tuning of f_g, with or without alignment), real-ft (fine-tuning on the real "
-                                   "images), pretrain (contrastive CLIP training from scratch)"),
+                                   "alignment loss, Eq. 1), gen-as-real (one encoder fine-tuned on generated images "
+                                   "only, as if real: Table 6 without alignment, Table 11 generated), naive (gen+real "
+                                   "mixing: one encoder fine-tuned on generated and real images, Table 8 row 2), "
+                                   "lora-gen (LoRA without alignment: as genra with the generated image-text CLIP loss "
+                                   "in place of L_align), full-ft (full fine-tuning of f_g, with or without alignment), "
+                                   "real-ft (fine-tuning on the real images), pretrain (contrastive CLIP training from "
+                                   "scratch)"),
                              kMethods);
             e.set = [](Recipe& r, const json& v) {
                 const auto s = v.get<std::string>();
@@ -156,15 +160,36 @@ const std::vector<Entry>& entries() {
         t.push_back(member(field("learn_temperature", "bool", d.learnTemperature,
                                  "Learn tau (as CLIP's logit scale) instead of keeping it fixed"),
                            &Recipe::learnTemperature));
+        {
+            Entry e;
+            e.field = choice(field("reading", "enum", "app-a",
+                                   "genra, lora-gen: the paper's reading. app-a (App. A: \"Fine-tuning for Proj for "
+                                   "Real and Proj for Gen was performed for 50,000 steps\"; §3.2: \"the encoder "
+                                   "fine-tuned with the LoRA and the projection for real is used on real images during "
+                                   "inference\"): Proj for Real on the LoRA backbone trains with the real image-text "
+                                   "loss and serves real images. algorithm-1 (Algorithm 1, line 12: \"Extract real image "
+                                   "features f_r(x_r) using the pre-trained model f_r\"): only L_align trains f_g and "
+                                   "real images go through the frozen f_r"),
+                             kReadings);
+            e.set = [](Recipe& r, const json& v) {
+                const auto s = v.get<std::string>();
+                for (std::size_t i = 0; i < kReadings.size(); ++i)
+                    if (kReadings[i] == s) r.reading = static_cast<Reading>(i + 1);
+            };
+            e.get = [](const Recipe& r) { return json(toString(r.reading)); };
+            t.push_back(e);
+        }
         t.push_back(member(ranged(field("w_align", "number", d.wAlign, "Weight of the alignment loss L_align (Eq. 1)"), 0, 1e6),
                            &Recipe::wAlign));
         t.push_back(member(ranged(field("w_gen", "number", d.wGen,
-                                        "Weight of the CLIP loss between generated images (f_g) and captions"),
+                                        "Weight of the CLIP loss between generated images (f_g, Proj for Gen) and captions "
+                                        "(§3.1); default 0 for genra (an ablation when > 0), 1 for the other methods"),
                                   0, 1e6),
                            &Recipe::wGen));
         t.push_back(member(ranged(field("w_real", "number", d.wReal,
-                                        "Weight of the CLIP loss between real images (f_r) and captions (no effect "
-                                        "while f_r is frozen)"),
+                                        "Weight of the CLIP loss between real images and captions: genra and lora-gen "
+                                        "under the app-a reading train Proj for Real on the LoRA backbone with it "
+                                        "(default 1 there, else 0; 0 leaves Proj for Real untrained)"),
                                   0, 1e6),
                            &Recipe::wReal));
         t.push_back(member(field("alignment", "bool", d.alignment,
@@ -194,9 +219,10 @@ const std::vector<Entry>& entries() {
         {
             Entry e;
             e.field = choice(field("inference_encoder", "enum", "lora-real-projection",
-                                   "Encoder for real images at inference: frozen-real (f_r), lora-real-projection "
-                                   "(LoRA backbone with the real projection, as §3.2's note says), "
-                                   "lora-generated-projection (LoRA backbone with the generated projection)"),
+                                   "Encoder for real images at inference: frozen-real (f_r; the algorithm-1 reading's "
+                                   "default), lora-real-projection (LoRA backbone with Proj for Real, as §3.2's note "
+                                   "says; the app-a default), lora-generated-projection (LoRA backbone with the "
+                                   "generated projection)"),
                              kEncoders);
             e.set = [](Recipe& r, const json& v) {
                 const auto s = v.get<std::string>();
@@ -288,7 +314,26 @@ Recipe parseRecipe(const json& j, const std::string& source) {
         checkType(source, entry->field, it.value());
         entry->set(r, it.value());
     }
+    // Defaults that depend on the method and the reading, for keys the recipe leaves out.
+    const bool lora = r.method == Method::Genra || r.method == Method::LoraGen;
+    const bool algorithm1 = lora && r.reading == Reading::Algorithm1;
+    if (!j.contains("w_gen")) r.wGen = r.method == Method::Genra ? 0.0 : 1.0;
+    if (!j.contains("w_real")) r.wReal = lora && !algorithm1 ? 1.0 : 0.0;
+    if (!j.contains("inference_encoder") && algorithm1) r.inferenceEncoder = InferenceEncoder::FrozenReal;
     // Cross-field rules.
+    if (algorithm1) {
+        if (r.method == Method::LoraGen) {
+            fail(source, "reading", "algorithm-1 trains f_g with L_align alone; lora-gen has no alignment loss");
+        }
+        if (r.wReal > 0) fail(source, "w_real", "must be 0 under the algorithm-1 reading (real images stay on f_r)");
+        if (r.wGen > 0) fail(source, "w_gen", "must be 0 under the algorithm-1 reading (only L_align trains f_g)");
+        if (r.inferenceEncoder != InferenceEncoder::FrozenReal) {
+            fail(source, "inference_encoder", "must be frozen-real under the algorithm-1 reading (Algorithm 1, line 12)");
+        }
+    }
+    if (r.method == Method::Genra && r.wAlign <= 0 && r.wGen <= 0 && r.wReal <= 0) {
+        fail(source, "w_align", "genra with w_align, w_gen and w_real all 0 trains nothing");
+    }
     if (r.method != Method::Pretrain && r.baseModel.empty()) {
         fail(source, "base_model", std::string("required for method ") + toString(r.method));
     }
@@ -352,8 +397,21 @@ const char* toString(Method method) {
         case Method::FullFt: return "full-ft";
         case Method::RealFt: return "real-ft";
         case Method::Pretrain: return "pretrain";
+        case Method::GenAsReal: return "gen-as-real";
     }
     return "unknown";
+}
+
+const char* toString(Reading reading) {
+    switch (reading) {
+        case Reading::AppA: return "app-a";
+        case Reading::Algorithm1: return "algorithm-1";
+    }
+    return "unknown";
+}
+
+bool trainsRealProjection(const Recipe& r) {
+    return (r.method == Method::Genra || r.method == Method::LoraGen) && r.reading == Reading::AppA && r.wReal > 0;
 }
 
 const char* toString(InferenceEncoder encoder) {

@@ -15,7 +15,19 @@ namespace genra::train {
 // with the generated projection.
 enum class InferenceEncoder { FrozenReal = 1, LoraRealProjection, LoraGeneratedProjection };
 
-enum class Method { Genra = 1, Naive, LoraGen, FullFt, RealFt, Pretrain };
+// naive is gen+real mixing (one encoder fine-tuned on generated and real images: the paper's
+// Table 8 row 2); gen-as-real is one encoder fine-tuned on generated images only (Table 6 "without
+// alignment", Table 11 "generated").
+enum class Method { Genra = 1, Naive, LoraGen, FullFt, RealFt, Pretrain, GenAsReal };
+
+// The paper's two readings of how GenRA trains and serves real images (ARCHITECTURE.md):
+//  - AppA (App. A, §3.1, §3.2's last sentence): a trainable "Proj for Real" on the LoRA backbone
+//    learns from the real image–text CLIP loss (w_real), "Proj for Gen" from L_align (+ w_gen ·
+//    the generated image–text loss, an ablation); real images at inference go through the LoRA
+//    backbone and Proj for Real.
+//  - Algorithm1 (Algorithm 1, lines 7–8 and 12): only L_align trains f_g; real images at
+//    inference go through the frozen f_r, so retrieval and zero-shot equal the base model's.
+enum class Reading { AppA = 1, Algorithm1 };
 
 struct Recipe {
     Method method = Method::Genra;
@@ -44,7 +56,12 @@ struct Recipe {
     int epochs = 0;
     double temperature = 0.07;     // tau of the alignment loss (and initial CLIP temperature when learned)
     bool learnTemperature = false;
+    Reading reading = Reading::AppA;
     double wAlign = 1.0;
+    // w_gen, w_real and inference_encoder default by method and reading when a recipe leaves them
+    // out (parseRecipe): genra trains Proj for Gen with L_align alone (w_gen 0) and, under the
+    // App. A reading, Proj for Real with the real CLIP loss (w_real 1); lora-gen is the same
+    // without L_align (w_gen 1, w_real 1); single-encoder methods use w_gen 1, w_real 0.
     double wGen = 1.0;
     double wReal = 0.0;
     bool alignment = true;         // full-ft: with or without the alignment loss
@@ -87,6 +104,10 @@ nlohmann::json toJson(const Recipe& recipe);
 std::string recipeReferenceMarkdown();
 
 const char* toString(Method method);
+const char* toString(Reading reading);
+// True when the recipe trains GenRA's Proj for Real: a LoRA method (genra, lora-gen) under the
+// App. A reading with w_real > 0.
+bool trainsRealProjection(const Recipe& recipe);
 const char* toString(InferenceEncoder encoder);
 
 }  // namespace genra::train

@@ -35,8 +35,11 @@ namespace genra::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using model::kRealProjectionKey;
 
-bool trainsOnGenerated(Method m) { return m == Method::Genra || m == Method::LoraGen || m == Method::FullFt; }
+bool trainsOnGenerated(Method m) {
+    return m == Method::Genra || m == Method::LoraGen || m == Method::FullFt || m == Method::GenAsReal;
+}
 bool isLora(Method m) { return m == Method::Genra || m == Method::LoraGen; }
 bool usesAlignment(const Recipe& r) {
     return r.method == Method::Genra || (r.method == Method::FullFt && r.alignment);
@@ -134,6 +137,9 @@ struct Setup {
     std::string vocabPath;
     std::optional<std::int64_t> baseModelId;
     torch::Tensor alignLogScale;  // log(1/tau) of L_align
+    // GenRA's Proj for Real (App. A reading): a second projection [width, embedDim] of f_g's LoRA
+    // backbone, initialised from f_r's, trained by the real image-text CLIP loss; undefined otherwise.
+    torch::Tensor projReal;
     std::vector<std::pair<std::string, torch::Tensor>> trainable;
     model::LoraOptions lora;
     bool textFrozen = true;
@@ -206,9 +212,19 @@ Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData&
         if (recipe.learnTemperature) s.trained->logit_scale.set_requires_grad(true);
         for (const auto& item : s.trained->named_parameters())
             if (item.value().requires_grad()) s.trainable.emplace_back(item.key(), item.value());
+        if (trainsRealProjection(recipe)) {
+            s.projReal = s.real->visual->proj.detach().clone().set_requires_grad(true);
+            s.trainable.emplace_back(kRealProjectionKey, s.projReal);
+        }
     }
     if (s.real) s.real->to(s.device);
     s.trained->to(s.device);  // Module::to keeps parameter identity, so `trainable` stays valid
+    if (s.projReal.defined() && s.projReal.device() != s.device) {
+        // A plain tensor is not moved by Module::to: move it and point `trainable` at the new one.
+        s.projReal = s.projReal.detach().to(s.device).set_requires_grad(true);
+        for (auto& item : s.trainable)
+            if (item.first == kRealProjectionKey) item.second = s.projReal;
+    }
     s.alignLogScale = torch::full({}, std::log(1.0 / recipe.temperature), torch::TensorOptions().device(s.device));
     if (recipe.learnTemperature && usesAlignment(recipe)) {
         s.alignLogScale.set_requires_grad(true);
@@ -338,7 +354,8 @@ bool TrainJob::run(jobs::JobContext& context) {
         ImageCache cache(std::size_t(1) << 30);
         std::unordered_map<std::int64_t, torch::Tensor> textCache;
         std::unordered_map<std::int64_t, torch::Tensor> realCache;
-        const bool needReal = usesAlignment(r) || (s.real && r.wReal > 0 && trainsOnGenerated(r.method));
+        const bool trainReal = s.projReal.defined();
+        const bool needReal = usesAlignment(r) || trainReal || (s.real && r.wReal > 0 && trainsOnGenerated(r.method));
         model::ClipModel textModel = s.real ? s.real : s.trained;
 
         auto prepare = [&](std::int64_t atStep) {
@@ -390,6 +407,7 @@ bool TrainJob::run(jobs::JobContext& context) {
             torch::Tensor textFeatures;
             torch::Tensor realFeatures;
             torch::Tensor imageFeatures;
+            torch::Tensor realTrainedFeatures;
             {
                 // The forward pass runs under the recipe's autocast; the losses below are float32.
                 AutocastScope autocast(s.precision, s.device);
@@ -431,6 +449,11 @@ bool TrainJob::run(jobs::JobContext& context) {
                 }
 
                 imageFeatures = s.trained->encodeImage(images);
+                if (trainReal) {
+                    // Proj for Real on the LoRA backbone: the real images' path of f_g (App. A).
+                    realTrainedFeatures = torch::matmul(s.trained->visual->features(batch.realImages.to(s.device)),
+                                                        s.projReal.to(imageFeatures.scalar_type()));
+                }
             }
             imageFeatures = imageFeatures.to(torch::kFloat);
             textFeatures = textFeatures.to(torch::kFloat);
@@ -448,8 +471,13 @@ bool TrainJob::run(jobs::JobContext& context) {
                 if (w > 0) total = total + w * clip;
                 terms[trainsOnGenerated(r.method) ? "loss_gen" : "loss_clip"] = clip.item<double>();
             }
-            if (needReal && r.wReal > 0) {
-                // Constant while f_r is frozen: logged, adds no gradient.
+            if (trainReal) {
+                // The real image-text CLIP loss through the LoRA backbone and Proj for Real: trains both.
+                const auto realClip = clipLoss(realTrainedFeatures.to(torch::kFloat), textFeatures, logitScale);
+                total = total + r.wReal * realClip;
+                terms["loss_real"] = realClip.item<double>();
+            } else if (needReal && r.wReal > 0) {
+                // On the frozen f_r (single-encoder methods): logged, adds no gradient.
                 const auto realClip = clipLoss(realFeatures, textFeatures.detach(), logitScale.detach());
                 total = total + r.wReal * realClip;
                 terms["loss_real"] = realClip.item<double>();
@@ -534,9 +562,12 @@ bool TrainJob::run(jobs::JobContext& context) {
                 const fs::path relative = fs::path("checkpoints") / ("run-" + std::to_string(runId_)) / "adapters";
                 model::StateDict adapters;
                 for (const auto& [k, v] : model::loraStateDict(s.trained, true)) adapters[k] = v.detach().contiguous().clone();
+                if (s.projReal.defined()) adapters[kRealProjectionKey] = s.projReal.detach().to(torch::kCPU).contiguous().clone();
                 nlohmann::json config = extra;
                 config["lora"] = model::toJson(s.lora);
                 config["dual_projection"] = r.dualProjection;
+                config["real_projection"] = s.projReal.defined();
+                config["reading"] = toString(r.reading);
                 model::saveModelFiles(ws.dir() / relative, adapters, config);
                 model::ModelRecord rec;
                 rec.name = runName_;

@@ -30,7 +30,9 @@ std::size_t below(std::mt19937_64& rng, std::size_t n) {
     return static_cast<std::size_t>(x % n);
 }
 
-bool usesGenerated(Method m) { return m == Method::Genra || m == Method::LoraGen || m == Method::FullFt || m == Method::Naive; }
+bool usesGenerated(Method m) {
+    return m == Method::Genra || m == Method::LoraGen || m == Method::FullFt || m == Method::Naive || m == Method::GenAsReal;
+}
 
 }  // namespace
 

@@ -53,31 +53,46 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     const auto report = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
 
     // Every table, with the rows (methods) it must have.
+    const std::set<std::string> main = {"base", "gen-as-real", "naive", "lora-noalign", "genra", "genra-alg1", "real-ft", "full-ft"};
+    auto withWgen = main;
+    withWgen.insert("genra-wgen");
     const std::map<std::string, std::set<std::string>> expected = {
-        {"table2_retrieval", {"base", "naive", "lora-noalign", "genra", "real-ft", "full-ft"}},
-        {"table4_zeroshot", {"base", "naive", "lora-noalign", "genra", "real-ft", "full-ft"}},
+        {"table2_retrieval", main},
+        {"table4_zeroshot", main},
         {"table6_alignment", {"lora-noalign", "genra"}},
         {"table7_scaling", {"genra-s1", "genra-s2", "genra"}},
-        {"table11_real", {"base", "naive", "genra", "real-ft"}},
+        {"table11_real", {"base", "gen-as-real", "naive", "genra", "real-ft"}},
         {"table12_rank", {"genra-r2", "genra", "genra-r6", "full-ft"}},
-        {"table13_similarity", {"base", "naive", "lora-noalign", "genra", "real-ft", "full-ft"}},
+        {"table13_similarity", withWgen},
+        {"table13_control", {"base", "lora-noalign-shift", "genra-shift"}},
     };
+    REQUIRE(report["seeds"] == 2);
     std::map<std::string, std::set<std::string>> seen;
     auto store = store::Workspace::open(ws, store::Db::Mode::ReadOnly);
     auto row = store.db().prepare("SELECT value, metric FROM eval_results WHERE id = ?");
     for (const auto& e : report["entries"]) {
         const std::string table = e["table"];
+        INFO(table << " " << e["method"] << " " << e["metric"]);
         seen[table].insert(e["method"].get<std::string>());
-        // The number shown is the stored one, scaled and rounded as the column says.
-        row.reset();
-        row.bind(1, e["result_id"].get<std::int64_t>());
-        REQUIRE(row.step());
-        const double stored = row.columnDouble(0);
-        CHECK(row.columnText(1) == e["metric"].get<std::string>());
-        CHECK(stored == Approx(e["stored"].get<double>()).margin(1e-12));
+        // The number shown is the mean of the stored results of every seed, scaled and rounded as
+        // the column says; trained methods have one result per seed.
+        const auto ids = e["result_ids"];
+        const bool captioners = table == "table6_alignment" || table == "table11_real" || table == "table12_rank";
+        const int expectedResults = captioners ? report["caption_seeds"].get<int>() : (e["method"] == "base" ? 1 : 2);
+        CHECK(static_cast<int>(ids.size()) == expectedResults);
+        double sum = 0;
+        for (const auto& id : ids) {
+            row.reset();
+            row.bind(1, id.get<std::int64_t>());
+            REQUIRE(row.step());
+            CHECK(row.columnText(1) == e["metric"].get<std::string>());
+            sum += row.columnDouble(0);
+        }
+        const double stored = sum / static_cast<double>(ids.size());
+        CHECK(stored == Approx(e["stored"].get<double>()).margin(1e-9));
         const auto shown = fixed(stored * e["scale"].get<double>(), e["decimals"].get<int>());
         CHECK(e["shown"].get<std::string>().rfind(shown, 0) == 0);
-        CHECK(reportMd.find(shown) != std::string::npos);
+        CHECK(reportMd.find(e["shown"].get<std::string>()) != std::string::npos);
         CHECK(std::isfinite(stored));
     }
     for (const auto& [table, methods] : expected) {
@@ -88,6 +103,25 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
         CHECK(tex.find("\\toprule") != std::string::npos);
         CHECK(reportMd.find("exports/tables/" + table + ".csv") != std::string::npos);
     }
+    // Every stated effect: an interval around its difference and the verdict that interval gives.
+    REQUIRE(report["effects"].size() >= 20);
+    for (const auto& f : report["effects"]) {
+        INFO(f.dump());
+        for (const char* key : {"table", "metric", "method", "baseline", "mean", "baseline_mean", "diff", "ci_low", "ci_high",
+                                "seeds", "paper_direction", "verdict"})
+            CHECK(f.contains(key));
+        const double lo = f["ci_low"];
+        const double hi = f["ci_high"];
+        CHECK(lo <= f["diff"].get<double>() + 1e-9);
+        CHECK(hi >= f["diff"].get<double>() - 1e-9);
+        const bool higher = f["paper_direction"] == "higher";
+        const std::string verdict = f["verdict"];
+        if (lo <= 0 && hi >= 0) CHECK(verdict == "inconclusive");
+        else if ((lo > 0) == higher) CHECK(verdict == "paper");
+        else CHECK(verdict == "opposite");
+        CHECK(reportMd.find(f["table"].get<std::string>()) != std::string::npos);
+    }
+    CHECK(reportMd.find("95% CI [") != std::string::npos);
     // The generator's caption adherence and the fine detail of its samples beside the real images'.
     CHECK(reportMd.find("Caption adherence of the generated images") != std::string::npos);
     CHECK(reportMd.find("Fine detail (RMS difference from a 3x3 blur): ") != std::string::npos);
@@ -104,13 +138,20 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     // plan's largest scaling point, 3) and one per test image.
     auto gen = store.db().prepare(
         "SELECT i.split, COUNT(*), COUNT(DISTINCT g.caption_id) FROM generations g JOIN images i ON i.id = g.image_id "
-        "WHERE g.generator LIKE 'builtin:%' GROUP BY i.split ORDER BY i.split");
+        "WHERE g.generator = 'builtin:demo-gen' GROUP BY i.split ORDER BY i.split");
     REQUIRE(gen.step());
     CHECK(gen.columnText(0) == "align");
     CHECK(gen.columnInt(1) == 3 * gen.columnInt(2));
     REQUIRE(gen.step());
     CHECK(gen.columnText(0) == "test");
     CHECK(gen.columnInt(1) == gen.columnInt(2));
+
+    // The positive control: one shift image per generated image, each flagged as a control.
+    auto control = store.db().prepare(
+        "SELECT COUNT(*), SUM(json_extract(g.params, '$.control') = 1) FROM generations g WHERE g.generator = 'builtin:shift'");
+    REQUIRE(control.step());
+    CHECK(control.columnInt(0) > 0);
+    CHECK(control.columnInt(1) == control.columnInt(0));
 
     // A second run reuses every stage and rewrites the same numbers.
     const auto second = runGenra({"demo", "--quick", "--workspace", ws.string()});
@@ -122,4 +163,5 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     CHECK(second.out.find("methods: 0 s (cached)") != std::string::npos);
     const auto again = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
     CHECK(again["entries"] == report["entries"]);
+    CHECK(again["effects"] == report["effects"]);
 }

@@ -1,6 +1,6 @@
 // `genra train-generator` and `genra generate` through the real binary on a tiny Shapes workspace:
 // train, resume refusal, generate with the built-in model and with an external script, skip on
-// rerun, usage errors (exit 2) and failures (exit 1) naming what is wrong.
+// rerun, usage errors (exit 2) and failures (exit 1) naming what is wrong; the builtin:shift control.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -155,4 +155,56 @@ TEST_CASE("genra train-generator and generate: built-in and external generators"
         CHECK(badKind.exitCode == 1);
         CHECK_THAT(badKind.err, Catch::Contains("builtin:MODEL or external:NAME"));
     }
+}
+
+TEST_CASE("genra generate --generator builtin:shift: the control, its options and their checks", "[gen][cli][shift]") {
+    test::TempDir tmp("genra-shift-cli");
+    const auto shapes = tmp / "shapes";
+    const auto ws = (tmp / "ws").string();
+    REQUIRE(runGenra({"make-shapes", "--out", shapes.string(), "--count", "6", "--seed", "3", "--size", "32"}).exitCode == 0);
+    REQUIRE(runGenra({"init", ws}).exitCode == 0);
+    REQUIRE(runGenra({"import", "karpathy", "--workspace", ws, "--json", (shapes / "dataset_shapes.json").string(), "--images",
+                      shapes.string(), "--name", "shapes"})
+                .exitCode == 0);
+    const std::vector<std::string> base{"generate", "--workspace", ws, "--dataset", "shapes", "--split", "pretrain",
+                                        "--generator", "builtin:shift", "--per-caption", "2", "--captions-per-image", "1"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return runGenra(args);
+    };
+
+    const auto bad = with({"--shift-contrast", "0"});
+    CHECK(bad.exitCode != 0);
+    CHECK_THAT(bad.err, Catch::Contains("--shift-contrast"));
+    const auto badBlur = with({"--shift-blur", "-1"});
+    CHECK(badBlur.exitCode != 0);
+    CHECK_THAT(badBlur.err, Catch::Contains("--shift-blur"));
+    const auto badNoise = with({"--shift-noise", "-2"});
+    CHECK(badNoise.exitCode != 0);
+    CHECK_THAT(badNoise.err, Catch::Contains("--shift-noise"));
+    CHECK(countPngs(fs::path(ws) / "images" / "generated") == 0);
+
+    const auto made = with({"--shift-hue", "90", "--shift-noise", "3"});
+    INFO(made.err);
+    REQUIRE(made.exitCode == 0);
+    // 6 images: 3 pretrain (0.5/0.3/0.2 largest remainder), 2 align, 1 test.
+    CHECK_THAT(made.out, Catch::Contains("3 captions: 6 images made"));
+    CHECK(countPngs(fs::path(ws) / "images" / "generated") == 6);
+    const auto rerun = with({"--shift-hue", "90", "--shift-noise", "3"});
+    REQUIRE(rerun.exitCode == 0);
+    CHECK_THAT(rerun.out, Catch::Contains("0 images made, 6 already there"));
+    auto runs = runsByName(ws);
+    REQUIRE(runs.count("generate-shift-shapes-pretrain-1"));
+    CHECK(runs["generate-shift-shapes-pretrain-1"]["status"] == "finished");
+
+    const auto help = runGenra({"generate", "--help"});
+    CHECK_THAT(help.out, Catch::Contains("--shift-hue") && Catch::Contains("--shift-contrast") &&
+                             Catch::Contains("--shift-blur") && Catch::Contains("--shift-noise") &&
+                             Catch::Contains("builtin:shift"));
+
+    const auto reserved = runGenra({"train-generator", "--workspace", ws, "--dataset", "shapes", "--text-model", "clip",
+                                    "--name", "shift"});
+    CHECK(reserved.exitCode == 1);
+    CHECK_THAT(reserved.err, Catch::Contains("reserved"));
 }

@@ -91,3 +91,46 @@ TEST_CASE("genra make-shapes: bad arguments exit 2, unwritable output exits 1", 
     }
     CHECK_FALSE(fs::exists(tmp / "x" / "dataset_shapes.json"));
 }
+
+TEST_CASE("genra make-shapes --version: 2 by default, 1 on request, others rejected naming --version",
+          "[shapes][cli]") {
+    test::TempDir tmp;
+    const auto v2 = tmp / "v2";
+    const auto v1 = tmp / "v1";
+    const auto defaults = runGenra({"make-shapes", "--out", v2.string(), "--count", "6", "--seed", "2"});
+    INFO(defaults.err);
+    REQUIRE(defaults.exitCode == 0);
+    const auto karpathy2 = nlohmann::json::parse(test::readFile(v2 / "dataset_shapes.json"));
+    CHECK(karpathy2["shapes_version"] == 2);
+    for (const auto& image : karpathy2["images"]) {
+        CHECK(image["attributes"]["shapes_version"] == 2);
+        CHECK(image["attributes"]["count"] == 1);
+    }
+
+    const auto one = runGenra({"make-shapes", "--out", v1.string(), "--count", "6", "--seed", "2", "--version", "1"});
+    INFO(one.err);
+    REQUIRE(one.exitCode == 0);
+    CHECK_THAT(one.out, Catch::Contains("wrote 6"));
+    const auto karpathy1 = nlohmann::json::parse(test::readFile(v1 / "dataset_shapes.json"));
+    CHECK_FALSE(karpathy1.contains("shapes_version"));
+    CHECK(karpathy1["images"].size() == 6);
+
+    // An explicit --version 2 is the default.
+    const auto two = tmp / "two";
+    REQUIRE(runGenra({"make-shapes", "--out", two.string(), "--count", "6", "--seed", "2", "--version", "2"})
+                .exitCode == 0);
+    CHECK(test::readFile(two / "dataset_shapes.json") == test::readFile(v2 / "dataset_shapes.json"));
+
+    for (const std::string bad : {"3", "0", "-1", "two"}) {
+        INFO("--version " << bad);
+        const auto out = tmp / ("bad" + bad);
+        const auto r = runGenra({"make-shapes", "--out", out.string(), "--count", "3", "--version", bad});
+        CHECK(r.exitCode == 2);
+        CHECK_THAT(r.err, Catch::Contains("--version"));
+        CHECK_FALSE(fs::exists(out / "dataset_shapes.json"));
+    }
+    // The program's own --version flag still prints the program version.
+    const auto programVersion = runGenra({"--version"});
+    CHECK(programVersion.exitCode == 0);
+    CHECK_FALSE(programVersion.out.empty());
+}

@@ -1,7 +1,8 @@
 // The generation jobs on a small Shapes workspace: training the built-in generator (it learns,
 // checkpoints and resumes exactly), generating with it (files, records, seeds, skip/resume, cancel,
-// triples for GenRA training), and the external-generator protocol with test scripts that answer,
-// crash midway, answer garbage, hang and refuse.
+// triples for GenRA training), the external-generator protocol with test scripts that answer,
+// crash midway, answer garbage, hang and refuse, and the builtin:shift control (real images under
+// a fixed appearance change, recorded as a control).
 #include "core/data/image.h"
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
@@ -9,6 +10,7 @@
 #include "core/gen/diffusion.h"
 #include "core/gen/external.h"
 #include "core/gen/generate.h"
+#include "core/gen/shift_control.h"
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
@@ -25,6 +27,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 using namespace genra;
 namespace fs = std::filesystem;
@@ -650,4 +653,338 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
     REQUIRE(a.sizes() == b.sizes());
     CHECK((a - b).abs().max().item<int>() <= 2);  // uint8 images; rounding may differ by a level
     CHECK(torch::equal(a, onGpu.generate(captions, seeds, o).to(torch::kInt)));
+}
+
+namespace {
+
+// A synthetic RGB image: smooth colour gradients with values well inside 0-255, so noise is rarely clipped.
+data::Image gradientImage(int width, int height) {
+    data::Image image;
+    image.width = width;
+    image.height = height;
+    image.channels = 3;
+    image.pixels.resize(static_cast<std::size_t>(width) * height * 3);
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            image.at(y, x, 0) = static_cast<std::uint8_t>(60 + 130 * x / std::max(1, width - 1));
+            image.at(y, x, 1) = static_cast<std::uint8_t>(50 + 120 * y / std::max(1, height - 1));
+            image.at(y, x, 2) = static_cast<std::uint8_t>(90 + ((x * 7 + y * 13) % 80));
+        }
+    }
+    return image;
+}
+
+data::Image solidImage(int width, int height, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+    data::Image image;
+    image.width = width;
+    image.height = height;
+    image.channels = 3;
+    for (int i = 0; i < width * height; ++i) image.pixels.insert(image.pixels.end(), {r, g, b});
+    return image;
+}
+
+gen::ShiftOptions noChange() {
+    gen::ShiftOptions o;
+    o.hueDegrees = 0;
+    o.contrast = 1;
+    o.blurSigma = 0;
+    o.noiseStd = 0;
+    return o;
+}
+
+// Mean and RMS of (a - b) over all bytes.
+std::pair<double, double> difference(const data::Image& a, const data::Image& b) {
+    REQUIRE(a.pixels.size() == b.pixels.size());
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < a.pixels.size(); ++i) {
+        const double d = static_cast<double>(a.pixels[i]) - static_cast<double>(b.pixels[i]);
+        sum += d;
+        squares += d * d;
+    }
+    const double n = static_cast<double>(a.pixels.size());
+    return {sum / n, std::sqrt(squares / n)};
+}
+
+}  // namespace
+
+TEST_CASE("Shift control: the same seed gives the same image, another seed changes only the noise", "[gen][shift]") {
+    const auto real = gradientImage(40, 30);
+    const gen::ShiftOptions defaults;
+    CHECK(defaults.hueDegrees == 60.0);
+    CHECK(defaults.contrast == 0.7);
+    CHECK(defaults.blurSigma == 0.8);
+    CHECK(defaults.noiseStd == 6.0);
+
+    const auto a = gen::applyShift(real, defaults, 1234);
+    const auto again = gen::applyShift(real, defaults, 1234);
+    CHECK(a.width == real.width);
+    CHECK(a.height == real.height);
+    CHECK(a.channels == 3);
+    CHECK(a.pixels == again.pixels);  // bit-identical
+    const auto b = gen::applyShift(real, defaults, 1235);
+    CHECK(a.pixels != b.pixels);
+
+    // Without noise the seed does nothing ...
+    auto quiet = defaults;
+    quiet.noiseStd = 0;
+    const auto clean = gen::applyShift(real, quiet, 1234);
+    CHECK(clean.pixels == gen::applyShift(real, quiet, 99).pixels);
+    CHECK(clean.pixels != real.pixels);
+    // ... and with it, each seed's image is the clean one plus zero-mean noise of the given size.
+    for (const auto* noisy : {&a, &b}) {
+        const auto [mean, rms] = difference(*noisy, clean);
+        CHECK(std::abs(mean) < 0.5);
+        CHECK(rms == Approx(6.0).margin(0.5));
+    }
+    // The two noises are independent: their difference has sqrt(2) times the spread.
+    CHECK(difference(a, b).second == Approx(6.0 * std::sqrt(2.0)).margin(0.7));
+
+    // The noise stream itself: deterministic, standard normal.
+    gen::NormalStream s1(7), s2(7);
+    double sum = 0, squares = 0;
+    bool same = true;
+    const int n = 200000;
+    for (int i = 0; i < n; ++i) {
+        const double v = s1.next();
+        same = same && v == s2.next();
+        sum += v;
+        squares += v * v;
+    }
+    CHECK(same);
+    CHECK(sum / n == Approx(0.0).margin(0.01));
+    CHECK(squares / n == Approx(1.0).margin(0.01));
+}
+
+TEST_CASE("Shift control: each change does what it says", "[gen][shift]") {
+    const auto real = gradientImage(32, 24);
+
+    SECTION("hue 0, contrast 1, blur 0, noise 0: the real image unchanged") {
+        CHECK(gen::applyShift(real, noChange(), 5).pixels == real.pixels);
+        auto fullTurn = noChange();
+        fullTurn.hueDegrees = 360;
+        CHECK(gen::applyShift(real, fullTurn, 5).pixels == real.pixels);
+    }
+    SECTION("contrast 0.5 halves every value's deviation from its channel's mean") {
+        auto o = noChange();
+        o.contrast = 0.5;
+        const auto out = gen::applyShift(real, o, 5);
+        for (int c = 0; c < 3; ++c) {
+            double mean = 0;
+            for (int y = 0; y < real.height; ++y)
+                for (int x = 0; x < real.width; ++x) mean += real.at(y, x, c);
+            mean /= real.width * real.height;
+            double worst = 0;
+            for (int y = 0; y < real.height; ++y) {
+                for (int x = 0; x < real.width; ++x) {
+                    const double expected = mean + 0.5 * (real.at(y, x, c) - mean);
+                    worst = std::max(worst, std::abs(out.at(y, x, c) - expected));
+                }
+            }
+            CHECK(worst <= 0.5 + 1e-6);  // rounding to 8 bits only
+        }
+    }
+    SECTION("hue rotation on the 360-degree wheel: red -> green -> blue, grey stays grey") {
+        const auto red = solidImage(4, 3, 255, 0, 0);
+        auto o = noChange();
+        auto expectColour = [](const data::Image& image, int r, int g, int b) {
+            for (int y = 0; y < image.height; ++y) {
+                for (int x = 0; x < image.width; ++x) {
+                    CHECK(std::abs(image.at(y, x, 0) - r) <= 1);
+                    CHECK(std::abs(image.at(y, x, 1) - g) <= 1);
+                    CHECK(std::abs(image.at(y, x, 2) - b) <= 1);
+                }
+            }
+        };
+        o.hueDegrees = 120;
+        expectColour(gen::applyShift(red, o, 1), 0, 255, 0);
+        o.hueDegrees = 240;
+        expectColour(gen::applyShift(red, o, 1), 0, 0, 255);
+        o.hueDegrees = -120;
+        expectColour(gen::applyShift(red, o, 1), 0, 0, 255);
+        o.hueDegrees = 60;
+        expectColour(gen::applyShift(red, o, 1), 255, 255, 0);
+        o.hueDegrees = 77;
+        const auto grey = solidImage(3, 3, 90, 90, 90);
+        CHECK(gen::applyShift(grey, o, 1).pixels == grey.pixels);
+    }
+    SECTION("blur smooths and keeps the mean, noise has the given standard deviation") {
+        auto o = noChange();
+        o.blurSigma = 1.5;
+        const auto blurred = gen::applyShift(real, o, 1);
+        const auto dot = [] {
+            auto image = solidImage(9, 9, 0, 0, 0);
+            image.at(4, 4, 0) = image.at(4, 4, 1) = image.at(4, 4, 2) = 255;
+            return image;
+        }();
+        const auto spread = gen::applyShift(dot, o, 1);
+        CHECK(spread.at(4, 4, 0) < 255);
+        CHECK(spread.at(4, 5, 0) > 0);
+        CHECK(spread.at(5, 5, 0) > 0);
+        CHECK(std::abs(difference(blurred, real).first) < 0.5);
+
+        o = noChange();
+        o.noiseStd = 6;
+        const auto grey = solidImage(64, 64, 128, 128, 128);
+        const auto [mean, rms] = difference(gen::applyShift(grey, o, 42), grey);
+        CHECK(std::abs(mean) < 0.3);
+        CHECK(rms == Approx(6.0).margin(0.3));
+    }
+    SECTION("grey images, and bad options are errors") {
+        data::Image grey;
+        grey.width = 5;
+        grey.height = 4;
+        grey.channels = 1;
+        grey.pixels.assign(20, 100);
+        grey.pixels[7] = 200;
+        const auto out = gen::applyShift(grey, gen::ShiftOptions{}, 3);
+        CHECK(out.channels == 1);
+        CHECK(out.pixels.size() == 20);
+        CHECK(gen::applyShift(grey, noChange(), 3).pixels == grey.pixels);
+        auto o = noChange();
+        o.contrast = 0;
+        CHECK_THROWS_WITH(gen::applyShift(real, o, 1), Catch::Contains("contrast"));
+        o = noChange();
+        o.blurSigma = -1;
+        CHECK_THROWS_WITH(gen::applyShift(real, o, 1), Catch::Contains("blur"));
+        o = noChange();
+        o.noiseStd = -0.5;
+        CHECK_THROWS_WITH(gen::applyShift(real, o, 1), Catch::Contains("noise"));
+        o = noChange();
+        o.hueDegrees = std::nan("");
+        CHECK_THROWS_WITH(gen::applyShift(real, o, 1), Catch::Contains("hue"));
+        CHECK_THROWS(gen::applyShift(data::Image{}, noChange(), 1));
+    }
+}
+
+TEST_CASE("Generate with builtin:shift: real images changed, recorded as a control, resumable", "[gen][shift]") {
+    ShapesWorld world;
+    auto options = world.generateOptions(gen::kShiftControlGenerator);
+    Quiet c;
+
+    // The real image (path, size, id) of each align caption.
+    struct Real {
+        fs::path path;
+        int width = 0;
+        int height = 0;
+        std::int64_t imageId = 0;
+    };
+    std::map<std::int64_t, Real> realOf;
+    {
+        auto ws = store::Workspace::open(world.ws);
+        auto s = ws.db().prepare(
+            "SELECT c.id, i.path, i.id FROM captions c JOIN images i ON i.id = c.image_id WHERE "
+            "i.modality = 'real' AND i.split = 'align'");
+        while (s.step()) {
+            const auto path = ws.resolve(s.columnText(1));
+            const auto image = data::loadImage(path);
+            realOf[s.columnInt(0)] = {path, image.width, image.height, s.columnInt(2)};
+        }
+    }
+    REQUIRE_FALSE(realOf.empty());
+
+    SECTION("images, rows and run, a second run skips everything, a lost image comes back bit for bit") {
+        gen::GenerateJob job(options);
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        CHECK(job.summary().generated == 8);  // 4 align images x 1 caption x 2
+        const auto rows = generatedRows(world.ws);
+        REQUIRE(rows.size() == 8);
+        std::set<std::int64_t> captionIds;
+        for (const auto& [path, row] : rows) {
+            captionIds.insert(row.captionId);
+            const int k = row.params.at("k").get<int>();
+            CHECK(path == "images/generated/" + std::to_string(row.captionId) + "/" + std::to_string(k) + ".png");
+            CHECK(row.generator == "builtin:shift");
+            CHECK(row.split == "align");
+            CHECK(static_cast<std::uint64_t>(row.seed) == gen::imageSeed(17, row.captionId, k));
+            CHECK(row.params.at("control") == true);
+            CHECK(row.params.at("kind") == "shift");
+            CHECK(row.params.at("hue_degrees") == 60.0);
+            CHECK(row.params.at("contrast") == 0.7);
+            CHECK(row.params.at("blur_sigma") == 0.8);
+            CHECK(row.params.at("noise_std") == 6.0);
+            CHECK(row.params.at("base_seed") == 17);
+            REQUIRE(realOf.count(row.captionId));
+            const auto& real = realOf.at(row.captionId);
+            CHECK(row.params.at("real_image_id") == real.imageId);
+            REQUIRE(fs::exists(world.ws / path));
+            const auto image = data::loadImage(world.ws / path);
+            CHECK(image.width == real.width);
+            CHECK(image.height == real.height);
+            // Exactly the change of the caption's own real image, with the image's seed.
+            CHECK(image.pixels == gen::applyShift(data::loadImage(real.path), gen::ShiftOptions{}, row.seed).pixels);
+        }
+        CHECK(captionIds.size() == 4);
+
+        auto ws = store::Workspace::open(world.ws);
+        const auto run = train::findRun(ws, "generate-shift-shapes-align-1");
+        REQUIRE(run);
+        CHECK(run->kind == "generate");
+        CHECK(run->status == "finished");
+        CHECK(run->step == 8);
+        CHECK(run->recipe.at("control") == true);
+        CHECK(run->recipe.at("kind") == "shift");
+        CHECK(run->recipe.at("hue_degrees") == 60.0);
+        CHECK(run->recipe.at("contrast") == 0.7);
+        CHECK(run->recipe.at("blur_sigma") == 0.8);
+        CHECK(run->recipe.at("noise_std") == 6.0);
+        CHECK(run->recipe.at("generator") == "builtin:shift");
+
+        gen::GenerateJob second(options);
+        REQUIRE(jobs::runJob(second, c).status == jobs::JobStatus::Succeeded);
+        CHECK(second.summary().generated == 0);
+        CHECK(second.summary().skipped == 8);
+        CHECK_FALSE(train::findRun(ws, "generate-shift-shapes-align-2"));
+
+        // Resumable like any generator: a lost image is made again from its seed, bit for bit.
+        const auto& [lostPath, lostRow] = *std::next(rows.begin(), 5);
+        const auto before = data::readFileBytes(world.ws / lostPath);
+        const auto beforeImage = data::loadImage(world.ws / lostPath);
+        ws.db().prepare("DELETE FROM images WHERE path = ?").bind(1, lostPath).run();
+        fs::remove(world.ws / lostPath);
+        gen::GenerateJob third(options);
+        REQUIRE(jobs::runJob(third, c).status == jobs::JobStatus::Succeeded);
+        CHECK(third.summary().generated == 1);
+        CHECK(third.summary().skipped == 7);
+        CHECK(data::loadImage(world.ws / lostPath).pixels == beforeImage.pixels);
+        CHECK(generatedRows(world.ws).at(lostPath).seed == lostRow.seed);
+    }
+    SECTION("options are used and recorded, with no change the images are the real images") {
+        options.shiftHue = 0;
+        options.shiftContrast = 1;
+        options.shiftBlur = 0;
+        options.shiftNoise = 0;
+        options.perCaption = 1;
+        options.outSubdir = "control-identity";
+        gen::GenerateJob job(options);
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+        const auto rows = generatedRows(world.ws);
+        REQUIRE(rows.size() == 4);
+        for (const auto& [path, row] : rows) {
+            CHECK(row.params.at("hue_degrees") == 0.0);
+            CHECK(row.params.at("contrast") == 1.0);
+            CHECK(row.params.at("blur_sigma") == 0.0);
+            CHECK(row.params.at("noise_std") == 0.0);
+            CHECK(data::loadImage(world.ws / path).pixels == data::loadImage(realOf.at(row.captionId).path).pixels);
+        }
+    }
+    SECTION("bad options are errors naming the flag, before anything is made") {
+        auto bad = options;
+        bad.shiftContrast = 0;
+        CHECK_THROWS_WITH(gen::GenerateJob(bad).run(c), Catch::Contains("--shift-contrast"));
+        bad = options;
+        bad.shiftBlur = -1;
+        CHECK_THROWS_WITH(gen::GenerateJob(bad).run(c), Catch::Contains("--shift-blur"));
+        bad = options;
+        bad.shiftNoise = -1;
+        CHECK_THROWS_WITH(gen::GenerateJob(bad).run(c), Catch::Contains("--shift-noise"));
+        CHECK(generatedRows(world.ws).empty());
+    }
+    SECTION("a built-in generator cannot be trained under the reserved name") {
+        gen::TrainGeneratorJob train(world.ws, world.trainOptions("shift", 3));
+        CHECK_THROWS_WITH(train.run(c), Catch::Contains("\"shift\" is reserved") && Catch::Contains("builtin:shift"));
+        auto ws = store::Workspace::open(world.ws);
+        CHECK_FALSE(train::findRun(ws, "shift"));
+        CHECK_FALSE(model::findModel(ws, "shift"));
+        CHECK_THROWS_WITH(gen::validate(world.trainOptions("shift", 3)), Catch::Contains("reserved"));
+    }
 }

@@ -156,3 +156,69 @@ TEST_CASE("tables from stored evaluation rows", "[report]") {
                           Catch::Contains("baseline model \"nope\""));
     }
 }
+
+TEST_CASE("baseline deltas carry the paired-bootstrap interval when results store per-item values", "[report]") {
+    auto row = [](std::int64_t id, const std::string& model, double value, const std::vector<std::int64_t>& ids,
+                  const std::vector<double>& items) {
+        eval::EvalResultRow r;
+        r.id = id;
+        r.modelName = model;
+        r.task = "retrieval";
+        r.metric = "i2t_R@1";
+        r.value = value;
+        if (!ids.empty()) r.details = {{"per_item", {{"ids", ids}, {"values", items}}}};
+        return r;
+    };
+    report::ResultsTableOptions options;
+    options.baselineModel = "base";
+    SECTION("a constant difference on every shared item has a zero-width interval") {
+        // Items 1..4 in both; item 9 only in the method's result is left out of the comparison.
+        const std::vector<eval::EvalResultRow> rows{row(1, "base", 50.0, {1, 2, 3, 4}, {0, 25, 50, 25}),
+                                                    row(2, "genra", 60.0, {4, 3, 2, 1, 9}, {75, 100, 75, 50, 0})};
+        const auto t = report::buildResultsTable(rows, options);
+        REQUIRE(t.rows.size() == 2);
+        REQUIRE(t.rows[1].intervals.size() == 1);
+        REQUIRE(t.rows[1].intervals[0].has_value());
+        CHECK(t.rows[1].intervals[0]->first == Approx(50.0));
+        CHECK(t.rows[1].intervals[0]->second == Approx(50.0));
+        CHECK(t.cellText(1, 0) == "60.0 (+10.0 [+50.0, +50.0])");
+        CHECK(t.cellText(0, 0) == "50.0");
+    }
+    SECTION("varying differences give an interval around their mean; without per-item values only the delta") {
+        std::vector<std::int64_t> ids;
+        std::vector<double> base;
+        std::vector<double> method;
+        for (int i = 0; i < 200; ++i) {
+            ids.push_back(i);
+            base.push_back(i % 2 ? 100.0 : 0.0);
+            method.push_back(i % 4 == 0 ? 100.0 : base.back());  // a quarter of the misses become hits
+        }
+        const std::vector<eval::EvalResultRow> rows{row(1, "base", 50.0, ids, base), row(2, "genra", 75.0, ids, method),
+                                                    row(3, "other", 40.0, {}, {})};
+        const auto t = report::buildResultsTable(rows, options);
+        REQUIRE(t.rows[1].intervals[0].has_value());
+        const auto [low, high] = *t.rows[1].intervals[0];
+        CHECK(low < 25.0);
+        CHECK(high > 25.0);
+        CHECK(low > 0.0);
+        CHECK(t.cellText(2, 0) == "40.0 (-10.0)");
+    }
+}
+
+TEST_CASE("cells show the spread over seeds in every writer", "[report]") {
+    report::Table t;
+    const auto c = t.addColumn({"i2t_R@1", "R@1", "", report::Better::Higher, 1});
+    const auto a = t.addRow("GenRA");
+    const auto b = t.addRow("CLIP");
+    t.set(a, c, 52.44);
+    t.setSpread(a, c, 0.81);
+    t.set(b, c, 50.0);
+    CHECK(t.cellText(a, c) == "52.4 ± 0.8");
+    CHECK(t.cellText(b, c) == "50.0");
+    CHECK(report::toMarkdown(t).find("**52.4 ± 0.8**") != std::string::npos);
+    CHECK(report::toCsv(t).find("52.4 ± 0.8") != std::string::npos);
+    const auto tex = report::toLatex(t);
+    CHECK(tex.find("52.4 $\\pm$ 0.8") != std::string::npos);
+    CHECK(tex.find("±") == std::string::npos);
+    CHECK_THROWS(t.setSpread(5, 0, 1.0));
+}

@@ -1,5 +1,6 @@
 // The procedural Shapes benchmark: determinism, file layout and JSON structure, captions true to
-// the attributes, and the rendered pixels agreeing with the recorded layout.
+// the attributes, and the rendered pixels agreeing with the recorded layout; version 1 unchanged
+// byte for byte, version 2 (the default) one large object per image with its version recorded.
 #include "core/data/shapes.h"
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <set>
 
 #include "core/data/image.h"
+#include "core/data/shapes_adherence.h"
+#include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -18,13 +21,14 @@ namespace fs = std::filesystem;
 namespace {
 
 data::MakeShapesResult makeShapes(const fs::path& out, int count, std::uint64_t seed, int threads = 0,
-                                  int size = 64) {
+                                  int size = 64, int version = data::kShapesDefaultVersion) {
     data::MakeShapesOptions options;
     options.outDir = out;
     options.count = count;
     options.seed = seed;
     options.threads = threads;
     options.imageSize = size;
+    options.version = version;
     data::MakeShapesJob job(options);
     jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
     const auto result = jobs::runJob(job, context);
@@ -54,6 +58,20 @@ int findObject(const std::vector<std::string>& tokens, const data::ShapeObject& 
     return -1;
 }
 
+// FNV-1a, 64 bit: a fixed hash for comparing output with hashes recorded in this file.
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) {
+        hash ^= bytes[i];
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+std::uint64_t fnv1a(const std::string& text) {
+    return fnv1a(kFnvOffset, text.data(), text.size());
+}
+
 data::ShapeColor nearestPaletteColor(double r, double g, double b) {
     data::ShapeColor best = data::ShapeColor::Red;
     double bestDistance = 1e18;
@@ -72,10 +90,12 @@ data::ShapeColor nearestPaletteColor(double r, double g, double b) {
 }  // namespace
 
 TEST_CASE("make-shapes is deterministic for a seed and differs between seeds", "[shapes]") {
+    const int version = GENERATE(1, 2);
+    INFO("version " << version);
     test::TempDir tmp;
-    makeShapes(tmp / "a", 24, 7, 1);
-    makeShapes(tmp / "b", 24, 7, 3);  // another thread count must not change a byte
-    makeShapes(tmp / "c", 24, 8, 2);
+    makeShapes(tmp / "a", 24, 7, 1, 64, version);
+    makeShapes(tmp / "b", 24, 7, 3, 64, version);  // another thread count must not change a byte
+    makeShapes(tmp / "c", 24, 8, 2, 64, version);
     const auto filesA = filesUnder(tmp / "a");
     const auto filesB = filesUnder(tmp / "b");
     REQUIRE(filesA == filesB);
@@ -89,25 +109,28 @@ TEST_CASE("make-shapes is deterministic for a seed and differs between seeds", "
           test::readFile(tmp / "c" / "dataset_shapes.json"));
     int differentImages = 0;
     for (int i = 0; i < 24; ++i) {
-        const auto a = data::renderShapesScene(data::makeShapesScene(7, i, 64), 7);
-        const auto c = data::renderShapesScene(data::makeShapesScene(8, i, 64), 8);
+        const auto a = data::renderShapesScene(data::makeShapesScene(7, i, 64, version), 7);
+        const auto c = data::renderShapesScene(data::makeShapesScene(8, i, 64, version), 8);
         if (a.pixels != c.pixels) ++differentImages;
     }
     CHECK(differentImages == 24);
 
     SECTION("the same scene function gives the same scene") {
-        const auto s1 = data::makeShapesScene(99, 5, 64);
-        const auto s2 = data::makeShapesScene(99, 5, 64);
+        const auto s1 = data::makeShapesScene(99, 5, 64, version);
+        const auto s2 = data::makeShapesScene(99, 5, 64, version);
         CHECK(s1.captions == s2.captions);
         CHECK(data::shapesAttributes(s1) == data::shapesAttributes(s2));
+        CHECK(data::renderShapesScene(s1, 99).pixels == data::renderShapesScene(s2, 99).pixels);
     }
 }
 
 TEST_CASE("make-shapes writes Karpathy and COCO JSON that agree with the images", "[shapes]") {
+    const int version = GENERATE(1, 2);
+    INFO("version " << version);
     test::TempDir tmp;
     const auto out = tmp / "shapes";
     const int count = 40;
-    const auto result = makeShapes(out, count, 11);
+    const auto result = makeShapes(out, count, 11, 0, 64, version);
     CHECK(result.images == count);
     CHECK(result.splitCounts.at("pretrain") == 20);
     CHECK(result.splitCounts.at("align") == 12);
@@ -116,6 +139,7 @@ TEST_CASE("make-shapes writes Karpathy and COCO JSON that agree with the images"
     const auto karpathy = nlohmann::json::parse(test::readFile(out / "dataset_shapes.json"));
     const auto coco = nlohmann::json::parse(test::readFile(out / "captions_shapes.json"));
     CHECK(karpathy["dataset"] == "shapes");
+    CHECK(coco["info"]["version"] == std::to_string(version));
     REQUIRE(karpathy["images"].size() == count);
     REQUIRE(coco["images"].size() == count);
     REQUIRE(coco["annotations"].size() == count * 5);
@@ -165,6 +189,8 @@ TEST_CASE("make-shapes writes Karpathy and COCO JSON that agree with the images"
         CHECK(attributes["objects"][0]["shape"] == attributes["shape"]);
         CHECK(attributes["objects"][0]["color"] == attributes["color"]);
         CHECK(attributes["objects"][0]["position"] == attributes["position"]);
+        if (version == 1) CHECK_FALSE(attributes.contains("shapes_version"));
+        if (version == 2) CHECK(attributes["count"] == 1);
     }
     CHECK(splitCounts["pretrain"] == 20);
     CHECK(splitCounts["align"] == 12);
@@ -218,10 +244,12 @@ TEST_CASE("Shapes captions are true to the attributes", "[shapes]") {
         {data::ShapePosition::Center, {"center", "middle"}}};
     std::set<std::string> allSizeWords{"small", "little", "large", "big"};
     std::set<std::string> allPositionWords{"left", "right", "top", "bottom", "center", "middle"};
+    const int version = GENERATE(1, 2);
+    INFO("version " << version);
     int pairs = 0;
     int relationsChecked = 0;
     for (int i = 0; i < 600; ++i) {
-        const auto scene = data::makeShapesScene(3, i, 64);
+        const auto scene = data::makeShapesScene(3, i, 64, version);
         REQUIRE(scene.captions.size() == 5);
         REQUIRE((scene.objects.size() == 1 || scene.objects.size() == 2));
         const auto& a = scene.objects[0];
@@ -274,14 +302,21 @@ TEST_CASE("Shapes captions are true to the attributes", "[shapes]") {
             }
         }
     }
-    CHECK(pairs > 150);
-    CHECK(relationsChecked > 200);
+    if (version == 1) {
+        CHECK(pairs > 150);
+        CHECK(relationsChecked > 200);
+    } else {
+        CHECK(pairs == 0);
+    }
 }
 
 TEST_CASE("Shapes pixels show each object's colour where the attributes say", "[shapes]") {
-    for (int size : {64, 96}) {
+    const int version = GENERATE(1, 2);
+    INFO("version " << version);
+    for (int size : {64, 96, 32}) {
+        if (size == 32 && version == 1) continue;  // version 1 was never checked at 32 px
         for (int i = 0; i < 300; ++i) {
-            const auto scene = data::makeShapesScene(5, i, size);
+            const auto scene = data::makeShapesScene(5, i, size, version);
             const auto image = data::renderShapesScene(scene, 5);
             REQUIRE(image.width == size);
             REQUIRE(image.height == size);
@@ -321,12 +356,11 @@ TEST_CASE("Shapes pixels show each object's colour where the attributes say", "[
     }
 }
 
-TEST_CASE("Shapes attributes and sizes are spread over every class", "[shapes]") {
+TEST_CASE("Shapes attributes and sizes are spread over every class (version 1)", "[shapes]") {
     std::map<std::string, std::set<std::string>> seen;
-    std::map<std::string, int> sizeRadius;
     int twoObjects = 0;
     for (int i = 0; i < 400; ++i) {
-        const auto scene = data::makeShapesScene(21, i, 64);
+        const auto scene = data::makeShapesScene(21, i, 64, 1);
         const auto attributes = data::shapesAttributes(scene);
         for (const char* key : {"shape", "color", "size", "position"})
             seen[key].insert(attributes[key].get<std::string>());
@@ -392,5 +426,238 @@ TEST_CASE("make-shapes reports bad options and unwritable folders, and cancels c
         jobs::CallbackContext context(callbacks, std::make_shared<jobs::CancelToken>());
         CHECK(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
         CHECK(last == 1.0);
+    }
+}
+
+TEST_CASE("Shapes version 1 output is byte-identical to what make-shapes wrote before versions", "[shapes]") {
+    // FNV-1a hashes of the output of the code before versions existed (commit 2d77c86), seed 7,
+    // 24 images: both JSON files byte for byte, and the decoded pixels of every image in imgid order
+    // (pixels rather than PNG bytes, so another zlib cannot fail the test).
+    struct Expected {
+        int size;
+        std::uint64_t karpathy;
+        std::uint64_t coco;
+        std::uint64_t pixels;
+    };
+    const Expected jobs[] = {
+        {64, 0xe62b28a77b7a3efcull, 0x8be71c4df253735cull, 0xf25121a541227da8ull},
+        {48, 0x1be8fd6d05b11239ull, 0x8cb1cf75f60a7566ull, 0xec9f443922436274ull},
+    };
+    test::TempDir tmp;
+    for (const auto& expected : jobs) {
+        INFO("make-shapes --version 1 --size " << expected.size);
+        const auto out = tmp / std::to_string(expected.size);
+        makeShapes(out, 24, 7, 2, expected.size, 1);
+        const auto karpathyText = test::readFile(out / "dataset_shapes.json");
+        CHECK(fnv1a(karpathyText) == expected.karpathy);
+        CHECK(fnv1a(test::readFile(out / "captions_shapes.json")) == expected.coco);
+        std::uint64_t pixels = kFnvOffset;
+        const auto karpathy = nlohmann::json::parse(karpathyText);
+        REQUIRE(karpathy["images"].size() == 24);
+        for (const auto& image : karpathy["images"]) {
+            const auto decoded = data::loadImage(out / image["filepath"].get<std::string>() /
+                                                 image["filename"].get<std::string>());
+            pixels = fnv1a(pixels, decoded.pixels.data(), decoded.pixels.size());
+        }
+        CHECK(pixels == expected.pixels);
+    }
+    // The scene and render functions: 40 scenes of seed 5, pixels and attributes plus captions.
+    const std::pair<int, std::pair<std::uint64_t, std::uint64_t>> scenes[] = {
+        {64, {0xb5dcf02bffb48007ull, 0x0832f916729b4ac8ull}},
+        {96, {0x34b24204b8db29d3ull, 0xc216add20bee6137ull}},
+    };
+    for (const auto& [size, expected] : scenes) {
+        INFO("scenes at " << size << " px");
+        std::uint64_t pixels = kFnvOffset;
+        std::uint64_t text = kFnvOffset;
+        for (int i = 0; i < 40; ++i) {
+            const auto scene = data::makeShapesScene(5, i, size, 1);
+            CHECK(scene.version == 1);
+            const auto image = data::renderShapesScene(scene, 5);
+            pixels = fnv1a(pixels, image.pixels.data(), image.pixels.size());
+            std::string words = data::shapesAttributes(scene).dump();
+            for (const auto& caption : scene.captions) words += "\n" + caption;
+            text = fnv1a(text, words.data(), words.size());
+        }
+        CHECK(pixels == expected.first);
+        CHECK(text == expected.second);
+        // The version-less call is version 1.
+        const auto plain = data::makeShapesScene(5, 3, size);
+        CHECK(data::shapesAttributes(plain) == data::shapesAttributes(data::makeShapesScene(5, 3, size, 1)));
+    }
+}
+
+TEST_CASE("Shapes version 2: one large object per image, two sizes apart, on its side of the frame",
+          "[shapes]") {
+    for (int size : {32, 64, 96}) {
+        INFO("size " << size);
+        for (int i = 0; i < 300; ++i) {
+            const auto scene = data::makeShapesScene(13, i, size, 2);
+            REQUIRE(scene.version == 2);
+            REQUIRE(scene.objects.size() == 1);
+            REQUIRE(scene.captions.size() == 5);
+            const auto& object = scene.objects[0];
+            INFO("image " << i << " " << toString(object.size) << " " << toString(object.position));
+            const double radius = object.radius / size;
+            if (object.size == data::ShapeSize::Small) {
+                CHECK(radius >= 0.19);
+                CHECK(radius <= 0.21);
+            } else {
+                CHECK(radius >= 0.28);
+                CHECK(radius <= 0.30);
+            }
+            // At the 32 px the models train at, 12-19 px across (enclosing circle).
+            CHECK(2.0 * radius * 32 >= 12.0);
+            CHECK(2.0 * radius * 32 <= 19.3);
+            CHECK(std::abs(object.rotationDeg) <= 15.0);
+            const double x = object.centerX / size;
+            const double y = object.centerY / size;
+            // Inside the frame with a margin.
+            CHECK(std::min({x, y, 1.0 - x, 1.0 - y}) - radius >= 0.0199);
+            switch (object.position) {
+                case data::ShapePosition::Left:
+                    CHECK(x < 0.35);
+                    CHECK(std::abs(y - 0.5) <= 0.0301);
+                    break;
+                case data::ShapePosition::Right:
+                    CHECK(x > 0.65);
+                    CHECK(std::abs(y - 0.5) <= 0.0301);
+                    break;
+                case data::ShapePosition::Top:
+                    CHECK(y < 0.35);
+                    CHECK(std::abs(x - 0.5) <= 0.0301);
+                    break;
+                case data::ShapePosition::Bottom:
+                    CHECK(y > 0.65);
+                    CHECK(std::abs(x - 0.5) <= 0.0301);
+                    break;
+                case data::ShapePosition::Center:
+                    CHECK(std::abs(x - 0.5) <= 0.0301);
+                    CHECK(std::abs(y - 0.5) <= 0.0301);
+                    break;
+            }
+            // Side objects touch (almost) their side: gap 0.02-0.045 of the image.
+            if (object.position != data::ShapePosition::Center) {
+                const double gap = std::min({x, y, 1.0 - x, 1.0 - y}) - radius;
+                CHECK(gap <= 0.0451);
+            }
+        }
+    }
+    // Version 1 keeps its own, much smaller sizes.
+    for (int i = 0; i < 300; ++i) {
+        for (const auto& object : data::makeShapesScene(13, i, 64, 1).objects) {
+            const double radius = object.radius / 64;
+            if (object.size == data::ShapeSize::Small) {
+                CHECK(radius >= 0.08);
+                CHECK(radius <= 0.09);
+            } else {
+                CHECK(radius >= 0.13);
+                CHECK(radius <= 0.14);
+            }
+        }
+    }
+}
+
+TEST_CASE("Shapes version 2: attributes spread evenly over every class", "[shapes]") {
+    const int images = 600;
+    std::map<std::string, std::map<std::string, int>> counts;
+    for (int i = 0; i < images; ++i) {
+        const auto attributes = data::shapesAttributes(data::makeShapesScene(21, i, 64, 2));
+        CHECK(attributes["count"] == 1);
+        CHECK(attributes["objects"].size() == 1);
+        for (const char* key : {"shape", "color", "size", "position"})
+            ++counts[key][attributes[key].get<std::string>()];
+    }
+    for (const auto& [key, classes] : data::shapesAttributeValues()) {
+        const double expected = static_cast<double>(images) / static_cast<double>(classes.size());
+        for (const auto& value : classes) {
+            INFO(key << " " << value << ": " << counts[key][value] << " of " << images << ", expected " << expected);
+            CHECK(counts[key][value] >= 0.7 * expected);
+            CHECK(counts[key][value] <= 1.3 * expected);
+        }
+    }
+}
+
+TEST_CASE("Shapes version 2: plain muted background, object in strong contrast", "[shapes]") {
+    for (int size : {32, 64}) {
+        for (int i = 0; i < 200; ++i) {
+            const auto scene = data::makeShapesScene(17, i, size, 2);
+            const auto image = data::renderShapesScene(scene, 17);
+            const auto& object = scene.objects[0];
+            INFO("image " << i << " size " << size << " " << toString(object.color) << " " << toString(object.kind));
+            // Corners are background: never a palette colour by the adherence measure's classifier.
+            double background[3] = {0, 0, 0};
+            for (const auto& [y, x] : {std::pair{0, 0}, {0, size - 1}, {size - 1, 0}, {size - 1, size - 1}}) {
+                const auto r = image.at(y, x, 0);
+                const auto g = image.at(y, x, 1);
+                const auto b = image.at(y, x, 2);
+                const double value = std::max({r, g, b}) / 255.0;
+                CHECK_FALSE(data::classifyShapesPixel(r, g, b, value).has_value());
+                background[0] += r / 4.0;
+                background[1] += g / 4.0;
+                background[2] += b / 4.0;
+            }
+            // Plain: the four corners agree closely.
+            for (const auto& [y, x] : {std::pair{0, 0}, {0, size - 1}, {size - 1, 0}, {size - 1, size - 1}}) {
+                for (int c = 0; c < 3; ++c) CHECK(std::abs(image.at(y, x, c) - background[c]) <= 16.0);
+            }
+            // The object's centre pixel differs strongly from the background in some channel.
+            const int cx = static_cast<int>(object.centerX);
+            const int cy = static_cast<int>(object.centerY);
+            double contrast = 0.0;
+            for (int c = 0; c < 3; ++c) contrast = std::max(contrast, std::abs(image.at(cy, cx, c) - background[c]));
+            CHECK(contrast >= 40.0);
+        }
+    }
+}
+
+TEST_CASE("make-shapes records the Shapes version and rejects unknown versions naming --version", "[shapes]") {
+    test::TempDir tmp;
+    CHECK(data::MakeShapesOptions{}.version == 2);
+    makeShapes(tmp / "v2", 10, 4);  // the default version
+    makeShapes(tmp / "v1", 10, 4, 0, 64, 1);
+    const auto v2 = nlohmann::json::parse(test::readFile(tmp / "v2" / "dataset_shapes.json"));
+    const auto v1 = nlohmann::json::parse(test::readFile(tmp / "v1" / "dataset_shapes.json"));
+    CHECK(v2["shapes_version"] == 2);
+    CHECK_FALSE(v1.contains("shapes_version"));  // version 1 files are as they always were
+    for (const auto& image : v2["images"]) {
+        CHECK(image["attributes"]["shapes_version"] == 2);
+        CHECK(image["attributes"]["count"] == 1);
+    }
+    for (const auto& image : v1["images"]) CHECK_FALSE(image["attributes"].contains("shapes_version"));
+    CHECK(v1["images"] != v2["images"]);
+
+    SECTION("the importer keeps the version in each image's attributes") {
+        store::Workspace::create(tmp / "ws");
+        data::KarpathyImportJob import(data::shapesImportOptions(tmp / "ws", tmp / "v2"));
+        jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
+        REQUIRE(jobs::runJob(import, context).status == jobs::JobStatus::Succeeded);
+        auto ws = store::Workspace::open(tmp / "ws");
+        auto s = ws.db().prepare("SELECT attributes FROM images WHERE modality = 'real'");
+        int images = 0;
+        while (s.step()) {
+            CHECK(nlohmann::json::parse(s.columnText(0))["shapes_version"] == 2);
+            ++images;
+        }
+        CHECK(images == 10);
+    }
+    SECTION("unknown versions") {
+        for (const int version : {0, 3, -1}) {
+            INFO("version " << version);
+            data::MakeShapesOptions options;
+            options.outDir = tmp / "bad";
+            options.count = 3;
+            options.version = version;
+            CHECK_THROWS_WITH(data::validate(options), Catch::Contains("--version") &&
+                                                           Catch::Contains(std::to_string(version)));
+            data::MakeShapesJob job(options);
+            jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
+            CHECK(jobs::runJob(job, context).status == jobs::JobStatus::Failed);
+            CHECK_FALSE(fs::exists(tmp / "bad" / "dataset_shapes.json"));
+            CHECK_THROWS_AS(data::makeShapesScene(1, 0, 64, version), Error);
+            auto scene = data::makeShapesScene(1, 0, 64, 2);
+            scene.version = version;
+            CHECK_THROWS_AS(data::renderShapesScene(scene, 1), Error);
+        }
     }
 }

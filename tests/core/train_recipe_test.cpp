@@ -113,6 +113,78 @@ TEST_CASE("recipes: defaults, round trip and validation by key", "[train][recipe
     }
 }
 
+TEST_CASE("recipes: the paper's two readings and the method-dependent loss weights", "[train][recipe]") {
+    SECTION("genra defaults to the App. A reading: Proj for Real trained, L_align alone on Proj for Gen") {
+        const auto r = train::parseRecipe(minimal());
+        CHECK(r.reading == train::Reading::AppA);
+        CHECK(r.wGen == 0.0);
+        CHECK(r.wReal == 1.0);
+        CHECK(r.inferenceEncoder == train::InferenceEncoder::LoraRealProjection);
+        CHECK(train::trainsRealProjection(r));
+        // The resolved values are recorded, so a run resumes with exactly them.
+        const auto j = train::toJson(r);
+        CHECK(j.at("reading") == "app-a");
+        CHECK(j.at("w_gen") == 0.0);
+        CHECK(train::toJson(train::parseRecipe(j)) == j);
+    }
+    SECTION("the Algorithm 1 reading: only L_align, real images on the frozen f_r") {
+        auto j = minimal();
+        j["reading"] = "algorithm-1";
+        const auto r = train::parseRecipe(j);
+        CHECK(r.reading == train::Reading::Algorithm1);
+        CHECK(r.wGen == 0.0);
+        CHECK(r.wReal == 0.0);
+        CHECK(r.inferenceEncoder == train::InferenceEncoder::FrozenReal);
+        CHECK_FALSE(train::trainsRealProjection(r));
+        auto bad = j;
+        bad["w_real"] = 1.0;
+        CHECK_THROWS_WITH(train::parseRecipe(bad, "r.json"), Catch::Contains("r.json") && Catch::Contains("\"w_real\"") &&
+                                                                 Catch::Contains("algorithm-1"));
+        bad = j;
+        bad["w_gen"] = 0.5;
+        CHECK_THROWS_WITH(train::parseRecipe(bad), Catch::Contains("\"w_gen\""));
+        bad = j;
+        bad["inference_encoder"] = "lora-real-projection";
+        CHECK_THROWS_WITH(train::parseRecipe(bad), Catch::Contains("\"inference_encoder\"") && Catch::Contains("line 12"));
+        bad = j;
+        bad["method"] = "lora-gen";
+        CHECK_THROWS_WITH(train::parseRecipe(bad), Catch::Contains("\"reading\""));
+        bad = minimal();
+        bad["reading"] = "appendix";
+        CHECK_THROWS_WITH(train::parseRecipe(bad), Catch::Contains("\"reading\"") && Catch::Contains("algorithm-1"));
+    }
+    SECTION("baselines: LoRA without alignment trains Proj for Real too; single encoders use the CLIP loss") {
+        auto j = minimal();
+        j["method"] = "lora-gen";
+        auto r = train::parseRecipe(j);
+        CHECK(r.wGen == 1.0);
+        CHECK(r.wReal == 1.0);
+        CHECK(train::trainsRealProjection(r));
+        for (const char* m : {"gen-as-real", "naive", "full-ft", "real-ft"}) {
+            INFO(m);
+            j["method"] = m;
+            r = train::parseRecipe(j);
+            CHECK(r.wGen == 1.0);
+            CHECK(r.wReal == 0.0);
+            CHECK_FALSE(train::trainsRealProjection(r));
+        }
+        j["method"] = "gen-as-real";
+        CHECK(train::parseRecipe(j).method == train::Method::GenAsReal);
+        CHECK(std::string(train::toString(train::Method::GenAsReal)) == "gen-as-real");
+    }
+    SECTION("explicit weights win over the defaults; a genra recipe that trains nothing is refused") {
+        auto j = minimal();
+        j["w_gen"] = 1.0;
+        j["w_real"] = 0.0;
+        const auto r = train::parseRecipe(j);
+        CHECK(r.wGen == 1.0);
+        CHECK_FALSE(train::trainsRealProjection(r));
+        j["w_align"] = 0.0;
+        j["w_gen"] = 0.0;
+        CHECK_THROWS_WITH(train::parseRecipe(j), Catch::Contains("\"w_align\""));
+    }
+}
+
 TEST_CASE("alignment loss is Eq. 1 and the CLIP loss is symmetric InfoNCE", "[train][loss]") {
     torch::manual_seed(3);
     const auto g = torch::randn({6, 8});

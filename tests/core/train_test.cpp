@@ -2,6 +2,7 @@
 // bit-identical, a resumed run reproduces an uninterrupted one, pre-training and GenRA lower their
 // losses, a NaN stops the run with a clear error, models are registered.
 #include "core/data/image.h"
+#include "core/eval/workspace_eval.h"
 #include "core/model/lora.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
@@ -10,6 +11,7 @@
 #include "core/train/recipe.h"
 #include "core/train/runs.h"
 #include "core/train/trainer.h"
+#include "core/train/training_data.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -130,6 +132,7 @@ struct TinyWorld {
         r.loraRank = 8;
         r.loraAlpha = 16;
         r.wGen = 0.0;
+        r.wReal = 0.0;  // no Proj for Real either: L_align is the only loss
         r.checkpointEvery = 0;
         return r;
     }
@@ -304,6 +307,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
     SECTION("a NaN loss stops the run naming the step") {
         auto recipe = world.recipe(train::Method::Genra, 30);
         recipe.learningRate = 9.0;  // diverges
+        recipe.wGen = 1.0;          // the generated image-text loss diverges fastest at this rate
         recipe.gradClipNorm = 0;
         recipe.temperature = 1e-4;
         train::TrainJob job(world.ws, recipe, "diverge");
@@ -392,4 +396,115 @@ TEST_CASE("CUDA: training runs on the GPU, follow the CPU in float32, resume, an
         recipe.precision = "fp16";
         runReducedPrecisionAlignment(world, recipe, "gpu-fp16");
     }
+}
+
+TEST_CASE("GenRA's App. A reading trains Proj for Real on the LoRA backbone and serves real images with it", "[train]") {
+    TinyWorld world;
+    auto recipe = world.recipe(train::Method::Genra, 8);
+    REQUIRE(train::trainsRealProjection(recipe));
+    train::TrainJob job(world.ws, recipe, "genra-appa");
+    Quiet context;
+    REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+    auto ws = store::Workspace::open(world.ws);
+    auto base = model::loadClip(&ws, "base");
+    auto aligned = model::loadClip(&ws, "genra-appa");
+    REQUIRE(aligned.realProjection.defined());
+    // The real path trained: Proj for Real moved away from f_r's projection, and so did Proj for Gen,
+    // each its own way.
+    CHECK_FALSE(torch::equal(aligned.realProjection, base.real->visual->proj));
+    CHECK_FALSE(torch::equal(aligned.realProjection, aligned.generated->visual->proj));
+    // f_r stays bit-identical.
+    const auto before = model::exportStateDict(base.real);
+    const auto after = model::exportStateDict(aligned.real);
+    for (const auto& [key, tensor] : before) {
+        INFO(key);
+        CHECK(torch::equal(tensor, after.at(key)));
+    }
+    // Real images at inference: f_g's LoRA backbone with Proj for Real.
+    CHECK(aligned.inference == model::RealImageEncoder::LoraRealProjection);
+    auto encoder = aligned.realImageEncoder();
+    CHECK(torch::equal(encoder->visual->proj, aligned.realProjection));
+    torch::manual_seed(3);
+    const auto images = torch::randn({3, 3, aligned.imageSize(), aligned.imageSize()});
+    torch::NoGradGuard noGrad;
+    const auto expected = torch::matmul(aligned.generated->visual->features(images), aligned.realProjection);
+    CHECK(torch::allclose(encoder->encodeImage(images), expected, 1e-5, 1e-6));
+    CHECK_FALSE(torch::allclose(encoder->encodeImage(images), base.real->encodeImage(images), 1e-4, 1e-5));
+    // The real image-caption loss was optimised and logged.
+    const auto real = storedMetric(world.ws, job.runId(), "loss_real");
+    REQUIRE(real.size() == 8);
+    for (double v : real) CHECK(std::isfinite(v));
+}
+
+TEST_CASE("GenRA's Algorithm 1 reading leaves real-image retrieval exactly equal to the base model's", "[train]") {
+    TinyWorld world;
+    auto j = train::toJson(world.recipe(train::Method::Genra, 6));
+    for (const char* key : {"w_gen", "w_real", "inference_encoder"}) j.erase(key);
+    j["reading"] = "algorithm-1";
+    const auto recipe = train::parseRecipe(j);
+    train::TrainJob job(world.ws, recipe, "genra-alg1");
+    Quiet context;
+    REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+    {
+        auto ws = store::Workspace::open(world.ws);
+        auto aligned = model::loadClip(&ws, "genra-alg1");
+        CHECK_FALSE(aligned.realProjection.defined());
+        CHECK(aligned.inference == model::RealImageEncoder::FrozenReal);
+        // f_g did train (Proj for Gen moved), yet real images never see it.
+        auto base = model::loadClip(&ws, "base");
+        CHECK_FALSE(torch::equal(aligned.generated->visual->proj, base.real->visual->proj));
+        CHECK(storedMetric(world.ws, job.runId(), "loss_real").empty());
+    }
+    std::map<std::string, double> metrics[2];
+    const char* models[2] = {"base", "genra-alg1"};
+    for (int i = 0; i < 2; ++i) {
+        eval::EvalOptions o;
+        o.workspace = world.ws;
+        o.model = models[i];
+        o.benchmark = eval::Benchmark::Retrieval;
+        o.dataset = "tiny";
+        o.split = "align";
+        o.device = "cpu";
+        o.workers = 1;
+        eval::EvaluateJob eval(o);
+        Quiet c;
+        REQUIRE(jobs::runJob(eval, c).status == jobs::JobStatus::Succeeded);
+        for (const auto& m : eval.outcome().metrics) metrics[i][m.name] = m.value;
+    }
+    REQUIRE(metrics[0].size() == 6);
+    for (const auto& [name, value] : metrics[0]) {
+        INFO(name);
+        CHECK(metrics[1].at(name) == value);
+    }
+}
+
+TEST_CASE("generated-as-real trains one encoder on generated images only", "[train]") {
+    TinyWorld world;
+    const auto recipe = world.recipe(train::Method::GenAsReal, 4);
+    {
+        auto ws = store::Workspace::open(world.ws);
+        const auto data = train::collectTrainingData(ws, recipe);
+        std::size_t pairs = 0;
+        for (const auto& u : data.units) {
+            for (const auto& p : u.pairs) {
+                CHECK(p.generated);
+                ++pairs;
+            }
+        }
+        CHECK(pairs == 64);  // 32 captions x 2 generated images, no real image among them
+        // Gen+real mixing (naive) draws from both.
+        const auto mixed = train::collectTrainingData(ws, world.recipe(train::Method::Naive, 4));
+        std::size_t real = 0;
+        for (const auto& u : mixed.units)
+            for (const auto& p : u.pairs) real += p.generated ? 0 : 1;
+        CHECK(real == 32);
+    }
+    train::TrainJob job(world.ws, recipe, "gen-as-real");
+    Quiet context;
+    REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+    auto ws = store::Workspace::open(world.ws);
+    auto trained = model::loadClip(&ws, "gen-as-real");
+    // One encoder: the same model serves real and generated images.
+    CHECK_FALSE(trained.generated);
+    CHECK(storedMetric(world.ws, job.runId(), "loss_gen").size() == 4);
 }

@@ -19,8 +19,6 @@ using namespace genra;
 
 namespace {
 
-const char* kColours[] = {"red", "Blue", "green"};
-
 // 500k captions on 250k real images (two each; every fifth image in "test"), and for every tenth
 // caption one generated image by "gen-a" (odd captions of those also one by "gen-b"). Raw SQL in
 // one transaction: a second or two.

@@ -15,13 +15,15 @@
 namespace genra::test {
 
 // Writes `count` Shapes images under root/shapes and imports them as dataset "shapes" into the
-// workspace root/ws, which it returns.
-inline std::filesystem::path makeShapesWorkspace(const std::filesystem::path& root, int count, std::uint64_t seed = 3) {
+// workspace root/ws, which it returns. `version` is the Shapes benchmark version.
+inline std::filesystem::path makeShapesWorkspace(const std::filesystem::path& root, int count, std::uint64_t seed = 3,
+                                                 int version = data::kShapesDefaultVersion) {
     data::MakeShapesOptions shapes;
     shapes.outDir = root / "shapes";
     shapes.count = count;
     shapes.seed = seed;
     shapes.imageSize = 64;
+    shapes.version = version;
     data::MakeShapesJob make(shapes);
     jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
     REQUIRE(jobs::runJob(make, context).status == jobs::JobStatus::Succeeded);

@@ -120,7 +120,9 @@ std::size_t browserScreenshotColours(const test::TempDir& tmp, const std::filesy
 
 TEST_CASE("genra-workbench --panel browser --screenshot shows Shapes thumbnails", "[widgets][gui][browser]") {
     test::TempDir tmp;
-    const auto ws = test::makeShapesWorkspace(tmp.path(), 12);
+    // Shapes version 1: its textured, lit images are what the colour count below measures (version 2's
+    // flat paint on a plain background brings far fewer colours).
+    const auto ws = test::makeShapesWorkspace(tmp.path(), 12, 3, 1);
     // The workbench restores its window layout from settings: give it settings of its own.
     test::ScopedEnv config("XDG_CONFIG_HOME", (tmp / "config").string());
     // Shapes images are textured and lit: the decoded real image brings thousands of distinct
