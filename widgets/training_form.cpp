@@ -163,6 +163,16 @@ void RecipeForm::setRecipeJson(const nlohmann::json& recipe) {
         if (!editor(key)) throw Error("recipe: unknown key \"" + key + "\"");
     }
     for (const auto& f : train::recipeFields()) setValue(f.key, recipe.contains(f.key) ? recipe.at(f.key) : f.defaultValue);
+    // Keys the recipe leaves out that default by method and reading get that default, as
+    // parseRecipe gives them.
+    nlohmann::json minimal = {{"method", value("method")}, {"reading", value("reading")}, {"dataset", "d"}, {"base_model", "m"}};
+    try {
+        const auto resolved = train::toJson(train::parseRecipe(minimal, "recipe"));
+        for (const char* key : {"w_gen", "w_real", "inference_encoder"})
+            if (!recipe.contains(key)) setValue(key, resolved.at(key));
+    } catch (const std::exception&) {
+        // validate() names what is wrong with the method and reading.
+    }
 }
 
 QString RecipeForm::validate() const {

@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QLineEdit>
 
 using namespace genra;
@@ -50,6 +51,28 @@ TEST_CASE("the recipe form is driven by the trainer's field table and validates 
     CHECK(form.recipeJson() == train::toJson(train::parseRecipe(form.recipeJson())));
     CHECK(form.recipeJson()["lora_rank"] == 4);
 
+    SECTION("the loss weights and inference encoder follow the method and reading, as the trainer's defaults") {
+        CHECK(form.recipeJson()["w_gen"] == 0.0);   // genra, App. A reading
+        CHECK(form.recipeJson()["w_real"] == 1.0);
+        auto choose = [&](const char* key, const char* text) {
+            auto* combo = qobject_cast<QComboBox*>(form.editor(key));
+            REQUIRE(combo != nullptr);
+            combo->setCurrentText(QString::fromLatin1(text));
+            Q_EMIT combo->textActivated(QString::fromLatin1(text));  // as a user's choice
+        };
+        choose("method", "lora-gen");
+        CHECK(form.recipeJson()["w_gen"] == 1.0);
+        CHECK(form.recipeJson()["w_real"] == 1.0);
+        choose("method", "genra");
+        choose("reading", "algorithm-1");
+        CHECK(form.recipeJson()["w_real"] == 0.0);
+        CHECK(form.recipeJson()["inference_encoder"] == "frozen-real");
+        CHECK(form.validate().isEmpty());
+        // A loaded recipe keeps the weights it states.
+        form.setRecipeJson({{"base_model", "clip"}, {"dataset", "coco"}, {"method", "genra"}, {"w_gen", 0.5}});
+        CHECK(form.recipeJson()["w_gen"] == 0.5);
+        CHECK(form.recipeJson()["w_real"] == 1.0);
+    }
     SECTION("bad values are reported by key") {
         qobject_cast<QLineEdit*>(form.editor("batch_size"))->setText(QStringLiteral("-3"));
         CHECK(form.validate().contains(QStringLiteral("batch_size")));
