@@ -46,8 +46,20 @@ std::vector<double> cosineMatrix(const torch::Tensor& rows, const torch::Tensor&
 
 }  // namespace
 
+std::vector<std::string> datasetGenerators(store::Workspace& ws, const std::string& dataset) {
+    std::vector<std::string> out;
+    const auto data = ws.findDataset(dataset);
+    if (!data) return out;
+    auto s = ws.db().prepare(
+        "SELECT DISTINCT gen.generator FROM generations gen JOIN images g ON g.id = gen.image_id WHERE g.dataset_id = ? "
+        "ORDER BY gen.generator");
+    s.bind(1, data->id);
+    while (s.step()) out.push_back(s.columnText(0));
+    return out;
+}
+
 SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& modelName, const std::string& dataset,
-                                   const std::string& split, int histogramBins, int heatmapSize) {
+                                   const std::string& split, int histogramBins, int heatmapSize, const std::string& generator) {
     const auto model = model::requireModel(ws, modelName);
     const auto data = ws.requireDataset(dataset);
     auto s = ws.db().prepare(
@@ -55,8 +67,10 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
         "JOIN generations gen ON gen.image_id = g.id JOIN captions c ON c.id = gen.caption_id "
         "JOIN embeddings eg ON eg.model_id = ?1 AND eg.item_kind = 'image' AND eg.item_id = g.id AND eg.encoder = ?2 "
         "JOIN embeddings er ON er.model_id = ?1 AND er.item_kind = 'image' AND er.item_id = c.image_id AND er.encoder = ?3 "
-        "WHERE g.dataset_id = ?4 AND g.modality = 'generated' AND (?5 = '' OR g.split = ?5) ORDER BY g.id");
+        "WHERE g.dataset_id = ?4 AND g.modality = 'generated' AND (?5 = '' OR g.split = ?5) AND (?6 = '' OR gen.generator = ?6) "
+        "ORDER BY g.id");
     s.bind(1, model.id).bind(2, model::kEncoderGeneratedImage).bind(3, model::kEncoderRealImage).bind(4, data.id).bind(5, split);
+    s.bind(6, generator);
     SimilarityReport report;
     report.model = modelName;
     report.dataset = dataset;
@@ -80,6 +94,7 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
         throw Error("similarity: model \"" + modelName + "\" has " + std::to_string(report.pairs.size()) +
                     " embedded real-generated pairs in dataset \"" + dataset + "\"" +
                     (split.empty() ? std::string() : " split \"" + split + "\"") +
+                    (generator.empty() ? std::string() : " from " + generator) +
                     "; embed the dataset with this model first (genra embed --workspace W --model " + modelName +
                     " --dataset " + dataset + ")");
     }

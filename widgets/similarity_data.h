@@ -54,8 +54,13 @@ struct SimilarityReport {
 
 // Throws genra::Error naming the model and dataset when they or their embeddings are missing
 // ("embed them first"). split empty = every split.
+// `generator`, when not empty, keeps only generated images of that generator (generations.generator,
+// e.g. "builtin:demo-gen" or the "builtin:shift" control).
 SimilarityReport computeSimilarity(store::Workspace& workspace, const std::string& model, const std::string& dataset,
-                                   const std::string& split = {}, int histogramBins = 20, int heatmapSize = 32);
+                                   const std::string& split = {}, int histogramBins = 20, int heatmapSize = 32,
+                                   const std::string& generator = {});
+// The generators whose images a dataset holds (distinct generations.generator), in name order.
+std::vector<std::string> datasetGenerators(store::Workspace& workspace, const std::string& dataset);
 
 // Pairs sorted from worst aligned (lowest cosine) up; at most `count`.
 std::vector<SimilarityPair> worstAligned(const SimilarityReport& report, std::size_t count);

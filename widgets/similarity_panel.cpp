@@ -31,6 +31,9 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     modelB_ = new QComboBox(controls);
     modelB_->setToolTip(tr("A second model to compare (e.g. with alignment); optional"));
     dataset_ = new QComboBox(controls);
+    generator_ = new QComboBox(controls);
+    generator_->setToolTip(tr("Measure only the images of this generator (a workspace may hold a diffusion model's images "
+                              "and the builtin:shift control's)"));
     worstCount_ = new QSpinBox(controls);
     worstCount_->setRange(1, 10000);
     worstCount_->setValue(50);
@@ -50,6 +53,8 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Model"), modelA_);
     form->addRow(tr("Compare with"), modelB_);
     form->addRow(tr("Dataset"), dataset_);
+    form->addRow(tr("Generator"), generator_);
+    connect(dataset_, &QComboBox::currentTextChanged, this, [this] { fillGenerators(); });
     form->addRow(tr("Worst pairs"), worstCount_);
     form->addRow(tr("Heat-map"), heatmapRow);
     form->addRow(show);
@@ -112,6 +117,17 @@ void SimilarityPanel::fillChoices() {
         modelB_->addItem(QString::fromStdString(s.columnText(0)));
     }
     for (const auto& d : workspace_->listDatasets()) dataset_->addItem(QString::fromStdString(d.info.name));
+    fillGenerators();
+}
+
+void SimilarityPanel::fillGenerators() {
+    const QString current = generator_->currentData().toString();
+    generator_->clear();
+    generator_->addItem(tr("(every generator)"), QString());
+    if (!workspace_ || dataset_->currentText().isEmpty()) return;
+    for (const auto& g : datasetGenerators(*workspace_, dataset_->currentText().toStdString()))
+        generator_->addItem(QString::fromStdString(g), QString::fromStdString(g));
+    generator_->setCurrentIndex(std::max(0, generator_->findData(current)));
 }
 
 void SimilarityPanel::setWorkspace(store::Workspace* workspace) {
@@ -135,6 +151,19 @@ void SimilarityPanel::setWorkspace(store::Workspace* workspace) {
     }
 }
 
+bool SimilarityPanel::select(const QString& key, const QString& value) {
+    QComboBox* combo = key == QStringLiteral("model")       ? modelA_
+                       : key == QStringLiteral("compare")   ? modelB_
+                       : key == QStringLiteral("generator") ? generator_
+                                                            : nullptr;
+    if (!combo) return false;
+    const int index = combo->findText(value);
+    if (index < 0) return false;
+    combo->setCurrentIndex(index);
+    return showModels(modelA_->currentText(), modelB_->currentIndex() > 0 ? modelB_->currentText() : QString(),
+                      dataset_->currentText());
+}
+
 bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, const QString& dataset) {
     if (!workspace_) return false;
     reports_[0].reset();
@@ -142,8 +171,10 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
     status_->clear();
     bool ok = true;
     try {
-        reports_[0] = computeSimilarity(*workspace_, modelA.toStdString(), dataset.toStdString());
-        if (!modelB.isEmpty()) reports_[1] = computeSimilarity(*workspace_, modelB.toStdString(), dataset.toStdString());
+        const std::string generator = generator_->currentData().toString().toStdString();
+        reports_[0] = computeSimilarity(*workspace_, modelA.toStdString(), dataset.toStdString(), {}, 20, 32, generator);
+        if (!modelB.isEmpty())
+            reports_[1] = computeSimilarity(*workspace_, modelB.toStdString(), dataset.toStdString(), {}, 20, 32, generator);
     } catch (const std::exception& e) {
         status_->setText(QString::fromStdString(e.what()));
         ok = false;
@@ -304,6 +335,7 @@ void SimilarityPanel::refresh() {
     modelA_->setCurrentIndex(std::max(0, modelA_->findText(a)));
     modelB_->setCurrentIndex(std::max(0, modelB_->findText(b)));
     dataset_->setCurrentIndex(std::max(0, dataset_->findText(d)));
+    fillGenerators();
 }
 
 QList<qint64> SimilarityPanel::worstCaptionIds() const {

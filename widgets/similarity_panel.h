@@ -33,6 +33,9 @@ public:
     void setWorkspace(store::Workspace* workspace) override;
     // Re-reads the models and datasets offered (after an embedding job).
     void refresh() override;
+    // "model=NAME" shows NAME (on the dataset chosen), "compare=NAME" sets the second model,
+    // "generator=G" measures only G's images.
+    bool select(const QString& key, const QString& value) override;
 
     // Computes and shows the reports; modelB may be empty. Returns false (message in statusText)
     // when a model has no embeddings of the dataset.
@@ -60,11 +63,13 @@ private:
     void drawHeatmap();
     void fillWorstList();
     void fillChoices();
+    void fillGenerators();
 
     store::Workspace* workspace_ = nullptr;
     QComboBox* modelA_ = nullptr;
     QComboBox* modelB_ = nullptr;
     QComboBox* dataset_ = nullptr;
+    QComboBox* generator_ = nullptr;  // "" = every generator
     QSpinBox* worstCount_ = nullptr;
     QComboBox* heatmapSubset_ = nullptr;
     QSpinBox* heatmapCount_ = nullptr;

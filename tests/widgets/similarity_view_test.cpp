@@ -60,6 +60,25 @@ TEST_CASE("similarity report, worst pairs and panel", "[widgets][similarity]") {
     REQUIRE(panel.report(1).has_value());
     CHECK(panel.statsText().contains(QStringLiteral("loose")));
     CHECK(panel.statsText().contains(QStringLiteral("tight")));
+    // The measures Eq. 1 moves are shown beside the raw cosine.
+    CHECK(panel.statsText().contains(QStringLiteral("margin")));
+    CHECK(panel.statsText().contains(QStringLiteral("gen→real R@1")));
+    CHECK(tight.margin > loose.margin);
+    CHECK(tight.genToRealR1 >= loose.genToRealR1);
+    CHECK(loose.margin == Approx(loose.mean - loose.unmatchedMean).margin(1e-12));
+    CHECK(panel.select(QStringLiteral("model"), QStringLiteral("tight")));
+    CHECK(panel.report(0)->model == "tight");
+    CHECK_FALSE(panel.select(QStringLiteral("model"), QStringLiteral("nope")));
+    REQUIRE(panel.select(QStringLiteral("model"), QStringLiteral("loose")));
+    // A generator that made none of the pairs leaves nothing to measure; the shown report stays.
+    CHECK_THROWS_WITH(widgets::computeSimilarity(ws, "loose", "pairs", "", 20, 8, "builtin:none"),
+                      Catch::Contains("builtin:none"));
+    const auto generators = widgets::datasetGenerators(ws, "pairs");
+    REQUIRE_FALSE(generators.empty());
+    const auto only = widgets::computeSimilarity(ws, "loose", "pairs", "", 20, 8, generators.front());
+    CHECK(only.pairs.size() <= loose.pairs.size());
+    CHECK(panel.select(QStringLiteral("generator"), QString::fromStdString(generators.front())));
+    CHECK(panel.report(0)->pairs.size() == only.pairs.size());
     CHECK(panel.histogram()->plottableCount() == 2);
     CHECK(panel.heatmap()->plottableCount() == 1);
     const auto ids = panel.worstCaptionIds();
