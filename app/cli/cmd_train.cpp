@@ -9,6 +9,7 @@
 #include "core/train/runs.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,9 @@ void addTrainCommands(CLI::App& app, CliState& state) {
                 if (!resume->empty()) {
                     job = std::make_unique<train::TrainJob>(train::TrainJob::resume(*workspace, *resume));
                 } else {
+                    // loadRecipe parses without a depth limit; a recipe nested 300,000 levels deep
+                    // would crash when its error message is built.
+                    util::checkJsonFileDepth(*recipe);
                     job = std::make_unique<train::TrainJob>(*workspace, train::loadRecipe(*recipe), *name);
                 }
                 const int code = runWithTerminal(*job);
@@ -134,14 +138,13 @@ void addTrainCommands(CLI::App& app, CliState& state) {
         cmd->add_option("--weights", *weights, "Weights file")->required()->check(CLI::ExistingFile);
         cmd->add_option("--vocab", *vocab, "BPE vocabulary (bpe_simple_vocab_16e6.txt.gz or a trained one)")
             ->check(CLI::ExistingFile);
-        cmd->add_option("--name", *name, "Model name")->required();
-        cmd->callback([&state, workspace, weights, vocab, name] {
-            state.action = [workspace, weights, vocab, name] {
+        auto overwrite = std::make_shared<bool>(false);
+        cmd->add_option("--name", *name, "Model name (letters, digits, '-', '_', '.')")->required();
+        cmd->add_flag("--overwrite", *overwrite, "Replace an existing model of that name");
+        cmd->callback([&state, workspace, weights, vocab, name, overwrite] {
+            state.action = [workspace, weights, vocab, name, overwrite] {
                 auto ws = store::Workspace::open(*workspace);
-                auto loaded = model::loadClip(nullptr, *weights, *vocab);
-                const std::string vocabPath = vocab->empty() ? std::string() : std::filesystem::absolute(*vocab).string();
-                auto record = model::saveClipModel(ws, *name, loaded.real, vocabPath,
-                                                   {{"source", std::filesystem::absolute(*weights).string()}});
+                auto record = model::importClipModel(ws, *name, *weights, *vocab, *overwrite);
                 std::printf("model \"%s\" registered (%s)\n", record.name.c_str(), record.path.c_str());
                 return 0;
             };

@@ -11,6 +11,8 @@
 #include "core/train/runs.h"
 #include "core/train/schedule.h"
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
+#include "core/util/names.h"
 
 #include <algorithm>
 #include <chrono>
@@ -255,6 +257,8 @@ CaptionTrainJob CaptionTrainJob::resume(fs::path workspace, const std::string& r
 }
 
 bool CaptionTrainJob::run(jobs::JobContext& context) {
+    // The name becomes checkpoints/<name>/: checked before any work (createRun checks it again).
+    if (!resuming_) util::validateName(runName_, "captioner");
     const CaptionRecipe& r = recipe_;
     const bool generated = r.trainOn == "generated";
     const char* encoder = generated ? model::kEncoderGeneratedImage : model::kEncoderRealImage;
@@ -410,6 +414,12 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
         // Register the captioner.
         s.model->to(torch::kCPU);
         s.model->eval();
+        // Only this run's own captioner may be replaced (a resumed run registering again); another
+        // model of the name, registered while the run was away, is kept.
+        if (const auto existing = model::findModel(ws, runName_); existing && existing->runId != runId_) {
+            throw Error("workspace already has a " + existing->kind + " model named \"" + runName_ +
+                        "\"; the captioner was not registered (its checkpoint " + checkpointPath.string() + " is kept)");
+        }
         const fs::path modelDir = ws.checkpointsDir() / runName_;
         fs::create_directories(modelDir);
         if (!s.vocabFile.empty()) fs::copy_file(s.vocabFile, modelDir / "vocab.txt", fs::copy_options::overwrite_existing);
@@ -573,7 +583,7 @@ std::vector<CaptionPrediction> readCocoResults(const fs::path& path) {
     if (!in) throw Error("cannot read " + path.string());
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
+        j = util::parseUntrustedJson(in, path.string());
     } catch (const nlohmann::json::exception& e) {
         throw ParseError(path.string(), "JSON", e.what());
     }

@@ -1,6 +1,7 @@
 #include "core/caption/caption_recipe.h"
 
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 #include <fstream>
 #include <sstream>
@@ -163,7 +164,7 @@ CaptionRecipe loadCaptionRecipe(const std::string& path) {
     if (!in) throw Error("cannot read recipe " + path);
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
+        j = util::parseUntrustedJson(in, path);
     } catch (const nlohmann::json::exception& e) {
         throw ParseError(path, "JSON", e.what());
     }

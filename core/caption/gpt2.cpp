@@ -2,6 +2,7 @@
 
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 #include <cmath>
 #include <fstream>
@@ -291,7 +292,7 @@ Gpt2 loadHfGpt2(const fs::path& path, std::vector<std::string>* notes) {
     if (fs::exists(configPath)) {
         std::ifstream in(configPath);
         try {
-            configJson = nlohmann::json::parse(in);
+            configJson = util::parseUntrustedJson(in, configPath.string());
         } catch (const nlohmann::json::exception& e) {
             throw ParseError(configPath.string(), "JSON", e.what());
         }

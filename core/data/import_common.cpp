@@ -11,6 +11,7 @@
 #include "core/data/image.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/json_limits.h"
 #include "core/util/threads.h"
 
 namespace fs = std::filesystem;
@@ -96,7 +97,7 @@ json readJsonFile(const fs::path& file) {
     if (in.bad()) throw Error("cannot read " + file.string());
     const std::string text = buffer.str();
     try {
-        return json::parse(text);
+        return util::parseUntrustedJson(text, file.string());
     } catch (const json::parse_error& e) {
         // e.byte counts the characters read, so the offending one is at e.byte - 1.
         const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;

@@ -13,6 +13,7 @@
 #include "core/train/runs.h"
 #include "core/train/schedule.h"
 #include "core/util/error.h"
+#include "core/util/names.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -40,13 +41,6 @@ void readKey(const json& j, const char* key, T& field, const std::string& where)
     } catch (const json::exception&) {
         throw Error(where + ": key \"" + key + "\" has the wrong type: " + j.at(key).dump());
     }
-}
-
-bool safeName(const std::string& name) {
-    if (name.empty() || name == "." || name == "..") return false;
-    return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-    });
 }
 
 }  // namespace
@@ -127,9 +121,8 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
 }
 
 void validate(const GeneratorTrainOptions& o) {
-    if (!safeName(o.name)) {
-        throw Error("generator name \"" + o.name + "\" must be non-empty letters, digits, '-', '_' or '.' (it names a folder)");
-    }
+    // The name is the folder checkpoints/<name>/; "run-<id>" would be a training run's.
+    util::validateName(o.name, "generator");
     if (o.name == kShiftControlName) {
         throw Error(std::string("generator name \"") + kShiftControlName + "\" is reserved: " + kShiftControlGenerator +
                     " is the shift control (real images under an appearance change), not a trained model; choose another --name");

@@ -2,6 +2,7 @@
 
 #include "core/data/image.h"
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -80,7 +81,7 @@ std::map<std::string, ExternalGeneratorConfig> readGeneratorConfigs(const fs::pa
     if (!in) throw Error("cannot read generator config " + file.string());
     json j;
     try {
-        j = json::parse(in);
+        j = util::parseUntrustedJson(in, file.string());
     } catch (const json::parse_error& e) {
         throw ParseError(file.string(), "byte " + std::to_string(e.byte), e.what());
     }
@@ -316,9 +317,14 @@ std::vector<fs::path> ExternalGenerator::generate(const ExternalRequest& request
 
     json reply;
     try {
-        reply = json::parse(answer);
+        reply = util::parseUntrustedJson(answer, "external generator \"" + config_.name + "\" reply");
     } catch (const json::parse_error&) {
         fail("answered garbage" + forCaption + ": \"" + shorten(answer) + "\" is not JSON", true);
+    } catch (const ParseError&) {
+        // Deep nesting would crash every later copy or dump() of the reply (its "error" included).
+        fail("reply" + forCaption + " is JSON nested deeper than " + std::to_string(util::jsonMaxDepth()) +
+                 " levels (GENRA_JSON_MAX_DEPTH raises the limit)",
+             true);
     }
     if (!reply.is_object()) fail("answered garbage" + forCaption + ": \"" + shorten(answer) + "\" is not a JSON object", true);
     if (!reply.contains("caption_id") || !reply["caption_id"].is_number_integer() ||

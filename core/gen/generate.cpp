@@ -274,7 +274,8 @@ bool GenerateJob::run(jobs::JobContext& context) {
     int runNumber = 1;
     while (train::findRun(ws, runPrefix + std::to_string(runNumber))) ++runNumber;
     runId_ = train::createRun(ws, runPrefix + std::to_string(runNumber), kRunKindGenerate, recipe,
-                              shift ? "cpu" : builtin ? o.device : "external", static_cast<std::int64_t>(work.size()));
+                              shift ? "cpu" : builtin ? o.device : "external", static_cast<std::int64_t>(work.size()),
+                              train::RunNameUse::LabelOnly);
     auto finish = [&](const std::string& status, const std::string& error) {
         train::heartbeat(ws, runId_, summary_.generated);
         train::finishRun(ws, runId_, status, error);

@@ -4,6 +4,7 @@
 #include "core/model/weights.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
+#include "core/util/names.h"
 
 #include <map>
 #include <mutex>
@@ -39,6 +40,7 @@ fs::path resolvePath(store::Workspace* ws, const std::string& stored) {
 }  // namespace
 
 std::int64_t registerModel(store::Workspace& ws, const ModelRecord& r) {
+    util::validateName(r.name, "model");
     if (findModel(ws, r.name)) {
         throw Error("workspace " + ws.dir().string() + " already has a model named \"" + r.name + "\"");
     }
@@ -49,7 +51,12 @@ std::int64_t registerModel(store::Workspace& ws, const ModelRecord& r) {
 }
 
 std::int64_t upsertModel(store::Workspace& ws, const ModelRecord& r) {
+    util::validateName(r.name, "model");
     if (auto existing = findModel(ws, r.name)) {
+        if (r.baseModelId && *r.baseModelId == existing->id) {
+            // Every later load would follow the base chain forever.
+            throw Error("model \"" + r.name + "\" cannot replace its own base model; give the new model another name");
+        }
         auto s = ws.db().prepare("UPDATE models SET kind = ?, path = ?, config = ?, base_model_id = ?, run_id = ? WHERE id = ?");
         s.bind(1, r.kind).bind(2, r.path).bind(3, r.config.dump()).bind(4, r.baseModelId).bind(5, r.runId);
         s.bind(6, existing->id);
@@ -131,6 +138,7 @@ std::shared_ptr<const text::ClipTokenizer> tokenizerFor(const fs::path& vocabPat
 
 ModelRecord saveClipModel(store::Workspace& ws, const std::string& name, const ClipModel& model,
                           const std::string& vocabPath, nlohmann::json extraConfig) {
+    util::validateName(name, "model");  // before the name becomes a folder
     const fs::path relative = fs::path("checkpoints") / name / "model";
     nlohmann::json config = extraConfig.is_object() ? extraConfig : nlohmann::json::object();
     config["clip"] = toJson(model->config());
@@ -147,6 +155,19 @@ ModelRecord saveClipModel(store::Workspace& ws, const std::string& name, const C
     if (extraConfig.contains("run_id")) r.runId = extraConfig["run_id"].get<std::int64_t>();
     r.id = upsertModel(ws, r);
     return *findModel(ws, name);
+}
+
+ModelRecord importClipModel(store::Workspace& ws, const std::string& name, const fs::path& weights,
+                            const std::string& vocabPath, bool overwrite) {
+    util::validateName(name, "model");
+    if (auto existing = findModel(ws, name); existing && !overwrite) {
+        throw Error("workspace " + ws.dir().string() + " already has a " + existing->kind + " model named \"" + name +
+                    "\"; choose another name, or pass --overwrite to replace it");
+    }
+    auto loaded = loadClip(nullptr, weights.string(), vocabPath);
+    const std::string vocab = vocabPath.empty() ? std::string() : fs::absolute(vocabPath).string();
+    nlohmann::json extra = {{"source", fs::absolute(weights).string()}};
+    return saveClipModel(ws, name, loaded.real, vocab, extra);
 }
 
 namespace {

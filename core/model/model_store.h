@@ -80,6 +80,13 @@ private:
 ModelRecord saveClipModel(store::Workspace& workspace, const std::string& name, const ClipModel& model,
                           const std::string& vocabPath, nlohmann::json extraConfig = nlohmann::json::object());
 
+// `genra model import`: reads CLIP weights in any format loadWeights understands and saves them as
+// the model `name` (see saveClipModel). The name is validated first, and an existing model of that
+// name is replaced only when `overwrite` is true; otherwise nothing is written and genra::Error
+// names the model.
+ModelRecord importClipModel(store::Workspace& workspace, const std::string& name, const std::filesystem::path& weights,
+                            const std::string& vocabPath, bool overwrite);
+
 // Loads a workspace model by name, or — when `nameOrPath` is an existing file — CLIP weights in any
 // format loadWeights understands (with `vocabPath` for the tokenizer). Models are on the CPU.
 LoadedClip loadClip(store::Workspace* workspace, const std::string& nameOrPath, const std::string& vocabPath = {});

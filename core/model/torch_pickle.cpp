@@ -5,10 +5,13 @@
 
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace genra::model {
 namespace {
@@ -19,6 +22,22 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMaxRank = 32;
 // Module and class names in GLOBAL are short; a longer "line" means the stream is garbage.
 constexpr std::size_t kMaxGlobalLine = 1024;
+// How deeply containers (tuples, lists, dicts, objects) may nest. A state dict nests 3 or 4 levels;
+// the cap refuses a few bytes per level of hostile nesting (2 MB of TUPLE1 is 2 million levels)
+// before it is built. GENRA_PICKLE_MAX_DEPTH changes it (see docs/security.md).
+constexpr std::uint32_t kDefaultMaxDepth = 1000;
+
+std::uint32_t maxDepth() {
+    static const std::uint32_t limit = [] {
+        const char* text = std::getenv("GENRA_PICKLE_MAX_DEPTH");
+        if (text == nullptr || *text == '\0') return kDefaultMaxDepth;
+        char* end = nullptr;
+        const long value = std::strtol(text, &end, 10);
+        if (*end != '\0' || value < 1 || value > 100000000) return kDefaultMaxDepth;
+        return static_cast<std::uint32_t>(value);
+    }();
+    return limit;
+}
 
 struct PyObject;
 using PyRef = std::shared_ptr<PyObject>;
@@ -49,6 +68,7 @@ struct PyObject {
     std::vector<PyRef> items;                      // Tuple, List (and APPENDS on an Object)
     std::vector<std::pair<PyRef, PyRef>> entries;  // Dict (and SETITEMS on an Object)
     torch::Tensor tensor;                          // Storage (1-D, all elements) or Tensor
+    std::uint32_t depth = 0;                       // nesting levels below it, as built (0 for a leaf)
 };
 
 PyRef make(PyObject::Kind kind) {
@@ -151,7 +171,7 @@ public:
                 case ']': push(make(PyObject::Kind::List)); break;  // EMPTY_LIST
                 case 'l': {  // LIST
                     auto list = make(PyObject::Kind::List);
-                    list->items = popToMark();
+                    appendTo(*list, popToMark());
                     push(list);
                     break;
                 }
@@ -258,7 +278,13 @@ private:
         }
     }
 
-    void push(PyRef v) { stack_.push_back(std::move(v)); }
+    // Every object reaches a container through the stack, so everything pushed is registered here;
+    // the destructor empties every container before any object is freed, so freeing is flat even
+    // for a chain a million objects long or one that contains itself.
+    void push(PyRef v) {
+        objects_.push_back(v);
+        stack_.push_back(std::move(v));
+    }
     PyRef pop() {
         if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) fail("stack underflow");
         PyRef v = std::move(stack_.back());
@@ -318,8 +344,21 @@ private:
     }
     void pushTuple(std::vector<PyRef> items) {
         auto t = make(PyObject::Kind::Tuple);
+        for (const auto& item : items) noteChild(*t, *item);
         t->items = std::move(items);
         push(t);
+    }
+
+    // Records that `child` is now inside `parent`: refuses a container holding itself and nesting
+    // past the depth cap, before the deeper structure exists.
+    void noteChild(PyObject& parent, const PyObject& child) {
+        if (&parent == &child) fail("a " + kindName(parent) + " contains itself (a reference cycle through the memo)");
+        const std::uint32_t depth = child.depth + 1;
+        if (depth > maxDepth()) {
+            fail("containers nested deeper than " + std::to_string(maxDepth()) +
+                 " levels (the limit for pickles; GENRA_PICKLE_MAX_DEPTH raises it)");
+        }
+        parent.depth = std::max(parent.depth, depth);
     }
     void pushTupleOf(std::size_t n) {
         std::vector<PyRef> items(n);
@@ -336,6 +375,7 @@ private:
         if (target.kind != PyObject::Kind::List && target.kind != PyObject::Kind::Object) {
             fail("APPEND to a " + kindName(target));
         }
+        for (const auto& value : values) noteChild(target, *value);
         target.items.insert(target.items.end(), values.begin(), values.end());
     }
     void setItems(PyObject& target, const std::vector<PyRef>& kv) {
@@ -343,6 +383,7 @@ private:
             fail("SETITEM on a " + kindName(target));
         }
         if (kv.size() % 2 != 0) fail("SETITEMS with an odd number of values");
+        for (const auto& item : kv) noteChild(target, *item);
         for (std::size_t i = 0; i < kv.size(); i += 2) target.entries.emplace_back(kv[i], kv[i + 1]);
     }
 
@@ -464,6 +505,17 @@ private:
         push(it->second);
     }
 
+public:
+    ~Unpickler() {
+        for (const auto& o : objects_) {
+            o->items.clear();
+            o->entries.clear();
+        }
+    }
+    Unpickler(const Unpickler&) = delete;
+    Unpickler& operator=(const Unpickler&) = delete;
+
+private:
     const std::uint8_t* data_;
     std::size_t size_;
     std::size_t pos_ = 0;
@@ -473,9 +525,34 @@ private:
     std::vector<std::size_t> marks_;
     std::unordered_map<std::int64_t, PyRef> memo_;
     std::unordered_map<std::string, PyRef> storages_;
+    std::vector<PyRef> objects_;  // everything ever pushed (see push)
 };
 
-StateDict toStateDict(const PyObject& root, const std::string& source, std::vector<std::string>* notes) {
+StateDict toStateDict(const PyObject& saved, const std::string& source, std::vector<std::string>* notes) {
+    // open_clip training checkpoints: {"epoch": ..., "state_dict": {...}, "optimizer": {...}}. The
+    // wrappers are followed in a loop, and a dict reached twice (one that holds itself through a
+    // memo reference) is refused rather than followed forever.
+    const PyObject* current = &saved;
+    std::unordered_set<const PyObject*> seen;
+    for (;;) {
+        if (!seen.insert(current).second) {
+            throw Error(source + ": malformed torch.save pickle: its \"state_dict\" entry leads back to a dict "
+                        "that contains it (a reference cycle)");
+        }
+        const PyObject* inner = nullptr;
+        if (current->kind == PyObject::Kind::Dict) {
+            for (const auto& [key, value] : current->entries) {
+                if (key->kind == PyObject::Kind::Str && key->text == "state_dict" && value->kind == PyObject::Kind::Dict) {
+                    inner = value.get();
+                    break;
+                }
+            }
+        }
+        if (inner == nullptr) break;
+        if (notes != nullptr && seen.size() == 1) notes->push_back("used the \"state_dict\" entry of the saved dict");
+        current = inner;
+    }
+    const PyObject& root = *current;
     if (root.kind != PyObject::Kind::Dict) {
         if (root.kind == PyObject::Kind::Object) {
             throw Error(source + ": torch.save data is a pickled " + root.text +
@@ -483,14 +560,6 @@ StateDict toStateDict(const PyObject& root, const std::string& source, std::vect
         }
         throw Error(source + ": torch.save data is a " + kindName(root) +
                     ", expected a state dict (a dict of str -> Tensor)");
-    }
-    // open_clip training checkpoints: {"epoch": ..., "state_dict": {...}, "optimizer": {...}}.
-    for (const auto& [key, value] : root.entries) {
-        if (key->kind == PyObject::Kind::Str && key->text == "state_dict" &&
-            value->kind == PyObject::Kind::Dict) {
-            if (notes != nullptr) notes->push_back("used the \"state_dict\" entry of the saved dict");
-            return toStateDict(*value, source, nullptr);
-        }
     }
     StateDict result;
     for (const auto& [key, value] : root.entries) {

@@ -16,6 +16,7 @@
 
 #include "core/model/torch_pickle.h"
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 namespace genra::model {
 namespace {
@@ -85,7 +86,7 @@ std::optional<Json> readJsonFile(const fs::path& path) {
     std::ifstream in(path);
     if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
     try {
-        return Json::parse(in);
+        return util::parseUntrustedJson(in, path.string());
     } catch (const Json::exception& e) {
         throw Error(path.string() + ": not valid JSON: " + e.what());
     }

@@ -4,6 +4,7 @@
 #include "core/text/pre_tokenizer.h"
 #include "core/text/unicode.h"
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -108,7 +109,7 @@ Gpt2Tokenizer Gpt2Tokenizer::fromFiles(const std::filesystem::path& vocabJson, c
     if (!in) throw Error("cannot read " + vocabJson.string());
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
+        j = util::parseUntrustedJson(in, vocabJson.string());
     } catch (const nlohmann::json::exception& e) {
         throw ParseError(vocabJson.string(), "JSON", e.what());
     }

@@ -2,6 +2,7 @@
 
 #include "core/store/workspace.h"
 #include "core/util/error.h"
+#include "core/util/names.h"
 
 #include <cerrno>
 #include <csignal>
@@ -21,6 +22,12 @@ std::string hostName() {
 bool processAlive(std::int64_t pid) {
     if (pid <= 0) return false;
     return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// Whether the process recorded as running a run is gone. Same host: trust the process table.
+// Elsewhere: a heartbeat older than two minutes.
+bool ownerDead(std::optional<std::int64_t> pid, const std::string& host, double heartbeatAgeSeconds) {
+    return host == hostName() ? !(pid && processAlive(*pid)) : heartbeatAgeSeconds > 120.0;
 }
 
 constexpr const char* kSelect =
@@ -47,11 +54,7 @@ RunRecord readRun(store::Statement& s) {
     const auto pid = s.columnOptionalInt(13);
     const auto host = s.columnText(14);
     const double heartbeatAgeSeconds = s.columnDouble(15);
-    if (r.status == "running") {
-        // Same host: trust the process table. Elsewhere: a heartbeat older than two minutes.
-        const bool dead = host == hostName() ? !(pid && processAlive(*pid)) : heartbeatAgeSeconds > 120.0;
-        if (dead) r.status = "interrupted";
-    }
+    if (r.status == "running" && ownerDead(pid, host, heartbeatAgeSeconds)) r.status = "interrupted";
     return r;
 }
 
@@ -66,7 +69,22 @@ void loadLastMetrics(store::Workspace& ws, RunRecord& r) {
 }  // namespace
 
 std::int64_t createRun(store::Workspace& ws, const std::string& name, const std::string& kind,
-                       const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps) {
+                       const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps,
+                       RunNameUse use) {
+    if (use == RunNameUse::ModelName) {
+        util::validateName(name, "run");
+        if (recipe.is_object() && recipe.contains("base_model") && recipe["base_model"].is_string() &&
+            recipe["base_model"].get<std::string>() == name) {
+            throw Error("run name \"" + name + "\" is the recipe's base_model: the run registers a model of its name, "
+                        "which would replace the base model with one built on itself; choose another --name");
+        }
+        auto model = ws.db().prepare("SELECT kind FROM models WHERE name = ?");
+        model.bind(1, name);
+        if (model.step()) {
+            throw Error("workspace " + ws.dir().string() + " already has a " + model.columnText(0) + " model named \"" +
+                        name + "\"; a run registers a model of its name, so choose another --name");
+        }
+    }
     if (findRun(ws, name)) throw Error("workspace " + ws.dir().string() + " already has a run named \"" + name + "\"");
     auto s = ws.db().prepare(
         "INSERT INTO runs(name, kind, recipe, status, device, started_at, heartbeat_at, pid, host, total_steps) "
@@ -77,12 +95,57 @@ std::int64_t createRun(store::Workspace& ws, const std::string& name, const std:
     return ws.db().lastInsertId();
 }
 
+namespace {
+
+// The columns that say who owns a run, as one claim attempt saw them.
+struct RunOwner {
+    std::string name;
+    std::string status;
+    std::optional<std::int64_t> pid;
+    std::string host;
+    std::string heartbeatAt;
+    double heartbeatAgeSeconds = 0.0;
+};
+
+RunOwner readOwner(store::Workspace& ws, std::int64_t runId) {
+    auto s = ws.db().prepare(
+        "SELECT name, status, pid, host, COALESCE(heartbeat_at, ''), "
+        "(julianday('now') - julianday(COALESCE(heartbeat_at, started_at))) * 86400.0 FROM runs WHERE id = ?");
+    s.bind(1, runId);
+    if (!s.step()) throw Error("workspace " + ws.dir().string() + " has no run with id " + std::to_string(runId));
+    RunOwner o;
+    o.name = s.columnText(0);
+    o.status = s.columnText(1);
+    o.pid = s.columnOptionalInt(2);
+    o.host = s.columnText(3);
+    o.heartbeatAt = s.columnText(4);
+    o.heartbeatAgeSeconds = s.columnDouble(5);
+    return o;
+}
+
+[[noreturn]] void refuseClaim(store::Workspace& ws, const RunOwner& o) {
+    const std::string process = o.pid ? "process " + std::to_string(*o.pid) : std::string("a process");
+    throw Error("run \"" + o.name + "\" in workspace " + ws.dir().string() + " is held by " + process +
+                (o.host.empty() ? std::string() : " on " + o.host) +
+                "; stop that process first (or wait for it to finish)");
+}
+
+}  // namespace
+
 void claimRun(store::Workspace& ws, std::int64_t runId) {
+    const RunOwner seen = readOwner(ws, runId);
+    if (seen.status == "running" && !ownerDead(seen.pid, seen.host, seen.heartbeatAgeSeconds)) refuseClaim(ws, seen);
+    // The claim holds only if nobody changed the owner since it was judged absent or dead: one
+    // statement, so two claimers cannot both pass (SQLite runs writers one at a time).
     auto s = ws.db().prepare(
         "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, pid = ?, host = ?, "
-        "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?");
+        "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+        "WHERE id = ? AND status = ? AND pid IS ? AND host = ? AND COALESCE(heartbeat_at, '') = ?");
     s.bind(1, static_cast<std::int64_t>(getpid())).bind(2, hostName()).bind(3, runId);
+    s.bind(4, seen.status).bind(5, seen.pid).bind(6, seen.host).bind(7, seen.heartbeatAt);
     s.run();
+    if (ws.db().changes() == 1) return;
+    refuseClaim(ws, readOwner(ws, runId));
 }
 
 void heartbeat(store::Workspace& ws, std::int64_t runId, std::int64_t step) {

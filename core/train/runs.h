@@ -33,10 +33,21 @@ struct RunRecord {
     std::map<std::string, double> lastMetrics;  // last value of each metric
 };
 
-// Inserts a run with status 'running', owned by this process. Throws when the name is taken.
+// How a run's name is used. Training, captioner and generator runs register a model of their name
+// whose files go under checkpoints/<name>/, so the name must pass util::validateName, must not be
+// taken by a model, and must not be the run's own base model (recipe "base_model"). Generation
+// runs only label rows; their names are made from dataset and split names and are not checked.
+enum class RunNameUse { ModelName, LabelOnly };
+
+// Inserts a run with status 'running', owned by this process. Throws genra::Error, creating
+// nothing, when the name is taken or (RunNameUse::ModelName) not a usable model name.
 std::int64_t createRun(store::Workspace& ws, const std::string& name, const std::string& kind,
-                       const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps);
+                       const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps,
+                       RunNameUse use = RunNameUse::ModelName);
 // Takes over an existing run for this process (resume): status 'running', new pid and heartbeat.
+// Atomic: one conditional UPDATE succeeds only while the run is not running, or is still owned by
+// the dead process this call saw; of two processes claiming one run, exactly one wins and the
+// other gets a genra::Error naming the process (and host) that holds the run.
 void claimRun(store::Workspace& ws, std::int64_t runId);
 void heartbeat(store::Workspace& ws, std::int64_t runId, std::int64_t step);
 void setCheckpoint(store::Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step);

@@ -783,3 +783,70 @@ TEST_CASE("generated images are linked to the captions of an existing dataset", 
         CHECK_THAT(errorOf(badSeed), Catch::Contains("manifest.tsv: line 2") && Catch::Contains("\"lots\""));
     }
 }
+
+TEST_CASE("JSON nested 300,000 levels deep is refused naming the file, before anything is written", "[import]") {
+    // Parsing such a file is iterative, but copying it or dump() recursed once per level and
+    // overflowed the stack (issue 22, item 3).
+    test::TempDir tmp;
+    auto ws = Workspace::create(tmp / "ws");
+    const fs::path images = tmp / "images";
+    writePng(images / "a.png", 4, 3);
+    writePng(images / "b.png", 2, 2);
+    const fs::path captions = tmp / "captions_train2014.json";
+    test::writeFile(captions, kCoco);
+    data::CocoImportOptions options;
+    options.workspace = tmp / "ws";
+    options.captionsFile = captions;
+    options.imageRoot = images;
+    options.name = "mine";
+    {
+        data::CocoImportJob job(options);
+        TestContext context;
+        REQUIRE(job.run(context));
+    }
+    const auto id = ws.requireDataset("mine").id;
+    const auto deep = [](std::size_t levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+
+    SECTION("a COCO info field") {
+        test::writeFile(captions, "{\"info\": " + deep(300000) +
+                                      ", \"images\": [{\"id\": 1, \"file_name\": \"a.png\"}], \"annotations\": []}");
+        data::CocoImportJob bad(options);
+        CHECK_THAT(errorOf(bad), Catch::Contains(captions.string()) && Catch::Contains("nested deeper than 256 levels"));
+        auto fresh = options;
+        fresh.name = "fresh";
+        data::CocoImportJob badFresh(fresh);
+        CHECK_THAT(errorOf(badFresh), Catch::Contains(captions.string()) && Catch::Contains("256"));
+        CHECK_FALSE(ws.findDataset("fresh").has_value());
+    }
+    SECTION("a Karpathy attributes field") {
+        const fs::path karpathy = tmp / "dataset_deep.json";
+        test::writeFile(karpathy, "{\"images\": [{\"filename\": \"a.png\", \"split\": \"train\", \"sentences\": "
+                                  "[{\"raw\": \"a thing\"}], \"attributes\": {\"shape\": " +
+                                      deep(300000) + "}}]}");
+        data::KarpathyImportOptions k;
+        k.workspace = tmp / "ws";
+        k.jsonFile = karpathy;
+        k.imageRoot = images;
+        k.name = "karpathy";
+        data::KarpathyImportJob job(k);
+        CHECK_THAT(errorOf(job), Catch::Contains(karpathy.string()) && Catch::Contains("nested deeper than 256 levels"));
+        CHECK_FALSE(ws.findDataset("karpathy").has_value());
+    }
+    SECTION("nesting within the limit still imports, and brackets inside strings do not count") {
+        test::writeFile(captions, "{\"info\": {\"note\": \"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') +
+                                      "\", \"deep\": " + deep(200) +
+                                      "}, \"images\": [{\"id\": 1, \"file_name\": \"a.png\"}], \"annotations\": []}");
+        auto again = options;
+        again.name = "within";
+        data::CocoImportJob job(again);
+        TestContext context;
+        CHECK(job.run(context));
+        CHECK(ws.findDataset("within").has_value());
+    }
+    // Nothing stored is lost.
+    CHECK(count(ws, "SELECT COUNT(*) FROM images WHERE dataset_id = ?", id) == 4);
+    CHECK(count(ws, "SELECT COUNT(*) FROM captions WHERE dataset_id = ?", id) == 3);
+    auto check = ws.db().prepare("PRAGMA integrity_check");
+    REQUIRE(check.step());
+    CHECK(check.columnText(0) == "ok");
+}

@@ -3,6 +3,7 @@
 // own safetensors + JSON pair, and format detection.
 #include "core/model/weights.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <map>
@@ -795,4 +796,101 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
                           (tmp / "other.zip").string()});
     REQUIRE(zip.exitCode == 0);
     CHECK_THAT(errorOf([&] { loadWeights(tmp / "other.zip"); }), Contains("other.zip") && Contains("zip"));
+}
+
+namespace {
+
+void writeTorchSaveZip(const fs::path& path, const std::vector<std::uint8_t>& pickle) {
+    caffe2::serialize::PyTorchStreamWriter writer(path.string());
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+    writer.writeEndOfFile();
+}
+
+void appendLittle32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+}  // namespace
+
+TEST_CASE("a pickled dict that contains itself is refused, not followed forever", "[weights][robustness]") {
+    // {"state_dict": <itself>} through a memo reference: 21 bytes that used to recurse in
+    // toStateDict until the stack overflowed (issue 22, item 1).
+    PickleBuilder direct;
+    direct.op({0x80, 2, '}', 'q', 0, 0x8c, 10}).op({'s', 't', 'a', 't', 'e', '_', 'd', 'i', 'c', 't'});
+    direct.op({'h', 0, 's', '.'});
+    const auto bytes = direct.bytes();
+    CHECK(bytes.size() == 21);
+    CHECK_THAT(errorOf([&] { unpickleStateDict(bytes.data(), bytes.size(), arangeStorage, "self.pt"); }),
+               Contains("self.pt") && Contains("contains itself"));
+
+    SECTION("through a second dict: A[\"state_dict\"] = B, B[\"state_dict\"] = A") {
+        PickleBuilder p;
+        p.op({0x80, 2, '}', 'q', 0}).str("state_dict").op({'}', 'q', 1, 's'});
+        p.op({'h', 1}).str("state_dict").op({'h', 0, 's', '0', '.'});
+        const auto cycle = p.bytes();
+        CHECK_THAT(errorOf([&] { unpickleStateDict(cycle.data(), cycle.size(), arangeStorage, "cycle.pt"); }),
+                   Contains("cycle.pt") && Contains("reference cycle"));
+    }
+    SECTION("a list appended to itself") {
+        PickleBuilder p;
+        p.op({0x80, 2, ']', 'q', 0, 'h', 0, 'a', '.'});
+        const auto list = p.bytes();
+        CHECK_THAT(errorOf([&] { unpickleStateDict(list.data(), list.size(), arangeStorage, "list.pt"); }),
+                   Contains("list.pt") && Contains("contains itself"));
+    }
+    SECTION("read from a torch.save zip, the error names the file") {
+        test::TempDir tmp;
+        const fs::path file = tmp / "self.pt";
+        writeTorchSaveZip(file, bytes);
+        CHECK_THAT(errorOf([&] { readTorchSaveStateDict(file); }), Contains(file.string()) && Contains("contains itself"));
+    }
+}
+
+TEST_CASE("a pickle of 2 million nested tuples is refused before it is built", "[weights][robustness]") {
+    // 2 MB of TUPLE1 opcodes: freeing the nested tuples used to overflow the stack (item 2).
+    std::vector<std::uint8_t> bytes{0x80, 2, ')'};
+    bytes.insert(bytes.end(), 2000000, 0x85);
+    bytes.push_back('.');
+    CHECK_THAT(errorOf([&] { unpickleStateDict(bytes.data(), bytes.size(), arangeStorage, "tuples.pt"); }),
+               Contains("tuples.pt") && Contains("nested deeper than 1000 levels"));
+
+    SECTION("read from a torch.save zip, the error names the file") {
+        test::TempDir tmp;
+        const fs::path file = tmp / "tuples.pt";
+        writeTorchSaveZip(file, bytes);
+        CHECK_THAT(errorOf([&] { readTorchSaveStateDict(file); }),
+                   Contains(file.string()) && Contains("nested deeper than 1000 levels"));
+    }
+    SECTION("nesting within the limit is still read") {
+        std::vector<std::uint8_t> shallow{0x80, 2, ')'};
+        shallow.insert(shallow.end(), 900, 0x85);
+        shallow.push_back('.');
+        CHECK_THAT(errorOf([&] { unpickleStateDict(shallow.data(), shallow.size(), arangeStorage, "ok.pt"); }),
+                   Contains("ok.pt") && Contains("expected a state dict"));
+    }
+    SECTION("a chain nested by later APPENDs, which the depth count cannot see, is freed without recursion") {
+        // 200,000 empty lists memoized first, then list i gets list i+1 appended: every APPEND
+        // sees a shallow child, but the result is a chain 200,000 levels deep.
+        constexpr std::uint32_t n = 200000;
+        std::vector<std::uint8_t> chain{0x80, 2};
+        for (std::uint32_t i = 0; i < n; ++i) {
+            chain.push_back(']');
+            chain.push_back('r');
+            appendLittle32(chain, i);
+            chain.push_back('0');
+        }
+        for (std::uint32_t i = 0; i + 1 < n; ++i) {
+            chain.push_back('j');
+            appendLittle32(chain, i);
+            chain.push_back('j');
+            appendLittle32(chain, i + 1);
+            chain.push_back('a');
+            chain.push_back('0');
+        }
+        chain.push_back('j');
+        appendLittle32(chain, 0);
+        chain.push_back('.');
+        CHECK_THAT(errorOf([&] { unpickleStateDict(chain.data(), chain.size(), arangeStorage, "chain.pt"); }),
+                   Contains("chain.pt") && Contains("a list, expected a state dict"));
+    }
 }
