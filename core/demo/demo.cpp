@@ -37,7 +37,9 @@ DemoPlan demoPlan(bool quick) {
     p.methodSteps = 60;
     p.seeds = 2;
     p.captionSeeds = 1;
-    p.captionEpochs = 4;
+    // 4 epochs left BLEU-4 at 0.00 for most quick captioners (an all-zero column); 10 epochs on the
+    // quick workspace: B@4 0.30, CIDEr 1.14 (against 0.00 and 0.37), 3 s more per captioner.
+    p.captionEpochs = 10;
     p.tsneCaptions = 60;
     p.tsneIterations = 400;
     p.galleryRows = 4;

@@ -95,6 +95,16 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
         CHECK(reportMd.find(e["shown"].get<std::string>()) != std::string::npos);
         CHECK(std::isfinite(stored));
     }
+    // No metric column is all zeros (a column that cannot tell methods apart says nothing).
+    std::map<std::pair<std::string, std::string>, bool> nonZero;
+    for (const auto& e : report["entries"]) {
+        auto& any = nonZero[{e["table"].get<std::string>(), e["metric"].get<std::string>()}];
+        any = any || std::fabs(e["stored"].get<double>()) > 1e-9;
+    }
+    for (const auto& [column, any] : nonZero) {
+        INFO(column.first << " / " << column.second);
+        CHECK(any);
+    }
     for (const auto& [table, methods] : expected) {
         INFO(table);
         CHECK(seen[table] == methods);
