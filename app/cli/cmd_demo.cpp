@@ -14,6 +14,7 @@ void addDemoCommand(CLI::App& app, CliState& state) {
         std::string workspace = "demo-workspace";
         bool quick = false;
         int seeds = 0;
+        std::int64_t generatorSteps = 0;
         std::string device = "auto";
     };
     auto options = std::make_shared<Options>();
@@ -27,6 +28,10 @@ void addDemoCommand(CLI::App& app, CliState& state) {
                     "Train every compared method this many times (seeds 1..N); tables show mean ± std, effects a "
                     "95% bootstrap interval (default 3, --quick 2)")
         ->check(CLI::Range(1, 20));
+    cmd->add_option("--generator-steps", options->generatorSteps,
+                    "Train the diffusion generator this many steps (default 800, --quick 300); 2400 makes it draw "
+                    "the caption's shape on Shapes v2 (about 20 more minutes on 2 cores); needs a new workspace")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--device", options->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
     cmd->callback([options, &state] {
         state.action = [options] {
@@ -34,6 +39,7 @@ void addDemoCommand(CLI::App& app, CliState& state) {
             o.workspace = options->workspace;
             o.quick = options->quick;
             o.seeds = options->seeds;
+            o.generatorSteps = options->generatorSteps;
             o.device = options->device;
             demo::DemoJob job(o);
             const int code = runWithTerminal(job);

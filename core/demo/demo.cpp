@@ -137,6 +137,8 @@ private:
 
 DemoJob::DemoJob(DemoOptions options) : options_(std::move(options)), plan_(demoPlan(options_.quick)) {
     if (options_.seeds < 0 || options_.seeds > 20) throw Error("demo: --seeds must be between 1 and 20");
+    if (options_.generatorSteps < 0) throw Error("demo: --generator-steps must be positive");
+    if (options_.generatorSteps > 0) plan_.generatorSteps = options_.generatorSteps;
     if (options_.seeds > 0) {
         plan_.seeds = options_.seeds;
         plan_.captionSeeds = std::min(plan_.captionSeeds, plan_.seeds);
@@ -219,7 +221,19 @@ bool DemoJob::run(jobs::JobContext& context) {
 
     // 3. The generated modality: the built-in diffusion model, then images per caption.
     stage("generator", [&](double from, double to) {
-        if (modelExists(wsPath, kDemoGenerator)) return false;
+        if (modelExists(wsPath, kDemoGenerator)) {
+            // A workspace's generator is reused; a different step count needs a workspace of its own.
+            auto ws = store::Workspace::open(wsPath);
+            if (const auto run = train::findRun(ws, kDemoGenerator)) {
+                const auto steps = run->recipe.value("steps", std::int64_t{0});
+                if (steps > 0 && steps != p.generatorSteps) {
+                    throw Error("workspace " + wsPath.string() + " already has " + kDemoGenerator + " trained " +
+                                std::to_string(steps) + " steps, not " + std::to_string(p.generatorSteps) +
+                                "; use a new --workspace for --generator-steps " + std::to_string(p.generatorSteps));
+                }
+            }
+            return false;
+        }
         gen::GeneratorTrainOptions go;
         go.name = kDemoGenerator;
         go.dataset = kDemoDataset;

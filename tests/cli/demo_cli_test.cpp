@@ -174,4 +174,13 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     const auto again = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
     CHECK(again["entries"] == report["entries"]);
     CHECK(again["effects"] == report["effects"]);
+
+    // A generator of another step count needs a workspace of its own; nothing stored is touched.
+    const auto other = runGenra({"demo", "--quick", "--workspace", ws.string(), "--generator-steps", "301"});
+    CHECK(other.exitCode != 0);
+    CHECK(other.err.find("trained 300 steps, not 301") != std::string::npos);
+    CHECK(other.err.find("--generator-steps 301") != std::string::npos);
+    const auto after = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
+    CHECK(after["entries"] == report["entries"]);
+    CHECK(runGenra({"demo", "--quick", "--workspace", ws.string(), "--generator-steps", "0"}).exitCode != 0);
 }
