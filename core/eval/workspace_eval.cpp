@@ -344,8 +344,10 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
         throw Error("dataset \"" + c.dataset.name + "\"" +
                     (c.options.split.empty() ? "" : " split \"" + c.options.split + "\"") + " has " +
                     std::to_string(genRows.size()) + " generated images paired with " +
-                    std::to_string(realIds.size()) +
-                    " real ones; similarity needs at least two of each (import generated images first)");
+                    std::to_string(realIds.size()) + " real ones" +
+                    (c.options.generator.empty() ? std::string() : " from generator \"" + c.options.generator + "\"") +
+                    "; similarity needs at least two of each (import generated images first" +
+                    (c.options.generator.empty() ? std::string() : ", or check the --generator name") + ")");
     }
     const auto generated = generatedAll.index_select(0, torch::tensor(genRows, torch::kLong));
     ScaledContext sub(c.context, 0.8, 0.98);
@@ -514,7 +516,7 @@ bool EvaluateJob::run(jobs::JobContext& context) {
     outcome_ = EvalOutcome{};
     auto ws = store::Workspace::open(options_.workspace);
     Ctx c{ws, options_, ws.requireDataset(options_.dataset), model::requireModel(ws, options_.model),
-          context};
+          context, nullptr, std::nullopt};
     const auto benchmark = options_.benchmark;
     embedForEvaluation({options_.workspace, options_.model, options_.dataset, options_.split, options_.device,
                         options_.batchSize, options_.workers,
