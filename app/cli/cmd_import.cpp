@@ -26,11 +26,14 @@ int runImport(data::ImportJob& job) {
 struct CommonArgs {
     std::string workspace;
     std::string name;
+    bool allowOutsideRoot = false;
 };
 
 void addCommon(CLI::App* cmd, CommonArgs& args, bool withName) {
     cmd->add_option("--workspace,-w", args.workspace, "Workspace folder (create one with `genra init`)")
         ->required();
+    cmd->add_flag("--allow-outside-root", args.allowOutsideRoot,
+                  "Accept image paths in the input that lead outside the image folder (../.., absolute paths)");
     if (withName)
         cmd->add_option("--name", args.name,
                         "Dataset name (default: the input file's name without extension)");
@@ -59,6 +62,7 @@ void addImportCommands(CLI::App& app, CliState& state) {
                 data::CocoImportOptions options;
                 options.workspace = common->workspace;
                 options.name = common->name;
+                options.allowOutsideRoot = common->allowOutsideRoot;
                 options.threads = state.threads;
                 options.captionsFile = *captions;
                 options.imageRoot = *images;
@@ -84,6 +88,7 @@ void addImportCommands(CLI::App& app, CliState& state) {
                 data::KarpathyImportOptions options;
                 options.workspace = common->workspace;
                 options.name = common->name;
+                options.allowOutsideRoot = common->allowOutsideRoot;
                 options.threads = state.threads;
                 options.jsonFile = *jsonFile;
                 options.imageRoot = *images;
@@ -122,6 +127,7 @@ void addImportCommands(CLI::App& app, CliState& state) {
                 data::CsvImportOptions o = *options;
                 o.workspace = common->workspace;
                 o.name = common->name;
+                o.allowOutsideRoot = common->allowOutsideRoot;
                 o.threads = state.threads;
                 o.file = *file;
                 o.imageRoot = *images;
@@ -155,6 +161,7 @@ void addImportCommands(CLI::App& app, CliState& state) {
             state.action = [&state, common, options, root, manifest] {
                 data::GeneratedImportOptions o = *options;
                 o.workspace = common->workspace;
+                o.allowOutsideRoot = common->allowOutsideRoot;
                 o.threads = state.threads;
                 o.root = *root;
                 o.manifest = *manifest;

@@ -10,6 +10,7 @@
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/runs.h"
 #include "core/train/schedule.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
 #include "core/util/names.h"
@@ -568,14 +569,7 @@ void writeCocoResults(const fs::path& path, const std::vector<CaptionPrediction>
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : predictions) out.push_back({{"image_id", p.imageId}, {"caption", p.caption}});
     if (path.has_parent_path()) fs::create_directories(path.parent_path());
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream file(tmp);
-        if (!file) throw Error("cannot write " + path.string());
-        file << out.dump(2) << "\n";
-        if (!file) throw Error("cannot write " + path.string());
-    }
-    fs::rename(tmp, path);
+    util::writeFileAtomically(path, out.dump(2) + "\n");
 }
 
 std::vector<CaptionPrediction> readCocoResults(const fs::path& path) {

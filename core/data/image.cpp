@@ -5,24 +5,82 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <fstream>
+#include "core/data/image_header.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace genra::data {
 
-std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw Error("cannot open " + path.string() + ": no such file or not readable");
-    const auto size = in.tellg();
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-    in.seekg(0);
-    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-        throw Error("cannot read " + path.string());
+std::string fileTypeName(std::filesystem::file_type type) {
+    using std::filesystem::file_type;
+    switch (type) {
+        case file_type::regular: return "a regular file";
+        case file_type::directory: return "a folder";
+        case file_type::fifo: return "a FIFO";
+        case file_type::socket: return "a socket";
+        case file_type::block:
+        case file_type::character: return "a device";
+        case file_type::symlink: return "a symbolic link";
+        case file_type::not_found: return "missing";
+        default: return "not a regular file";
     }
+}
+
+std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below refuses it anyway.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        throw Error("cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+    if (!S_ISREG(info.st_mode)) {
+        const auto type = S_ISDIR(info.st_mode)    ? std::filesystem::file_type::directory
+                          : S_ISFIFO(info.st_mode) ? std::filesystem::file_type::fifo
+                          : S_ISSOCK(info.st_mode) ? std::filesystem::file_type::socket
+                          : (S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode)) ? std::filesystem::file_type::character
+                                                                            : std::filesystem::file_type::unknown;
+        throw Error("cannot read " + path.string() + ": " + fileTypeName(type) + ", not a regular file");
+    }
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(info.st_size));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+        if (got == 0) break;  // the file shrank while it was read
+        done += static_cast<std::size_t>(got);
+    }
+    bytes.resize(done);
     return bytes;
 }
 
 Image decodeImage(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors) {
     if (bytes.empty()) throw Error(nameForErrors + ": empty file, not an image");
+    const auto header = readImageHeader(bytes.data(), bytes.size());
+    if (!header) {
+        throw Error(nameForErrors +
+                    ": not a recognised image (PNG, JPEG, WebP, BMP, TIFF, PNM or GIF header expected)");
+    }
+    const std::uint64_t limit = maxImagePixels();
+    if (header->width == 0 || header->height == 0) {
+        throw Error(nameForErrors + ": the " + header->format + " header declares an empty image");
+    }
+    if (header->width > limit || header->height > limit || header->width * header->height > limit) {
+        throw ImageTooLarge(nameForErrors + ": the " + header->format + " header declares " +
+                            std::to_string(header->width) + " x " + std::to_string(header->height) +
+                            " pixels, more than the limit of " + std::to_string(limit) +
+                            " (GENRA_MAX_IMAGE_PIXELS raises it); not decoded");
+    }
     cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
     cv::Mat decoded;
     try {

@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "core/util/error.h"
+
 namespace genra::data {
+
+// An image whose header declares more pixels than maxImagePixels() (core/data/image_header.h).
+class ImageTooLarge : public Error {
+public:
+    using Error::Error;
+};
 
 struct Image {
     int width = 0;
@@ -22,13 +30,18 @@ struct Image {
     }
 };
 
-// Reads a whole file into memory; throws genra::Error naming the file when it cannot.
+// Reads a whole file into memory; throws genra::Error naming the file when it cannot, or when the
+// path is not a regular file (a folder, a FIFO, a device: refused without blocking on it).
 std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path);
 
-// Decodes PNG/JPEG/WebP/BMP/... bytes to RGB (alpha dropped, grey expanded). Throws genra::Error
-// with `nameForErrors` in the message when the bytes are not a decodable image.
+// Decodes PNG/JPEG/WebP/BMP/TIFF/PNM bytes to RGB (alpha dropped, grey expanded). Throws
+// genra::Error with `nameForErrors` in the message when the bytes are not a decodable image, and
+// ImageTooLarge, before decoding, when the header declares more than maxImagePixels() pixels.
 Image decodeImage(const std::vector<std::uint8_t>& bytes, const std::string& nameForErrors);
 Image loadImage(const std::filesystem::path& path);
+
+// "a folder", "a FIFO", ... for messages about paths that are not regular files.
+std::string fileTypeName(std::filesystem::file_type type);
 
 // Writes the image; the format follows the extension (.png, .jpg, ...).
 void saveImage(const Image& image, const std::filesystem::path& path);

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/data/image.h"
+#include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/json_limits.h"
@@ -152,6 +153,28 @@ void requireObject(const json& value, const std::string& where, const std::strin
     }
 }
 
+std::string imagePathUnder(const fs::path& root, const std::string& name, bool allowOutsideRoot,
+                           const std::string& file, const std::string& where) {
+    const std::string path = absolutePath(root / name);
+    if (allowOutsideRoot) return path;
+    const fs::path relative = fs::path(path).lexically_relative(root);
+    if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") {
+        throw ParseError(file, where,
+                         "image path \"" + name + "\" lies outside the image folder " + root.string() +
+                             "; give --allow-outside-root to import images from anywhere");
+    }
+    return path;
+}
+
+void requireUtf8(const std::string& value, const std::string& what, const std::string& file,
+                 const std::string& where) {
+    const std::size_t bad = genra::text::findInvalidUtf8(value);
+    if (bad == std::string::npos) return;
+    throw ParseError(file, where,
+                     what + " is not valid UTF-8 (byte " + std::to_string(bad + 1) +
+                         "); save the file as UTF-8");
+}
+
 const json& requireField(const json& object, const std::string& key, const std::string& where,
                          const std::string& file) {
     requireObject(object, where, file);
@@ -192,6 +215,12 @@ std::optional<std::string> optionalKeyText(const json& object, const std::string
 
 void requireImageRoot(const fs::path& root) {
     std::error_code ec;
+    if (!fs::is_regular_file(status)) {
+        probe.status = "missing";
+        probe.reason = "not a regular file";
+        probe.error = path + ": not a regular file (" + fileTypeName(status.type()) + "), not read";
+        return probe;
+    }
     if (root.empty()) throw Error("no image folder given");
     if (!fs::is_directory(root, ec)) {
         throw Error("image folder " + root.string() + " does not exist or is not a folder");
@@ -205,6 +234,10 @@ std::string datasetNameFor(const std::string& given, const fs::path& inputFile) 
         throw Error("cannot derive a dataset name from " + inputFile.string() + "; give --name");
     return stem;
 }
+    } catch (const ImageTooLarge& e) {
+        probe.status = "corrupt";
+        probe.reason = "image too large";
+        probe.error = e.what();
 
 std::int64_t openImportDataset(store::Workspace& workspace, const store::DatasetInfo& wanted) {
     const auto existing = workspace.findDataset(wanted.name);
@@ -224,7 +257,8 @@ std::int64_t openImportDataset(store::Workspace& workspace, const store::Dataset
 ImageProbe probeImage(const std::string& path) {
     ImageProbe probe;
     std::error_code ec;
-    if (!fs::exists(path, ec)) {
+    const fs::file_status status = fs::status(path, ec);
+    if (!fs::exists(status)) {
         probe.status = "missing";
         probe.error = path + ": file not found";
         return probe;
@@ -323,64 +357,61 @@ void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
         "INSERT OR REPLACE INTO generations(image_id, caption_id, generator, seed, params) "
         "VALUES(?,?,?,?,?)");
 
-    std::optional<store::Transaction> tx;
-    int inChunk = 0;
+    // Images are decoded and hashed with no transaction open; only the inserts of decoded images
+    // hold the write lock, in transactions of at most `chunk` images, so a training run's
+    // heartbeat or metrics never wait behind decoding.
     std::vector<const PlannedImage*> batch;
     std::vector<ImageProbe> probes;
     const std::size_t total = todo.size();
     for (std::size_t start = 0; start < total; start += batchSize) {
-        if (context.cancelled()) {
-            // Keep what was decoded and written so far; the next run resumes after it.
-            if (tx) tx->commit();
-            throw Cancelled();
-        }
+        // Everything decoded so far is committed: a cancel keeps it, and the next run resumes after it.
+        if (context.cancelled()) throw Cancelled();
         const std::size_t end = std::min(total, start + batchSize);
         batch.assign(todo.begin() + static_cast<std::ptrdiff_t>(start),
                      todo.begin() + static_cast<std::ptrdiff_t>(end));
         probeBatch(batch, probes, workers);
 
-        if (!tx) tx.emplace(db);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const PlannedImage& image = *batch[i];
-            const ImageProbe& probe = probes[i];
-            insertImage.bind(1, datasetId).bind(2, storedImagePath(workspace, image.path)).bind(3, image.modality).bind(4, image.split);
-            insertImage.bind(5, probe.width)
-                .bind(6, probe.height)
-                .bind(7, probe.sha256)
-                .bind(8, probe.status);
-            insertImage.bind(9, probe.error).bind(10, image.sourceKey).bind(11, image.attributesJson);
-            insertImage.run();
-            const std::int64_t imageId = db.lastInsertId();
-            ++summary.imagesImported;
-            if (probe.status != "ok") {
-                ++summary.imagesUnreadable;
-                summary.addError(probe.status == "missing" ? "missing image file" : "corrupt image",
-                                 probe.error.value_or(image.path));
+        for (std::size_t first = 0; first < batch.size(); first += static_cast<std::size_t>(chunk)) {
+            const std::size_t last = std::min(batch.size(), first + static_cast<std::size_t>(chunk));
+            store::Transaction tx(db);
+            for (std::size_t i = first; i < last; ++i) {
+                const PlannedImage& image = *batch[i];
+                const ImageProbe& probe = probes[i];
+                insertImage.bind(1, datasetId).bind(2, storedImagePath(workspace, image.path));
+                insertImage.bind(3, image.modality).bind(4, image.split);
+                insertImage.bind(5, probe.width).bind(6, probe.height).bind(7, probe.sha256);
+                insertImage.bind(8, probe.status).bind(9, probe.error);
+                insertImage.bind(10, image.sourceKey).bind(11, image.attributesJson);
+                insertImage.run();
+                const std::int64_t imageId = db.lastInsertId();
+                ++summary.imagesImported;
+                if (probe.status != "ok") {
+                    ++summary.imagesUnreadable;
+                    const std::string reason = probe.reason.empty()
+                                                   ? (probe.status == "missing" ? "missing image file" : "corrupt image")
+                                                   : probe.reason;
+                    const std::string message = probe.error.value_or(image.path);
+                    summary.addError(reason, image.origin.empty() ? message : image.origin + ": " + message);
+                }
+                std::int64_t ord = 0;
+                for (const auto& caption : image.captions) {
+                    insertCaption.bind(1, datasetId).bind(2, imageId).bind(3, caption.text);
+                    insertCaption.bind(4, caption.sourceKey).bind(5, ord++);
+                    insertCaption.run();
+                    ++summary.captionsImported;
+                }
+                if (image.captionId) {
+                    insertGeneration.bind(1, imageId).bind(2, *image.captionId).bind(3, image.generator);
+                    insertGeneration.bind(4, image.seed).bind(5, image.paramsJson);
+                    insertGeneration.run();
+                    ++summary.generationsLinked;
+                }
             }
-            std::int64_t ord = 0;
-            for (const auto& caption : image.captions) {
-                insertCaption.bind(1, datasetId).bind(2, imageId).bind(3, caption.text);
-                insertCaption.bind(4, caption.sourceKey).bind(5, ord++);
-                insertCaption.run();
-                ++summary.captionsImported;
-            }
-            if (image.captionId) {
-                insertGeneration.bind(1, imageId).bind(2, *image.captionId).bind(3, image.generator);
-                insertGeneration.bind(4, image.seed).bind(5, image.paramsJson);
-                insertGeneration.run();
-                ++summary.generationsLinked;
-            }
-        }
-        inChunk += static_cast<int>(batch.size());
-        if (inChunk >= chunk) {
-            tx->commit();
-            tx.reset();
-            inChunk = 0;
+            tx.commit();
         }
         context.progress(static_cast<double>(end) / static_cast<double>(total),
                          "imported " + std::to_string(end) + "/" + std::to_string(total) + " images");
     }
-    if (tx) tx->commit();
 }
 
 }  // namespace detail

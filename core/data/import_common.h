@@ -35,18 +35,21 @@ struct PlannedImage {
     std::string generator;
     std::optional<std::int64_t> seed;
     std::string paramsJson = "{}";
+    std::string origin;  // where the input named it ("captions.csv: line 7"), for messages
 };
 
 // What decoding an image found out.
 struct ImageProbe {
     std::string status = "ok";  // ok | missing | corrupt
     std::optional<std::string> error;
+    std::string reason;  // the summary's error reason; empty: from the status
     std::optional<std::int64_t> width;
     std::optional<std::int64_t> height;
     std::optional<std::string> sha256;
 };
 
-// Reads the file once, hashes the bytes and decodes them; never throws for a bad image.
+// Reads the file once, hashes the bytes and decodes them; never throws for a bad image. A path
+// that is not a regular file (a folder, a FIFO, a device) is "missing" and never opened.
 ImageProbe probeImage(const std::string& path);
 
 // Absolute and lexically normalised, as image paths are stored.
@@ -71,6 +74,18 @@ std::string requireString(const nlohmann::json& object, const std::string& key, 
 // A string or an integer, as text (ids in COCO are integers, elsewhere sometimes strings).
 std::string requireKeyText(const nlohmann::json& object, const std::string& key, const std::string& where,
                            const std::string& file);
+// The absolute path of `name` (a file_name value, a CSV path, a manifest path) under `root` (itself
+// absolute). A path that leads outside root (`../..`, an absolute path elsewhere) is refused with a
+// ParseError naming `file` and `where`, unless `allowOutsideRoot`. Symbolic links inside root are
+// followed: they were put there by whoever made the folder.
+std::string imagePathUnder(const std::filesystem::path& root, const std::string& name, bool allowOutsideRoot,
+                           const std::string& file, const std::string& where);
+
+// Throws a ParseError naming `file`, `where` and the byte when `value` (`what`: "caption", ...)
+// is not valid UTF-8: stored text is written into JSON later, which needs UTF-8.
+void requireUtf8(const std::string& value, const std::string& what, const std::string& file,
+                 const std::string& where);
+
 std::optional<std::string> optionalKeyText(const nlohmann::json& object, const std::string& key,
                                            const std::string& where, const std::string& file);
 void requireObject(const nlohmann::json& value, const std::string& where, const std::string& file);

@@ -70,7 +70,8 @@ struct CaptionIndex {
 };
 
 // Reads the manifest into `found` (keyed by absolute path); errors name the manifest and line.
-void readManifest(const fs::path& manifest, const fs::path& root, std::map<std::string, Found>& found) {
+void readManifest(const fs::path& manifest, const fs::path& root, bool allowOutsideRoot,
+                  std::map<std::string, Found>& found) {
     const std::string fileName = manifest.string();
     CsvReader reader = CsvReader::fromFile(manifest, delimiterForFile(manifest));
     CsvRecord record;
@@ -102,10 +103,14 @@ void readManifest(const fs::path& manifest, const fs::path& root, std::map<std::
         return detail::trim(record.fields[static_cast<std::size_t>(index)]);
     };
     while (reader.next(record)) {
-        const std::string where = fileName + ": line " + std::to_string(record.line);
+        const std::string line = "line " + std::to_string(record.line);
+        const std::string where = fileName + ": " + line;
         const std::string pathText = field(pathIndex);
-        if (pathText.empty()) throw ParseError(fileName, "line " + std::to_string(record.line), "empty path");
-        const std::string path = detail::absolutePath(root / pathText);
+        if (pathText.empty()) throw ParseError(fileName, line, "empty path");
+        for (const int index : {pathIndex, captionIndex, generatorIndex}) {
+            detail::requireUtf8(field(index), "a field", fileName, line);
+        }
+        const std::string path = detail::imagePathUnder(root, pathText, allowOutsideRoot, fileName, line);
         Found& entry = found[path];
         entry.relative = fs::path(path).lexically_relative(root).generic_string();
         if (entry.relative.empty() || entry.relative.rfind("..", 0) == 0) entry.relative = path;
@@ -153,7 +158,7 @@ bool GeneratedImportJob::run(jobs::JobContext& context) {
         }
     }
     if (ec) throw Error("cannot list " + root.string() + ": " + ec.message());
-    if (!options_.manifest.empty()) readManifest(options_.manifest, root, found);
+    if (!options_.manifest.empty()) readManifest(options_.manifest, root, options_.allowOutsideRoot, found);
     // Images directly under root and not in the manifest have no caption key at all.
     for (const auto& entry : fs::directory_iterator(root, ec)) {
         if (!entry.is_regular_file() || !isImageFile(entry.path())) continue;
@@ -214,6 +219,7 @@ bool GeneratedImportJob::run(jobs::JobContext& context) {
                 image.split = it->second;
         }
         image.sourceKey = f.relative;
+        image.origin = f.manifestWhere;
         image.captionId = caption->id;
         image.generator = f.generator.empty() ? defaultGenerator : f.generator;
         image.seed = f.seed ? f.seed : parseInteger(fs::path(path).stem().string());

@@ -103,10 +103,11 @@ bool CocoImportJob::run(jobs::JobContext& context) {
         }
         idElement.emplace(id, i);
         PlannedImage image;
-        image.path = detail::absolutePath(root / name);
+        image.path = detail::imagePathUnder(root, name, options_.allowOutsideRoot, fileName, where + ".file_name");
         image.split = split;
         image.sourceKey = id;
         std::size_t index = 0;
+        image.origin = fileName + ": " + where;
         planImage(plan, byPath, std::move(image), &index);
         byId.emplace(id, index);
     }
@@ -172,11 +173,13 @@ bool KarpathyImportJob::run(jobs::JobContext& context) {
         const std::string name = detail::requireString(entry, "filename", where, fileName);
         PlannedImage image;
         image.split = detail::requireString(entry, "split", where, fileName);
-        fs::path path = root;
+        fs::path relative;
         if (entry.contains("filepath") && !entry["filepath"].is_null()) {
-            path /= detail::requireString(entry, "filepath", where, fileName);
+            relative = detail::requireString(entry, "filepath", where, fileName);
         }
-        image.path = detail::absolutePath(path / name);
+        image.path = detail::imagePathUnder(root, (relative / name).string(), options_.allowOutsideRoot, fileName,
+                                            where + ".filename");
+        image.origin = fileName + ": " + where;
         if (auto key = detail::optionalKeyText(entry, "cocoid", where, fileName)) {
             image.sourceKey = *key;
         } else if (auto imgid = detail::optionalKeyText(entry, "imgid", where, fileName)) {
@@ -345,12 +348,16 @@ bool CsvImportJob::run(jobs::JobContext& context) {
         if (pathText.empty()) throw ParseError(fileName, where, "empty image path");
         const std::string caption = detail::trim(record.fields[static_cast<std::size_t>(captionIndex)]);
         PlannedImage image;
-        image.path = detail::absolutePath(root / pathText);
+        detail::requireUtf8(pathText, "the image path", fileName, where);
+        detail::requireUtf8(caption, "the caption", fileName, where);
+        image.path = detail::imagePathUnder(root, pathText, options_.allowOutsideRoot, fileName, where);
         image.sourceKey = pathText;
         image.split = options_.split;
         if (splitIndex >= 0) {
+        image.origin = fileName + ": " + where;
             const std::string split = detail::trim(record.fields[static_cast<std::size_t>(splitIndex)]);
             if (!split.empty()) image.split = split;
+            detail::requireUtf8(split, "the split", fileName, where);
         }
         PlannedImage& planned = planImage(plan, byPath, std::move(image));
         if (caption.empty()) {

@@ -45,7 +45,9 @@ struct ImportCommon {
     std::filesystem::path workspace;  // folder of an existing workspace
     std::string name;                 // dataset name; empty: the input file's stem
     int threads = 0;                  // decoding threads; 0 = every hardware thread
-    int chunkImages = 500;            // images per committed transaction
+    int chunkImages = 500;            // at most this many images per committed transaction
+    // Image paths in the input that lead outside the image folder are refused unless this is set.
+    bool allowOutsideRoot = false;
 };
 
 // Base of the importers: a Job with a summary readable after run() (also after a failure or a
@@ -140,6 +142,8 @@ struct GeneratedImportOptions {
     std::string generator = "external";
     int threads = 0;
     int chunkImages = 500;
+    // Manifest paths that lead outside root are refused unless this is set.
+    bool allowOutsideRoot = false;
 };
 
 class GeneratedImportJob : public ImportJob {

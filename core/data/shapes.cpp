@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/threads.h"
 
@@ -28,12 +29,7 @@ constexpr double kPi = 3.14159265358979323846;
 // Random numbers. std::mt19937_64's output is fixed by the standard, but std:: distributions are
 // not (libstdc++ and libc++ differ), so every distribution here is written out.
 
-std::uint64_t splitMix64(std::uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
+using util::splitMix64;
 
 // Independent streams per purpose, so changing how captions are drawn never changes pixels.
 enum class Stream : std::uint64_t { Layout = 1, Render = 2, Splits = 3 };
@@ -465,19 +461,7 @@ double round2(double v) {
     return std::round(v * 100.0) / 100.0;
 }
 
-void writeTextFile(const fs::path& path, const std::string& text) {
-    const fs::path temp = path.string() + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error("cannot write " + temp.string() + ": not writable");
-        out << text;
-        out.flush();
-        if (!out) throw Error("cannot write " + temp.string() + ": write failed (disk full?)");
-    }
-    std::error_code ec;
-    fs::rename(temp, path, ec);
-    if (ec) throw Error("cannot write " + path.string() + ": " + ec.message());
-}
+void writeTextFile(const fs::path& path, const std::string& text) { util::writeFileAtomically(path, text); }
 
 }  // namespace
 

@@ -1,5 +1,8 @@
 #include "core/model/clip_config.h"
 
+#include <cstdio>
+#include <iterator>
+
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -19,11 +22,7 @@ std::string lower(std::string s) {
     return s;
 }
 
-std::string shapeText(const torch::Tensor& t) {
-    std::ostringstream out;
-    out << t.sizes();
-    return out.str();
-}
+using util::shapeText;
 
 const torch::Tensor& need(const StateDict& sd, const std::string& key, std::int64_t dims) {
     const auto it = sd.find(key);
@@ -93,6 +92,20 @@ void ClipConfig::validate() const {
     for (const auto& [name, value] : positive)
         if (value <= 0) throw Error(std::string("CLIP config: ") + name + " must be positive, got " + std::to_string(value));
     if (imageResolution % visionPatchSize != 0)
+    const std::pair<const char*, std::int64_t> capped[] = {
+        {"embedDim", kMaxClipWidth},          {"visionWidth", kMaxClipWidth},   {"transformerWidth", kMaxClipWidth},
+        {"visionLayers", kMaxClipLayers},     {"transformerLayers", kMaxClipLayers},
+        {"vocabSize", kMaxClipVocab},         {"contextLength", kMaxClipContext},
+        {"imageResolution", kMaxClipResolution}, {"visionPatchSize", kMaxClipResolution}};
+    const std::int64_t values[] = {embedDim,    visionWidth, transformerWidth, visionLayers,   transformerLayers,
+                                   vocabSize,   contextLength, imageResolution, visionPatchSize};
+    for (std::size_t i = 0; i < std::size(capped); ++i) {
+        if (values[i] > capped[i].second) {
+            throw Error(std::string("CLIP config: ") + capped[i].first + " " + std::to_string(values[i]) +
+                        " is past the cap of " + std::to_string(capped[i].second) +
+                        " for architectures read from files (docs/security.md)");
+        }
+    }
         throw Error("CLIP config: imageResolution " + std::to_string(imageResolution) +
                     " is not a multiple of visionPatchSize " + std::to_string(visionPatchSize));
     if (visionStem == VisionStem::Conv &&
@@ -108,6 +121,32 @@ void ClipConfig::validate() const {
 }
 
 bool ClipConfig::operator==(const ClipConfig& o) const {
+double ClipConfig::parameterLowerBound() const {
+    auto d = [](std::int64_t v) { return static_cast<double>(v); };
+    const double grid = d(imageResolution / visionPatchSize);
+    const double vision = d(visionLayers) * 12.0 * d(visionWidth) * d(visionWidth) +
+                          (grid * grid + 1.0) * d(visionWidth) + d(visionWidth) * d(embedDim);
+    const double text = d(transformerLayers) * 12.0 * d(transformerWidth) * d(transformerWidth) +
+                        d(vocabSize) * d(transformerWidth) + d(contextLength) * d(transformerWidth) +
+                        d(transformerWidth) * d(embedDim);
+    return vision + text;
+}
+
+void checkStateDictCanFill(const ClipConfig& config, const StateDict& stateDict, const std::string& source) {
+    double values = 0.0;
+    for (const auto& [key, tensor] : stateDict) values += static_cast<double>(tensor.numel());
+    const double needed = config.parameterLowerBound();
+    if (values < needed) {
+        char text[160];
+        std::snprintf(text, sizeof text, "%.0f values, but the architecture it describes needs at least %.0f", values,
+                      needed);
+        throw Error(source + ": " + text + " (width " + std::to_string(config.visionWidth) + "/" +
+                    std::to_string(config.transformerWidth) + ", " + std::to_string(config.visionLayers) + "+" +
+                    std::to_string(config.transformerLayers) +
+                    " layers); shapes that do not match the tensors' data, not loaded");
+    }
+}
+
     return embedDim == o.embedDim && imageResolution == o.imageResolution && visionLayers == o.visionLayers &&
            visionWidth == o.visionWidth && visionPatchSize == o.visionPatchSize && visionHeads == o.visionHeads &&
            contextLength == o.contextLength && vocabSize == o.vocabSize && transformerWidth == o.transformerWidth &&
@@ -284,6 +323,7 @@ ClipConfig inferConfig(const StateDict& sd, Activation activation) {
     if (c.transformerLayers == 0) throw Error("CLIP state dict: no 'transformer.resblocks.*' tensors");
     c.validate();
     return c;
+    checkStateDictCanFill(c, sd, "CLIP state dict");
 }
 
 }  // namespace genra::model

@@ -51,12 +51,31 @@ struct ClipConfig {
     std::int64_t gridSize() const { return imageResolution / visionPatchSize; }
     // Throws genra::Error naming the first inconsistent field (non-positive sizes, a resolution
     // not divisible by the patch size, a width not divisible by its head count, a conv stem whose
-    // patch size is not a power of two from 2 to 64).
+    // patch size is not a power of two from 2 to 64) or the first past a cap below.
     void validate() const;
+    // A lower bound of the model's parameter count (the transformer blocks' weights, embeddings
+    // and projections), cheap to compute before anything is allocated.
+    double parameterLowerBound() const;
 
     bool operator==(const ClipConfig& other) const;
     bool operator!=(const ClipConfig& other) const { return !(*this == other); }
 };
+
+// Caps on an architecture read from a file (docs/security.md), far above every released CLIP
+// (ViT-bigG: width 1664, 48 layers): a config or checkpoint past them is refused before a model
+// is allocated.
+constexpr std::int64_t kMaxClipWidth = 8192;           // embedDim, visionWidth, transformerWidth
+constexpr std::int64_t kMaxClipLayers = 128;           // per tower
+constexpr std::int64_t kMaxClipVocab = 1 << 20;        // vocabSize
+constexpr std::int64_t kMaxClipContext = 4096;         // contextLength
+constexpr std::int64_t kMaxClipResolution = 4096;      // imageResolution
+
+// Throws genra::Error (naming `source`) unless `stateDict` holds at least as many values as the
+// model `config` describes has parameters. Every tensor of a state dict read from a file is backed
+// by the file's bytes, so a file that declares a huge architecture through a few shapes (empty or
+// missing tensors) is refused here, before the model is allocated, instead of by the strict load
+// after it.
+void checkStateDictCanFill(const ClipConfig& config, const StateDict& stateDict, const std::string& source);
 
 // open_clip's model-config layout, so its JSON files for the ViT models read directly:
 // {"embed_dim": 512, "quick_gelu": true,

@@ -176,6 +176,7 @@ ClipModel buildClip(const StateDict& state, const nlohmann::json& config) {
     Activation activation = Activation::QuickGelu;
     if (config.is_object() && config.contains("clip")) {
         const ClipConfig c = clipConfigFromJson(config["clip"]);
+        checkStateDictCanFill(c, state, "CLIP weights");
         ClipModel model(c);
         LoadReport report;
         loadStateDict(model, state, report, LoadMode::Strict);

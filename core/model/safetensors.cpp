@@ -11,6 +11,7 @@
 #include <set>
 #include <system_error>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -479,9 +480,7 @@ std::vector<std::uint8_t> serializeSafetensors(const StateDict& tensors,
 void writeSafetensors(const std::filesystem::path& path, const StateDict& tensors,
                       const SafetensorsMetadata& metadata) {
     const WritePlan plan = planWrite(tensors, metadata);
-    fs::path partial = path;
-    partial += ".partial";
-    {
+    util::commitFileAtomically(path, [&](const fs::path& partial) {
         std::ofstream out(partial, std::ios::binary | std::ios::trunc);
         if (!out) throw Error(partial.string() + ": cannot create: " + std::strerror(errno));
         std::uint8_t prefix[8] = {};
@@ -491,21 +490,9 @@ void writeSafetensors(const std::filesystem::path& path, const StateDict& tensor
         for (const auto& t : plan.tensors) {
             out.write(static_cast<const char*>(t.tensor.data_ptr()), static_cast<std::streamsize>(t.bytes));
         }
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ignored;
-            fs::remove(partial, ignored);
-            throw Error(path.string() + ": write failed (disk full?)");
-        }
-    }
-    std::error_code ec;
-    fs::rename(partial, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        fs::remove(partial, ignored);
-        throw Error(path.string() + ": cannot move the written file into place: " + ec.message());
-    }
+        out.close();
+        if (!out) throw Error(path.string() + ": write failed (disk full?)");
+    });
 }
 
 }  // namespace genra::model

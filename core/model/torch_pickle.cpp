@@ -2,6 +2,7 @@
 // bounds-checked, every stack access checked, and tensor views are validated against their storage
 // before LibTorch sees them.
 #include "core/model/torch_pickle.h"
+#include "core/model/zip_directory.h"
 
 #include <caffe2/serialize/inline_container.h>
 
@@ -594,23 +595,33 @@ StateDict unpickleStateDict(const std::uint8_t* pickle, std::size_t size, const 
     return toStateDict(*root, sourceName, notes);
 }
 
+// data.pkl holds names and shapes only; real ones stay under a few MB even for large models.
+constexpr std::uint64_t kMaxPickleBytes = std::uint64_t{256} << 20;
+
 StateDict readTorchSaveStateDict(const std::filesystem::path& path, std::vector<std::string>* notes) {
     const std::string source = path.string();
     try {
         caffe2::serialize::PyTorchStreamReader reader(source);
         if (!reader.hasRecord("data.pkl"))
             throw Error(source + ": zip archive without data.pkl; not a torch.save file");
+        // Sizes are checked in the zip's directory before LibTorch inflates a record: a 3 MB
+        // record could otherwise inflate to gigabytes before its size was looked at.
+        const ZipDirectory directory = readZipDirectory(path);
+        checkZipRecord(directory, source, "data.pkl", std::nullopt, kMaxPickleBytes);
         const auto [pickle, pickleBytes] = reader.getRecord("data.pkl");
         StorageLoader load = [&](const std::string& key, torch::ScalarType dtype, std::int64_t numel) {
             const std::string record = "data/" + key;
             if (!reader.hasRecord(record))
                 throw Error(source + ": storage record '" + record + "' is missing");
-            const auto [bytes, byteCount] = reader.getRecord(record);
             std::uint64_t expected = 0;
-            // Checked before allocating, so a lying element count cannot request terabytes.
             if (__builtin_mul_overflow(static_cast<std::uint64_t>(numel),
-                                       static_cast<std::uint64_t>(c10::elementSize(dtype)), &expected) ||
-                byteCount != expected) {
+                                       static_cast<std::uint64_t>(c10::elementSize(dtype)), &expected)) {
+                throw Error(source + ": storage record '" + record + "': " + std::to_string(numel) +
+                            " elements overflow a byte count");
+            }
+            checkZipRecord(directory, source, record, expected, 0);
+            const auto [bytes, byteCount] = reader.getRecord(record);
+            if (byteCount != expected) {
                 throw Error(source + ": storage record '" + record + "' holds " + std::to_string(byteCount) +
                             " bytes, not the " + std::to_string(numel) + " elements its tensor claims");
             }

@@ -3,6 +3,9 @@
 // naming translation and the project's own safetensors + JSON pair.
 #include "core/model/weights.h"
 
+#include <cstdio>
+#include <random>
+
 #include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
@@ -15,6 +18,7 @@
 #include <system_error>
 
 #include "core/model/torch_pickle.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
 
@@ -92,20 +96,7 @@ std::optional<Json> readJsonFile(const fs::path& path) {
     }
 }
 
-void writeTextAtomically(const fs::path& path, const std::string& text) {
-    fs::path partial = path;
-    partial += ".partial";
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(partial.string() + ": cannot create: " + std::strerror(errno));
-        out << text;
-        out.flush();
-        if (!out) throw Error(path.string() + ": write failed (disk full?)");
-    }
-    std::error_code ec;
-    fs::rename(partial, path, ec);
-    if (ec) throw Error(path.string() + ": cannot move the written file into place: " + ec.message());
-}
+void writeTextAtomically(const fs::path& path, const std::string& text) { util::writeFileAtomically(path, text); }
 
 // --- torch.save ---------------------------------------------------------------------------------
 
@@ -470,9 +461,21 @@ ModelFilePaths modelFilePaths(const std::filesystem::path& path) {
     }
     ModelFilePaths paths;
     paths.weights = stem;
+namespace {
+constexpr const char* kWeightsIdKey = "genra_weights_id";
+}  // namespace
+
     paths.weights += ".safetensors";
     paths.config = stem;
     paths.config += ".json";
+    // The pair is tied by a random id written into both, the config last: a crash between the two
+    // commits (or two writers) leaves weights whose id the config does not name, which
+    // loadModelFiles refuses instead of loading weights under another model's config.
+    std::random_device random;
+    char id[33];
+    std::snprintf(id, sizeof id, "%08x%08x%08x%08x", random(), random(), random(), random());
+    nlohmann::json tied = config;
+    if (tied.is_object()) tied[kWeightsIdKey] = id;
     return paths;
 }
 
@@ -481,12 +484,12 @@ void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDic
     const ModelFilePaths paths = modelFilePaths(path);
     std::string text;
     try {
-        text = config.dump(2) + "\n";
+        text = tied.dump(2) + "\n";
     } catch (const Json::exception& e) {
         throw Error(paths.config.string() + ": config cannot be written as JSON: " + e.what());
     }
     // {"format": "pt"} is what transformers and safetensors' torch helpers write and expect.
-    writeSafetensors(paths.weights, stateDict, {{"format", "pt"}});
+    writeSafetensors(paths.weights, stateDict, {{"format", "pt"}, {kWeightsIdKey, id}});
     writeTextAtomically(paths.config, text);
 }
 
@@ -504,7 +507,19 @@ ModelFiles loadModelFiles(const std::filesystem::path& path) {
                     " does not exist");
     }
     ModelFiles files;
-    files.stateDict = readSafetensors(paths.weights).tensors;
+    SafetensorsContents contents = readSafetensors(paths.weights);
+    if (config->is_object() && config->contains(kWeightsIdKey)) {
+        const auto written = contents.metadata.find(kWeightsIdKey);
+        const std::string expected = (*config)[kWeightsIdKey].is_string() ? (*config)[kWeightsIdKey].get<std::string>() : "";
+        if (written == contents.metadata.end() || written->second != expected) {
+            throw Error(paths.config.string() + " and " + paths.weights.filename().string() +
+                        " are not a pair (the config names weights " + expected + ", the file holds " +
+                        (written == contents.metadata.end() ? std::string("none") : written->second) +
+                        "): the model was being written when a program stopped; save or import it again");
+        }
+        config->erase(kWeightsIdKey);
+    }
+    files.stateDict = std::move(contents.tensors);
     files.config = std::move(*config);
     return files;
 }

@@ -4,7 +4,40 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 namespace genra::store {
+
+namespace {
+
+// SQLite's busy handler waits up to the busy timeout and then gives up; some SQLITE_BUSY results
+// (a read transaction that wants to write, a WAL snapshot that moved) skip the handler entirely.
+// A writer that meets one retries the statement with growing pauses for up to kBusyRetryMs more,
+// so an import or another run holding the write lock for a moment never kills a training run.
+constexpr int kBusyRetryMs = 120000;
+
+bool isBusy(int rc) {
+    const int primary = rc & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+// Calls `attempt` until it returns something other than busy, or until the retry time is spent.
+template <typename Attempt>
+int retryWhileBusy(Attempt attempt) {
+    int rc = attempt();
+    auto pause = std::chrono::milliseconds(5);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyRetryMs);
+    while (isBusy(rc) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(500));
+        rc = attempt();
+    }
+    return rc;
+}
+
+}  // namespace
 
 Db::Db(const std::string& path, Mode mode, int busyTimeoutMs) : path_(path) {
     const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY
@@ -33,8 +66,18 @@ void Db::fail(const std::string& what) const {
 }
 
 void Db::exec(const std::string& sql) {
+    // Retried when busy only where that is safe: outside a transaction (the statement's own
+    // implicit transaction was rolled back; BEGIN IMMEDIATE is one), and COMMIT, which SQLite
+    // documents as retryable.
+    const bool retryable = sqlite3_get_autocommit(db_) != 0 || sql == "COMMIT";
     char* message = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    auto attempt = [&] {
+        sqlite3_free(message);
+        message = nullptr;
+        return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+    };
+    const int rc = retryable ? retryWhileBusy(attempt) : attempt();
+    if (rc != SQLITE_OK) {
         std::string text = message ? message : "unknown error";
         sqlite3_free(message);
         throw Error(path_ + ": SQL failed (" + text + "): " + sql.substr(0, 200));
@@ -60,7 +103,7 @@ Statement::Statement(Db& db, const std::string& sql) : db_(&db), sql_(sql) {
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)) {
+    : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)), stepped_(other.stepped_) {
     other.stmt_ = nullptr;
 }
 
@@ -97,7 +140,15 @@ Statement& Statement::bindNull(int index) {
 }
 
 bool Statement::step() {
-    const int rc = sqlite3_step(stmt_);
+    // A first step outside a transaction is a statement of its own and may run again when busy.
+    const bool retryable = !stepped_ && sqlite3_get_autocommit(db_->handle()) != 0;
+    stepped_ = true;
+    auto attempt = [&] {
+        const int result = sqlite3_step(stmt_);
+        if (isBusy(result)) sqlite3_reset(stmt_);  // keeps the bindings
+        return result;
+    };
+    const int rc = retryable ? retryWhileBusy(attempt) : attempt();
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     db_->fail("statement failed: " + sql_.substr(0, 200));
@@ -109,6 +160,7 @@ void Statement::run() {
 }
 
 void Statement::reset() {
+    stepped_ = false;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
 }

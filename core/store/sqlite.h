@@ -52,12 +52,15 @@ private:
     Db* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
     std::string sql_;
+    bool stepped_ = false;  // stepped since the last reset
 };
 
 class Db {
 public:
     enum class Mode { ReadWrite, ReadOnly };
     // Opens (and for ReadWrite creates) the database; enables WAL, foreign keys, a busy timeout.
+    // A statement that still finds the database busy after the timeout is retried with backoff
+    // for up to two more minutes when that is safe (outside a transaction, BEGIN, COMMIT).
     explicit Db(const std::string& path, Mode mode = Mode::ReadWrite, int busyTimeoutMs = 10000);
     ~Db();
     Db(const Db&) = delete;

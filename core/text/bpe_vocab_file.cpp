@@ -8,9 +8,19 @@
 #include <fstream>
 
 #include "core/text/unicode.h"
+#include "core/util/atomic_file.h"
+#include "core/util/env_limits.h"
 #include "core/util/error.h"
 
 namespace genra::text {
+
+std::size_t maxVocabBytes() {
+    return util::envLimit("GENRA_MAX_VOCAB_BYTES", kDefaultMaxVocabBytes, 1, std::uint64_t{1} << 40);
+}
+
+std::size_t maxVocabMerges() {
+    return util::envLimit("GENRA_MAX_VOCAB_MERGES", kDefaultMaxVocabMerges, 1, std::uint64_t{1} << 32);
+}
 
 namespace {
 
@@ -25,6 +35,7 @@ std::string readAll(const fs::path& path) {
         throw Error(path.string() + ": cannot open vocabulary file: " + std::strerror(errno));
     std::string text;
     char buffer[1 << 16];
+    const std::size_t limit = maxVocabBytes();
     for (;;) {
         const int got = gzread(file, buffer, sizeof buffer);
         if (got < 0) {
@@ -34,6 +45,11 @@ std::string readAll(const fs::path& path) {
             throw Error(path.string() + ": cannot read vocabulary file: " + why);
         }
         if (got == 0) break;
+        if (text.size() + static_cast<std::size_t>(got) > limit) {
+            gzclose(file);
+            throw Error(path.string() + ": vocabulary file larger than " + std::to_string(limit) +
+                        " bytes (decompressed); GENRA_MAX_VOCAB_BYTES raises the limit");
+        }
         text.append(buffer, static_cast<std::size_t>(got));
     }
     gzclose(file);
@@ -74,9 +90,21 @@ std::vector<BpeMerge> readMergeFile(const fs::path& path, const MergeFileOptions
     std::size_t start = all.find('\n');
     if (start == std::string_view::npos) return {};  // a header alone: no merges
     ++start;
+    const std::size_t mergeLimit = maxVocabMerges();
     while (start < all.size()) {
         std::size_t end = all.find('\n', start);
         if (end == std::string_view::npos) end = all.size();
+        const std::string where = "line " + std::to_string(lines.size() + 2);
+        if (end - start > kMaxVocabLineBytes) {
+            throw ParseError(file, where,
+                             "line longer than " + std::to_string(kMaxVocabLineBytes) +
+                                 " bytes; a merge is two short symbols");
+        }
+        if (lines.size() == mergeLimit) {
+            throw ParseError(file, where,
+                             "more than " + std::to_string(mergeLimit) +
+                                 " merges; GENRA_MAX_VOCAB_MERGES raises the limit");
+        }
         lines.push_back(all.substr(start, end - start));
         start = end + 1;
     }
@@ -118,36 +146,22 @@ void writeMergeFile(const fs::path& path, const std::vector<BpeMerge>& merges) {
         text += '\n';
     }
 
-    const fs::path partial = path.string() + ".partial";
     const bool gzip = path.extension() == ".gz";
-    if (gzip) {
-        gzFile file = gzopen(partial.c_str(), "wb9");
-        if (file == nullptr) throw Error(partial.string() + ": cannot create: " + std::strerror(errno));
-        const bool ok =
-            gzwrite(file, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size());
-        if (gzclose(file) != Z_OK || !ok) {
-            std::error_code ec;
-            fs::remove(partial, ec);
-            throw Error(partial.string() + ": cannot write the vocabulary");
+    util::commitFileAtomically(path, [&](const fs::path& partial) {
+        if (gzip) {
+            gzFile file = gzopen(partial.c_str(), "wb9");
+            if (file == nullptr) throw Error(partial.string() + ": cannot create: " + std::strerror(errno));
+            const bool ok =
+                gzwrite(file, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size());
+            if (gzclose(file) != Z_OK || !ok) throw Error(partial.string() + ": cannot write the vocabulary");
+        } else {
+            std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+            if (!out) throw Error(partial.string() + ": cannot create: " + std::strerror(errno));
+            out.write(text.data(), static_cast<std::streamsize>(text.size()));
+            out.close();
+            if (!out) throw Error(partial.string() + ": cannot write the vocabulary");
         }
-    } else {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(partial.string() + ": cannot create: " + std::strerror(errno));
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        out.close();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(partial, ec);
-            throw Error(partial.string() + ": cannot write the vocabulary");
-        }
-    }
-    std::error_code ec;
-    fs::rename(partial, path, ec);
-    if (ec) {
-        const std::string why = ec.message();
-        fs::remove(partial, ec);
-        throw Error(path.string() + ": cannot write the vocabulary: " + why);
-    }
+    });
 }
 
 }  // namespace genra::text

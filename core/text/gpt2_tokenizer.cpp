@@ -77,6 +77,12 @@ Gpt2Tokenizer::Gpt2Tokenizer(std::map<std::string, std::int64_t> vocabulary, std
     std::int64_t largest = -1;
     for (const auto& [token, id] : vocabulary) {
         if (id < 0) throw Error(source + ": token \"" + token + "\" has a negative id");
+        // Ids index the decoder's table: one id of 2,000,000,000 would allocate it for all of them.
+        if (static_cast<std::uint64_t>(id) >= maxVocabMerges() + 512) {
+            throw Error(source + ": token \"" + token + "\" has id " + std::to_string(id) +
+                        ", more than a vocabulary of at most " + std::to_string(maxVocabMerges()) +
+                        " merges holds (GENRA_MAX_VOCAB_MERGES raises the limit)");
+        }
         largest = std::max(largest, id);
         impl_->encoder[token] = id;
     }

@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "core/util/atomic_file.h"
+
 #include <mutex>
 
 namespace genra::train {
@@ -30,9 +32,7 @@ void readTrainingState(torch::serialize::InputArchive& archive, torch::optim::Op
 }
 
 void saveArchiveAtomically(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    archive.save_to(tmp.string());
-    std::filesystem::rename(tmp, path);
+    util::commitFileAtomically(path, [&](const std::filesystem::path& temporary) { archive.save_to(temporary.string()); });
 }
 
 }  // namespace genra::train
