@@ -7,7 +7,7 @@
 //                         [--precision fp32|bf16|fp16] [--python PATH] [--no-python]
 #include "core/model/clip.h"
 #include "core/model/embed.h"
-#include "core/train/precision.h"
+#include "core/model/precision.h"
 #include "core/util/threads.h"
 
 #include <torch/cuda.h>
@@ -37,11 +37,11 @@ void synchronize(const torch::Device& device) {
 }
 
 // Square matmul throughput on the device in the dtype the precision computes in.
-double matmulGflops(const torch::Device& device, train::Precision precision) {
+double matmulGflops(const torch::Device& device, model::Precision precision) {
     torch::NoGradGuard noGrad;
     const std::int64_t n = device.is_cuda() ? 4096 : 1024;
-    const auto dtype = precision == train::Precision::Fp16 ? torch::kHalf
-                       : precision == train::Precision::Bf16 ? torch::kBFloat16 : torch::kFloat;
+    const auto dtype = precision == model::Precision::Fp16 ? torch::kHalf
+                       : precision == model::Precision::Bf16 ? torch::kBFloat16 : torch::kFloat;
     const auto a = torch::randn({n, n}).to(device, dtype);
     const auto b = torch::randn({n, n}).to(device, dtype);
     torch::matmul(a, b);
@@ -146,13 +146,13 @@ print(json.dumps({"images_per_s": batch * iterations / ti, "texts_per_s": batch 
 )PY";
 
 nlohmann::json runPython(const std::string& python, const ClipConfig& config, int batch, int iterations, int threads,
-                         const torch::Device& device, train::Precision precision) {
+                         const torch::Device& device, model::Precision precision) {
     const auto script = std::filesystem::temp_directory_path() / ("genra_clip_bench_" + std::to_string(getpid()) + ".py");
     std::ofstream(script) << kPythonBench;
     const std::string command = "'" + python + "' '" + script.string() + "' '" + toJson(config).dump() + "' " +
                                 std::to_string(batch) + " " + std::to_string(iterations) + " " +
                                 std::to_string(threads) + " " + (device.is_cuda() ? "cuda" : "cpu") + " " +
-                                train::toString(precision);
+                                model::toString(precision);
     std::string output;
     if (FILE* pipe = popen(command.c_str(), "r")) {
         char buffer[4096];
@@ -193,10 +193,10 @@ int run(int argc, char** argv) {
     const int threads = configureThreads(0);
     const auto config = clipPreset(preset);
     const auto device = resolveDevice(deviceName);
-    const auto precision = train::parsePrecision(precisionName);
-    train::checkPrecisionSupported(precision, device);
+    const auto precision = model::parsePrecision(precisionName);
+    model::checkPrecisionSupported(precision, device);
     const double gflops = matmulGflops(device, precision);
-    std::printf("device %s, %s, threads %d, matmul: %.1f GFLOP/s\n", device.str().c_str(), train::toString(precision),
+    std::printf("device %s, %s, threads %d, matmul: %.1f GFLOP/s\n", device.str().c_str(), model::toString(precision),
                 threads, gflops);
 
     torch::manual_seed(0);
@@ -210,7 +210,7 @@ int run(int argc, char** argv) {
     tokens = tokens.to(device);
 
     auto timed = [&](auto&& fn) {
-        const train::AutocastScope autocast(precision, device);
+        const model::AutocastScope autocast(precision, device);
         fn();
         synchronize(device);
         const auto start = Clock::now();

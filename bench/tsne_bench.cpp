@@ -20,8 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/eval/tsne.h"
+#include "core/util/random.h"
 #include "core/util/threads.h"
 
 namespace fs = std::filesystem;
@@ -49,18 +50,8 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "kl": float(tsne.kl_divergence
 // Blobs from our own generator (SplitMix64 + Box-Muller) so the data never depends on a library's
 // distribution code.
 torch::Tensor makeBlobs(std::int64_t points, std::int64_t dims, int clusters) {
-    std::uint64_t state = 12345;
-    auto next = [&] {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    };
-    auto normal = [&] {
-        const double u1 = (static_cast<double>(next() >> 11) + 0.5) / 9007199254740992.0;
-        const double u2 = (static_cast<double>(next() >> 11) + 0.5) / 9007199254740992.0;
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-    };
+    genra::util::SplitMix64 rng(12345);
+    auto normal = [&] { return rng.normal(); };
     std::vector<double> centres(static_cast<std::size_t>(clusters * dims));
     for (auto& c : centres) c = 4.0 * normal();
     auto x = torch::empty({points, dims}, torch::kFloat);
@@ -186,7 +177,7 @@ int main(int argc, char** argv) {
     for (const auto points : sizes) {
         const auto x = makeBlobs(points, 50, 10);
         const auto npy = dir / ("blobs" + std::to_string(points) + ".npy");
-        genra::eval::writeNpy(npy, x);
+        genra::data::writeNpy(npy, x);
         Run sklearn;
         if (points <= sklearnMax) sklearn = runSklearn(npy);
         std::vector<genra::eval::TsneMethod> methods{genra::eval::TsneMethod::BarnesHut};

@@ -5,7 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/terminal.h"
 #include "core/eval/caption_metrics.h"
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/eval/retrieval.h"
 #include "core/eval/workspace_eval.h"
 #include "core/eval/zeroshot_files.h"
@@ -46,7 +46,7 @@ void addRetrieval(CLI::App& eval, CliState& state) {
         state.action = [opts] {
             eval::RetrievalOptions options;
             options.ks = opts->ks;
-            const auto result = eval::retrievalRecall(eval::readNpy(opts->images), eval::readNpy(opts->texts),
+            const auto result = eval::retrievalRecall(data::readNpy(opts->images), data::readNpy(opts->texts),
                                                       eval::readCaptionImageMap(opts->map), options);
             std::cout << eval::retrievalToJson(result).dump(2) << "\n";
             return 0;

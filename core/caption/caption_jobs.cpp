@@ -12,7 +12,7 @@
 #include "core/train/schedule.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
-#include "core/util/json_limits.h"
+#include "core/util/json_file.h"
 #include "core/util/names.h"
 
 #include <algorithm>
@@ -573,14 +573,7 @@ void writeCocoResults(const fs::path& path, const std::vector<CaptionPrediction>
 }
 
 std::vector<CaptionPrediction> readCocoResults(const fs::path& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot read " + path.string());
-    nlohmann::json j;
-    try {
-        j = util::parseUntrustedJson(in, path.string());
-    } catch (const nlohmann::json::exception& e) {
-        throw ParseError(path.string(), "JSON", e.what());
-    }
+    const nlohmann::json j = util::readJsonFile(path);
     if (!j.is_array()) throw ParseError(path.string(), "top level", "expected a COCO results array [{\"image_id\", \"caption\"}]");
     std::vector<CaptionPrediction> out;
     for (std::size_t i = 0; i < j.size(); ++i) {

@@ -1,7 +1,7 @@
 #include "core/caption/caption_recipe.h"
 
 #include "core/util/error.h"
-#include "core/util/json_limits.h"
+#include "core/util/json_file.h"
 
 #include <fstream>
 #include <sstream>
@@ -160,15 +160,7 @@ CaptionRecipe parseCaptionRecipe(const nlohmann::json& json, const std::string& 
 }
 
 CaptionRecipe loadCaptionRecipe(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot read recipe " + path);
-    nlohmann::json j;
-    try {
-        j = util::parseUntrustedJson(in, path);
-    } catch (const nlohmann::json::exception& e) {
-        throw ParseError(path, "JSON", e.what());
-    }
-    return parseCaptionRecipe(j, path);
+    return parseCaptionRecipe(util::readJsonFile(path), path);
 }
 
 nlohmann::json toJson(const CaptionRecipe& recipe) {

@@ -2,7 +2,7 @@
 
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
-#include "core/util/json_limits.h"
+#include "core/util/json_file.h"
 
 #include <cmath>
 #include <fstream>
@@ -290,12 +290,7 @@ Gpt2 loadHfGpt2(const fs::path& path, std::vector<std::string>* notes) {
     std::int64_t heads = 12;
     nlohmann::json configJson;
     if (fs::exists(configPath)) {
-        std::ifstream in(configPath);
-        try {
-            configJson = util::parseUntrustedJson(in, configPath.string());
-        } catch (const nlohmann::json::exception& e) {
-            throw ParseError(configPath.string(), "JSON", e.what());
-        }
+        configJson = util::readJsonFile(configPath);
         if (configJson.contains("n_head") && configJson["n_head"].is_number_integer()) heads = configJson["n_head"].get<std::int64_t>();
     } else if (notes) {
         notes->push_back("no config.json beside " + weights.string() + "; assuming 12 attention heads");

@@ -77,44 +77,6 @@ std::string trim(const std::string& text) {
     return text.substr(first, last - first + 1);
 }
 
-std::pair<std::int64_t, std::int64_t> lineAndColumn(const std::string& text, std::size_t offset) {
-    offset = std::min(offset, text.size());
-    std::int64_t line = 1;
-    std::size_t lineStart = 0;
-    for (std::size_t i = 0; i < offset; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            lineStart = i + 1;
-        }
-    }
-    return {line, static_cast<std::int64_t>(offset - lineStart) + 1};
-}
-
-json readJsonFile(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error("cannot open " + file.string() + ": no such file or not readable");
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) throw Error("cannot read " + file.string());
-    const std::string text = buffer.str();
-    try {
-        return util::parseUntrustedJson(text, file.string());
-    } catch (const json::parse_error& e) {
-        // e.byte counts the characters read, so the offending one is at e.byte - 1.
-        const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-        const auto [line, column] = lineAndColumn(text, offset);
-        std::string what = e.what();
-        const auto syntax = what.find("syntax error");
-        if (syntax != std::string::npos) {
-            what = what.substr(syntax);
-        } else if (const auto colon = what.find("]: "); colon != std::string::npos) {
-            what = what.substr(colon + 3);
-        }
-        throw ParseError(file.string(), "line " + std::to_string(line) + ", column " + std::to_string(column),
-                         "malformed JSON: " + what);
-    }
-}
-
 std::string jsonPath(const std::string& where, const std::string& key) {
     return where.empty() ? key : where + "." + key;
 }

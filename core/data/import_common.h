@@ -57,12 +57,6 @@ std::string absolutePath(const std::filesystem::path& path);
 
 std::string trim(const std::string& text);
 
-// 1-based line and column of the byte at `offset` (0-based) in `text`.
-std::pair<std::int64_t, std::int64_t> lineAndColumn(const std::string& text, std::size_t offset);
-
-// Parses a JSON file; a syntax error becomes a ParseError naming the file, line and column.
-nlohmann::json readJsonFile(const std::filesystem::path& file);
-
 // Typed access to JSON; `where` is the key path so far ("annotations[12]"), `file` the input file
 // for the message. Missing keys and wrong types throw ParseError naming "<where>.<key>".
 const nlohmann::json& requireField(const nlohmann::json& object, const std::string& key,

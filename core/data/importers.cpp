@@ -11,6 +11,7 @@
 #include "core/data/import_common.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -78,7 +79,7 @@ bool CocoImportJob::run(jobs::JobContext& context) {
     summary_.datasetName = detail::datasetNameFor(options_.name, file);
     context.progress(-1.0, "reading " + file.filename().string());
 
-    const json doc = detail::readJsonFile(file);
+    const json doc = util::readJsonFile(file);
     detail::requireObject(doc, "", fileName);
     const json& images = detail::requireArray(doc, "images", "", fileName);
     const json& annotations = detail::requireArray(doc, "annotations", "", fileName);
@@ -158,7 +159,7 @@ bool KarpathyImportJob::run(jobs::JobContext& context) {
     summary_.datasetName = detail::datasetNameFor(options_.name, file);
     context.progress(-1.0, "reading " + file.filename().string());
 
-    const json doc = detail::readJsonFile(file);
+    const json doc = util::readJsonFile(file);
     detail::requireObject(doc, "", fileName);
     const json& images = detail::requireArray(doc, "images", "", fileName);
     const fs::path root = detail::absolutePath(options_.imageRoot);

@@ -16,6 +16,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/threads.h"
+#include "core/util/random.h"
 
 namespace fs = std::filesystem;
 

@@ -8,6 +8,7 @@
 #include "core/text/porter_stemmer.h"
 #include "core/text/ptb_tokenize.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 #include <algorithm>
 #include <cmath>
@@ -214,16 +215,6 @@ std::string idString(const nlohmann::json& id, const std::string& file, const st
     throw ParseError(file, where, "image id must be a number or a string");
 }
 
-nlohmann::json readJson(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot open " + path.string() + " for reading");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-        throw ParseError(path.string(), "JSON", e.what());
-    }
-}
-
 std::string captionText(const nlohmann::json& entry, const std::string& file, const std::string& where) {
     const auto caption = entry.find("caption");
     if (caption == entry.end() || !caption->is_string())
@@ -390,7 +381,7 @@ CaptionSet loadCocoCaptions(const std::filesystem::path& referencesPath,
                             const std::filesystem::path& predictionsPath) {
     const std::string refFile = referencesPath.string();
     const std::string predFile = predictionsPath.string();
-    const nlohmann::json refs = readJson(referencesPath);
+    const nlohmann::json refs = util::readJsonFile(referencesPath);
     if (!refs.is_object() || !refs.contains("annotations") || !refs["annotations"].is_array())
         throw ParseError(refFile, "top level",
                          "expected COCO annotations: {\"images\": [...], \"annotations\": [{\"image_id\", \"caption\"}]}");
@@ -418,7 +409,7 @@ CaptionSet loadCocoCaptions(const std::filesystem::path& referencesPath,
         captions[id].push_back(captionText(ann, refFile, where));
     }
 
-    const nlohmann::json preds = readJson(predictionsPath);
+    const nlohmann::json preds = util::readJsonFile(predictionsPath);
     if (!preds.is_array())
         throw ParseError(predFile, "top level", "expected COCO results: [{\"image_id\", \"caption\"}, ...]");
     std::unordered_map<std::string, std::pair<std::string, std::size_t>> predicted;  // id -> caption, entry

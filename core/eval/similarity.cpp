@@ -9,18 +9,14 @@
 #include <sstream>
 
 #include "core/util/error.h"
+#include "core/util/random.h"
+#include "core/util/shape_text.h"
 
 namespace genra::eval {
 
 namespace {
 
-std::string shapeText(const torch::Tensor& t) {
-    std::ostringstream out;
-    out << "[";
-    for (std::int64_t i = 0; i < t.dim(); ++i) out << (i ? ", " : "") << t.size(i);
-    out << "]";
-    return out.str();
-}
+using util::shapeText;
 
 torch::Tensor checkedEmbeddings(const torch::Tensor& t, const char* what) {
     if (!t.defined() || t.dim() != 2)
@@ -67,19 +63,11 @@ torch::Tensor normalisedMean(const torch::Tensor& x) {
     return (x / norms).mean(0);
 }
 
-// Same deterministic generator as the rest of the engine uses for shuffles.
-std::uint64_t splitMix(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 std::vector<std::int64_t> shuffled(std::int64_t count, std::uint64_t& state) {
     std::vector<std::int64_t> order(static_cast<std::size_t>(count));
     std::iota(order.begin(), order.end(), 0);
     for (std::int64_t i = count - 1; i > 0; --i) {
-        const auto j = static_cast<std::int64_t>(splitMix(state) % static_cast<std::uint64_t>(i + 1));
+        const auto j = static_cast<std::int64_t>(util::splitMix64Next(state) % static_cast<std::uint64_t>(i + 1));
         std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
     }
     return order;

@@ -19,8 +19,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/util/error.h"
+#include "core/util/random.h"
+#include "core/util/shape_text.h"
 
 namespace genra::eval {
 
@@ -35,39 +37,11 @@ constexpr double kMomentumExplore = 0.5;
 constexpr double kMomentumFinal = 0.8;
 constexpr std::int64_t kExactHardLimit = 30000;
 
-std::string shapeText(const torch::Tensor& t) {
-    std::ostringstream out;
-    out << "[";
-    for (std::int64_t i = 0; i < t.dim(); ++i) out << (i ? ", " : "") << t.size(i);
-    out << "]";
-    return out.str();
-}
+using util::shapeText;
 
 // ---- deterministic random numbers (independent of the standard library's distributions) ----
 
-class SplitMix64 {
-public:
-    explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-    std::uint64_t next() {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    // Uniform in (0, 1): never 0, so log() is safe.
-    double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
-    double normal() {
-        const double u1 = uniform();
-        const double u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-    }
-    std::int64_t below(std::int64_t n) {
-        return static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(n));
-    }
-
-private:
-    std::uint64_t state_;
-};
+using util::SplitMix64;
 
 // ---- a small persistent thread pool ----
 // Work is split into chunks claimed from an atomic counter; every item writes only its own outputs,
@@ -1066,13 +1040,13 @@ TsneJob::TsneJob(std::filesystem::path input, std::filesystem::path output, Tsne
 bool TsneJob::run(jobs::JobContext& context) {
     try {
         context.progress(-1.0, "reading " + input_.filename().string());
-        auto data = readNpy(input_);
+        auto data = genra::data::readNpy(input_);
         if (data.dim() != 2)
             throw Error(input_.string() + ": t-SNE needs a 2-D [N, D] array, the file holds shape " +
                         shapeText(data));
         if (!data.is_floating_point()) data = data.to(torch::kFloat);
         result_ = runTsne(data, options_, &context);
-        writeNpy(output_, result_.embedding);
+        genra::data::writeNpy(output_, result_.embedding);
     } catch (const Cancelled&) {
         throw;
     } catch (const Error& e) {

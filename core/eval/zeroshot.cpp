@@ -10,6 +10,7 @@
 
 #include "core/data/shapes.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace fs = std::filesystem;
 
@@ -25,18 +26,6 @@ torch::Tensor normalisedRows(const torch::Tensor& rows, const std::string& what)
         throw Error(what + " row " + std::to_string(row) + " has zero norm");
     }
     return x / norms;
-}
-
-nlohmann::json readJsonFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot open " + path.string());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    try {
-        return nlohmann::json::parse(buffer.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        throw ParseError(path.string(), "byte " + std::to_string(e.byte), "malformed JSON");
-    }
 }
 
 bool isImageFile(const fs::path& path) {
@@ -176,7 +165,7 @@ const std::vector<std::string>& defaultZeroShotTemplates() {
 }
 
 std::vector<std::string> readTemplatesJson(const fs::path& path) {
-    const auto json = readJsonFile(path);
+    const auto json = util::readJsonFile(path);
     const nlohmann::json* list = &json;
     std::string where = "";
     if (json.is_object()) {
@@ -204,7 +193,7 @@ std::vector<std::string> readTemplatesJson(const fs::path& path) {
 }
 
 ZeroShotTask readClassesJson(const fs::path& path) {
-    const auto json = readJsonFile(path);
+    const auto json = util::readJsonFile(path);
     ZeroShotTask task;
     task.name = path.stem().string();
     const nlohmann::json* list = &json;
@@ -230,10 +219,7 @@ ZeroShotTask readClassesJson(const fs::path& path) {
         }
     } else if (list->is_object()) {
         // nlohmann::json sorts object keys; re-parse in file order so classes keep the user's order.
-        std::ifstream in(path, std::ios::binary);
-        std::stringstream buffer;
-        buffer << in.rdbuf();
-        const auto ordered = nlohmann::ordered_json::parse(buffer.str());
+        const auto ordered = util::readOrderedJsonFile(path);
         const auto& map =
             ordered.is_object() && ordered.contains("classes") ? ordered.at("classes") : ordered;
         for (const auto& item : map.items()) {

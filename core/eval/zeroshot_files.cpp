@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/model/embed.h"
 #include "core/util/error.h"
 
@@ -87,8 +87,8 @@ bool ZeroShotFolderJob::run(jobs::JobContext& context) {
         std::getline(fields, source);
         if (kind == "image") labels.push_back(labelOfPath.at(source));
     }
-    const auto images = readNpy(scratch.path / "image_embeddings.npy");
-    const auto texts = readNpy(scratch.path / "text_embeddings.npy");
+    const auto images = data::readNpy(scratch.path / "image_embeddings.npy");
+    const auto texts = data::readNpy(scratch.path / "text_embeddings.npy");
     if (labels.empty()) throw Error("no image of " + options_.imageFolder.string() + " could be read");
     const auto classifier = ensembleClassEmbeddings(texts, static_cast<std::int64_t>(task_.classes.size()));
     result_ = zeroShotClassify(images, classifier, labels, options_.ks);

@@ -1,6 +1,7 @@
 #include "core/gen/diffusion.h"
 
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -217,12 +218,10 @@ torch::Tensor sample(const NoiseSchedule& schedule, const GuidedEpsilonFn& epsil
 }
 
 std::uint64_t imageSeed(std::uint64_t baseSeed, std::int64_t captionId, int k) {
-    std::uint64_t z = baseSeed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(captionId) * 0xD1B54A32D192ED03ULL +
-                      static_cast<std::uint64_t>(k) * 0x8CB92BA72F3D8DD7ULL + 0x2545F4914F6CDD1DULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return z & 0xFFFFFFFFULL;
+    const std::uint64_t z = baseSeed * util::kSplitMix64Increment +
+                            static_cast<std::uint64_t>(captionId) * 0xD1B54A32D192ED03ULL +
+                            static_cast<std::uint64_t>(k) * 0x8CB92BA72F3D8DD7ULL + 0x2545F4914F6CDD1DULL;
+    return util::splitMix64Finalize(z) & 0xFFFFFFFFULL;
 }
 
 torch::Tensor toUint8Images(const torch::Tensor& images) {

@@ -2,6 +2,7 @@
 
 #include "core/data/image.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 #include "core/util/json_limits.h"
 
 #include <nlohmann/json.hpp>
@@ -77,14 +78,7 @@ std::vector<std::string> splitCommandLine(const std::string& line) {
 }
 
 std::map<std::string, ExternalGeneratorConfig> readGeneratorConfigs(const fs::path& file) {
-    std::ifstream in(file);
-    if (!in) throw Error("cannot read generator config " + file.string());
-    json j;
-    try {
-        j = util::parseUntrustedJson(in, file.string());
-    } catch (const json::parse_error& e) {
-        throw ParseError(file.string(), "byte " + std::to_string(e.byte), e.what());
-    }
+    const json j = util::readJsonFile(file);
     if (!j.is_object()) throw ParseError(file.string(), "top level", "expected an object {\"NAME\": {\"command\": [...]}}");
     std::map<std::string, ExternalGeneratorConfig> out;
     const fs::path base = fs::absolute(file).parent_path();

@@ -1,6 +1,7 @@
 #include "core/model/clip.h"
 
 #include "core/util/error.h"
+#include "core/util/shape_text.h"
 
 #include <cmath>
 #include <limits>
@@ -12,11 +13,7 @@ namespace genra::model {
 
 namespace {
 
-std::string shapeText(const torch::Tensor& t) {
-    std::ostringstream out;
-    out << t.sizes();
-    return out.str();
-}
+using util::shapeText;
 
 torch::Tensor activate(const torch::Tensor& x, Activation activation) {
     if (activation == Activation::QuickGelu) return x * torch::sigmoid(1.702 * x);

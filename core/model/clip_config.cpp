@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "core/util/error.h"
+#include "core/util/shape_text.h"
 
 #include <nlohmann/json.hpp>
 

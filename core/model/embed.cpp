@@ -1,10 +1,10 @@
 #include "core/model/embed.h"
 
 #include "core/data/batch_loader.h"
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/model/model_store.h"
+#include "core/model/precision.h"
 #include "core/store/workspace.h"
-#include "core/train/precision.h"
 #include "core/util/error.h"
 
 #include <fstream>
@@ -28,7 +28,7 @@ namespace {
 // Encodes the images in order; returns the rows and, for each row, its input index.
 std::pair<torch::Tensor, std::vector<std::size_t>> encodeImages(ClipModel encoder, const std::vector<fs::path>& paths,
                                                                 int imageSize, int batchSize, int workers,
-                                                                torch::Device device, train::Precision precision,
+                                                                torch::Device device, model::Precision precision,
                                                                 jobs::JobContext& context,
                                                                 const std::string& what, std::size_t* failed) {
     std::vector<torch::Tensor> chunks;
@@ -49,7 +49,7 @@ std::pair<torch::Tensor, std::vector<std::size_t>> encodeImages(ClipModel encode
             if (failed) ++*failed;
         }
         if (!batch->indices.empty()) {
-            const train::AutocastScope autocast(precision, device);
+            const model::AutocastScope autocast(precision, device);
             chunks.push_back(encoder->encodeImage(batch->images.to(device)).to(torch::kCPU, torch::kFloat));
             indices.insert(indices.end(), batch->indices.begin(), batch->indices.end());
         }
@@ -62,7 +62,7 @@ std::pair<torch::Tensor, std::vector<std::size_t>> encodeImages(ClipModel encode
 }
 
 torch::Tensor encodeTexts(ClipModel model, const text::ClipTokenizer& tokenizer, const std::vector<std::string>& texts,
-                          int batchSize, torch::Device device, train::Precision precision, jobs::JobContext& context) {
+                          int batchSize, torch::Device device, model::Precision precision, jobs::JobContext& context) {
     std::vector<torch::Tensor> chunks;
     torch::NoGradGuard noGrad;
     model->eval();
@@ -72,7 +72,7 @@ torch::Tensor encodeTexts(ClipModel model, const text::ClipTokenizer& tokenizer,
         const std::size_t end = std::min(texts.size(), begin + static_cast<std::size_t>(batchSize));
         std::vector<std::string> slice(texts.begin() + static_cast<std::ptrdiff_t>(begin),
                                        texts.begin() + static_cast<std::ptrdiff_t>(end));
-        const train::AutocastScope autocast(precision, device);
+        const model::AutocastScope autocast(precision, device);
         chunks.push_back(model->encodeText(tokenizer.tokenize(slice, contextLength, true).to(device)).to(torch::kCPU, torch::kFloat));
         context.progress(static_cast<double>(end) / static_cast<double>(texts.size()),
                          "captions " + std::to_string(end) + "/" + std::to_string(texts.size()));
@@ -91,8 +91,8 @@ std::string oneLine(std::string s) {
 
 bool EmbedFilesJob::run(jobs::JobContext& context) {
     const auto device = resolveDevice(options_.device);
-    const auto precision = train::parsePrecision(options_.precision);
-    train::checkPrecisionSupported(precision, device);
+    const auto precision = model::parsePrecision(options_.precision);
+    model::checkPrecisionSupported(precision, device);
     auto clip = loadClip(nullptr, options_.weights, options_.vocab);
     if (!options_.captions.empty() && !clip.tokenizer) {
         throw Error("captions need a vocabulary: pass --vocab (e.g. bpe_simple_vocab_16e6.txt.gz)");
@@ -106,13 +106,13 @@ bool EmbedFilesJob::run(jobs::JobContext& context) {
         auto [rows, indices] = encodeImages(clip.real, options_.images, clip.imageSize(), options_.batchSize,
                                             options_.workers, device, precision, context, "images",
                                             &failed_);
-        eval::writeNpy(options_.outDir / "image_embeddings.npy", rows.contiguous());
+        data::writeNpy(options_.outDir / "image_embeddings.npy", rows.contiguous());
         for (std::size_t r = 0; r < indices.size(); ++r) index << "image\t" << r << "\t" << options_.images[indices[r]].string() << "\n";
     }
     if (!options_.captions.empty()) {
         const auto rows = encodeTexts(clip.real, *clip.tokenizer, options_.captions, options_.batchSize, device, precision,
                                       context);
-        eval::writeNpy(options_.outDir / "text_embeddings.npy", rows.contiguous());
+        data::writeNpy(options_.outDir / "text_embeddings.npy", rows.contiguous());
         for (std::size_t r = 0; r < options_.captions.size(); ++r) index << "caption\t" << r << "\t" << oneLine(options_.captions[r]) << "\n";
     }
     context.log(jobs::LogLevel::Info, "wrote embeddings to " + options_.outDir.string() +
@@ -124,8 +124,8 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
     auto ws = store::Workspace::open(options_.workspace);
     const auto dataset = ws.requireDataset(options_.dataset);
     const auto device = resolveDevice(options_.device);
-    const auto precision = train::parsePrecision(options_.precision);
-    train::checkPrecisionSupported(precision, device);
+    const auto precision = model::parsePrecision(options_.precision);
+    model::checkPrecisionSupported(precision, device);
     auto clip = loadClip(&ws, options_.model);
     const std::int64_t modelId = clip.record.id;
     if (clip.real) clip.real->to(device);

@@ -1,6 +1,7 @@
 #include "core/model/lora.h"
 
 #include "core/util/error.h"
+#include "core/util/shape_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +16,7 @@ namespace {
 const LoraTarget kAttentionTargets[] = {LoraTarget::Q, LoraTarget::K, LoraTarget::V, LoraTarget::Out};
 const LoraTarget kMlpTargets[] = {LoraTarget::MlpFc, LoraTarget::MlpProj};
 
-std::string shapeText(const torch::Tensor& t) {
-    std::ostringstream out;
-    out << t.sizes();
-    return out.str();
-}
+using util::shapeText;
 
 std::vector<ClipTransformer> towers(ClipModel& model, LoraTower tower) {
     std::vector<ClipTransformer> out;

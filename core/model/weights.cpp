@@ -20,7 +20,7 @@
 #include "core/model/torch_pickle.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
-#include "core/util/json_limits.h"
+#include "core/util/json_file.h"
 
 namespace genra::model {
 namespace {
@@ -87,13 +87,7 @@ bool looksLikeSafetensors(const std::string& prefix, std::uint64_t fileBytes) {
 std::optional<Json> readJsonFile(const fs::path& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return std::nullopt;
-    std::ifstream in(path);
-    if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
-    try {
-        return util::parseUntrustedJson(in, path.string());
-    } catch (const Json::exception& e) {
-        throw Error(path.string() + ": not valid JSON: " + e.what());
-    }
+    return util::readJsonFile(path);
 }
 
 void writeTextAtomically(const fs::path& path, const std::string& text) { util::writeFileAtomically(path, text); }

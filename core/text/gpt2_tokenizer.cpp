@@ -4,7 +4,7 @@
 #include "core/text/pre_tokenizer.h"
 #include "core/text/unicode.h"
 #include "core/util/error.h"
-#include "core/util/json_limits.h"
+#include "core/util/json_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -111,14 +111,7 @@ Gpt2Tokenizer& Gpt2Tokenizer::operator=(Gpt2Tokenizer&&) noexcept = default;
 Gpt2Tokenizer::~Gpt2Tokenizer() = default;
 
 Gpt2Tokenizer Gpt2Tokenizer::fromFiles(const std::filesystem::path& vocabJson, const std::filesystem::path& mergesTxt) {
-    std::ifstream in(vocabJson);
-    if (!in) throw Error("cannot read " + vocabJson.string());
-    nlohmann::json j;
-    try {
-        j = util::parseUntrustedJson(in, vocabJson.string());
-    } catch (const nlohmann::json::exception& e) {
-        throw ParseError(vocabJson.string(), "JSON", e.what());
-    }
+    const nlohmann::json j = util::readJsonFile(vocabJson);
     if (!j.is_object()) throw ParseError(vocabJson.string(), "top level", "expected an object of token -> id");
     std::map<std::string, std::int64_t> vocabulary;
     for (auto it = j.begin(); it != j.end(); ++it) {

@@ -2,6 +2,7 @@
 
 #include "core/model/clip_config.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 #include <cmath>
 #include <fstream>
@@ -355,15 +356,7 @@ Recipe parseRecipe(const json& j, const std::string& source) {
 }
 
 Recipe loadRecipe(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot open recipe " + path);
-    json j;
-    try {
-        j = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
-    }
-    return parseRecipe(j, path);
+    return parseRecipe(util::readJsonFile(path), path);
 }
 
 json toJson(const Recipe& recipe) {

@@ -130,7 +130,7 @@ struct PreparedBatch {
 // Everything a run trains and reads, built identically for a new and a resumed run.
 struct Setup {
     torch::Device device{torch::kCPU};
-    Precision precision = Precision::Fp32;
+    model::Precision precision = model::Precision::Fp32;
     model::ClipModel real{nullptr};     // f_r: frozen reference (absent for single-encoder methods)
     model::ClipModel trained{nullptr};  // f_g, or the single encoder
     std::shared_ptr<const text::ClipTokenizer> tokenizer;
@@ -153,8 +153,8 @@ Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData&
                  jobs::JobContext& context) {
     Setup s;
     s.device = model::resolveDevice(recipe.device);
-    s.precision = parsePrecision(recipe.precision);
-    checkPrecisionSupported(s.precision, s.device);
+    s.precision = model::parsePrecision(recipe.precision);
+    model::checkPrecisionSupported(s.precision, s.device);
     torch::manual_seed(static_cast<std::uint64_t>(recipe.seed));
     if (recipe.method == Method::Pretrain) {
         s.vocabPath = recipe.vocab;
@@ -332,7 +332,7 @@ bool TrainJob::run(jobs::JobContext& context) {
                                                   .betas(std::make_tuple(r.adamBeta1, r.adamBeta2))
                                                   .eps(r.adamEps)
                                                   .weight_decay(r.weightDecay));
-        LossScaler scaler(s.precision == Precision::Fp16);
+        LossScaler scaler(s.precision == model::Precision::Fp16);
         std::int64_t step = 0;
         if (resuming_ && fs::exists(checkpointPath)) {
             step = loadCheckpoint(checkpointPath, s, optimizer, scaler);
@@ -410,7 +410,7 @@ bool TrainJob::run(jobs::JobContext& context) {
             torch::Tensor realTrainedFeatures;
             {
                 // The forward pass runs under the recipe's autocast; the losses below are float32.
-                AutocastScope autocast(s.precision, s.device);
+                model::AutocastScope autocast(s.precision, s.device);
                 if (s.textFrozen) {
                     std::vector<torch::Tensor> rows;
                     std::vector<std::int64_t> missing;

@@ -3,6 +3,7 @@
 #include "core/data/shapes.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 #include <algorithm>
 #include <map>
@@ -15,10 +16,7 @@ namespace {
 
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
     // splitmix64 of the combination: independent streams per (seed, step) without shared state.
-    std::uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E5ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+    return util::splitMix64Finalize(a * util::kSplitMix64Increment + b + 0x632BE59BD9B4E5ULL);
 }
 
 // Uniform integer in [0, n) from a 64-bit generator, without std:: distributions (which differ

@@ -2,7 +2,7 @@
 // unreadable images are named, and workspace mode stores embeddings per model and encoder.
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
@@ -65,8 +65,8 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
                                (tmp / "captions.txt").string(), "--out", out.string(), "--device", "cpu"});
     INFO(r.err);
     REQUIRE(r.exitCode == 0);
-    const auto images = eval::readNpy(out / "image_embeddings.npy");
-    const auto texts = eval::readNpy(out / "text_embeddings.npy");
+    const auto images = data::readNpy(out / "image_embeddings.npy");
+    const auto texts = data::readNpy(out / "text_embeddings.npy");
     REQUIRE(images.sizes() == torch::IntArrayRef({3, config.embedDim}));
     REQUIRE(texts.sizes() == torch::IntArrayRef({3, config.embedDim}));
     torch::NoGradGuard noGrad;
@@ -87,7 +87,7 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
                                      paths[0], (tmp / "broken.png").string(), "--out", (tmp / "out2").string()});
         CHECK(bad.exitCode == 1);
         CHECK_THAT(bad.err, Catch::Contains("broken.png"));
-        CHECK(eval::readNpy(tmp / "out2" / "image_embeddings.npy").size(0) == 1);
+        CHECK(data::readNpy(tmp / "out2" / "image_embeddings.npy").size(0) == 1);
     }
     auto embedWith = [&](const std::string& device, const std::string& precision, const fs::path& dir) {
         return test::runProcess({GENRA_CLI, "embed", "--weights", (tmp / "tiny.safetensors").string(), "--vocab",
@@ -102,8 +102,8 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         auto bf16 = embedWith("cpu", "bf16", tmp / "bf16");
         INFO(bf16.err);
         REQUIRE(bf16.exitCode == 0);
-        const auto lowImages = eval::readNpy(tmp / "bf16" / "image_embeddings.npy");
-        const auto lowTexts = eval::readNpy(tmp / "bf16" / "text_embeddings.npy");
+        const auto lowImages = data::readNpy(tmp / "bf16" / "image_embeddings.npy");
+        const auto lowTexts = data::readNpy(tmp / "bf16" / "text_embeddings.npy");
         CHECK(lowImages.scalar_type() == torch::kFloat);
         CHECK(minCosine(lowImages, images) > 0.99);
         CHECK(minCosine(lowTexts, texts) > 0.99);
@@ -120,8 +120,8 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         auto gpu = embedWith("cuda", "fp32", tmp / "gpu");
         INFO(gpu.err);
         REQUIRE(gpu.exitCode == 0);
-        const auto gpuImages = eval::readNpy(tmp / "gpu" / "image_embeddings.npy");
-        const auto gpuTexts = eval::readNpy(tmp / "gpu" / "text_embeddings.npy");
+        const auto gpuImages = data::readNpy(tmp / "gpu" / "image_embeddings.npy");
+        const auto gpuTexts = data::readNpy(tmp / "gpu" / "text_embeddings.npy");
         // LibTorch lets cuDNN convolutions use TF32 by default (as PyTorch does), so the patch
         // embedding is not bit-for-bit float32; the text tower has no convolution.
         if (std::getenv("GENRA_TEST_VERBOSE") != nullptr)
@@ -133,8 +133,8 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         auto half = embedWith("cuda", "fp16", tmp / "half");
         INFO(half.err);
         REQUIRE(half.exitCode == 0);
-        CHECK(minCosine(eval::readNpy(tmp / "half" / "image_embeddings.npy"), images) > 0.999);
-        CHECK(minCosine(eval::readNpy(tmp / "half" / "text_embeddings.npy"), texts) > 0.999);
+        CHECK(minCosine(data::readNpy(tmp / "half" / "image_embeddings.npy"), images) > 0.999);
+        CHECK(minCosine(data::readNpy(tmp / "half" / "text_embeddings.npy"), texts) > 0.999);
     }
     SECTION("workspace mode stores embeddings per item and encoder, and resumes") {
         {

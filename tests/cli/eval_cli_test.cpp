@@ -1,7 +1,7 @@
 // `genra eval retrieval` and `genra eval captions` through the real binary: output shape, notes on
 // stderr, and exit codes (1 for bad input, 2 for usage errors); `genra eval --workspace ...` storing
 // results and comparing two models; `genra tsne --workspace ...` storing a projection.
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
 
@@ -18,8 +18,8 @@ TEST_CASE("genra eval retrieval prints Recall@K in percent", "[cli][retrieval]")
     const auto images = (tmp / "images.npy").string();
     const auto texts = (tmp / "texts.npy").string();
     const auto map = (tmp / "map.txt").string();
-    eval::writeNpy(images, torch::tensor({1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}).reshape({3, 2}));
-    eval::writeNpy(texts, torch::tensor({1.0f, 0.1f, 0.0f, 1.0f, 0.1f, 1.0f, 1.0f, 0.0f, 1.0f, 1.05f, -1.0f, 0.0f})
+    data::writeNpy(images, torch::tensor({1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}).reshape({3, 2}));
+    data::writeNpy(texts, torch::tensor({1.0f, 0.1f, 0.0f, 1.0f, 0.1f, 1.0f, 1.0f, 0.0f, 1.0f, 1.05f, -1.0f, 0.0f})
                               .reshape({6, 2}));
     test::writeFile(map, "0\n0\n1\n1\n2\n2\n");
 
@@ -118,7 +118,7 @@ double storedValue(const std::filesystem::path& ws, const std::string& model, co
 }
 }  // namespace
 
-TEST_CASE("genra eval --workspace runs and stores an evaluation", "[cli][workspace_eval]") {
+TEST_CASE("genra eval --workspace runs and stores an evaluation", "[cli][workspace-eval]") {
     test::EvalWorld world;
     const auto ws = world.ws.string();
     const std::vector<std::string> base{"eval", "--workspace", ws, "--model", "base", "--dataset", "shapes",

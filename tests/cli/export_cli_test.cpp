@@ -31,7 +31,7 @@ TEST_CASE("genra export table lays stored results out as a paper table", "[cli][
         train::finishRun(w, runId, "finished", {}, model::requireModel(w, "other").id);
         w.db().exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'other'");
     }
-    test::SilentContext quiet;
+    test::TestContext quiet;
     std::map<std::string, std::map<std::string, double>> values;
     for (const std::string model : {"base", "other"}) {
         eval::EvalOptions o;

@@ -67,11 +67,8 @@ TEST_CASE("genra train-vocab then genra tokenize", "[tokenizer][cli]") {
 }
 
 TEST_CASE("genra tokenize with CLIP's vocabulary", "[tokenizer][cli]") {
-    const auto dir = test::sharedClipDir();
-    if (dir.empty()) {
-        WARN("SKIPPED: ../shared/clip is absent");
-        return;
-    }
+    const auto dir = test::sharedClipOrSkip();
+    if (dir.empty()) return;
     const auto vocab = (dir / "bpe_simple_vocab_16e6.txt.gz").string();
     const auto run = runGenra({"tokenize", "--vocab", vocab}, "a photo of a cat\n\n   A PHOTO of a cat  \n");
     INFO(run.err);

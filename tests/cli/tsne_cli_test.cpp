@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "support/test_support.h"
 
 using namespace genra;
@@ -29,7 +29,7 @@ TEST_CASE("genra tsne writes a float32 [N, 2] map and prints the KL divergence",
     test::TempDir tmp;
     const auto in = tmp / "x.npy";
     const auto out = tmp / "y.npy";
-    eval::writeNpy(in, twoBlobs(60));
+    data::writeNpy(in, twoBlobs(60));
     const auto r = runGenra({"tsne", "--in", in.string(), "--out", out.string(), "--perplexity", "10",
                              "--iterations", "400", "--seed", "3"});
     INFO(r.err);
@@ -38,7 +38,7 @@ TEST_CASE("genra tsne writes a float32 [N, 2] map and prints the KL divergence",
     const std::regex kl("KL divergence: ([0-9.]+)");
     REQUIRE(std::regex_search(r.out, match, kl));
     CHECK(std::stod(match[1]) > 0.0);
-    const auto y = eval::readNpy(out);
+    const auto y = data::readNpy(out);
     CHECK(y.scalar_type() == torch::kFloat);
     REQUIRE(y.sizes() == torch::IntArrayRef({120, 2}));
     CHECK(torch::isfinite(y).all().item<bool>());
@@ -63,14 +63,14 @@ TEST_CASE("genra tsne explains bad input", "[cli][tsne]") {
     const auto out = (tmp / "y.npy").string();
     SECTION("too few points for the perplexity") {
         const auto in = tmp / "small.npy";
-        eval::writeNpy(in, twoBlobs(10));
+        data::writeNpy(in, twoBlobs(10));
         const auto r = runGenra({"tsne", "--in", in.string(), "--out", out});
         CHECK(r.exitCode == 1);
         CHECK_THAT(r.err, Catch::Contains("perplexity") && Catch::Contains("at most 6"));
     }
     SECTION("not a matrix") {
         const auto in = tmp / "vector.npy";
-        eval::writeNpy(in, torch::zeros({50}));
+        data::writeNpy(in, torch::zeros({50}));
         const auto r = runGenra({"tsne", "--in", in.string(), "--out", out});
         CHECK(r.exitCode == 1);
         CHECK_THAT(r.err, Catch::Contains("2-D"));
@@ -79,7 +79,7 @@ TEST_CASE("genra tsne explains bad input", "[cli][tsne]") {
         const auto in = tmp / "nan.npy";
         auto x = twoBlobs(60);
         x[3][2] = std::nan("");
-        eval::writeNpy(in, x);
+        data::writeNpy(in, x);
         const auto r = runGenra({"tsne", "--in", in.string(), "--out", out});
         CHECK(r.exitCode == 1);
         CHECK_THAT(r.err, Catch::Contains("NaN"));

@@ -4,7 +4,7 @@
 // METEOR / SPICE jar drivers against a stand-in `java` that speaks their protocols.
 #include "core/eval/caption_metrics.h"
 #include "core/eval/java_scorers.h"
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/text/porter_stemmer.h"
 #include "core/text/ptb_tokenize.h"
 #include "core/util/error.h"
@@ -218,10 +218,7 @@ TEST_CASE("METEOR_builtin on hand-computed cases", "[metrics]") {
 }
 
 TEST_CASE("metrics agree with the independent Python reference", "[metrics]") {
-    if (!test::pythonHas("numpy")) {
-        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
-        return;
-    }
+    if (!test::pythonOrSkip("numpy")) return;
     const auto raw = captions(
         {{"A man riding a wave on top of a surfboard.", "A surfer riding a large wave in the ocean.",
           "A person on a surfboard rides a wave.", "Surfer in a black wetsuit riding a wave."},
@@ -260,10 +257,7 @@ TEST_CASE("metrics agree with the independent Python reference", "[metrics]") {
 }
 
 TEST_CASE("numpyMean is bit-identical to numpy.mean", "[metrics]") {
-    if (!test::pythonHas("numpy")) {
-        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
-        return;
-    }
+    if (!test::pythonOrSkip("numpy")) return;
     test::TempDir tmp;
     const std::string script = R"PY(
 import sys, json, numpy as np
@@ -280,7 +274,7 @@ print(json.dumps(means))
     REQUIRE(run.exitCode == 0);
     const auto means = nlohmann::json::parse(run.out).get<std::vector<double>>();
     for (std::size_t i = 0; i < means.size(); ++i) {
-        const auto a = eval::readNpy(tmp / ("a" + std::to_string(i) + ".npy"));
+        const auto a = data::readNpy(tmp / ("a" + std::to_string(i) + ".npy"));
         const std::vector<double> values(a.data_ptr<double>(), a.data_ptr<double>() + a.numel());
         INFO("array " << i << " of " << values.size());
         CHECK(eval::numpyMean(values) == means[i]);

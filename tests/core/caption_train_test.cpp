@@ -14,6 +14,8 @@
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
+#include "support/shapes_workspace.h"
+#include "support/test_context.h"
 
 #include <catch2/catch.hpp>
 
@@ -25,16 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Quiet : public jobs::JobContext {
-public:
-    void progress(double, const std::string&) override {}
-    void metric(std::int64_t step, const std::string&, double) override { lastStep = step; }
-    void log(jobs::LogLevel, const std::string&) override {}
-    bool cancelled() const override { return cancelAtStep > 0 && lastStep >= cancelAtStep; }
-    std::int64_t cancelAtStep = 0;  // 0: never
-    std::int64_t lastStep = 0;
-};
-
 // 1200 Shapes images (32 px) imported as "shapes", a tiny conv-stem CLIP pre-trained on them as "clip", and
 // one "generated" image per align caption (the real image, colour-inverted) linked to its caption.
 // The captioner learns from the 600 pretrain images: with the 200 of a 400-image set it could not
@@ -44,22 +36,13 @@ struct ShapesWorld {
     fs::path ws = tmp / "ws";
 
     ShapesWorld() {
-        Quiet quiet;
+        test::TestContext quiet;
         data::MakeShapesOptions make;
         make.outDir = tmp / "shapes";
         make.count = 1200;
         make.seed = 7;
         make.imageSize = 32;
-        data::MakeShapesJob shapes(make);
-        REQUIRE(shapes.run(quiet));
-        store::Workspace::create(ws);
-        data::KarpathyImportOptions import;
-        import.workspace = ws;
-        import.jsonFile = shapes.result().karpathyJson;
-        import.imageRoot = make.outDir;
-        import.name = "shapes";
-        data::KarpathyImportJob importJob(import);
-        REQUIRE(importJob.run(quiet));
+        test::makeShapesWorkspace(make, ws);
 
         // The CLIP is pre-trained on the pretrain split first, as the demo's is: the captioner reads
         // what its embedding encodes. With the conv stem it encodes colour, size and position well
@@ -117,7 +100,7 @@ struct RealCaptioner {
 const RealCaptioner& realCaptioner() {
     static const RealCaptioner trained = [] {
         auto& w = world();
-        Quiet quiet;
+        test::TestContext quiet;
         RealCaptioner r;
         const auto t0 = std::chrono::steady_clock::now();
         caption::CaptionTrainJob train(w.ws, w.recipe({{"train_on", "real"}, {"split", "pretrain"}, {"decoder_width", 64},
@@ -144,7 +127,7 @@ const RealCaptioner& realCaptioner() {
 
 TEST_CASE("A tiny captioner learns Shapes captions far better than shuffled captions", "[caption][caption-train]") {
     auto& w = world();
-    Quiet quiet;
+    test::TestContext quiet;
     const auto& trained = realCaptioner();
     const double model = trained.bleu4;
     const auto& options = trained.options;
@@ -220,7 +203,7 @@ TEST_CASE("A tiny captioner learns Shapes captions far better than shuffled capt
 
 TEST_CASE("Captioner training on generated images through f_g, resumable", "[caption][caption-train]") {
     auto& w = world();
-    Quiet quiet;
+    test::TestContext quiet;
     const nlohmann::json small = {{"steps", 12}, {"batch_size", 16}, {"checkpoint_every", 5}, {"mapper", "transformer"},
                                   {"decoder_width", 32}, {"decoder_layers", 1}, {"mapper_layers", 1}, {"vocab_merges", 60}};
     caption::CaptionTrainJob whole(w.ws, w.recipe(small), "gen-whole");
@@ -277,7 +260,7 @@ TEST_CASE("Captioner training on generated images through f_g, resumable", "[cap
 
 TEST_CASE("Captioner jobs name bad input", "[caption][caption-train]") {
     auto& w = world();
-    Quiet quiet;
+    test::TestContext quiet;
     SECTION("an unknown CLIP model") {
         caption::CaptionTrainJob job(w.ws, w.recipe({{"clip_model", "nope"}}), "bad-clip");
         CHECK_THROWS_WITH(job.run(quiet), Catch::Contains("nope"));
@@ -291,7 +274,7 @@ TEST_CASE("Captioner jobs name bad input", "[caption][caption-train]") {
         CHECK_THROWS_WITH(caption::loadCaptioner(ws, "clip"), Catch::Contains("not a captioner"));
     }
     SECTION("cancelling keeps a checkpoint and marks the run") {
-        Quiet cancelling;
+        test::TestContext cancelling;
         cancelling.cancelAtStep = 2;
         caption::CaptionTrainJob job(w.ws, w.recipe({{"steps", 6}, {"decoder_width", 32}, {"decoder_layers", 1}}), "cancelled");
         CHECK_FALSE(job.run(cancelling));

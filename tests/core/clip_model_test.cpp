@@ -2,7 +2,7 @@
 // and reporting, cloning.
 #include "core/model/clip.h"
 #include "core/model/clip_config.h"
-#include "core/train/precision.h"
+#include "core/model/precision.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -72,10 +72,7 @@ ClipConfig tinyConfig() {
 }  // namespace
 
 TEST_CASE("CLIP matches the Python reference model", "[model]") {
-    if (!test::pythonHas("torch")) {
-        WARN("skipped: " << test::pythonExecutable() << " cannot import torch");
-        return;
-    }
+    if (!test::pythonOrSkip("torch")) return;
     struct Variant {
         const char* name;
         std::vector<std::string> args;
@@ -378,7 +375,7 @@ TEST_CASE("bf16 autocast on the CPU runs both image stems and stays close to flo
             const auto reference = model->encodeImage(images);
             torch::Tensor low;
             {
-                train::AutocastScope autocast(train::Precision::Bf16, torch::kCPU);
+                model::AutocastScope autocast(model::Precision::Bf16, torch::kCPU);
                 low = model->encodeImage(images);
             }
             CHECK(low.scalar_type() == torch::kBFloat16);

@@ -5,7 +5,7 @@
 // a GPU machine runs them with `genra_core_tests "[cuda]"`.
 #include "core/model/clip.h"
 #include "core/model/lora.h"
-#include "core/train/precision.h"
+#include "core/model/precision.h"
 #include "support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -63,16 +63,16 @@ TEST_CASE("CUDA: CLIP embeddings equal the CPU's in float32, fp16 and bf16 autoc
             CHECK(maxAbsDiff(gpuImage, cpuImage) <= 1e-4);
             CHECK(maxAbsDiff(gpuText, cpuText) <= 1e-4);
 
-            for (const auto precision : {train::Precision::Fp16, train::Precision::Bf16}) {
-                INFO(train::toString(precision));
-                train::AutocastScope autocast(precision, kCuda);
+            for (const auto precision : {model::Precision::Fp16, model::Precision::Bf16}) {
+                INFO(model::toString(precision));
+                model::AutocastScope autocast(precision, kCuda);
                 const auto image = model->encodeImage(images.to(kCuda));
                 const auto text = model->encodeText(tokens.to(kCuda));
                 // The projections ran as autocast matmuls, so the outputs are in the reduced type.
-                CHECK(image.scalar_type() == (precision == train::Precision::Fp16 ? torch::kHalf : torch::kBFloat16));
-                report(preset + " " + train::toString(precision) + " image min cosine", minRowCosine(image, cpuImage));
-                report(preset + " " + train::toString(precision) + " text min cosine", minRowCosine(text, cpuText));
-                const double floor = precision == train::Precision::Fp16 ? 0.999 : 0.99;
+                CHECK(image.scalar_type() == (precision == model::Precision::Fp16 ? torch::kHalf : torch::kBFloat16));
+                report(preset + " " + model::toString(precision) + " image min cosine", minRowCosine(image, cpuImage));
+                report(preset + " " + model::toString(precision) + " text min cosine", minRowCosine(text, cpuText));
+                const double floor = precision == model::Precision::Fp16 ? 0.999 : 0.99;
                 CHECK(minRowCosine(image, cpuImage) >= floor);
                 CHECK(minRowCosine(text, cpuText) >= floor);
                 CHECK(maxAbsDiff(image, cpuImage) > 0.0);

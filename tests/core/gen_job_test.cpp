@@ -25,6 +25,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/shapes_workspace.h"
+#include "support/test_context.h"
 #include <cmath>
 #include <map>
 #include <set>
@@ -34,24 +36,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Quiet : public jobs::JobContext {
-public:
-    void progress(double, const std::string& message) override { lastMessage = message; }
-    void metric(std::int64_t step, const std::string& name, double value) override {
-        if (name == "loss") losses[step] = value;
-    }
-    void log(jobs::LogLevel, const std::string& line) override { logs.push_back(line); }
-    bool cancelled() const override { return false; }
-    std::map<std::int64_t, double> losses;
-    std::vector<std::string> logs;
-    std::string lastMessage;
-};
-
 // Counts progress reports so a test can cancel after the first finished batch.
-class CancelAfterImages : public Quiet {
+class CancelAfterImages : public test::TestContext {
 public:
     void progress(double fraction, const std::string& message) override {
-        Quiet::progress(fraction, message);
+        TestContext::progress(fraction, message);
         if (message.rfind("0/", 0) != 0 && message.find(" images, ") != std::string::npos) madeSome = true;
     }
     bool cancelled() const override { return madeSome; }
@@ -74,18 +63,7 @@ struct ShapesWorld {
         make.imageSize = 32;
         make.splitFractions = {0.5, 0.25, 0.25};
         make.threads = 1;
-        data::MakeShapesJob shapes(make);
-        Quiet quiet;
-        REQUIRE(shapes.run(quiet));
-        store::Workspace::create(ws);
-        data::KarpathyImportOptions import;
-        import.workspace = ws;
-        import.jsonFile = shapes.result().karpathyJson;
-        import.imageRoot = make.outDir;
-        import.name = "shapes";
-        import.threads = 1;
-        data::KarpathyImportJob importJob(import);
-        REQUIRE(importJob.run(quiet));
+        test::makeShapesWorkspace(make, ws, 1);
 
         auto w = store::Workspace::open(ws);
         std::vector<std::string> captions;
@@ -207,12 +185,12 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
     ShapesWorld world;
     SECTION("straight vs interrupted and resumed: the same weights") {
         gen::TrainGeneratorJob straight(world.ws, world.trainOptions("straight", 12));
-        Quiet c0;
+        test::TestContext c0;
         REQUIRE(jobs::runJob(straight, c0).status == jobs::JobStatus::Succeeded);
 
         gen::TrainGeneratorJob first(world.ws, world.trainOptions("split", 12));
         first.setStopAfterSteps(7);  // killed after step 7; the checkpoint of step 5 survives
-        Quiet c1;
+        test::TestContext c1;
         REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
         {
             auto ws = store::Workspace::open(world.ws);
@@ -223,7 +201,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         auto options = world.trainOptions("split", 12);
         options.steps = 999;  // ignored: a resumed run keeps the options it started with
         gen::TrainGeneratorJob resumed(world.ws, options);
-        Quiet c2;
+        test::TestContext c2;
         REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
         CHECK(resumed.resumed());
         CHECK(resumed.resumedFromStep() == 5);
@@ -252,7 +230,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         auto options = world.trainOptions("fit", 150);
         options.emaDecay = 0.9;
         gen::TrainGeneratorJob job(world.ws, options);
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
         double early = 0;
         double late = 0;
@@ -275,7 +253,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         auto options = world.trainOptions("tokens", 40);
         options.learnTokens = true;
         gen::TrainGeneratorJob job(world.ws, options);
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
         auto ws = store::Workspace::open(world.ws);
         auto g = gen::loadBuiltinGenerator(ws, "tokens");
@@ -302,7 +280,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
             options.tokenInit = k;
             options.learningRate = 1e-9;  // one step that leaves the table where it started
             gen::TrainGeneratorJob job(world.ws, options);
-            Quiet c;
+            test::TestContext c;
             REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
             auto ws = store::Workspace::open(world.ws);
             auto g = gen::loadBuiltinGenerator(ws, options.name);
@@ -319,7 +297,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         auto bad = world.trainOptions("negative", 1);
         bad.tokenInit = -1;
         gen::TrainGeneratorJob badJob(world.ws, bad);
-        Quiet c;
+        test::TestContext c;
         CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("token init"));
     }
     SECTION("edge weight: the same first step gives a different loss, stored with the run; older runs resume without it; negative refused") {
@@ -328,7 +306,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
             auto options = world.trainOptions("edge" + std::to_string(static_cast<int>(w)), 1);
             options.edgeWeight = w;
             gen::TrainGeneratorJob job(world.ws, options);
-            Quiet c;
+            test::TestContext c;
             REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
             REQUIRE(c.losses.count(1) == 1);
             firstLoss[w] = c.losses[1];
@@ -343,14 +321,14 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         gen::TrainGeneratorJob oldFirst(world.ws, old);
         oldFirst.setStopAfterSteps(5);
         {
-            Quiet c;
+            test::TestContext c;
             REQUIRE(jobs::runJob(oldFirst, c).status == jobs::JobStatus::Succeeded);
             auto ws = store::Workspace::open(world.ws);
             ws.db().exec("UPDATE runs SET pid = 999999999, recipe = json_remove(recipe, '$.edge_weight') WHERE name = 'before-edge'");
         }
         gen::TrainGeneratorJob oldResumed(world.ws, old);
         {
-            Quiet c;
+            test::TestContext c;
             REQUIRE(jobs::runJob(oldResumed, c).status == jobs::JobStatus::Succeeded);
         }
         CHECK(oldResumed.resumed());
@@ -358,7 +336,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         auto bad = world.trainOptions("negative-edge", 1);
         bad.edgeWeight = -0.5;
         gen::TrainGeneratorJob badJob(world.ws, bad);
-        Quiet c;
+        test::TestContext c;
         CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("edge weight"));
         auto ws = store::Workspace::open(world.ws);
         CHECK_FALSE(model::findModel(ws, "negative-edge").has_value());
@@ -366,7 +344,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
     SECTION("bad options are errors naming the option") {
         auto o = world.trainOptions("bad name!", 3);
         gen::TrainGeneratorJob badName(world.ws, o);
-        Quiet c;
+        test::TestContext c;
         CHECK_THROWS_WITH(badName.run(c), Catch::Contains("bad name!"));
         o = world.trainOptions("x", 3);
         o.textModel = "nope";
@@ -383,7 +361,7 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
     ShapesWorld world;
     {
         gen::TrainGeneratorJob train(world.ws, world.trainOptions("gen", 6));
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(train, c).status == jobs::JobStatus::Succeeded);
     }
     auto options = world.generateOptions("builtin:gen");
@@ -397,7 +375,7 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
         for (const auto& [path, row] : kept) CHECK(fs::exists(world.ws / path));
 
         gen::GenerateJob second(options);
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(second, c).status == jobs::JobStatus::Succeeded);
         CHECK(second.summary().skipped == 3);
         CHECK(second.summary().generated == 5);
@@ -438,7 +416,7 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
     }
     SECTION("an image is regenerated from its seed alone") {
         gen::GenerateJob job(options);
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
         const auto rows = generatedRows(world.ws);
         const auto& [path, row] = *std::next(rows.begin(), 3);
@@ -478,7 +456,7 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
         o.captionsPerImage = 0;
         o.captionsFile = world.tmp / "captions.txt";
         gen::GenerateJob job(o);
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
         CHECK(job.summary().captions == 1);
         CHECK(generatedRows(world.ws).size() == 2);
@@ -490,13 +468,10 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
 }
 
 TEST_CASE("External generators: the JSON-lines protocol, crashes, garbage, hangs and refusals", "[gen][external]") {
-    if (!fs::exists(test::pythonExecutable())) {
-        WARN("python3 not found; external generator tests skipped");
-        return;
-    }
+    if (!fs::exists(test::pythonExecutable())) return test::skip(test::pythonExecutable().string() + " is absent");
     ShapesWorld world;
     auto options = world.generateOptions("external:answer");
-    Quiet c;
+    test::TestContext c;
 
     SECTION("a generator that answers: images moved to <caption>/<k>.png and recorded") {
         options.generatorCommand = world.script("answer.py");
@@ -615,10 +590,10 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
         return o;
     };
     gen::TrainGeneratorJob cpu(world.ws, world.trainOptions("cpu", 12));
-    Quiet c0;
+    test::TestContext c0;
     REQUIRE(jobs::runJob(cpu, c0).status == jobs::JobStatus::Succeeded);
     gen::TrainGeneratorJob straight(world.ws, onCuda("gpu"));
-    Quiet c1;
+    test::TestContext c1;
     REQUIRE(jobs::runJob(straight, c1).status == jobs::JobStatus::Succeeded);
     // The noise and timesteps are drawn on the CPU from the run's seed, so the GPU follows the
     // CPU's loss curve.
@@ -627,14 +602,14 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
 
     gen::TrainGeneratorJob first(world.ws, onCuda("gpu-split"));
     first.setStopAfterSteps(7);
-    Quiet c2;
+    test::TestContext c2;
     REQUIRE(jobs::runJob(first, c2).status == jobs::JobStatus::Succeeded);
     {
         auto ws = store::Workspace::open(world.ws);
         ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
     }
     gen::TrainGeneratorJob resumed(world.ws, onCuda("gpu-split"));
-    Quiet c3;
+    test::TestContext c3;
     REQUIRE(jobs::runJob(resumed, c3).status == jobs::JobStatus::Succeeded);
     CHECK(resumed.resumedFromStep() == 5);
     CHECK(c3.losses.at(12) == Approx(c1.losses.at(12)).epsilon(1e-3));
@@ -859,7 +834,7 @@ TEST_CASE("Shift control: each change does what it says", "[gen][shift]") {
 TEST_CASE("Generate with builtin:shift: real images changed, recorded as a control, resumable", "[gen][shift]") {
     ShapesWorld world;
     auto options = world.generateOptions(gen::kShiftControlGenerator);
-    Quiet c;
+    test::TestContext c;
 
     // The real image (path, size, id) of each align caption.
     struct Real {

@@ -10,27 +10,13 @@
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "support/test_support.h"
+#include "support/test_context.h"
 
 using namespace genra;
 using genra::store::Workspace;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A context that records logs and can say "cancelled" after a number of progress reports.
-class TestContext : public jobs::JobContext {
-public:
-    void progress(double fraction, const std::string&) override {
-        if (fraction >= 0) ++progressCalls;
-    }
-    void metric(std::int64_t, const std::string&, double) override {}
-    void log(jobs::LogLevel, const std::string& line) override { logs.push_back(line); }
-    bool cancelled() const override { return cancelAfter >= 0 && progressCalls >= cancelAfter; }
-
-    int cancelAfter = -1;
-    int progressCalls = 0;
-    std::vector<std::string> logs;
-};
 
 void writePng(const fs::path& path, int width, int height, std::uint8_t shade = 128) {
     data::Image image;
@@ -92,7 +78,7 @@ std::string fileSha(const fs::path& path) {
 }
 
 std::string errorOf(jobs::Job& job) {
-    TestContext context;
+    test::TestContext context;
     try {
         job.run(context);
     } catch (const Error& e) {
@@ -135,7 +121,7 @@ TEST_CASE("COCO captions import: images, captions, unreadable files, resume", "[
     options.imageRoot = images;
     options.threads = 2;
     data::CocoImportJob job(options);
-    TestContext context;
+    test::TestContext context;
     REQUIRE(job.run(context));
     const auto& summary = job.summary();
     CHECK(summary.datasetName == "captions_val2014");
@@ -186,7 +172,7 @@ TEST_CASE("COCO captions import: images, captions, unreadable files, resume", "[
 
     SECTION("running the same import again resumes and duplicates nothing") {
         data::CocoImportJob again(options);
-        TestContext second;
+        test::TestContext second;
         REQUIRE(again.run(second));
         CHECK(again.summary().imagesImported == 0);
         CHECK(again.summary().imagesSkipped == 4);
@@ -219,7 +205,7 @@ TEST_CASE("COCO captions import: images, captions, unreadable files, resume", "[
         named.name = "coco-test";
         named.split = "test";
         data::CocoImportJob other(named);
-        TestContext second;
+        test::TestContext second;
         REQUIRE(other.run(second));
         const auto id = ws.requireDataset("coco-test").id;
         CHECK(count(ws, "SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'test'", id) == 4);
@@ -242,7 +228,7 @@ TEST_CASE("images inside the workspace are stored relative to it, so the workspa
     options.imageRoot = images;
     options.threads = 1;
     data::CocoImportJob job(options);
-    TestContext context;
+    test::TestContext context;
     REQUIRE(job.run(context));
     CHECK(job.summary().imagesImported == 4);
     // A CSV import of a file outside the workspace keeps its absolute path.
@@ -305,8 +291,8 @@ TEST_CASE("a cancelled import keeps its committed chunks and the re-run resumes"
     options.chunkImages = 10;
 
     data::CocoImportJob first(options);
-    TestContext cancelling;
-    cancelling.cancelAfter = 1;  // cancel once the first batch is written
+    test::TestContext cancelling;
+    cancelling.cancelAfterProgress = 1;  // cancel once the first batch is written
     const auto result = jobs::runJob(first, cancelling);
     CHECK(result.status == jobs::JobStatus::Cancelled);
     const auto id = ws.requireDataset("captions_train2014").id;
@@ -315,7 +301,7 @@ TEST_CASE("a cancelled import keeps its committed chunks and the re-run resumes"
     CHECK(first.summary().imagesImported == 32);
 
     data::CocoImportJob second(options);
-    TestContext context;
+    test::TestContext context;
     REQUIRE(second.run(context));
     CHECK(second.summary().imagesSkipped == 32);
     CHECK(second.summary().imagesImported == 8);
@@ -339,7 +325,7 @@ TEST_CASE("malformed JSON is rejected with its position before anything is writt
     options.name = "mine";
     {
         data::CocoImportJob job(options);
-        TestContext context;
+        test::TestContext context;
         REQUIRE(job.run(context));
     }
     const auto id = ws.requireDataset("mine").id;
@@ -349,7 +335,7 @@ TEST_CASE("malformed JSON is rejected with its position before anything is writt
         captions,
         "{\n  \"images\": [\n    {\"id\": 1, \"file_name\": \"a.png\"},,\n  ],\n  \"annotations\": []\n}\n");
     data::CocoImportJob bad(options);
-    TestContext context;
+    test::TestContext context;
     const auto result = jobs::runJob(bad, context);
     CHECK(result.status == jobs::JobStatus::Failed);
     CHECK_THAT(result.error, Catch::Contains(captions.string()) && Catch::Contains("line 3, column 37") &&
@@ -467,7 +453,7 @@ TEST_CASE("Karpathy split import: filepath, splits, attributes, sentids", "[impo
     options.jsonFile = json;
     options.imageRoot = root;
     data::KarpathyImportJob job(options);
-    TestContext context;
+    test::TestContext context;
     REQUIRE(job.run(context));
     CHECK(job.summary().imagesImported == 3);
     CHECK(job.summary().imagesUnreadable == 0);
@@ -504,7 +490,7 @@ TEST_CASE("Karpathy split import: filepath, splits, attributes, sentids", "[impo
     CHECK(captions[3].sourceKey.empty());
 
     data::KarpathyImportJob again(options);
-    TestContext second;
+    test::TestContext second;
     REQUIRE(again.run(second));
     CHECK(again.summary().imagesImported == 0);
     CHECK(again.summary().imagesSkipped == 3);
@@ -581,7 +567,7 @@ TEST_CASE("CSV/TSV import: header options, quoted fields, several captions per i
                         "4,missing.png,nothing\n"
                         "5,b b.png,\n");
         data::CsvImportJob job(options);
-        TestContext context;
+        test::TestContext context;
         REQUIRE(job.run(context));
         CHECK(job.summary().imagesImported == 3);
         CHECK(job.summary().imagesUnreadable == 1);
@@ -606,7 +592,7 @@ TEST_CASE("CSV/TSV import: header options, quoted fields, several captions per i
         CHECK(captions[2].text == "a caption\nover two lines");
 
         data::CsvImportJob again(options);
-        TestContext second;
+        test::TestContext second;
         REQUIRE(again.run(second));
         CHECK(again.summary().imagesImported == 0);
         CHECK(again.summary().imagesSkipped == 3);
@@ -618,7 +604,7 @@ TEST_CASE("CSV/TSV import: header options, quoted fields, several captions per i
         options.captionColumn = "Description";
         test::writeFile(options.file, "Description\tFile\tsplit\nfirst\ta.png\tval\nsecond\tb b.png\t\n");
         data::CsvImportJob job(options);
-        TestContext context;
+        test::TestContext context;
         REQUIRE(job.run(context));
         auto rows = imagesByName(ws, ws.requireDataset("list").id);
         CHECK(rows.at("a.png").split == "val");
@@ -634,7 +620,7 @@ TEST_CASE("CSV/TSV import: header options, quoted fields, several captions per i
         options.name = "rows";
         test::writeFile(options.file, "hello there;a.png\n\"semi;colon\";b b.png\n");
         data::CsvImportJob job(options);
-        TestContext context;
+        test::TestContext context;
         REQUIRE(job.run(context));
         CHECK(job.summary().imagesImported == 2);
         const auto captions = ws.captionsOfDataset(ws.requireDataset("rows").id);
@@ -690,7 +676,7 @@ TEST_CASE("generated images are linked to the captions of an existing dataset", 
     karpathy.name = "shapes";
     {
         data::KarpathyImportJob job(karpathy);
-        TestContext context;
+        test::TestContext context;
         REQUIRE(job.run(context));
     }
     const auto dataset = ws.requireDataset("shapes");
@@ -719,7 +705,7 @@ TEST_CASE("generated images are linked to the captions of an existing dataset", 
                     "100/1.png\t\tsd-1.5\t42\n"
                     "extra.png\ta blue square\t\t\n");
     data::GeneratedImportJob job(options);
-    TestContext context;
+    test::TestContext context;
     REQUIRE(job.run(context));
     const auto& summary = job.summary();
     CHECK(summary.imagesImported == 6);
@@ -764,7 +750,7 @@ TEST_CASE("generated images are linked to the captions of an existing dataset", 
 
     SECTION("re-running imports nothing new") {
         data::GeneratedImportJob again(options);
-        TestContext second;
+        test::TestContext second;
         REQUIRE(again.run(second));
         CHECK(again.summary().imagesImported == 0);
         CHECK(again.summary().imagesSkipped == 6);
@@ -801,7 +787,7 @@ TEST_CASE("JSON nested 300,000 levels deep is refused naming the file, before an
     options.name = "mine";
     {
         data::CocoImportJob job(options);
-        TestContext context;
+        test::TestContext context;
         REQUIRE(job.run(context));
     }
     const auto id = ws.requireDataset("mine").id;
@@ -839,7 +825,7 @@ TEST_CASE("JSON nested 300,000 levels deep is refused naming the file, before an
         auto again = options;
         again.name = "within";
         data::CocoImportJob job(again);
-        TestContext context;
+        test::TestContext context;
         CHECK(job.run(context));
         CHECK(ws.findDataset("within").has_value());
     }

@@ -1,6 +1,6 @@
 // .npy reader/writer: round trips for every dtype, files written by NumPy itself (every format
 // version, Fortran order, big-endian), our files read back by NumPy, and malformed files.
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -13,7 +13,7 @@ namespace {
 
 std::string errorOf(const fs::path& path) {
     try {
-        eval::readNpy(path);
+        data::readNpy(path);
     } catch (const Error& e) {
         return e.what();
     }
@@ -43,8 +43,8 @@ TEST_CASE("npy round trip keeps dtype, shape and values", "[npy][metrics]") {
                             torch::kChar, torch::kByte, torch::kBool}) {
         DYNAMIC_SECTION("dtype " << c10::toString(type)) {
             const auto original = type == torch::kByte ? base.abs().to(type) : base.to(type);
-            eval::writeNpy(path, original);
-            const auto back = eval::readNpy(path);
+            data::writeNpy(path, original);
+            const auto back = data::readNpy(path);
             CHECK(back.scalar_type() == type);
             CHECK(back.sizes() == original.sizes());
             CHECK(torch::equal(back, original));
@@ -55,30 +55,27 @@ TEST_CASE("npy round trip keeps dtype, shape and values", "[npy][metrics]") {
     }
     SECTION("0-d, empty and non-contiguous tensors") {
         const auto scalar = torch::tensor(3.25);
-        eval::writeNpy(path, scalar);
-        auto back = eval::readNpy(path);
+        data::writeNpy(path, scalar);
+        auto back = data::readNpy(path);
         CHECK(back.dim() == 0);
         CHECK(back.item<double>() == 3.25);
 
-        eval::writeNpy(path, torch::zeros({0, 5}));
-        back = eval::readNpy(path);
+        data::writeNpy(path, torch::zeros({0, 5}));
+        back = data::readNpy(path);
         CHECK(back.sizes() == torch::IntArrayRef({0, 5}));
 
         const auto transposed = torch::arange(12, torch::kFloat).reshape({3, 4}).t();
-        eval::writeNpy(path, transposed);
-        CHECK(torch::equal(eval::readNpy(path), transposed.contiguous()));
+        data::writeNpy(path, transposed);
+        CHECK(torch::equal(data::readNpy(path), transposed.contiguous()));
     }
     SECTION("unsupported dtypes are refused") {
-        CHECK_THROWS_WITH(eval::writeNpy(path, torch::zeros({2}, torch::kBFloat16)),
+        CHECK_THROWS_WITH(data::writeNpy(path, torch::zeros({2}, torch::kBFloat16)),
                           Catch::Contains("cannot be written to .npy"));
     }
 }
 
 TEST_CASE("npy files written by NumPy are read exactly, and ours by NumPy", "[npy][metrics]") {
-    if (!test::pythonHas("numpy")) {
-        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
-        return;
-    }
+    if (!test::pythonOrSkip("numpy")) return;
     test::TempDir tmp;
     const std::string script = R"PY(
 import sys, numpy as np
@@ -107,28 +104,28 @@ np.save(d + '/complex.npy', np.zeros(2, dtype='<c8'))
     REQUIRE(made.exitCode == 0);
 
     const auto a = (torch::arange(24, torch::kDouble).reshape({2, 3, 4}) - 7.5) / 3;
-    CHECK(torch::equal(eval::readNpy(tmp / "f8.npy"), a));
-    CHECK(torch::equal(eval::readNpy(tmp / "f4.npy"), a.to(torch::kFloat)));
-    CHECK(torch::equal(eval::readNpy(tmp / "f2.npy"), a.to(torch::kHalf)));
-    CHECK(torch::equal(eval::readNpy(tmp / "i8.npy"), torch::arange(-5, 7, torch::kLong).reshape({3, 4})));
-    CHECK(torch::equal(eval::readNpy(tmp / "i4.npy"), torch::arange(-5, 7, torch::kInt)));
-    CHECK(torch::equal(eval::readNpy(tmp / "u1.npy"), torch::arange(250, 256, torch::kLong).to(torch::kByte)));
-    CHECK(torch::equal(eval::readNpy(tmp / "b1.npy"), torch::tensor({true, false, true})));
-    CHECK(torch::equal(eval::readNpy(tmp / "fortran.npy"), torch::arange(6, torch::kFloat).reshape({2, 3})));
-    CHECK(torch::equal(eval::readNpy(tmp / "bigendian.npy"), torch::arange(5, torch::kDouble) / 4));
-    const auto scalar = eval::readNpy(tmp / "scalar.npy");
+    CHECK(torch::equal(data::readNpy(tmp / "f8.npy"), a));
+    CHECK(torch::equal(data::readNpy(tmp / "f4.npy"), a.to(torch::kFloat)));
+    CHECK(torch::equal(data::readNpy(tmp / "f2.npy"), a.to(torch::kHalf)));
+    CHECK(torch::equal(data::readNpy(tmp / "i8.npy"), torch::arange(-5, 7, torch::kLong).reshape({3, 4})));
+    CHECK(torch::equal(data::readNpy(tmp / "i4.npy"), torch::arange(-5, 7, torch::kInt)));
+    CHECK(torch::equal(data::readNpy(tmp / "u1.npy"), torch::arange(250, 256, torch::kLong).to(torch::kByte)));
+    CHECK(torch::equal(data::readNpy(tmp / "b1.npy"), torch::tensor({true, false, true})));
+    CHECK(torch::equal(data::readNpy(tmp / "fortran.npy"), torch::arange(6, torch::kFloat).reshape({2, 3})));
+    CHECK(torch::equal(data::readNpy(tmp / "bigendian.npy"), torch::arange(5, torch::kDouble) / 4));
+    const auto scalar = data::readNpy(tmp / "scalar.npy");
     CHECK(scalar.dim() == 0);
     CHECK(scalar.item<float>() == 2.5f);
     const auto expected = torch::arange(6, torch::kInt).reshape({3, 2});
-    CHECK(torch::equal(eval::readNpy(tmp / "v2.npy"), expected));
-    CHECK(torch::equal(eval::readNpy(tmp / "v3.npy"), expected));
+    CHECK(torch::equal(data::readNpy(tmp / "v2.npy"), expected));
+    CHECK(torch::equal(data::readNpy(tmp / "v3.npy"), expected));
     CHECK_THAT(errorOf(tmp / "structured.npy"), Catch::Contains("structured dtypes"));
     CHECK_THAT(errorOf(tmp / "complex.npy"), Catch::Contains("unsupported dtype '<c8'"));
 
     // And the other way: NumPy loads what we write, bit for bit.
-    eval::writeNpy(tmp / "ours_f4.npy", a.to(torch::kFloat));
-    eval::writeNpy(tmp / "ours_b1.npy", torch::tensor({false, true}));
-    eval::writeNpy(tmp / "ours_i8.npy", torch::arange(7, torch::kLong));
+    data::writeNpy(tmp / "ours_f4.npy", a.to(torch::kFloat));
+    data::writeNpy(tmp / "ours_b1.npy", torch::tensor({false, true}));
+    data::writeNpy(tmp / "ours_i8.npy", torch::arange(7, torch::kLong));
     const std::string check = R"PY(
 import sys, numpy as np
 d = sys.argv[1]
@@ -195,13 +192,13 @@ TEST_CASE("malformed npy files raise errors naming the file", "[npy][metrics]") 
         CHECK_THAT(errorOf(path),
                    Catch::Contains(path.string()) && Catch::Contains("truncated") && Catch::Contains("24 bytes"));
         const auto bytes = npyBytes(good) + std::string(23, '\0');
-        CHECK_THROWS_WITH(eval::parseNpy(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "mem"),
+        CHECK_THROWS_WITH(data::parseNpy(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "mem"),
                           Catch::Contains("mem") && Catch::Contains("truncated"));
     }
     SECTION("Fortran order is transposed into C order") {
         std::string bytes = npyBytes("{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }");
         for (std::int32_t v : {0, 3, 1, 4, 2, 5}) bytes.append(reinterpret_cast<const char*>(&v), 4);
         test::writeFile(path, bytes);
-        CHECK(torch::equal(eval::readNpy(path), torch::arange(6, torch::kInt).reshape({2, 3})));
+        CHECK(torch::equal(data::readNpy(path), torch::arange(6, torch::kInt).reshape({2, 3})));
     }
 }

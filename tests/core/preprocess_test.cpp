@@ -177,12 +177,6 @@ void checkAgainstPil(const Image& image, const std::vector<std::pair<int, int>>&
     }
 }
 
-bool referenceAvailable(const std::string& modules) {
-    if (test::pythonHas(modules)) return true;
-    WARN("skipped: " << test::pythonExecutable().string() << " with " << modules << " is not available");
-    return false;
-}
-
 float maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
     return (a - b).abs().max().item<float>();
 }
@@ -190,7 +184,7 @@ float maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
 }  // namespace
 
 TEST_CASE("bicubic resize equals Pillow byte for byte", "[preprocess]") {
-    if (!referenceAvailable("PIL, numpy")) return;
+    if (!test::pythonOrSkip("PIL, numpy")) return;
 
     SECTION("small non-square RGB image, down, up and mixed on both axes") {
         checkAgainstPil(makeTestImage(97, 61, 3, 1), {{50, 30},
@@ -215,7 +209,7 @@ TEST_CASE("bicubic resize equals Pillow byte for byte", "[preprocess]") {
 }
 
 TEST_CASE("float bicubic resize equals Pillow's mode F", "[preprocess]") {
-    if (!referenceAvailable("PIL, numpy")) return;
+    if (!test::pythonOrSkip("PIL, numpy")) return;
     test::TempDir tmp("genra-preprocess");
     torch::manual_seed(7);
     const auto planes = torch::randn({2, 41, 67}) * 3.0;
@@ -249,7 +243,7 @@ TEST_CASE("float bicubic resize equals Pillow's mode F", "[preprocess]") {
 }
 
 TEST_CASE("clipPreprocess equals the torchvision CLIP transform", "[preprocess]") {
-    if (!referenceAvailable("PIL, numpy, torch")) return;
+    if (!test::pythonOrSkip("PIL, numpy, torch")) return;
     struct Case {
         int width;
         int height;

@@ -19,6 +19,7 @@
 #include "core/util/json_limits.h"
 #include "core/util/names.h"
 #include "support/test_support.h"
+#include "support/test_context.h"
 
 using namespace genra;
 using Catch::Contains;
@@ -36,14 +37,6 @@ std::string errorOf(F&& fn) {
     FAIL("no genra::Error was thrown");
     return {};
 }
-
-class QuietContext : public jobs::JobContext {
-public:
-    void progress(double, const std::string&) override {}
-    void metric(std::int64_t, const std::string&, double) override {}
-    void log(jobs::LogLevel, const std::string&) override {}
-    bool cancelled() const override { return false; }
-};
 
 std::int64_t countRows(store::Workspace& ws, const std::string& table) {
     auto s = ws.db().prepare("SELECT COUNT(*) FROM " + table);
@@ -138,7 +131,7 @@ TEST_CASE("models, runs and generators refuse names outside the workspace or on 
         options.dataset = "none";
         options.textModel = "base";
         gen::TrainGeneratorJob job(wsDir, options);
-        QuietContext context;
+        test::TestContext context;
         CHECK_THAT(errorOf([&] { job.run(context); }), Contains("invalid generator name \"run-34\""));
         CHECK(test::readFile(ws.checkpointsDir() / "run-34" / "last.pt") == "run 34's checkpoint");
     }

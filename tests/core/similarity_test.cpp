@@ -78,10 +78,7 @@ print(json.dumps(out))
 }  // namespace
 
 TEST_CASE("modality-gap measures match a NumPy reference", "[gap]") {
-    if (!test::pythonHas("numpy")) {
-        WARN("skipped: " << test::pythonExecutable().string() << " has no numpy");
-        return;
-    }
+    if (!test::pythonOrSkip("numpy")) return;
     const std::int64_t dims = 16;
     const auto d = makeGap(1500, dims, 0.25, 9);
     test::TempDir tmp;

@@ -268,10 +268,7 @@ TEST_CASE("merge files: slicing, formats and errors", "[tokenizer]") {
 }
 
 TEST_CASE("the real CLIP vocabulary gives CLIP's ids", "[tokenizer]") {
-    if (clipVocab().empty()) {
-        WARN("SKIPPED: ../shared/clip/bpe_simple_vocab_16e6.txt.gz is absent");
-        return;
-    }
+    if (test::sharedClipOrSkip().empty()) return;
     const auto& tokenizer = realTokenizer();
     CHECK(tokenizer.vocabularySize() == 49408);
     CHECK(tokenizer.mergeCount() == kClipMergeCount);
@@ -336,14 +333,9 @@ TEST_CASE("the real CLIP vocabulary gives CLIP's ids", "[tokenizer]") {
 }
 
 TEST_CASE("tokenizer matches the Python reference on tricky and random captions", "[tokenizer]") {
-    if (clipVocab().empty()) {
-        WARN("SKIPPED: ../shared/clip/bpe_simple_vocab_16e6.txt.gz is absent");
-        return;
-    }
-    if (!std::filesystem::exists(test::pythonExecutable())) {
-        WARN("SKIPPED: " << test::pythonExecutable() << " is absent");
-        return;
-    }
+    if (test::sharedClipOrSkip().empty()) return;
+    if (!std::filesystem::exists(test::pythonExecutable()))
+        return test::skip(test::pythonExecutable().string() + " is absent");
     std::vector<std::string> captions = trickyCaptions();
     // Random captions: code points from many scripts, spaces, references and stray bytes.
     std::mt19937 rng(20240601);

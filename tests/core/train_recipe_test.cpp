@@ -246,35 +246,37 @@ TEST_CASE("schedule follows warm-up then cosine annealing with warm restarts", "
         CHECK(train::learningRateAt(o, 3) == Approx(1e-3));
         CHECK(train::learningRateAt(o, 4) == Approx(1e-3));
     }
-    SECTION("identical to PyTorch's CosineAnnealingWarmRestarts") {
-        if (!test::pythonHas("torch")) {
-            WARN("skipped: " << test::pythonExecutable().string() << " with torch is not available");
-            return;
-        }
-        const std::string script =
-            "import torch\n"
-            "p = torch.nn.Parameter(torch.zeros(1))\n"
-            "opt = torch.optim.AdamW([p], lr=1e-3)\n"
-            "s = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=7, T_mult=3, eta_min=1e-5)\n"
-            "out = []\n"
-            "for _ in range(120):\n"
-            "    out.append(opt.param_groups[0]['lr'])\n"
-            "    opt.step(); s.step()\n"
-            "print(' '.join(repr(x) for x in out))\n";
-        const auto res = test::runProcess({test::pythonExecutable().string(), "-c", script});
-        REQUIRE(res.exitCode == 0);
-        std::istringstream in(res.out);
-        o.restartPeriod = 7;
-        o.restartMultiplier = 3;
-        double expected = 0;
-        long long step = 0;
-        while (in >> expected) {
-            INFO("step " << step);
-            CHECK(train::learningRateAt(o, step) == Approx(expected).epsilon(1e-9));
-            ++step;
-        }
-        CHECK(step == 120);
+}
+
+TEST_CASE("the schedule is identical to PyTorch's CosineAnnealingWarmRestarts", "[train][schedule]") {
+    if (!test::pythonOrSkip("torch")) return;
+    train::ScheduleOptions o;
+    o.baseLearningRate = 1e-3;
+    o.minLearningRate = 1e-5;
+    o.warmupSteps = 0;
+    const std::string script =
+        "import torch\n"
+        "p = torch.nn.Parameter(torch.zeros(1))\n"
+        "opt = torch.optim.AdamW([p], lr=1e-3)\n"
+        "s = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=7, T_mult=3, eta_min=1e-5)\n"
+        "out = []\n"
+        "for _ in range(120):\n"
+        "    out.append(opt.param_groups[0]['lr'])\n"
+        "    opt.step(); s.step()\n"
+        "print(' '.join(repr(x) for x in out))\n";
+    const auto res = test::runProcess({test::pythonExecutable().string(), "-c", script});
+    REQUIRE(res.exitCode == 0);
+    std::istringstream in(res.out);
+    o.restartPeriod = 7;
+    o.restartMultiplier = 3;
+    double expected = 0;
+    long long step = 0;
+    while (in >> expected) {
+        INFO("step " << step);
+        CHECK(train::learningRateAt(o, step) == Approx(expected).epsilon(1e-9));
+        ++step;
     }
+    CHECK(step == 120);
 }
 
 TEST_CASE("autocast scopes switch the forward pass to bf16 and restore the previous state", "[train][precision]") {
@@ -282,19 +284,19 @@ TEST_CASE("autocast scopes switch the forward pass to bf16 and restore the previ
     const auto b = torch::randn({8, 3});
     CHECK(torch::matmul(a, b).scalar_type() == torch::kFloat);
     {
-        train::AutocastScope scope(train::Precision::Bf16, torch::kCPU);
+        model::AutocastScope scope(model::Precision::Bf16, torch::kCPU);
         const auto c = torch::matmul(a, b);
         CHECK(c.scalar_type() == torch::kBFloat16);
         CHECK(torch::allclose(c.to(torch::kFloat), torch::matmul(a, b.to(torch::kFloat)).to(torch::kFloat), 0.05, 0.05));
         {
-            train::AutocastScope inner(train::Precision::Fp32, torch::kCPU);  // fp32 leaves the outer scope alone
+            model::AutocastScope inner(model::Precision::Fp32, torch::kCPU);  // fp32 leaves the outer scope alone
             CHECK(torch::matmul(a, b).scalar_type() == torch::kBFloat16);
         }
     }
     CHECK(torch::matmul(a, b).scalar_type() == torch::kFloat);
-    CHECK_THROWS_WITH(train::AutocastScope(train::Precision::Fp16, torch::kCPU), Catch::Contains("fp16") && Catch::Contains("CUDA device"));
-    CHECK(train::parsePrecision("bf16") == train::Precision::Bf16);
-    CHECK_THROWS_WITH(train::parsePrecision("int8"), Catch::Contains("int8"));
+    CHECK_THROWS_WITH(model::AutocastScope(model::Precision::Fp16, torch::kCPU), Catch::Contains("fp16") && Catch::Contains("CUDA device"));
+    CHECK(model::parsePrecision("bf16") == model::Precision::Bf16);
+    CHECK_THROWS_WITH(model::parsePrecision("int8"), Catch::Contains("int8"));
 }
 
 TEST_CASE("the loss scaler unscales gradients, skips overflows and grows back", "[train][precision]") {
@@ -387,4 +389,11 @@ TEST_CASE("hard-negative batches pair images whose captions differ in one word",
         j["hard_negatives"] = 0.5;
         CHECK(train::parseRecipe(j).hardNegatives == 0.5);
     }
+}
+
+TEST_CASE("the example recipe in examples/ is a valid GenRA recipe", "[train][recipe]") {
+    const auto recipe = train::loadRecipe(std::string(GENRA_TEST_SOURCE_DIR) + "/examples/genra-recipe.json");
+    CHECK(recipe.method == train::Method::Genra);
+    CHECK(recipe.baseModel == "vitb32");
+    CHECK(recipe.dataset == "mine");
 }

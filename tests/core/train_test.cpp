@@ -14,6 +14,7 @@
 #include "core/train/training_data.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
+#include "support/test_context.h"
 
 #include <catch2/catch.hpp>
 
@@ -138,18 +139,6 @@ struct TinyWorld {
     }
 };
 
-class Quiet : public jobs::JobContext {
-public:
-    void progress(double, const std::string&) override {}
-    void metric(std::int64_t step, const std::string& name, double value) override {
-        if (name == "loss") losses[step] = value;
-    }
-    void log(jobs::LogLevel, const std::string&) override {}
-    bool cancelled() const override { return cancel; }
-    std::map<std::int64_t, double> losses;
-    bool cancel = false;
-};
-
 std::vector<double> storedMetric(const fs::path& wsPath, std::int64_t runId, const std::string& name) {
     auto ws = store::Workspace::open(wsPath);
     auto s = ws.db().prepare("SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step");
@@ -170,7 +159,7 @@ double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
 std::int64_t interruptAndResume(const TinyWorld& world, const train::Recipe& recipe, const std::string& name) {
     train::TrainJob first(world.ws, recipe, name);
     first.setStopAfterSteps(4);
-    Quiet c1;
+    test::TestContext c1;
     REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
     {
         // Its owner is gone (same process here, so mark it as another pid) -> interrupted.
@@ -179,7 +168,7 @@ std::int64_t interruptAndResume(const TinyWorld& world, const train::Recipe& rec
         CHECK(train::requireRun(ws, name).status == "interrupted");
     }
     auto resumed = train::TrainJob::resume(world.ws, name);
-    Quiet c2;
+    test::TestContext c2;
     REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
     return resumed.runId();
 }
@@ -202,7 +191,7 @@ void checkSameLossCurve(const fs::path& ws, std::int64_t expectedRun, std::int64
 // Returns the alignment losses.
 std::vector<double> runReducedPrecisionAlignment(const TinyWorld& world, const train::Recipe& recipe,
                                                  const std::string& name) {
-    Quiet context;
+    test::TestContext context;
     train::TrainJob job(world.ws, recipe, name);
     REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
     const auto align = storedMetric(world.ws, job.runId(), "loss_align");
@@ -222,7 +211,7 @@ std::vector<double> runReducedPrecisionAlignment(const TinyWorld& world, const t
 TEST_CASE("GenRA trains only adapters and the generated projection", "[train]") {
     TinyWorld world;
     train::TrainJob job(world.ws, world.recipe(train::Method::Genra, 6), "genra-a");
-    Quiet context;
+    test::TestContext context;
     REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
     CHECK(job.modelName() == "genra-a");
     CHECK(context.losses.size() == 6);
@@ -264,7 +253,7 @@ TEST_CASE("GenRA trains only adapters and the generated projection", "[train]") 
 
 TEST_CASE("a resumed run reproduces the uninterrupted loss curve", "[train][resume]") {
     TinyWorld world;
-    Quiet straightContext;
+    test::TestContext straightContext;
     train::TrainJob straight(world.ws, world.recipe(train::Method::Genra, 8), "straight");
     REQUIRE(jobs::runJob(straight, straightContext).status == jobs::JobStatus::Succeeded);
 
@@ -280,7 +269,7 @@ TEST_CASE("a resumed run reproduces the uninterrupted loss curve", "[train][resu
 TEST_CASE("pre-training and GenRA lower their losses", "[train][slow]") {
     TinyWorld world;
     {
-        Quiet context;
+        test::TestContext context;
         auto recipe = world.recipe(train::Method::Pretrain, 60);
         recipe.learningRate = 2e-3;
         recipe.checkpointEvery = 0;
@@ -291,7 +280,7 @@ TEST_CASE("pre-training and GenRA lower their losses", "[train][slow]") {
         CHECK(mean(loss, 50, 60) < 0.8 * mean(loss, 0, 10));
     }
     {
-        Quiet context;
+        test::TestContext context;
         auto recipe = world.alignmentOnly(40);
         recipe.baseModel = "pre";
         train::TrainJob job(world.ws, recipe, "genra-pre");
@@ -311,7 +300,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
         recipe.gradClipNorm = 0;
         recipe.temperature = 1e-4;
         train::TrainJob job(world.ws, recipe, "diverge");
-        Quiet context;
+        test::TestContext context;
         const auto result = jobs::runJob(job, context);
         if (result.status == jobs::JobStatus::Failed) {
             CHECK_THAT(result.error, Catch::Contains("loss became") && Catch::Contains("at step"));
@@ -325,7 +314,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
         auto recipe = world.recipe(train::Method::Genra, 2);
         recipe.baseModel = "nope";
         train::TrainJob job(world.ws, recipe, "bad-model");
-        Quiet context;
+        test::TestContext context;
         const auto result = jobs::runJob(job, context);
         CHECK(result.status == jobs::JobStatus::Failed);
         CHECK_THAT(result.error, Catch::Contains("\"nope\""));
@@ -333,7 +322,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
     SECTION("cancel writes a checkpoint and the run resumes") {
         auto recipe = world.recipe(train::Method::LoraGen, 6);
         train::TrainJob job(world.ws, recipe, "cancelled");
-        Quiet context;
+        test::TestContext context;
         context.cancel = true;
         CHECK(jobs::runJob(job, context).status == jobs::JobStatus::Cancelled);
         auto ws = store::Workspace::open(world.ws);
@@ -341,7 +330,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
         CHECK(run.status == "cancelled");
         CHECK(fs::exists(ws.resolve(run.checkpoint)));
         auto resumed = train::TrainJob::resume(world.ws, "cancelled");
-        Quiet again;
+        test::TestContext again;
         CHECK(jobs::runJob(resumed, again).status == jobs::JobStatus::Succeeded);
         CHECK(again.losses.size() == 6);
     }
@@ -356,7 +345,7 @@ TEST_CASE("a bf16 autocast GenRA run lowers its alignment loss and keeps float32
     auto fp32 = recipe;
     fp32.precision = "fp32";
     fp32.steps = 1;
-    Quiet context;
+    test::TestContext context;
     train::TrainJob reference(world.ws, fp32, "genra-fp32");
     REQUIRE(jobs::runJob(reference, context).status == jobs::JobStatus::Succeeded);
     const auto first = storedMetric(world.ws, reference.runId(), "loss_align");
@@ -371,11 +360,11 @@ TEST_CASE("CUDA: training runs on the GPU, follow the CPU in float32, resume, an
     TinyWorld world;
     SECTION("float32: the CPU's loss curve, and resume after an interruption") {
         auto recipe = world.recipe(train::Method::Genra, 8);
-        Quiet cpuContext;
+        test::TestContext cpuContext;
         train::TrainJob cpu(world.ws, recipe, "cpu");
         REQUIRE(jobs::runJob(cpu, cpuContext).status == jobs::JobStatus::Succeeded);
         recipe.device = "cuda";
-        Quiet gpuContext;
+        test::TestContext gpuContext;
         train::TrainJob gpu(world.ws, recipe, "gpu");
         REQUIRE(jobs::runJob(gpu, gpuContext).status == jobs::JobStatus::Succeeded);
         checkSameLossCurve(world.ws, cpu.runId(), gpu.runId(), 8, 1e-3);
@@ -403,7 +392,7 @@ TEST_CASE("GenRA's App. A reading trains Proj for Real on the LoRA backbone and 
     auto recipe = world.recipe(train::Method::Genra, 8);
     REQUIRE(train::trainsRealProjection(recipe));
     train::TrainJob job(world.ws, recipe, "genra-appa");
-    Quiet context;
+    test::TestContext context;
     REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
     auto ws = store::Workspace::open(world.ws);
     auto base = model::loadClip(&ws, "base");
@@ -443,7 +432,7 @@ TEST_CASE("GenRA's Algorithm 1 reading leaves real-image retrieval exactly equal
     j["reading"] = "algorithm-1";
     const auto recipe = train::parseRecipe(j);
     train::TrainJob job(world.ws, recipe, "genra-alg1");
-    Quiet context;
+    test::TestContext context;
     REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
     {
         auto ws = store::Workspace::open(world.ws);
@@ -467,7 +456,7 @@ TEST_CASE("GenRA's Algorithm 1 reading leaves real-image retrieval exactly equal
         o.device = "cpu";
         o.workers = 1;
         eval::EvaluateJob eval(o);
-        Quiet c;
+        test::TestContext c;
         REQUIRE(jobs::runJob(eval, c).status == jobs::JobStatus::Succeeded);
         for (const auto& m : eval.outcome().metrics) metrics[i][m.name] = m.value;
     }
@@ -500,7 +489,7 @@ TEST_CASE("generated-as-real trains one encoder on generated images only", "[tra
         CHECK(real == 32);
     }
     train::TrainJob job(world.ws, recipe, "gen-as-real");
-    Quiet context;
+    test::TestContext context;
     REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
     auto ws = store::Workspace::open(world.ws);
     auto trained = model::loadClip(&ws, "gen-as-real");

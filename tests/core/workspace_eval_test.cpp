@@ -34,7 +34,7 @@ eval::EvalOptions optionsFor(const test::EvalWorld& world, eval::Benchmark bench
 
 eval::EvalOutcome evaluate(const eval::EvalOptions& options) {
     eval::EvaluateJob job(options);
-    test::SilentContext quiet;
+    test::TestContext quiet;
     REQUIRE(job.run(quiet));
     return job.outcome();
 }
@@ -54,7 +54,7 @@ std::int64_t count(store::Workspace& ws, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[workspace_eval]") {
+TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[workspace-eval]") {
     test::EvalWorld world;
     {
         // The model came from a training run: its rows must point there.
@@ -137,14 +137,14 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
     }
     SECTION("a cancelled evaluation stores nothing") {
         eval::EvaluateJob job(optionsFor(world, eval::Benchmark::Retrieval, "align"));
-        test::SilentContext cancelled;
+        test::TestContext cancelled;
         cancelled.cancel = true;
         CHECK_THROWS_AS(job.run(cancelled), Cancelled);
         CHECK(count(ws, "SELECT COUNT(*) FROM eval_results WHERE split = 'align'") == 0);
     }
 }
 
-TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace_eval]") {
+TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace-eval]") {
     test::EvalWorld world;
     auto options = optionsFor(world, eval::Benchmark::ZeroShot, "");
     const auto outcome = evaluate(options);
@@ -226,13 +226,13 @@ TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace
     SECTION("an attribute no image has is a clear error") {
         options.attributes = {"texture"};
         eval::EvaluateJob job(options);
-        test::SilentContext quiet;
+        test::TestContext quiet;
         CHECK_THROWS_WITH(job.run(quiet),
                           Catch::Contains("no image has a label") && Catch::Contains("texture"));
     }
 }
 
-TEST_CASE("workspace similarity pairs generated images with their caption's real image", "[workspace_eval]") {
+TEST_CASE("workspace similarity pairs generated images with their caption's real image", "[workspace-eval]") {
     test::EvalWorld world;
     const auto outcome = evaluate(optionsFor(world, eval::Benchmark::Similarity, ""));
     auto ws = store::Workspace::open(world.ws);
@@ -281,13 +281,13 @@ TEST_CASE("workspace similarity pairs generated images with their caption's real
     SECTION("a split without generated images is a clear error") {
         ws.db().exec("DELETE FROM generations");
         eval::EvaluateJob job(optionsFor(world, eval::Benchmark::Similarity, "test"));
-        test::SilentContext quiet;
+        test::TestContext quiet;
         CHECK_THROWS_WITH(job.run(quiet), Catch::Contains("import generated images first"));
     }
 }
 
 TEST_CASE("workspace t-SNE stores a projection of real, generated and text points",
-          "[workspace_eval][tsne]") {
+          "[workspace-eval][tsne]") {
     test::EvalWorld world;
     eval::WorkspaceTsneOptions options;
     options.workspace = world.ws;
@@ -300,7 +300,7 @@ TEST_CASE("workspace t-SNE stores a projection of real, generated and text point
     options.workers = 1;
     options.tsne.iterations = 300;
     eval::WorkspaceTsneJob job(options);
-    test::SilentContext quiet;
+    test::TestContext quiet;
     REQUIRE(job.run(quiet));
     auto ws = store::Workspace::open(world.ws);
     // 8 captions with one generated image each; their real images (several captions may share one).

@@ -17,18 +17,11 @@
 #include "core/store/workspace.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
+#include "support/shapes_workspace.h"
+#include "support/test_context.h"
 #include "support/test_support.h"
 
 namespace genra::test {
-
-class SilentContext : public jobs::JobContext {
-public:
-    void progress(double, const std::string&) override {}
-    void metric(std::int64_t, const std::string&, double) override {}
-    void log(jobs::LogLevel, const std::string&) override {}
-    bool cancelled() const override { return cancel; }
-    bool cancel = false;
-};
 
 struct EvalWorld {
     TempDir tmp{"genra-evalworld"};
@@ -39,7 +32,6 @@ struct EvalWorld {
     // `count` Shapes images (20% pretrain, 40% align, 40% test); captions with ord < captionsWithGenerated
     // get one generated image each.
     explicit EvalWorld(int count = 30, int captionsWithGenerated = 1) {
-        SilentContext quiet;
         data::MakeShapesOptions make;
         make.outDir = tmp / "shapes";
         make.count = count;
@@ -47,13 +39,7 @@ struct EvalWorld {
         make.imageSize = 32;
         make.splitFractions = {0.2, 0.4, 0.4};
         make.threads = 1;
-        data::MakeShapesJob shapes(make);
-        if (!shapes.run(quiet)) throw std::runtime_error("make-shapes failed");
-        store::Workspace::create(ws);
-        auto import = data::shapesImportOptions(ws, make.outDir);
-        import.threads = 1;
-        data::KarpathyImportJob importer(import);
-        if (!importer.run(quiet)) throw std::runtime_error("import failed");
+        makeShapesWorkspace(make, ws, 1);
 
         auto w = store::Workspace::open(ws);
         const auto dataset = w.requireDataset("shapes");

@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <poll.h>
 #include <random>
 #include <signal.h>
@@ -121,22 +123,56 @@ std::string readFile(const fs::path& path) {
     return s.str();
 }
 
+namespace {
+std::atomic<bool> skipped{false};
+
+fs::path fromEnvironment(const char* name, const char* configured) {
+    const char* value = std::getenv(name);
+    return value && *value ? fs::path(value) : fs::path(configured);
+}
+}  // namespace
+
+void skip(const std::string& reason) {
+    skipped = true;
+    WARN("SKIPPED: " << reason);
+}
+
+bool anySkipped() { return skipped; }
+
 fs::path sharedClipDir() {
-    const fs::path dir = fs::path(GENRA_TEST_SHARED_DIR) / "clip";
+    const fs::path dir = fromEnvironment("GENRA_TEST_SHARED_DIR", GENRA_TEST_SHARED_DIR) / "clip";
     return fs::exists(dir / "bpe_simple_vocab_16e6.txt.gz") ? dir : fs::path();
 }
 
-fs::path pythonExecutable() { return GENRA_TEST_PYTHON; }
+fs::path sharedClipOrSkip() {
+    auto dir = sharedClipDir();
+    if (dir.empty()) skip("the shared CLIP files (../shared/clip/bpe_simple_vocab_16e6.txt.gz) are absent");
+    return dir;
+}
+
+fs::path pythonExecutable() { return fromEnvironment("GENRA_TEST_PYTHON", GENRA_TEST_PYTHON); }
 
 bool pythonHas(const std::string& modules) {
-    if (!fs::exists(pythonExecutable())) return false;
-    const auto r = runProcess({pythonExecutable().string(), "-c", "import " + modules});
-    return r.exitCode == 0;
+    // Importing torch takes seconds; many cases ask the same question.
+    static std::map<std::string, bool> known;
+    const std::string key = pythonExecutable().string() + "\n" + modules;
+    if (const auto it = known.find(key); it != known.end()) return it->second;
+    bool has = false;
+    if (fs::exists(pythonExecutable()))
+        has = runProcess({pythonExecutable().string(), "-c", "import " + modules}).exitCode == 0;
+    known[key] = has;
+    return has;
+}
+
+bool pythonOrSkip(const std::string& modules) {
+    if (pythonHas(modules)) return true;
+    skip(pythonExecutable().string() + " cannot import " + modules);
+    return false;
 }
 
 bool cudaOrSkip(const std::string& what) {
     if (torch::cuda::is_available()) return true;
-    WARN("no CUDA device: " << what << " is skipped");
+    skip("no CUDA device: " + what);
     return false;
 }
 

@@ -33,14 +33,26 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
 void writeFile(const std::filesystem::path& path, const std::string& content);
 std::string readFile(const std::filesystem::path& path);
 
-// ../shared/clip/ beside the checkout, or an empty path when it is absent.
-std::filesystem::path sharedClipDir();
-std::filesystem::path pythonExecutable();
-// True when the test Python (GENRA_TEST_PYTHON, /usr/bin/python3 by default) can import every module named (comma separated).
-bool pythonHas(const std::string& modules);
+// Marks the running test case skipped: its output says "SKIPPED: <reason>", and when no check
+// failed the executable exits with the code given by --skip-exit-code (ctest passes 77 and reports
+// the case as "Skipped", never "Passed"). The caller returns from the case or section itself.
+void skip(const std::string& reason);
+// Whether skip() was called in this process.
+bool anySkipped();
 
-// True when LibTorch sees a usable CUDA device. Otherwise records a warning in the test's output
-// ("no CUDA device: <what> is skipped") so a skipped CUDA check is never mistaken for a pass.
+// ../shared/clip/ beside the checkout (or $GENRA_TEST_SHARED_DIR/clip), or an empty path when it is absent.
+std::filesystem::path sharedClipDir();
+// The shared CLIP folder; when it is absent, calls skip() and returns an empty path.
+std::filesystem::path sharedClipOrSkip();
+// $GENRA_TEST_PYTHON when set (a path that does not exist hides Python from the tests), otherwise
+// the GENRA_TEST_PYTHON the build was configured with.
+std::filesystem::path pythonExecutable();
+// True when the test Python can import every module named (comma separated); cached per process.
+bool pythonHas(const std::string& modules);
+// pythonHas(modules), calling skip() when it is false.
+bool pythonOrSkip(const std::string& modules);
+
+// True when LibTorch sees a usable CUDA device; otherwise calls skip() ("no CUDA device: <what>").
 bool cudaOrSkip(const std::string& what);
 
 // Turns TensorFloat-32 off for cuBLAS and cuDNN while it lives (LibTorch lets cuDNN convolutions

@@ -61,7 +61,7 @@ void putEmbedding(store::Db& db, std::int64_t model, std::int64_t item, const ch
 
 }  // namespace
 
-TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browser]") {
+TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browse]") {
     test::app();
     test::TempDir tmp;
     auto ws = store::Workspace::create(tmp / "ws");
@@ -163,7 +163,7 @@ void writeImage(const std::filesystem::path& path, QColor colour, int size = 64)
 
 }  // namespace
 
-TEST_CASE("the caption browser shows a caption's real and generated images", "[widgets][browser]") {
+TEST_CASE("the caption browser shows a caption's real and generated images", "[widgets][browse]") {
     test::app();
     test::TempDir tmp;
     auto ws = store::Workspace::create(tmp / "ws");
@@ -250,7 +250,7 @@ TEST_CASE("the caption browser shows a caption's real and generated images", "[w
     }
 }
 
-TEST_CASE("thumbnail cache evicts least recently used entries", "[widgets][browser]") {
+TEST_CASE("thumbnail cache evicts least recently used entries", "[widgets][browse]") {
     test::app();
     test::TempDir tmp;
     std::vector<QString> paths;

@@ -66,7 +66,7 @@ QList<qint64> listed(const widgets::CaptionBrowser& browser) {
 
 }  // namespace
 
-TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, generated and links", "[widgets][embeddings]") {
+TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, generated and links", "[widgets][embed]") {
     test::app();
     test::TempDir tmp{"genra-embeddings-view"};
     test::makeTinyClipWorkspace(tmp / "ws", tmp.path());
@@ -108,7 +108,7 @@ TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, gener
     CHECK_THROWS_WITH(widgets::loadProjection(ws, 999), Catch::Contains("999"));
 }
 
-TEST_CASE("lasso selection maps to the captions inside it, linked panes follow, figures export", "[widgets][embeddings]") {
+TEST_CASE("lasso selection maps to the captions inside it, linked panes follow, figures export", "[widgets][embed]") {
     test::app();
     TwoMaps maps;
     auto& tmp = maps.tmp;
@@ -159,7 +159,7 @@ TEST_CASE("lasso selection maps to the captions inside it, linked panes follow, 
     }
 }
 
-TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows multi-select", "[widgets][embeddings][browser]") {
+TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows multi-select", "[widgets][embed][browse]") {
     test::app();
     TwoMaps maps;
     const auto& world = maps.world;
@@ -223,7 +223,7 @@ TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows
     }
 }
 
-TEST_CASE("the embeddings model choice offers CLIP models only", "[widgets][embeddings]") {
+TEST_CASE("the embeddings model choice offers CLIP models only", "[widgets][embed]") {
     test::app();
     test::TempDir tmp;
     auto ws = store::Workspace::create(tmp / "ws");
@@ -241,7 +241,7 @@ TEST_CASE("the embeddings model choice offers CLIP models only", "[widgets][embe
           QStringList({QStringLiteral("aligned"), QStringLiteral("clip-a"), QStringLiteral("clip-b")}));
 }
 
-TEST_CASE("in a narrow panel the controls wrap above the maps and the maps stack", "[widgets][embeddings]") {
+TEST_CASE("in a narrow panel the controls wrap above the maps and the maps stack", "[widgets][embed]") {
     test::app();
     TwoMaps maps;
     auto& panel = maps.panel;

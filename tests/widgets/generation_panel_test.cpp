@@ -3,7 +3,7 @@
 // thread): a split, resume skipping what is there, the browser's selection, and a form that cannot
 // start.
 #include "core/store/workspace.h"
-#include "shapes_workspace.h"
+#include "support/shapes_workspace.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
 #include "widgets/caption_list_model.h"
@@ -28,7 +28,7 @@ std::int64_t count(store::Workspace& ws, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("the generation panel runs an external generator through the job manager", "[widgets][generation]") {
+TEST_CASE("the generation panel runs an external generator through the job manager", "[widgets][gen]") {
     test::app();
     test::TempDir tmp;
     const auto wsDir = test::makeShapesWorkspace(tmp.path(), 10);

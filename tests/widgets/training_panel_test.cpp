@@ -36,7 +36,7 @@ nlohmann::json tinyRecipe(int steps, double learningRate) {
 
 }  // namespace
 
-TEST_CASE("the recipe form is driven by the trainer's field table and validates by key", "[widgets][training]") {
+TEST_CASE("the recipe form is driven by the trainer's field table and validates by key", "[widgets][train]") {
     test::app();
     widgets::RecipeForm form;
     for (const auto& f : train::recipeFields()) {
@@ -101,7 +101,7 @@ TEST_CASE("the recipe form is driven by the trainer's field table and validates 
     }
 }
 
-TEST_CASE("live curves follow a real training job, overlay runs, and stop/resume works", "[widgets][training]") {
+TEST_CASE("live curves follow a real training job, overlay runs, and stop/resume works", "[widgets][train]") {
     test::app();
     test::TempDir tmp{"genra-training-panel"};
     test::makeTinyClipWorkspace(tmp / "ws", tmp.path());

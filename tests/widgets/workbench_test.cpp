@@ -1,7 +1,7 @@
 // The import dialog on good and bad files, a language switch changing visible text, and
 // `genra-workbench --panel browser --screenshot` on a Shapes workspace showing decoded thumbnails.
 #include "core/store/workspace.h"
-#include "shapes_workspace.h"
+#include "support/shapes_workspace.h"
 #include "support/test_support.h"
 #include "widgets/datasets_panel.h"
 #include "widgets/import_dialog.h"
@@ -118,7 +118,7 @@ std::size_t browserScreenshotColours(const test::TempDir& tmp, const std::filesy
 
 }  // namespace
 
-TEST_CASE("genra-workbench --panel browser --screenshot shows Shapes thumbnails", "[widgets][gui][browser]") {
+TEST_CASE("genra-workbench --panel browser --screenshot shows Shapes thumbnails", "[widgets][gui][browse]") {
     test::TempDir tmp;
     // Shapes version 1: its textured, lit images are what the colour count below measures (version 2's
     // flat paint on a plain background brings far fewer colours).

@@ -1,7 +1,7 @@
 // .npy reader and writer. The header is a Python dict literal; we parse the small subset NumPy
 // writes (quoted strings, True/False, tuples of integers) and refuse anything else, so a hostile
 // header can only produce an error. Data sizes are checked against the file before allocation.
-#include "core/eval/npy.h"
+#include "core/data/npy.h"
 
 #include "core/util/error.h"
 
@@ -15,7 +15,7 @@
 #error "npy.cpp assumes a little-endian host"
 #endif
 
-namespace genra::eval {
+namespace genra::data {
 namespace {
 
 namespace fs = std::filesystem;
@@ -350,4 +350,4 @@ void writeNpy(const fs::path& path, const torch::Tensor& tensor) {
     if (!file) throw Error("failed writing " + path.string());
 }
 
-}  // namespace genra::eval
+}  // namespace genra::data

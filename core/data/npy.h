@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <string>
 
-namespace genra::eval {
+namespace genra::data {
 
 // Reads a whole .npy file into a contiguous CPU tensor with the file's dtype and shape.
 torch::Tensor readNpy(const std::filesystem::path& path);
@@ -28,4 +28,4 @@ void writeNpy(const std::filesystem::path& path, const torch::Tensor& tensor);
 // The header's dtype string for a torch dtype ("<f4" for float32); throws for unsupported ones.
 std::string npyDescr(torch::ScalarType type);
 
-}  // namespace genra::eval
+}  // namespace genra::data
