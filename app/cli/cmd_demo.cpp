@@ -15,6 +15,8 @@ void addDemoCommand(CLI::App& app, CliState& state) {
         bool quick = false;
         int seeds = 0;
         std::int64_t generatorSteps = 0;
+        bool trainGenerator = false;
+        std::string generatorBundle;
         std::string device = "auto";
     };
     auto options = std::make_shared<Options>();
@@ -28,10 +30,16 @@ void addDemoCommand(CLI::App& app, CliState& state) {
                     "Train every compared method this many times (seeds 1..N); tables show mean ± std, effects a "
                     "95% bootstrap interval (default 3, --quick 2)")
         ->check(CLI::Range(1, 20));
+    cmd->add_flag("--train-generator", options->trainGenerator,
+                  "Train the diffusion generator in the demo (on its pre-training split, conditioned on f_r's text "
+                  "tower) instead of using the shipped one (resources/demo-generator, 2,400 steps); needs a new workspace");
     cmd->add_option("--generator-steps", options->generatorSteps,
-                    "Train the diffusion generator this many steps (default 800, --quick 300); 2400 makes it draw "
-                    "the caption's shape on Shapes v2 (about 20 more minutes on 2 cores); needs a new workspace")
+                    "With --train-generator (implied): train it this many steps (default 800, --quick 300); 2400 makes "
+                    "it draw the caption's shape on Shapes v2 (about 20 more minutes on 2 cores)")
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--generator-bundle", options->generatorBundle,
+                    "Use this generator bundle folder (genra model export) instead of the shipped one")
+        ->check(CLI::ExistingDirectory);
     cmd->add_option("--device", options->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
     cmd->callback([options, &state] {
         state.action = [options] {
@@ -40,6 +48,8 @@ void addDemoCommand(CLI::App& app, CliState& state) {
             o.quick = options->quick;
             o.seeds = options->seeds;
             o.generatorSteps = options->generatorSteps;
+            o.trainGenerator = options->trainGenerator;
+            o.generatorBundle = options->generatorBundle;
             o.device = options->device;
             demo::DemoJob job(o);
             const int code = runWithTerminal(job);

@@ -7,6 +7,7 @@
 #include "core/gen/generate.h"
 #include "core/data/shapes_adherence.h"
 #include "core/store/workspace.h"
+#include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -65,8 +66,32 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
     cmd->add_option("--seed", o->seed, "Seed of initialisation and batches")->capture_default_str();
     cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
     cmd->add_option("--workers", o->workers, "Image decoding threads")->capture_default_str();
-    cmd->callback([&state, o, workspace] {
-        state.action = [o, workspace] {
+    auto recipe = std::make_shared<std::string>();
+    cmd->add_option("--recipe", *recipe,
+                    "Generator recipe JSON (the keys of a trained generator's model.json \"options\"; "
+                    "resources/demo-generator/recipe.json trained the demo's). With it, only --name, --device "
+                    "and --workers may be given as well, and override the file")
+        ->check(CLI::ExistingFile);
+    cmd->callback([&state, o, workspace, recipe, cmd] {
+        state.action = [o, workspace, recipe, cmd] {
+            if (!recipe->empty()) {
+                for (const auto* option : cmd->get_options()) {
+                    if (option->count() == 0) continue;
+                    bool allowed = false;
+                    for (const char* name : {"--workspace", "--recipe", "--name", "--device", "--workers"}) {
+                        allowed = allowed || option->check_name(name);
+                    }
+                    if (!allowed) {
+                        throw Error(option->get_name() + " cannot be combined with --recipe " + *recipe +
+                                    "; set its key in the recipe instead");
+                    }
+                }
+                auto fromFile = gen::loadGeneratorRecipe(*recipe);
+                if (cmd->count("--name")) fromFile.name = o->name;
+                if (cmd->count("--device")) fromFile.device = o->device;
+                if (cmd->count("--workers")) fromFile.workers = o->workers;
+                *o = fromFile;
+            }
             gen::TrainGeneratorJob job(*workspace, *o);
             const int code = runWithTerminal(job);
             if (code == 0) {

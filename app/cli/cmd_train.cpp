@@ -4,6 +4,7 @@
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
+#include "core/gen/generator_bundle.h"
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
 #include "core/train/runs.h"
@@ -17,6 +18,73 @@
 #include <iostream>
 
 namespace genra::cli {
+
+namespace {
+void addGeneratorBundleCommands(CLI::App* group, CliState& state) {
+    {
+        auto* cmd = group->add_subcommand(
+            "export", "Write a built-in generator as a self-contained bundle folder (weights with its text tower, "
+                      "vocabulary, configuration), with its caption adherence measured on 50 fixed Shapes captions");
+        auto workspace = std::make_shared<std::string>();
+        auto o = std::make_shared<gen::GeneratorExportOptions>();
+        auto out = std::make_shared<std::string>();
+        auto float32 = std::make_shared<bool>(false);
+        auto provenance = std::make_shared<std::vector<std::string>>();
+        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+        cmd->add_option("--name", o->name, "Generator model")->required();
+        cmd->add_option("--out", *out, "Bundle folder (created)")->required();
+        cmd->add_flag("--float32", *float32, "Keep float32 weights (default: float16, half the size)");
+        cmd->add_option("--check-captions", o->checkCaptions, "Fixed captions the adherence check samples (0: none)")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        cmd->add_option("--provenance", *provenance, "KEY=VALUE facts recorded in the bundle's \"provenance\"");
+        cmd->callback([&state, workspace, o, out, float32, provenance] {
+            state.action = [workspace, o, out, float32, provenance] {
+                auto ws = store::Workspace::open(*workspace, store::Db::Mode::ReadOnly);
+                o->outDir = *out;
+                o->half = !*float32;
+                for (const auto& item : *provenance) {
+                    const auto eq = item.find('=');
+                    if (eq == std::string::npos || eq == 0) throw Error("--provenance " + item + ": expected KEY=VALUE");
+                    o->provenance[item.substr(0, eq)] = item.substr(eq + 1);
+                }
+                const auto config = gen::exportGeneratorBundle(ws, *o);
+                std::printf("generator \"%s\" written to %s (%s weights)\n", o->name.c_str(), out->c_str(),
+                            o->half ? "float16" : "float32");
+                if (config.contains("adherence_check")) {
+                    const auto& r = config["adherence_check"]["rates"];
+                    std::printf("adherence on %d fixed captions: colour %.1f %%, position %.1f %%, shape %.1f %%, all %.1f %%\n",
+                                config["adherence_check"].value("captions", 0), 100.0 * r.value("color", 0.0),
+                                100.0 * r.value("position", 0.0), 100.0 * r.value("shape", 0.0), 100.0 * r.value("all", 0.0));
+                }
+                return 0;
+            };
+        });
+    }
+    {
+        auto* cmd = group->add_subcommand("import-generator",
+                                          "Register a generator bundle folder (genra model export; the demo ships one) "
+                                          "as a workspace generator, usable as --generator builtin:NAME");
+        auto workspace = std::make_shared<std::string>();
+        auto bundle = std::make_shared<std::string>();
+        auto name = std::make_shared<std::string>();
+        auto overwrite = std::make_shared<bool>(false);
+        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
+        cmd->add_option("--bundle", *bundle, "Bundle folder")->required()->check(CLI::ExistingDirectory);
+        cmd->add_option("--name", *name, "Model name (letters, digits, '-', '_', '.')")->required();
+        cmd->add_flag("--overwrite", *overwrite, "Replace an existing model of that name");
+        cmd->callback([&state, workspace, bundle, name, overwrite] {
+            state.action = [workspace, bundle, name, overwrite] {
+                auto ws = store::Workspace::open(*workspace);
+                gen::importGeneratorBundle(ws, *bundle, *name, *overwrite);
+                std::printf("generator \"%s\" registered from %s; use it with --generator builtin:%s\n", name->c_str(),
+                            bundle->c_str(), name->c_str());
+                return 0;
+            };
+        });
+    }
+}
+}  // namespace
 
 void addTrainCommands(CLI::App& app, CliState& state) {
     {
@@ -149,6 +217,7 @@ void addTrainCommands(CLI::App& app, CliState& state) {
                 return 0;
             };
         });
+        addGeneratorBundleCommands(group, state);
     }
 }
 

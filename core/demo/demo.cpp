@@ -7,12 +7,14 @@
 #include "core/eval/workspace_eval.h"
 #include "core/eval/workspace_tsne.h"
 #include "core/gen/builtin_generator.h"
+#include "core/gen/generator_bundle.h"
 #include "core/gen/generate.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
 #include "core/train/runs.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
+#include "core/util/resources.h"
 
 #include <chrono>
 #include <cmath>
@@ -138,7 +140,10 @@ private:
 DemoJob::DemoJob(DemoOptions options) : options_(std::move(options)), plan_(demoPlan(options_.quick)) {
     if (options_.seeds < 0 || options_.seeds > 20) throw Error("demo: --seeds must be between 1 and 20");
     if (options_.generatorSteps < 0) throw Error("demo: --generator-steps must be positive");
-    if (options_.generatorSteps > 0) plan_.generatorSteps = options_.generatorSteps;
+    if (options_.generatorSteps > 0) {
+        plan_.generatorSteps = options_.generatorSteps;
+        options_.trainGenerator = true;
+    }
     if (options_.seeds > 0) {
         plan_.seeds = options_.seeds;
         plan_.captionSeeds = std::min(plan_.captionSeeds, plan_.seeds);
@@ -221,10 +226,30 @@ bool DemoJob::run(jobs::JobContext& context) {
 
     // 3. The generated modality: the built-in diffusion model, then images per caption.
     stage("generator", [&](double from, double to) {
+        fs::path bundle;
+        if (!options_.trainGenerator) {
+            bundle = options_.generatorBundle.empty() ? util::findResource(kDemoGeneratorResource) : options_.generatorBundle;
+            if (bundle.empty()) {
+                context.log(jobs::LogLevel::Warning, std::string("the shipped generator (resources/") + kDemoGeneratorResource +
+                                                         ") was not found; the demo trains one (" +
+                                                         std::to_string(p.generatorSteps) + " steps)");
+            }
+        }
         if (modelExists(wsPath, kDemoGenerator)) {
-            // A workspace's generator is reused; a different step count needs a workspace of its own.
+            // A workspace keeps the generator it started with: another one needs a workspace of its own.
             auto ws = store::Workspace::open(wsPath);
-            if (const auto run = train::findRun(ws, kDemoGenerator)) {
+            const bool shipped = model::findModel(ws, kDemoGenerator)->config.contains("text_clip");
+            if (shipped && options_.trainGenerator) {
+                throw Error("workspace " + wsPath.string() + " uses the shipped generator; use a new --workspace to " +
+                            "train one in the demo (--train-generator, --generator-steps " +
+                            std::to_string(p.generatorSteps) + ")");
+            }
+            if (!shipped && !options_.trainGenerator) {
+                context.log(jobs::LogLevel::Warning, "workspace " + wsPath.string() + " keeps the generator trained in " +
+                                                         "it; use a new --workspace for the shipped one");
+                return false;
+            }
+            if (const auto run = train::findRun(ws, kDemoGenerator); run && options_.trainGenerator) {
                 const auto steps = run->recipe.value("steps", std::int64_t{0});
                 if (steps > 0 && steps != p.generatorSteps) {
                     throw Error("workspace " + wsPath.string() + " already has " + kDemoGenerator + " trained " +
@@ -233,6 +258,12 @@ bool DemoJob::run(jobs::JobContext& context) {
                 }
             }
             return false;
+        }
+        if (!bundle.empty()) {
+            auto ws = store::Workspace::open(wsPath);
+            gen::importGeneratorBundle(ws, bundle, kDemoGenerator, false);
+            context.log(jobs::LogLevel::Info, "generator: the shipped checkpoint " + bundle.string());
+            return true;
         }
         gen::GeneratorTrainOptions go;
         go.name = kDemoGenerator;

@@ -99,6 +99,8 @@ const std::vector<DemoMethod>& demoMethods();
 inline constexpr const char* kDemoDataset = "shapes";
 inline constexpr const char* kDemoClip = "demo-clip";
 inline constexpr const char* kDemoGenerator = "demo-gen";
+// The shipped generator bundle, relative to the resource folders (util::findResource).
+inline constexpr const char* kDemoGeneratorResource = "demo-generator";
 // The generations.generator values of the demo's two kinds of generated images.
 inline constexpr const char* kDemoGeneratorKey = "builtin:demo-gen";
 inline constexpr const char* kDemoControlKey = "builtin:shift";
@@ -114,9 +116,16 @@ struct DemoOptions {
     std::filesystem::path workspace;
     bool quick = false;
     int seeds = 0;  // 0 = the plan's (3, quick 2)
-    // 0 = the plan's (800, quick 300). On Shapes v2, 2,400 steps took the generated images' caption
-    // adherence from colour / position / shape 88.5 / 87.5 / 12.5 % to 99.5 / 98.5 / 75 %
-    // (docs/generator.md), at about 20 more minutes on 2 cores.
+    // The generated modality. By default the shipped generator (resources/demo-generator, found by
+    // util::findResource; `generatorBundle` names another bundle folder) is imported as demo-gen:
+    // 2,400 steps on a Shapes v2 set of its own, trained by scripts/train-demo-generator. With
+    // `trainGenerator` (or when no bundle is found) the demo trains one itself on its pre-training
+    // split, conditioned on f_r's text tower, for `generatorSteps` steps.
+    bool trainGenerator = false;
+    std::filesystem::path generatorBundle;
+    // 0 = the plan's (800, quick 300); a positive value implies trainGenerator. On Shapes v2, 2,400
+    // steps took the generated images' caption adherence from colour / position / shape 88.5 / 87.5 /
+    // 12.5 % to 99.5 / 98.5 / 75 % (docs/generator.md), at about 20 more minutes on 2 cores.
     std::int64_t generatorSteps = 0;
     std::string device = "auto";
 };

@@ -333,6 +333,56 @@ std::string adherenceLine(store::Workspace& ws) {
     }
 }
 
+// The demo's generator as the report describes it: the shipped checkpoint (a bundle, with its own
+// text tower) or one the demo trained.
+struct GeneratorFacts {
+    bool shipped = false;
+    std::int64_t steps = 0;
+    std::int64_t channels = 0;
+    std::string bundle;        // shipped: the folder it was imported from
+    json adherenceCheck;       // shipped: its recorded fixed-caption adherence
+    json provenance;
+};
+
+GeneratorFacts generatorFacts(store::Workspace& ws, const DemoPlan& p) {
+    GeneratorFacts f;
+    f.steps = p.generatorSteps;
+    f.channels = p.generatorChannels;
+    const auto record = model::findModel(ws, kDemoGenerator);
+    if (!record) return f;
+    const json& c = record->config;
+    f.shipped = c.contains("text_clip");
+    f.steps = c.value("trained_steps", f.steps);
+    if (c.contains("unet")) f.channels = c["unet"].value("base_channels", f.channels);
+    f.provenance = c.value("provenance", json::object());
+    f.bundle = f.provenance.value("imported_from", std::string());
+    f.adherenceCheck = c.value("adherence_check", json::object());
+    return f;
+}
+
+std::string generatorLine(const GeneratorFacts& g) {
+    std::ostringstream md;
+    md << "- Generated modality: the built-in text-conditional diffusion U-Net (" << g.channels << " base channels, 32 px), ";
+    if (g.shipped) {
+        md << "**the shipped checkpoint** (`" << g.bundle << "`): trained " << g.steps
+           << " steps by `scripts/train-demo-generator` from its committed recipe on a Shapes v2 set of its own (none of "
+           << "the demo's images), conditioned on its own frozen tiny-CLIP text tower";
+        if (g.adherenceCheck.contains("rates")) {
+            const auto& r = g.adherenceCheck["rates"];
+            char buf[200];
+            std::snprintf(buf, sizeof buf, "; recorded adherence on its %d fixed captions: colour %.0f%%, position %.0f%%, shape %.0f%%",
+                          g.adherenceCheck.value("captions", 0), 100 * r.value("color", 0.0), 100 * r.value("position", 0.0),
+                          100 * r.value("shape", 0.0));
+            md << buf;
+        }
+        md << " (`genra demo --train-generator` trains one in the demo instead); DDIM ";
+    } else {
+        md << "**trained in this demo** (`--train-generator`) " << g.steps
+           << " steps on the pre-training split, conditioned on `f_r`'s frozen text tower; DDIM ";
+    }
+    return md.str();
+}
+
 std::optional<std::vector<float>> embedding(store::Workspace& ws, std::int64_t modelId, std::int64_t imageId,
                                             std::initializer_list<const char*> encoders) {
     auto s = ws.db().prepare("SELECT vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? AND encoder = ?");
@@ -694,14 +744,13 @@ void writeReport(const ReportOptions& options) {
        << "direction, opposite to it, or inconclusive when the interval includes 0.\n\n"
        << "**Verdicts:** " << towardsPaper << " of " << specs.size() << " stated effects go the paper's way, " << opposite
        << " the opposite way, " << inconclusive << " are inconclusive.\n\n";
+    const GeneratorFacts genFacts = generatorFacts(ws, p);
     md << "## Setup\n\n"
        << "- Real images: " << realPretrain << " pre-training, " << realAlign << " alignment, " << realTest << " test ("
        << p.imageSize << " px, five captions each).\n"
        << "- `f_r`: a tiny CLIP (ViT 2 layers × 64 on a convolutional stem, text 2 layers × 64, embedding 64) pre-trained for " << p.pretrainSteps
        << " steps on the pre-training split with a " << p.vocabMerges << "-merge BPE vocabulary learned from its captions.\n"
-       << "- Generated modality: the built-in text-conditional diffusion U-Net (" << p.generatorChannels << " base channels, 32 px), "
-       << "trained " << p.generatorSteps << " steps on the pre-training split, conditioned on `f_r`'s frozen text tower; DDIM "
-       << p.samplingSteps << " steps: " << genAlign << " images for the alignment captions (" << alignPerCaption(p)
+       << generatorLine(genFacts) << p.samplingSteps << " steps: " << genAlign << " images for the alignment captions (" << alignPerCaption(p)
        << " per caption), " << genTest << " for the test images, guidance " << p.samplingGuidance << ".\n"
        << adherenceLine(ws)
        << "- Every compared method: " << p.methodSteps << " steps, batch " << p.methodBatch << ", AdamW lr " << p.methodLearningRate
@@ -758,6 +807,10 @@ void writeReport(const ReportOptions& options) {
                           {"entries", entries},
                           {"effects", effectsJson},
                           {"seeds", p.seeds},
+                          {"generator", {{"source", genFacts.shipped ? "shipped" : "trained"},
+                                         {"steps", genFacts.steps},
+                                         {"bundle", genFacts.bundle},
+                                         {"adherence_check", genFacts.adherenceCheck}}},
                           {"caption_seeds", p.captionSeeds},
                           {"figures", {lossPng.string(), tsneBase.string(), tsneGenra.string(), histPng.string(), galleryPng.string()}},
                           {"paired_cosine", {{"without", cosBase.size()}, {"with", cosGenra.size()}}}};

@@ -4,7 +4,9 @@
 
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
+#include "core/gen/generator_bundle.h"
 #include "core/gen/shift_control.h"
+#include "core/model/clip_config.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
@@ -13,6 +15,7 @@
 #include "core/train/runs.h"
 #include "core/train/schedule.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 #include "core/util/names.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -118,6 +121,10 @@ GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::st
     readKey(j, "device", o.device, where);
     readKey(j, "workers", o.workers, where);
     return o;
+}
+
+GeneratorTrainOptions loadGeneratorRecipe(const fs::path& file) {
+    return generatorTrainOptionsFromJson(util::readJsonFile(file), file.string());
 }
 
 void validate(const GeneratorTrainOptions& o) {
@@ -568,34 +575,35 @@ torch::Tensor BuiltinGenerator::generate(const std::vector<std::string>& caption
     return toUint8Images(images);
 }
 
-BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& name, const std::string& device) {
-    const auto record = model::findModel(ws, name);
-    if (!record) throw Error("workspace " + ws.dir().string() + " has no generator named \"" + name + "\"");
-    if (record->kind != kModelKindGenerator) {
-        throw Error("model \"" + name + "\" is a " + record->kind + " model, not a generator");
-    }
-    const auto files = model::loadModelFiles(ws.resolve(record->path));
-    const json& config = files.config;
+namespace {
+
+constexpr const char* kEmbeddedTextPrefix = "text.";
+
+// The U-Net, schedule and data statistics of a generator from its files; `where` names them in
+// errors. Tensors under "text." (a bundle's text tower) are left to embeddedTextModel.
+BuiltinGenerator buildGenerator(const std::string& name, const std::string& where, const model::StateDict& state,
+                                const json& config, const std::string& device) {
     BuiltinGenerator g;
     g.name = name;
-    g.modelId = record->id;
     g.config = config;
     g.device = model::resolveDevice(device);
-    if (!config.contains("unet")) throw Error("generator \"" + name + "\": " + record->path + " has no \"unet\" configuration");
+    if (!config.contains("unet")) throw Error("generator \"" + name + "\": " + where + " has no \"unet\" configuration");
     g.unet = UNet(unetConfigFromJson(config["unet"]));
     {
         torch::NoGradGuard noGrad;
         std::set<std::string> seen;
         for (auto& item : g.unet->named_parameters()) {
-            const auto it = files.stateDict.find(item.key());
-            if (it == files.stateDict.end() || it->second.sizes() != item.value().sizes()) {
-                throw Error("generator \"" + name + "\": weights " + record->path + " lack or mis-shape " + item.key());
+            const auto it = state.find(item.key());
+            if (it == state.end() || it->second.sizes() != item.value().sizes()) {
+                throw Error("generator \"" + name + "\": weights " + where + " lack or mis-shape " + item.key());
             }
-            item.value().copy_(it->second);
+            item.value().copy_(it->second);  // float16 bundles widen here
             seen.insert(item.key());
         }
-        for (const auto& [key, value] : files.stateDict) {
-            if (!seen.count(key)) throw Error("generator \"" + name + "\": unexpected tensor " + key + " in " + record->path);
+        for (const auto& [key, value] : state) {
+            if (!seen.count(key) && key.rfind(kEmbeddedTextPrefix, 0) != 0) {
+                throw Error("generator \"" + name + "\": unexpected tensor " + key + " in " + where);
+            }
         }
     }
     g.unet->to(g.device);
@@ -610,11 +618,37 @@ BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& n
     }
     g.schedule = std::make_shared<NoiseSchedule>(config.value("timesteps", 1000),
                                                  betaScheduleFromName(config.value("schedule", std::string("cosine"))));
-    std::string textModel = config.value("text_model", std::string());
-    if (config.contains("text_model_id")) {
-        if (auto byId = model::findModelById(ws, config["text_model_id"].get<std::int64_t>())) textModel = byId->name;
+    return g;
+}
+
+// A bundle's own text tower: a CLIP of config "text_clip" whose non-visual tensors are the
+// "text."-prefixed ones of `state` (its image tower stays unused and uninitialised).
+model::LoadedClip embeddedTextModel(const std::string& where, const model::StateDict& state, const json& config,
+                                    const fs::path& vocab) {
+    model::LoadedClip out;
+    out.real = model::ClipModel(model::clipConfigFromJson(config["text_clip"]));
+    torch::NoGradGuard noGrad;
+    auto load = [&](const std::string& key, torch::Tensor& value) {
+        if (key.rfind("visual.", 0) == 0) return;
+        const auto it = state.find(kEmbeddedTextPrefix + key);
+        if (it == state.end() || it->second.sizes() != value.sizes()) {
+            throw Error(where + ": the text tower's tensor " + kEmbeddedTextPrefix + key + " is missing or mis-shaped");
+        }
+        value.copy_(it->second);
+    };
+    for (auto& item : out.real->named_parameters(true)) load(item.key(), item.value());
+    for (auto& item : out.real->named_buffers(true)) {
+        if (state.count(kEmbeddedTextPrefix + item.key())) load(item.key(), item.value());
     }
-    auto clip = loadTextModel(ws, textModel);
+    for (auto& p : out.real->parameters()) p.set_requires_grad(false);
+    out.real->eval();
+    if (!fs::is_regular_file(vocab)) throw Error(where + ": the text tower's vocabulary " + vocab.string() + " is missing");
+    out.tokenizer = model::tokenizerFor(vocab);
+    return out;
+}
+
+void attachText(BuiltinGenerator& g, model::LoadedClip clip, const std::string& textModel) {
+    const std::string& name = g.name;
     clip.real->to(g.device);
     if (clip.real->config().transformerWidth != g.unet->config().contextDim) {
         throw Error("generator \"" + name + "\": text model \"" + textModel + "\" has width " +
@@ -628,6 +662,41 @@ BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& n
                     std::to_string(tokenVocab));
     }
     g.text = std::make_shared<TextConditioner>(clip.real, clip.tokenizer);
+}
+
+}  // namespace
+
+BuiltinGenerator loadBuiltinGenerator(store::Workspace& ws, const std::string& name, const std::string& device) {
+    const auto record = model::findModel(ws, name);
+    if (!record) throw Error("workspace " + ws.dir().string() + " has no generator named \"" + name + "\"");
+    if (record->kind != kModelKindGenerator) {
+        throw Error("model \"" + name + "\" is a " + record->kind + " model, not a generator");
+    }
+    const auto files = model::loadModelFiles(ws.resolve(record->path));
+    const json& config = files.config;
+    BuiltinGenerator g = buildGenerator(name, record->path, files.stateDict, config, device);
+    g.modelId = record->id;
+    if (config.contains("text_clip")) {
+        attachText(g, embeddedTextModel(record->path, files.stateDict, config, ws.resolve(config.value("vocab", std::string()))),
+                   name + " (its own text tower)");
+        return g;
+    }
+    std::string textModel = config.value("text_model", std::string());
+    if (config.contains("text_model_id")) {
+        if (auto byId = model::findModelById(ws, config["text_model_id"].get<std::int64_t>())) textModel = byId->name;
+    }
+    attachText(g, loadTextModel(ws, textModel), textModel);
+    return g;
+}
+
+BuiltinGenerator loadGeneratorBundle(const fs::path& dir, const std::string& device) {
+    const json config = readGeneratorBundleConfig(dir);
+    const auto files = model::loadModelFiles(dir / "model");
+    const std::string where = (dir / "model.safetensors").string();
+    const std::string name = config.value("provenance", json::object()).value("exported_from", dir.filename().string());
+    BuiltinGenerator g = buildGenerator(name, where, files.stateDict, config, device);
+    attachText(g, embeddedTextModel(where, files.stateDict, config, dir / config.value("vocab", std::string("vocab.txt"))),
+               name + " (its own text tower)");
     return g;
 }
 

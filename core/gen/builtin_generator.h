@@ -83,6 +83,8 @@ nlohmann::json toJson(const GeneratorTrainOptions& options);
 // Unknown keys and wrong types throw genra::Error naming the key (`where` prefixes messages).
 GeneratorTrainOptions generatorTrainOptionsFromJson(const nlohmann::json& json, const std::string& where);
 void validate(const GeneratorTrainOptions& options);
+// A recipe file: generatorTrainOptionsFromJson of its JSON (errors name the file).
+GeneratorTrainOptions loadGeneratorRecipe(const std::filesystem::path& file);
 
 class TrainGeneratorJob : public jobs::Job {
 public:
@@ -136,6 +138,9 @@ struct BuiltinGenerator {
 // Loads a workspace model of kind "generator" (and the CLIP text tower it was trained with).
 BuiltinGenerator loadBuiltinGenerator(store::Workspace& workspace, const std::string& name,
                                       const std::string& device = "cpu");
+
+// Loads a generator bundle folder (generator_bundle.h) for sampling, without a workspace.
+BuiltinGenerator loadGeneratorBundle(const std::filesystem::path& dir, const std::string& device = "cpu");
 
 // Builds the U-Net configuration of the options (context width and vocabulary size from the text
 // model; the vocabulary matters only with learnTokens).

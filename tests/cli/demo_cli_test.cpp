@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/data/image.h"
+#include "core/demo/demo.h"
 #include "core/store/workspace.h"
+#include "core/util/resources.h"
 #include "support/test_support.h"
 
 #include <nlohmann/json.hpp>
@@ -132,6 +134,15 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
         CHECK(reportMd.find(f["table"].get<std::string>()) != std::string::npos);
     }
     CHECK(reportMd.find("95% CI [") != std::string::npos);
+    // The report says which generator made the generated modality: the shipped checkpoint.
+    if (fs::exists(util::findResource(demo::kDemoGeneratorResource) / "model.safetensors")) {
+        CHECK(report["generator"]["source"] == "shipped");
+        CHECK(report["generator"]["steps"] == 2400);
+        CHECK(report["generator"]["adherence_check"]["captions"] == 50);
+        CHECK(reportMd.find("**the shipped checkpoint**") != std::string::npos);
+    } else {
+        CHECK(report["generator"]["source"] == "trained");
+    }
     // The generator's caption adherence and the fine detail of its samples beside the real images'.
     CHECK(reportMd.find("Caption adherence of the generated images") != std::string::npos);
     CHECK(reportMd.find("Fine detail (RMS difference from a 3x3 blur): ") != std::string::npos);
@@ -175,10 +186,11 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     CHECK(again["entries"] == report["entries"]);
     CHECK(again["effects"] == report["effects"]);
 
-    // A generator of another step count needs a workspace of its own; nothing stored is touched.
+    // A workspace keeps its generator: training one in the demo needs a workspace of its own;
+    // nothing stored is touched.
     const auto other = runGenra({"demo", "--quick", "--workspace", ws.string(), "--generator-steps", "301"});
     CHECK(other.exitCode != 0);
-    CHECK(other.err.find("trained 300 steps, not 301") != std::string::npos);
+    CHECK(other.err.find("uses the shipped generator") != std::string::npos);
     CHECK(other.err.find("--generator-steps 301") != std::string::npos);
     const auto after = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
     CHECK(after["entries"] == report["entries"]);

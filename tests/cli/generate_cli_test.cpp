@@ -66,6 +66,55 @@ TEST_CASE("genra train-generator and generate: built-in and external generators"
     CHECK(again.exitCode == 1);
     CHECK_THAT(again.err, Catch::Contains("already trained"));
 
+    // The same training from a recipe file: the stored options are the recipe's; only --name,
+    // --device and --workers may be given beside it.
+    nlohmann::json genRecipe = {{"dataset", "shapes"}, {"text_model", "clip"}, {"steps", 4},   {"image_size", 16},
+                                {"batch_size", 4},     {"base_channels", 16},   {"channel_mults", {1, 2}},
+                                {"attention_resolutions", {8}}};
+    test::writeFile(tmp / "gen.json", genRecipe.dump());
+    const auto fromRecipe = runGenra({"train-generator", "--workspace", ws, "--recipe", (tmp / "gen.json").string(), "--name",
+                                      "gen-recipe", "--workers", "1"});
+    INFO(fromRecipe.err);
+    REQUIRE(fromRecipe.exitCode == 0);
+    {
+        const auto stored = nlohmann::json::parse(test::readFile(fs::path(ws) / "checkpoints" / "gen-recipe" / "model.json"));
+        CHECK(stored["options"]["name"] == "gen-recipe");
+        CHECK(stored["options"]["base_channels"] == 16);
+        CHECK(stored["options"]["workers"] == 1);
+    }
+    const auto mixed = runGenra({"train-generator", "--workspace", ws, "--recipe", (tmp / "gen.json").string(), "--steps", "9"});
+    CHECK(mixed.exitCode == 1);
+    CHECK_THAT(mixed.err, Catch::Contains("--steps cannot be combined with --recipe"));
+    genRecipe["stpes"] = 3;
+    test::writeFile(tmp / "typo.json", genRecipe.dump());
+    const auto typo = runGenra({"train-generator", "--workspace", ws, "--recipe", (tmp / "typo.json").string(), "--name", "typo"});
+    CHECK(typo.exitCode == 1);
+    CHECK_THAT(typo.err, Catch::Contains((tmp / "typo.json").string()) && Catch::Contains("unknown key \"stpes\""));
+
+    // A generator bundle: exported with its own text tower, imported into a workspace that has no
+    // CLIP, where it generates; the name of an existing model needs --overwrite.
+    const auto bundle = (tmp / "bundle").string();
+    const auto exported = runGenra({"model", "export", "--workspace", ws, "--name", "gen", "--out", bundle, "--check-captions", "4",
+                                    "--provenance", "note=cli test"});
+    INFO(exported.err);
+    REQUIRE(exported.exitCode == 0);
+    CHECK_THAT(exported.out, Catch::Contains("float16 weights") && Catch::Contains("adherence on 4 fixed captions"));
+    const auto bundleConfig = nlohmann::json::parse(test::readFile(fs::path(bundle) / "model.json"));
+    CHECK(bundleConfig["provenance"]["note"] == "cli test");
+    CHECK(bundleConfig["adherence_check"]["rates"]["images"] == 4);
+    const auto ws2 = (tmp / "ws2").string();
+    REQUIRE(runGenra({"init", ws2}).exitCode == 0);
+    const auto imported = runGenra({"model", "import-generator", "--workspace", ws2, "--bundle", bundle, "--name", "shipped"});
+    INFO(imported.err);
+    REQUIRE(imported.exitCode == 0);
+    CHECK_THAT(runGenra({"models", "--workspace", ws2}).out, Catch::Contains("shipped") && !Catch::Contains("clip"));
+    const auto twice = runGenra({"model", "import-generator", "--workspace", ws2, "--bundle", bundle, "--name", "shipped"});
+    CHECK(twice.exitCode == 1);
+    CHECK_THAT(twice.err, Catch::Contains("--overwrite"));
+    const auto notGenerator = runGenra({"model", "export", "--workspace", ws, "--name", "clip", "--out", (tmp / "x").string()});
+    CHECK(notGenerator.exitCode == 1);
+    CHECK_THAT(notGenerator.err, Catch::Contains("only generators export as a bundle"));
+
     const std::vector<std::string> generateArgs{"generate", "--workspace", ws, "--dataset", "shapes", "--split", "align",
                                                 "--generator", "builtin:gen", "--per-caption", "2",
                                                 "--captions-per-image", "1", "--steps", "3", "--seed", "5"};

@@ -6,7 +6,9 @@
 #include "core/data/image.h"
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
+#include "core/demo/demo.h"
 #include "core/gen/builtin_generator.h"
+#include "core/gen/generator_bundle.h"
 #include "core/gen/diffusion.h"
 #include "core/gen/external.h"
 #include "core/gen/generate.h"
@@ -21,12 +23,13 @@
 #include "core/train/runs.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
+#include "core/util/resources.h"
 #include "support/test_support.h"
+#include "support/shapes_workspace.h"
+#include "support/test_context.h"
 
 #include <catch2/catch.hpp>
 
-#include "support/shapes_workspace.h"
-#include "support/test_context.h"
 #include <cmath>
 #include <map>
 #include <set>
@@ -962,4 +965,128 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
         CHECK_FALSE(model::findModel(ws, "shift"));
         CHECK_THROWS_WITH(gen::validate(world.trainOptions("shift", 3)), Catch::Contains("reserved"));
     }
+}
+
+namespace {
+
+// Mean absolute difference of two uint8 image batches, in grey levels.
+double meanAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+    return (a.to(torch::kFloat) - b.to(torch::kFloat)).abs().mean().item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("Generator bundle: exported, loaded without its workspace, imported elsewhere, same images", "[gen][bundle]") {
+    ShapesWorld world;
+    {
+        gen::TrainGeneratorJob job(world.ws, world.trainOptions("gen", 4));
+        test::TestContext c;
+        REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
+    }
+    auto ws = store::Workspace::open(world.ws);
+    gen::GeneratorExportOptions eo;
+    eo.name = "gen";
+    eo.outDir = world.tmp / "bundle32";
+    eo.half = false;
+    eo.checkCaptions = 0;
+    eo.provenance = {{"note", "test"}};
+    const auto config = gen::exportGeneratorBundle(ws, eo);
+    CHECK(config["format"] == gen::kGeneratorBundleFormat);
+    CHECK(config["provenance"]["note"] == "test");
+    CHECK(config["text_model"] == "clip");
+    CHECK_FALSE(config.contains("run_id"));
+    REQUIRE(fs::is_regular_file(eo.outDir / "vocab.txt"));
+    const auto weights = model::loadModelFiles(eo.outDir / "model");
+    CHECK(weights.stateDict.count("text.token_embedding.weight") == 1);
+    for (const auto& [key, value] : weights.stateDict) CHECK(key.rfind("text.visual.", 0) != 0);
+
+    gen::SampleOptions so;
+    so.steps = 4;
+    so.guidance = 3.0;
+    const std::vector<std::string> captions{"a red circle in the top left", "a small blue square"};
+    const std::vector<std::uint64_t> seeds{5, 6};
+    auto original = gen::loadBuiltinGenerator(ws, "gen");
+    const auto reference = original.generate(captions, seeds, so);
+    auto bundled = gen::loadGeneratorBundle(eo.outDir);
+    CHECK(torch::equal(bundled.generate(captions, seeds, so), reference));
+
+    // Another workspace, without the text model: the bundle carries its own text tower.
+    const fs::path other = world.tmp / "other";
+    store::Workspace::create(other);
+    {
+        auto ws2 = store::Workspace::open(other);
+        gen::importGeneratorBundle(ws2, eo.outDir, "shipped", false);
+        CHECK_FALSE(model::findModel(ws2, "clip"));
+        auto imported = gen::loadBuiltinGenerator(ws2, "shipped");
+        CHECK(torch::equal(imported.generate(captions, seeds, so), reference));
+        CHECK(model::findModel(ws2, "shipped")->config["provenance"].contains("imported_from"));
+        // The name is taken: refused without --overwrite, nothing changes.
+        CHECK_THROWS_WITH(gen::importGeneratorBundle(ws2, eo.outDir, "shipped", false),
+                          Catch::Contains("already has a generator model named \"shipped\"") && Catch::Contains("--overwrite"));
+        CHECK_NOTHROW(gen::importGeneratorBundle(ws2, eo.outDir, "shipped", true));
+        CHECK_THROWS_WITH(gen::importGeneratorBundle(ws2, eo.outDir, "../escape", false), Catch::Contains("escape"));
+        // A self-contained generator exports again, to the same weights.
+        gen::GeneratorExportOptions again = eo;
+        again.name = "shipped";
+        again.outDir = world.tmp / "again";
+        gen::exportGeneratorBundle(ws2, again);
+        auto reexported = gen::loadGeneratorBundle(again.outDir);
+        CHECK(torch::equal(reexported.generate(captions, seeds, so), reference));
+
+        // A bundle without its vocabulary, and a folder that is no bundle: errors name the file; nothing registered.
+        const fs::path broken = world.tmp / "broken";
+        fs::create_directories(broken);
+        for (const char* f : {"model.safetensors", "model.json"}) fs::copy_file(eo.outDir / f, broken / f);
+        CHECK_THROWS_WITH(gen::importGeneratorBundle(ws2, broken, "broken", false), Catch::Contains((broken / "vocab.txt").string()));
+        CHECK_FALSE(model::findModel(ws2, "broken"));
+        CHECK_THROWS_WITH(gen::importGeneratorBundle(ws2, world.tmp / "shapes", "none", false), Catch::Contains("no model.json"));
+        // The exported CLIP text tower is the workspace model's own: a generator of another workspace's
+        // CLIP would need that workspace, the bundle does not.
+        CHECK_THROWS_WITH(gen::exportGeneratorBundle(ws2, [&] {
+                              gen::GeneratorExportOptions o = eo;
+                              o.name = "missing";
+                              return o;
+                          }()),
+                          Catch::Contains("no model named \"missing\""));
+    }
+
+    // float16: about half the bytes, images within a few grey levels.
+    gen::GeneratorExportOptions half = eo;
+    half.outDir = world.tmp / "bundle16";
+    half.half = true;
+    gen::exportGeneratorBundle(ws, half);
+    const auto size32 = fs::file_size(eo.outDir / "model.safetensors");
+    const auto size16 = fs::file_size(half.outDir / "model.safetensors");
+    CHECK(size16 < size32 * 6 / 10);
+    auto halfGenerator = gen::loadGeneratorBundle(half.outDir);
+    CHECK(meanAbsDiff(halfGenerator.generate(captions, seeds, so), reference) < 3.0);
+}
+
+TEST_CASE("The shipped demo generator: loads, and 50 fixed captions reproduce its recorded adherence within 3 points",
+          "[gen][bundle][shipped]") {
+    const fs::path dir = util::findResource(demo::kDemoGeneratorResource);
+    if (dir.empty() || !fs::is_regular_file(dir / "model.safetensors")) {
+        test::skip("no shipped generator (resources/demo-generator/model.safetensors)");
+        return;
+    }
+    const auto config = gen::readGeneratorBundleConfig(dir);
+    REQUIRE(config.contains("adherence_check"));
+    CHECK(fs::file_size(dir / "model.safetensors") <= 4u * 1024 * 1024);
+    const auto& check = config["adherence_check"];
+    auto generator = gen::loadGeneratorBundle(dir);
+    const auto options = gen::fixedAdherenceOptionsFromJson(check);
+    CHECK(options.captions == 50);
+    const auto rates = gen::fixedCaptionAdherence(generator, options);
+    CHECK(rates.images == 50);
+    for (const char* key : {"color", "position", "shape", "all"}) {
+        INFO(key);
+        const double recorded = check["rates"][key].get<double>();
+        const double measured = data::toJson(rates)[key].get<double>();
+        CHECK(std::abs(measured - recorded) <= 0.03 + 1e-9);
+    }
+    // It draws the caption: the competent-benchmark goals (colour 90, position 85, shape 60 %), less
+    // the 3 points a machine's rounding may move them.
+    CHECK(rates.color >= 0.87);
+    CHECK(rates.position >= 0.82);
+    CHECK(rates.shape >= 0.57);
 }
