@@ -10,8 +10,11 @@
 #include <memory>
 #include <random>
 
+#include "core/model/clip.h"
+#include "core/model/clip_config.h"
 #include "core/model/safetensors.h"
 #include "core/model/torch_pickle.h"
+#include "core/model/zip_directory.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -756,6 +759,7 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
     const auto loaded = loadWeights(tmp / "plain.safetensors");
     CHECK(loaded.format == WeightsFormat::Safetensors);
     CHECK(loaded.sourceNaming == ClipNaming::OpenAi);
+}
     CHECK(loaded.config.is_null());
     CHECK(sameStateDict(loaded.stateDict, sd));
 
@@ -876,6 +880,102 @@ TEST_CASE("a pickle of 2 million nested tuples is refused before it is built", "
         for (std::uint32_t i = 0; i < n; ++i) {
             chain.push_back(']');
             chain.push_back('r');
+
+TEST_CASE("a torch.save storage record larger than its tensor is refused before it is inflated", "[weights][hostile]") {
+    test::TempDir tmp;
+    const auto pickle = tinyStateDictPickle();  // storage "0": 6 floats, 24 bytes
+    const fs::path path = tmp / "bomb.pt";
+    {
+        caffe2::serialize::PyTorchStreamWriter writer(path.string());
+        writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+        const std::vector<std::uint8_t> big(std::size_t{3} << 20, 0);  // 3 MiB where 24 bytes belong
+        writer.writeRecord("data/0", big.data(), big.size());
+        writer.writeEndOfFile();
+    }
+    CHECK_THAT(errorOf([&] { loadTorchSave(path); }),
+               Contains("bomb.pt") && Contains("data/0") && Contains("3145728") && Contains("not read"));
+
+    SECTION("a deflated record may not inflate more than 64 times") {
+        ZipDirectory directory;
+        directory.firstName = "archive/data.pkl";
+        directory.entries["archive/data/0"] = ZipEntry{8, 3u << 20, std::uint64_t{3} << 30};
+        CHECK_THAT(errorOf([&] { checkZipRecord(directory, "bomb.pt", "data/0", std::uint64_t{3} << 30, 0); }),
+                   Contains("bomb.pt") && Contains("inflate"));
+        directory.entries["archive/data.pkl"] = ZipEntry{0, 1u << 30, 1u << 30};
+        CHECK_THAT(errorOf([&] { checkZipRecord(directory, "bomb.pt", "data.pkl", std::nullopt, 256u << 20); }),
+                   Contains("more than"));
+    }
+    SECTION("a well-formed archive still loads") {
+        const fs::path good = tmp / "good.pt";
+        {
+            caffe2::serialize::PyTorchStreamWriter writer(good.string());
+            writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+            const std::vector<float> values{0, 1, 2, 3, 4, 5};
+            writer.writeRecord("data/0", values.data(), values.size() * sizeof(float));
+            writer.writeEndOfFile();
+        }
+        const StateDict sd = loadTorchSave(good);
+        CHECK(torch::equal(sd.at("w"), torch::arange(6, torch::kFloat).reshape({2, 3})));
+    }
+}
+
+TEST_CASE("a checkpoint declaring a large architecture with few values is refused before allocation", "[weights][hostile]") {
+    // Width 2048 and 8 blocks of empty tensors: what the file holds is a few KB, the model its
+    // shapes describe would take gigabytes.
+    StateDict sd;
+    const std::int64_t width = 2048;
+    const auto half = torch::TensorOptions().dtype(torch::kFloat16);
+    sd["visual.conv1.weight"] = torch::zeros({width, 3, 1, 1}, half);
+    sd["visual.positional_embedding"] = torch::zeros({50, 0});
+    sd["visual.class_embedding"] = torch::zeros({0});
+    for (int i = 0; i < 8; ++i) {
+        sd["visual.transformer.resblocks." + std::to_string(i) + ".ln_1.weight"] = torch::zeros({0});
+        sd["transformer.resblocks." + std::to_string(i) + ".ln_1.weight"] = torch::zeros({0});
+    }
+    sd["text_projection"] = torch::zeros({0, 512});
+    sd["positional_embedding"] = torch::zeros({77, 0});
+    sd["token_embedding.weight"] = torch::zeros({49408, 0});
+    sd["ln_final.weight"] = torch::zeros({width}, half);
+    test::TempDir tmp;
+    writeSafetensors(tmp / "huge.safetensors", sd);
+    CHECK(fs::file_size(tmp / "huge.safetensors") < 32000);
+    CHECK_THAT(errorOf([&] { createFromStateDict(loadWeights(tmp / "huge.safetensors").stateDict); }),
+               Contains("values, but the architecture it describes needs at least"));
+
+    SECTION("caps on the architecture") {
+        ClipConfig config = clipPreset("tiny");
+        config.transformerLayers = 100000;
+        CHECK_THAT(errorOf([&] { config.validate(); }), Contains("transformerLayers") && Contains("cap"));
+        config = clipPreset("tiny");
+        config.vocabSize = std::int64_t{1} << 30;
+        CHECK_THAT(errorOf([&] { config.validate(); }), Contains("vocabSize"));
+    }
+    SECTION("a model config that promises more than its weights hold") {
+        ClipConfig config = clipPreset("tiny");
+        config.visionLayers = 64;
+        CHECK_THAT(errorOf([&] { checkStateDictCanFill(config, exportStateDict(ClipModel(clipPreset("tiny"))), "w"); }),
+                   Contains("w: ") && Contains("needs at least"));
+        CHECK_NOTHROW(checkStateDictCanFill(clipPreset("tiny"), exportStateDict(ClipModel(clipPreset("tiny"))), "w"));
+    }
+}
+
+TEST_CASE("a model's weights and config that are not a pair are refused", "[weights][hostile]") {
+    test::TempDir tmp;
+    StateDict first{{"a", torch::ones({2})}};
+    StateDict second{{"a", torch::zeros({2})}};
+    saveModelFiles(tmp / "m", first, nlohmann::json{{"k", 1}});
+    const auto loaded = loadModelFiles(tmp / "m");
+    CHECK(loaded.config == nlohmann::json{{"k", 1}});  // the tie is not part of the caller's config
+    // A crash between the two commits of an overwrite: new weights, the old config.
+    const std::string oldConfig = test::readFile(tmp / "m.json");
+    saveModelFiles(tmp / "m", second, nlohmann::json{{"k", 2}});
+    test::writeFile(tmp / "m.json", oldConfig);
+    CHECK_THAT(errorOf([&] { loadModelFiles(tmp / "m"); }),
+               Contains("m.json") && Contains("not a pair"));
+    // No temporary files are left beside them.
+    for (const auto& entry : fs::directory_iterator(tmp.path()))
+        CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
+}
             appendLittle32(chain, i);
             chain.push_back('0');
         }
