@@ -28,17 +28,6 @@ namespace {
 constexpr int kPreviewRows = 8;
 constexpr qint64 kPreviewBytes = 64 * 1024;
 
-// Lets the JobManager own a job that the dialog also reads (its summary) after the run.
-class SharedJob : public jobs::Job {
-public:
-    explicit SharedJob(std::shared_ptr<jobs::Job> job) : job_(std::move(job)) {}
-    std::string name() const override { return job_->name(); }
-    bool run(jobs::JobContext& context) override { return job_->run(context); }
-
-private:
-    std::shared_ptr<jobs::Job> job_;
-};
-
 QHBoxLayout* withButton(QLineEdit* edit, QPushButton* button) {
     auto* row = new QHBoxLayout;
     row->addWidget(edit, 1);
@@ -352,7 +341,7 @@ bool ImportDialog::startImport() {
     }
     result_->setPlainText(tr("Importing… (progress in the Jobs panel)"));
     start_->setEnabled(false);
-    jobId_ = jobs_->start(std::make_unique<SharedJob>(job_));
+    jobId_ = jobs_->start(job_);  // shared: its summary is read after it finishes
     return true;
 }
 

@@ -4,13 +4,15 @@
 #include <QPointer>
 #include <QThread>
 
+#include <algorithm>
+
 namespace genra::widgets {
 
 namespace {
 // The worker: runs on its own QThread and forwards callbacks with queued invocations.
 class JobThread : public QThread {
 public:
-    JobThread(std::unique_ptr<jobs::Job> job, std::shared_ptr<jobs::CancelToken> token, JobManager* manager,
+    JobThread(std::shared_ptr<jobs::Job> job, std::shared_ptr<jobs::CancelToken> token, JobManager* manager,
               std::function<void(double, const QString&)> progress, std::function<void(int, const QString&)> log,
               std::function<void(qint64, const QString&, double)> metric,
               std::function<void(int, const QString&, double)> finished)
@@ -48,7 +50,7 @@ public:
     }
 
 private:
-    std::unique_ptr<jobs::Job> job_;
+    std::shared_ptr<jobs::Job> job_;
     std::shared_ptr<jobs::CancelToken> token_;
     JobManager* manager_;
     std::function<void(double, const QString&)> progress_;
@@ -69,40 +71,73 @@ JobManager::~JobManager() {
     }
 }
 
-int JobManager::start(std::unique_ptr<jobs::Job> job) {
+int JobManager::start(std::shared_ptr<jobs::Job> job, const QStringList& notes) {
     auto record = std::make_unique<JobRecord>();
     record->id = nextId_++;
     record->name = QString::fromStdString(job->name());
-    record->state = JobRecord::State::Running;
-    record->started = QDateTime::currentDateTime();
-    record->clock.start();
+    record->state = JobRecord::State::Queued;
     record->token = std::make_shared<jobs::CancelToken>();
+    record->job = std::move(job);
+    for (const auto& note : notes) record->log << tr("warning: %1").arg(note);
     const int id = record->id;
     beginInsertRows({}, rowCount(), rowCount());
     records_.push_back(std::move(record));
     endInsertRows();
+    startQueued();
+    Q_EMIT runningCountChanged(runningCount());
+    return id;
+}
 
+void JobManager::launch(JobRecord& record) {
+    const int id = record.id;
+    record.state = JobRecord::State::Running;
+    record.started = QDateTime::currentDateTime();
+    record.clock.start();
     auto* thread = new JobThread(
-        std::move(job), records_.back()->token, this, [this, id](double f, const QString& m) { onProgress(id, f, m); },
+        record.job, record.token, this, [this, id](double f, const QString& m) { onProgress(id, f, m); },
         [this, id](int level, const QString& line) { onLog(id, level, line); },
         [this, id](qint64 step, const QString& name, double value) { Q_EMIT jobMetric(id, step, name, value); },
         [this, id](int status, const QString& error, double seconds) { onFinished(id, status, error, seconds); });
     threads_.push_back(thread);
+    const int row = rowOf(id);
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     thread->start();
     Q_EMIT jobStarted(id);
+}
+
+void JobManager::startQueued() {
+    for (auto& r : records_) {
+        if (runningCount() >= maxRunning_) return;
+        if (r->state == JobRecord::State::Queued) launch(*r);
+    }
+}
+
+void JobManager::setMaxRunning(int count) {
+    maxRunning_ = std::max(1, count);
+    startQueued();
     Q_EMIT runningCountChanged(runningCount());
-    return id;
 }
 
 void JobManager::cancel(int id) {
     const int row = rowOf(id);
     if (row < 0) return;
     auto& r = *records_[static_cast<std::size_t>(row)];
-    if (r.state == JobRecord::State::Running) {
+    if (r.state == JobRecord::State::Queued) {
+        r.state = JobRecord::State::Cancelled;
+        r.message = tr("Cancelled before it started");
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        Q_EMIT jobFinished(id, false);
+        Q_EMIT runningCountChanged(runningCount());
+    } else if (r.state == JobRecord::State::Running) {
         r.token->cancel();
         r.message = tr("Cancelling…");
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
+}
+
+std::shared_ptr<jobs::Job> JobManager::job(int id) const {
+    const int row = rowOf(id);
+    return row < 0 ? nullptr : records_[static_cast<std::size_t>(row)]->job;
 }
 
 const JobRecord* JobManager::record(int id) const {
@@ -113,6 +148,12 @@ const JobRecord* JobManager::record(int id) const {
 int JobManager::runningCount() const {
     int n = 0;
     for (const auto& r : records_) n += r->state == JobRecord::State::Running ? 1 : 0;
+    return n;
+}
+
+int JobManager::queuedCount() const {
+    int n = 0;
+    for (const auto& r : records_) n += r->state == JobRecord::State::Queued ? 1 : 0;
     return n;
 }
 
@@ -163,6 +204,8 @@ void JobManager::onFinished(int id, int status, const QString& error, double sec
     r.error = error;
     r.elapsedSeconds = seconds;
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    // The next queued job starts before listeners hear of this one, so a chain of jobs keeps going.
+    startQueued();
     Q_EMIT jobFinished(id, r.state == JobRecord::State::Succeeded);
     Q_EMIT runningCountChanged(runningCount());
 }

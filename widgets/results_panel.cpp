@@ -35,24 +35,6 @@
 
 namespace genra::widgets {
 
-namespace {
-// Runs a job after writing notes to its log (what the evaluation leaves out, in the user's language).
-class NotedJob : public jobs::Job {
-public:
-    NotedJob(std::unique_ptr<jobs::Job> job, std::vector<std::string> notes)
-        : job_(std::move(job)), notes_(std::move(notes)) {}
-    std::string name() const override { return job_->name(); }
-    bool run(jobs::JobContext& context) override {
-        for (const auto& note : notes_) context.log(jobs::LogLevel::Warning, note);
-        return job_->run(context);
-    }
-
-private:
-    std::unique_ptr<jobs::Job> job_;
-    std::vector<std::string> notes_;
-};
-}  // namespace
-
 ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
     model_ = new ResultsTableModel(this);
     proxy_ = new QSortFilterProxyModel(this);
@@ -383,9 +365,7 @@ int ResultsPanel::evaluateCaptions(const QString& captioner, const QString& data
                     "approximation not comparable to published METEOR scores, is reported instead.");
     }
     if (spiceJar.isEmpty()) notes << tr("SPICE: skipped, no SPICE 1.0 jar is set in Settings (Caption metrics).");
-    std::vector<std::string> logLines;
-    for (const auto& note : notes) logLines.push_back(note.toStdString());
-    const int id = jobs_->start(std::make_unique<NotedJob>(std::make_unique<caption::CaptionEvalJob>(options), logLines));
+    const int id = jobs_->start(std::make_unique<caption::CaptionEvalJob>(options), notes);
     startedEvaluation(id, tr("Evaluating the captions of %1 on %2, split %3…").arg(captioner, dataset, split), notes);
     return id;
 }

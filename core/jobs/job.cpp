@@ -61,4 +61,15 @@ const char* toString(JobStatus status) {
     return "unknown";
 }
 
+void ScaledContext::progress(double fraction, const std::string& message) {
+    inner_.progress(fraction < 0 ? fraction : from_ + (to_ - from_) * fraction, message);
+}
+
+void runSubJob(Job& job, JobContext& context, double from, double to) {
+    ScaledContext scaled(context, from, to);
+    const auto result = runJob(job, scaled);
+    if (result.status == JobStatus::Cancelled || context.cancelled()) throw Cancelled();
+    if (result.status != JobStatus::Succeeded) throw Error(job.name() + ": " + result.error);
+}
+
 }  // namespace genra::jobs

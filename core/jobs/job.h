@@ -81,4 +81,25 @@ JobResult runJob(Job& job, JobContext& context);
 
 const char* toString(JobStatus status);
 
+// A sub-job's share of a job: forwards to `inner` with progress mapped into [from, to] (an unknown,
+// negative fraction stays unknown); metrics, log and cancellation pass through.
+class ScaledContext : public JobContext {
+public:
+    ScaledContext(JobContext& inner, double from, double to) : inner_(inner), from_(from), to_(to) {}
+    void progress(double fraction, const std::string& message) override;
+    void metric(std::int64_t step, const std::string& name, double value) override { inner_.metric(step, name, value); }
+    void log(LogLevel level, const std::string& line) override { inner_.log(level, line); }
+    bool cancelled() const override { return inner_.cancelled(); }
+
+private:
+    JobContext& inner_;
+    double from_ = 0.0;
+    double to_ = 1.0;
+};
+
+// Runs `job` as part of another whose context is `context`, its progress in [from, to]. A
+// cancelled sub-job (or context) throws genra::Cancelled, a failed one genra::Error with the
+// sub-job's name and error, so the caller's run stops the same way.
+void runSubJob(Job& job, JobContext& context, double from, double to);
+
 }  // namespace genra::jobs

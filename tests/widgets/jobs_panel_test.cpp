@@ -107,3 +107,55 @@ TEST_CASE("jobs can be cancelled and failures show their error", "[widgets][jobs
         CHECK(manager.data(manager.index(0, widgets::JobManager::Message)).toString().contains(QStringLiteral("step 5")));
     }
 }
+
+TEST_CASE("the job queue runs at most maxRunning jobs, in order, drops cancelled queued ones and hands jobs back",
+          "[widgets][jobs]") {
+    widgets::JobManager manager;
+    REQUIRE(manager.maxRunning() == widgets::JobManager::kDefaultMaxRunning);
+    manager.setMaxRunning(1);
+    std::atomic<int> releaseA{0}, releaseB{0}, releaseC{0};
+    std::vector<int> started;
+    std::vector<std::pair<int, bool>> finished;
+    QObject::connect(&manager, &widgets::JobManager::jobStarted, [&](int id) { started.push_back(id); });
+    QObject::connect(&manager, &widgets::JobManager::jobFinished, [&](int id, bool ok) { finished.emplace_back(id, ok); });
+    auto jobA = std::make_shared<SteppingJob>(&releaseA, false);
+    const int a = manager.start(jobA, {QStringLiteral("a note before the run")});
+    const int b = manager.start(std::make_unique<SteppingJob>(&releaseB, false));
+    const int c = manager.start(std::make_unique<SteppingJob>(&releaseC, false));
+    CHECK(manager.runningCount() == 1);
+    CHECK(manager.queuedCount() == 2);
+    CHECK(manager.unfinishedCount() == 3);
+    CHECK(manager.record(b)->state == widgets::JobRecord::State::Queued);
+    CHECK(manager.data(manager.index(1, widgets::JobManager::State)).toString() == QStringLiteral("queued"));
+    CHECK(manager.record(a)->log.value(0).contains(QStringLiteral("a note before the run")));
+
+    // A queued job that is cancelled never runs.
+    manager.cancel(c);
+    CHECK(manager.record(c)->state == widgets::JobRecord::State::Cancelled);
+    REQUIRE(finished.size() == 1);
+    CHECK(finished[0] == std::make_pair(c, false));
+
+    // The first finishes, then the next queued one starts; never two at once.
+    releaseA = 10;
+    REQUIRE(spinUntil([&] { return manager.record(a)->state == widgets::JobRecord::State::Succeeded; }));
+    REQUIRE(spinUntil([&] { return manager.record(b)->state == widgets::JobRecord::State::Running; }));
+    CHECK(manager.runningCount() == 1);
+    CHECK(manager.job(a) == jobA);  // handed back after the run
+    CHECK(manager.job(12345) == nullptr);
+    releaseB = 10;
+    REQUIRE(spinUntil([&] { return manager.unfinishedCount() == 0; }));
+    CHECK(started == std::vector<int>{a, b});
+    CHECK(releaseC.load() == 0);
+
+    // Raising the limit starts queued jobs at once.
+    std::atomic<int> releaseD{0}, releaseE{0};
+    const int d = manager.start(std::make_unique<SteppingJob>(&releaseD, false));
+    const int e = manager.start(std::make_unique<SteppingJob>(&releaseE, false));
+    CHECK(manager.record(e)->state == widgets::JobRecord::State::Queued);
+    manager.setMaxRunning(2);
+    CHECK(manager.runningCount() == 2);
+    releaseD = 10;
+    releaseE = 10;
+    REQUIRE(spinUntil([&] { return manager.unfinishedCount() == 0; }));
+    CHECK(manager.record(d)->state == widgets::JobRecord::State::Succeeded);
+}
