@@ -1,5 +1,6 @@
 #include "widgets/embeddings_scatter.h"
 
+#include "core/store/generations.h"
 #include "core/store/workspace.h"
 #include "widgets/plot_util.h"
 
@@ -192,13 +193,10 @@ QString ScatterPlot::describePoint(int index) const {
     QString caption;
     QString imagePath;
     if (workspace_) {
-        auto c = workspace_->db().prepare("SELECT text FROM captions WHERE id = ?");
-        c.bind(1, static_cast<std::int64_t>(p.captionId));
-        if (c.step()) caption = QString::fromStdString(c.columnText(0));
+        if (const auto text = store::captionText(*workspace_, p.captionId)) caption = QString::fromStdString(*text);
         if (p.kind != PointKind::Caption) {
-            auto i = workspace_->db().prepare("SELECT path FROM images WHERE id = ?");
-            i.bind(1, static_cast<std::int64_t>(p.itemId));
-            if (i.step()) imagePath = QString::fromStdString(workspace_->resolve(i.columnText(0)).string());
+            if (const auto path = store::imagePath(*workspace_, p.itemId))
+                imagePath = QString::fromStdString(workspace_->resolve(*path).string());
         }
     }
     QString html = QStringLiteral("<b>%1</b> %2<br>%3").arg(kind).arg(p.itemId).arg(caption.toHtmlEscaped());

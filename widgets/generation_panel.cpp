@@ -4,6 +4,7 @@
 #include "core/gen/generate.h"
 #include "core/model/model_store.h"
 #include "core/store/browse_queries.h"
+#include "core/store/generations.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "widgets/caption_browser.h"
@@ -371,14 +372,9 @@ std::vector<gen::GenerateOptions> GenerationPanel::plan() const {
     std::map<std::pair<std::string, std::string>, std::vector<std::int64_t>> groups;
     std::int64_t withoutImage = 0;
     {
-        auto s = workspace_->db().prepare(
-            "SELECT d.name, r.split FROM captions c JOIN datasets d ON d.id = c.dataset_id "
-            "JOIN images r ON r.id = c.image_id AND r.modality = 'real' WHERE c.id = ?");
         for (const auto id : ids) {
-            s.reset();
-            s.bind(1, id);
-            if (s.step()) {
-                groups[{s.columnText(0), s.columnText(1)}].push_back(id);
+            if (const auto place = store::placeOfCaption(*workspace_, id)) {
+                groups[{place->dataset, place->split}].push_back(id);
             } else {
                 ++withoutImage;
             }
@@ -497,11 +493,8 @@ void GenerationPanel::loadNewest() {
     QStringList paths;
     if (workspace_) {
         try {
-            auto s = workspace_->db().prepare(
-                "SELECT i.path FROM images i JOIN generations g ON g.image_id = i.id WHERE i.modality = 'generated' "
-                "ORDER BY i.id DESC LIMIT ?");
-            s.bind(1, std::int64_t(kNewestImages));
-            while (s.step()) paths << QString::fromStdString(workspace_->resolve(s.columnText(0)).string());
+            for (const auto& path : store::newestGeneratedPaths(*workspace_, kNewestImages))
+                paths << QString::fromStdString(workspace_->resolve(path).string());
         } catch (const std::exception& e) {
             statusLabel_->setText(QString::fromStdString(e.what()));
         }

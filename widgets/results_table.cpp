@@ -2,39 +2,29 @@
 
 #include "core/eval/workspace_eval.h"
 #include "core/report/results_table.h"
+#include "core/store/eval_results.h"
 #include "core/store/workspace.h"
 
 
 namespace genra::widgets {
 
-namespace {
-
-QString text(store::Statement& s, int column) { return QString::fromStdString(s.columnText(column)); }
-
-}  // namespace
-
 std::vector<EvalRow> loadEvalResults(store::Workspace& workspace) {
     // The run is the evaluation's own, else the run that trained the model; the method is the kind
     // of the run that trained the model (empty for imported models).
-    auto s = workspace.db().prepare(
-        "SELECT e.id, COALESCE(r.name, mr.name, ''), COALESCE(m.name, ''), COALESCE(mr.kind, ''), "
-        "COALESCE(d.name, ''), e.split, e.task, e.metric, e.value, e.created_at, e.details "
-        "FROM eval_results e LEFT JOIN runs r ON r.id = e.run_id LEFT JOIN models m ON m.id = e.model_id "
-        "LEFT JOIN runs mr ON mr.id = m.run_id LEFT JOIN datasets d ON d.id = e.dataset_id ORDER BY e.id");
     std::vector<EvalRow> rows;
-    while (s.step()) {
+    for (const auto& e : store::listEvalResults(workspace)) {
         EvalRow r;
-        r.id = s.columnInt(0);
-        r.run = text(s, 1);
-        r.model = text(s, 2);
-        r.method = text(s, 3);
-        r.dataset = text(s, 4);
-        r.split = text(s, 5);
-        r.task = text(s, 6);
-        r.metric = text(s, 7);
-        r.value = s.columnDouble(8);
-        r.date = text(s, 9);
-        r.details = s.isNull(10) ? std::string() : s.columnText(10);
+        r.id = e.id;
+        r.run = QString::fromStdString(e.runName.empty() ? e.modelRunName : e.runName);
+        r.model = QString::fromStdString(e.modelName);
+        r.method = QString::fromStdString(e.modelRunKind);
+        r.dataset = QString::fromStdString(e.datasetName);
+        r.split = QString::fromStdString(e.split);
+        r.task = QString::fromStdString(e.task);
+        r.metric = QString::fromStdString(e.metric);
+        r.value = e.value;
+        r.date = QString::fromStdString(e.createdAt);
+        r.details = e.detailsJson;
         rows.push_back(std::move(r));
     }
     return rows;

@@ -3,6 +3,7 @@
 #include "core/eval/similarity.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
+#include "core/store/embeddings.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
@@ -16,16 +17,6 @@
 namespace genra::widgets {
 
 namespace {
-
-std::vector<float> vectorOf(const std::vector<std::uint8_t>& blob, std::int64_t dim, const std::string& what) {
-    if (blob.size() != static_cast<std::size_t>(dim) * sizeof(float)) {
-        throw Error("embeddings: " + what + " has " + std::to_string(blob.size()) + " bytes, expected " +
-                    std::to_string(dim * 4));
-    }
-    std::vector<float> v(static_cast<std::size_t>(dim));
-    std::memcpy(v.data(), blob.data(), blob.size());
-    return v;
-}
 
 torch::Tensor stack(const std::vector<std::vector<float>>& rows) {
     const auto n = static_cast<std::int64_t>(rows.size());
@@ -47,30 +38,15 @@ std::vector<double> cosineMatrix(const torch::Tensor& rows, const torch::Tensor&
 }  // namespace
 
 std::vector<std::string> datasetGenerators(store::Workspace& ws, const std::string& dataset) {
-    std::vector<std::string> out;
     const auto data = ws.findDataset(dataset);
-    if (!data) return out;
-    auto s = ws.db().prepare(
-        "SELECT DISTINCT gen.generator FROM generations gen JOIN images g ON g.id = gen.image_id WHERE g.dataset_id = ? "
-        "ORDER BY gen.generator");
-    s.bind(1, data->id);
-    while (s.step()) out.push_back(s.columnText(0));
-    return out;
+    if (!data) return {};
+    return ws.generatorsOfDataset(data->id);
 }
 
 SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& modelName, const std::string& dataset,
                                    const std::string& split, int histogramBins, int heatmapSize, const std::string& generator) {
     const auto model = model::requireModel(ws, modelName);
     const auto data = ws.requireDataset(dataset);
-    auto s = ws.db().prepare(
-        "SELECT g.id, c.image_id, c.id, c.text, eg.dim, eg.vector, er.dim, er.vector FROM images g "
-        "JOIN generations gen ON gen.image_id = g.id JOIN captions c ON c.id = gen.caption_id "
-        "JOIN embeddings eg ON eg.model_id = ?1 AND eg.item_kind = 'image' AND eg.item_id = g.id AND eg.encoder = ?2 "
-        "JOIN embeddings er ON er.model_id = ?1 AND er.item_kind = 'image' AND er.item_id = c.image_id AND er.encoder = ?3 "
-        "WHERE g.dataset_id = ?4 AND g.modality = 'generated' AND (?5 = '' OR g.split = ?5) AND (?6 = '' OR gen.generator = ?6) "
-        "ORDER BY g.id");
-    s.bind(1, model.id).bind(2, model::kEncoderGeneratedImage).bind(3, model::kEncoderRealImage).bind(4, data.id).bind(5, split);
-    s.bind(6, generator);
     SimilarityReport report;
     report.model = modelName;
     report.dataset = dataset;
@@ -78,15 +54,16 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
     std::vector<std::vector<float>> real;
     std::map<std::int64_t, std::int64_t> realRow;
     std::vector<std::int64_t> pairing;
-    while (s.step()) {
+    for (auto& e : store::embeddedPairs(ws, model.id, model::kEncoderGeneratedImage, model::kEncoderRealImage, data.id,
+                                        split, generator)) {
         SimilarityPair p;
-        p.generatedImageId = s.columnInt(0);
-        p.realImageId = s.columnInt(1);
-        p.captionId = s.columnInt(2);
-        p.caption = s.columnText(3);
-        generated.push_back(vectorOf(s.columnBlob(5), s.columnInt(4), "generated image " + std::to_string(p.generatedImageId)));
+        p.generatedImageId = e.generatedImageId;
+        p.realImageId = e.realImageId;
+        p.captionId = e.captionId;
+        p.caption = std::move(e.caption);
+        generated.push_back(std::move(e.generated));
         auto [it, added] = realRow.emplace(p.realImageId, static_cast<std::int64_t>(real.size()));
-        if (added) real.push_back(vectorOf(s.columnBlob(7), s.columnInt(6), "real image " + std::to_string(p.realImageId)));
+        if (added) real.push_back(std::move(e.real));
         pairing.push_back(it->second);
         report.pairs.push_back(std::move(p));
     }
@@ -124,14 +101,11 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
         // Eq. 1's real side: the base model's stored embeddings of the same real images.
         std::vector<std::int64_t> realIds(realRow.size());
         for (const auto& [id, row] : realRow) realIds[static_cast<std::size_t>(row)] = id;
-        auto q = ws.db().prepare("SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? "
-                                 "AND encoder = ?");
+        const auto stored = store::readEmbeddings(ws, {*model.baseModelId, "image", model::kEncoderRealImage}, realIds);
         std::vector<std::vector<float>> frozen;
-        for (auto id : realIds) {
-            q.reset();
-            q.bind(1, *model.baseModelId).bind(2, id).bind(3, std::string(model::kEncoderRealImage));
-            if (!q.step()) break;
-            frozen.push_back(vectorOf(q.columnBlob(1), q.columnInt(0), "real image " + std::to_string(id)));
+        for (std::size_t r = 0; r < stored.found.size(); ++r) {
+            const auto* row = stored.values.data() + r * static_cast<std::size_t>(stored.dim);
+            frozen.emplace_back(row, row + stored.dim);
         }
         if (frozen.size() == realIds.size() && stack(frozen).size(1) == genT.size(1)) {
             const auto eq1 = eval::measurePairGap(stack(frozen), genT, pairingTensor);
@@ -182,14 +156,13 @@ std::vector<SimilarityPair> heatmapPairs(const SimilarityReport& report, Heatmap
 std::vector<double> pairHeatmap(store::Workspace& ws, const std::string& modelName, const std::vector<SimilarityPair>& pairs) {
     if (pairs.empty()) return {};
     const auto model = model::requireModel(ws, modelName);
-    auto s = ws.db().prepare(
-        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? AND encoder = ?");
     const auto embedding = [&](std::int64_t imageId, const char* encoder) {
-        s.reset();
-        s.bind(1, model.id).bind(2, imageId).bind(3, encoder);
-        const std::string what = std::string(encoder) + " embedding of image " + std::to_string(imageId);
-        if (!s.step()) throw Error("similarity: model \"" + modelName + "\" has no " + what);
-        return vectorOf(s.columnBlob(1), s.columnInt(0), what);
+        auto v = store::findEmbedding(ws, {model.id, "image", encoder}, imageId);
+        if (!v) {
+            throw Error("similarity: model \"" + modelName + "\" has no " + std::string(encoder) + " embedding of image " +
+                        std::to_string(imageId));
+        }
+        return std::move(*v);
     };
     std::vector<std::vector<float>> real;
     std::vector<std::vector<float>> generated;

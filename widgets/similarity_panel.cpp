@@ -1,5 +1,6 @@
 #include "widgets/similarity_panel.h"
 
+#include "core/store/embeddings.h"
 #include "core/store/workspace.h"
 #include "widgets/plot_util.h"
 
@@ -110,11 +111,9 @@ void SimilarityPanel::fillChoices() {
     modelB_->addItem(tr("(none)"));
     dataset_->clear();
     if (!workspace_) return;
-    auto s = workspace_->db().prepare(
-        "SELECT DISTINCT m.name FROM models m JOIN embeddings e ON e.model_id = m.id ORDER BY m.id");
-    while (s.step()) {
-        modelA_->addItem(QString::fromStdString(s.columnText(0)));
-        modelB_->addItem(QString::fromStdString(s.columnText(0)));
+    for (const auto& name : store::embeddedModelNames(*workspace_)) {
+        modelA_->addItem(QString::fromStdString(name));
+        modelB_->addItem(QString::fromStdString(name));
     }
     for (const auto& d : workspace_->listDatasets()) dataset_->addItem(QString::fromStdString(d.info.name));
     fillGenerators();

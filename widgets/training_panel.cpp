@@ -1,8 +1,9 @@
 #include "widgets/training_panel.h"
 
+#include "core/model/model_store.h"
+#include "core/store/runs.h"
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
-#include "core/train/runs.h"
 #include "core/train/trainer.h"
 #include "widgets/job_manager.h"
 #include "widgets/plot_curves.h"
@@ -22,6 +23,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace genra::widgets {
@@ -156,8 +158,10 @@ void TrainingPanel::setWorkspace(store::Workspace* workspace) {
     curves_->clear();
     if (workspace_) {
         QStringList models;
-        auto stmt = workspace_->db().prepare("SELECT name FROM models ORDER BY name");
-        while (stmt.step()) models << QString::fromStdString(stmt.columnText(0));
+        std::vector<std::string> names;
+        for (const auto& m : model::listModels(*workspace_)) names.push_back(m.name);
+        std::sort(names.begin(), names.end());
+        for (const auto& name : names) models << QString::fromStdString(name);
         form_->setModelChoices(models);
         QStringList datasets;
         for (const auto& d : workspace_->listDatasets()) datasets << QString::fromStdString(d.info.name);
@@ -277,9 +281,9 @@ void TrainingPanel::refreshRuns() {
     const QString current = runs_->currentItem() ? runs_->currentItem()->text() : QString();
     runs_->clear();
     if (!workspace_) return;
-    std::vector<train::RunRecord> runs;
+    std::vector<store::RunRecord> runs;
     try {
-        runs = train::listRuns(*workspace_);
+        runs = store::listRuns(*workspace_);
     } catch (const std::exception& e) {
         status_->setText(QString::fromStdString(e.what()));
         return;
@@ -316,8 +320,6 @@ void TrainingPanel::setRunShown(const QString& run, bool shown) {
 
 void TrainingPanel::loadStoredCurves(std::int64_t runId, const QString& runName) {
     if (!workspace_ || (liveJob_ && runName == liveRun_)) return;
-    auto stmt = workspace_->db().prepare("SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step");
-    stmt.bind(1, runId);
     std::string name;
     std::vector<double> steps;
     std::vector<double> values;
@@ -326,14 +328,13 @@ void TrainingPanel::loadStoredCurves(std::int64_t runId, const QString& runName)
         steps.clear();
         values.clear();
     };
-    while (stmt.step()) {
-        auto metric = stmt.columnText(0);
-        if (metric != name) {
+    for (auto& row : store::runMetrics(*workspace_, runId)) {
+        if (row.name != name) {
             flush();
-            name = std::move(metric);
+            name = std::move(row.name);
         }
-        steps.push_back(static_cast<double>(stmt.columnInt(1)));
-        values.push_back(stmt.columnDouble(2));
+        steps.push_back(static_cast<double>(row.step));
+        values.push_back(row.value);
     }
     flush();
 }
@@ -354,7 +355,7 @@ void TrainingPanel::onRunSelected() {
     auto* item = runs_->currentItem();
     if (!item || !workspace_) return;
     if (liveJob_ && item->text() == liveRun_) return;
-    const auto run = train::findRun(*workspace_, item->text().toStdString());
+    const auto run = store::findRun(*workspace_, item->text().toStdString());
     if (!run) return;
     QString text = tr("Run %1 (%2): %3, step %4 of %5")
                        .arg(QString::fromStdString(run->name), QString::fromStdString(run->kind),

@@ -7,7 +7,7 @@
 #include "core/gen/generator_bundle.h"
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
@@ -128,7 +128,7 @@ void addTrainCommands(CLI::App& app, CliState& state) {
         cmd->callback([&state, workspace, json] {
             state.action = [workspace, json] {
                 auto ws = store::Workspace::open(*workspace, store::Db::Mode::ReadOnly);
-                const auto runs = train::listRuns(ws);
+                const auto runs = store::listRuns(ws);
                 if (*json) {
                     nlohmann::json out = nlohmann::json::array();
                     for (const auto& r : runs) {

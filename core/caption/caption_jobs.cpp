@@ -4,11 +4,14 @@
 
 #include "core/model/embed.h"
 #include "core/model/weights.h"
+#include "core/store/dataset_items.h"
+#include "core/store/embeddings.h"
+#include "core/store/eval_results.h"
 #include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/train/schedule.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -42,23 +45,19 @@ struct TrainingPairs {
 
 TrainingPairs collectPairs(store::Workspace& ws, std::int64_t datasetId, const CaptionRecipe& r) {
     const bool generated = r.trainOn == "generated";
-    const std::string sql =
-        generated ? "SELECT i.id, c.text FROM images i JOIN generations g ON g.image_id = i.id "
-                    "JOIN captions c ON c.id = g.caption_id WHERE i.dataset_id = ?1 AND i.split = ?2 "
-                    "AND i.modality = 'generated' AND i.status = 'ok' AND (?3 = '' OR g.generator = ?3) ORDER BY i.id, c.id"
-                  : "SELECT i.id, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.dataset_id = ?1 "
-                    "AND i.split = ?2 AND i.modality = 'real' AND i.status = 'ok' ORDER BY i.id, c.ord, c.id";
-    auto s = ws.db().prepare(sql);
-    s.bind(1, datasetId).bind(2, r.split);
-    if (generated) s.bind(3, r.generator);
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    if (generated) {
+        rows = store::generatedImageCaptions(ws, datasetId, r.split, r.generator);
+    } else {
+        for (auto& c : store::realImageCaptions(ws, datasetId, r.split, true)) rows.emplace_back(c.imageId, std::move(c.text));
+    }
     TrainingPairs pairs;
     std::unordered_map<std::int64_t, std::size_t> index;
-    while (s.step()) {
-        const auto id = s.columnInt(0);
+    for (auto& [id, text] : rows) {
         auto [it, fresh] = index.emplace(id, pairs.imageIds.size());
         if (fresh) pairs.imageIds.push_back(id);
         pairs.imageOf.push_back(it->second);
-        pairs.captions.push_back(s.columnText(1));
+        pairs.captions.push_back(std::move(text));
     }
     if (pairs.captions.empty()) {
         throw Error("dataset \"" + r.dataset + "\" has no " +
@@ -86,35 +85,23 @@ void ensureEmbeddings(const fs::path& workspace, const std::string& clipModel, c
     if (!job.run(context)) throw Error("embedding " + dataset + " with " + clipModel + " failed");
 }
 
-// Rows of cached embeddings in the order of `ids`; ids without one are reported in `missing`.
+// Rows of cached embeddings in the order of `ids`; ids without one are reported in `missing`
+// and get a row of zeros.
 torch::Tensor readEmbeddings(store::Workspace& ws, std::int64_t modelId, const char* encoder,
                              const std::vector<std::int64_t>& ids, std::vector<std::size_t>& missing) {
-    auto s = ws.db().prepare(
-        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? AND encoder = ?");
-    std::vector<torch::Tensor> rows;
-    std::int64_t dim = -1;
+    auto rows = store::readEmbeddings(ws, {modelId, "image", encoder}, ids);
+    std::size_t next = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        s.reset();
-        s.bind(1, modelId).bind(2, ids[i]).bind(3, encoder);
-        if (!s.step()) {
-            missing.push_back(i);
-            rows.emplace_back();
-            continue;
-        }
-        const auto d = s.columnInt(0);
-        const auto blob = s.columnBlob(1);
-        if (blob.size() != static_cast<std::size_t>(d) * sizeof(float) || (dim >= 0 && d != dim)) {
-            throw Error("embedding of image " + std::to_string(ids[i]) + " (" + encoder + ") is malformed");
-        }
-        dim = d;
-        auto row = torch::empty({d}, torch::kFloat);
-        std::memcpy(row.data_ptr<float>(), blob.data(), blob.size());
-        rows.push_back(row);
+        if (next < rows.found.size() && rows.found[next] == i) ++next;
+        else missing.push_back(i);
     }
-    if (dim < 0) return torch::empty({0, 0});
-    for (auto& row : rows)
-        if (!row.defined()) row = torch::zeros({dim});
-    return torch::stack(rows);
+    if (rows.found.empty()) return torch::empty({0, 0});
+    auto out = torch::zeros({static_cast<std::int64_t>(ids.size()), rows.dim}, torch::kFloat);
+    const auto found = torch::from_blob(rows.values.data(), {static_cast<std::int64_t>(rows.found.size()), rows.dim},
+                                        torch::kFloat);
+    std::vector<std::int64_t> at(rows.found.begin(), rows.found.end());
+    out.index_copy_(0, torch::tensor(at, torch::kInt64), found);
+    return out;
 }
 
 std::string defaultRunName() {
@@ -244,7 +231,7 @@ CaptionTrainJob::CaptionTrainJob(fs::path workspace, CaptionRecipe recipe, std::
 
 CaptionTrainJob CaptionTrainJob::resume(fs::path workspace, const std::string& runIdOrName) {
     auto ws = store::Workspace::open(workspace);
-    const auto run = train::requireRun(ws, runIdOrName);
+    const auto run = store::requireRun(ws, runIdOrName);
     if (run.kind != kRunKind) throw Error("run \"" + run.name + "\" is a " + run.kind + " run, not a captioner run");
     if (run.status == "finished") throw Error("run \"" + run.name + "\" already finished; nothing to resume");
     if (run.status == "running") throw Error("run \"" + run.name + "\" is still running in another process; stop it first");
@@ -305,9 +292,9 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
     const std::int64_t perEpoch = std::max<std::int64_t>(1, static_cast<std::int64_t>(pairs.captions.size() / batch));
     const std::int64_t totalSteps = r.steps > 0 ? r.steps : perEpoch * r.epochs;
     if (!resuming_) {
-        runId_ = train::createRun(ws, runName_, kRunKind, toJson(r), r.device, totalSteps);
+        runId_ = store::createRun(ws, runName_, kRunKind, toJson(r), r.device, totalSteps);
     } else {
-        train::claimRun(ws, runId_);
+        store::claimRun(ws, runId_);
     }
     const fs::path runDir = ws.checkpointsDir() / ("run-" + std::to_string(runId_));
     fs::create_directories(runDir);
@@ -392,24 +379,24 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
                              "step " + std::to_string(step) + "/" + std::to_string(totalSteps) + " loss " + std::to_string(lossValue));
             if (r.checkpointEvery > 0 && step % r.checkpointEvery == 0 && step < totalSteps) {
                 saveCheckpoint(checkpointPath, s.model, optimizer, step);
-                train::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+                store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
             }
             if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
-                train::heartbeat(ws, runId_, step);
+                store::heartbeat(ws, runId_, step);
                 lastBeat = Clock::now();
             }
         }
         metrics.flush();
         if (stoppedEarly) {
-            train::heartbeat(ws, runId_, step);  // as if killed: the run stays 'running' with a dead owner later
+            store::heartbeat(ws, runId_, step);  // as if killed: the run stays 'running' with a dead owner later
             return true;
         }
         saveCheckpoint(checkpointPath, s.model, optimizer, step);
-        train::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+        store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
         if (cancelled) {
             context.log(jobs::LogLevel::Info, "cancelled at step " + std::to_string(step) +
                                                   "; resume with `genra caption train --resume " + runName_ + "`");
-            train::finishRun(ws, runId_, "cancelled");
+            store::finishRun(ws, runId_, "cancelled");
             return false;
         }
         // Register the captioner.
@@ -451,12 +438,12 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
         context.log(jobs::LogLevel::Info, "registered captioner \"" + runName_ + "\"");
         finalStatus = "finished";
     } catch (const Cancelled&) {
-        train::finishRun(ws, runId_, "cancelled");
+        store::finishRun(ws, runId_, "cancelled");
         throw;
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    train::finishRun(ws, runId_, finalStatus, failure, modelId);
+    store::finishRun(ws, runId_, finalStatus, failure, modelId);
     if (!failure.empty()) throw Error("run " + runName_ + ": " + failure);
     return true;
 }
@@ -525,9 +512,7 @@ bool CaptionPredictJob::run(jobs::JobContext& context) {
         auto captioner = loadCaptioner(ws, options_.model);
         clipModel = captioner.clipModel;
         clipId = model::requireModel(ws, clipModel).id;
-        auto s = ws.db().prepare("SELECT id FROM images WHERE dataset_id = ? AND split = ? AND modality = ? AND status = 'ok' ORDER BY id");
-        s.bind(1, dataset.id).bind(2, options_.split).bind(3, generated ? "generated" : "real");
-        while (s.step()) ids.push_back(s.columnInt(0));
+        ids = store::readableImages(ws, dataset.id, options_.split, generated ? "generated" : "real");
         if (ids.empty()) {
             throw Error("dataset \"" + options_.dataset + "\" has no readable " + options_.modality + " images in split \"" +
                         options_.split + "\"");
@@ -591,15 +576,10 @@ std::vector<CaptionPrediction> readCocoResults(const fs::path& path) {
 std::vector<std::pair<std::int64_t, std::vector<std::string>>> referenceCaptions(store::Workspace& ws, const std::string& dataset,
                                                                                  const std::string& split) {
     const auto info = ws.requireDataset(dataset);
-    auto s = ws.db().prepare(
-        "SELECT i.id, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.dataset_id = ? AND i.split = ? "
-        "AND i.modality = 'real' AND i.status = 'ok' ORDER BY i.id, c.ord, c.id");
-    s.bind(1, info.id).bind(2, split);
     std::vector<std::pair<std::int64_t, std::vector<std::string>>> out;
-    while (s.step()) {
-        const auto id = s.columnInt(0);
-        if (out.empty() || out.back().first != id) out.emplace_back(id, std::vector<std::string>());
-        out.back().second.push_back(s.columnText(1));
+    for (auto& c : store::realImageCaptions(ws, info.id, split, true)) {
+        if (out.empty() || out.back().first != c.imageId) out.emplace_back(c.imageId, std::vector<std::string>());
+        out.back().second.push_back(std::move(c.text));
     }
     return out;
 }
@@ -663,11 +643,9 @@ bool CaptionEvalJob::run(jobs::JobContext& context) {
         details["predictions"] = fs::absolute(options_.predictions).string();
     }
     const auto datasetId = ws.requireDataset(p.dataset).id;
-    store::Transaction tx(ws.db());
-    auto s = ws.db().prepare(
-        "INSERT INTO eval_results(run_id, model_id, task, dataset_id, split, metric, value, details) VALUES(?,?,?,?,?,?,?,?)");
     std::vector<std::int64_t> scoredIds;
     for (const auto& id : raw.imageIds) scoredIds.push_back(std::stoll(id));
+    std::vector<store::NewEvalResult> rows;
     for (const auto& item : result_.scores.items()) {
         if (!item.value().is_number()) continue;  // SPICE without its jar
         auto rowDetails = details;
@@ -675,12 +653,10 @@ bool CaptionEvalJob::run(jobs::JobContext& context) {
             // Per-image scores, for paired bootstrap intervals (core/eval/statistics.h).
             rowDetails["per_item"] = {{"ids", scoredIds}, {"values", it->second}};
         }
-        s.reset();
-        s.bind(1, captioner.runId).bind(2, captioner.id).bind(3, "caption").bind(4, datasetId).bind(5, p.split);
-        s.bind(6, item.key()).bind(7, item.value().get<double>()).bind(8, rowDetails.dump());
-        s.run();
+        rows.push_back({captioner.runId, captioner.id, "caption", datasetId, p.split, item.key(), item.value().get<double>(),
+                        rowDetails.dump()});
     }
-    tx.commit();
+    store::insertEvalResults(ws, rows);
     return true;
 }
 

@@ -1,6 +1,7 @@
 #include "core/data/shapes_adherence.h"
 
 #include "core/data/preprocess.h"
+#include "core/store/dataset_items.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
@@ -332,28 +333,16 @@ ShapesAdherenceReport measureShapesAdherence(store::Workspace& ws, const ShapesA
         ShapesTarget target;
     };
     std::vector<Item> items;
-    std::string sql =
-        "SELECT i.path, r.id, r.path, r.attributes FROM images i JOIN generations g ON g.image_id = i.id "
-        "JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id "
-        "WHERE i.dataset_id = ? AND i.modality = 'generated' AND i.status = 'ok'";
-    if (!o.split.empty()) sql += " AND i.split = ?";
-    if (!o.generator.empty()) sql += " AND g.generator = ?";
-    sql += " ORDER BY i.id";
-    auto s = ws.db().prepare(sql);
-    int bindAt = 1;
-    s.bind(bindAt++, dataset.id);
-    if (!o.split.empty()) s.bind(bindAt++, o.split);
-    if (!o.generator.empty()) s.bind(bindAt++, o.generator);
     std::int64_t withoutAttributes = 0;
-    while (s.step()) {
+    for (const auto& link : store::generatedImageLinks(ws, dataset.id, o.split, o.generator)) {
         if (o.maxImages > 0 && static_cast<int>(items.size()) >= o.maxImages) break;
-        const auto attributes = nlohmann::json::parse(s.columnText(3), nullptr, false);
+        const auto attributes = nlohmann::json::parse(link.realAttributesJson, nullptr, false);
         const auto target = shapesTargetFromAttributes(attributes);
         if (!target) {
             ++withoutAttributes;
             continue;
         }
-        items.push_back({s.columnText(0), s.columnInt(1), s.columnText(2), *target});
+        items.push_back({link.generatedPath, link.realImageId, link.realPath, *target});
     }
     if (items.empty()) {
         throw Error("dataset \"" + o.dataset + "\" has no generated images" +

@@ -10,8 +10,10 @@
 #include "core/gen/generator_bundle.h"
 #include "core/gen/generate.h"
 #include "core/model/model_store.h"
+#include "core/store/eval_results.h"
+#include "core/store/projections.h"
+#include "core/store/runs.h"
 #include "core/store/workspace.h"
-#include "core/train/runs.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/resources.h"
@@ -100,7 +102,7 @@ bool modelExists(const fs::path& workspace, const std::string& name) {
 
 bool runExists(const fs::path& workspace, const std::string& name) {
     auto ws = store::Workspace::open(workspace);
-    return train::findRun(ws, name).has_value();
+    return store::findRun(ws, name).has_value();
 }
 
 // Stored results of a model for a task (and, when given, measured on one generator's images).
@@ -110,19 +112,12 @@ bool hasResults(const fs::path& workspace, const std::string& model, const std::
     auto ws = store::Workspace::open(workspace);
     const auto record = model::findModel(ws, model);
     if (!record) return false;
-    auto s = ws.db().prepare(
-        "SELECT COUNT(*) FROM eval_results r JOIN datasets d ON d.id = r.dataset_id "
-        "WHERE r.model_id = ? AND r.task = ? AND r.split = ? AND d.name = ? "
-        "AND (?5 = '' OR json_extract(r.details, '$.generator') = ?5) AND (?6 = '' OR r.metric = ?6)");
-    s.bind(1, record->id).bind(2, task).bind(3, split).bind(4, std::string(kDemoDataset)).bind(5, generator).bind(6, metric);
-    return s.step() && s.columnInt(0) > 0;
+    return store::hasEvalResults(ws, record->id, task, kDemoDataset, split, generator, metric);
 }
 
 bool hasProjection(const fs::path& workspace, const std::string& name) {
     auto ws = store::Workspace::open(workspace);
-    auto s = ws.db().prepare("SELECT COUNT(*) FROM projections WHERE name = ?");
-    s.bind(1, name);
-    return s.step() && s.columnInt(0) > 0;
+    return store::hasProjection(ws, name);
 }
 
 class Stopwatch {
@@ -249,7 +244,7 @@ bool DemoJob::run(jobs::JobContext& context) {
                                                          "it; use a new --workspace for the shipped one");
                 return false;
             }
-            if (const auto run = train::findRun(ws, kDemoGenerator); run && options_.trainGenerator) {
+            if (const auto run = store::findRun(ws, kDemoGenerator); run && options_.trainGenerator) {
                 const auto steps = run->recipe.value("steps", std::int64_t{0});
                 if (steps > 0 && steps != p.generatorSteps) {
                     throw Error("workspace " + wsPath.string() + " already has " + kDemoGenerator + " trained " +

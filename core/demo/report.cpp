@@ -7,6 +7,11 @@
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
 #include "core/report/table.h"
+#include "core/store/artifacts.h"
+#include "core/store/embeddings.h"
+#include "core/store/generations.h"
+#include "core/store/projections.h"
+#include "core/store/runs.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
@@ -15,7 +20,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -302,13 +306,6 @@ fs::path resolve(const fs::path& workspace, const std::string& path) {
     return p.is_absolute() ? p : workspace / p;
 }
 
-std::vector<float> blobVector(store::Statement& s, int column) {
-    const auto blob = s.columnBlob(column);
-    std::vector<float> v(blob.size() / sizeof(float));
-    if (!v.empty()) std::memcpy(v.data(), blob.data(), v.size() * sizeof(float));
-    return v;
-}
-
 // How well the generated images follow their captions (shapes_adherence.h), or nothing when it
 // cannot be measured.
 std::string adherenceLine(store::Workspace& ws) {
@@ -385,11 +382,8 @@ std::string generatorLine(const GeneratorFacts& g) {
 
 std::optional<std::vector<float>> embedding(store::Workspace& ws, std::int64_t modelId, std::int64_t imageId,
                                             std::initializer_list<const char*> encoders) {
-    auto s = ws.db().prepare("SELECT vector FROM embeddings WHERE model_id = ? AND item_kind = 'image' AND item_id = ? AND encoder = ?");
     for (const char* encoder : encoders) {
-        s.reset();
-        s.bind(1, modelId).bind(2, imageId).bind(3, std::string(encoder));
-        if (s.step()) return blobVector(s, 0);
+        if (auto v = store::findEmbedding(ws, {modelId, "image", encoder}, imageId)) return v;
     }
     return std::nullopt;
 }
@@ -407,15 +401,10 @@ double cosine(const std::vector<float>& a, const std::vector<float>& b) {
 // Paired cosine of every generated test image with the real image of its caption, under a model.
 std::vector<double> pairedCosines(store::Workspace& ws, const std::string& modelName) {
     const auto model = model::requireModel(ws, modelName);
-    auto s = ws.db().prepare(
-        "SELECT g.image_id, c.image_id FROM generations g JOIN captions c ON c.id = g.caption_id "
-        "JOIN images gi ON gi.id = g.image_id JOIN datasets d ON d.id = gi.dataset_id "
-        "WHERE d.name = ? AND gi.split = 'test' AND g.generator = ? ORDER BY g.image_id");
-    s.bind(1, std::string(kDemoDataset)).bind(2, std::string(kDemoGeneratorKey));
-    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
-    while (s.step()) pairs.emplace_back(s.columnInt(0), s.columnInt(1));
     std::vector<double> out;
-    for (const auto& [genId, realId] : pairs) {
+    const auto dataset = ws.findDataset(kDemoDataset);
+    if (!dataset) return out;
+    for (const auto& [genId, realId] : store::generatedPairs(ws, dataset->id, "test", kDemoGeneratorKey)) {
         auto g = embedding(ws, model.id, genId, {model::kEncoderGeneratedImage, model::kEncoderRealImage});
         auto r = embedding(ws, model.id, realId, {model::kEncoderRealImage});
         if (g && r) out.push_back(cosine(*g, *r));
@@ -426,18 +415,14 @@ std::vector<double> pairedCosines(store::Workspace& ws, const std::string& model
 void lossFigure(store::Workspace& ws, const fs::path& file) {
     std::vector<Series> series;
     std::size_t colour = 0;
-    auto s = ws.db().prepare(
-        "SELECT m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.name = ? AND m.name = 'loss' ORDER BY m.step");
     for (const auto& m : demoMethods()) {
         if (!m.trained || !m.captioned) continue;  // the main methods; the scaling series would crowd it
         Series line;
         line.label = m.label;
         line.color = seriesColor(colour++);
-        s.reset();
-        s.bind(1, demoModelName(m));
-        while (s.step()) {
-            line.x.push_back(static_cast<double>(s.columnInt(0)));
-            line.y.push_back(s.columnDouble(1));
+        for (const auto& [step, value] : store::runMetricSeries(ws, demoModelName(m), "loss")) {
+            line.x.push_back(static_cast<double>(step));
+            line.y.push_back(value);
         }
         if (!line.x.empty()) series.push_back(std::move(line));
     }
@@ -451,25 +436,21 @@ void lossFigure(store::Workspace& ws, const fs::path& file) {
 
 // Returns the point counts (real, generated).
 std::pair<int, int> tsneFigure(store::Workspace& ws, const std::string& projection, const std::string& title, const fs::path& file) {
-    auto s = ws.db().prepare(
-        "SELECT pp.item_id, pp.x, pp.y, i.modality, "
-        "       (SELECT c.image_id FROM generations g JOIN captions c ON c.id = g.caption_id WHERE g.image_id = i.id) "
-        "FROM projection_points pp JOIN projections p ON p.id = pp.projection_id JOIN images i ON i.id = pp.item_id "
-        "WHERE p.name = ? AND pp.item_kind = 'image' ORDER BY pp.item_id");
-    s.bind(1, projection);
     std::vector<ScatterPoint> points;
     std::map<std::int64_t, std::int64_t> indexOfImage;
     std::vector<std::int64_t> realOf;
     int real = 0, generated = 0;
-    while (s.step()) {
+    const auto projectionId = store::findProjection(ws, projection);
+    for (const auto& item : projectionId ? store::projectionPoints(ws, *projectionId) : std::vector<store::ProjectedItem>{}) {
+        if (item.itemKind != "image" || item.modality.empty()) continue;  // captions, deleted images
         ScatterPoint p;
-        p.x = s.columnDouble(1);
-        p.y = s.columnDouble(2);
-        const bool isGenerated = s.columnText(3) == "generated";
+        p.x = item.x;
+        p.y = item.y;
+        const bool isGenerated = item.modality == "generated";
         p.group = isGenerated ? 1 : 0;
         (isGenerated ? generated : real) += 1;
-        indexOfImage[s.columnInt(0)] = static_cast<std::int64_t>(points.size());
-        realOf.push_back(isGenerated && !s.isNull(4) ? s.columnInt(4) : -1);
+        indexOfImage[item.itemId] = static_cast<std::int64_t>(points.size());
+        realOf.push_back(isGenerated && item.sourceRealImageId != 0 ? item.sourceRealImageId : -1);
         points.push_back(p);
     }
     if (points.empty()) throw Error("demo report: projection \"" + projection + "\" has no points");
@@ -487,42 +468,21 @@ std::pair<int, int> tsneFigure(store::Workspace& ws, const std::string& projecti
 }
 
 void galleryFigure(store::Workspace& ws, const fs::path& workspace, int rows, const fs::path& file) {
-    auto s = ws.db().prepare(
-        "SELECT c.id, c.text, ri.path FROM captions c JOIN images ri ON ri.id = c.image_id JOIN datasets d ON d.id = c.dataset_id "
-        "WHERE d.name = ? AND ri.split = 'align' AND EXISTS (SELECT 1 FROM generations g WHERE g.caption_id = c.id "
-        "AND g.generator = 'builtin:demo-gen') "
-        "ORDER BY c.id LIMIT ?");
-    s.bind(1, std::string(kDemoDataset)).bind(2, static_cast<std::int64_t>(rows));
     std::vector<GalleryRow> gallery;
-    std::vector<std::int64_t> ids;
-    while (s.step()) {
-        ids.push_back(s.columnInt(0));
-        gallery.push_back({s.columnText(1), resolve(workspace, s.columnText(2)), {}});
-    }
-    auto g = ws.db().prepare(
-        "SELECT i.path FROM generations g JOIN images i ON i.id = g.image_id WHERE g.caption_id = ? AND g.generator = "
-        "'builtin:demo-gen' ORDER BY i.path");
-    for (std::size_t r = 0; r < ids.size(); ++r) {
-        g.reset();
-        g.bind(1, ids[r]);
-        while (g.step()) gallery[r].generated.push_back(resolve(workspace, g.columnText(0)));
+    const auto dataset = ws.findDataset(kDemoDataset);
+    const auto captions = dataset ? store::captionsWithGenerations(ws, dataset->id, "align", kDemoGeneratorKey, rows)
+                                  : std::vector<store::CaptionedImage>{};
+    for (const auto& c : captions) {
+        GalleryRow row{c.text, resolve(workspace, c.imagePath), {}};
+        for (const auto& path : store::generatedPathsOfCaption(ws, c.captionId, kDemoGeneratorKey))
+            row.generated.push_back(resolve(workspace, path));
+        gallery.push_back(std::move(row));
     }
     writeGallery(file, gallery, 96);
 }
 
-std::int64_t count(store::Workspace& ws, const std::string& sql) {
-    auto s = ws.db().prepare(sql);
-    s.bind(1, std::string(kDemoDataset));
-    return s.step() ? s.columnInt(0) : 0;
-}
-
 void addArtifact(store::Workspace& ws, const std::string& kind, const fs::path& path, const std::string& description) {
-    auto del = ws.db().prepare("DELETE FROM artifacts WHERE path = ?");
-    del.bind(1, path.string());
-    del.run();
-    auto s = ws.db().prepare("INSERT INTO artifacts(kind, path, description) VALUES(?, ?, ?)");
-    s.bind(1, kind).bind(2, path.string()).bind(3, description);
-    s.run();
+    store::recordArtifact(ws, kind, path.string(), description);
 }
 
 }  // namespace
@@ -724,13 +684,18 @@ void writeReport(const ReportOptions& options) {
     galleryFigure(ws, ws_path, options.plan.galleryRows, galleryPng);
 
     // Setup facts.
-    const auto realPretrain = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'real' AND i.split = 'pretrain'");
-    const auto realAlign = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'real' AND i.split = 'align'");
-    const auto realTest = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ? AND i.modality = 'real' AND i.split = 'test'");
-    const auto genAlign = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id JOIN generations g ON g.image_id = i.id "
-                                    "WHERE d.name = ? AND i.modality = 'generated' AND i.split = 'align' AND g.generator = 'builtin:demo-gen'");
-    const auto genTest = count(ws, "SELECT COUNT(*) FROM images i JOIN datasets d ON d.id = i.dataset_id JOIN generations g ON g.image_id = i.id "
-                                   "WHERE d.name = ? AND i.modality = 'generated' AND i.split = 'test' AND g.generator = 'builtin:demo-gen'");
+    std::map<std::string, std::int64_t> realSplits;
+    std::int64_t genAlign = 0;
+    std::int64_t genTest = 0;
+    for (const auto& d : ws.listDatasets()) {
+        if (d.info.name != kDemoDataset) continue;
+        realSplits = d.splits;
+        genAlign = store::countGeneratedImages(ws, d.info.id, "align", kDemoGeneratorKey);
+        genTest = store::countGeneratedImages(ws, d.info.id, "test", kDemoGeneratorKey);
+    }
+    const auto realPretrain = realSplits["pretrain"];
+    const auto realAlign = realSplits["align"];
+    const auto realTest = realSplits["test"];
 
     std::ostringstream md;
     const auto& p = options.plan;

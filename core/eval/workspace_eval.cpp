@@ -1,8 +1,10 @@
 #include "core/eval/workspace_eval.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
-#include <cstring>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -11,8 +13,11 @@
 #include "core/eval/zeroshot.h"
 #include "core/model/embed.h"
 #include "core/model/model_store.h"
+#include "core/store/dataset_items.h"
+#include "core/store/embeddings.h"
+#include "core/store/eval_results.h"
+#include "core/store/runs.h"
 #include "core/store/workspace.h"
-#include "core/train/runs.h"
 #include "core/util/error.h"
 
 namespace fs = std::filesystem;
@@ -21,10 +26,17 @@ namespace genra::eval {
 
 namespace {
 
-std::string nowIso(store::Db& db) {
-    auto s = db.prepare("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')");
-    s.step();
-    return s.columnText(0);
+// UTC now as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ','now') writes it (milliseconds).
+std::string nowIso() {
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char buffer[40];
+    const auto n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(ms % 1000));
+    return buffer;
 }
 
 std::string fmt(double v) {
@@ -50,36 +62,19 @@ nlohmann::json perItem(const std::vector<std::int64_t>& ids, const std::vector<V
     return {{"ids", ids}, {"values", values}};
 }
 
-// Items of the dataset/split: (id, text) rows of an SQL query bound to (dataset, split).
-std::vector<std::pair<std::int64_t, std::string>> selectRows(Ctx& c, const std::string& sql) {
-    std::vector<std::pair<std::int64_t, std::string>> rows;
-    auto s = c.ws.db().prepare(sql);
-    s.bind(1, c.dataset.id).bind(2, c.options.split);
-    while (s.step()) rows.emplace_back(s.columnInt(0), s.isNull(1) ? std::string() : s.columnText(1));
-    return rows;
-}
-
 void evaluateRetrieval(Ctx& c, EvalOutcome& out) {
     std::vector<std::int64_t> imageIds;
-    for (const auto& row :
-         selectRows(c,
-                    "SELECT id, '' FROM images WHERE dataset_id = ?1 AND modality = 'real' AND "
-                    "status = 'ok' AND (?2 = '' OR split = ?2) ORDER BY id")) {
-        imageIds.push_back(row.first);
-    }
+    for (const auto& image : store::attributedRealImages(c.ws, c.dataset.id, c.options.split))
+        imageIds.push_back(image.imageId);
     auto images = loadStoredEmbeddings(c.ws, c.model.id, "image", model::kEncoderRealImage, imageIds);
     std::unordered_map<std::int64_t, std::int64_t> rowOfImage;
     for (std::size_t i = 0; i < imageIds.size(); ++i) rowOfImage[imageIds[i]] = static_cast<std::int64_t>(i);
     std::vector<std::int64_t> captionIds;
     std::vector<std::int64_t> captionImage;
-    for (const auto& row :
-         selectRows(c,
-                    "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id "
-                    "WHERE i.dataset_id = ?1 AND i.modality = 'real' AND (?2 = '' OR i.split = ?2) "
-                    "ORDER BY c.id")) {
-        const auto it = rowOfImage.find(std::stoll(row.second));
+    for (const auto& [captionId, imageId] : store::realCaptionImages(c.ws, c.dataset.id, c.options.split)) {
+        const auto it = rowOfImage.find(imageId);
         if (it == rowOfImage.end()) continue;
-        captionIds.push_back(row.first);
+        captionIds.push_back(captionId);
         captionImage.push_back(it->second);
     }
     const auto requested = captionIds.size();
@@ -167,27 +162,14 @@ ZeroShotTask taskFor(Ctx& c, const std::string& attribute, const std::set<std::s
 void evaluateZeroShot(Ctx& c, EvalOutcome& out) {
     const bool gen = c.options.zeroShotGenerated;
     // (image id, attributes of the real image it shows or was made from, path of that real image).
-    const std::string sql = gen ? "SELECT g.image_id, r.attributes, r.path FROM generations g JOIN captions "
-                                  "cap ON cap.id = g.caption_id "
-                                  "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id "
-                                  "WHERE r.dataset_id = ?1 AND "
-                                  "(?2 = '' OR r.split = ?2) AND gi.status = 'ok' AND (?3 = '' OR g.generator = ?3) "
-                                  "ORDER BY g.image_id"
-                                : "SELECT id, attributes, path FROM images WHERE dataset_id = ?1 AND "
-                                  "modality = 'real' AND status = 'ok' "
-                                  "AND (?2 = '' OR split = ?2) ORDER BY id";
     std::vector<std::int64_t> ids;
     std::vector<nlohmann::json> attributes;
     std::vector<std::string> paths;
-    {
-        auto s = c.ws.db().prepare(sql);
-        s.bind(1, c.dataset.id).bind(2, c.options.split);
-        if (gen) s.bind(3, c.options.generator);
-        while (s.step()) {
-            ids.push_back(s.columnInt(0));
-            attributes.push_back(nlohmann::json::parse(s.columnText(1), nullptr, false));
-            paths.push_back(s.columnText(2));
-        }
+    for (auto& image : gen ? store::attributedGeneratedImages(c.ws, c.dataset.id, c.options.split, c.options.generator)
+                           : store::attributedRealImages(c.ws, c.dataset.id, c.options.split)) {
+        ids.push_back(image.imageId);
+        attributes.push_back(nlohmann::json::parse(image.attributesJson, nullptr, false));
+        paths.push_back(std::move(image.path));
     }
     std::unordered_map<std::int64_t, std::size_t> indexOf;
     for (std::size_t i = 0; i < ids.size(); ++i) indexOf[ids[i]] = i;
@@ -303,20 +285,10 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
     std::vector<std::int64_t> genIds;
     std::vector<std::int64_t> realIdsOfGen;
     std::vector<std::int64_t> captionOfGen;
-    {
-        auto s = c.ws.db().prepare(
-            "SELECT g.image_id, cap.image_id, cap.id FROM generations g JOIN captions cap ON cap.id = "
-            "g.caption_id "
-            "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = "
-            "?1 AND "
-            "(?2 = '' OR r.split = ?2) AND r.status = 'ok' AND gi.status = 'ok' AND (?3 = '' OR g.generator = ?3) "
-            "ORDER BY g.image_id");
-        s.bind(1, c.dataset.id).bind(2, c.options.split).bind(3, c.options.generator);
-        while (s.step()) {
-            genIds.push_back(s.columnInt(0));
-            realIdsOfGen.push_back(s.columnInt(1));
-            captionOfGen.push_back(s.columnInt(2));
-        }
+    for (const auto& link : store::readableGenerationLinks(c.ws, c.dataset.id, c.options.split, c.options.generator)) {
+        genIds.push_back(link.generatedImageId);
+        realIdsOfGen.push_back(link.realImageId);
+        captionOfGen.push_back(link.captionId);
     }
     std::vector<std::int64_t> realIds(realIdsOfGen);
     std::sort(realIds.begin(), realIds.end());
@@ -433,35 +405,13 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
 
 torch::Tensor loadStoredEmbeddings(store::Workspace& ws, std::int64_t modelId, const char* kind,
                                    const char* encoder, std::vector<std::int64_t>& ids) {
-    auto s = ws.db().prepare(
-        "SELECT dim, vector FROM embeddings WHERE model_id = ? AND item_kind = ? AND item_id = ? AND encoder "
-        "= ?");
-    std::vector<float> values;
+    auto rows = store::readEmbeddings(ws, {modelId, kind, encoder}, ids);
     std::vector<std::int64_t> kept;
-    std::int64_t dim = -1;
-    for (auto id : ids) {
-        s.reset();
-        s.bind(1, modelId).bind(2, kind).bind(3, id).bind(4, encoder);
-        if (!s.step()) continue;
-        const auto d = s.columnInt(0);
-        const auto blob = s.columnBlob(1);
-        if (dim >= 0 && d != dim) {
-            throw Error(std::string("stored ") + kind + " embedding " + std::to_string(id) + " has dim " +
-                        std::to_string(d) + ", others " + std::to_string(dim));
-        }
-        if (blob.size() != static_cast<std::size_t>(d) * sizeof(float)) {
-            throw Error(std::string("stored ") + kind + " embedding " + std::to_string(id) + " is damaged (" +
-                        std::to_string(blob.size()) + " bytes for dim " + std::to_string(d) + ")");
-        }
-        dim = d;
-        const auto at = values.size();
-        values.resize(at + static_cast<std::size_t>(d));
-        std::memcpy(values.data() + at, blob.data(), blob.size());
-        kept.push_back(id);
-    }
+    kept.reserve(rows.found.size());
+    for (auto i : rows.found) kept.push_back(ids[i]);
     ids = std::move(kept);
-    if (ids.empty()) return torch::empty({0, std::max<std::int64_t>(dim, 0)});
-    return torch::from_blob(values.data(), {static_cast<std::int64_t>(ids.size()), dim}, torch::kFloat)
+    if (ids.empty()) return torch::empty({0, rows.dim});
+    return torch::from_blob(rows.values.data(), {static_cast<std::int64_t>(ids.size()), rows.dim}, torch::kFloat)
         .clone();
 }
 
@@ -542,7 +492,7 @@ bool EvaluateJob::run(jobs::JobContext& context) {
     outcome_.split = options_.split;
     std::string runName;
     if (c.model.runId) {
-        if (const auto run = train::findRun(ws, std::to_string(*c.model.runId))) runName = run->name;
+        if (const auto run = store::findRun(ws, std::to_string(*c.model.runId))) runName = run->name;
     }
     auto clip = model::loadClip(&ws, options_.model);
     c.clip = &clip;
@@ -553,7 +503,7 @@ bool EvaluateJob::run(jobs::JobContext& context) {
                            {"split", options_.split},
                            {"device", options_.device},
                            {"settings", nlohmann::json::object()},
-                           {"evaluated_at", nowIso(ws.db())}};
+                           {"evaluated_at", nowIso()}};
     // Which encoder saw the real images (the recipe's choice for LoRA models).
     outcome_.provenance["inference_encoder"] =
         clip.generated ? model::realImageEncoderName(clip.inference) : std::string("clip");
@@ -578,37 +528,25 @@ bool EvaluateJob::run(jobs::JobContext& context) {
 }
 
 void storeEvalOutcome(store::Workspace& workspace, EvalOutcome& outcome) {
-    store::Transaction tx(workspace.db());
-    auto s = workspace.db().prepare(
-        "INSERT INTO eval_results(run_id, model_id, task, dataset_id, split, metric, value, details) "
-        "VALUES(?,?,?,?,?,?,?,?)");
-    std::vector<std::int64_t> ids;
+    std::vector<store::NewEvalResult> rows;
     for (const auto& m : outcome.metrics) {
         if (!std::isfinite(m.value)) throw Error("evaluation produced a non-finite " + m.name);
         auto details = outcome.provenance;
         for (const auto& item : m.details.items()) details[item.key()] = item.value();
-        s.reset();
-        s.bind(1, outcome.runId).bind(2, outcome.modelId).bind(3, outcome.task).bind(4, outcome.datasetId);
-        s.bind(5, outcome.split).bind(6, m.name).bind(7, m.value).bind(8, details.dump());
-        s.run();
-        ids.push_back(workspace.db().lastInsertId());
+        rows.push_back({outcome.runId, outcome.modelId, outcome.task, outcome.datasetId, outcome.split, m.name, m.value,
+                        details.dump()});
     }
-    tx.commit();
-    outcome.resultIds = std::move(ids);
+    outcome.resultIds = store::insertEvalResults(workspace, rows);
 }
 
 std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query) {
     std::set<std::int64_t> modelIds;
     for (const auto& name : query.models) modelIds.insert(model::requireModel(workspace, name).id);
     for (const auto& name : query.runs) {
-        const auto run = train::requireRun(workspace, name);
-        bool found = false;
-        auto s = workspace.db().prepare("SELECT id FROM models WHERE run_id = ?");
-        s.bind(1, run.id);
-        while (s.step()) {
-            modelIds.insert(s.columnInt(0));
-            found = true;
-        }
+        const auto run = store::requireRun(workspace, name);
+        const auto produced = store::modelsOfRun(workspace, run.id);
+        modelIds.insert(produced.begin(), produced.end());
+        bool found = !produced.empty();
         if (run.modelId) {
             modelIds.insert(*run.modelId);
             found = true;
@@ -618,32 +556,28 @@ std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const E
     }
     std::optional<std::int64_t> datasetId;
     if (!query.dataset.empty()) datasetId = workspace.requireDataset(query.dataset).id;
-    auto s = workspace.db().prepare(
-        "SELECT e.id, e.run_id, e.model_id, COALESCE(m.name, ''), COALESCE(r.name, ''), e.task, "
-        "e.dataset_id, "
-        "COALESCE(d.name, ''), e.split, e.metric, e.value, e.details, e.created_at FROM eval_results e "
-        "LEFT JOIN models m ON m.id = e.model_id LEFT JOIN runs r ON r.id = e.run_id "
-        "LEFT JOIN datasets d ON d.id = e.dataset_id WHERE (?1 = '' OR e.task = ?1) AND "
-        "(?2 IS NULL OR e.dataset_id = ?2) AND (?3 = 0 OR e.split = ?4) ORDER BY e.id");
-    s.bind(1, query.task).bind(2, datasetId).bind(3, query.split ? 1 : 0).bind(4, query.split.value_or(""));
+    store::EvalResultFilter filter;
+    filter.task = query.task;
+    filter.datasetId = datasetId;
+    filter.split = query.split;
     std::vector<EvalResultRow> rows;
-    while (s.step()) {
+    for (auto& stored : store::listEvalResults(workspace, filter)) {
+        if (!modelIds.empty() && (!stored.modelId || modelIds.count(*stored.modelId) == 0)) continue;
         EvalResultRow row;
-        row.id = s.columnInt(0);
-        row.runId = s.columnOptionalInt(1);
-        row.modelId = s.columnOptionalInt(2);
-        if (!modelIds.empty() && (!row.modelId || modelIds.count(*row.modelId) == 0)) continue;
-        row.modelName = s.columnText(3);
-        row.runName = s.columnText(4);
-        row.task = s.columnText(5);
-        row.datasetId = s.columnOptionalInt(6);
-        row.datasetName = s.columnText(7);
-        row.split = s.columnText(8);
-        row.metric = s.columnText(9);
-        row.value = s.columnDouble(10);
-        row.details = nlohmann::json::parse(s.columnText(11), nullptr, false);
+        row.id = stored.id;
+        row.runId = stored.runId;
+        row.modelId = stored.modelId;
+        row.modelName = std::move(stored.modelName);
+        row.runName = std::move(stored.runName);
+        row.task = std::move(stored.task);
+        row.datasetId = stored.datasetId;
+        row.datasetName = std::move(stored.datasetName);
+        row.split = std::move(stored.split);
+        row.metric = std::move(stored.metric);
+        row.value = stored.value;
+        row.details = nlohmann::json::parse(stored.detailsJson, nullptr, false);
         if (row.details.is_discarded()) row.details = nlohmann::json::object();
-        row.createdAt = s.columnText(12);
+        row.createdAt = std::move(stored.createdAt);
         rows.push_back(std::move(row));
     }
     if (!query.latestOnly) return rows;

@@ -12,7 +12,8 @@
 #include "core/model/weights.h"
 #include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
-#include "core/train/runs.h"
+#include "core/store/dataset_items.h"
+#include "core/store/runs.h"
 #include "core/train/schedule.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -190,20 +191,15 @@ GeneratorData loadGeneratorData(store::Workspace& ws, const GeneratorTrainOption
     GeneratorData d;
     std::vector<fs::path> paths;
     std::map<std::int64_t, std::int64_t> rowOfImage;
-    auto s = ws.db().prepare(
-        "SELECT i.id, i.path, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.dataset_id = ? AND "
-        "i.modality = 'real' AND i.status = 'ok' AND i.split = ? ORDER BY i.id, c.ord, c.id");
-    s.bind(1, dataset.id).bind(2, o.split);
-    while (s.step()) {
-        const auto id = s.columnInt(0);
-        auto it = rowOfImage.find(id);
+    for (auto& c : store::realImageCaptions(ws, dataset.id, o.split, true)) {
+        auto it = rowOfImage.find(c.imageId);
         if (it == rowOfImage.end()) {
-            it = rowOfImage.emplace(id, static_cast<std::int64_t>(paths.size())).first;
-            paths.push_back(ws.resolve(s.columnText(1)));
+            it = rowOfImage.emplace(c.imageId, static_cast<std::int64_t>(paths.size())).first;
+            paths.push_back(ws.resolve(c.imagePath));
         }
         d.pairImage.push_back(it->second);
         d.pairCaption.push_back(static_cast<std::int64_t>(d.captions.size()));
-        d.captions.push_back(s.columnText(2));
+        d.captions.push_back(std::move(c.text));
     }
     if (paths.empty()) {
         throw Error("dataset \"" + o.dataset + "\" has no readable real images with captions in split \"" + o.split + "\"");
@@ -296,7 +292,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
     if (auto existing = model::findModel(ws, options_.name); existing && existing->kind != kModelKindGenerator) {
         throw Error("workspace already has a " + existing->kind + " model named \"" + options_.name + "\"; choose another --name");
     }
-    if (auto run = train::findRun(ws, options_.name)) {
+    if (auto run = store::findRun(ws, options_.name)) {
         if (run->kind != kModelKindGenerator) {
             throw Error("workspace already has a " + run->kind + " run named \"" + options_.name + "\"; choose another --name");
         }
@@ -326,9 +322,9 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
                                           std::to_string(data.captions.size()) + " captions of split " + o.split);
 
     if (resumed_) {
-        train::claimRun(ws, runId_);
+        store::claimRun(ws, runId_);
     } else {
-        runId_ = train::createRun(ws, o.name, kModelKindGenerator, toJson(o), o.device, o.steps);
+        runId_ = store::createRun(ws, o.name, kModelKindGenerator, toJson(o), o.device, o.steps);
     }
     const fs::path dir = ws.checkpointsDir() / o.name;
     fs::create_directories(dir);
@@ -473,26 +469,26 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             context.progress(static_cast<double>(step) / static_cast<double>(o.steps), message);
             if (!dryRun_ && o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < o.steps) {
                 saveCheckpoint(checkpointPath, unet, ema, optimizer, step);
-                train::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+                store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
             }
             if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
-                train::heartbeat(ws, runId_, step);
+                store::heartbeat(ws, runId_, step);
                 lastBeat = Clock::now();
             }
         }
         metrics.flush();
         if (stoppedEarly) {
-            train::heartbeat(ws, runId_, step);  // as if killed: no final checkpoint, run left 'running'
+            store::heartbeat(ws, runId_, step);  // as if killed: no final checkpoint, run left 'running'
             return true;
         }
         if (!dryRun_ || cancelled) {
             saveCheckpoint(checkpointPath, unet, ema, optimizer, step);
-            train::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+            store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
         }
         if (cancelled) {
             context.log(jobs::LogLevel::Info, "cancelled at step " + std::to_string(step) +
                                                   "; checkpoint written, run the same command again to resume");
-            train::finishRun(ws, runId_, "cancelled");
+            store::finishRun(ws, runId_, "cancelled");
             return false;
         }
         if (!dryRun_) {
@@ -529,12 +525,12 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         }
         finalStatus = "finished";
     } catch (const Cancelled&) {
-        train::finishRun(ws, runId_, "cancelled");
+        store::finishRun(ws, runId_, "cancelled");
         throw;
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    train::finishRun(ws, runId_, finalStatus, failure, modelId);
+    store::finishRun(ws, runId_, finalStatus, failure, modelId);
     if (!failure.empty()) throw Error("generator run " + o.name + ": " + failure);
     return true;
 }

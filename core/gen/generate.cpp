@@ -8,7 +8,8 @@
 #include "core/model/model_store.h"
 #include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
-#include "core/train/runs.h"
+#include "core/store/dataset_items.h"
+#include "core/store/runs.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 
@@ -58,18 +59,14 @@ std::string trim(const std::string& s) {
 std::vector<CaptionItem> selectCaptions(store::Workspace& ws, std::int64_t datasetId, const GenerateOptions& o) {
     std::vector<CaptionItem> all;
     {
-        auto s = ws.db().prepare(
-            "SELECT c.id, c.text, r.split, c.source_key, r.id, r.path FROM captions c JOIN images r ON r.id = c.image_id "
-            "WHERE c.dataset_id = ? AND r.modality = 'real' AND r.split = ? ORDER BY r.id, c.ord, c.id");
-        s.bind(1, datasetId).bind(2, o.split);
         std::int64_t lastImage = -1;
         int ofImage = 0;
-        while (s.step()) {
-            const auto imageId = s.columnInt(4);
-            ofImage = imageId == lastImage ? ofImage + 1 : 0;
-            lastImage = imageId;
+        for (auto& c : store::realImageCaptions(ws, datasetId, o.split, false)) {
+            ofImage = c.imageId == lastImage ? ofImage + 1 : 0;
+            lastImage = c.imageId;
             if (o.captionsPerImage > 0 && ofImage >= o.captionsPerImage) continue;
-            all.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnText(3), imageId, s.columnText(5)});
+            all.push_back({c.captionId, std::move(c.text), std::move(c.split), std::move(c.sourceKey), c.imageId,
+                           std::move(c.imagePath)});
         }
     }
     if (!o.captionsFile.empty()) {
@@ -122,10 +119,7 @@ void recordImage(store::Workspace& ws, std::int64_t datasetId, const CaptionItem
     const auto bytes = data::readFileBytes(absolute);
     const auto image = data::decodeImage(bytes, absolute.string());
     store::Transaction transaction(ws.db());
-    if (const auto stale = ws.findImage(datasetId, item.relativePath)) {
-        auto s = ws.db().prepare("DELETE FROM images WHERE id = ?");
-        s.bind(1, *stale).run();
-    }
+    if (const auto stale = ws.findImage(datasetId, item.relativePath)) store::deleteImage(ws, *stale);
     store::ImageRecord record;
     record.datasetId = datasetId;
     record.path = item.relativePath;
@@ -220,13 +214,7 @@ bool GenerateJob::run(jobs::JobContext& context) {
 
     // What is already recorded (path -> generator).
     std::map<std::string, std::string> existing;
-    {
-        auto s = ws.db().prepare(
-            "SELECT i.path, g.generator FROM images i JOIN generations g ON g.image_id = i.id WHERE i.dataset_id = ? AND "
-            "i.modality = 'generated' AND i.status = 'ok'");
-        s.bind(1, dataset.id);
-        while (s.step()) existing.emplace(s.columnText(0), s.columnText(1));
-    }
+    for (auto& [path, generator] : store::generatedImagePaths(ws, dataset.id)) existing.emplace(std::move(path), std::move(generator));
     std::vector<WorkItem> work;
     for (std::size_t c = 0; c < captions.size(); ++c) {
         for (int k = 0; k < o.perCaption; ++k) {
@@ -272,13 +260,13 @@ bool GenerateJob::run(jobs::JobContext& context) {
     }
     const std::string runPrefix = "generate-" + generatorName + "-" + o.dataset + "-" + o.split + "-";
     int runNumber = 1;
-    while (train::findRun(ws, runPrefix + std::to_string(runNumber))) ++runNumber;
-    runId_ = train::createRun(ws, runPrefix + std::to_string(runNumber), kRunKindGenerate, recipe,
+    while (store::findRun(ws, runPrefix + std::to_string(runNumber))) ++runNumber;
+    runId_ = store::createRun(ws, runPrefix + std::to_string(runNumber), kRunKindGenerate, recipe,
                               shift ? "cpu" : builtin ? o.device : "external", static_cast<std::int64_t>(work.size()),
-                              train::RunNameUse::LabelOnly);
+                              store::RunNameUse::LabelOnly);
     auto finish = [&](const std::string& status, const std::string& error) {
-        train::heartbeat(ws, runId_, summary_.generated);
-        train::finishRun(ws, runId_, status, error);
+        store::heartbeat(ws, runId_, summary_.generated);
+        store::finishRun(ws, runId_, status, error);
     };
     try {
         makeImages(o, summary_, runId_, ws, dataset.id, captions, work, context);
@@ -318,7 +306,7 @@ void makeImages(const GenerateOptions& o, GenerateSummary& summary, std::int64_t
             metrics.append(runId, done, "images_per_s", rate);
             if (Clock::now() - lastBeat > std::chrono::seconds(2) || done == static_cast<std::int64_t>(work.size())) {
                 metrics.flush();
-                train::heartbeat(ws, runId, done);
+                store::heartbeat(ws, runId, done);
                 lastBeat = Clock::now();
             }
         }

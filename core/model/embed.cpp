@@ -4,6 +4,7 @@
 #include "core/data/npy.h"
 #include "core/model/model_store.h"
 #include "core/model/precision.h"
+#include "core/store/embeddings.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
@@ -134,15 +135,12 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
     auto store = [&](const char* kind, const char* encoder, const std::vector<std::int64_t>& ids, const torch::Tensor& rows,
                      const std::vector<std::size_t>& indices) {
         store::Transaction tx(ws.db());
-        auto s = ws.db().prepare(
-            "INSERT OR REPLACE INTO embeddings(model_id, item_kind, item_id, encoder, dim, vector) VALUES(?,?,?,?,?,?)");
+        store::EmbeddingWriter writer(ws);
+        const store::EmbeddingKey key{modelId, kind, encoder};
         const auto cpu = rows.to(torch::kFloat).contiguous();
         const auto dim = cpu.size(1);
         for (std::size_t r = 0; r < indices.size(); ++r) {
-            const float* data = cpu.data_ptr<float>() + static_cast<std::int64_t>(r) * dim;
-            s.bind(1, modelId).bind(2, kind).bind(3, ids[indices[r]]).bind(4, encoder).bind(5, dim);
-            s.bindBlob(6, data, static_cast<std::size_t>(dim) * sizeof(float));
-            s.run();
+            writer.write(key, ids[indices[r]], cpu.data_ptr<float>() + static_cast<std::int64_t>(r) * dim, dim);
         }
         tx.commit();
         written_ += indices.size();

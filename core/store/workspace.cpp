@@ -130,6 +130,16 @@ std::vector<DatasetSummary> Workspace::listDatasets() {
     return out;
 }
 
+std::vector<std::string> Workspace::generatorsOfDataset(std::int64_t datasetId) {
+    auto s = db_->prepare(
+        "SELECT DISTINCT gen.generator FROM generations gen JOIN images g ON g.id = gen.image_id WHERE g.dataset_id = ? "
+        "ORDER BY gen.generator");
+    s.bind(1, datasetId);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.columnText(0));
+    return out;
+}
+
 void Workspace::deleteDataset(std::int64_t datasetId) {
     auto s = db_->prepare("DELETE FROM datasets WHERE id = ?");
     s.bind(1, datasetId);

@@ -89,6 +89,8 @@ public:
     std::vector<CaptionRecord> captionsOfDataset(std::int64_t datasetId);
     void insertGeneration(std::int64_t imageId, std::int64_t captionId, const std::string& generator,
                           std::optional<std::int64_t> seed, const std::string& paramsJson);
+    // The generators that made images of a dataset, sorted.
+    std::vector<std::string> generatorsOfDataset(std::int64_t datasetId);
 
 private:
     Workspace(std::filesystem::path dir, std::unique_ptr<Db> db);

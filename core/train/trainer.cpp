@@ -14,7 +14,7 @@
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/losses.h"
 #include "core/train/precision.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/train/schedule.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
@@ -283,7 +283,7 @@ TrainJob::TrainJob(fs::path workspace, Recipe recipe, std::string runName)
 
 TrainJob TrainJob::resume(fs::path workspace, const std::string& runIdOrName) {
     auto ws = store::Workspace::open(workspace);
-    const auto run = requireRun(ws, runIdOrName);
+    const auto run = store::requireRun(ws, runIdOrName);
     if (run.status == "finished") throw Error("run \"" + run.name + "\" already finished; nothing to resume");
     if (run.status == "running") {
         throw Error("run \"" + run.name + "\" is still running in another process; stop it first");
@@ -313,9 +313,9 @@ bool TrainJob::run(jobs::JobContext& context) {
     const std::int64_t totalSteps = r.epochs > 0 ? perEpoch * r.epochs : r.steps;
 
     if (!resuming_) {
-        runId_ = createRun(ws, runName_, toString(r.method), toJson(r), r.device, totalSteps);
+        runId_ = store::createRun(ws, runName_, toString(r.method), toJson(r), r.device, totalSteps);
     } else {
-        claimRun(ws, runId_);
+        store::claimRun(ws, runId_);
     }
     const fs::path runDir = ws.checkpointsDir() / ("run-" + std::to_string(runId_));
     fs::create_directories(runDir);
@@ -522,10 +522,10 @@ bool TrainJob::run(jobs::JobContext& context) {
                                  std::to_string(lossValue));
             if (r.checkpointEvery > 0 && step % r.checkpointEvery == 0 && step < totalSteps) {
                 saveCheckpoint(checkpointPath, s, optimizer, scaler, step);
-                setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+                store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
             }
             if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
-                heartbeat(ws, runId_, step);
+                store::heartbeat(ws, runId_, step);
                 lastBeat = Clock::now();
             }
         }
@@ -538,17 +538,17 @@ bool TrainJob::run(jobs::JobContext& context) {
         metrics.flush();
         if (stoppedEarly) {
             // Simulates a killed process: nothing more is written.
-            heartbeat(ws, runId_, step);
+            store::heartbeat(ws, runId_, step);
             return true;
         }
         if (!dryRun_ || cancelled) {
             saveCheckpoint(checkpointPath, s, optimizer, scaler, step);
-            setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
+            store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
         }
         if (cancelled) {
             context.log(jobs::LogLevel::Info, "cancelled at step " + std::to_string(step) + "; checkpoint written, resume with "
                                               "`genra train --resume " + runName_ + "`");
-            finishRun(ws, runId_, "cancelled");
+            store::finishRun(ws, runId_, "cancelled");
             return false;
         }
         // Register the trained model.
@@ -593,12 +593,12 @@ bool TrainJob::run(jobs::JobContext& context) {
         }
         finalStatus = "finished";
     } catch (const Cancelled&) {
-        finishRun(ws, runId_, "cancelled");
+        store::finishRun(ws, runId_, "cancelled");
         throw;
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    finishRun(ws, runId_, finalStatus, failure, modelId);
+    store::finishRun(ws, runId_, finalStatus, failure, modelId);
     if (!failure.empty()) throw Error("run " + runName_ + ": " + failure);
     return true;
 }

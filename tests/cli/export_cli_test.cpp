@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "core/eval/workspace_eval.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
 
@@ -27,8 +27,8 @@ TEST_CASE("genra export table lays stored results out as a paper table", "[cli][
     const auto ws = world.ws.string();
     {
         auto w = store::Workspace::open(world.ws);
-        const auto runId = train::createRun(w, "genra_run", "genra", nlohmann::json::object(), "cpu", 1);
-        train::finishRun(w, runId, "finished", {}, model::requireModel(w, "other").id);
+        const auto runId = store::createRun(w, "genra_run", "genra", nlohmann::json::object(), "cpu", 1);
+        store::finishRun(w, runId, "finished", {}, model::requireModel(w, "other").id);
         w.db().exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'other'");
     }
     test::TestContext quiet;

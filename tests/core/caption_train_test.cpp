@@ -10,7 +10,7 @@
 #include "core/model/safetensors.h"
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
@@ -214,7 +214,7 @@ TEST_CASE("Captioner training on generated images through f_g, resumable", "[cap
     REQUIRE(first.run(quiet));
     {
         auto ws = store::Workspace::open(w.ws);
-        auto run = train::requireRun(ws, "gen-resumed");
+        auto run = store::requireRun(ws, "gen-resumed");
         CHECK(run.step == 7);
         CHECK_FALSE(model::findModel(ws, "gen-resumed"));
         // Pretend the process died: its run is no longer owned.
@@ -279,7 +279,7 @@ TEST_CASE("Captioner jobs name bad input", "[caption][caption-train]") {
         caption::CaptionTrainJob job(w.ws, w.recipe({{"steps", 6}, {"decoder_width", 32}, {"decoder_layers", 1}}), "cancelled");
         CHECK_FALSE(job.run(cancelling));
         auto ws = store::Workspace::open(w.ws);
-        const auto run = train::requireRun(ws, "cancelled");
+        const auto run = store::requireRun(ws, "cancelled");
         CHECK(run.status == "cancelled");
         CHECK(run.step == 2);
         CHECK(fs::exists(ws.resolve(run.checkpoint)));

@@ -20,7 +20,7 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/recipe.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
 #include "core/util/resources.h"
@@ -198,7 +198,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         {
             auto ws = store::Workspace::open(world.ws);
             ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'split'");
-            CHECK(train::requireRun(ws, "split").status == "interrupted");
+            CHECK(store::requireRun(ws, "split").status == "interrupted");
             CHECK_FALSE(model::findModel(ws, "split"));
         }
         auto options = world.trainOptions("split", 12);
@@ -220,7 +220,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         double worst = 0;
         for (const auto& [key, value] : a.stateDict) worst = std::max(worst, (value - b.stateDict.at(key)).abs().max().item<double>());
         CHECK(worst < 1e-4);
-        CHECK(train::requireRun(ws, "split").status == "finished");
+        CHECK(store::requireRun(ws, "split").status == "finished");
         const auto record = model::requireModel(ws, "split");
         CHECK(record.kind == "generator");
         CHECK(record.config["unet"]["image_size"] == 16);
@@ -894,7 +894,7 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
         CHECK(captionIds.size() == 4);
 
         auto ws = store::Workspace::open(world.ws);
-        const auto run = train::findRun(ws, "generate-shift-shapes-align-1");
+        const auto run = store::findRun(ws, "generate-shift-shapes-align-1");
         REQUIRE(run);
         CHECK(run->kind == "generate");
         CHECK(run->status == "finished");
@@ -911,7 +911,7 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
         REQUIRE(jobs::runJob(second, c).status == jobs::JobStatus::Succeeded);
         CHECK(second.summary().generated == 0);
         CHECK(second.summary().skipped == 8);
-        CHECK_FALSE(train::findRun(ws, "generate-shift-shapes-align-2"));
+        CHECK_FALSE(store::findRun(ws, "generate-shift-shapes-align-2"));
 
         // Resumable like any generator: a lost image is made again from its seed, bit for bit.
         const auto& [lostPath, lostRow] = *std::next(rows.begin(), 5);
@@ -961,7 +961,7 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
         gen::TrainGeneratorJob train(world.ws, world.trainOptions("shift", 3));
         CHECK_THROWS_WITH(train.run(c), Catch::Contains("\"shift\" is reserved") && Catch::Contains("builtin:shift"));
         auto ws = store::Workspace::open(world.ws);
-        CHECK_FALSE(train::findRun(ws, "shift"));
+        CHECK_FALSE(store::findRun(ws, "shift"));
         CHECK_FALSE(model::findModel(ws, "shift"));
         CHECK_THROWS_WITH(gen::validate(world.trainOptions("shift", 3)), Catch::Contains("reserved"));
     }

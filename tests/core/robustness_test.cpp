@@ -14,7 +14,7 @@
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
 #include "core/util/names.h"
@@ -113,7 +113,7 @@ TEST_CASE("models, runs and generators refuse names outside the workspace or on 
         record.name = bad;
         CHECK_THAT(errorOf([&] { model::registerModel(ws, record); }), Contains("invalid model name"));
         CHECK_THAT(errorOf([&] { model::upsertModel(ws, record); }), Contains("invalid model name"));
-        CHECK_THAT(errorOf([&] { train::createRun(ws, bad, "genra", nlohmann::json::object(), "cpu", 1); }),
+        CHECK_THAT(errorOf([&] { store::createRun(ws, bad, "genra", nlohmann::json::object(), "cpu", 1); }),
                    Contains("invalid run name"));
     }
     CHECK_FALSE(fs::exists(tmp / "escaped"));
@@ -136,8 +136,8 @@ TEST_CASE("models, runs and generators refuse names outside the workspace or on 
         CHECK(test::readFile(ws.checkpointsDir() / "run-34" / "last.pt") == "run 34's checkpoint");
     }
     SECTION("generation runs, named from dataset and split names, are labels only and not checked") {
-        CHECK_NOTHROW(train::createRun(ws, "generate-x-my data-test-1", "generate", nlohmann::json::object(), "cpu", 1,
-                                       train::RunNameUse::LabelOnly));
+        CHECK_NOTHROW(store::createRun(ws, "generate-x-my data-test-1", "generate", nlohmann::json::object(), "cpu", 1,
+                                       store::RunNameUse::LabelOnly));
     }
     // Nothing stored is lost.
     REQUIRE(model::listModels(ws).size() == 1);
@@ -153,10 +153,10 @@ TEST_CASE("a run named after its base model, or after any model, is refused befo
     auto ws = store::Workspace::create(tmp / "ws");
     const auto base = addBase(ws);
     const nlohmann::json recipe = {{"method", "genra"}, {"dataset", "shapes"}, {"base_model", "base"}};
-    CHECK_THAT(errorOf([&] { train::createRun(ws, "base", "genra", recipe, "cpu", 10); }),
+    CHECK_THAT(errorOf([&] { store::createRun(ws, "base", "genra", recipe, "cpu", 10); }),
                Contains("\"base\"") && Contains("base_model"));
     addBase(ws, "other");
-    CHECK_THAT(errorOf([&] { train::createRun(ws, "other", "genra", recipe, "cpu", 10); }),
+    CHECK_THAT(errorOf([&] { store::createRun(ws, "other", "genra", recipe, "cpu", 10); }),
                Contains("already has a clip model named \"other\""));
     CHECK(countRows(ws, "runs") == 0);
 
@@ -210,8 +210,8 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
     std::int64_t runId = 0;
     {
         auto ws = store::Workspace::create(wsDir);
-        runId = train::createRun(ws, "train-1", "genra", nlohmann::json::object(), "cpu", 100);
-        train::heartbeat(ws, runId, 40);
+        runId = store::createRun(ws, "train-1", "genra", nlohmann::json::object(), "cpu", 100);
+        store::heartbeat(ws, runId, 40);
     }
 
     SECTION("a run held by a live process on this host is refused, naming the process") {
@@ -221,7 +221,7 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
         s.bind(1, runId);
         s.run();
         const auto before = storedRun(ws, runId);
-        CHECK_THAT(errorOf([&] { train::claimRun(ws, runId); }),
+        CHECK_THAT(errorOf([&] { store::claimRun(ws, runId); }),
                    Contains("\"train-1\"") && Contains("held by process 1"));
         const auto after = storedRun(ws, runId);
         CHECK(after.pid == before.pid);
@@ -233,11 +233,11 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
         auto s = ws.db().prepare("UPDATE runs SET pid = ? WHERE id = ?");
         s.bind(1, deadPid()).bind(2, runId);
         s.run();
-        CHECK(train::requireRun(ws, "train-1").status == "interrupted");
-        train::claimRun(ws, runId);
+        CHECK(store::requireRun(ws, "train-1").status == "interrupted");
+        store::claimRun(ws, runId);
         CHECK(storedRun(ws, runId).pid == static_cast<std::int64_t>(getpid()));
-        CHECK(train::requireRun(ws, "train-1").status == "running");
-        CHECK(train::requireRun(ws, "train-1").step == 40);
+        CHECK(store::requireRun(ws, "train-1").status == "running");
+        CHECK(store::requireRun(ws, "train-1").step == 40);
     }
     SECTION("of several processes resuming one interrupted run at once, exactly one claims it") {
         {
@@ -266,7 +266,7 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
                     auto ws = store::Workspace::open(wsDir);
                     (void)read(go[0], &byte, 1);  // every claimer starts together
                     try {
-                        train::claimRun(ws, runId);
+                        store::claimRun(ws, runId);
                         outcome = 'W';
                     } catch (const Error& e) {
                         outcome = std::string(e.what()).find("held by process") != std::string::npos ? 'L' : 'E';

@@ -9,7 +9,7 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/recipe.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/train/trainer.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
@@ -165,7 +165,7 @@ std::int64_t interruptAndResume(const TinyWorld& world, const train::Recipe& rec
         // Its owner is gone (same process here, so mark it as another pid) -> interrupted.
         auto ws = store::Workspace::open(world.ws);
         ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = '" + name + "'");
-        CHECK(train::requireRun(ws, name).status == "interrupted");
+        CHECK(store::requireRun(ws, name).status == "interrupted");
     }
     auto resumed = train::TrainJob::resume(world.ws, name);
     test::TestContext c2;
@@ -244,7 +244,7 @@ TEST_CASE("GenRA trains only adapters and the generated projection", "[train]") 
         if (key.size() > 2 && key.substr(key.size() - 2) == ".B" && tensor.abs().sum().item<double>() > 0) adapterMoved = true;
     CHECK(adapterMoved);
     // The run is recorded as finished with its metrics.
-    auto run = train::requireRun(ws, "genra-a");
+    auto run = store::requireRun(ws, "genra-a");
     CHECK(run.status == "finished");
     CHECK(run.step == 6);
     CHECK(run.lastMetrics.count("loss_align") == 1);
@@ -260,7 +260,7 @@ TEST_CASE("a resumed run reproduces the uninterrupted loss curve", "[train][resu
     const auto resumedRun = interruptAndResume(world, world.recipe(train::Method::Genra, 8), "split");
     checkSameLossCurve(world.ws, straight.runId(), resumedRun, 8, 1e-6);
     auto ws = store::Workspace::open(world.ws);
-    CHECK(train::requireRun(ws, "split").status == "finished");
+    CHECK(store::requireRun(ws, "split").status == "finished");
     SECTION("a finished run cannot be resumed") {
         CHECK_THROWS_WITH(train::TrainJob::resume(world.ws, "split"), Catch::Contains("already finished"));
     }
@@ -305,7 +305,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
         if (result.status == jobs::JobStatus::Failed) {
             CHECK_THAT(result.error, Catch::Contains("loss became") && Catch::Contains("at step"));
             auto ws = store::Workspace::open(world.ws);
-            CHECK(train::requireRun(ws, "diverge").status == "failed");
+            CHECK(store::requireRun(ws, "diverge").status == "failed");
         } else {
             WARN("the run did not diverge; NaN path not exercised");
         }
@@ -326,7 +326,7 @@ TEST_CASE("training failures are clear and keep what is stored", "[train]") {
         context.cancel = true;
         CHECK(jobs::runJob(job, context).status == jobs::JobStatus::Cancelled);
         auto ws = store::Workspace::open(world.ws);
-        const auto run = train::requireRun(ws, "cancelled");
+        const auto run = store::requireRun(ws, "cancelled");
         CHECK(run.status == "cancelled");
         CHECK(fs::exists(ws.resolve(run.checkpoint)));
         auto resumed = train::TrainJob::resume(world.ws, "cancelled");

@@ -10,7 +10,7 @@
 #include "core/eval/workspace_tsne.h"
 #include "core/eval/zeroshot.h"
 #include "core/model/embed.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "core/util/error.h"
 #include "support/eval_world.h"
 
@@ -59,8 +59,8 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
     {
         // The model came from a training run: its rows must point there.
         auto ws = store::Workspace::open(world.ws);
-        const auto runId = train::createRun(ws, "base-run", "pretrain", nlohmann::json::object(), "cpu", 1);
-        train::finishRun(ws, runId, "finished", {}, model::requireModel(ws, "base").id);
+        const auto runId = store::createRun(ws, "base-run", "pretrain", nlohmann::json::object(), "cpu", 1);
+        store::finishRun(ws, runId, "finished", {}, model::requireModel(ws, "base").id);
         ws.db().exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'base'");
     }
     const auto outcome = evaluate(optionsFor(world, eval::Benchmark::Retrieval));

@@ -2,7 +2,7 @@
 // a run's metrics, two projections, embeddings and evaluation results: each panel shows its data
 // (the series colours of its plots appear in the picture).
 #include "core/store/workspace.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/embeddings_data.h"
@@ -41,7 +41,7 @@ int pixelsOf(const QImage& image, Hue hue) {
 void fillWorkspace(store::Workspace& ws) {
     const auto world = test::makeEmbeddingWorld(ws, 60, {{"clip-base", 1.0}, {"genra-aligned", 0.2}});
     // A finished training run with a falling loss.
-    const auto runId = train::createRun(ws, "genra-run", "genra", nlohmann::json::object(), "cpu", 200);
+    const auto runId = store::createRun(ws, "genra-run", "genra", nlohmann::json::object(), "cpu", 200);
     {
         store::Transaction tx(ws.db());
         auto s = ws.db().prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, ?, ?, ?)");
@@ -52,7 +52,7 @@ void fillWorkspace(store::Workspace& ws) {
         }
         tx.commit();
     }
-    train::finishRun(ws, runId, "finished");
+    store::finishRun(ws, runId, "finished");
     // Two t-SNE-like maps: real and generated clouds apart, then together.
     for (int model = 1; model <= 2; ++model) {
         std::vector<widgets::ProjectionPoint> points;

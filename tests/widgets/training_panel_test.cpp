@@ -3,7 +3,7 @@
 // runs overlay in distinct colours; Stop checkpoints and Resume finishes the run.
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/job_manager.h"
@@ -158,7 +158,7 @@ TEST_CASE("live curves follow a real training job, overlay runs, and stop/resume
         panel.stopRun();
         REQUIRE(test::waitFor([&] { return panel.liveJob() == 0; }, 60000));
         CHECK(jobs.record(id)->state == widgets::JobRecord::State::Cancelled);
-        const auto stopped = train::requireRun(ws, "run-long");
+        const auto stopped = store::requireRun(ws, "run-long");
         CHECK(stopped.status == "cancelled");
         CHECK_FALSE(stopped.checkpoint.empty());
         CHECK(stopped.step < 400);

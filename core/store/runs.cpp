@@ -1,4 +1,4 @@
-#include "core/train/runs.h"
+#include "core/store/runs.h"
 
 #include "core/store/workspace.h"
 #include "core/util/error.h"
@@ -9,7 +9,7 @@
 #include <ctime>
 #include <unistd.h>
 
-namespace genra::train {
+namespace genra::store {
 
 namespace {
 
@@ -35,7 +35,7 @@ constexpr const char* kSelect =
     "COALESCE(error,''), COALESCE(checkpoint,''), step, total_steps, model_id, pid, host, "
     "(julianday('now') - julianday(COALESCE(heartbeat_at, started_at))) * 86400.0 FROM runs ";
 
-RunRecord readRun(store::Statement& s) {
+RunRecord readRun(Statement& s) {
     RunRecord r;
     r.id = s.columnInt(0);
     r.name = s.columnText(1);
@@ -58,7 +58,7 @@ RunRecord readRun(store::Statement& s) {
     return r;
 }
 
-void loadLastMetrics(store::Workspace& ws, RunRecord& r) {
+void loadLastMetrics(Workspace& ws, RunRecord& r) {
     auto s = ws.db().prepare(
         "SELECT m.name, m.value FROM metrics m JOIN (SELECT name, MAX(step) AS step FROM metrics WHERE run_id = ? "
         "GROUP BY name) last ON last.name = m.name AND last.step = m.step WHERE m.run_id = ?");
@@ -68,7 +68,7 @@ void loadLastMetrics(store::Workspace& ws, RunRecord& r) {
 
 }  // namespace
 
-std::int64_t createRun(store::Workspace& ws, const std::string& name, const std::string& kind,
+std::int64_t createRun(Workspace& ws, const std::string& name, const std::string& kind,
                        const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps,
                        RunNameUse use) {
     if (use == RunNameUse::ModelName) {
@@ -107,7 +107,7 @@ struct RunOwner {
     double heartbeatAgeSeconds = 0.0;
 };
 
-RunOwner readOwner(store::Workspace& ws, std::int64_t runId) {
+RunOwner readOwner(Workspace& ws, std::int64_t runId) {
     auto s = ws.db().prepare(
         "SELECT name, status, pid, host, COALESCE(heartbeat_at, ''), "
         "(julianday('now') - julianday(COALESCE(heartbeat_at, started_at))) * 86400.0 FROM runs WHERE id = ?");
@@ -123,7 +123,7 @@ RunOwner readOwner(store::Workspace& ws, std::int64_t runId) {
     return o;
 }
 
-[[noreturn]] void refuseClaim(store::Workspace& ws, const RunOwner& o) {
+[[noreturn]] void refuseClaim(Workspace& ws, const RunOwner& o) {
     const std::string process = o.pid ? "process " + std::to_string(*o.pid) : std::string("a process");
     throw Error("run \"" + o.name + "\" in workspace " + ws.dir().string() + " is held by " + process +
                 (o.host.empty() ? std::string() : " on " + o.host) +
@@ -132,7 +132,7 @@ RunOwner readOwner(store::Workspace& ws, std::int64_t runId) {
 
 }  // namespace
 
-void claimRun(store::Workspace& ws, std::int64_t runId) {
+void claimRun(Workspace& ws, std::int64_t runId) {
     const RunOwner seen = readOwner(ws, runId);
     if (seen.status == "running" && !ownerDead(seen.pid, seen.host, seen.heartbeatAgeSeconds)) refuseClaim(ws, seen);
     // The claim holds only if nobody changed the owner since it was judged absent or dead: one
@@ -148,19 +148,19 @@ void claimRun(store::Workspace& ws, std::int64_t runId) {
     refuseClaim(ws, readOwner(ws, runId));
 }
 
-void heartbeat(store::Workspace& ws, std::int64_t runId, std::int64_t step) {
+void heartbeat(Workspace& ws, std::int64_t runId, std::int64_t step) {
     auto s = ws.db().prepare("UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), step = ? WHERE id = ?");
     s.bind(1, step).bind(2, runId);
     s.run();
 }
 
-void setCheckpoint(store::Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step) {
+void setCheckpoint(Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step) {
     auto s = ws.db().prepare("UPDATE runs SET checkpoint = ?, step = ? WHERE id = ?");
     s.bind(1, checkpoint).bind(2, step).bind(3, runId);
     s.run();
 }
 
-void finishRun(store::Workspace& ws, std::int64_t runId, const std::string& status, const std::string& error,
+void finishRun(Workspace& ws, std::int64_t runId, const std::string& status, const std::string& error,
                std::optional<std::int64_t> modelId) {
     auto s = ws.db().prepare(
         "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
@@ -172,7 +172,7 @@ void finishRun(store::Workspace& ws, std::int64_t runId, const std::string& stat
     s.run();
 }
 
-std::optional<RunRecord> findRun(store::Workspace& ws, const std::string& idOrName) {
+std::optional<RunRecord> findRun(Workspace& ws, const std::string& idOrName) {
     auto byName = ws.db().prepare(std::string(kSelect) + "WHERE name = ?");
     byName.bind(1, idOrName);
     if (byName.step()) {
@@ -192,13 +192,13 @@ std::optional<RunRecord> findRun(store::Workspace& ws, const std::string& idOrNa
     return std::nullopt;
 }
 
-RunRecord requireRun(store::Workspace& ws, const std::string& idOrName) {
+RunRecord requireRun(Workspace& ws, const std::string& idOrName) {
     auto r = findRun(ws, idOrName);
     if (!r) throw Error("workspace " + ws.dir().string() + " has no run \"" + idOrName + "\" (by name or id)");
     return *r;
 }
 
-std::vector<RunRecord> listRuns(store::Workspace& ws) {
+std::vector<RunRecord> listRuns(Workspace& ws) {
     std::vector<RunRecord> out;
     auto s = ws.db().prepare(std::string(kSelect) + "ORDER BY id");
     while (s.step()) out.push_back(readRun(s));
@@ -206,4 +206,31 @@ std::vector<RunRecord> listRuns(store::Workspace& ws) {
     return out;
 }
 
-}  // namespace genra::train
+std::vector<std::pair<std::int64_t, double>> runMetricSeries(Workspace& ws, const std::string& runName,
+                                                             const std::string& metric) {
+    auto s = ws.db().prepare(
+        "SELECT m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.name = ? AND m.name = ? "
+        "ORDER BY m.step");
+    s.bind(1, runName).bind(2, metric);
+    std::vector<std::pair<std::int64_t, double>> out;
+    while (s.step()) out.emplace_back(s.columnInt(0), s.columnDouble(1));
+    return out;
+}
+
+std::vector<MetricRow> runMetrics(Workspace& ws, std::int64_t runId) {
+    auto s = ws.db().prepare("SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step");
+    s.bind(1, runId);
+    std::vector<MetricRow> out;
+    while (s.step()) out.push_back({runId, s.columnInt(1), s.columnText(0), s.columnDouble(2)});
+    return out;
+}
+
+std::vector<std::int64_t> modelsOfRun(Workspace& ws, std::int64_t runId) {
+    auto s = ws.db().prepare("SELECT id FROM models WHERE run_id = ? ORDER BY id");
+    s.bind(1, runId);
+    std::vector<std::int64_t> out;
+    while (s.step()) out.push_back(s.columnInt(0));
+    return out;
+}
+
+}  // namespace genra::store

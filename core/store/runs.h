@@ -1,6 +1,9 @@
-// Training runs in the workspace: creation, status, heartbeat, and recognising a run whose
-// process died (status 'running' but its process is gone or its heartbeat is stale) as interrupted.
+// The runs table (training, captioner, generator and generation runs): creation, status,
+// heartbeat, and recognising a run whose process died (status 'running' but its process is gone
+// or its heartbeat is stale) as interrupted.
 #pragma once
+
+#include "core/store/metric_writer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -8,13 +11,12 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace genra::store {
-class Workspace;
-}
 
-namespace genra::train {
+class Workspace;
 
 struct RunRecord {
     std::int64_t id = 0;
@@ -41,21 +43,28 @@ enum class RunNameUse { ModelName, LabelOnly };
 
 // Inserts a run with status 'running', owned by this process. Throws genra::Error, creating
 // nothing, when the name is taken or (RunNameUse::ModelName) not a usable model name.
-std::int64_t createRun(store::Workspace& ws, const std::string& name, const std::string& kind,
+std::int64_t createRun(Workspace& ws, const std::string& name, const std::string& kind,
                        const nlohmann::json& recipe, const std::string& device, std::int64_t totalSteps,
                        RunNameUse use = RunNameUse::ModelName);
 // Takes over an existing run for this process (resume): status 'running', new pid and heartbeat.
 // Atomic: one conditional UPDATE succeeds only while the run is not running, or is still owned by
 // the dead process this call saw; of two processes claiming one run, exactly one wins and the
 // other gets a genra::Error naming the process (and host) that holds the run.
-void claimRun(store::Workspace& ws, std::int64_t runId);
-void heartbeat(store::Workspace& ws, std::int64_t runId, std::int64_t step);
-void setCheckpoint(store::Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step);
-void finishRun(store::Workspace& ws, std::int64_t runId, const std::string& status, const std::string& error = {},
+void claimRun(Workspace& ws, std::int64_t runId);
+void heartbeat(Workspace& ws, std::int64_t runId, std::int64_t step);
+void setCheckpoint(Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step);
+void finishRun(Workspace& ws, std::int64_t runId, const std::string& status, const std::string& error = {},
                std::optional<std::int64_t> modelId = std::nullopt);
 
-std::optional<RunRecord> findRun(store::Workspace& ws, const std::string& idOrName);
-RunRecord requireRun(store::Workspace& ws, const std::string& idOrName);
-std::vector<RunRecord> listRuns(store::Workspace& ws);
+std::optional<RunRecord> findRun(Workspace& ws, const std::string& idOrName);
+RunRecord requireRun(Workspace& ws, const std::string& idOrName);
+std::vector<RunRecord> listRuns(Workspace& ws);
+// (step, value) of one metric of the run named `runName`, by step; empty when there is none.
+std::vector<std::pair<std::int64_t, double>> runMetricSeries(Workspace& ws, const std::string& runName,
+                                                             const std::string& metric);
+// Every metric row of a run, by metric name, then step.
+std::vector<MetricRow> runMetrics(Workspace& ws, std::int64_t runId);
+// Ids of the models whose run_id is this run, in id order.
+std::vector<std::int64_t> modelsOfRun(Workspace& ws, std::int64_t runId);
 
-}  // namespace genra::train
+}  // namespace genra::store
