@@ -145,23 +145,9 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
         tx.commit();
         written_ += indices.size();
     };
-    auto pending = [&](const char* kind, const char* encoder, const std::string& sql) {
-        // Items not yet embedded by this model and encoder (a re-run resumes).
-        std::vector<std::pair<std::int64_t, std::string>> items;
-        auto s = ws.db().prepare(sql);
-        s.bind(1, dataset.id).bind(2, options_.split).bind(3, modelId).bind(4, kind).bind(5, encoder);
-        while (s.step()) items.emplace_back(s.columnInt(0), s.columnText(1));
-        return items;
-    };
-    const std::string imageSql =
-        "SELECT i.id, i.path FROM images i WHERE i.dataset_id = ?1 AND (?2 = '' OR i.split = ?2) AND i.status = 'ok' "
-        "AND i.modality = ?6 AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?3 AND e.item_kind = ?4 "
-        "AND e.item_id = i.id AND e.encoder = ?5) ORDER BY i.id";
+    // Items not yet embedded by this model and encoder (a re-run resumes).
     auto images = [&](const char* modality, const char* encoder, ClipModel model) {
-        std::vector<std::pair<std::int64_t, std::string>> items;
-        auto s = ws.db().prepare(imageSql);
-        s.bind(1, dataset.id).bind(2, options_.split).bind(3, modelId).bind(4, "image").bind(5, encoder).bind(6, modality);
-        while (s.step()) items.emplace_back(s.columnInt(0), s.columnText(1));
+        const auto items = store::imagesWithoutEmbedding(ws, {modelId, "image", encoder}, dataset.id, options_.split, modality);
         // In chunks so a cancelled run keeps what it stored.
         const std::size_t chunk = static_cast<std::size_t>(options_.batchSize) * 16;
         for (std::size_t begin = 0; begin < items.size(); begin += chunk) {
@@ -183,11 +169,7 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
     if (options_.generatedImages) images("generated", kEncoderGeneratedImage, clip.generatedImageEncoder());
     if (options_.captions) {
         if (!clip.tokenizer) throw Error("model \"" + options_.model + "\" has no vocabulary recorded; captions cannot be embedded");
-        const auto items = pending("caption", kEncoderText,
-                                   "SELECT c.id, c.text FROM captions c LEFT JOIN images i ON i.id = c.image_id "
-                                   "WHERE c.dataset_id = ?1 AND (?2 = '' OR i.split = ?2) AND NOT EXISTS (SELECT 1 FROM "
-                                   "embeddings e WHERE e.model_id = ?3 AND e.item_kind = ?4 AND e.item_id = c.id AND "
-                                   "e.encoder = ?5) ORDER BY c.id");
+        const auto items = store::captionsWithoutEmbedding(ws, {modelId, "caption", kEncoderText}, dataset.id, options_.split);
         const std::size_t chunk = static_cast<std::size_t>(options_.batchSize) * 16;
         for (std::size_t begin = 0; begin < items.size(); begin += chunk) {
             const std::size_t end = std::min(items.size(), begin + chunk);

@@ -2,6 +2,7 @@
 
 #include "core/model/lora.h"
 #include "core/model/weights.h"
+#include "core/store/models.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "core/util/names.h"
@@ -15,21 +16,30 @@ namespace genra::model {
 
 namespace {
 
-ModelRecord readRecord(store::Statement& s) {
+ModelRecord fromRow(store::ModelRow row) {
     ModelRecord r;
-    r.id = s.columnInt(0);
-    r.name = s.columnText(1);
-    r.kind = s.columnText(2);
-    r.path = s.columnText(3);
-    const std::string config = s.columnText(4);
-    r.config = config.empty() ? nlohmann::json::object() : nlohmann::json::parse(config);
-    r.baseModelId = s.columnOptionalInt(5);
-    r.runId = s.columnOptionalInt(6);
-    r.createdAt = s.columnText(7);
+    r.id = row.id;
+    r.name = std::move(row.name);
+    r.kind = std::move(row.kind);
+    r.path = std::move(row.path);
+    r.config = row.configJson.empty() ? nlohmann::json::object() : nlohmann::json::parse(row.configJson);
+    r.baseModelId = row.baseModelId;
+    r.runId = row.runId;
+    r.createdAt = std::move(row.createdAt);
     return r;
 }
 
-constexpr const char* kSelect = "SELECT id, name, kind, path, config, base_model_id, run_id, created_at FROM models ";
+store::ModelRow toRow(const ModelRecord& r) {
+    store::ModelRow row;
+    row.id = r.id;
+    row.name = r.name;
+    row.kind = r.kind;
+    row.path = r.path;
+    row.configJson = r.config.dump();
+    row.baseModelId = r.baseModelId;
+    row.runId = r.runId;
+    return row;
+}
 
 fs::path resolvePath(store::Workspace* ws, const std::string& stored) {
     fs::path p(stored);
@@ -44,10 +54,7 @@ std::int64_t registerModel(store::Workspace& ws, const ModelRecord& r) {
     if (findModel(ws, r.name)) {
         throw Error("workspace " + ws.dir().string() + " already has a model named \"" + r.name + "\"");
     }
-    auto s = ws.db().prepare("INSERT INTO models(name, kind, path, config, base_model_id, run_id) VALUES(?,?,?,?,?,?)");
-    s.bind(1, r.name).bind(2, r.kind).bind(3, r.path).bind(4, r.config.dump()).bind(5, r.baseModelId).bind(6, r.runId);
-    s.run();
-    return ws.db().lastInsertId();
+    return store::insertModel(ws, toRow(r));
 }
 
 std::int64_t upsertModel(store::Workspace& ws, const ModelRecord& r) {
@@ -57,27 +64,24 @@ std::int64_t upsertModel(store::Workspace& ws, const ModelRecord& r) {
             // Every later load would follow the base chain forever.
             throw Error("model \"" + r.name + "\" cannot replace its own base model; give the new model another name");
         }
-        auto s = ws.db().prepare("UPDATE models SET kind = ?, path = ?, config = ?, base_model_id = ?, run_id = ? WHERE id = ?");
-        s.bind(1, r.kind).bind(2, r.path).bind(3, r.config.dump()).bind(4, r.baseModelId).bind(5, r.runId);
-        s.bind(6, existing->id);
-        s.run();
+        auto row = toRow(r);
+        row.id = existing->id;
+        store::updateModel(ws, row);
         return existing->id;
     }
     return registerModel(ws, r);
 }
 
 std::optional<ModelRecord> findModel(store::Workspace& ws, const std::string& name) {
-    auto s = ws.db().prepare(std::string(kSelect) + "WHERE name = ?");
-    s.bind(1, name);
-    if (!s.step()) return std::nullopt;
-    return readRecord(s);
+    auto row = store::modelByName(ws, name);
+    if (!row) return std::nullopt;
+    return fromRow(std::move(*row));
 }
 
 std::optional<ModelRecord> findModelById(store::Workspace& ws, std::int64_t id) {
-    auto s = ws.db().prepare(std::string(kSelect) + "WHERE id = ?");
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return readRecord(s);
+    auto row = store::modelById(ws, id);
+    if (!row) return std::nullopt;
+    return fromRow(std::move(*row));
 }
 
 ModelRecord requireModel(store::Workspace& ws, const std::string& name) {
@@ -88,8 +92,7 @@ ModelRecord requireModel(store::Workspace& ws, const std::string& name) {
 
 std::vector<ModelRecord> listModels(store::Workspace& ws) {
     std::vector<ModelRecord> out;
-    auto s = ws.db().prepare(std::string(kSelect) + "ORDER BY id");
-    while (s.step()) out.push_back(readRecord(s));
+    for (auto& row : store::allModels(ws)) out.push_back(fromRow(std::move(row)));
     return out;
 }
 

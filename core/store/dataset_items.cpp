@@ -74,6 +74,19 @@ void deleteImage(Workspace& ws, std::int64_t imageId) {
     s.run();
 }
 
+std::vector<GeneratedForCaption> generatedForCaptions(Workspace& ws, std::int64_t datasetId,
+                                                      const std::string& split) {
+    auto s = ws.db().prepare(
+        "SELECT g.caption_id, i.id, i.path, g.generator FROM generations g JOIN images i ON i.id = "
+        "g.image_id "
+        "JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id "
+        "WHERE c.dataset_id = ? AND i.status = 'ok' AND r.split = ? ORDER BY g.caption_id, i.id");
+    s.bind(1, datasetId).bind(2, split);
+    std::vector<GeneratedForCaption> out;
+    while (s.step()) out.push_back({s.columnInt(0), s.columnInt(1), s.columnText(2), s.columnText(3)});
+    return out;
+}
+
 std::vector<AttributedImage> attributedRealImages(Workspace& ws, std::int64_t datasetId,
                                                   const std::string& split) {
     auto s = ws.db().prepare(

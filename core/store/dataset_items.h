@@ -39,8 +39,19 @@ std::vector<std::pair<std::int64_t, std::int64_t>> realCaptionImages(Workspace& 
                                                                      const std::string& split);
 // (stored path, generator) of the dataset's readable generated images.
 std::vector<std::pair<std::string, std::string>> generatedImagePaths(Workspace& ws, std::int64_t datasetId);
-// Deletes an image row (its captions' links and embeddings go with it, by the schema's cascades).
+// Deletes an image row; its generations row goes with it (ON DELETE CASCADE).
 void deleteImage(Workspace& ws, std::int64_t imageId);
+
+// A generated image made from a caption of one of the dataset's real images in `split`.
+struct GeneratedForCaption {
+    std::int64_t captionId = 0;
+    std::int64_t imageId = 0;
+    std::string imagePath;  // as stored
+    std::string generator;
+};
+// The readable ones, by caption id, then image id.
+std::vector<GeneratedForCaption> generatedForCaptions(Workspace& ws, std::int64_t datasetId,
+                                                      const std::string& split);
 
 // An image with the Shapes attributes of the real image it shows or was made from.
 struct AttributedImage {

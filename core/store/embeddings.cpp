@@ -90,6 +90,39 @@ std::vector<EmbeddedPair> embeddedPairs(Workspace& ws, std::int64_t modelId,
     return out;
 }
 
+std::vector<std::pair<std::int64_t, std::string>> imagesWithoutEmbedding(Workspace& ws,
+                                                                         const EmbeddingKey& key,
+                                                                         std::int64_t datasetId,
+                                                                         const std::string& split,
+                                                                         const std::string& modality) {
+    auto s = ws.db().prepare(
+        "SELECT i.id, i.path FROM images i WHERE i.dataset_id = ?1 AND (?2 = '' OR i.split = ?2) AND "
+        "i.status = 'ok' "
+        "AND i.modality = ?6 AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?3 AND "
+        "e.item_kind = ?4 "
+        "AND e.item_id = i.id AND e.encoder = ?5) ORDER BY i.id");
+    s.bind(1, datasetId).bind(2, split).bind(3, key.modelId).bind(4, key.itemKind).bind(5, key.encoder);
+    s.bind(6, modality);
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    while (s.step()) out.emplace_back(s.columnInt(0), s.columnText(1));
+    return out;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> captionsWithoutEmbedding(Workspace& ws,
+                                                                           const EmbeddingKey& key,
+                                                                           std::int64_t datasetId,
+                                                                           const std::string& split) {
+    auto s = ws.db().prepare(
+        "SELECT c.id, c.text FROM captions c LEFT JOIN images i ON i.id = c.image_id "
+        "WHERE c.dataset_id = ?1 AND (?2 = '' OR i.split = ?2) AND NOT EXISTS (SELECT 1 FROM "
+        "embeddings e WHERE e.model_id = ?3 AND e.item_kind = ?4 AND e.item_id = c.id AND "
+        "e.encoder = ?5) ORDER BY c.id");
+    s.bind(1, datasetId).bind(2, split).bind(3, key.modelId).bind(4, key.itemKind).bind(5, key.encoder);
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    while (s.step()) out.emplace_back(s.columnInt(0), s.columnText(1));
+    return out;
+}
+
 std::vector<std::string> embeddedModelNames(Workspace& ws) {
     auto s = ws.db().prepare(
         "SELECT DISTINCT m.name FROM models m JOIN embeddings e ON e.model_id = m.id ORDER BY m.id");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/store/sqlite.h"
@@ -53,6 +54,18 @@ std::vector<EmbeddedPair> embeddedPairs(Workspace& ws, std::int64_t modelId,
                                         const std::string& generatedEncoder, const std::string& realEncoder,
                                         std::int64_t datasetId, const std::string& split,
                                         const std::string& generator);
+
+// Items of a dataset (in `split`, empty: any) that have no vector under `key` yet, by id, with
+// their stored path (images: readable ones of `modality`) or text (captions).
+std::vector<std::pair<std::int64_t, std::string>> imagesWithoutEmbedding(Workspace& ws,
+                                                                         const EmbeddingKey& key,
+                                                                         std::int64_t datasetId,
+                                                                         const std::string& split,
+                                                                         const std::string& modality);
+std::vector<std::pair<std::int64_t, std::string>> captionsWithoutEmbedding(Workspace& ws,
+                                                                           const EmbeddingKey& key,
+                                                                           std::int64_t datasetId,
+                                                                           const std::string& split);
 
 // Names of the models that have stored vectors, in model id order.
 std::vector<std::string> embeddedModelNames(Workspace& ws);

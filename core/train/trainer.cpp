@@ -14,6 +14,7 @@
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/losses.h"
 #include "core/train/precision.h"
+#include "core/store/models.h"
 #include "core/store/runs.h"
 #include "core/train/schedule.h"
 #include "core/train/training_data.h"
@@ -582,9 +583,7 @@ bool TrainJob::run(jobs::JobContext& context) {
                 if (s.baseModelId) extra["base_model_id"] = *s.baseModelId;
                 auto rec = model::saveClipModel(ws, runName_, s.trained, s.vocabPath, extra);
                 if (s.baseModelId) {
-                    auto u = ws.db().prepare("UPDATE models SET base_model_id = ?, run_id = ? WHERE id = ?");
-                    u.bind(1, *s.baseModelId).bind(2, runId_).bind(3, rec.id);
-                    u.run();
+                    store::setModelOrigin(ws, rec.id, *s.baseModelId, runId_);
                 }
                 modelId = rec.id;
             }

@@ -1,6 +1,7 @@
 #include "core/train/training_data.h"
 
 #include "core/data/shapes.h"
+#include "core/store/dataset_items.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "core/util/random.h"
@@ -41,23 +42,19 @@ TrainingData collectTrainingData(store::Workspace& ws, const Recipe& recipe) {
     std::map<std::int64_t, std::int64_t> captionImage;
     std::map<std::int64_t, std::string> captionText;
     {
-        auto s = ws.db().prepare(
-            "SELECT i.id, i.path, c.id, c.text FROM images i JOIN captions c ON c.image_id = i.id "
-            "WHERE i.dataset_id = ? AND i.modality = 'real' AND i.status = 'ok' AND i.split = ? ORDER BY i.id, c.ord, c.id");
-        s.bind(1, dataset.id).bind(2, recipe.realSplit);
-        while (s.step()) {
-            const auto imageId = s.columnInt(0);
+        for (auto& c : store::realImageCaptions(ws, dataset.id, recipe.realSplit, true)) {
+            const auto imageId = c.imageId;
             auto it = unitOf.find(imageId);
             if (it == unitOf.end()) {
                 TrainingUnit u;
                 u.realImageId = imageId;
-                u.realPath = ws.resolve(s.columnText(1));
+                u.realPath = ws.resolve(c.imagePath);
                 it = unitOf.emplace(imageId, data.units.size()).first;
                 data.units.push_back(std::move(u));
             }
-            const auto captionId = s.columnInt(2);
+            const auto captionId = c.captionId;
             captionImage[captionId] = imageId;
-            captionText[captionId] = s.columnText(3);
+            captionText[captionId] = std::move(c.text);
             if (!usesGenerated(recipe.method) || recipe.method == Method::Naive) {
                 TrainingPair p;
                 p.captionId = captionId;
@@ -76,15 +73,10 @@ TrainingData collectTrainingData(store::Workspace& ws, const Recipe& recipe) {
     }
     if (usesGenerated(recipe.method)) {
         std::set<std::string> allowed(recipe.generators.begin(), recipe.generators.end());
-        auto s = ws.db().prepare(
-            "SELECT g.caption_id, i.id, i.path, g.generator FROM generations g JOIN images i ON i.id = g.image_id "
-            "JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id "
-            "WHERE c.dataset_id = ? AND i.status = 'ok' AND r.split = ? ORDER BY g.caption_id, i.id");
-        s.bind(1, dataset.id).bind(2, recipe.generatedSplit);
         std::map<std::int64_t, int> perCaption;
-        while (s.step()) {
-            const auto captionId = s.columnInt(0);
-            if (!allowed.empty() && !allowed.count(s.columnText(3))) continue;
+        for (const auto& g : store::generatedForCaptions(ws, dataset.id, recipe.generatedSplit)) {
+            const auto captionId = g.captionId;
+            if (!allowed.empty() && !allowed.count(g.generator)) continue;
             auto img = captionImage.find(captionId);
             if (img == captionImage.end()) continue;  // caption outside the real split
             if (perCaption[captionId] >= recipe.generatedPerCaption) continue;
@@ -92,8 +84,8 @@ TrainingData collectTrainingData(store::Workspace& ws, const Recipe& recipe) {
             TrainingPair p;
             p.captionId = captionId;
             p.caption = captionText[captionId];
-            p.imageId = s.columnInt(1);
-            p.imagePath = ws.resolve(s.columnText(2));
+            p.imageId = g.imageId;
+            p.imagePath = ws.resolve(g.imagePath);
             p.generated = true;
             data.units[unitOf[img->second]].pairs.push_back(p);
             ++data.generatedImages;

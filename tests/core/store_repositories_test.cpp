@@ -2,8 +2,11 @@
 // projections, each read back as written; damaged or missing rows give errors naming them.
 #include <catch2/catch.hpp>
 
+#include "core/store/dataset_items.h"
 #include "core/store/embeddings.h"
 #include "core/store/eval_results.h"
+#include "core/store/generations.h"
+#include "core/store/models.h"
 #include "core/store/projections.h"
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
@@ -165,4 +168,99 @@ TEST_CASE("projections repository: a map and its points read back", "[store]") {
     CHECK(points[1].itemKind == "caption");
     CHECK(points[1].captionId == 7);
     CHECK(store::projectionPoints(ws, id + 1).empty());
+}
+
+TEST_CASE("models repository: insert, update, origin and lookups", "[store]") {
+    test::TempDir tmp;
+    auto ws = Workspace::create(tmp / "ws");
+    store::ModelRow row;
+    row.name = "base";
+    row.kind = "clip";
+    row.path = "checkpoints/base.safetensors";
+    row.configJson = R"({"width":64})";
+    const auto base = store::insertModel(ws, row);
+    row.name = "tuned";
+    row.kind = "lora";
+    const auto tuned = store::insertModel(ws, row);
+    SECTION("read back by name, by id and in id order") {
+        const auto byName = store::modelByName(ws, "base");
+        REQUIRE(byName);
+        CHECK(byName->id == base);
+        CHECK(byName->configJson == R"({"width":64})");
+        CHECK_FALSE(byName->baseModelId);
+        CHECK_FALSE(byName->createdAt.empty());
+        CHECK(store::modelById(ws, tuned)->name == "tuned");
+        CHECK_FALSE(store::modelByName(ws, "missing"));
+        CHECK_FALSE(store::modelById(ws, 999));
+        const auto all = store::allModels(ws);
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].name == "base");
+        CHECK(all[1].name == "tuned");
+    }
+    SECTION("update and origin") {
+        const auto run = store::createRun(ws, "train1", "genra", {}, "cpu", 1);
+        auto changed = *store::modelById(ws, tuned);
+        changed.path = "checkpoints/tuned-2.safetensors";
+        store::updateModel(ws, changed);
+        store::setModelOrigin(ws, tuned, base, run);
+        const auto after = *store::modelByName(ws, "tuned");
+        CHECK(after.path == "checkpoints/tuned-2.safetensors");
+        CHECK(after.baseModelId == base);
+        CHECK(after.runId == run);
+        CHECK(store::modelsOfRun(ws, run) == std::vector<std::int64_t>{tuned});
+    }
+}
+
+TEST_CASE("dataset items: captions, generated images and the links between them", "[store]") {
+    test::TempDir tmp;
+    auto ws = Workspace::create(tmp / "ws");
+    const auto dataset = makeDataset(ws);
+    store::ImageRecord real;
+    real.datasetId = dataset;
+    real.path = "/data/real1.png";
+    real.split = "test";
+    real.attributesJson = R"({"shape":"circle"})";
+    const auto realId = ws.insertImage(real);
+    store::CaptionRecord caption;
+    caption.datasetId = dataset;
+    caption.imageId = realId;
+    caption.text = "a red circle";
+    caption.sourceKey = "k1";
+    const auto captionId = ws.insertCaption(caption);
+    store::ImageRecord generated;
+    generated.datasetId = dataset;
+    generated.path = "images/g1.png";
+    generated.modality = "generated";
+    generated.split = "test";
+    const auto generatedId = ws.insertImage(generated);
+    ws.insertGeneration(generatedId, captionId, "builtin:g", 7, "{}");
+
+    const auto captions = store::realImageCaptions(ws, dataset, "test", true);
+    REQUIRE(captions.size() == 1);
+    CHECK(captions[0].captionId == captionId);
+    CHECK(captions[0].imageId == realId);
+    CHECK(captions[0].imagePath == "/data/real1.png");
+    CHECK(captions[0].sourceKey == "k1");
+    CHECK(store::realImageCaptions(ws, dataset, "train", false).empty());
+    CHECK(store::readableImages(ws, dataset, "test", "generated") == std::vector<std::int64_t>{generatedId});
+    CHECK(store::generatedPairs(ws, dataset, "test", "builtin:g") ==
+          std::vector<std::pair<std::int64_t, std::int64_t>>{{generatedId, realId}});
+    CHECK(store::countGeneratedImages(ws, dataset, "test", "builtin:g") == 1);
+    CHECK(store::countGeneratedImages(ws, dataset, "test", "other") == 0);
+    CHECK(store::generatedFromCaption(ws, captionId, "") == std::vector<std::int64_t>{generatedId});
+    CHECK(store::imageOfCaption(ws, captionId) == realId);
+    CHECK(store::captionText(ws, captionId) == std::string("a red circle"));
+    CHECK_FALSE(store::imagePath(ws, 999));
+    const auto place = store::placeOfCaption(ws, captionId);
+    REQUIRE(place);
+    CHECK(place->dataset == "d");
+    CHECK(place->split == "test");
+    const auto links = store::generatedImageLinks(ws, dataset, "", "builtin:g");
+    REQUIRE(links.size() == 1);
+    CHECK(links[0].realAttributesJson == R"({"shape":"circle"})");
+    CHECK(links[0].generatedPath == "images/g1.png");
+    CHECK(store::readableGenerationLinks(ws, dataset, "test", "").size() == 1);
+    CHECK(ws.generatorsOfDataset(dataset) == std::vector<std::string>{"builtin:g"});
+    store::deleteImage(ws, generatedId);
+    CHECK(store::generatedFromCaption(ws, captionId, "").empty());
 }
