@@ -100,6 +100,21 @@ std::vector<CaptionItem> selectCaptions(store::Workspace& ws, std::int64_t datas
         }
         all = std::move(chosen);
     }
+    if (!o.captionIds.empty()) {
+        std::map<std::int64_t, std::size_t> byId;
+        for (std::size_t i = 0; i < all.size(); ++i) byId.emplace(all[i].id, i);
+        std::vector<CaptionItem> chosen;
+        std::set<std::int64_t> seen;
+        for (const auto id : o.captionIds) {
+            const auto it = byId.find(id);
+            if (it == byId.end()) {
+                throw Error("caption id " + std::to_string(id) + " is not among the captions of dataset " + o.dataset +
+                            " split " + o.split);
+            }
+            if (seen.insert(id).second) chosen.push_back(all[it->second]);
+        }
+        all = std::move(chosen);
+    }
     if (o.maxCaptions > 0 && all.size() > static_cast<std::size_t>(o.maxCaptions)) all.resize(static_cast<std::size_t>(o.maxCaptions));
     return all;
 }
@@ -169,6 +184,7 @@ void validate(const GenerateOptions& o) {
     }
     if (o.generator.find(':') + 1 >= o.generator.size()) throw Error("generate: generator \"" + o.generator + "\" has no name");
     if (o.batchSize <= 0) throw Error("generate: batch size must be positive");
+    if (!o.captionsFile.empty() && !o.captionIds.empty()) throw Error("generate: give a captions file or caption ids, not both");
     if (o.steps && *o.steps <= 0) throw Error("generate: steps must be positive");
     if (o.width <= 0 || o.height <= 0) throw Error("generate: width and height must be positive");
     if (o.eta < 0) throw Error("generate: eta must be >= 0");
