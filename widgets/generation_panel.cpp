@@ -13,7 +13,6 @@
 #include "widgets/thumbnail_cache.h"
 
 #include <QComboBox>
-#include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QEvent>
@@ -29,8 +28,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <utility>
 
@@ -204,10 +203,7 @@ void GenerationPanel::changeEvent(QEvent* event) {
 }
 
 void GenerationPanel::setWorkspace(store::Workspace* workspace) {
-    if (workspace_ != workspace) {
-        queue_.clear();
-        lastPlan_.clear();
-    }
+    if (workspace_ != workspace) lastPlan_.clear();
     workspace_ = workspace;
     selected_.clear();
     cache_->clear();
@@ -383,18 +379,12 @@ std::vector<gen::GenerateOptions> GenerationPanel::plan() const {
     if (groups.empty()) {
         throw Error(tr("None of the %n chosen caption(s) belongs to a real image.", nullptr, int(ids.size())).toStdString());
     }
-    const fs::path folder = workspace_->exportsDir() / "generation";
-    fs::create_directories(folder);
-    const std::string stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")).toStdString();
     std::vector<gen::GenerateOptions> out;
     for (const auto& [key, captionIds] : groups) {
         gen::GenerateOptions o = base;
         o.dataset = key.first;
         o.split = key.second;
-        o.captionsFile = folder / ("captions-" + stamp + "-" + subdirOf(key.first) + "-" + subdirOf(key.second) + ".txt");
-        std::ofstream file(o.captionsFile);
-        for (const auto id : captionIds) file << id << '\n';
-        if (!file) throw Error("cannot write " + o.captionsFile.string());
+        o.captionIds = captionIds;
         gen::validate(o);
         out.push_back(std::move(o));
     }
@@ -416,44 +406,42 @@ bool GenerationPanel::start() {
         return false;
     }
     lastPlan_ = jobs;
-    queue_.assign(jobs.begin(), jobs.end());
-    allOk_ = true;
-    startNext();
+    submit(jobs);
     return true;
 }
 
 bool GenerationPanel::resume() {
     if (isRunning() || lastPlan_.empty() || !jobs_) return false;
     error_.clear();
-    queue_.assign(lastPlan_.begin(), lastPlan_.end());
-    allOk_ = true;
-    startNext();
+    submit(lastPlan_);
     return true;
 }
 
 void GenerationPanel::cancel() {
-    queue_.clear();
-    if (currentJob_ && jobs_) jobs_->cancel(currentJob_);
+    if (!jobs_) return;
+    const auto ids = jobIds_;  // cancelling a queued job finishes it at once (onJobFinished)
+    for (const int id : ids) jobs_->cancel(id);
 }
 
-void GenerationPanel::startNext() {
-    if (queue_.empty()) {
-        currentJob_ = 0;
-        updateState();
-        return;
-    }
-    gen::GenerateOptions options = std::move(queue_.front());
-    queue_.pop_front();
+void GenerationPanel::submit(const std::vector<gen::GenerateOptions>& plan) {
+    // One job per dataset and split, all handed to the job queue at once; it runs them as cores allow.
+    allOk_ = true;
     progress_->setValue(0);
-    status_ = tr("Generating for %1 / %2 with %3…")
-                  .arg(QString::fromStdString(options.dataset), QString::fromStdString(options.split),
-                       QString::fromStdString(options.generator));
-    currentJob_ = jobs_->start(std::make_unique<gen::GenerateJob>(std::move(options)));
+    jobIds_.clear();
+    for (const auto& options : plan) {
+        jobIds_.push_back(jobs_->start(std::make_unique<gen::GenerateJob>(options)));
+    }
+    const auto& first = plan.front();
+    status_ = plan.size() == 1 ? tr("Generating for %1 / %2 with %3…")
+                                     .arg(QString::fromStdString(first.dataset), QString::fromStdString(first.split),
+                                          QString::fromStdString(first.generator))
+                               : tr("Generating for %n dataset split(s) with %1…", nullptr, int(plan.size()))
+                                     .arg(QString::fromStdString(first.generator));
     updateState();
 }
 
 void GenerationPanel::onJobProgress(int id, double fraction, const QString& message) {
-    if (id != currentJob_) return;
+    if (std::find(jobIds_.begin(), jobIds_.end(), id) == jobIds_.end()) return;
     if (fraction >= 0) {
         progress_->setRange(0, 100);
         progress_->setValue(int(fraction * 100 + 0.5));
@@ -465,24 +453,24 @@ void GenerationPanel::onJobProgress(int id, double fraction, const QString& mess
 }
 
 void GenerationPanel::onJobFinished(int id, bool succeeded) {
-    if (id != currentJob_) return;
+    const auto it = std::find(jobIds_.begin(), jobIds_.end(), id);
+    if (it == jobIds_.end()) return;
+    jobIds_.erase(it);
     const JobRecord* record = jobs_->record(id);
     progress_->setRange(0, 100);
     if (succeeded) {
-        progress_->setValue(100);
+        if (jobIds_.empty()) progress_->setValue(100);
         status_ = tr("Done: %1").arg(record ? record->message : QString());
     } else if (record && record->state == JobRecord::State::Cancelled) {
         status_ = tr("Cancelled. The images made so far are kept; Resume goes on from there.");
-        queue_.clear();
     } else {
         status_ = tr("Failed: %1").arg(record ? record->error : QString());
     }
     allOk_ = allOk_ && succeeded;
-    currentJob_ = 0;
     loadNewest();
-    if (!succeeded) queue_.clear();
-    if (!queue_.empty()) {
-        startNext();
+    if (!succeeded) cancel();  // the rest of the plan stops with the first failure or cancellation
+    if (!jobIds_.empty()) {
+        updateState();
         return;
     }
     updateState();

@@ -11,7 +11,6 @@
 #include <QWidget>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <vector>
 
@@ -64,7 +63,7 @@ public:
     // Starts the last plan again: images already made are skipped.
     bool resume();
     void cancel();
-    bool isRunning() const { return currentJob_ != 0; }
+    bool isRunning() const { return !jobIds_.empty(); }
     QString errorText() const { return error_; }
     QString statusText() const;
     // Paths of the newest generated images shown under the form (newest first).
@@ -94,7 +93,7 @@ private:
     void reloadSplits();
     void generatorChanged();
     void updateState();
-    void startNext();
+    void submit(const std::vector<gen::GenerateOptions>& plan);
     void onJobFinished(int id, bool succeeded);
     void onJobProgress(int id, double fraction, const QString& message);
     void loadNewest();
@@ -108,8 +107,7 @@ private:
     std::function<std::vector<std::int64_t>()> searchResult_;
 
     std::vector<gen::GenerateOptions> lastPlan_;
-    std::deque<gen::GenerateOptions> queue_;
-    int currentJob_ = 0;
+    std::vector<int> jobIds_;  // the jobs of the current plan not finished yet
     bool allOk_ = true;
     QString error_;
     QString status_;

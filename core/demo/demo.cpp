@@ -86,15 +86,6 @@ std::string demoProjectionName(const DemoMethod& method) { return "demo t-SNE " 
 
 namespace {
 
-// Runs a sub-job with its progress mapped into [from, to] of the demo's; cancellation and failure
-// propagate as exceptions naming the stage.
-void runSub(jobs::Job& job, jobs::JobContext& context, double from, double to) {
-    eval::ScaledContext scaled(context, from, to);
-    const auto result = jobs::runJob(job, scaled);
-    if (result.status == jobs::JobStatus::Cancelled || context.cancelled()) throw Cancelled();
-    if (result.status != jobs::JobStatus::Succeeded) throw Error(job.name() + ": " + result.error);
-}
-
 bool modelExists(const fs::path& workspace, const std::string& name) {
     auto ws = store::Workspace::open(workspace);
     return model::findModel(ws, name).has_value();
@@ -188,10 +179,10 @@ bool DemoJob::run(jobs::JobContext& context) {
             mo.seed = p.seed;
             mo.imageSize = p.imageSize;
             data::MakeShapesJob make(mo);
-            runSub(make, context, from, (from + to) / 2);
+            jobs::runSubJob(make, context, from, (from + to) / 2);
         }
         data::KarpathyImportJob import(data::shapesImportOptions(wsPath, dataDir, kDemoDataset));
-        runSub(import, context, (from + to) / 2, to);
+        jobs::runSubJob(import, context, (from + to) / 2, to);
         return true;
     });
 
@@ -200,10 +191,10 @@ bool DemoJob::run(jobs::JobContext& context) {
         if (modelExists(wsPath, name)) return false;
         if (runExists(wsPath, name)) {
             auto job = train::TrainJob::resume(wsPath, name);
-            runSub(job, context, from, to);
+            jobs::runSubJob(job, context, from, to);
         } else {
             train::TrainJob job(wsPath, train::parseRecipe(recipeJson, "demo recipe " + name), name);
-            runSub(job, context, from, to);
+            jobs::runSubJob(job, context, from, to);
         }
         return true;
     };
@@ -273,7 +264,7 @@ bool DemoJob::run(jobs::JobContext& context) {
         go.device = device;
         go.checkpointEvery = 100;
         gen::TrainGeneratorJob job(wsPath, go);
-        runSub(job, context, from, to);
+        jobs::runSubJob(job, context, from, to);
         return true;
     });
     stage("generate", [&](double from, double to) {
@@ -294,7 +285,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             go.guidance = p.samplingGuidance;
             go.device = device == "auto" ? "cpu" : device;
             gen::GenerateJob job(go);
-            runSub(job, context, at, next);
+            jobs::runSubJob(job, context, at, next);
             didWork = didWork || job.summary().generated > 0;
             at = next;
         }
@@ -310,7 +301,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             go.seed = p.seed;
             go.outSubdir = "shift";
             gen::GenerateJob job(go);
-            runSub(job, context, at, at + (to - at) / 2);
+            jobs::runSubJob(job, context, at, at + (to - at) / 2);
             at += (to - at) / 2;
             didWork = didWork || job.summary().generated > 0;
         }
@@ -392,7 +383,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             eo.device = device;
             eo.generator = item.generator;
             eval::EvaluateJob job(eo);
-            runSub(job, context, a, b);
+            jobs::runSubJob(job, context, a, b);
             didWork = true;
         }
         return didWork;
@@ -413,7 +404,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             if (!modelExists(wsPath, name)) {
                 if (runExists(wsPath, name)) {
                     auto job = caption::CaptionTrainJob::resume(wsPath, name);
-                    runSub(job, context, a, mid);
+                    jobs::runSubJob(job, context, a, mid);
                 } else {
                     caption::CaptionRecipe r;
                     r.clipModel = demoModelName(m, seed);
@@ -426,7 +417,7 @@ bool DemoJob::run(jobs::JobContext& context) {
                     r.device = device;
                     r.checkpointEvery = 0;
                     caption::CaptionTrainJob job(wsPath, r, name);
-                    runSub(job, context, a, mid);
+                    jobs::runSubJob(job, context, a, mid);
                 }
                 didWork = true;
             }
@@ -439,7 +430,7 @@ bool DemoJob::run(jobs::JobContext& context) {
                 eo.predict.split = "test";
                 eo.predict.device = device;
                 caption::CaptionEvalJob job(eo);
-                runSub(job, context, mid, b);
+                jobs::runSubJob(job, context, mid, b);
                 didWork = true;
             }
         }
@@ -468,7 +459,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             to2.tsne.seed = p.seed;
             to2.device = device;
             eval::WorkspaceTsneJob job(to2);
-            runSub(job, context, from + (to - from) * i / 2.0, from + (to - from) * (i + 1) / 2.0);
+            jobs::runSubJob(job, context, from + (to - from) * i / 2.0, from + (to - from) * (i + 1) / 2.0);
             didWork = true;
         }
         return didWork;

@@ -322,7 +322,7 @@ void evaluateSimilarity(Ctx& c, EvalOutcome& out) {
                     (c.options.generator.empty() ? std::string() : ", or check the --generator name") + ")");
     }
     const auto generated = generatedAll.index_select(0, torch::tensor(genRows, torch::kLong));
-    ScaledContext sub(c.context, 0.8, 0.98);
+    jobs::ScaledContext sub(c.context, 0.8, 0.98);
     const auto gap =
         measureModalityGap(real, generated, torch::tensor(pairing, torch::kLong), c.options.similarity, &sub);
     // Mean paired cosine per caption, for the histogram and the worst-aligned list.
@@ -428,14 +428,10 @@ void embedForEvaluation(const EmbedRequest& request, jobs::JobContext& context, 
     embed.generatedImages = request.generatedImages;
     embed.captions = request.captions;
     model::EmbedWorkspaceJob job(embed);
-    ScaledContext sub(context, from, to);
+    jobs::ScaledContext sub(context, from, to);
     if (!job.run(sub))
         throw Error("embedding dataset \"" + request.dataset + "\" with model \"" + request.model +
                     "\" failed");
-}
-
-void ScaledContext::progress(double fraction, const std::string& message) {
-    inner_.progress(fraction < 0 ? fraction : from_ + (to_ - from_) * fraction, message);
 }
 
 const char* toString(Benchmark benchmark) {

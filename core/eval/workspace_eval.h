@@ -127,23 +127,6 @@ struct EmbedRequest {
 };
 void embedForEvaluation(const EmbedRequest& request, jobs::JobContext& context, double from, double to);
 
-// Forwards to another context with progress mapped into [from, to]: a sub-job's share of a job.
-class ScaledContext : public jobs::JobContext {
-public:
-    ScaledContext(jobs::JobContext& inner, double from, double to) : inner_(inner), from_(from), to_(to) {}
-    void progress(double fraction, const std::string& message) override;
-    void metric(std::int64_t step, const std::string& name, double value) override {
-        inner_.metric(step, name, value);
-    }
-    void log(jobs::LogLevel level, const std::string& line) override { inner_.log(level, line); }
-    bool cancelled() const override { return inner_.cancelled(); }
-
-private:
-    jobs::JobContext& inner_;
-    double from_ = 0.0;
-    double to_ = 1.0;
-};
-
 // A stored eval_results row.
 struct EvalResultRow {
     std::int64_t id = 0;

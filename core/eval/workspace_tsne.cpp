@@ -60,7 +60,7 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     auto tsne = options_.tsne;
     tsne.perplexity = std::min(tsne.perplexity, maxTsnePerplexity(points));
     context.checkCancelled();
-    ScaledContext sub(context, 0.4, 0.97);
+    jobs::ScaledContext sub(context, 0.4, 0.97);
     result_ = runTsne(data, tsne, &sub);
     context.checkCancelled();
 

@@ -36,6 +36,7 @@ struct GenerateOptions {
     std::string dataset;
     std::string split;                        // captions of the real images of this split
     std::filesystem::path captionsFile;       // optional: one caption id or source key per line
+    std::vector<std::int64_t> captionIds;     // optional: these captions (of dataset and split) only
     int captionsPerImage = 0;                 // 0: every caption; N: the first N of each real image
     int maxCaptions = 0;                      // 0: no limit
     std::string generator;                    // builtin:MODEL | external:NAME | builtin:shift (the control)

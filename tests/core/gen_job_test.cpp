@@ -467,6 +467,20 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
         o.captionsFile = world.tmp / "bad.txt";
         gen::GenerateJob bad(o);
         CHECK_THROWS_WITH(bad.run(c), Catch::Contains("bad.txt") && Catch::Contains("line 2"));
+
+        // The same choice as caption ids in the options (what the GUI sends): no file on disk.
+        auto byIds = options;
+        byIds.captionsPerImage = 0;
+        byIds.captionIds = {id, id};
+        byIds.seed = 99;
+        gen::GenerateJob idJob(byIds);
+        REQUIRE(jobs::runJob(idJob, c).status == jobs::JobStatus::Succeeded);
+        CHECK(idJob.summary().captions == 1);
+        byIds.captionIds = {id, 987654321};
+        gen::GenerateJob missing(byIds);
+        CHECK_THROWS_WITH(missing.run(c), Catch::Contains("caption id 987654321"));
+        byIds.captionsFile = world.tmp / "captions.txt";
+        CHECK_THROWS_WITH(gen::validate(byIds), Catch::Contains("not both"));
     }
 }
 

@@ -93,7 +93,9 @@ TEST_CASE("the generation panel runs an external generator through the job manag
         const auto planned = panel.plan();
         REQUIRE(planned.size() == 1);
         CHECK(planned[0].dataset == "shapes");
-        CHECK(std::filesystem::exists(planned[0].captionsFile));
+        // The request carries the caption ids themselves: no captions file on disk.
+        CHECK(planned[0].captionsFile.empty());
+        CHECK(planned[0].captionIds == std::vector<std::int64_t>{browser.currentCaption()});
         std::vector<bool> finished;
         QObject::connect(&panel, &widgets::GenerationPanel::generationFinished, [&](bool ok) { finished.push_back(ok); });
         REQUIRE(panel.start());
