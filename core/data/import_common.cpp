@@ -115,28 +115,6 @@ void requireObject(const json& value, const std::string& where, const std::strin
     }
 }
 
-std::string imagePathUnder(const fs::path& root, const std::string& name, bool allowOutsideRoot,
-                           const std::string& file, const std::string& where) {
-    const std::string path = absolutePath(root / name);
-    if (allowOutsideRoot) return path;
-    const fs::path relative = fs::path(path).lexically_relative(root);
-    if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") {
-        throw ParseError(file, where,
-                         "image path \"" + name + "\" lies outside the image folder " + root.string() +
-                             "; give --allow-outside-root to import images from anywhere");
-    }
-    return path;
-}
-
-void requireUtf8(const std::string& value, const std::string& what, const std::string& file,
-                 const std::string& where) {
-    const std::size_t bad = genra::text::findInvalidUtf8(value);
-    if (bad == std::string::npos) return;
-    throw ParseError(file, where,
-                     what + " is not valid UTF-8 (byte " + std::to_string(bad + 1) +
-                         "); save the file as UTF-8");
-}
-
 const json& requireField(const json& object, const std::string& key, const std::string& where,
                          const std::string& file) {
     requireObject(object, where, file);
@@ -175,14 +153,30 @@ std::optional<std::string> optionalKeyText(const json& object, const std::string
     return keyTextOf(*it, jsonPath(where, key), file);
 }
 
+std::string imagePathUnder(const fs::path& root, const std::string& name, bool allowOutsideRoot,
+                           const std::string& file, const std::string& where) {
+    const std::string path = absolutePath(root / name);
+    if (allowOutsideRoot) return path;
+    const fs::path relative = fs::path(path).lexically_relative(root);
+    if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") {
+        throw ParseError(file, where,
+                         "image path \"" + name + "\" lies outside the image folder " + root.string() +
+                             "; give --allow-outside-root to import images from anywhere");
+    }
+    return path;
+}
+
+void requireUtf8(const std::string& value, const std::string& what, const std::string& file,
+                 const std::string& where) {
+    const std::size_t bad = genra::text::findInvalidUtf8(value);
+    if (bad == std::string::npos) return;
+    throw ParseError(file, where,
+                     what + " is not valid UTF-8 (byte " + std::to_string(bad + 1) +
+                         "); save the file as UTF-8");
+}
+
 void requireImageRoot(const fs::path& root) {
     std::error_code ec;
-    if (!fs::is_regular_file(status)) {
-        probe.status = "missing";
-        probe.reason = "not a regular file";
-        probe.error = path + ": not a regular file (" + fileTypeName(status.type()) + "), not read";
-        return probe;
-    }
     if (root.empty()) throw Error("no image folder given");
     if (!fs::is_directory(root, ec)) {
         throw Error("image folder " + root.string() + " does not exist or is not a folder");
@@ -196,10 +190,6 @@ std::string datasetNameFor(const std::string& given, const fs::path& inputFile) 
         throw Error("cannot derive a dataset name from " + inputFile.string() + "; give --name");
     return stem;
 }
-    } catch (const ImageTooLarge& e) {
-        probe.status = "corrupt";
-        probe.reason = "image too large";
-        probe.error = e.what();
 
 std::int64_t openImportDataset(store::Workspace& workspace, const store::DatasetInfo& wanted) {
     const auto existing = workspace.findDataset(wanted.name);
@@ -225,6 +215,12 @@ ImageProbe probeImage(const std::string& path) {
         probe.error = path + ": file not found";
         return probe;
     }
+    if (!fs::is_regular_file(status)) {
+        probe.status = "missing";
+        probe.reason = "not a regular file";
+        probe.error = path + ": not a regular file (" + fileTypeName(status.type()) + "), not read";
+        return probe;
+    }
     std::vector<std::uint8_t> bytes;
     try {
         bytes = readFileBytes(path);
@@ -238,6 +234,10 @@ ImageProbe probeImage(const std::string& path) {
         const Image image = decodeImage(bytes, path);
         probe.width = image.width;
         probe.height = image.height;
+    } catch (const ImageTooLarge& e) {
+        probe.status = "corrupt";
+        probe.reason = "image too large";
+        probe.error = e.what();
     } catch (const std::exception& e) {
         probe.status = "corrupt";
         probe.error = e.what();

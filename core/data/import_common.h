@@ -68,6 +68,12 @@ std::string requireString(const nlohmann::json& object, const std::string& key, 
 // A string or an integer, as text (ids in COCO are integers, elsewhere sometimes strings).
 std::string requireKeyText(const nlohmann::json& object, const std::string& key, const std::string& where,
                            const std::string& file);
+std::optional<std::string> optionalKeyText(const nlohmann::json& object, const std::string& key,
+                                           const std::string& where, const std::string& file);
+void requireObject(const nlohmann::json& value, const std::string& where, const std::string& file);
+std::string jsonPath(const std::string& where, const std::string& key);
+std::string jsonIndex(const std::string& where, std::size_t index);
+
 // The absolute path of `name` (a file_name value, a CSV path, a manifest path) under `root` (itself
 // absolute). A path that leads outside root (`../..`, an absolute path elsewhere) is refused with a
 // ParseError naming `file` and `where`, unless `allowOutsideRoot`. Symbolic links inside root are
@@ -79,12 +85,6 @@ std::string imagePathUnder(const std::filesystem::path& root, const std::string&
 // is not valid UTF-8: stored text is written into JSON later, which needs UTF-8.
 void requireUtf8(const std::string& value, const std::string& what, const std::string& file,
                  const std::string& where);
-
-std::optional<std::string> optionalKeyText(const nlohmann::json& object, const std::string& key,
-                                           const std::string& where, const std::string& file);
-void requireObject(const nlohmann::json& value, const std::string& where, const std::string& file);
-std::string jsonPath(const std::string& where, const std::string& key);
-std::string jsonIndex(const std::string& where, std::size_t index);
 
 // Throws when the folder of images does not exist: every image would be "missing".
 void requireImageRoot(const std::filesystem::path& root);

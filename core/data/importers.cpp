@@ -107,8 +107,8 @@ bool CocoImportJob::run(jobs::JobContext& context) {
         image.path = detail::imagePathUnder(root, name, options_.allowOutsideRoot, fileName, where + ".file_name");
         image.split = split;
         image.sourceKey = id;
-        std::size_t index = 0;
         image.origin = fileName + ": " + where;
+        std::size_t index = 0;
         planImage(plan, byPath, std::move(image), &index);
         byId.emplace(id, index);
     }
@@ -348,17 +348,17 @@ bool CsvImportJob::run(jobs::JobContext& context) {
         const std::string pathText = detail::trim(record.fields[static_cast<std::size_t>(pathIndex)]);
         if (pathText.empty()) throw ParseError(fileName, where, "empty image path");
         const std::string caption = detail::trim(record.fields[static_cast<std::size_t>(captionIndex)]);
-        PlannedImage image;
         detail::requireUtf8(pathText, "the image path", fileName, where);
         detail::requireUtf8(caption, "the caption", fileName, where);
+        PlannedImage image;
         image.path = detail::imagePathUnder(root, pathText, options_.allowOutsideRoot, fileName, where);
         image.sourceKey = pathText;
         image.split = options_.split;
-        if (splitIndex >= 0) {
         image.origin = fileName + ": " + where;
+        if (splitIndex >= 0) {
             const std::string split = detail::trim(record.fields[static_cast<std::size_t>(splitIndex)]);
-            if (!split.empty()) image.split = split;
             detail::requireUtf8(split, "the split", fileName, where);
+            if (!split.empty()) image.split = split;
         }
         PlannedImage& planned = planImage(plan, byPath, std::move(image));
         if (caption.empty()) {

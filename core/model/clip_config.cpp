@@ -92,7 +92,6 @@ void ClipConfig::validate() const {
         {"transformerHeads", transformerHeads}, {"transformerLayers", transformerLayers}};
     for (const auto& [name, value] : positive)
         if (value <= 0) throw Error(std::string("CLIP config: ") + name + " must be positive, got " + std::to_string(value));
-    if (imageResolution % visionPatchSize != 0)
     const std::pair<const char*, std::int64_t> capped[] = {
         {"embedDim", kMaxClipWidth},          {"visionWidth", kMaxClipWidth},   {"transformerWidth", kMaxClipWidth},
         {"visionLayers", kMaxClipLayers},     {"transformerLayers", kMaxClipLayers},
@@ -107,6 +106,7 @@ void ClipConfig::validate() const {
                         " for architectures read from files (docs/security.md)");
         }
     }
+    if (imageResolution % visionPatchSize != 0)
         throw Error("CLIP config: imageResolution " + std::to_string(imageResolution) +
                     " is not a multiple of visionPatchSize " + std::to_string(visionPatchSize));
     if (visionStem == VisionStem::Conv &&
@@ -121,7 +121,6 @@ void ClipConfig::validate() const {
                     " is not divisible by transformerHeads " + std::to_string(transformerHeads));
 }
 
-bool ClipConfig::operator==(const ClipConfig& o) const {
 double ClipConfig::parameterLowerBound() const {
     auto d = [](std::int64_t v) { return static_cast<double>(v); };
     const double grid = d(imageResolution / visionPatchSize);
@@ -148,6 +147,7 @@ void checkStateDictCanFill(const ClipConfig& config, const StateDict& stateDict,
     }
 }
 
+bool ClipConfig::operator==(const ClipConfig& o) const {
     return embedDim == o.embedDim && imageResolution == o.imageResolution && visionLayers == o.visionLayers &&
            visionWidth == o.visionWidth && visionPatchSize == o.visionPatchSize && visionHeads == o.visionHeads &&
            contextLength == o.contextLength && vocabSize == o.vocabSize && transformerWidth == o.transformerWidth &&
@@ -323,8 +323,8 @@ ClipConfig inferConfig(const StateDict& sd, Activation activation) {
     if (c.visionLayers == 0) throw Error("CLIP state dict: no 'visual.transformer.resblocks.*' tensors");
     if (c.transformerLayers == 0) throw Error("CLIP state dict: no 'transformer.resblocks.*' tensors");
     c.validate();
-    return c;
     checkStateDictCanFill(c, sd, "CLIP state dict");
+    return c;
 }
 
 }  // namespace genra::model

@@ -455,13 +455,19 @@ ModelFilePaths modelFilePaths(const std::filesystem::path& path) {
     }
     ModelFilePaths paths;
     paths.weights = stem;
+    paths.weights += ".safetensors";
+    paths.config = stem;
+    paths.config += ".json";
+    return paths;
+}
+
 namespace {
 constexpr const char* kWeightsIdKey = "genra_weights_id";
 }  // namespace
 
-    paths.weights += ".safetensors";
-    paths.config = stem;
-    paths.config += ".json";
+void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDict,
+                    const nlohmann::json& config) {
+    const ModelFilePaths paths = modelFilePaths(path);
     // The pair is tied by a random id written into both, the config last: a crash between the two
     // commits (or two writers) leaves weights whose id the config does not name, which
     // loadModelFiles refuses instead of loading weights under another model's config.
@@ -470,12 +476,6 @@ constexpr const char* kWeightsIdKey = "genra_weights_id";
     std::snprintf(id, sizeof id, "%08x%08x%08x%08x", random(), random(), random(), random());
     nlohmann::json tied = config;
     if (tied.is_object()) tied[kWeightsIdKey] = id;
-    return paths;
-}
-
-void saveModelFiles(const std::filesystem::path& path, const StateDict& stateDict,
-                    const nlohmann::json& config) {
-    const ModelFilePaths paths = modelFilePaths(path);
     std::string text;
     try {
         text = tied.dump(2) + "\n";

@@ -155,11 +155,6 @@ nlohmann::json pythonSummary(const fs::path& file) {
     return nlohmann::json::parse(r.out);
 }
 
-bool havePythonTorch() {
-    static const bool have = test::pythonHas("torch");
-    return have;
-}
-
 // Python fixtures, generated once per process (each run imports torch, which takes seconds).
 const fs::path& pythonFixtures(const std::string& mode) {
     static std::map<std::string, std::unique_ptr<test::TempDir>> dirs;
@@ -226,10 +221,7 @@ TEST_CASE("safetensors round trip keeps every dtype, metadata, empty and scalar 
                    Contains("__metadata__"));
     }
     SECTION("an independent Python reader sees the same tensors") {
-        if (!havePythonTorch()) {
-            WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
-            return;
-        }
+        if (!test::pythonOrSkip("torch")) return;
         const auto summary = pythonSummary(file);
         CHECK(summary["metadata"]["note"] == "ünïcode ok");
         for (const auto& [name, t] : sd) {
@@ -522,10 +514,7 @@ TEST_CASE("the torch.save unpickler survives thousands of mutated pickles", "[we
 }
 
 TEST_CASE("torch.save state dicts written by Python load", "[weights]") {
-    if (!havePythonTorch()) {
-        WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
-        return;
-    }
+    if (!test::pythonOrSkip("torch")) return;
     const fs::path tmp = pythonFixtures("torchsave");
     const StateDict expected = readSafetensors(tmp / "expected.safetensors").tensors;
     REQUIRE(expected.count("transformer.resblocks.1.attn.in_proj_weight") == 1);
@@ -564,10 +553,7 @@ TEST_CASE("torch.save state dicts written by Python load", "[weights]") {
 }
 
 TEST_CASE("TorchScript archives written by Python load", "[weights]") {
-    if (!havePythonTorch()) {
-        WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
-        return;
-    }
+    if (!test::pythonOrSkip("torch")) return;
     const fs::path tmp = pythonFixtures("torchscript");
     const StateDict expected = readSafetensors(tmp / "expected.safetensors").tensors;
     REQUIRE(expected.count("visual.attn_mask") == 1);  // buffers come along with parameters
@@ -743,10 +729,7 @@ TEST_CASE("the project's own safetensors + JSON pair round-trips", "[weights]") 
         CHECK(loadWeights(tmp / "tiny.safetensors").format == WeightsFormat::Safetensors);
     }
     SECTION("the weights open in Python") {
-        if (!havePythonTorch()) {
-            WARN("skipped: " << test::pythonExecutable().string() << " cannot import torch");
-            return;
-        }
+        if (!test::pythonOrSkip("torch")) return;
         CHECK(pythonSummary(tmp / "tiny.safetensors")["tensors"].size() == sd.size());
     }
 }
@@ -759,7 +742,6 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
     const auto loaded = loadWeights(tmp / "plain.safetensors");
     CHECK(loaded.format == WeightsFormat::Safetensors);
     CHECK(loaded.sourceNaming == ClipNaming::OpenAi);
-}
     CHECK(loaded.config.is_null());
     CHECK(sameStateDict(loaded.stateDict, sd));
 
@@ -777,11 +759,11 @@ TEST_CASE("loadWeights detects the format and explains failures", "[weights]") {
                Contains("plain.safetensors") && Contains("torch.save"));
     writeSafetensors(tmp / "empty.safetensors", {});
     CHECK_THAT(errorOf([&] { loadWeights(tmp / "empty.safetensors"); }), Contains("no tensors"));
+}
 
-    if (!havePythonTorch()) {
-        WARN("skipped the Python-written formats: " << test::pythonExecutable().string() << " cannot import torch");
-        return;
-    }
+TEST_CASE("loadWeights detects the Python-written formats", "[weights]") {
+    if (!test::pythonOrSkip("torch")) return;
+    test::TempDir tmp;
     const fs::path saved = pythonFixtures("torchsave");
     const fs::path scripted = pythonFixtures("torchscript");
     CHECK(detectWeightsFormat(saved / "plain.pt") == WeightsFormat::TorchSave);
@@ -880,6 +862,24 @@ TEST_CASE("a pickle of 2 million nested tuples is refused before it is built", "
         for (std::uint32_t i = 0; i < n; ++i) {
             chain.push_back(']');
             chain.push_back('r');
+            appendLittle32(chain, i);
+            chain.push_back('0');
+        }
+        for (std::uint32_t i = 0; i + 1 < n; ++i) {
+            chain.push_back('j');
+            appendLittle32(chain, i);
+            chain.push_back('j');
+            appendLittle32(chain, i + 1);
+            chain.push_back('a');
+            chain.push_back('0');
+        }
+        chain.push_back('j');
+        appendLittle32(chain, 0);
+        chain.push_back('.');
+        CHECK_THAT(errorOf([&] { unpickleStateDict(chain.data(), chain.size(), arangeStorage, "chain.pt"); }),
+                   Contains("chain.pt") && Contains("a list, expected a state dict"));
+    }
+}
 
 TEST_CASE("a torch.save storage record larger than its tensor is refused before it is inflated", "[weights][hostile]") {
     test::TempDir tmp;
@@ -975,22 +975,4 @@ TEST_CASE("a model's weights and config that are not a pair are refused", "[weig
     // No temporary files are left beside them.
     for (const auto& entry : fs::directory_iterator(tmp.path()))
         CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
-}
-            appendLittle32(chain, i);
-            chain.push_back('0');
-        }
-        for (std::uint32_t i = 0; i + 1 < n; ++i) {
-            chain.push_back('j');
-            appendLittle32(chain, i);
-            chain.push_back('j');
-            appendLittle32(chain, i + 1);
-            chain.push_back('a');
-            chain.push_back('0');
-        }
-        chain.push_back('j');
-        appendLittle32(chain, 0);
-        chain.push_back('.');
-        CHECK_THAT(errorOf([&] { unpickleStateDict(chain.data(), chain.size(), arangeStorage, "chain.pt"); }),
-                   Contains("chain.pt") && Contains("a list, expected a state dict"));
-    }
 }
