@@ -481,10 +481,6 @@ void galleryFigure(store::Workspace& ws, const fs::path& workspace, int rows, co
     writeGallery(file, gallery, 96);
 }
 
-void addArtifact(store::Workspace& ws, const std::string& kind, const fs::path& path, const std::string& description) {
-    store::recordArtifact(ws, kind, path.string(), description);
-}
-
 }  // namespace
 
 void writeReport(const ReportOptions& options) {
@@ -782,11 +778,11 @@ void writeReport(const ReportOptions& options) {
     writeText(exports / "report.json", summary.dump(2));
     writeText(exports / "report.md", md.str());
 
-    store::Transaction tx(ws.db());
-    addArtifact(ws, "report", exports / "report.md", "genra demo report");
-    for (const auto& t : built) addArtifact(ws, "table", tables / (t.id + ".tex"), t.title);
-    for (const auto& f : {lossPng, tsneBase, tsneGenra, histPng, galleryPng}) addArtifact(ws, "figure", f, f.stem().string());
-    tx.commit();
+    std::vector<store::NewArtifact> artifacts{{"report", (exports / "report.md").string(), "genra demo report"}};
+    for (const auto& t : built) artifacts.push_back({"table", (tables / (t.id + ".tex")).string(), t.title});
+    for (const auto& f : {lossPng, tsneBase, tsneGenra, histPng, galleryPng})
+        artifacts.push_back({"figure", f.string(), f.stem().string()});
+    store::recordArtifacts(ws, artifacts);
 }
 
 }  // namespace genra::demo

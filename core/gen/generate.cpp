@@ -133,8 +133,6 @@ void recordImage(store::Workspace& ws, std::int64_t datasetId, const CaptionItem
     const fs::path absolute = ws.dir() / item.relativePath;
     const auto bytes = data::readFileBytes(absolute);
     const auto image = data::decodeImage(bytes, absolute.string());
-    store::Transaction transaction(ws.db());
-    if (const auto stale = ws.findImage(datasetId, item.relativePath)) store::deleteImage(ws, *stale);
     store::ImageRecord record;
     record.datasetId = datasetId;
     record.path = item.relativePath;
@@ -144,11 +142,9 @@ void recordImage(store::Workspace& ws, std::int64_t datasetId, const CaptionItem
     record.height = image.height;
     record.sha256 = sha256Hex(bytes.data(), bytes.size());
     record.sourceKey = std::to_string(caption.id) + "/" + std::to_string(item.k);
-    const auto imageId = ws.insertImage(record);
     json p = params;
     p["k"] = item.k;
-    ws.insertGeneration(imageId, caption.id, generator, static_cast<std::int64_t>(item.seed), p.dump());
-    transaction.commit();
+    store::recordGeneratedImage(ws, record, caption.id, generator, static_cast<std::int64_t>(item.seed), p.dump());
 }
 
 // Saves to a temporary name and renames, so a half-written PNG never carries the final name.

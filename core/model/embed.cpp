@@ -134,15 +134,11 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
 
     auto store = [&](const char* kind, const char* encoder, const std::vector<std::int64_t>& ids, const torch::Tensor& rows,
                      const std::vector<std::size_t>& indices) {
-        store::Transaction tx(ws.db());
-        store::EmbeddingWriter writer(ws);
-        const store::EmbeddingKey key{modelId, kind, encoder};
         const auto cpu = rows.to(torch::kFloat).contiguous();
-        const auto dim = cpu.size(1);
-        for (std::size_t r = 0; r < indices.size(); ++r) {
-            writer.write(key, ids[indices[r]], cpu.data_ptr<float>() + static_cast<std::int64_t>(r) * dim, dim);
-        }
-        tx.commit();
+        std::vector<std::int64_t> itemIds;
+        itemIds.reserve(indices.size());
+        for (const auto index : indices) itemIds.push_back(ids[index]);
+        store::writeEmbeddings(ws, {modelId, kind, encoder}, itemIds, cpu.data_ptr<float>(), cpu.size(1));
         written_ += indices.size();
     };
     // Items not yet embedded by this model and encoder (a re-run resumes).

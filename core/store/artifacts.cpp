@@ -15,6 +15,12 @@ std::int64_t recordArtifact(Workspace& ws, const std::string& kind, const std::s
     return ws.db().lastInsertId();
 }
 
+void recordArtifacts(Workspace& ws, const std::vector<NewArtifact>& artifacts) {
+    Transaction tx(ws.db());
+    for (const auto& a : artifacts) recordArtifact(ws, a.kind, a.path, a.description);
+    tx.commit();
+}
+
 std::vector<ArtifactRecord> listArtifacts(Workspace& ws) {
     auto s =
         ws.db().prepare("SELECT id, kind, path, run_id, description, created_at FROM artifacts ORDER BY id");

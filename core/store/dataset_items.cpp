@@ -74,6 +74,17 @@ void deleteImage(Workspace& ws, std::int64_t imageId) {
     s.run();
 }
 
+std::int64_t recordGeneratedImage(Workspace& ws, const ImageRecord& image, std::int64_t captionId,
+                                  const std::string& generator, std::optional<std::int64_t> seed,
+                                  const std::string& paramsJson) {
+    Transaction tx(ws.db());
+    if (const auto stale = ws.findImage(image.datasetId, image.path)) deleteImage(ws, *stale);
+    const auto imageId = ws.insertImage(image);
+    ws.insertGeneration(imageId, captionId, generator, seed, paramsJson);
+    tx.commit();
+    return imageId;
+}
+
 std::vector<GeneratedForCaption> generatedForCaptions(Workspace& ws, std::int64_t datasetId,
                                                       const std::string& split) {
     auto s = ws.db().prepare(

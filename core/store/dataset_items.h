@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 namespace genra::store {
 
 class Workspace;
+struct ImageRecord;
 
 // A caption of a real image.
 struct RealImageCaption {
@@ -41,6 +43,11 @@ std::vector<std::pair<std::int64_t, std::int64_t>> realCaptionImages(Workspace& 
 std::vector<std::pair<std::string, std::string>> generatedImagePaths(Workspace& ws, std::int64_t datasetId);
 // Deletes an image row; its generations row goes with it (ON DELETE CASCADE).
 void deleteImage(Workspace& ws, std::int64_t imageId);
+// Records a generated image and the caption it was made from in one transaction, replacing an
+// earlier row of the same dataset and path; returns the image id.
+std::int64_t recordGeneratedImage(Workspace& ws, const ImageRecord& image, std::int64_t captionId,
+                                  const std::string& generator, std::optional<std::int64_t> seed,
+                                  const std::string& paramsJson);
 
 // A generated image made from a caption of one of the dataset's real images in `split`.
 struct GeneratedForCaption {

@@ -123,6 +123,16 @@ std::vector<std::pair<std::int64_t, std::string>> captionsWithoutEmbedding(Works
     return out;
 }
 
+void writeEmbeddings(Workspace& ws, const EmbeddingKey& key, const std::vector<std::int64_t>& itemIds,
+                     const float* rows, std::int64_t dim) {
+    Transaction tx(ws.db());
+    EmbeddingWriter writer(ws);
+    for (std::size_t r = 0; r < itemIds.size(); ++r) {
+        writer.write(key, itemIds[r], rows + static_cast<std::int64_t>(r) * dim, dim);
+    }
+    tx.commit();
+}
+
 std::vector<std::string> embeddedModelNames(Workspace& ws) {
     auto s = ws.db().prepare(
         "SELECT DISTINCT m.name FROM models m JOIN embeddings e ON e.model_id = m.id ORDER BY m.id");

@@ -70,6 +70,11 @@ std::vector<std::pair<std::int64_t, std::string>> captionsWithoutEmbedding(Works
 // Names of the models that have stored vectors, in model id order.
 std::vector<std::string> embeddedModelNames(Workspace& ws);
 
+// Writes (or replaces) the vectors of `itemIds` in one transaction: row r of the row-major
+// `rows` (itemIds.size() x dim) for itemIds[r].
+void writeEmbeddings(Workspace& ws, const EmbeddingKey& key, const std::vector<std::int64_t>& itemIds,
+                     const float* rows, std::int64_t dim);
+
 // Writes (or replaces) vectors, one statement prepared once; the caller holds the transaction.
 class EmbeddingWriter {
 public:

@@ -2,6 +2,7 @@
 // projections, each read back as written; damaged or missing rows give errors naming them.
 #include <catch2/catch.hpp>
 
+#include "core/store/artifacts.h"
 #include "core/store/dataset_items.h"
 #include "core/store/embeddings.h"
 #include "core/store/eval_results.h"
@@ -261,6 +262,32 @@ TEST_CASE("dataset items: captions, generated images and the links between them"
     CHECK(links[0].generatedPath == "images/g1.png");
     CHECK(store::readableGenerationLinks(ws, dataset, "test", "").size() == 1);
     CHECK(ws.generatorsOfDataset(dataset) == std::vector<std::string>{"builtin:g"});
-    store::deleteImage(ws, generatedId);
-    CHECK(store::generatedFromCaption(ws, captionId, "").empty());
+    SECTION("recording a generated image again replaces the row of that path") {
+        const auto again = store::recordGeneratedImage(ws, generated, captionId, "builtin:g", 8, "{}");
+        CHECK(store::generatedFromCaption(ws, captionId, "") == std::vector<std::int64_t>{again});
+        CHECK(store::readableImages(ws, dataset, "test", "generated") == std::vector<std::int64_t>{again});
+    }
+    SECTION("deleting an image drops its generation") {
+        store::deleteImage(ws, generatedId);
+        CHECK(store::generatedFromCaption(ws, captionId, "").empty());
+    }
+}
+
+TEST_CASE("batched writes: embeddings and artifacts in one transaction each", "[store]") {
+    test::TempDir tmp;
+    auto ws = Workspace::create(tmp / "ws");
+    const auto model = makeModel(ws, "m");
+    const store::EmbeddingKey key{model, "caption", "text"};
+    const float rows[4] = {1.0F, 0.0F, 0.0F, 1.0F};
+    store::writeEmbeddings(ws, key, {5, 6}, rows, 2);
+    CHECK(store::findEmbedding(ws, key, 6) == std::vector<float>{0.0F, 1.0F});
+    CHECK(store::embeddedModelNames(ws) == std::vector<std::string>{"m"});
+
+    store::recordArtifacts(ws,
+                           {{"report", "exports/report.md", "the report"}, {"figure", "exports/a.png", "a"}});
+    store::recordArtifact(ws, "figure", "exports/a.png", "a, again");
+    const auto artifacts = store::listArtifacts(ws);
+    REQUIRE(artifacts.size() == 2);
+    CHECK(artifacts[0].kind == "report");
+    CHECK(artifacts[1].description == "a, again");
 }
