@@ -110,6 +110,7 @@ TEST_CASE("jobs can be cancelled and failures show their error", "[widgets][jobs
 
 TEST_CASE("the job queue runs at most maxRunning jobs, in order, drops cancelled queued ones and hands jobs back",
           "[widgets][jobs]") {
+    test::app();
     widgets::JobManager manager;
     REQUIRE(manager.maxRunning() == widgets::JobManager::kDefaultMaxRunning);
     manager.setMaxRunning(1);
