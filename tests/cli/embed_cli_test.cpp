@@ -32,32 +32,60 @@ data::Image solid(std::uint8_t r, std::uint8_t g, std::uint8_t b, int w, int h) 
     }
     return img;
 }
+
+// A tiny CLIP saved as tiny.safetensors with a vocabulary trained on three captions, three images
+// and a captions file, in a temporary folder.
+struct EmbedSetup {
+    test::TempDir tmp;
+    std::vector<std::string> captions{"a red square", "a blue circle on the left", "green"};
+    fs::path vocab = tmp / "vocab.txt";
+    std::shared_ptr<const text::ClipTokenizer> tokenizer;
+    model::ClipConfig config = model::clipPreset("tiny");
+    model::ClipModel clip{nullptr};
+    std::vector<std::string> paths;
+
+    EmbedSetup() {
+        text::BpeTrainerOptions options;
+        options.maxMerges = 40;
+        text::writeMergeFile(vocab, text::trainBpe(captions, options).merges);
+        tokenizer = model::tokenizerFor(vocab);
+        config.vocabSize = static_cast<std::int64_t>(tokenizer->vocabularySize());
+        torch::manual_seed(2);
+        clip = model::ClipModel(config);
+        clip->eval();
+        model::StateDict state;
+        for (const auto& [k, v] : model::exportStateDict(clip)) state[k] = v.clone();
+        model::saveModelFiles(tmp / "tiny", state, {{"clip", model::toJson(config)}});
+        const std::uint8_t colours[3][3] = {{200, 20, 20}, {20, 20, 200}, {20, 180, 20}};
+        for (int i = 0; i < 3; ++i) {
+            paths.push_back((tmp / ("img" + std::to_string(i) + ".png")).string());
+            data::saveImage(solid(colours[i][0], colours[i][1], colours[i][2], 40 + 7 * i, 33), paths.back());
+        }
+        test::writeFile(tmp / "captions.txt", captions[0] + "\n" + captions[1] + "\n" + captions[2] + "\n");
+    }
+
+    test::ProcessResult embedWith(const std::string& device, const std::string& precision, const fs::path& dir) const {
+        return test::runProcess({GENRA_CLI, "embed", "--weights", (tmp / "tiny.safetensors").string(), "--vocab",
+                                 vocab.string(), "--images", paths[0], paths[1], paths[2], "--captions",
+                                 (tmp / "captions.txt").string(), "--out", dir.string(), "--device", device,
+                                 "--precision", precision});
+    }
+};
+
+double minCosine(const torch::Tensor& a, const torch::Tensor& b) {
+    return torch::cosine_similarity(a.to(torch::kFloat64), b.to(torch::kFloat64), 1).min().item<double>();
+}
 }  // namespace
 
 TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][embed]") {
-    test::TempDir tmp;
-    const std::vector<std::string> captions{"a red square", "a blue circle on the left", "green"};
-    text::BpeTrainerOptions options;
-    options.maxMerges = 40;
-    const auto vocab = tmp / "vocab.txt";
-    text::writeMergeFile(vocab, text::trainBpe(captions, options).merges);
-    auto tokenizer = model::tokenizerFor(vocab);
-    auto config = model::clipPreset("tiny");
-    config.vocabSize = static_cast<std::int64_t>(tokenizer->vocabularySize());
-    torch::manual_seed(2);
-    model::ClipModel clip(config);
-    clip->eval();
-    model::StateDict state;
-    for (const auto& [k, v] : model::exportStateDict(clip)) state[k] = v.clone();
-    model::saveModelFiles(tmp / "tiny", state, {{"clip", model::toJson(config)}});
-
-    std::vector<std::string> paths;
-    const std::uint8_t colours[3][3] = {{200, 20, 20}, {20, 20, 200}, {20, 180, 20}};
-    for (int i = 0; i < 3; ++i) {
-        paths.push_back((tmp / ("img" + std::to_string(i) + ".png")).string());
-        data::saveImage(solid(colours[i][0], colours[i][1], colours[i][2], 40 + 7 * i, 33), paths.back());
-    }
-    test::writeFile(tmp / "captions.txt", captions[0] + "\n" + captions[1] + "\n" + captions[2] + "\n");
+    EmbedSetup setup;
+    const auto& tmp = setup.tmp;
+    const auto& captions = setup.captions;
+    const auto& vocab = setup.vocab;
+    const auto& tokenizer = setup.tokenizer;
+    const auto& config = setup.config;
+    auto& clip = setup.clip;
+    const auto& paths = setup.paths;
 
     const auto out = tmp / "out";
     auto r = test::runProcess({GENRA_CLI, "embed", "--weights", (tmp / "tiny.safetensors").string(), "--vocab",
@@ -90,13 +118,7 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         CHECK(data::readNpy(tmp / "out2" / "image_embeddings.npy").size(0) == 1);
     }
     auto embedWith = [&](const std::string& device, const std::string& precision, const fs::path& dir) {
-        return test::runProcess({GENRA_CLI, "embed", "--weights", (tmp / "tiny.safetensors").string(), "--vocab",
-                                 vocab.string(), "--images", paths[0], paths[1], paths[2], "--captions",
-                                 (tmp / "captions.txt").string(), "--out", dir.string(), "--device", device,
-                                 "--precision", precision});
-    };
-    auto minCosine = [](const torch::Tensor& a, const torch::Tensor& b) {
-        return torch::cosine_similarity(a.to(torch::kFloat64), b.to(torch::kFloat64), 1).min().item<double>();
+        return setup.embedWith(device, precision, dir);
     };
     SECTION("bf16 autocast stays close to float32 and is written as float32, fp16 on a CPU is refused") {
         auto bf16 = embedWith("cpu", "bf16", tmp / "bf16");
@@ -114,27 +136,6 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         auto bad = embedWith("cpu", "fp8", tmp / "fp8");
         CHECK(bad.exitCode == 2);
         CHECK_THAT(bad.err, Catch::Contains("--precision"));
-    }
-    SECTION("on CUDA the embeddings are the CPU's, in float32 and with fp16 autocast") {
-        if (!test::cudaOrSkip("genra embed --device cuda")) return;
-        auto gpu = embedWith("cuda", "fp32", tmp / "gpu");
-        INFO(gpu.err);
-        REQUIRE(gpu.exitCode == 0);
-        const auto gpuImages = data::readNpy(tmp / "gpu" / "image_embeddings.npy");
-        const auto gpuTexts = data::readNpy(tmp / "gpu" / "text_embeddings.npy");
-        // LibTorch lets cuDNN convolutions use TF32 by default (as PyTorch does), so the patch
-        // embedding is not bit-for-bit float32; the text tower has no convolution.
-        if (std::getenv("GENRA_TEST_VERBOSE") != nullptr)
-            std::cout << "cuda embed: image max |diff| " << (gpuImages - images).abs().max().item<double>()
-                      << ", text max |diff| " << (gpuTexts - texts).abs().max().item<double>() << "\n";
-        CHECK((gpuImages - images).abs().max().item<double>() < 1e-2);
-        CHECK(minCosine(gpuImages, images) > 0.9999);
-        CHECK((gpuTexts - texts).abs().max().item<double>() < 1e-4);
-        auto half = embedWith("cuda", "fp16", tmp / "half");
-        INFO(half.err);
-        REQUIRE(half.exitCode == 0);
-        CHECK(minCosine(data::readNpy(tmp / "half" / "image_embeddings.npy"), images) > 0.999);
-        CHECK(minCosine(data::readNpy(tmp / "half" / "text_embeddings.npy"), texts) > 0.999);
     }
     SECTION("workspace mode stores embeddings per item and encoder, and resumes") {
         {
@@ -175,4 +176,36 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         CHECK(s.columnText(0) == "text");
         CHECK(s.columnInt(1) == 3);
     }
+}
+
+TEST_CASE("genra embed on CUDA gives the CPU's embeddings, in float32 and with fp16 autocast", "[cli][embed][cuda]") {
+    if (!test::cudaOrSkip("genra embed --device cuda")) return;
+    EmbedSetup setup;
+    const auto& tmp = setup.tmp;
+    auto embedWith = [&](const std::string& device, const std::string& precision, const fs::path& dir) {
+        return setup.embedWith(device, precision, dir);
+    };
+    const auto cpu = embedWith("cpu", "fp32", tmp / "cpu");
+    INFO(cpu.err);
+    REQUIRE(cpu.exitCode == 0);
+    const auto images = data::readNpy(tmp / "cpu" / "image_embeddings.npy");
+    const auto texts = data::readNpy(tmp / "cpu" / "text_embeddings.npy");
+    auto gpu = embedWith("cuda", "fp32", tmp / "gpu");
+    INFO(gpu.err);
+    REQUIRE(gpu.exitCode == 0);
+    const auto gpuImages = data::readNpy(tmp / "gpu" / "image_embeddings.npy");
+    const auto gpuTexts = data::readNpy(tmp / "gpu" / "text_embeddings.npy");
+    // LibTorch lets cuDNN convolutions use TF32 by default (as PyTorch does), so the patch
+    // embedding is not bit-for-bit float32; the text tower has no convolution.
+    if (std::getenv("GENRA_TEST_VERBOSE") != nullptr)
+        std::cout << "cuda embed: image max |diff| " << (gpuImages - images).abs().max().item<double>()
+                  << ", text max |diff| " << (gpuTexts - texts).abs().max().item<double>() << "\n";
+    CHECK((gpuImages - images).abs().max().item<double>() < 1e-2);
+    CHECK(minCosine(gpuImages, images) > 0.9999);
+    CHECK((gpuTexts - texts).abs().max().item<double>() < 1e-4);
+    auto half = embedWith("cuda", "fp16", tmp / "half");
+    INFO(half.err);
+    REQUIRE(half.exitCode == 0);
+    CHECK(minCosine(data::readNpy(tmp / "half" / "image_embeddings.npy"), images) > 0.999);
+    CHECK(minCosine(data::readNpy(tmp / "half" / "text_embeddings.npy"), texts) > 0.999);
 }
