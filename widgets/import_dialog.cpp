@@ -63,6 +63,7 @@ ImportDialog::ImportDialog(const QString& workspaceDir, const QStringList& datas
     delimiter_ = new QLineEdit(this);
     header_ = new QCheckBox(this);
     header_->setChecked(true);
+    outsideRoot_ = new QCheckBox(this);
     generatorLabel_ = new QLabel(this);
     generator_ = new QLineEdit(QStringLiteral("external"), this);
     previewLabel_ = new QLabel(this);
@@ -90,6 +91,7 @@ ImportDialog::ImportDialog(const QString& workspaceDir, const QStringList& datas
     form->addRow(captionColumnLabel_, captionColumn_);
     form->addRow(delimiterLabel_, delimiter_);
     form->addRow(QString(), header_);
+    form->addRow(QString(), outsideRoot_);
     form->addRow(generatorLabel_, generator_);
     auto* buttons = new QHBoxLayout;
     buttons->addStretch(1);
@@ -151,6 +153,9 @@ void ImportDialog::retranslate() {
     delimiterLabel_->setText(tr("Delimiter:"));
     delimiter_->setPlaceholderText(tr("by extension: tab for .tsv, comma otherwise"));
     header_->setText(tr("First row is a header"));
+    outsideRoot_->setText(tr("Allow image paths outside the image folder"));
+    outsideRoot_->setToolTip(tr("Absolute paths and paths with ../ in the input are refused unless this is checked: "
+                                "a file from elsewhere could otherwise make the import read any file."));
     generatorLabel_->setText(tr("Generator name:"));
     previewLabel_->setText(tr("Preview of the first rows:"));
     start_->setText(tr("Import"));
@@ -190,6 +195,8 @@ void ImportDialog::setCsvOptions(const QString& pathColumn, const QString& capti
 }
 
 void ImportDialog::setGenerator(const QString& generator) { generator_->setText(generator); }
+
+void ImportDialog::setAllowOutsideRoot(bool allow) { outsideRoot_->setChecked(allow); }
 
 void ImportDialog::updateForm() {
     const Kind k = kind();
@@ -301,6 +308,7 @@ bool ImportDialog::startImport() {
         auto fillCommon = [&](data::ImportCommon& c) {
             c.workspace = workspaceDir_.toStdString();
             c.name = name_->text().trimmed().toStdString();
+            c.allowOutsideRoot = outsideRoot_->isChecked();
         };
         if (k == Kind::Coco) {
             data::CocoImportOptions o;
@@ -333,6 +341,7 @@ bool ImportDialog::startImport() {
             o.dataset = dataset_->currentText().toStdString();
             o.manifest = file.toStdString();
             o.generator = generator_->text().trimmed().isEmpty() ? "external" : generator_->text().trimmed().toStdString();
+            o.allowOutsideRoot = outsideRoot_->isChecked();
             job_ = std::make_shared<data::GeneratedImportJob>(o);
         }
     } catch (const std::exception& e) {

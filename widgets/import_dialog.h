@@ -42,6 +42,9 @@ public:
     void setDatasetName(const QString& name);
     void setCsvOptions(const QString& pathColumn, const QString& captionColumn, const QString& delimiter, bool header);
     void setGenerator(const QString& generator);
+    // Image paths in the input that lead outside the image folder (absolute, ../) are refused
+    // unless this is set (the import commands' --allow-outside-root).
+    void setAllowOutsideRoot(bool allow);
 
     // Starts the import; false (with the reason in resultText) when the form is incomplete.
     bool startImport();
@@ -85,6 +88,7 @@ private:
     QLabel* delimiterLabel_ = nullptr;
     QLineEdit* delimiter_ = nullptr;
     QCheckBox* header_ = nullptr;
+    QCheckBox* outsideRoot_ = nullptr;
     QLabel* generatorLabel_ = nullptr;
     QLineEdit* generator_ = nullptr;
     QLabel* previewLabel_ = nullptr;

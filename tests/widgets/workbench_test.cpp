@@ -70,6 +70,28 @@ TEST_CASE("the import dialog imports a good CSV and reports a bad one", "[widget
         CHECK_FALSE(dialog.startImport());
         CHECK_FALSE(dialog.isRunning());
     }
+    SECTION("a path outside the image folder is refused unless allowed") {
+        const auto images = tmp / "images";
+        std::filesystem::create_directories(images);
+        writePng(images / "in.png", Qt::green);
+        test::writeFile(tmp / "escape.csv", "file,text\nin.png,inside\n../a.png,outside\n");
+        dialog.setImageFolder(QString::fromStdString(images.string()));
+        dialog.setInputFile(QString::fromStdString((tmp / "escape.csv").string()));
+        dialog.setDatasetName(QStringLiteral("escape"));
+        REQUIRE(dialog.startImport());
+        REQUIRE(test::waitFor([&] { return !dialog.isRunning(); }));
+        CHECK(dialog.resultText().contains(QStringLiteral("outside the image folder")));
+        {
+            auto ws = store::Workspace::open(wsDir);
+            CHECK_FALSE(ws.findDataset("escape"));
+        }
+        dialog.setAllowOutsideRoot(true);
+        REQUIRE(dialog.startImport());
+        REQUIRE(test::waitFor([&] { return !dialog.isRunning(); }));
+        auto ws = store::Workspace::open(wsDir);
+        const auto d = ws.requireDataset("escape");
+        CHECK(ws.captionsOfDataset(d.id).size() == 2);
+    }
 }
 
 TEST_CASE("switching the language changes visible text", "[widgets][i18n]") {
