@@ -21,6 +21,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
@@ -405,14 +406,46 @@ bool GenerationPanel::start() {
         updateState();
         return false;
     }
+    if (!commandTrusted(jobs.front())) {
+        status_ = error_ = tr("Not started: the command of %1 was not confirmed.").arg(QString::fromStdString(jobs.front().generator));
+        updateState();
+        return false;
+    }
     lastPlan_ = jobs;
     submit(jobs);
     return true;
 }
 
+bool GenerationPanel::commandTrusted(const gen::GenerateOptions& options) {
+    const QString generator = QString::fromStdString(options.generator);
+    if (!generator.startsWith(QLatin1String("external:")) || !workspace_) return true;
+    const QString name = generator.mid(int(qstrlen("external:")));
+    const QString dir = QString::fromStdString(workspace_->dir().string());
+    QString commandLine;
+    for (const auto& g : readExternalGenerators(dir)) {
+        if (g.name == name) commandLine = g.command.join(QLatin1Char(' '));
+    }
+    const QString key = dir + QLatin1Char('\n') + name + QLatin1Char('\n') + commandLine;
+    if (trustedCommands_.contains(key)) return true;
+    bool ok = false;
+    if (confirm_) {
+        ok = confirm_(name, commandLine);
+    } else {
+        ok = QMessageBox::warning(this, tr("Run an external generator?"),
+                                  tr("The generator %1 runs this command from %2/generators.json:\n\n%3\n\nA workspace's "
+                                     "generators.json can run any program with your rights. Run it only if you trust "
+                                     "whoever wrote the workspace.")
+                                      .arg(name, dir, commandLine),
+                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes;
+    }
+    if (ok) trustedCommands_.insert(key);
+    return ok;
+}
+
 bool GenerationPanel::resume() {
     if (isRunning() || lastPlan_.empty() || !jobs_) return false;
     error_.clear();
+    if (!commandTrusted(lastPlan_.front())) return false;  // generators.json may have changed since
     submit(lastPlan_);
     return true;
 }

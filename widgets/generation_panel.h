@@ -8,6 +8,7 @@
 #include "core/gen/generate.h"
 #include "widgets/workbench_panel.h"
 
+#include <QSet>
 #include <QWidget>
 
 #include <cstdint>
@@ -55,10 +56,15 @@ public:
     void setSearchResultProvider(std::function<std::vector<std::int64_t>()> provider);
 
     // The jobs the form asks for: one per dataset and split of the chosen captions (a selection or
-    // search result is written to a caption-id file under <workspace>/exports/generation/). Throws
-    // genra::Error saying what is missing.
+    // search result travels as caption ids in the options). Throws genra::Error saying what is missing.
     std::vector<gen::GenerateOptions> plan() const;
-    // Plans and starts the jobs (one after the other); false with errorText() when it cannot.
+    // An external generator runs a command from the workspace's generators.json, which anyone who
+    // shared the workspace may have written. Before a command first runs from this panel, `confirm`
+    // is asked (generator name, command line); false starts nothing. The default asks the user in a
+    // message box. Tests set their own.
+    using CommandConfirmation = std::function<bool(const QString& name, const QString& commandLine)>;
+    void setCommandConfirmation(CommandConfirmation confirm) { confirm_ = std::move(confirm); }
+    // Plans and hands the jobs to the job queue; false with errorText() when it cannot.
     bool start();
     // Starts the last plan again: images already made are skipped.
     bool resume();
@@ -108,6 +114,10 @@ private:
 
     std::vector<gen::GenerateOptions> lastPlan_;
     std::vector<int> jobIds_;  // the jobs of the current plan not finished yet
+    CommandConfirmation confirm_;
+    QSet<QString> trustedCommands_;  // workspace folder + name + command line, confirmed once
+    // True when the plan's external command may run (already confirmed, or confirmed now).
+    bool commandTrusted(const gen::GenerateOptions& options);
     bool allOk_ = true;
     QString error_;
     QString status_;

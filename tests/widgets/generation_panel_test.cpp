@@ -38,6 +38,12 @@ TEST_CASE("the generation panel runs an external generator through the job manag
     auto ws = store::Workspace::open(wsDir);
     widgets::JobManager jobs;
     widgets::GenerationPanel panel(&jobs);
+    QStringList asked;  // the commands the panel asked to confirm
+    bool confirm = true;
+    panel.setCommandConfirmation([&](const QString& name, const QString& commandLine) {
+        asked << name + QStringLiteral(": ") + commandLine;
+        return confirm;
+    });
     panel.setWorkspace(&ws);
     const QString generator = QStringLiteral("external:answer");
     const auto generated = [&] {
@@ -107,6 +113,29 @@ TEST_CASE("the generation panel runs an external generator through the job manag
         // The browser shows them once refreshed.
         browser.refresh();
         REQUIRE(test::waitFor([&] { return !browser.model()->isLoading() && browser.tiles().size() == 4; }));
+    }
+    SECTION("a workspace's external command runs only once confirmed, and is asked for once") {
+        REQUIRE(panel.select(QStringLiteral("generator"), generator));
+        REQUIRE(panel.select(QStringLiteral("dataset"), QStringLiteral("shapes")));
+        REQUIRE(panel.select(QStringLiteral("per-caption"), QStringLiteral("1")));
+        REQUIRE(panel.select(QStringLiteral("max-captions"), QStringLiteral("1")));
+        confirm = false;
+        CHECK_FALSE(panel.start());
+        CHECK(panel.errorText().contains(QStringLiteral("not confirmed")));
+        REQUIRE(asked.size() == 1);
+        CHECK(asked[0].startsWith(QStringLiteral("answer: ")));
+        CHECK(asked[0].contains(QString::fromStdString(script)));
+        CHECK(jobs.rowCount() == 0);
+        confirm = true;
+        std::vector<bool> finished;
+        QObject::connect(&panel, &widgets::GenerationPanel::generationFinished, [&](bool ok) { finished.push_back(ok); });
+        REQUIRE(panel.start());
+        REQUIRE(test::waitFor([&] { return finished.size() == 1; }, 60000));
+        CHECK(generated() == 1);
+        REQUIRE(panel.select(QStringLiteral("per-caption"), QStringLiteral("2")));
+        REQUIRE(panel.start());
+        REQUIRE(test::waitFor([&] { return finished.size() == 2; }, 60000));
+        CHECK(asked.size() == 2);  // the refusal and the one confirmation; not again
     }
     SECTION("a form that cannot start says why and starts nothing") {
         REQUIRE(panel.select(QStringLiteral("source"), QStringLiteral("selection")));
