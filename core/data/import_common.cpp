@@ -9,6 +9,8 @@
 #include <unordered_set>
 
 #include "core/data/image.h"
+#include "core/store/dataset_items.h"
+#include "core/store/workspace.h"
 #include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
@@ -284,13 +286,7 @@ std::string storedImagePath(const store::Workspace& workspace, const std::string
 void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
                         const std::vector<PlannedImage>& plan, ImportSummary& summary,
                         jobs::JobContext& context, int threads, int chunkImages) {
-    store::Db& db = workspace.db();
-    std::unordered_set<std::string> existing;
-    {
-        auto s = db.prepare("SELECT path FROM images WHERE dataset_id = ?");
-        s.bind(1, datasetId);
-        while (s.step()) existing.insert(s.columnText(0));
-    }
+    const auto existing = store::imagePathsOfDataset(workspace, datasetId);
     std::vector<const PlannedImage*> todo;
     todo.reserve(plan.size());
     for (const auto& image : plan) {
@@ -310,15 +306,6 @@ void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
     const std::size_t batchSize = static_cast<std::size_t>(std::max(32, workers * 16));
     const int chunk = std::max(1, chunkImages);
 
-    auto insertImage = db.prepare(
-        "INSERT INTO images(dataset_id, path, modality, split, width, height, sha256, status, error, "
-        "source_key, attributes) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-    auto insertCaption =
-        db.prepare("INSERT INTO captions(dataset_id, image_id, text, source_key, ord) VALUES(?,?,?,?,?)");
-    auto insertGeneration = db.prepare(
-        "INSERT OR REPLACE INTO generations(image_id, caption_id, generator, seed, params) "
-        "VALUES(?,?,?,?,?)");
-
     // Images are decoded and hashed with no transaction open; only the inserts of decoded images
     // hold the write lock, in transactions of at most `chunk` images, so a training run's
     // heartbeat or metrics never wait behind decoding.
@@ -335,41 +322,49 @@ void writePlannedImages(store::Workspace& workspace, std::int64_t datasetId,
 
         for (std::size_t first = 0; first < batch.size(); first += static_cast<std::size_t>(chunk)) {
             const std::size_t last = std::min(batch.size(), first + static_cast<std::size_t>(chunk));
-            store::Transaction tx(db);
-            for (std::size_t i = first; i < last; ++i) {
-                const PlannedImage& image = *batch[i];
-                const ImageProbe& probe = probes[i];
-                insertImage.bind(1, datasetId).bind(2, storedImagePath(workspace, image.path));
-                insertImage.bind(3, image.modality).bind(4, image.split);
-                insertImage.bind(5, probe.width).bind(6, probe.height).bind(7, probe.sha256);
-                insertImage.bind(8, probe.status).bind(9, probe.error);
-                insertImage.bind(10, image.sourceKey).bind(11, image.attributesJson);
-                insertImage.run();
-                const std::int64_t imageId = db.lastInsertId();
-                ++summary.imagesImported;
-                if (probe.status != "ok") {
-                    ++summary.imagesUnreadable;
-                    const std::string reason = probe.reason.empty()
-                                                   ? (probe.status == "missing" ? "missing image file" : "corrupt image")
-                                                   : probe.reason;
-                    const std::string message = probe.error.value_or(image.path);
-                    summary.addError(reason, image.origin.empty() ? message : image.origin + ": " + message);
+            store::writeInTransaction(workspace, [&] {
+                for (std::size_t i = first; i < last; ++i) {
+                    const PlannedImage& image = *batch[i];
+                    const ImageProbe& probe = probes[i];
+                    store::ImageRecord record;
+                    record.datasetId = datasetId;
+                    record.path = storedImagePath(workspace, image.path);
+                    record.modality = image.modality;
+                    record.split = image.split;
+                    record.width = probe.width;
+                    record.height = probe.height;
+                    record.sha256 = probe.sha256;
+                    record.status = probe.status;
+                    record.error = probe.error;
+                    record.sourceKey = image.sourceKey;
+                    record.attributesJson = image.attributesJson;
+                    const std::int64_t imageId = workspace.insertImage(record);
+                    ++summary.imagesImported;
+                    if (probe.status != "ok") {
+                        ++summary.imagesUnreadable;
+                        const std::string reason = probe.reason.empty()
+                                                       ? (probe.status == "missing" ? "missing image file" : "corrupt image")
+                                                       : probe.reason;
+                        const std::string message = probe.error.value_or(image.path);
+                        summary.addError(reason, image.origin.empty() ? message : image.origin + ": " + message);
+                    }
+                    std::int64_t ord = 0;
+                    for (const auto& caption : image.captions) {
+                        store::CaptionRecord c;
+                        c.datasetId = datasetId;
+                        c.imageId = imageId;
+                        c.text = caption.text;
+                        c.sourceKey = caption.sourceKey;
+                        c.ord = ord++;
+                        workspace.insertCaption(c);
+                        ++summary.captionsImported;
+                    }
+                    if (image.captionId) {
+                        workspace.insertGeneration(imageId, *image.captionId, image.generator, image.seed, image.paramsJson);
+                        ++summary.generationsLinked;
+                    }
                 }
-                std::int64_t ord = 0;
-                for (const auto& caption : image.captions) {
-                    insertCaption.bind(1, datasetId).bind(2, imageId).bind(3, caption.text);
-                    insertCaption.bind(4, caption.sourceKey).bind(5, ord++);
-                    insertCaption.run();
-                    ++summary.captionsImported;
-                }
-                if (image.captionId) {
-                    insertGeneration.bind(1, imageId).bind(2, *image.captionId).bind(3, image.generator);
-                    insertGeneration.bind(4, image.seed).bind(5, image.paramsJson);
-                    insertGeneration.run();
-                    ++summary.generationsLinked;
-                }
-            }
-            tx.commit();
+            });
         }
         context.progress(static_cast<double>(end) / static_cast<double>(total),
                          "imported " + std::to_string(end) + "/" + std::to_string(total) + " images");

@@ -9,6 +9,7 @@
 #include "core/data/csv.h"
 #include "core/data/import_common.h"
 #include "core/data/importers.h"
+#include "core/store/dataset_items.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
@@ -180,12 +181,7 @@ bool GeneratedImportJob::run(jobs::JobContext& context) {
         index.byId.emplace(caption.id, i);
         index.byText.emplace(caption.text, i);
     }
-    std::unordered_map<std::int64_t, std::string> splitOfImage;
-    {
-        auto s = workspace.db().prepare("SELECT id, split FROM images WHERE dataset_id = ?");
-        s.bind(1, dataset.id);
-        while (s.step()) splitOfImage.emplace(s.columnInt(0), s.columnText(1));
-    }
+    const auto splitOfImage = store::imageSplitsOfDataset(workspace, dataset.id);
 
     std::vector<PlannedImage> plan;
     plan.reserve(found.size());

@@ -4,6 +4,28 @@
 
 namespace genra::store {
 
+std::unordered_set<std::string> imagePathsOfDataset(Workspace& ws, std::int64_t datasetId) {
+    auto s = ws.db().prepare("SELECT path FROM images WHERE dataset_id = ?");
+    s.bind(1, datasetId);
+    std::unordered_set<std::string> out;
+    while (s.step()) out.insert(s.columnText(0));
+    return out;
+}
+
+std::unordered_map<std::int64_t, std::string> imageSplitsOfDataset(Workspace& ws, std::int64_t datasetId) {
+    auto s = ws.db().prepare("SELECT id, split FROM images WHERE dataset_id = ?");
+    s.bind(1, datasetId);
+    std::unordered_map<std::int64_t, std::string> out;
+    while (s.step()) out.emplace(s.columnInt(0), s.columnText(1));
+    return out;
+}
+
+void writeInTransaction(Workspace& ws, const std::function<void()>& writes) {
+    Transaction tx(ws.db());
+    writes();
+    tx.commit();
+}
+
 std::vector<RealImageCaption> realImageCaptions(Workspace& ws, std::int64_t datasetId,
                                                 const std::string& split, bool readableOnly) {
     auto s = ws.db().prepare(

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -12,6 +15,14 @@ namespace genra::store {
 
 class Workspace;
 struct ImageRecord;
+
+// The stored paths of a dataset's images (what an importer skips on a second run).
+std::unordered_set<std::string> imagePathsOfDataset(Workspace& ws, std::int64_t datasetId);
+// Image id -> split, for every image of a dataset.
+std::unordered_map<std::int64_t, std::string> imageSplitsOfDataset(Workspace& ws, std::int64_t datasetId);
+// Runs `writes` (insertImage, insertCaption, insertGeneration, ...) in one transaction, committed
+// when it returns and rolled back when it throws.
+void writeInTransaction(Workspace& ws, const std::function<void()>& writes);
 
 // A caption of a real image.
 struct RealImageCaption {
