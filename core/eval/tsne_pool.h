@@ -1,0 +1,108 @@
+// The t-SNE gradients' worker pool (internal; see tsne_internal.h).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace genra::eval::tsne_detail {
+
+// ---- a small persistent thread pool ----
+// Work is split into chunks claimed from an atomic counter; every item writes only its own outputs,
+// and reductions happen afterwards in index order, so results never depend on scheduling.
+class WorkerPool {
+public:
+    explicit WorkerPool(int threads) {
+        for (int t = 1; t < threads; ++t) workers_.emplace_back([this] { workerLoop(); });
+    }
+    ~WorkerPool() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    template <typename Fn>
+    void forRange(std::int64_t count, std::int64_t grain, Fn&& fn) {
+        if (count <= 0) return;
+        if (workers_.empty() || count <= grain) {
+            fn(std::int64_t{0}, count);
+            return;
+        }
+        std::function<void(std::int64_t, std::int64_t)> task = std::forward<Fn>(fn);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            task_ = &task;
+            count_ = count;
+            grain_ = grain;
+            next_.store(0);
+            busy_ = static_cast<int>(workers_.size());
+            error_ = nullptr;
+            ++generation_;
+        }
+        wake_.notify_all();
+        drain();
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [this] { return busy_ == 0; });
+        task_ = nullptr;
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    void drain() {
+        try {
+            for (;;) {
+                const std::int64_t begin = next_.fetch_add(grain_);
+                if (begin >= count_) break;
+                (*task_)(begin, std::min(count_, begin + grain_));
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!error_) error_ = std::current_exception();
+            next_.store(count_);
+        }
+    }
+    void workerLoop() {
+        std::uint64_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+            }
+            drain();
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                --busy_;
+            }
+            done_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable done_;
+    const std::function<void(std::int64_t, std::int64_t)>* task_ = nullptr;
+    std::int64_t count_ = 0;
+    std::int64_t grain_ = 1;
+    std::atomic<std::int64_t> next_{0};
+    int busy_ = 0;
+    std::uint64_t generation_ = 0;
+    bool stop_ = false;
+    std::exception_ptr error_;
+};
+
+}  // namespace genra::eval::tsne_detail
