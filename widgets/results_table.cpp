@@ -1,6 +1,5 @@
 #include "widgets/results_table.h"
 
-#include "core/eval/workspace_eval.h"
 #include "core/report/results_table.h"
 #include "core/store/eval_results.h"
 #include "core/store/workspace.h"
@@ -24,17 +23,17 @@ std::vector<EvalRow> loadEvalResults(store::Workspace& workspace) {
         r.metric = QString::fromStdString(e.metric);
         r.value = e.value;
         r.date = QString::fromStdString(e.createdAt);
-        r.details = e.detailsJson;
+        r.details = e.details;
         rows.push_back(std::move(r));
     }
     return rows;
 }
 
 report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& baselineModel) {
-    std::vector<eval::EvalResultRow> results;
+    std::vector<store::EvalResultRecord> results;
     bool baselineSeen = false;
     for (const auto& r : rows) {
-        eval::EvalResultRow e;
+        store::EvalResultRecord e;
         e.id = r.id;
         e.modelName = r.model.toStdString();
         e.runName = r.run.toStdString();
@@ -44,8 +43,7 @@ report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& b
         e.metric = r.metric.toStdString();
         e.value = r.value;
         e.createdAt = r.date.toStdString();
-        if (!r.details.empty()) e.details = nlohmann::json::parse(r.details, nullptr, false);
-        if (e.details.is_discarded()) e.details = nlohmann::json::object();
+        e.details = r.details;
         baselineSeen = baselineSeen || r.model == baselineModel;
         results.push_back(std::move(e));
     }

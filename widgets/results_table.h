@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -29,7 +31,7 @@ struct EvalRow {
     QString metric;
     double value = 0.0;
     QString date;
-    std::string details;  // the row's details JSON (per-item values give the comparison's intervals)
+    nlohmann::json details;  // the row's details (per-item values give the comparison's intervals)
 };
 
 std::vector<EvalRow> loadEvalResults(store::Workspace& workspace);

@@ -535,7 +535,7 @@ void storeEvalOutcome(store::Workspace& workspace, EvalOutcome& outcome) {
     outcome.resultIds = store::insertEvalResults(workspace, rows);
 }
 
-std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query) {
+std::vector<store::EvalResultRecord> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query) {
     std::set<std::int64_t> modelIds;
     for (const auto& name : query.models) modelIds.insert(model::requireModel(workspace, name).id);
     for (const auto& name : query.runs) {
@@ -556,30 +556,18 @@ std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const E
     filter.task = query.task;
     filter.datasetId = datasetId;
     filter.split = query.split;
-    std::vector<EvalResultRow> rows;
-    for (auto& stored : store::listEvalResults(workspace, filter)) {
-        if (!modelIds.empty() && (!stored.modelId || modelIds.count(*stored.modelId) == 0)) continue;
-        EvalResultRow row;
-        row.id = stored.id;
-        row.runId = stored.runId;
-        row.modelId = stored.modelId;
-        row.modelName = std::move(stored.modelName);
-        row.runName = std::move(stored.runName);
-        row.task = std::move(stored.task);
-        row.datasetId = stored.datasetId;
-        row.datasetName = std::move(stored.datasetName);
-        row.split = std::move(stored.split);
-        row.metric = std::move(stored.metric);
-        row.value = stored.value;
-        row.details = nlohmann::json::parse(stored.detailsJson, nullptr, false);
-        if (row.details.is_discarded()) row.details = nlohmann::json::object();
-        row.createdAt = std::move(stored.createdAt);
-        rows.push_back(std::move(row));
+    auto rows = store::listEvalResults(workspace, filter);
+    if (!modelIds.empty()) {
+        rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                  [&](const store::EvalResultRecord& r) {
+                                      return !r.modelId || modelIds.count(*r.modelId) == 0;
+                                  }),
+                   rows.end());
     }
     if (!query.latestOnly) return rows;
     // Newest wins: walk backwards, keep the first of each key, restore id order.
     std::set<std::tuple<std::int64_t, std::string, std::int64_t, std::string, std::string>> seen;
-    std::vector<EvalResultRow> latest;
+    std::vector<store::EvalResultRecord> latest;
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
         if (seen.insert(
                     {it->modelId.value_or(-1), it->task, it->datasetId.value_or(-1), it->split, it->metric})

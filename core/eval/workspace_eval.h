@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/eval/similarity.h"
+#include "core/store/eval_results.h"
 #include "core/jobs/job.h"
 
 namespace genra::store {
@@ -127,23 +128,7 @@ struct EmbedRequest {
 };
 void embedForEvaluation(const EmbedRequest& request, jobs::JobContext& context, double from, double to);
 
-// A stored eval_results row.
-struct EvalResultRow {
-    std::int64_t id = 0;
-    std::optional<std::int64_t> runId;
-    std::optional<std::int64_t> modelId;
-    std::string modelName;  // empty when the model was deleted
-    std::string runName;    // the model's training run, when there is one
-    std::string task;
-    std::optional<std::int64_t> datasetId;
-    std::string datasetName;
-    std::string split;
-    std::string metric;
-    double value = 0.0;
-    nlohmann::json details;
-    std::string createdAt;
-};
-
+// Which stored eval_results rows (store::EvalResultRecord) queryEvalResults returns.
 struct EvalResultQuery {
     std::vector<std::string> models;   // names; empty = any
     std::vector<std::string> runs;     // training run names or ids: rows of the models they produced
@@ -153,7 +138,11 @@ struct EvalResultQuery {
     bool latestOnly = true;            // keep only the newest row per (model, task, dataset, split, metric)
 };
 
-// Rows in id order. Unknown model, run or dataset names are errors naming them.
-std::vector<EvalResultRow> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query);
+// The stored row's former name here, kept while core/demo/report.cpp moves to the store's type.
+using EvalResultRow = store::EvalResultRecord;
+
+// store::listEvalResults narrowed by model, run and newest: rows in id order. Unknown model, run or
+// dataset names are errors naming them.
+std::vector<store::EvalResultRecord> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query);
 
 }  // namespace genra::eval

@@ -9,12 +9,12 @@
 namespace genra::report {
 
 namespace {
-std::string rowName(const eval::EvalResultRow& r) {
+std::string rowName(const store::EvalResultRecord& r) {
     return r.modelName.empty() ? "model #" + std::to_string(r.modelId.value_or(0)) : r.modelName;
 }
 }  // namespace
 
-Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const ResultsTableOptions& options) {
+Table buildResultsTable(const std::vector<store::EvalResultRecord>& rows, const ResultsTableOptions& options) {
     Table table;
     table.title = options.title;
     table.rowHeader = options.labelByRun ? "Method" : "Model";
@@ -52,7 +52,7 @@ Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const Resu
         }
         rowOf[name] = table.addRow(label);
     }
-    std::map<std::pair<std::size_t, std::size_t>, const eval::EvalResultRow*> shown;
+    std::map<std::pair<std::size_t, std::size_t>, const store::EvalResultRecord*> shown;
     for (const auto& r : rows) {
         const auto it = rowOf.find(rowName(r));
         const auto column = table.findColumn(r.metric);
@@ -69,7 +69,7 @@ Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows, const Resu
             throw Error("baseline model \"" + options.baselineModel + "\" has no results in the table");
         table.baselineRow = it->second;
         // Intervals of each difference where both results carry per-item values.
-        auto perItem = [](const eval::EvalResultRow& r) {
+        auto perItem = [](const store::EvalResultRecord& r) {
             std::map<std::int64_t, double> out;
             if (!r.details.is_object() || !r.details.contains("per_item")) return out;
             const auto& p = r.details["per_item"];

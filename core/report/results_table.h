@@ -1,4 +1,4 @@
-// Paper-style tables from stored evaluation results (eval_results rows, core/eval/workspace_eval.h):
+// Paper-style tables from stored evaluation results (eval_results rows, core/store/eval_results.h):
 // one row per model (labelled by the model name, or its training run's name), one column per
 // metric, grouped and directed by report::metricColumn. Used by `genra export table`, the demo's
 // report and the GUI results panel.
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/workspace_eval.h"
 #include "core/report/table.h"
+#include "core/store/eval_results.h"
 
 namespace genra::report {
 
@@ -27,7 +27,7 @@ struct ResultsTableOptions {
 
 // Throws genra::Error naming a requested metric no row has, or a baseline model with no row.
 // When several rows share a model and metric (e.g. two datasets), the newest wins.
-Table buildResultsTable(const std::vector<eval::EvalResultRow>& rows,
+Table buildResultsTable(const std::vector<store::EvalResultRecord>& rows,
                         const ResultsTableOptions& options = {});
 
 }  // namespace genra::report

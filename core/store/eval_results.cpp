@@ -51,7 +51,8 @@ std::vector<EvalResultRecord> listEvalResults(Workspace& ws, const EvalResultFil
         r.split = s.columnText(10);
         r.metric = s.columnText(11);
         r.value = s.columnDouble(12);
-        r.detailsJson = s.columnText(13);
+        r.details = nlohmann::json::parse(s.columnText(13), nullptr, false);
+        if (r.details.is_discarded()) r.details = nlohmann::json::object();
         r.createdAt = s.columnText(14);
         out.push_back(std::move(r));
     }

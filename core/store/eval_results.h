@@ -1,7 +1,9 @@
 // The eval_results table: one row per stored metric of an evaluation (retrieval, zero-shot,
 // similarity, captioning), with its provenance in a details JSON. The only code that reads or
-// writes the table; eval::queryEvalResults and the Results panel both read through it.
+// writes the table; eval::queryEvalResults, the reports and the Results panel all use its row type.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -27,7 +29,7 @@ struct NewEvalResult {
 // Inserts the rows in one transaction; returns their ids in order.
 std::vector<std::int64_t> insertEvalResults(Workspace& ws, const std::vector<NewEvalResult>& rows);
 
-// A stored row with the names it refers to.
+// A stored row with the names it refers to: the one type every reader of the table uses.
 struct EvalResultRecord {
     std::int64_t id = 0;
     std::optional<std::int64_t> runId;
@@ -42,7 +44,7 @@ struct EvalResultRecord {
     std::string split;
     std::string metric;
     double value = 0.0;
-    std::string detailsJson;  // empty when NULL
+    nlohmann::json details;  // an empty object when NULL or not valid JSON
     std::string createdAt;
 };
 

@@ -117,7 +117,7 @@ TEST_CASE("metric columns know their group and direction", "[report]") {
 TEST_CASE("tables from stored evaluation rows", "[report]") {
     auto row = [](std::int64_t id, const std::string& model, const std::string& run,
                   const std::string& metric, double value) {
-        eval::EvalResultRow r;
+        store::EvalResultRecord r;
         r.id = id;
         r.modelId = model == "clip" ? 1 : 2;
         r.modelName = model;
@@ -127,7 +127,7 @@ TEST_CASE("tables from stored evaluation rows", "[report]") {
         r.value = value;
         return r;
     };
-    const std::vector<eval::EvalResultRow> rows{
+    const std::vector<store::EvalResultRecord> rows{
         row(1, "clip", "", "i2t_R@1", 30.0), row(2, "genra", "genra-run", "i2t_R@1", 35.0),
         row(3, "genra", "genra-run", "t2i_R@1", 20.0), row(4, "clip", "", "i2t_R@1", 31.0)};
     const auto t = report::buildResultsTable(rows);
@@ -160,7 +160,7 @@ TEST_CASE("tables from stored evaluation rows", "[report]") {
 TEST_CASE("baseline deltas carry the paired-bootstrap interval when results store per-item values", "[report]") {
     auto row = [](std::int64_t id, const std::string& model, double value, const std::vector<std::int64_t>& ids,
                   const std::vector<double>& items) {
-        eval::EvalResultRow r;
+        store::EvalResultRecord r;
         r.id = id;
         r.modelName = model;
         r.task = "retrieval";
@@ -173,7 +173,7 @@ TEST_CASE("baseline deltas carry the paired-bootstrap interval when results stor
     options.baselineModel = "base";
     SECTION("a constant difference on every shared item has a zero-width interval") {
         // Items 1..4 in both; item 9 only in the method's result is left out of the comparison.
-        const std::vector<eval::EvalResultRow> rows{row(1, "base", 50.0, {1, 2, 3, 4}, {0, 25, 50, 25}),
+        const std::vector<store::EvalResultRecord> rows{row(1, "base", 50.0, {1, 2, 3, 4}, {0, 25, 50, 25}),
                                                     row(2, "genra", 60.0, {4, 3, 2, 1, 9}, {75, 100, 75, 50, 0})};
         const auto t = report::buildResultsTable(rows, options);
         REQUIRE(t.rows.size() == 2);
@@ -193,7 +193,7 @@ TEST_CASE("baseline deltas carry the paired-bootstrap interval when results stor
             base.push_back(i % 2 ? 100.0 : 0.0);
             method.push_back(i % 4 == 0 ? 100.0 : base.back());  // a quarter of the misses become hits
         }
-        const std::vector<eval::EvalResultRow> rows{row(1, "base", 50.0, ids, base), row(2, "genra", 75.0, ids, method),
+        const std::vector<store::EvalResultRecord> rows{row(1, "base", 50.0, ids, base), row(2, "genra", 75.0, ids, method),
                                                     row(3, "other", 40.0, {}, {})};
         const auto t = report::buildResultsTable(rows, options);
         REQUIRE(t.rows[1].intervals[0].has_value());

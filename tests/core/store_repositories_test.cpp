@@ -132,7 +132,7 @@ TEST_CASE("eval results repository: insert, filter and the names rows refer to",
         CHECK(rows[0].datasetName == "d");
         CHECK(rows[0].metric == "r@1");
         CHECK(rows[0].value == 0.5);
-        CHECK(rows[0].detailsJson == R"({"k":1})");
+        CHECK(rows[0].details.dump() == R"({"k":1})");
         CHECK_FALSE(rows[0].createdAt.empty());
     }
     SECTION("filters by task, dataset and split") {
