@@ -35,15 +35,33 @@ void addMakeShapesCommand(CLI::App& app, CliState& state) {
                     "1 = one or two small shapes on a textured background, byte-identical to earlier "
                     "releases")
         ->capture_default_str();
+    auto style = std::make_shared<std::string>("photo");
+    cmd->add_option("--style", *style,
+                    "How version 2 scenes are drawn: photo (the benchmark's images, the default) or "
+                    "studio (spotlit backdrop, drop shadow, glossy paint, no sensor noise: a generator's "
+                    "training set of its own style)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"photo", "studio"}));
+    cmd->add_option("--studio-fraction", options->studioFraction,
+                    "Version 2 photo sets: draw about this fraction of the pretrain split in the studio "
+                    "style, its captions naming the look (\"a rendering of ...\"), so a CLIP pre-trained on "
+                    "it tells studio images from photos; align and test stay photos (default 0)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--split-fractions", *fractions,
                     "Fractions of pretrain, align and test images, summing to 1 (default 0.5,0.3,0.2)")
         ->delimiter(',')
         ->expected(3);
-    cmd->callback([&state, options, outDir, fractions] {
+    cmd->callback([&state, options, outDir, fractions, style] {
         if (options->version < data::kShapesVersionMin || options->version > data::kShapesVersionMax) {
             throw CLI::ValidationError("--version", "the Shapes version must be 1 or 2 (got " +
                                                         std::to_string(options->version) + ")");
         }
+        options->style = data::shapesStyleFromString(*style);
+        if (options->style == data::ShapesStyle::Studio && options->version < 2)
+            throw CLI::ValidationError("--style", "the studio style needs --version 2");
+        if (options->studioFraction > 0.0 && (options->version < 2 || options->style != data::ShapesStyle::Photo))
+            throw CLI::ValidationError("--studio-fraction", "mixes studio images into a version 2 photo set");
         if (!fractions->empty()) {
             double sum = 0.0;
             for (double f : *fractions) {

@@ -33,7 +33,7 @@ constexpr double kPi = 3.14159265358979323846;
 using util::splitMix64;
 
 // Independent streams per purpose, so changing how captions are drawn never changes pixels.
-enum class Stream : std::uint64_t { Layout = 1, Render = 2, Splits = 3 };
+enum class Stream : std::uint64_t { Layout = 1, Render = 2, Splits = 3, Style = 4 };
 
 class Rng {
 public:
@@ -529,6 +529,16 @@ const char* toString(ShapePosition position) {
     return "?";
 }
 
+const char* toString(ShapesStyle style) {
+    return style == ShapesStyle::Studio ? "studio" : "photo";
+}
+
+ShapesStyle shapesStyleFromString(const std::string& name) {
+    if (name == "photo") return ShapesStyle::Photo;
+    if (name == "studio") return ShapesStyle::Studio;
+    throw Error("unknown Shapes style '" + name + "' (photo or studio)");
+}
+
 const std::vector<ShapeKind>& allShapeKinds() {
     static const std::vector<ShapeKind> all{ShapeKind::Circle, ShapeKind::Square,  ShapeKind::Triangle,
                                             ShapeKind::Star,   ShapeKind::Hexagon, ShapeKind::Cross};
@@ -764,6 +774,86 @@ Image renderV2(const ShapesScene& scene, std::uint64_t seed) {
     return image;
 }
 
+// The paint of one object in the lit styles: colour, shading towards the light, specular highlight.
+struct Paint {
+    std::array<double, 3> rgb{};
+    double shading = 0.2;
+    double highlight = 0.1;
+};
+
+// Studio style (version 2 layouts): the look of a generator's training set rather than of the
+// benchmark's photos. A backdrop lit by one soft spotlight above the centre (bright there, falling
+// off towards the corners), a soft shadow cast down and away from the light, glossy paint (stronger
+// shading and a specular highlight), anti-aliased edges and no sensor noise. Everything that names
+// the object (its colour, outline, size and position) is as in the photo style.
+Image renderV2Studio(const ShapesScene& scene, std::uint64_t seed) {
+    Rng rng(seed, Stream::Render, static_cast<std::uint64_t>(scene.index));
+    const int n = scene.imageSize;
+    const double pixel = 1.0 / n;
+
+    const auto backdrop = hsvToRgb(rng.uniform(), rng.uniform(0.10, 0.30), rng.uniform(0.46, 0.58));
+    const double spotX = 0.5 + rng.uniform(-0.08, 0.08);
+    const double spotY = 0.30 + rng.uniform(-0.06, 0.06);
+    const double spotGain = rng.uniform(0.22, 0.32);   // backdrop 1 + gain at the spot ...
+    const double spotWidth = rng.uniform(0.28, 0.36);  // ... falling off as a Gaussian of this width
+    const double shadowStrength = rng.uniform(0.35, 0.50);
+    const double shadowDrop = rng.uniform(0.035, 0.050);  // image sides, downwards
+    const double shadowBlur = 0.04;
+
+    std::vector<Paint> glosses;
+    for (const auto& object : scene.objects) {
+        Paint gloss;
+        const auto nominal = shapeColorRgb(object.color);
+        const double brightness = rng.uniform(0.96, 1.04);
+        for (std::size_t c = 0; c < 3; ++c) gloss.rgb[c] = clamp01(nominal[c] / 255.0 * brightness);
+        gloss.shading = rng.uniform(0.16, 0.26);
+        gloss.highlight = rng.uniform(0.14, 0.22);
+        glosses.push_back(gloss);
+    }
+
+    Image image;
+    image.width = n;
+    image.height = n;
+    image.channels = 3;
+    image.pixels.resize(static_cast<std::size_t>(n) * n * 3);
+    for (int yi = 0; yi < n; ++yi) {
+        for (int xi = 0; xi < n; ++xi) {
+            const double x = (xi + 0.5) * pixel;
+            const double y = (yi + 0.5) * pixel;
+            const double spot2 = ((x - spotX) * (x - spotX) + (y - spotY) * (y - spotY)) / (spotWidth * spotWidth);
+            double lit = 1.0 - 0.5 * spotGain + 1.5 * spotGain * std::exp(-0.5 * spot2);
+            std::array<double, 3> rgb{};
+            for (std::size_t i = 0; i < scene.objects.size(); ++i) {
+                const double d = objectDistance(scene.objects[i], x - shadowDrop * 0.4, y - shadowDrop, n);
+                lit *= 1.0 - shadowStrength * (1.0 - smoothstep(-shadowBlur, shadowBlur, d));
+            }
+            for (std::size_t c = 0; c < 3; ++c) rgb[c] = backdrop[c] * lit;
+            for (std::size_t i = 0; i < scene.objects.size(); ++i) {
+                const auto& object = scene.objects[i];
+                const double coverage = clamp01(0.5 - objectDistance(object, x, y, n) / pixel);
+                if (coverage <= 0.0) continue;
+                // Towards the spotlight is lighter; the highlight sits on the side facing it.
+                const double r = object.radius * pixel;
+                const double dx = spotX - object.centerX * pixel;
+                const double dy = spotY - object.centerY * pixel;
+                const double dl = std::max(1e-6, std::hypot(dx, dy));
+                const double facing = std::clamp(
+                    ((x - object.centerX * pixel) * dx / dl + (y - object.centerY * pixel) * dy / dl) / r, -1.0, 1.0);
+                const double specular = glosses[i].highlight * std::pow(std::max(facing, 0.0), 3.0);
+                for (std::size_t c = 0; c < 3; ++c) {
+                    const double surface = glosses[i].rgb[c] * (1.0 + glosses[i].shading * facing) + specular;
+                    rgb[c] = rgb[c] * (1.0 - coverage) + clamp01(surface) * coverage;
+                }
+            }
+            for (std::size_t c = 0; c < 3; ++c) {
+                image.at(yi, xi, static_cast<int>(c)) =
+                    static_cast<std::uint8_t>(std::lround(clamp01(rgb[c]) * 255.0));
+            }
+        }
+    }
+    return image;
+}
+
 // Version 1 style: textured, shaded background, lit objects with soft drop shadows.
 Image renderV1(const ShapesScene& scene, std::uint64_t seed) {
     Rng rng(seed, Stream::Render, static_cast<std::uint64_t>(scene.index));
@@ -797,11 +887,6 @@ Image renderV1(const ShapesScene& scene, std::uint64_t seed) {
     const double shadowOffset = rng.uniform(0.015, 0.03);
     const double shadowBlur = 0.025;
 
-    struct Paint {
-        std::array<double, 3> rgb{};
-        double shading = 0.2;
-        double highlight = 0.1;
-    };
     std::vector<Paint> paints;
     for (const auto& object : scene.objects) {
         Paint paint;
@@ -882,6 +967,10 @@ ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize, int ve
 
 Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed) {
     checkVersion(scene.version);
+    if (scene.style == ShapesStyle::Studio) {
+        if (scene.version == 1) throw Error("the Shapes studio style needs version 2 scenes");
+        return renderV2Studio(scene, seed);
+    }
     return scene.version == 1 ? renderV1(scene, seed) : renderV2(scene, seed);
 }
 
@@ -913,6 +1002,7 @@ nlohmann::json shapesAttributes(const ShapesScene& scene) {
                               {"objects", objects}};
     // Version 1 attributes stay exactly as they were (no key = version 1).
     if (scene.version >= 2) attributes["shapes_version"] = scene.version;
+    if (scene.style != ShapesStyle::Photo) attributes["shapes_style"] = toString(scene.style);
     return attributes;
 }
 
@@ -981,6 +1071,26 @@ std::vector<std::string> assignShapesSplits(int count, const std::array<double, 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Mixed styles: studio images among the pretraining photos, named in their captions as web captions
+// name renders, so a CLIP trained on the split learns the look (and can tell it from photos).
+
+const std::array<const char*, 4> kStudioPhrases{"a rendering of ", "a 3d render of ", "a studio render of ",
+                                                "a rendered image of "};
+
+// Which pretrain images a mixed set draws in the studio style: a draw per image from its own stream,
+// so the photos keep their bytes and captions.
+bool drawnInStudio(std::uint64_t seed, int index, double fraction) {
+    if (fraction <= 0.0) return false;
+    Rng rng(seed, Stream::Style, static_cast<std::uint64_t>(index));
+    return rng.chance(fraction);
+}
+
+void nameStudioStyle(ShapesScene& scene, std::uint64_t seed) {
+    Rng rng(seed, Stream::Style, static_cast<std::uint64_t>(scene.index) + 0x9E3779B97F4A7C15ull);
+    for (auto& caption : scene.captions) caption = kStudioPhrases[static_cast<std::size_t>(rng.below(4))] + caption;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The job.
 
 void validate(const MakeShapesOptions& options) {
@@ -994,6 +1104,13 @@ void validate(const MakeShapesOptions& options) {
     if (options.version < kShapesVersionMin || options.version > kShapesVersionMax) {
         throw Error("make-shapes: --version must be 1 or 2 (got " + std::to_string(options.version) + ")");
     }
+    if (options.style == ShapesStyle::Studio && options.version < 2)
+        throw Error("make-shapes: --style studio needs --version 2 (version 1 has the photo style only)");
+    if (!(options.studioFraction >= 0.0 && options.studioFraction <= 1.0))
+        throw Error("make-shapes: --studio-fraction must lie in [0, 1] (got " + std::to_string(options.studioFraction) + ")");
+    if (options.studioFraction > 0.0 && (options.version < 2 || options.style != ShapesStyle::Photo))
+        throw Error("make-shapes: --studio-fraction mixes studio images into a version 2 photo set (use --version 2 "
+                    "and no --style studio)");
     double sum = 0.0;
     for (double f : options.splitFractions) {
         if (!(f >= 0.0) || !std::isfinite(f))
@@ -1030,9 +1147,18 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
     scenes.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
         scenes.push_back(makeShapesScene(options_.seed, i, size, options_.version));
+        scenes.back().style = options_.style;
         if (i % 1024 == 0) context.checkCancelled();
     }
     const auto splits = assignShapesSplits(count, options_.splitFractions, options_.seed);
+    for (int i = 0; i < count; ++i) {
+        auto& scene = scenes[static_cast<std::size_t>(i)];
+        if (splits[static_cast<std::size_t>(i)] != kShapesSplits[0] ||
+            !drawnInStudio(options_.seed, i, options_.studioFraction))
+            continue;
+        scene.style = ShapesStyle::Studio;
+        nameStudioStyle(scene, options_.seed);
+    }
 
     // Render and write in parallel; each image depends only on (seed, index), so the thread count
     // never changes a byte.
@@ -1121,6 +1247,8 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
                             {"images", karpathyImages}};
     // Version 1 files stay byte-identical to those written before versions existed.
     if (options_.version >= 2) karpathy["shapes_version"] = options_.version;
+    if (options_.style != ShapesStyle::Photo) karpathy["shapes_style"] = toString(options_.style);
+    if (options_.studioFraction > 0.0) karpathy["studio_fraction"] = options_.studioFraction;
     const nlohmann::json coco{{"info",
                                {{"description", "GenRA Workbench Shapes benchmark (procedural)"},
                                 {"version", std::to_string(options_.version)},

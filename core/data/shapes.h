@@ -42,6 +42,16 @@ enum class ShapeColor { Red = 1, Green, Blue, Yellow, Purple, Orange, White, Bla
 enum class ShapeSize { Small = 1, Large };
 enum class ShapePosition { Left = 1, Right, Top, Bottom, Center };
 
+// How a version 2 scene is drawn. Photo is the benchmark's own look (the "real" images). Studio is a
+// second, systematically different look for a generator's training set, as Stable Diffusion learnt
+// from LAION rather than from COCO: a spotlit backdrop, a soft drop shadow, glossy paint and no
+// sensor noise, on the same layouts and captions. A generator trained on studio images draws the
+// caption in its own style, so its images form a modality of their own (docs/generator.md).
+enum class ShapesStyle { Photo = 1, Studio };
+const char* toString(ShapesStyle style);
+// "photo" or "studio"; throws genra::Error naming the value otherwise.
+ShapesStyle shapesStyleFromString(const std::string& name);
+
 // The words used in captions and attributes ("circle", "red", "large", "left", ...).
 const char* toString(ShapeKind kind);
 const char* toString(ShapeColor color);
@@ -79,6 +89,7 @@ struct ShapesScene {
     int index = 0;
     int imageSize = 64;
     int version = 1;  // of the benchmark: how it is laid out and rendered
+    ShapesStyle style = ShapesStyle::Photo;  // how a version 2 scene is drawn (version 1: photo only)
     std::vector<ShapeObject> objects;
     std::vector<std::string> captions;  // five, all different, all true
 };
@@ -88,8 +99,8 @@ struct ShapesScene {
 // version 1 scenes keeps getting them; throws genra::Error for a version other than 1 or 2.
 ShapesScene makeShapesScene(std::uint64_t seed, int index, int imageSize, int version = 1);
 
-// Renders a scene to an imageSize x imageSize RGB image in the style of scene.version;
-// deterministic for (seed, scene.index).
+// Renders a scene to an imageSize x imageSize RGB image in the style of scene.version and
+// scene.style; deterministic for (seed, scene.index). Throws for a studio version 1 scene.
 Image renderShapesScene(const ShapesScene& scene, std::uint64_t seed);
 
 // Signed distance (negative inside, in the units of x and y) from (x, y) to a shape of `kind` centred at
@@ -99,7 +110,8 @@ double shapeSignedDistance(ShapeKind kind, double radius, double rotationDeg, do
 
 // {"shape","color","size","position"} of the primary object, "count", and "objects" with every
 // object's attributes plus its pixel geometry ("center" [x, y], "radius", "rotation"); from
-// version 2 on also "shapes_version" (version 1 attributes have none, as they always had).
+// version 2 on also "shapes_version" (version 1 attributes have none, as they always had), and
+// "shapes_style": "studio" for studio scenes (photo scenes have no such key).
 nlohmann::json shapesAttributes(const ShapesScene& scene);
 
 // Lower-case words of a caption, punctuation dropped: "a red circle, large" -> a red circle large.
@@ -121,6 +133,13 @@ struct MakeShapesOptions {
     std::array<double, 3> splitFractions{0.5, 0.3, 0.2};  // pretrain, align, test
     int threads = 0;                                      // 0 = every core
     int version = kShapesDefaultVersion;                  // of the benchmark, 1 or 2
+    ShapesStyle style = ShapesStyle::Photo;               // studio needs version 2
+    // Version 2 photo sets only: about this fraction of the pretrain split is drawn in the studio
+    // style, each of its captions starting with a phrase that names the look ("a rendering of ...",
+    // "a 3d render of ..."), as web captions name renders. A CLIP pre-trained on the split then tells
+    // the looks apart, as CLIP tells photos from generated images; align and test stay photos. 0 (the
+    // default) writes a pure photo set, byte-identical to earlier releases.
+    double studioFraction = 0.0;
 };
 
 // Throws genra::Error naming the bad option.
@@ -143,7 +162,9 @@ struct MakeShapesResult {
 // The JSON files are written last, so a cancelled or failed run leaves none. Version 2 and later
 // record "shapes_version" at the Karpathy file's top level and in every image's attributes; a
 // version 1 dataset is byte-identical to what make-shapes wrote before versions existed, so it
-// has no such key (no key = version 1).
+// has no such key (no key = version 1). A studio dataset also records "shapes_style": "studio"
+// there, a mixed set "studio_fraction"; a photo dataset is byte-identical to what make-shapes wrote
+// before styles existed.
 class MakeShapesJob : public jobs::Job {
 public:
     explicit MakeShapesJob(MakeShapesOptions options);

@@ -38,6 +38,10 @@ struct DemoPlan {
     // alignment and test splits keep the previous demo's 300 and 200 images.
     int shapesCount = 2000;
     std::array<double, 3> splitFractions{0.75, 0.15, 0.10};  // pretrain, align, test
+    // Part of f_r's pre-training split drawn in the studio style, its captions naming the look
+    // (MakeShapesOptions::studioFraction), as CLIP's web data holds renders named as such: f_r then
+    // tells the generator's studio-style images from photos (the paper's premise, docs/generator.md).
+    double studioFraction = 0.4;
     int imageSize = 64;
     std::uint64_t seed = 1;
     int vocabMerges = 400;
@@ -97,6 +101,9 @@ struct DemoMethod {
 const std::vector<DemoMethod>& demoMethods();
 
 inline constexpr const char* kDemoDataset = "shapes";
+// The studio-style set a generator trained in the demo learns from (seed = plan seed + offset).
+inline constexpr const char* kDemoStudioDataset = "shapes-studio";
+inline constexpr std::uint64_t kDemoStudioSeedOffset = 100;
 inline constexpr const char* kDemoClip = "demo-clip";
 inline constexpr const char* kDemoGenerator = "demo-gen";
 // The shipped generator bundle, relative to the resource folders (util::findResource).

@@ -339,6 +339,7 @@ struct GeneratorFacts {
     std::string bundle;        // shipped: the folder it was imported from
     json adherenceCheck;       // shipped: its recorded fixed-caption adherence
     json provenance;
+    bool studio = false;       // shipped: trained on a studio-style set (its provenance says so)
 };
 
 GeneratorFacts generatorFacts(store::Workspace& ws, const DemoPlan& p) {
@@ -354,6 +355,7 @@ GeneratorFacts generatorFacts(store::Workspace& ws, const DemoPlan& p) {
     f.provenance = c.value("provenance", json::object());
     f.bundle = f.provenance.value("imported_from", std::string());
     f.adherenceCheck = c.value("adherence_check", json::object());
+    f.studio = f.provenance.value("dataset", std::string()).find("studio") != std::string::npos;
     return f;
 }
 
@@ -363,7 +365,9 @@ std::string generatorLine(const GeneratorFacts& g) {
     if (g.shipped) {
         md << "**the shipped checkpoint** (`" << g.bundle << "`): trained " << g.steps
            << " steps by `scripts/train-demo-generator` from its committed recipe on a Shapes v2 set of its own (none of "
-           << "the demo's images), conditioned on its own frozen tiny-CLIP text tower";
+           << "the demo's images; "
+           << (g.studio ? "studio style, so its images carry that look" : "photo style") << "), conditioned on its own frozen "
+           << "tiny-CLIP text tower";
         if (g.adherenceCheck.contains("rates")) {
             const auto& r = g.adherenceCheck["rates"];
             char buf[200];
@@ -375,7 +379,8 @@ std::string generatorLine(const GeneratorFacts& g) {
         md << " (`genra demo --train-generator` trains one in the demo instead); DDIM ";
     } else {
         md << "**trained in this demo** (`--train-generator`) " << g.steps
-           << " steps on the pre-training split, conditioned on `f_r`'s frozen text tower; DDIM ";
+           << " steps on a studio-style Shapes set of its own (`" << kDemoStudioDataset
+           << "`), conditioned on `f_r`'s frozen text tower; DDIM ";
     }
     return md.str();
 }
@@ -710,7 +715,12 @@ void writeReport(const ReportOptions& options) {
        << "- Real images: " << realPretrain << " pre-training, " << realAlign << " alignment, " << realTest << " test ("
        << p.imageSize << " px, five captions each).\n"
        << "- `f_r`: a tiny CLIP (ViT 2 layers × 64 on a convolutional stem, text 2 layers × 64, embedding 64) pre-trained for " << p.pretrainSteps
-       << " steps on the pre-training split with a " << p.vocabMerges << "-merge BPE vocabulary learned from its captions.\n"
+       << " steps on the pre-training split with a " << p.vocabMerges << "-merge BPE vocabulary learned from its captions"
+       << (p.studioFraction > 0.0 ? "; about " + std::to_string(static_cast<int>(std::lround(100 * p.studioFraction))) +
+                                        " % of that split is drawn in the studio style with captions that name it "
+                                        "(\"a rendering of …\"), as CLIP's web data holds renders named as such, so "
+                                        "`f_r` can tell the generator's look from photos"
+                                  : std::string()) << ".\n"
        << generatorLine(genFacts) << p.samplingSteps << " steps: " << genAlign << " images for the alignment captions (" << alignPerCaption(p)
        << " per caption), " << genTest << " for the test images, guidance " << p.samplingGuidance << ".\n"
        << adherenceLine(ws)

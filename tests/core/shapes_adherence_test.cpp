@@ -267,3 +267,27 @@ TEST_CASE("Shapes adherence of a workspace's generated images, their real images
     options.generator = "external:none";
     CHECK_THROWS_AS(data::measureShapesAdherence(w, options), Error);
 }
+
+TEST_CASE("Shapes adherence: studio-style renders follow their captions as photos do", "[adherence]") {
+    // The studio look (spotlight, drop shadow, gloss) must not hide what the caption names: the
+    // measure reads studio images as well as photos of the same version 2 scenes.
+    const std::uint64_t seed = 11;
+    data::AdherenceTally photo;
+    data::AdherenceTally studio;
+    for (int i = 0; i < 200; ++i) {
+        auto scene = data::makeShapesScene(seed, i, 64, 2);
+        const auto target = targetOf(scene);
+        const auto photoImage = data::resizeBicubicAntialias(data::renderShapesScene(scene, seed), 32, 32);
+        scene.style = data::ShapesStyle::Studio;
+        const auto studioImage = data::resizeBicubicAntialias(data::renderShapesScene(scene, seed), 32, 32);
+        photo.add(data::scoreShapesAdherence(photoImage, target), target.positionStated);
+        studio.add(data::scoreShapesAdherence(studioImage, target), target.positionStated);
+    }
+    const auto p = photo.rates();
+    const auto s = studio.rates();
+    std::printf("version 2 at 32 px, photo: colour %.3f position %.3f shape %.3f; studio: colour %.3f position %.3f "
+                "shape %.3f\n", p.color, p.position, p.shape, s.color, s.position, s.shape);
+    CHECK(s.color >= 0.97);
+    CHECK(s.position >= 0.97);
+    CHECK(s.shape >= p.shape - 0.05);
+}

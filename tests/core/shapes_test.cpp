@@ -661,3 +661,141 @@ TEST_CASE("make-shapes records the Shapes version and rejects unknown versions n
         }
     }
 }
+
+TEST_CASE("Shapes studio style: the same scenes and captions in another look, recorded, version 2 only", "[shapes]") {
+    test::TempDir tmp;
+    const auto runMake = [&](const fs::path& out, data::ShapesStyle style, double studioFraction) {
+        data::MakeShapesOptions options;
+        options.outDir = out;
+        options.count = 60;
+        options.seed = 9;
+        options.style = style;
+        options.studioFraction = studioFraction;
+        data::MakeShapesJob job(options);
+        jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
+        REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+        return nlohmann::json::parse(test::readFile(out / "dataset_shapes.json"));
+    };
+    const auto photo = runMake(tmp / "photo", data::ShapesStyle::Photo, 0.0);
+    const auto studio = runMake(tmp / "studio", data::ShapesStyle::Studio, 0.0);
+    CHECK_FALSE(photo.contains("shapes_style"));  // photo files are as they were before styles
+    CHECK(studio["shapes_style"] == "studio");
+    REQUIRE(photo["images"].size() == studio["images"].size());
+    for (std::size_t i = 0; i < photo["images"].size(); ++i) {
+        const auto& a = photo["images"][i];
+        const auto& b = studio["images"][i];
+        CHECK(a["sentences"] == b["sentences"]);  // a studio set names only the content
+        CHECK(b["attributes"]["shapes_style"] == "studio");
+        auto stripped = b["attributes"];
+        stripped.erase("shapes_style");
+        CHECK(stripped == a["attributes"]);
+    }
+
+    SECTION("the look differs: spotlit backdrop, no sensor noise") {
+        double photoRough = 0.0;
+        double studioRough = 0.0;
+        double spread = 0.0;
+        for (int i = 0; i < 40; ++i) {
+            auto scene = data::makeShapesScene(9, i, 64, 2);
+            const auto p = data::renderShapesScene(scene, 9);
+            scene.style = data::ShapesStyle::Studio;
+            const auto s = data::renderShapesScene(scene, 9);
+            CHECK(p.pixels != s.pixels);
+            // Roughness of the top row (background in every version 2 layout but "top"): the mean
+            // absolute second difference, where sensor noise shows and a smooth light does not.
+            if (scene.objects[0].position != data::ShapePosition::Top) {
+                for (int x = 1; x < 63; ++x) {
+                    for (int c = 0; c < 3; ++c) {
+                        photoRough += std::abs(p.at(0, x - 1, c) - 2 * p.at(0, x, c) + p.at(0, x + 1, c));
+                        studioRough += std::abs(s.at(0, x - 1, c) - 2 * s.at(0, x, c) + s.at(0, x + 1, c));
+                    }
+                }
+            }
+            // The spotlight sits above the centre: the top middle is lighter than the bottom corners.
+            double top = 0.0;
+            double bottom = 0.0;
+            for (int c = 0; c < 3; ++c) {
+                top += s.at(2, 32, c);
+                bottom += (s.at(61, 1, c) + s.at(61, 62, c)) / 2.0;
+            }
+            spread += (top - bottom) / 3.0 / 40;
+        }
+        std::printf("top-row roughness photo %.0f studio %.0f; studio top-minus-bottom %.1f grey levels\n", photoRough,
+                    studioRough, spread);
+        CHECK(studioRough < 0.5 * photoRough);
+        CHECK(spread > 15.0);
+    }
+    SECTION("studio needs version 2") {
+        auto scene = data::makeShapesScene(9, 0, 64, 1);
+        scene.style = data::ShapesStyle::Studio;
+        CHECK_THROWS_WITH(data::renderShapesScene(scene, 9), Catch::Contains("version 2"));
+        data::MakeShapesOptions options;
+        options.outDir = tmp / "bad";
+        options.version = 1;
+        options.style = data::ShapesStyle::Studio;
+        CHECK_THROWS_WITH(data::validate(options), Catch::Contains("--style studio"));
+        CHECK(data::shapesStyleFromString("studio") == data::ShapesStyle::Studio);
+        CHECK_THROWS_WITH(data::shapesStyleFromString("painting"), Catch::Contains("painting"));
+    }
+}
+
+TEST_CASE("Shapes studio fraction: some pretraining images in the studio look, named in their captions", "[shapes]") {
+    test::TempDir tmp;
+    const auto runMake = [&](const fs::path& out, double studioFraction) {
+        data::MakeShapesOptions options;
+        options.outDir = out;
+        options.count = 400;
+        options.seed = 5;
+        options.studioFraction = studioFraction;
+        data::MakeShapesJob job(options);
+        jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
+        REQUIRE(jobs::runJob(job, context).status == jobs::JobStatus::Succeeded);
+        return nlohmann::json::parse(test::readFile(out / "dataset_shapes.json"));
+    };
+    const auto pure = runMake(tmp / "pure", 0.0);
+    const auto mixed = runMake(tmp / "mixed", 0.4);
+    CHECK_FALSE(pure.contains("studio_fraction"));
+    CHECK(mixed["studio_fraction"] == 0.4);
+    int pretrain = 0;
+    int studio = 0;
+    for (std::size_t i = 0; i < pure["images"].size(); ++i) {
+        const auto& a = pure["images"][i];
+        const auto& b = mixed["images"][i];
+        REQUIRE(a["split"] == b["split"]);
+        const fs::path file = fs::path(b["filepath"].get<std::string>()) / b["filename"].get<std::string>();
+        const bool isStudio = b["attributes"].value("shapes_style", std::string()) == "studio";
+        if (a["split"] == "pretrain") ++pretrain;
+        if (!isStudio) {
+            // Photos keep their bytes and captions.
+            CHECK(a["sentences"] == b["sentences"]);
+            CHECK(test::readFile(tmp / "pure" / file) == test::readFile(tmp / "mixed" / file));
+            continue;
+        }
+        ++studio;
+        CHECK(b["split"] == "pretrain");  // align and test stay photos
+        CHECK(test::readFile(tmp / "pure" / file) != test::readFile(tmp / "mixed" / file));
+        REQUIRE(a["sentences"].size() == b["sentences"].size());
+        for (std::size_t k = 0; k < a["sentences"].size(); ++k) {
+            const auto raw = b["sentences"][k]["raw"].get<std::string>();
+            const auto original = a["sentences"][k]["raw"].get<std::string>();
+            INFO(raw);
+            CHECK(raw.size() > original.size());
+            CHECK(raw.substr(raw.size() - original.size()) == original);
+            const auto tokens = b["sentences"][k]["tokens"].get<std::vector<std::string>>();
+            CHECK((hasToken(tokens, "rendering") || hasToken(tokens, "render") || hasToken(tokens, "rendered")));
+        }
+    }
+    INFO("studio " << studio << " of " << pretrain << " pretraining images");
+    CHECK(studio > 0.3 * pretrain);
+    CHECK(studio < 0.5 * pretrain);
+
+    data::MakeShapesOptions options;
+    options.outDir = tmp / "bad";
+    for (const double f : {-0.1, 1.5}) {
+        options.studioFraction = f;
+        CHECK_THROWS_WITH(data::validate(options), Catch::Contains("--studio-fraction"));
+    }
+    options.studioFraction = 0.3;
+    options.style = data::ShapesStyle::Studio;
+    CHECK_THROWS_WITH(data::validate(options), Catch::Contains("--studio-fraction"));
+}
