@@ -6,6 +6,8 @@
 // out-of-range values are rejected by name.
 #pragma once
 
+#include "core/util/settings_schema.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -41,8 +43,8 @@ struct CaptionRecipe {
     int warmupSteps = 20;
     double gradClipNorm = 1.0;            // 0 = no clipping
     int batchSize = 64;
-    int epochs = 12;
-    int steps = 0;                        // > 0 overrides epochs
+    int epochs = 12;                      // used when steps is 0
+    int steps = 0;                        // > 0 overrides epochs (util::totalTrainingSteps)
     std::int64_t seed = 0;
     std::string device = "auto";
     int checkpointEvery = 200;            // steps; 0 = only at the end
@@ -51,17 +53,13 @@ struct CaptionRecipe {
     double lengthPenalty = 1.0;
 };
 
-struct CaptionRecipeField {
-    std::string key;
-    nlohmann::json defaultValue;
-    std::string help;
-    std::vector<std::string> choices;  // non-empty: the value must be one of these
-    double minimum = 0;
-    bool hasMinimum = false;
-};
+// A field's descriptor (key, type, default, range, choices, help): core/util/settings_schema.h.
+using CaptionRecipeField = util::FieldInfo;
 
+// Every field, in documentation order (one table: parsing, toJson, the reference and forms).
 const std::vector<CaptionRecipeField>& captionRecipeFields();
-// `source` names the file in error messages; clip_model and dataset are required.
+// `source` names the file in error messages; clip_model and dataset are required. The result never
+// has both steps and epochs above 0 (steps > 0 overrides epochs).
 CaptionRecipe parseCaptionRecipe(const nlohmann::json& json, const std::string& source = "recipe");
 CaptionRecipe loadCaptionRecipe(const std::string& path);
 nlohmann::json toJson(const CaptionRecipe& recipe);

@@ -1,10 +1,10 @@
 #include "core/gen/generator_recipe.h"
 
-#include "core/gen/diffusion.h"
 #include "core/gen/shift_control.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 #include "core/util/names.h"
+#include "core/util/settings_schema.h"
 
 #include <algorithm>
 
@@ -13,94 +13,64 @@ using nlohmann::json;
 
 namespace genra::gen {
 
-namespace {
-
-template <typename T>
-void readKey(const json& j, const char* key, T& field, const std::string& where) {
-    if (!j.contains(key)) return;
-    try {
-        j.at(key).get_to(field);
-    } catch (const json::exception&) {
-        throw Error(where + ": key \"" + key + "\" has the wrong type: " + j.at(key).dump());
-    }
+const util::SettingsSchema<GeneratorTrainOptions>& generatorRecipeSchema() {
+    static const auto* table = [] {
+        auto* t = new util::SettingsSchema<GeneratorTrainOptions>("genra train-generator --doc");
+        using O = GeneratorTrainOptions;
+        t->add("name", &O::name, "Run and model name (files in checkpoints/NAME/)");
+        t->add("dataset", &O::dataset, "Dataset whose real images and captions are learnt");
+        t->add("split", &O::split, "Split of the real images");
+        t->add("text_model", &O::textModel, "Workspace CLIP whose frozen text tower conditions the model");
+        t->add("steps", &O::steps, "Optimiser steps").above(0);
+        t->add("image_size", &O::imageSize, "Image size in pixels").above(0).flag("--size");
+        t->add("batch_size", &O::batchSize, "Images per step").above(0).flag("--batch");
+        t->add("lr", &O::learningRate, "Peak learning rate (AdamW, warm-up then cosine decay)").above(0);
+        t->add("warmup_steps", &O::warmupSteps, "Warm-up steps").atLeast(0).flag("--warmup");
+        t->add("min_lr", &O::minLearningRate, "Learning rate at the end").atLeast(0);
+        t->add("weight_decay", &O::weightDecay, "AdamW weight decay").atLeast(0);
+        t->add("grad_clip_norm", &O::gradClipNorm, "Clip the gradient's global L2 norm to this value (0: no clipping)").atLeast(0);
+        t->add("ema_decay", &O::emaDecay, "EMA decay of the weights that are saved").atLeast(0).below(1);
+        t->add("min_snr_gamma", &O::minSnrGamma, "Min-SNR-gamma loss weighting (0: plain MSE)").atLeast(0);
+        t->add("edge_weight", &O::edgeWeight,
+               "Extra loss weight on the real images' edges, in multiples of the mean (0: plain MSE)")
+            .atLeast(0);
+        t->add("condition_dropout", &O::conditionDropout, "Probability of the empty caption (for guidance)")
+            .atLeast(0)
+            .below(1)
+            .flag("--cond-dropout");
+        t->add("timesteps", &O::timesteps, "Diffusion timesteps T").atLeast(1);
+        t->add("schedule", &O::schedule, "Noise schedule").choices({"linear", "cosine"});
+        t->add("patch_size", &O::patchSize, "Pixels per side folded into channels before the U-Net").atLeast(1).flag("--patch");
+        t->add("base_channels", &O::baseChannels, "U-Net width of the first level").atLeast(1);
+        t->add("channel_mults", &O::channelMults, "Width multiplier per level (each level halves the size)").atLeast(1);
+        t->add("res_blocks", &O::resBlocks, "Residual blocks per level").atLeast(0);
+        t->add("attention_resolutions", &O::attentionResolutions, "Feature-map sizes with self/cross-attention")
+            .atLeast(1)
+            .flag("--attention-res");
+        t->add("heads", &O::heads, "Attention heads").atLeast(1);
+        t->add("pooled_context", &O::pooledContext,
+               "Also add the caption's mean token feature to the timestep embedding (true/false)");
+        t->add("learn_tokens", &O::learnTokens,
+               "Learn an embedding per caption token, added to the text tower's frozen features (true/false)");
+        t->add("token_init", &O::tokenInit,
+               "Start the learnt token embeddings at this many feature standard deviations (0: at zero)")
+            .atLeast(0);
+        t->add("checkpoint_every", &O::checkpointEvery, "Steps between checkpoints").atLeast(0);
+        t->add("seed", &O::seed, "Seed of initialisation and batches");
+        t->add("device", &O::device, "cpu, cuda, cuda:N or auto");
+        t->add("workers", &O::workers, "Image decoding threads").atLeast(0);
+        return t;
+    }();
+    return *table;
 }
 
-}  // namespace
-
-json toJson(const GeneratorTrainOptions& o) {
-    return {{"name", o.name},
-            {"dataset", o.dataset},
-            {"split", o.split},
-            {"text_model", o.textModel},
-            {"steps", o.steps},
-            {"image_size", o.imageSize},
-            {"batch_size", o.batchSize},
-            {"lr", o.learningRate},
-            {"warmup_steps", o.warmupSteps},
-            {"min_lr", o.minLearningRate},
-            {"weight_decay", o.weightDecay},
-            {"grad_clip_norm", o.gradClipNorm},
-            {"ema_decay", o.emaDecay},
-            {"min_snr_gamma", o.minSnrGamma},
-            {"edge_weight", o.edgeWeight},
-            {"condition_dropout", o.conditionDropout},
-            {"timesteps", o.timesteps},
-            {"schedule", o.schedule},
-            {"patch_size", o.patchSize},
-            {"base_channels", o.baseChannels},
-            {"channel_mults", o.channelMults},
-            {"res_blocks", o.resBlocks},
-            {"attention_resolutions", o.attentionResolutions},
-            {"heads", o.heads},
-            {"pooled_context", o.pooledContext},
-            {"learn_tokens", o.learnTokens},
-            {"token_init", o.tokenInit},
-            {"checkpoint_every", o.checkpointEvery},
-            {"seed", o.seed},
-            {"device", o.device},
-            {"workers", o.workers}};
-}
+json toJson(const GeneratorTrainOptions& o) { return generatorRecipeSchema().toJson(o); }
 
 GeneratorTrainOptions generatorTrainOptionsFromJson(const json& j, const std::string& where) {
-    if (!j.is_object()) throw Error(where + ": expected a JSON object");
-    GeneratorTrainOptions o;
-    const json known = toJson(o);
-    for (const auto& item : j.items()) {
-        if (!known.contains(item.key())) throw Error(where + ": unknown key \"" + item.key() + "\"");
-    }
-    readKey(j, "name", o.name, where);
-    readKey(j, "dataset", o.dataset, where);
-    readKey(j, "split", o.split, where);
-    readKey(j, "text_model", o.textModel, where);
-    readKey(j, "steps", o.steps, where);
-    readKey(j, "image_size", o.imageSize, where);
-    readKey(j, "batch_size", o.batchSize, where);
-    readKey(j, "lr", o.learningRate, where);
-    readKey(j, "warmup_steps", o.warmupSteps, where);
-    readKey(j, "min_lr", o.minLearningRate, where);
-    readKey(j, "weight_decay", o.weightDecay, where);
-    readKey(j, "grad_clip_norm", o.gradClipNorm, where);
-    readKey(j, "ema_decay", o.emaDecay, where);
-    readKey(j, "min_snr_gamma", o.minSnrGamma, where);
-    readKey(j, "edge_weight", o.edgeWeight, where);
-    readKey(j, "condition_dropout", o.conditionDropout, where);
-    readKey(j, "timesteps", o.timesteps, where);
-    readKey(j, "schedule", o.schedule, where);
-    readKey(j, "patch_size", o.patchSize, where);
-    readKey(j, "base_channels", o.baseChannels, where);
-    readKey(j, "channel_mults", o.channelMults, where);
-    readKey(j, "res_blocks", o.resBlocks, where);
-    readKey(j, "attention_resolutions", o.attentionResolutions, where);
-    readKey(j, "heads", o.heads, where);
-    readKey(j, "pooled_context", o.pooledContext, where);
-    readKey(j, "learn_tokens", o.learnTokens, where);
-    readKey(j, "token_init", o.tokenInit, where);
-    readKey(j, "checkpoint_every", o.checkpointEvery, where);
-    readKey(j, "seed", o.seed, where);
-    readKey(j, "device", o.device, where);
-    readKey(j, "workers", o.workers, where);
-    return o;
+    return generatorRecipeSchema().parse(j, where);
 }
+
+std::string generatorRecipeMarkdown() { return generatorRecipeSchema().markdown(); }
 
 GeneratorTrainOptions loadGeneratorRecipe(const fs::path& file) {
     return generatorTrainOptionsFromJson(util::readJsonFile(file), file.string());
@@ -115,15 +85,8 @@ void validate(const GeneratorTrainOptions& o) {
     }
     if (o.dataset.empty()) throw Error("train-generator: no dataset given");
     if (o.textModel.empty()) throw Error("train-generator: no text model given (a workspace CLIP, e.g. --text-model shapes-clip)");
-    if (o.steps <= 0) throw Error("train-generator: steps must be positive");
-    if (o.batchSize <= 0) throw Error("train-generator: batch size must be positive");
-    if (o.learningRate <= 0) throw Error("train-generator: learning rate must be positive");
-    if (o.conditionDropout < 0 || o.conditionDropout >= 1) throw Error("train-generator: condition dropout must be in [0, 1)");
-    if (o.emaDecay < 0 || o.emaDecay >= 1) throw Error("train-generator: ema decay must be in [0, 1)");
-    if (!(o.minSnrGamma >= 0)) throw Error("train-generator: min-SNR gamma must be 0 (off) or positive");
-    if (!(o.edgeWeight >= 0)) throw Error("train-generator: edge weight must be 0 (off) or positive");
-    if (!(o.tokenInit >= 0)) throw Error("train-generator: token init must be 0 (zero table) or positive");
-    betaScheduleFromName(o.schedule);
+    // Options built in code (the demo, the GUI) meet the table's ranges and choices too.
+    generatorRecipeSchema().check(o, "train-generator");
     unetConfigFor(o, 64).validate();
 }
 

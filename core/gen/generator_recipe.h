@@ -1,9 +1,10 @@
 // The built-in generator's training recipe: GeneratorTrainOptions, the keys of a recipe file and of
-// a trained generator's model.json "options", read and written here; its validation; and the U-Net
-// configuration it builds.
+// a trained generator's model.json "options" (one field table: parsing, toJson, `--doc`, the
+// `genra train-generator` flags); its validation; and the U-Net configuration it builds.
 #pragma once
 
 #include "core/gen/unet.h"
+#include "core/util/settings_schema.h"
 
 #include <nlohmann/json.hpp>
 
@@ -64,10 +65,18 @@ struct GeneratorTrainOptions {
     int workers = 2;                   // image decoding threads
 };
 
+// The field table (util::SettingsSchema): JSON keys, types, defaults, ranges, help and the
+// `genra train-generator` flags (most are the key with '-' for '_'; --size, --batch, --warmup,
+// --patch, --attention-res and --cond-dropout are shorter).
+const util::SettingsSchema<GeneratorTrainOptions>& generatorRecipeSchema();
 nlohmann::json toJson(const GeneratorTrainOptions& options);
-// Unknown keys and wrong types throw genra::Error naming the key (`where` prefixes messages).
+// Unknown keys, wrong types and out-of-range values throw genra::Error naming the key (`where`
+// prefixes messages).
 GeneratorTrainOptions generatorTrainOptionsFromJson(const nlohmann::json& json, const std::string& where);
+// The table's ranges and choices, the name, the required keys and the U-Net configuration.
 void validate(const GeneratorTrainOptions& options);
+// Markdown table of every key (`genra train-generator --doc`).
+std::string generatorRecipeMarkdown();
 // A recipe file: generatorTrainOptionsFromJson of its JSON (errors name the file).
 GeneratorTrainOptions loadGeneratorRecipe(const std::filesystem::path& file);
 

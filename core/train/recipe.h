@@ -1,7 +1,10 @@
 // Training recipes: a JSON object naming the method, the data and every hyper-parameter.
-// One table of field descriptors drives parsing, validation (unknown keys and out-of-range values
-// are rejected by name), defaults, the Markdown reference (`genra recipe --doc`) and the GUI form.
+// One table of field descriptors (util::SettingsSchema) drives parsing, validation (unknown keys
+// and out-of-range values are rejected by name), defaults, the Markdown reference
+// (`genra recipe --doc`) and the GUI form (widgets::RecipeForm).
 #pragma once
+
+#include "core/util/settings_schema.h"
 
 #include <nlohmann/json.hpp>
 
@@ -52,8 +55,8 @@ struct Recipe {
     double minLearningRate = 0.0;  // eta_min
     double gradClipNorm = 1.0;     // 0 = no clipping
     int batchSize = 32;
-    int steps = 1000;              // optimiser steps; epochs (if > 0) overrides
-    int epochs = 0;
+    int steps = 1000;              // optimiser steps; > 0 overrides epochs (util::totalTrainingSteps)
+    int epochs = 0;                // passes over the captions when steps is 0
     double temperature = 0.07;     // tau of the alignment loss (and initial CLIP temperature when learned)
     bool learnTemperature = false;
     Reading reading = Reading::AppA;
@@ -80,22 +83,16 @@ struct Recipe {
     int workers = 2;               // data-loading threads
 };
 
-struct RecipeField {
-    std::string key;
-    std::string type;     // "string" | "int" | "number" | "bool" | "string-list" | "enum"
-    nlohmann::json defaultValue;
-    std::string help;
-    std::vector<std::string> choices;  // for enum
-    double minimum = 0;
-    double maximum = 0;
-    bool hasRange = false;
-};
+// A recipe field's descriptor (key, type, default, range, choices, help): core/util/settings_schema.h.
+using RecipeField = util::FieldInfo;
 
 // Every field, in documentation order.
 const std::vector<RecipeField>& recipeFields();
 
 // Parses and validates. `source` names the file (or "recipe") in error messages. Throws
-// genra::Error naming the key for unknown keys, wrong types and out-of-range values.
+// genra::Error naming the key for unknown keys, wrong types and out-of-range values. Keys left out
+// that default by other keys (w_gen, w_real, inference_encoder by method and reading; steps 0
+// when epochs is given) get that default; the result never has both steps and epochs above 0.
 Recipe parseRecipe(const nlohmann::json& json, const std::string& source = "recipe");
 Recipe loadRecipe(const std::string& path);
 nlohmann::json toJson(const Recipe& recipe);
