@@ -1004,25 +1004,6 @@
     </message>
 </context>
 <context>
-    <name>RecipeForm</name>
-    <message>
-        <source>comma-separated</source>
-        <translation>durch Kommas getrennt</translation>
-    </message>
-    <message>
-        <source>Default: %1</source>
-        <translation>Standard: %1</translation>
-    </message>
-    <message>
-        <source>Range: %1 … %2</source>
-        <translation>Bereich: %1 … %2</translation>
-    </message>
-    <message>
-        <source>Choices: %1</source>
-        <translation>Auswahl: %1</translation>
-    </message>
-</context>
-<context>
     <name>ResultsPanel</name>
     <message>
         <source>Filter (run, model, method, dataset, metric…)</source>
@@ -1336,6 +1317,25 @@
     <message>
         <source>External generator in row %1 needs a name, a command and a positive timeout.</source>
         <translation>Der externe Generator in Zeile %1 braucht einen Namen, einen Befehl und ein positives Zeitlimit.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsForm</name>
+    <message>
+        <source>comma-separated</source>
+        <translation>durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>Default: %1</source>
+        <translation>Standard: %1</translation>
+    </message>
+    <message>
+        <source>Range: %1</source>
+        <translation>Bereich: %1</translation>
+    </message>
+    <message>
+        <source>Choices: %1</source>
+        <translation>Auswahl: %1</translation>
     </message>
 </context>
 <context>

@@ -1004,25 +1004,6 @@
     </message>
 </context>
 <context>
-    <name>RecipeForm</name>
-    <message>
-        <source>comma-separated</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Default: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Range: %1 … %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Choices: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>ResultsPanel</name>
     <message>
         <source>Filter (run, model, method, dataset, metric…)</source>
@@ -1335,6 +1316,25 @@
     </message>
     <message>
         <source>External generator in row %1 needs a name, a command and a positive timeout.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsForm</name>
+    <message>
+        <source>comma-separated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Default: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Range: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choices: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
