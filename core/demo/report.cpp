@@ -9,6 +9,7 @@
 #include "core/report/table.h"
 #include "core/store/artifacts.h"
 #include "core/store/embeddings.h"
+#include "core/store/eval_results.h"
 #include "core/store/generations.h"
 #include "core/store/projections.h"
 #include "core/store/runs.h"
@@ -56,14 +57,14 @@ public:
     }
     // The result measured on `generator`; results that carry no generator (retrieval, zero-shot on
     // real images, captioning) are found whatever generator is asked for.
-    const eval::EvalResultRow* find(const std::string& model, const std::string& metric, const std::string& generator = {}) const {
+    const store::EvalResultRecord* find(const std::string& model, const std::string& metric, const std::string& generator = {}) const {
         auto it = rows_.find({model, metric, generator});
         if (it == rows_.end() && !generator.empty()) it = rows_.find({model, metric, std::string()});
         return it == rows_.end() ? nullptr : &it->second;
     }
 
 private:
-    std::map<std::tuple<std::string, std::string, std::string>, eval::EvalResultRow> rows_;
+    std::map<std::tuple<std::string, std::string, std::string>, store::EvalResultRecord> rows_;
 };
 
 struct MetricSpec {
@@ -123,7 +124,7 @@ BuiltTable buildTable(const Results& results, const DemoPlan& plan, const std::s
             std::string metricFound;
             for (int seed : seeds) {
                 const std::string model = modelOf(dm, r.captioner, seed);
-                const eval::EvalResultRow* found = nullptr;
+                const store::EvalResultRecord* found = nullptr;
                 for (const auto& key : metrics[c].keys)
                     if (!found) found = results.find(model, key, generator);
                 if (!found) {
@@ -199,7 +200,7 @@ struct EffectSpec {
 };
 
 // Per-item values of a stored result (details.per_item), keyed by item id.
-std::map<std::int64_t, double> perItemValues(const eval::EvalResultRow& row, double scale) {
+std::map<std::int64_t, double> perItemValues(const store::EvalResultRecord& row, double scale) {
     std::map<std::int64_t, double> out;
     const auto& d = row.details;
     if (!d.is_object() || !d.contains("per_item")) {

@@ -138,9 +138,6 @@ struct EvalResultQuery {
     bool latestOnly = true;            // keep only the newest row per (model, task, dataset, split, metric)
 };
 
-// The stored row's former name here, kept while core/demo/report.cpp moves to the store's type.
-using EvalResultRow = store::EvalResultRecord;
-
 // store::listEvalResults narrowed by model, run and newest: rows in id order. Unknown model, run or
 // dataset names are errors naming them.
 std::vector<store::EvalResultRecord> queryEvalResults(store::Workspace& workspace, const EvalResultQuery& query);
