@@ -1,6 +1,7 @@
 #include "core/train/trainer.h"
 
 #include "core/train/checkpoint.h"
+#include "core/train/run_driver.h"
 
 #include "core/data/image.h"
 #include "core/data/preprocess.h"
@@ -8,15 +9,12 @@
 #include "core/model/lora.h"
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
-#include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/losses.h"
 #include "core/train/precision.h"
 #include "core/store/models.h"
-#include "core/store/runs.h"
-#include "core/train/schedule.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
 
@@ -24,7 +22,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <future>
 #include <thread>
 #include <unordered_map>
@@ -44,13 +41,6 @@ bool trainsOnGenerated(Method m) {
 bool isLora(Method m) { return m == Method::Genra || m == Method::LoraGen; }
 bool usesAlignment(const Recipe& r) {
     return r.method == Method::Genra || (r.method == Method::FullFt && r.alignment);
-}
-
-std::string timestampName(Method method) {
-    const std::time_t now = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&now));
-    return std::string(toString(method)) + "-" + buf;
 }
 
 // Preprocessed image tensors, kept in memory up to a budget (images are revisited every epoch).
@@ -275,20 +265,50 @@ std::int64_t loadCheckpoint(const fs::path& path, Setup& s, torch::optim::Optimi
     return step.item<std::int64_t>();
 }
 
+// Registers the trained model under the run's name: LoRA adapters beside their base model, or a
+// whole CLIP. Returns its id.
+std::int64_t registerModel(store::Workspace& ws, const Recipe& r, Setup& s, std::int64_t runId, const std::string& runName) {
+    torch::NoGradGuard noGrad;
+    s.trained->to(torch::kCPU);
+    s.trained->eval();
+    nlohmann::json extra = {{"run_id", runId}, {"method", toString(r.method)}, {"inference_encoder", toString(r.inferenceEncoder)}};
+    if (isLora(r.method)) {
+        const fs::path relative = fs::path("checkpoints") / ("run-" + std::to_string(runId)) / "adapters";
+        model::StateDict adapters;
+        for (const auto& [k, v] : model::loraStateDict(s.trained, true)) adapters[k] = v.detach().contiguous().clone();
+        if (s.projReal.defined()) adapters[kRealProjectionKey] = s.projReal.detach().to(torch::kCPU).contiguous().clone();
+        nlohmann::json config = extra;
+        config["lora"] = model::toJson(s.lora);
+        config["dual_projection"] = r.dualProjection;
+        config["real_projection"] = s.projReal.defined();
+        config["reading"] = toString(r.reading);
+        model::saveModelFiles(ws.dir() / relative, adapters, config);
+        model::ModelRecord rec;
+        rec.name = runName;
+        rec.kind = model::kModelKindLora;
+        rec.path = relative.string() + ".safetensors";
+        rec.config = config;
+        rec.baseModelId = s.baseModelId;
+        rec.runId = runId;
+        return model::upsertModel(ws, rec);
+    }
+    extra["dual_encoder"] = r.method == Method::FullFt;
+    if (s.baseModelId) extra["base_model_id"] = *s.baseModelId;
+    auto rec = model::saveClipModel(ws, runName, s.trained, s.vocabPath, extra);
+    if (s.baseModelId) store::setModelOrigin(ws, rec.id, *s.baseModelId, runId);
+    return rec.id;
+}
+
 }  // namespace
 
 TrainJob::TrainJob(fs::path workspace, Recipe recipe, std::string runName)
     : workspace_(std::move(workspace)), recipe_(std::move(recipe)), runName_(std::move(runName)) {
-    if (runName_.empty()) runName_ = timestampName(recipe_.method);
+    if (runName_.empty()) runName_ = timestampedRunName(toString(recipe_.method));
 }
 
 TrainJob TrainJob::resume(fs::path workspace, const std::string& runIdOrName) {
     auto ws = store::Workspace::open(workspace);
-    const auto run = store::requireRun(ws, runIdOrName);
-    if (run.status == "finished") throw Error("run \"" + run.name + "\" already finished; nothing to resume");
-    if (run.status == "running") {
-        throw Error("run \"" + run.name + "\" is still running in another process; stop it first");
-    }
+    const auto run = requireResumableRun(ws, runIdOrName);
     TrainJob job;
     job.workspace_ = std::move(workspace);
     job.recipe_ = parseRecipe(run.recipe, "run " + run.name + " recipe");
@@ -313,20 +333,13 @@ bool TrainJob::run(jobs::JobContext& context) {
     const std::int64_t perEpoch = stepsPerEpoch(data.units.size(), r.batchSize);
     const std::int64_t totalSteps = r.epochs > 0 ? perEpoch * r.epochs : r.steps;
 
-    if (!resuming_) {
-        runId_ = store::createRun(ws, runName_, toString(r.method), toJson(r), r.device, totalSteps);
-    } else {
-        store::claimRun(ws, runId_);
-    }
-    const fs::path runDir = ws.checkpointsDir() / ("run-" + std::to_string(runId_));
-    fs::create_directories(runDir);
-    const fs::path checkpointPath = runDir / "last.pt";
+    RunDriver driver(ws, context,
+                     {runName_, toString(r.method), toJson(r), r.device, totalSteps, resuming_ ? std::optional(runId_) : std::nullopt});
+    runId_ = driver.runId();
+    const fs::path& checkpointPath = driver.checkpointPath();
 
-    std::string failure;
-    std::string finalStatus = "failed";
-    std::optional<std::int64_t> modelId;
-    try {
-        Setup s = buildSetup(ws, r, data, runDir, context);
+    return driver.run([&]() -> RunOutcome {
+        Setup s = buildSetup(ws, r, data, driver.checkpointDir(), context);
         std::vector<torch::Tensor> params;
         for (const auto& e : s.trainable) params.push_back(e.second);
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(r.learningRate)
@@ -334,21 +347,6 @@ bool TrainJob::run(jobs::JobContext& context) {
                                                   .eps(r.adamEps)
                                                   .weight_decay(r.weightDecay));
         LossScaler scaler(s.precision == model::Precision::Fp16);
-        std::int64_t step = 0;
-        if (resuming_ && fs::exists(checkpointPath)) {
-            step = loadCheckpoint(checkpointPath, s, optimizer, scaler);
-            context.log(jobs::LogLevel::Info, "resumed from step " + std::to_string(step) + " (" + checkpointPath.string() + ")");
-        } else if (resuming_) {
-            context.log(jobs::LogLevel::Warning, "no checkpoint found for run " + runName_ + "; starting from step 0");
-        }
-
-        ScheduleOptions schedule;
-        schedule.baseLearningRate = r.learningRate;
-        schedule.minLearningRate = r.minLearningRate;
-        schedule.warmupSteps = r.warmupSteps;
-        schedule.restartPeriod = r.restartPeriod > 0 ? r.restartPeriod
-                                                     : static_cast<int>(std::max<std::int64_t>(1, totalSteps - r.warmupSteps));
-        schedule.restartMultiplier = r.restartMultiplier;
 
         const int imageSize = r.imageSize > 0 ? r.imageSize : static_cast<int>(s.trained->config().imageResolution);
         const int contextLength = static_cast<int>(s.trained->config().contextLength);
@@ -380,28 +378,35 @@ bool TrainJob::run(jobs::JobContext& context) {
             b.tokens = s.tokenizer->tokenize(texts, contextLength, true);
             return b;
         };
-
-        store::MetricWriter metrics(ws.databasePath());
-        const std::int64_t sessionStart = step;
-        auto lastBeat = Clock::now();
+        // The batch of the next step is prepared while this one trains.
         std::future<PreparedBatch> next;
-        if (step < totalSteps) next = std::async(std::launch::async, prepare, step);
-        bool cancelled = false;
-        bool stoppedEarly = false;
-        while (step < totalSteps) {
-            if (context.cancelled()) {
-                cancelled = true;
-                break;
+
+        TrainingLoop loop;
+        loop.optimizer = &optimizer;
+        loop.schedule.baseLearningRate = r.learningRate;
+        loop.schedule.minLearningRate = r.minLearningRate;
+        loop.schedule.warmupSteps = r.warmupSteps;
+        loop.schedule.restartPeriod =
+            r.restartPeriod > 0 ? r.restartPeriod : static_cast<int>(std::max<std::int64_t>(1, totalSteps - r.warmupSteps));
+        loop.schedule.restartMultiplier = r.restartMultiplier;
+        loop.checkpointEvery = r.checkpointEvery;
+        loop.finalCheckpoint = !dryRun_;
+        loop.stopAfterSteps = stopAfterSteps_;
+        loop.resumeHint = "resume with `genra train --resume " + runName_ + "`";
+        loop.save = [&](const fs::path& path, std::int64_t step) { saveCheckpoint(path, s, optimizer, scaler, step); };
+        loop.load = [&](const fs::path& path) { return loadCheckpoint(path, s, optimizer, scaler); };
+        loop.loopEnded = [&] {
+            if (!next.valid()) return;
+            try {
+                next.get();
+            } catch (...) {
             }
-            if (stopAfterSteps_ && step - sessionStart >= *stopAfterSteps_) {
-                stoppedEarly = true;
-                break;
-            }
+        };
+        loop.step = [&](std::int64_t step, double lr) -> StepResult {
             const auto t0 = Clock::now();
+            if (!next.valid()) next = std::async(std::launch::async, prepare, step);
             PreparedBatch batch = next.get();
             if (step + 1 < totalSteps) next = std::async(std::launch::async, prepare, step + 1);
-            const double lr = learningRateAt(schedule, step);
-            for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
             s.trained->train();
             const auto images = batch.images.to(s.device);
@@ -505,7 +510,6 @@ bool TrainJob::run(jobs::JobContext& context) {
                                                          std::to_string(scaler.scale()) + ", update skipped");
             }
             scaler.update(finiteGradients);
-            ++step;
 
             const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
             terms["loss"] = lossValue;
@@ -514,92 +518,16 @@ bool TrainJob::run(jobs::JobContext& context) {
             if (scaler.enabled()) terms["loss_scale"] = scaler.scale();
             terms["images_per_s"] = static_cast<double>(batch.slots.size()) / std::max(seconds, 1e-9);
             terms["temperature"] = usesAlignment(r) ? std::exp(-s.alignLogScale.item<double>()) : 1.0 / logitScale.item<double>();
-            for (const auto& [name, value] : terms) {
-                metrics.append(runId_, step, name, value);
-                context.metric(step, name, value);
-            }
-            context.progress(static_cast<double>(step) / static_cast<double>(totalSteps),
-                             "step " + std::to_string(step) + "/" + std::to_string(totalSteps) + " loss " +
-                                 std::to_string(lossValue));
-            if (r.checkpointEvery > 0 && step % r.checkpointEvery == 0 && step < totalSteps) {
-                saveCheckpoint(checkpointPath, s, optimizer, scaler, step);
-                store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
-            }
-            if (Clock::now() - lastBeat > std::chrono::seconds(2)) {
-                store::heartbeat(ws, runId_, step);
-                lastBeat = Clock::now();
-            }
-        }
-        if (next.valid()) {
-            try {
-                next.get();
-            } catch (...) {
-            }
-        }
-        metrics.flush();
-        if (stoppedEarly) {
-            // Simulates a killed process: nothing more is written.
-            store::heartbeat(ws, runId_, step);
-            return true;
-        }
-        if (!dryRun_ || cancelled) {
-            saveCheckpoint(checkpointPath, s, optimizer, scaler, step);
-            store::setCheckpoint(ws, runId_, fs::relative(checkpointPath, ws.dir()).string(), step);
-        }
-        if (cancelled) {
-            context.log(jobs::LogLevel::Info, "cancelled at step " + std::to_string(step) + "; checkpoint written, resume with "
-                                              "`genra train --resume " + runName_ + "`");
-            store::finishRun(ws, runId_, "cancelled");
-            return false;
-        }
-        // Register the trained model.
-        if (!dryRun_) {
-            torch::NoGradGuard noGrad;
-            s.trained->to(torch::kCPU);
-            s.trained->eval();
-            nlohmann::json extra = {{"run_id", runId_}, {"method", toString(r.method)},
-                                    {"inference_encoder", toString(r.inferenceEncoder)}};
-            if (isLora(r.method)) {
-                const fs::path relative = fs::path("checkpoints") / ("run-" + std::to_string(runId_)) / "adapters";
-                model::StateDict adapters;
-                for (const auto& [k, v] : model::loraStateDict(s.trained, true)) adapters[k] = v.detach().contiguous().clone();
-                if (s.projReal.defined()) adapters[kRealProjectionKey] = s.projReal.detach().to(torch::kCPU).contiguous().clone();
-                nlohmann::json config = extra;
-                config["lora"] = model::toJson(s.lora);
-                config["dual_projection"] = r.dualProjection;
-                config["real_projection"] = s.projReal.defined();
-                config["reading"] = toString(r.reading);
-                model::saveModelFiles(ws.dir() / relative, adapters, config);
-                model::ModelRecord rec;
-                rec.name = runName_;
-                rec.kind = model::kModelKindLora;
-                rec.path = relative.string() + ".safetensors";
-                rec.config = config;
-                rec.baseModelId = s.baseModelId;
-                rec.runId = runId_;
-                modelId = model::upsertModel(ws, rec);
-            } else {
-                extra["dual_encoder"] = r.method == Method::FullFt;
-                if (s.baseModelId) extra["base_model_id"] = *s.baseModelId;
-                auto rec = model::saveClipModel(ws, runName_, s.trained, s.vocabPath, extra);
-                if (s.baseModelId) {
-                    store::setModelOrigin(ws, rec.id, *s.baseModelId, runId_);
-                }
-                modelId = rec.id;
-            }
-            modelName_ = runName_;
-            context.log(jobs::LogLevel::Info, "registered model \"" + runName_ + "\"");
-        }
-        finalStatus = "finished";
-    } catch (const Cancelled&) {
-        store::finishRun(ws, runId_, "cancelled");
-        throw;
-    } catch (const std::exception& e) {
-        failure = e.what();
-    }
-    store::finishRun(ws, runId_, finalStatus, failure, modelId);
-    if (!failure.empty()) throw Error("run " + runName_ + ": " + failure);
-    return true;
+            return {lossValue, {terms.begin(), terms.end()}};
+        };
+
+        const LoopEnd end = driver.loop(loop);
+        if (end != LoopEnd::Completed || dryRun_) return {end, std::nullopt};
+        const std::int64_t modelId = registerModel(ws, r, s, runId_, runName_);
+        modelName_ = runName_;
+        context.log(jobs::LogLevel::Info, "registered model \"" + runName_ + "\"");
+        return {end, modelId};
+    });
 }
 
 nlohmann::json defaultRecipeJson(Method method) {
