@@ -1,6 +1,6 @@
 #include "widgets/model_choices.h"
 
-#include "core/caption/caption_jobs.h"
+#include "core/caption/loaded_captioner.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
 

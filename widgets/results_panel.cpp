@@ -1,6 +1,6 @@
 #include "widgets/results_panel.h"
 
-#include "core/caption/caption_jobs.h"
+#include "core/caption/caption_eval.h"
 #include "core/eval/workspace_eval.h"
 #include "core/store/browse_queries.h"
 #include "core/store/workspace.h"

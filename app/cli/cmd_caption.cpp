@@ -1,8 +1,10 @@
 // `genra caption train | predict | eval | recipe`: the ClipCap-style captioner.
 #include "app/cli/commands.h"
 #include "app/cli/terminal.h"
-#include "core/caption/caption_jobs.h"
+#include "core/caption/caption_eval.h"
+#include "core/caption/caption_predict.h"
 #include "core/caption/caption_recipe.h"
+#include "core/train/captioner_training.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -77,11 +79,11 @@ void addCaptionCommands(CLI::App& app, CliState& state) {
         cmd->callback([&state, workspace, recipe, name, resume] {
             if (recipe->empty() && resume->empty()) throw CLI::ValidationError("caption train", "give --recipe FILE or --resume RUN");
             state.action = [workspace, recipe, name, resume] {
-                std::unique_ptr<caption::CaptionTrainJob> job;
+                std::unique_ptr<train::CaptionTrainJob> job;
                 if (!resume->empty()) {
-                    job = std::make_unique<caption::CaptionTrainJob>(caption::CaptionTrainJob::resume(*workspace, *resume));
+                    job = std::make_unique<train::CaptionTrainJob>(train::CaptionTrainJob::resume(*workspace, *resume));
                 } else {
-                    job = std::make_unique<caption::CaptionTrainJob>(*workspace, caption::loadCaptionRecipe(*recipe), *name);
+                    job = std::make_unique<train::CaptionTrainJob>(*workspace, caption::loadCaptionRecipe(*recipe), *name);
                 }
                 const int code = runWithTerminal(*job);
                 if (code == 0) {
@@ -148,7 +150,7 @@ void addCaptionCommands(CLI::App& app, CliState& state) {
                 if (*doc) {
                     std::cout << caption::captionRecipeMarkdown();
                 } else {
-                    std::cout << caption::defaultCaptionRecipeJson().dump(2) << "\n";
+                    std::cout << train::defaultCaptionRecipeJson().dump(2) << "\n";
                 }
                 return 0;
             };

@@ -2,7 +2,9 @@
 // enough that its BLEU-4 on held-out images is far above a caption-shuffling baseline; a resumed
 // run ends bit-identical to an uninterrupted one; training on generated images reads f_g's
 // cached embeddings; evaluation stores its results with provenance; bad input is named.
-#include "core/caption/caption_jobs.h"
+#include "core/caption/caption_eval.h"
+#include "core/caption/caption_predict.h"
+#include "core/caption/loaded_captioner.h"
 #include "core/data/image.h"
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
@@ -11,6 +13,7 @@
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
 #include "core/store/runs.h"
+#include "core/train/captioner_training.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
@@ -103,7 +106,7 @@ const RealCaptioner& realCaptioner() {
         test::TestContext quiet;
         RealCaptioner r;
         const auto t0 = std::chrono::steady_clock::now();
-        caption::CaptionTrainJob train(w.ws, w.recipe({{"train_on", "real"}, {"split", "pretrain"}, {"decoder_width", 64},
+        train::CaptionTrainJob train(w.ws, w.recipe({{"train_on", "real"}, {"split", "pretrain"}, {"decoder_width", 64},
                                                        {"prefix_length", 4}, {"weight_decay", 0.1}, {"epochs", 8},
                                                        {"batch_size", 32}, {"lr", 5e-3}}),
                                        "cap-real");
@@ -206,10 +209,10 @@ TEST_CASE("Captioner training on generated images through f_g, resumable", "[cap
     test::TestContext quiet;
     const nlohmann::json small = {{"steps", 12}, {"batch_size", 16}, {"checkpoint_every", 5}, {"mapper", "transformer"},
                                   {"decoder_width", 32}, {"decoder_layers", 1}, {"mapper_layers", 1}, {"vocab_merges", 60}};
-    caption::CaptionTrainJob whole(w.ws, w.recipe(small), "gen-whole");
+    train::CaptionTrainJob whole(w.ws, w.recipe(small), "gen-whole");
     REQUIRE(whole.run(quiet));
 
-    caption::CaptionTrainJob first(w.ws, w.recipe(small), "gen-resumed");
+    train::CaptionTrainJob first(w.ws, w.recipe(small), "gen-resumed");
     first.setStopAfterSteps(7);
     REQUIRE(first.run(quiet));
     {
@@ -220,7 +223,7 @@ TEST_CASE("Captioner training on generated images through f_g, resumable", "[cap
         // Pretend the process died: its run is no longer owned.
         ws.db().exec("UPDATE runs SET status = 'failed' WHERE name = 'gen-resumed'");
     }
-    auto resumed = caption::CaptionTrainJob::resume(w.ws, "gen-resumed");
+    auto resumed = train::CaptionTrainJob::resume(w.ws, "gen-resumed");
     REQUIRE(resumed.run(quiet));
     CHECK(resumed.finalLoss() == whole.finalLoss());
 
@@ -262,11 +265,11 @@ TEST_CASE("Captioner jobs name bad input", "[caption][caption-train]") {
     auto& w = world();
     test::TestContext quiet;
     SECTION("an unknown CLIP model") {
-        caption::CaptionTrainJob job(w.ws, w.recipe({{"clip_model", "nope"}}), "bad-clip");
+        train::CaptionTrainJob job(w.ws, w.recipe({{"clip_model", "nope"}}), "bad-clip");
         CHECK_THROWS_WITH(job.run(quiet), Catch::Contains("nope"));
     }
     SECTION("a split without generated images") {
-        caption::CaptionTrainJob job(w.ws, w.recipe({{"split", "test"}}), "bad-split");
+        train::CaptionTrainJob job(w.ws, w.recipe({{"split", "test"}}), "bad-split");
         CHECK_THROWS_WITH(job.run(quiet), Catch::Contains("\"test\"") && Catch::Contains("train_on"));
     }
     SECTION("a CLIP model is not a captioner") {
@@ -276,7 +279,7 @@ TEST_CASE("Captioner jobs name bad input", "[caption][caption-train]") {
     SECTION("cancelling keeps a checkpoint and marks the run") {
         test::TestContext cancelling;
         cancelling.cancelAtStep = 2;
-        caption::CaptionTrainJob job(w.ws, w.recipe({{"steps", 6}, {"decoder_width", 32}, {"decoder_layers", 1}}), "cancelled");
+        train::CaptionTrainJob job(w.ws, w.recipe({{"steps", 6}, {"decoder_width", 32}, {"decoder_layers", 1}}), "cancelled");
         CHECK_FALSE(job.run(cancelling));
         auto ws = store::Workspace::open(w.ws);
         const auto run = store::requireRun(ws, "cancelled");

@@ -3,7 +3,7 @@
 // an evaluation (core/eval's EvaluateJob) started from the panel on a real tiny model, and a caption
 // evaluation (core/caption's CaptionEvalJob) of a tiny trained captioner with and without the
 // METEOR/SPICE jars of Settings.
-#include "core/caption/caption_jobs.h"
+#include "core/train/captioner_training.h"
 #include "core/caption/caption_recipe.h"
 #include "core/store/workspace.h"
 #include "embedding_world.h"
@@ -175,7 +175,7 @@ void trainTinyCaptioner(const std::filesystem::path& workspace, const std::strin
                                    {"decoder_width", 32},  {"decoder_layers", 1}, {"decoder_heads", 2},
                                    {"vocab_merges", 20},   {"steps", 4},          {"batch_size", 8},
                                    {"checkpoint_every", 0}, {"beam_size", 2},     {"max_length", 8}};
-    caption::CaptionTrainJob job(workspace, caption::parseCaptionRecipe(recipe), name);
+    train::CaptionTrainJob job(workspace, caption::parseCaptionRecipe(recipe), name);
     jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
     const auto result = jobs::runJob(job, context);
     INFO(result.error);
