@@ -162,8 +162,10 @@ void addTrainCommands(CLI::App& app, CliState& state) {
         auto doc = std::make_shared<bool>(false);
         auto method = std::make_shared<std::string>();
         cmd->add_flag("--doc", *doc, "Print every recipe key with its type, default and meaning (Markdown)");
-        cmd->add_option("--default", *method, "Print a default recipe for this method")
-            ->check(CLI::IsMember({"genra", "naive", "lora-gen", "full-ft", "real-ft", "pretrain", "gen-as-real"}));
+        std::vector<std::string> methods;  // the recipe table's choices for "method"
+        for (const auto& f : train::recipeFields())
+            if (f.key == "method") methods = f.choices;
+        cmd->add_option("--default", *method, "Print a default recipe for this method")->check(CLI::IsMember(methods));
         cmd->callback([&state, doc, method] {
             state.action = [doc, method] {
                 if (*doc || method->empty()) {

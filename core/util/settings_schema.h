@@ -202,9 +202,15 @@ public:
         for (std::size_t i = 0; i < infos_.size(); ++i) out[infos_[i].key] = access_[i].get(s);
         return out;
     }
-    // Checks the values of a struct built in code against the ranges and choices.
+    // Checks the values of a struct built in code against the ranges and choices. Its messages
+    // also name the field in words ("SOURCE: edge weight: key \"edge_weight\": ..."), as such a
+    // struct comes from flags or a form rather than from a file's keys.
     void check(const S& s, const std::string& source) const {
-        for (std::size_t i = 0; i < infos_.size(); ++i) checkFieldValue(infos_[i], access_[i].get(s), source);
+        for (std::size_t i = 0; i < infos_.size(); ++i) {
+            std::string words = infos_[i].key;
+            for (char& ch : words) ch = ch == '_' ? ' ' : ch;
+            checkFieldValue(infos_[i], access_[i].get(s), source + ": " + words);
+        }
     }
     std::string markdown() const { return fieldsMarkdown(infos_); }
 

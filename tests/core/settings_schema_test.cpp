@@ -98,7 +98,7 @@ TEST_CASE("a settings table parses, writes and documents a struct", "[util][reci
         CHECK_THROWS_WITH(s.parse(json::array(), "t.json"), Contains("t.json") && Contains("JSON object"));
         Toy built;
         built.count = 0;
-        CHECK_THROWS_WITH(s.check(built, "code"), Contains("code: key \"count\""));
+        CHECK_THROWS_WITH(s.check(built, "code"), Contains("code: count: key \"count\"") && Contains("out of range"));
     }
     SECTION("command-line text becomes the field's value") {
         const auto& count = *s.find("count");
