@@ -19,6 +19,7 @@
 #include "core/store/workspace.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
+#include "core/train/generator_training.h"
 #include "core/train/recipe.h"
 #include "core/store/runs.h"
 #include "core/train/training_data.h"
@@ -187,11 +188,11 @@ double denoisingError(gen::BuiltinGenerator& g, store::Workspace& ws, bool untra
 TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a loadable model", "[gen]") {
     ShapesWorld world;
     SECTION("straight vs interrupted and resumed: the same weights") {
-        gen::TrainGeneratorJob straight(world.ws, world.trainOptions("straight", 12));
+        train::TrainGeneratorJob straight(world.ws, world.trainOptions("straight", 12));
         test::TestContext c0;
         REQUIRE(jobs::runJob(straight, c0).status == jobs::JobStatus::Succeeded);
 
-        gen::TrainGeneratorJob first(world.ws, world.trainOptions("split", 12));
+        train::TrainGeneratorJob first(world.ws, world.trainOptions("split", 12));
         first.setStopAfterSteps(7);  // killed after step 7; the checkpoint of step 5 survives
         test::TestContext c1;
         REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
@@ -203,7 +204,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         }
         auto options = world.trainOptions("split", 12);
         options.steps = 999;  // ignored: a resumed run keeps the options it started with
-        gen::TrainGeneratorJob resumed(world.ws, options);
+        train::TrainGeneratorJob resumed(world.ws, options);
         test::TestContext c2;
         REQUIRE(jobs::runJob(resumed, c2).status == jobs::JobStatus::Succeeded);
         CHECK(resumed.resumed());
@@ -226,13 +227,13 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         CHECK(record.config["unet"]["image_size"] == 16);
         CHECK(record.baseModelId == model::requireModel(ws, "clip").id);
 
-        gen::TrainGeneratorJob again(world.ws, world.trainOptions("split", 12));
+        train::TrainGeneratorJob again(world.ws, world.trainOptions("split", 12));
         CHECK_THROWS_WITH(again.run(c2), Catch::Contains("already trained"));
     }
     SECTION("a tiny model overfits a handful of Shapes images") {
         auto options = world.trainOptions("fit", 150);
         options.emaDecay = 0.9;
-        gen::TrainGeneratorJob job(world.ws, options);
+        train::TrainGeneratorJob job(world.ws, options);
         test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
         double early = 0;
@@ -255,7 +256,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
     SECTION("learnt token embeddings train, are saved, and condition sampling") {
         auto options = world.trainOptions("tokens", 40);
         options.learnTokens = true;
-        gen::TrainGeneratorJob job(world.ws, options);
+        train::TrainGeneratorJob job(world.ws, options);
         test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
         auto ws = store::Workspace::open(world.ws);
@@ -282,7 +283,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
             auto options = world.trainOptions("init" + std::to_string(static_cast<int>(k)), 1);
             options.tokenInit = k;
             options.learningRate = 1e-9;  // one step that leaves the table where it started
-            gen::TrainGeneratorJob job(world.ws, options);
+            train::TrainGeneratorJob job(world.ws, options);
             test::TestContext c;
             REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
             auto ws = store::Workspace::open(world.ws);
@@ -299,7 +300,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         CHECK(tableStd[1.0] == Approx(featureStd).epsilon(0.25));
         auto bad = world.trainOptions("negative", 1);
         bad.tokenInit = -1;
-        gen::TrainGeneratorJob badJob(world.ws, bad);
+        train::TrainGeneratorJob badJob(world.ws, bad);
         test::TestContext c;
         CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("token init"));
     }
@@ -308,7 +309,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         for (const double w : {0.0, 4.0}) {
             auto options = world.trainOptions("edge" + std::to_string(static_cast<int>(w)), 1);
             options.edgeWeight = w;
-            gen::TrainGeneratorJob job(world.ws, options);
+            train::TrainGeneratorJob job(world.ws, options);
             test::TestContext c;
             REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
             REQUIRE(c.losses.count(1) == 1);
@@ -321,7 +322,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         CHECK(std::abs(firstLoss[4.0] - firstLoss[0.0]) > 1e-4 * firstLoss[0.0]);
         // A run recorded before the option existed trained on the plain MSE, and resumes so.
         auto old = world.trainOptions("before-edge", 6);
-        gen::TrainGeneratorJob oldFirst(world.ws, old);
+        train::TrainGeneratorJob oldFirst(world.ws, old);
         oldFirst.setStopAfterSteps(5);
         {
             test::TestContext c;
@@ -329,7 +330,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
             auto ws = store::Workspace::open(world.ws);
             ws.db().exec("UPDATE runs SET pid = 999999999, recipe = json_remove(recipe, '$.edge_weight') WHERE name = 'before-edge'");
         }
-        gen::TrainGeneratorJob oldResumed(world.ws, old);
+        train::TrainGeneratorJob oldResumed(world.ws, old);
         {
             test::TestContext c;
             REQUIRE(jobs::runJob(oldResumed, c).status == jobs::JobStatus::Succeeded);
@@ -338,7 +339,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         CHECK(oldResumed.options().edgeWeight == 0.0);
         auto bad = world.trainOptions("negative-edge", 1);
         bad.edgeWeight = -0.5;
-        gen::TrainGeneratorJob badJob(world.ws, bad);
+        train::TrainGeneratorJob badJob(world.ws, bad);
         test::TestContext c;
         CHECK_THROWS_WITH(badJob.run(c), Catch::Contains("edge weight"));
         auto ws = store::Workspace::open(world.ws);
@@ -346,16 +347,16 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
     }
     SECTION("bad options are errors naming the option") {
         auto o = world.trainOptions("bad name!", 3);
-        gen::TrainGeneratorJob badName(world.ws, o);
+        train::TrainGeneratorJob badName(world.ws, o);
         test::TestContext c;
         CHECK_THROWS_WITH(badName.run(c), Catch::Contains("bad name!"));
         o = world.trainOptions("x", 3);
         o.textModel = "nope";
-        gen::TrainGeneratorJob noModel(world.ws, o);
+        train::TrainGeneratorJob noModel(world.ws, o);
         CHECK_THROWS_WITH(noModel.run(c), Catch::Contains("nope"));
         o = world.trainOptions("y", 3);
         o.split = "nosuchsplit";
-        gen::TrainGeneratorJob noSplit(world.ws, o);
+        train::TrainGeneratorJob noSplit(world.ws, o);
         CHECK_THROWS_WITH(noSplit.run(c), Catch::Contains("nosuchsplit"));
     }
 }
@@ -363,7 +364,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
 TEST_CASE("Generate with the built-in model: files, records, seeds, resume, cancel, GenRA triples", "[gen]") {
     ShapesWorld world;
     {
-        gen::TrainGeneratorJob train(world.ws, world.trainOptions("gen", 6));
+        train::TrainGeneratorJob train(world.ws, world.trainOptions("gen", 6));
         test::TestContext c;
         REQUIRE(jobs::runJob(train, c).status == jobs::JobStatus::Succeeded);
     }
@@ -606,10 +607,10 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
         o.device = "cuda";
         return o;
     };
-    gen::TrainGeneratorJob cpu(world.ws, world.trainOptions("cpu", 12));
+    train::TrainGeneratorJob cpu(world.ws, world.trainOptions("cpu", 12));
     test::TestContext c0;
     REQUIRE(jobs::runJob(cpu, c0).status == jobs::JobStatus::Succeeded);
-    gen::TrainGeneratorJob straight(world.ws, onCuda("gpu"));
+    train::TrainGeneratorJob straight(world.ws, onCuda("gpu"));
     test::TestContext c1;
     REQUIRE(jobs::runJob(straight, c1).status == jobs::JobStatus::Succeeded);
     // The noise and timesteps are drawn on the CPU from the run's seed, so the GPU follows the
@@ -617,7 +618,7 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
     CHECK(c1.losses.at(1) == Approx(c0.losses.at(1)).epsilon(1e-4));
     CHECK(c1.losses.at(12) == Approx(c0.losses.at(12)).epsilon(1e-2));
 
-    gen::TrainGeneratorJob first(world.ws, onCuda("gpu-split"));
+    train::TrainGeneratorJob first(world.ws, onCuda("gpu-split"));
     first.setStopAfterSteps(7);
     test::TestContext c2;
     REQUIRE(jobs::runJob(first, c2).status == jobs::JobStatus::Succeeded);
@@ -625,7 +626,7 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
         auto ws = store::Workspace::open(world.ws);
         ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
     }
-    gen::TrainGeneratorJob resumed(world.ws, onCuda("gpu-split"));
+    train::TrainGeneratorJob resumed(world.ws, onCuda("gpu-split"));
     test::TestContext c3;
     REQUIRE(jobs::runJob(resumed, c3).status == jobs::JobStatus::Succeeded);
     CHECK(resumed.resumedFromStep() == 5);
@@ -972,7 +973,7 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
         CHECK(generatedRows(world.ws).empty());
     }
     SECTION("a built-in generator cannot be trained under the reserved name") {
-        gen::TrainGeneratorJob train(world.ws, world.trainOptions("shift", 3));
+        train::TrainGeneratorJob train(world.ws, world.trainOptions("shift", 3));
         CHECK_THROWS_WITH(train.run(c), Catch::Contains("\"shift\" is reserved") && Catch::Contains("builtin:shift"));
         auto ws = store::Workspace::open(world.ws);
         CHECK_FALSE(store::findRun(ws, "shift"));
@@ -993,7 +994,7 @@ double meanAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
 TEST_CASE("Generator bundle: exported, loaded without its workspace, imported elsewhere, same images", "[gen][bundle]") {
     ShapesWorld world;
     {
-        gen::TrainGeneratorJob job(world.ws, world.trainOptions("gen", 4));
+        train::TrainGeneratorJob job(world.ws, world.trainOptions("gen", 4));
         test::TestContext c;
         REQUIRE(jobs::runJob(job, c).status == jobs::JobStatus::Succeeded);
     }

@@ -15,6 +15,7 @@
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
 #include "core/store/runs.h"
+#include "core/train/generator_training.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
 #include "core/util/names.h"
@@ -130,7 +131,7 @@ TEST_CASE("models, runs and generators refuse names outside the workspace or on 
         options.name = "run-34";
         options.dataset = "none";
         options.textModel = "base";
-        gen::TrainGeneratorJob job(wsDir, options);
+        train::TrainGeneratorJob job(wsDir, options);
         test::TestContext context;
         CHECK_THAT(errorOf([&] { job.run(context); }), Contains("invalid generator name \"run-34\""));
         CHECK(test::readFile(ws.checkpointsDir() / "run-34" / "last.pt") == "run 34's checkpoint");
