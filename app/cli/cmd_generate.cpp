@@ -1,12 +1,14 @@
 // `genra train-generator` (the built-in text-to-image diffusion model) and `genra generate`
 // (images per caption with the built-in model, an external command or the builtin:shift control).
 #include "app/cli/commands.h"
+#include "app/cli/schema_options.h"
 #include "app/cli/terminal.h"
 #include "core/gen/builtin_generator.h"
 #include "core/gen/external.h"
 #include "core/gen/generate.h"
 #include "core/data/shapes_adherence.h"
 #include "core/store/workspace.h"
+#include "core/train/generator_training.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -26,53 +28,26 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
                                    "captions (running it again with the same --name resumes it)");
     auto o = std::make_shared<gen::GeneratorTrainOptions>();
     auto workspace = std::make_shared<std::string>();
-    cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
-    cmd->add_option("--name", o->name, "Run and model name (files in checkpoints/NAME/)")->capture_default_str();
-    cmd->add_option("--dataset", o->dataset, "Dataset whose real images and captions are learnt");
-    cmd->add_option("--split", o->split, "Split of the real images")->capture_default_str();
-    cmd->add_option("--text-model", o->textModel, "Workspace CLIP whose frozen text tower conditions the model");
-    cmd->add_option("--steps", o->steps, "Optimiser steps")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--size", o->imageSize, "Image size in pixels")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--batch", o->batchSize, "Images per step")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--lr", o->learningRate, "Peak learning rate (AdamW, warm-up then cosine decay)")->capture_default_str();
-    cmd->add_option("--min-lr", o->minLearningRate, "Learning rate at the end")->capture_default_str();
-    cmd->add_option("--warmup", o->warmupSteps, "Warm-up steps")->capture_default_str();
-    cmd->add_option("--patch", o->patchSize, "Pixels per side folded into channels before the U-Net")->capture_default_str();
-    cmd->add_option("--base-channels", o->baseChannels, "U-Net width of the first level")->capture_default_str();
-    cmd->add_option("--channel-mults", o->channelMults, "Width multiplier per level (each level halves the size)")
-        ->capture_default_str()->expected(1, 8);
-    cmd->add_option("--attention-res", o->attentionResolutions, "Feature-map sizes with self/cross-attention")
-        ->capture_default_str()->expected(0, 8);
-    cmd->add_option("--res-blocks", o->resBlocks, "Residual blocks per level")->capture_default_str();
-    cmd->add_option("--heads", o->heads, "Attention heads")->capture_default_str();
-    cmd->add_option("--pooled-context", o->pooledContext,
-                    "Also add the caption's mean token feature to the timestep embedding (true/false)")
-        ->capture_default_str();
-    cmd->add_option("--learn-tokens", o->learnTokens,
-                    "Learn an embedding per caption token, added to the text tower's frozen features (true/false)")
-        ->capture_default_str();
-    cmd->add_option("--token-init", o->tokenInit,
-                    "Start the learnt token embeddings at this many feature standard deviations (0: at zero)")
-        ->capture_default_str();
-    cmd->add_option("--timesteps", o->timesteps, "Diffusion timesteps T")->capture_default_str();
-    cmd->add_option("--schedule", o->schedule, "Noise schedule")->capture_default_str()->check(CLI::IsMember({"linear", "cosine"}));
-    cmd->add_option("--cond-dropout", o->conditionDropout, "Probability of the empty caption (for guidance)")->capture_default_str();
-    cmd->add_option("--ema-decay", o->emaDecay, "EMA decay of the weights that are saved")->capture_default_str();
-    cmd->add_option("--min-snr-gamma", o->minSnrGamma, "Min-SNR-gamma loss weighting (0: plain MSE)")->capture_default_str();
-    cmd->add_option("--edge-weight", o->edgeWeight,
-                    "Extra loss weight on the real images' edges, in multiples of the mean (0: plain MSE)")
-        ->capture_default_str();
-    cmd->add_option("--checkpoint-every", o->checkpointEvery, "Steps between checkpoints")->capture_default_str();
-    cmd->add_option("--seed", o->seed, "Seed of initialisation and batches")->capture_default_str();
-    cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
-    cmd->add_option("--workers", o->workers, "Image decoding threads")->capture_default_str();
+    auto doc = std::make_shared<bool>(false);
+    cmd->add_option("--workspace,-w", *workspace, "Workspace folder (required unless --doc)");
+    cmd->add_flag("--doc", *doc, "Print every generator recipe key with its type, default, range and meaning (Markdown)");
+    // One flag per recipe key (core/gen/generator_recipe.cpp's table).
+    addSchemaOptions(cmd, gen::generatorRecipeSchema(), o);
     auto recipe = std::make_shared<std::string>();
     cmd->add_option("--recipe", *recipe,
                     "Generator recipe JSON (the keys of a trained generator's model.json \"options\"; "
                     "resources/demo-generator/recipe.json trained the demo's). With it, only --name, --device "
                     "and --workers may be given as well, and override the file")
         ->check(CLI::ExistingFile);
-    cmd->callback([&state, o, workspace, recipe, cmd] {
+    cmd->callback([&state, o, workspace, recipe, doc, cmd] {
+        if (*doc) {
+            state.action = [] {
+                std::cout << gen::generatorRecipeMarkdown();
+                return 0;
+            };
+            return;
+        }
+        if (workspace->empty()) throw CLI::RequiredError("--workspace");
         state.action = [o, workspace, recipe, cmd] {
             if (!recipe->empty()) {
                 for (const auto* option : cmd->get_options()) {
@@ -92,7 +67,7 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
                 if (cmd->count("--workers")) fromFile.workers = o->workers;
                 *o = fromFile;
             }
-            gen::TrainGeneratorJob job(*workspace, *o);
+            train::TrainGeneratorJob job(*workspace, *o);
             const int code = runWithTerminal(job);
             if (code == 0) {
                 std::printf("generator \"%s\" trained (%lld steps%s); use it with --generator builtin:%s\n",

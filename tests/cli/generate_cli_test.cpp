@@ -60,6 +60,13 @@ TEST_CASE("genra train-generator and generate: built-in and external generators"
     REQUIRE(train.exitCode == 0);
     CHECK_THAT(train.out, Catch::Contains("generator \"gen\" trained"));
     CHECK(fs::exists(fs::path(ws) / "checkpoints" / "gen" / "model.safetensors"));
+    {  // the flags (generated from the generator recipe table) reached the stored options
+        const auto stored = nlohmann::json::parse(test::readFile(fs::path(ws) / "checkpoints" / "gen" / "model.json"));
+        CHECK(stored["options"]["image_size"] == 16);
+        CHECK(stored["options"]["batch_size"] == 4);
+        CHECK(stored["options"]["channel_mults"] == nlohmann::json{1, 2});
+        CHECK(stored["options"]["attention_resolutions"] == nlohmann::json{8});
+    }
     const auto models = runGenra({"models", "--workspace", ws});
     CHECK_THAT(models.out, Catch::Contains("gen") && Catch::Contains("generator"));
     const auto again = runGenra(trainArgs);
