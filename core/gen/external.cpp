@@ -314,11 +314,10 @@ std::vector<fs::path> ExternalGenerator::generate(const ExternalRequest& request
         reply = util::parseUntrustedJson(answer, "external generator \"" + config_.name + "\" reply");
     } catch (const json::parse_error&) {
         fail("answered garbage" + forCaption + ": \"" + shorten(answer) + "\" is not JSON", true);
-    } catch (const ParseError&) {
-        // Deep nesting would crash every later copy or dump() of the reply (its "error" included).
-        fail("reply" + forCaption + " is JSON nested deeper than " + std::to_string(util::jsonMaxDepth()) +
-                 " levels (GENRA_JSON_MAX_DEPTH raises the limit)",
-             true);
+    } catch (const ParseError& e) {
+        // Deep nesting (which would crash every later copy or dump() of the reply, its "error"
+        // included) or a number out of range; the message says which.
+        fail("answered garbage" + forCaption + ": " + e.what(), true);
     }
     if (!reply.is_object()) fail("answered garbage" + forCaption + ": \"" + shorten(answer) + "\" is not a JSON object", true);
     if (!reply.contains("caption_id") || !reply["caption_id"].is_number_integer() ||

@@ -26,19 +26,6 @@ std::string readText(const fs::path& file) {
     return buffer.str();
 }
 
-std::pair<std::int64_t, std::int64_t> lineAndColumn(const std::string& text, std::size_t offset) {
-    offset = std::min(offset, text.size());
-    std::int64_t line = 1;
-    std::size_t lineStart = 0;
-    for (std::size_t i = 0; i < offset; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            lineStart = i + 1;
-        }
-    }
-    return {line, static_cast<std::int64_t>(offset - lineStart) + 1};
-}
-
 [[noreturn]] void throwMalformed(const fs::path& file, const std::string& text, const nlohmann::json::parse_error& e) {
     // e.byte counts the characters read, so the offending one is at e.byte - 1.
     const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
@@ -72,6 +59,8 @@ nlohmann::ordered_json readOrderedJsonFile(const fs::path& file) {
         return nlohmann::ordered_json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         throwMalformed(file, text, e);
+    } catch (const nlohmann::json::out_of_range& e) {
+        throwNumberOutOfRange(text, file.string(), e);
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -56,9 +57,45 @@ void checkJsonDepth(std::string_view text, const std::string& source, int maxDep
     }
 }
 
+std::pair<std::int64_t, std::int64_t> lineAndColumn(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    std::int64_t line = 1;
+    std::size_t lineStart = 0;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            lineStart = i + 1;
+        }
+    }
+    return {line, static_cast<std::int64_t>(offset - lineStart) + 1};
+}
+
+void throwNumberOutOfRange(std::string_view text, const std::string& source, const nlohmann::json::out_of_range& e) {
+    // what(): "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+    const std::string what = e.what();
+    std::string number;
+    if (const auto open = what.find('\''); open != std::string::npos) {
+        if (const auto close = what.find('\'', open + 1); close != std::string::npos) {
+            number = what.substr(open + 1, close - open - 1);
+        }
+    }
+    std::string where = "malformed JSON";
+    if (const auto at = number.empty() ? std::string_view::npos : text.find(number); at != std::string_view::npos) {
+        const auto [line, column] = lineAndColumn(text, at);
+        where = "line " + std::to_string(line) + ", column " + std::to_string(column);
+    }
+    throw ParseError(source, where,
+                     "malformed JSON: number " + (number.empty() ? std::string() : number + " ") +
+                         "is out of range (larger than a double can hold)");
+}
+
 nlohmann::json parseUntrustedJson(std::string_view text, const std::string& source) {
     checkJsonDepth(text, source);
-    return nlohmann::json::parse(text.begin(), text.end());
+    try {
+        return nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::out_of_range& e) {
+        throwNumberOutOfRange(text, source, e);
+    }
 }
 
 nlohmann::json parseUntrustedJson(std::istream& in, const std::string& source) {

@@ -7,9 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace genra::util {
 
@@ -26,10 +29,21 @@ int jsonMaxDepth();
 void checkJsonDepth(std::string_view text, const std::string& source, int maxDepth = jsonMaxDepth());
 
 // checkJsonDepth, then nlohmann::json::parse (whose parse_error passes through unchanged, so
-// callers keep their own reporting of syntax errors).
+// callers keep their own reporting of syntax errors). A number too large for a double ("1e400"),
+// which nlohmann reports as out_of_range rather than parse_error, becomes a ParseError naming
+// `source` and the number's line and column (throwNumberOutOfRange).
 nlohmann::json parseUntrustedJson(std::string_view text, const std::string& source);
+
 // The same for a whole stream (read to its end first).
 nlohmann::json parseUntrustedJson(std::istream& in, const std::string& source);
+
+// The 1-based line and column of byte `offset` of `text` (clamped to its end), for messages.
+std::pair<std::int64_t, std::int64_t> lineAndColumn(std::string_view text, std::size_t offset);
+
+// Turns nlohmann's out_of_range from a parse (error 406, "number overflow parsing '1e400'") into a
+// genra::ParseError naming `source`, the line and column of the number in `text`, and the number.
+[[noreturn]] void throwNumberOutOfRange(std::string_view text, const std::string& source,
+                                        const nlohmann::json::out_of_range& e);
 
 // checkJsonDepth on a file's text, for callers that hand the file to a loader of their own
 // afterwards. A file that cannot be read passes: the loader reports that in its own words.
