@@ -31,8 +31,8 @@ void addDemoCommand(CLI::App& app, CliState& state) {
                     "95% bootstrap interval (default 3, --quick 2)")
         ->check(CLI::Range(1, 20));
     cmd->add_flag("--train-generator", options->trainGenerator,
-                  "Train the diffusion generator in the demo (on its pre-training split, conditioned on f_r's text "
-                  "tower) instead of using the shipped one (resources/demo-generator, 2,400 steps); needs a new workspace");
+                  "Train the diffusion generator in the demo (on a studio-style Shapes set of its own, conditioned "
+                  "on f_r's text tower) instead of using the shipped one (resources/demo-generator, 2,400 steps); needs a new workspace");
     cmd->add_option("--generator-steps", options->generatorSteps,
                     "With --train-generator (implied): train it this many steps (default 800, --quick 300); 2400 makes "
                     "it draw the caption's shape on Shapes v2 (about 20 more minutes on 2 cores)")

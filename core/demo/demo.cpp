@@ -1,6 +1,6 @@
 #include "core/demo/demo.h"
 
-#include "core/caption/caption_jobs.h"
+#include "core/caption/caption_eval.h"
 #include "core/demo/report.h"
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
@@ -14,6 +14,8 @@
 #include "core/store/projections.h"
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
+#include "core/train/captioner_training.h"
+#include "core/train/generator_training.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/resources.h"
@@ -164,25 +166,31 @@ bool DemoJob::run(jobs::JobContext& context) {
         begin += share;
     };
 
+    // Writes a Shapes set to data/<folder> (unless there) and imports it as `dataset`.
+    auto makeShapesDataset = [&](data::MakeShapesOptions mo, const std::string& folder, const std::string& dataset,
+                                 double from, double to) {
+        mo.outDir = wsPath / "data" / folder;
+        if (!fs::exists(mo.outDir / "dataset_shapes.json")) {
+            data::MakeShapesJob make(mo);
+            jobs::runSubJob(make, context, from, (from + to) / 2);
+        }
+        data::KarpathyImportJob import(data::shapesImportOptions(wsPath, mo.outDir, dataset));
+        jobs::runSubJob(import, context, (from + to) / 2, to);
+    };
+
     // 1. Shapes, imported as a Karpathy-format dataset.
     stage("shapes", [&](double from, double to) {
         {
             auto ws = store::Workspace::open(wsPath);
             if (ws.findDataset(kDemoDataset)) return false;
         }
-        const fs::path dataDir = wsPath / "data" / "shapes";
-        if (!fs::exists(dataDir / "dataset_shapes.json")) {
-            data::MakeShapesOptions mo;
-            mo.outDir = dataDir;
-            mo.count = p.shapesCount;
-            mo.splitFractions = p.splitFractions;
-            mo.seed = p.seed;
-            mo.imageSize = p.imageSize;
-            data::MakeShapesJob make(mo);
-            jobs::runSubJob(make, context, from, (from + to) / 2);
-        }
-        data::KarpathyImportJob import(data::shapesImportOptions(wsPath, dataDir, kDemoDataset));
-        jobs::runSubJob(import, context, (from + to) / 2, to);
+        data::MakeShapesOptions mo;
+        mo.count = p.shapesCount;
+        mo.splitFractions = p.splitFractions;
+        mo.seed = p.seed;
+        mo.imageSize = p.imageSize;
+        mo.studioFraction = p.studioFraction;
+        makeShapesDataset(mo, "shapes", kDemoDataset, from, to);
         return true;
     });
 
@@ -251,9 +259,28 @@ bool DemoJob::run(jobs::JobContext& context) {
             context.log(jobs::LogLevel::Info, "generator: the shipped checkpoint " + bundle.string());
             return true;
         }
+        // Like the shipped one, a generator trained here learns from a studio-style set of its own
+        // (as many images as f_r's pre-training split, another seed), so its images carry that look.
+        const double trainFrom = from + 0.05 * (to - from);
+        bool haveStudio = false;
+        {
+            auto ws = store::Workspace::open(wsPath);
+            haveStudio = ws.findDataset(kDemoStudioDataset).has_value();
+        }
+        if (!haveStudio) {
+            {
+                data::MakeShapesOptions mo;
+                mo.count = static_cast<int>(std::lround(p.shapesCount * p.splitFractions[0]));
+                mo.splitFractions = {1.0, 0.0, 0.0};
+                mo.seed = p.seed + kDemoStudioSeedOffset;
+                mo.imageSize = p.imageSize;
+                mo.style = data::ShapesStyle::Studio;
+                makeShapesDataset(mo, "shapes-studio", kDemoStudioDataset, from, trainFrom);
+            }
+        }
         gen::GeneratorTrainOptions go;
         go.name = kDemoGenerator;
-        go.dataset = kDemoDataset;
+        go.dataset = kDemoStudioDataset;
         go.split = "pretrain";
         go.textModel = kDemoClip;
         go.steps = p.generatorSteps;
@@ -263,8 +290,8 @@ bool DemoJob::run(jobs::JobContext& context) {
         go.seed = static_cast<std::int64_t>(p.seed);
         go.device = device;
         go.checkpointEvery = 100;
-        gen::TrainGeneratorJob job(wsPath, go);
-        jobs::runSubJob(job, context, from, to);
+        train::TrainGeneratorJob job(wsPath, go);
+        jobs::runSubJob(job, context, trainFrom, to);
         return true;
     });
     stage("generate", [&](double from, double to) {
@@ -403,7 +430,7 @@ bool DemoJob::run(jobs::JobContext& context) {
             const std::string name = demoCaptionerName(m, seed);
             if (!modelExists(wsPath, name)) {
                 if (runExists(wsPath, name)) {
-                    auto job = caption::CaptionTrainJob::resume(wsPath, name);
+                    auto job = train::CaptionTrainJob::resume(wsPath, name);
                     jobs::runSubJob(job, context, a, mid);
                 } else {
                     caption::CaptionRecipe r;
@@ -416,7 +443,7 @@ bool DemoJob::run(jobs::JobContext& context) {
                     r.seed = static_cast<std::int64_t>(p.seed) + seed;
                     r.device = device;
                     r.checkpointEvery = 0;
-                    caption::CaptionTrainJob job(wsPath, r, name);
+                    train::CaptionTrainJob job(wsPath, r, name);
                     jobs::runSubJob(job, context, a, mid);
                 }
                 didWork = true;
