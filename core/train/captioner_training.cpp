@@ -16,6 +16,7 @@
 #include "core/train/run_driver.h"
 #include "core/util/error.h"
 #include "core/util/names.h"
+#include "core/util/settings_schema.h"
 
 #include <algorithm>
 #include <chrono>
@@ -289,7 +290,7 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
 
     const std::size_t batch = std::min<std::size_t>(static_cast<std::size_t>(r.batchSize), pairs.captions.size());
     const std::int64_t perEpoch = std::max<std::int64_t>(1, static_cast<std::int64_t>(pairs.captions.size() / batch));
-    const std::int64_t totalSteps = r.steps > 0 ? r.steps : perEpoch * r.epochs;
+    const std::int64_t totalSteps = util::totalTrainingSteps(r.steps, r.epochs, perEpoch);  // steps > 0 overrides epochs
     RunDriver driver(ws, context,
                      {runName_, kRunKind, toJson(r), r.device, totalSteps, resuming_ ? std::optional(runId_) : std::nullopt});
     runId_ = driver.runId();

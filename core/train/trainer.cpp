@@ -17,6 +17,7 @@
 #include "core/store/models.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
+#include "core/util/settings_schema.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -331,7 +332,7 @@ bool TrainJob::run(jobs::JobContext& context) {
                     (data.skippedUnits ? " (" + std::to_string(data.skippedUnits) + " real images without generated ones skipped)"
                                        : std::string()));
     const std::int64_t perEpoch = stepsPerEpoch(data.units.size(), r.batchSize);
-    const std::int64_t totalSteps = r.epochs > 0 ? perEpoch * r.epochs : r.steps;
+    const std::int64_t totalSteps = util::totalTrainingSteps(r.steps, r.epochs, perEpoch);  // steps > 0 overrides epochs
 
     RunDriver driver(ws, context,
                      {runName_, toString(r.method), toJson(r), r.device, totalSteps, resuming_ ? std::optional(runId_) : std::nullopt});
