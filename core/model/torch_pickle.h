@@ -17,8 +17,9 @@
 
 namespace genra::model {
 
-// The pickle uses something this reader does not know (an opcode, a storage type); the caller may
-// fall back to LibTorch's unpickler.
+// The pickle uses something this reader does not know (an opcode, a storage type). Such a file is
+// refused: LibTorch's own unpickler is never given a file from outside, as it trusts the file's
+// lengths, memo indices and nesting.
 class UnsupportedPickle : public Error {
 public:
     using Error::Error;

@@ -1,6 +1,6 @@
 // Checkpoint format detection and the readers that are not safetensors: torch.save pickles through
-// LibTorch's unpickler, TorchScript archives through torch::jit::load, plus the Hugging Face
-// naming translation and the project's own safetensors + JSON pair.
+// the restricted unpickler (torch_pickle.h), TorchScript archives through torch::jit::load, plus
+// the Hugging Face naming translation and the project's own safetensors + JSON pair.
 #include "core/model/weights.h"
 
 #include <cstdio>
@@ -44,18 +44,6 @@ bool startsWith(const std::string& s, const std::string& prefix) {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::vector<char> readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec) throw Error(path.string() + ": cannot read the file size: " + ec.message());
-    std::vector<char> bytes(static_cast<std::size_t>(size));
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!in) throw Error(path.string() + ": read failed");
-    return bytes;
-}
-
 // Up to `count` bytes from the start of the file (fewer when it is shorter).
 std::string readPrefix(const fs::path& path, std::size_t count) {
     std::ifstream in(path, std::ios::binary);
@@ -93,37 +81,6 @@ std::optional<Json> readJsonFile(const fs::path& path) {
 void writeTextAtomically(const fs::path& path, const std::string& text) { util::writeFileAtomically(path, text); }
 
 // --- torch.save ---------------------------------------------------------------------------------
-
-StateDict dictToStateDict(const c10::IValue& value, const std::string& source,
-                          std::vector<std::string>* notes) {
-    if (!value.isGenericDict()) {
-        throw Error(source + ": torch.save data is a " + value.tagKind() +
-                    ", expected a state dict (a dict of str -> Tensor)");
-    }
-    const auto dict = value.toGenericDict();
-    // open_clip training checkpoints: {"epoch": ..., "state_dict": {...}, "optimizer": {...}}.
-    for (const auto& entry : dict) {
-        if (entry.key().isString() && entry.key().toStringRef() == "state_dict" &&
-            entry.value().isGenericDict()) {
-            if (notes != nullptr) notes->push_back("used the \"state_dict\" entry of the saved dict");
-            return dictToStateDict(entry.value(), source, nullptr);
-        }
-    }
-    StateDict result;
-    for (const auto& entry : dict) {
-        if (!entry.key().isString()) {
-            throw Error(source + ": torch.save dict has a " + entry.key().tagKind() +
-                        " key, expected str keys");
-        }
-        const std::string& key = entry.key().toStringRef();
-        if (!entry.value().isTensor()) {
-            throw Error(source + ": torch.save dict entry '" + key + "' holds a " + entry.value().tagKind() +
-                        ", expected a Tensor (or a {\"state_dict\": ...} wrapper)");
-        }
-        result.emplace(key, entry.value().toTensor().detach());
-    }
-    return result;
-}
 
 // --- Hugging Face naming ------------------------------------------------------------------------
 
@@ -245,20 +202,16 @@ StateDict loadTorchSave(const std::filesystem::path& path, std::vector<std::stri
                     "re-save it in Python with torch.save(torch.load(f), f2)");
     }
     if (!startsWith(prefix, "PK")) throw Error(source + ": not a zip-format torch.save file");
-    // LibTorch's unpickler turns collections.OrderedDict (what state_dict() returns) into None, so
-    // the restricted reader goes first; LibTorch's gets what that reader does not know.
+    // Only the restricted reader reads the pickle. LibTorch's unpickler (which also turns
+    // collections.OrderedDict, what state_dict() returns, into None) trusts the file: a memo index
+    // or string length in a 900-byte file made it reserve tens of GB (found by fuzzing), and it
+    // nests without a limit. So what the restricted reader does not know is an error, not a
+    // reason to hand the file to it.
     try {
         return readTorchSaveStateDict(path, notes);
     } catch (const UnsupportedPickle& unsupported) {
-        c10::IValue value;
-        try {
-            value = torch::pickle_load(readAll(path));
-        } catch (const c10::Error& e) {
-            throw Error(std::string(unsupported.what()) + "; LibTorch's unpickler failed too (" +
-                        torchMessage(e) + ")");
-        }
-        note(notes, std::string("read with LibTorch's unpickler: ") + unsupported.what());
-        return dictToStateDict(value, source, notes);
+        throw Error(std::string(unsupported.what()) +
+                    "; re-save the state dict with torch.save(model.state_dict(), f) in Python");
     }
 }
 

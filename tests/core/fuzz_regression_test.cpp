@@ -1,12 +1,14 @@
 // Regressions for what the fuzz targets (tests/fuzz) found, each input built here. A finding is fixed
 // in the parser it reached; the test checks that the same bytes now get a clear genra::Error naming
 // the file.
+#include <caffe2/serialize/inline_container.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <string>
 
 #include "core/gen/external.h"
+#include "core/model/weights.h"
 #include "core/train/recipe.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -54,4 +56,23 @@ TEST_CASE("an external generator's reply holding a number out of range is garbag
     CHECK_THAT(test::genraErrorOf([&] { generator.generate(request); }),
                Contains("external generator \"big\" answered garbage (caption 7)") && Contains("1e400"));
     CHECK_FALSE(generator.running());
+}
+
+// fuzz/torch_zip found it: one mutated byte turned a BINGET into a LONG_BINPUT of index 0x68056804,
+// and a later byte was an opcode the restricted reader does not know; loadTorchSave then handed
+// the file to LibTorch's unpickler, which reserved memo room for that index (tens of GB,
+// std::bad_alloc). What the restricted reader does not know is now an error.
+TEST_CASE("a torch.save pickle the restricted reader does not know is refused, never given to LibTorch",
+          "[fuzz-regression]") {
+    test::TempDir tmp;
+    const fs::path path = tmp / "memo.pt";
+    // PROTO 2, EMPTY_DICT, LONG_BINPUT 0x7fffffff, INT "1\n" (protocol 0, not in torch.save), STOP.
+    const std::string pickle("\x80\x02}r\xff\xff\xff\x7fI1\n.", 12);
+    {
+        caffe2::serialize::PyTorchStreamWriter writer(path.string());
+        writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+        writer.writeEndOfFile();
+    }
+    CHECK_THAT(test::genraErrorOf([&] { model::loadWeights(path, model::WeightsFormat::TorchSave); }),
+               Contains(path.string()) && Contains("opcode") && Contains("re-save"));
 }
