@@ -1,21 +1,28 @@
-// libFuzzer target for the safetensors reader: any byte string must parse or raise genra::Error,
-// never read out of bounds or crash. Build with -DGENRA_BUILD_FUZZ=ON and clang, then run
-//   genra_safetensors_fuzz -max_total_time=60 <corpus-dir>
+// Fuzz target: a .safetensors checkpoint, as `genra model import` and every model path reach it:
+// the in-memory parser (each tensor touched, so a bad shape or offset shows under ASan), then the
+// file through loadClip (format detection, Hugging Face name translation, the architecture inferred
+// from shapes within its caps and checked against the file's real tensor sizes before the model
+// is allocated). genra::Error is a clear rejection; anything else is a bug.
 #include <cstddef>
 #include <cstdint>
 
+#include "core/model/model_store.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
+#include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
         const auto contents = genra::model::parseSafetensors(data, size, "fuzz.safetensors");
-        // Touch every tensor so a bad shape/stride would surface here, under ASan.
-        for (const auto& [name, tensor] : contents.tensors) {
-            if (tensor.numel() > 0) (void)tensor.reshape({-1}).to(torch::kDouble).sum();
+        for (const auto& item : contents.tensors) {
+            if (item.second.numel() > 0) (void)item.second.reshape({-1}).to(torch::kDouble).sum();
         }
     } catch (const genra::Error&) {
-        // Rejecting malformed input is the expected outcome.
+    }
+    try {
+        const auto path = genra::fuzz::writeInput("model.safetensors", data, size);
+        (void)genra::model::loadClip(nullptr, path.string());
+    } catch (const genra::Error&) {
     }
     return 0;
 }
