@@ -10,10 +10,6 @@
 #include "core/gen/unet.h"
 #include "core/jobs/job.h"
 #include "core/model/model_store.h"
-// Transitional, with the using-declaration below: training moved to core/train/generator_training.h;
-// this keeps gen::TrainGeneratorJob working until core/demo/demo.cpp and app/cli/cmd_generate.cpp,
-// which other changes are editing, include that header (then both go).
-#include "core/train/generator_training.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,8 +27,6 @@ class Workspace;
 namespace genra::gen {
 
 constexpr const char* kModelKindGenerator = "generator";
-
-using train::TrainGeneratorJob;  // transitional, see the include above
 
 // A trained generator loaded for sampling.
 struct BuiltinGenerator {
