@@ -93,6 +93,7 @@ EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(pa
     left_ = new ScatterPlot(panes_);
     right_ = new ScatterPlot(panes_);
     panes_->installEventFilter(this);
+    connect(panes_, &QSplitter::splitterMoved, this, [this] { panesMoved_ = true; });
 
     root_ = new QBoxLayout(QBoxLayout::LeftToRight, this);
     root_->addWidget(controls_, 0, Qt::AlignTop);
@@ -221,7 +222,8 @@ bool EmbeddingsPanel::eventFilter(QObject* watched, QEvent* event) {
         // than tall, one above the other when it is taller.
         const QSize size = panes_->size();
         const Qt::Orientation wanted = size.width() < size.height() ? Qt::Vertical : Qt::Horizontal;
-        if (panes_->orientation() != wanted) {
+        // The two maps share the room equally until the user drags the handle.
+        if (panes_->orientation() != wanted || !panesMoved_) {
             panes_->setOrientation(wanted);
             const int extent = wanted == Qt::Vertical ? size.height() : size.width();
             panes_->setSizes({extent / 2, extent - extent / 2});

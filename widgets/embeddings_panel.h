@@ -87,6 +87,7 @@ private:
     std::vector<std::pair<QWidget*, QWidget*>> controlRows_;
     int controlColumns_ = 0;
     bool controlsOnTop_ = false;
+    bool panesMoved_ = false;  // the user dragged the handle between the maps
     int job_ = 0;
 };
 

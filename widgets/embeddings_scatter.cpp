@@ -37,6 +37,7 @@ ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
     plot_->setNoAntialiasingOnDrag(true);
     plot_->setMouseTracking(true);
     addExportMenu(plot_);
+    keepReadable(plot_);
     layout->addWidget(plot_);
     links_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
     links_->setPen(QPen(QColor(150, 150, 150, 90), 0.5));

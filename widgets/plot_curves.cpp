@@ -26,6 +26,7 @@ CurvePlot::CurvePlot(QWidget* parent) : QWidget(parent) {
     plot_->setMinimumHeight(160);
     plot_->setNoAntialiasingOnDrag(true);
     addExportMenu(plot_);
+    keepReadable(plot_);
     layout->addWidget(plot_, 1);
     readout_ = new QLabel(this);
     readout_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -232,7 +233,7 @@ int CurvePlot::graphCount() const { return plot_->graphCount(); }
 
 QStringList CurvePlot::legendNames() const {
     QStringList names;
-    for (int i = 0; i < plot_->graphCount(); ++i) names << plot_->graph(i)->name();
+    for (int i = 0; i < plot_->graphCount(); ++i) names << fullName(plot_->graph(i));
     return names;
 }
 

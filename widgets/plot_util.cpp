@@ -3,6 +3,7 @@
 #include "widgets/plot_qcp.h"
 
 #include <QFileDialog>
+#include <QFontMetricsF>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QMenu>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace genra::widgets {
 
@@ -174,6 +176,171 @@ void addExportMenu(QCustomPlot* plot) {
         QString error;
         if (!exportPlot(plot, path, 7 * dpi, 9 * dpi / 2, dpi, &error)) {
             QMessageBox::warning(plot, QCoreApplication::translate("genra::widgets", "Cannot export"), error);
+        }
+    });
+}
+
+}  // namespace genra::widgets
+
+namespace genra::widgets {
+
+namespace {
+
+const char* const kFullName = "genraFullName";
+const char* const kShownName = "genraShownName";
+const char* const kHiddenByFit = "genraHiddenByFit";
+
+// Whether `count` ticks put on `axis` leave every pair of neighbouring labels apart.
+bool ticksFit(QCPAxis* axis, int count) {
+    QSharedPointer<QCPAxisTicker> ticker = axis->ticker();
+    if (!ticker) return true;
+    const int old = ticker->tickCount();
+    ticker->setTickCount(count);
+    QVector<double> ticks;
+    QVector<QString> labels;
+    const QString format = axis->numberFormat();
+    ticker->generate(axis->range(), axis->parentPlot()->locale(), format.isEmpty() ? QLatin1Char('g') : format.at(0),
+                     axis->numberPrecision(), ticks, nullptr, &labels);
+    ticker->setTickCount(old);
+    const QFontMetricsF metrics(axis->tickLabelFont());
+    const bool horizontal = axis->orientation() == Qt::Horizontal;
+    // Room between labels: two spaces across, half a line up the side.
+    const double gap = horizontal ? metrics.horizontalAdvance(QStringLiteral("  ")) : metrics.height() * 0.5;
+    for (int i = 1; i < ticks.size() && i < labels.size(); ++i) {
+        const double distance = std::abs(axis->coordToPixel(ticks[i]) - axis->coordToPixel(ticks[i - 1]));
+        const double extent = horizontal
+                                  ? (metrics.horizontalAdvance(labels[i]) + metrics.horizontalAdvance(labels[i - 1])) / 2
+                                  : metrics.height();
+        if (distance < extent + gap) return false;
+    }
+    return true;
+}
+
+bool fitTicks(QCPAxis* axis) {
+    if (!axis->visible() || !axis->tickLabels() || !axis->ticker()) return false;
+    const int count = readableTickCount(axis);
+    if (axis->ticker()->tickCount() == count) return false;
+    axis->ticker()->setTickCount(count);
+    return true;
+}
+
+// Names shown in the legend: each entry's full name, elided in the middle to at most maxChars.
+void setLegendNames(QCPLegend* legend, int maxChars) {
+    for (int i = 0; i < legend->itemCount(); ++i) {
+        auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i));
+        if (!item) continue;
+        QCPAbstractPlottable* plottable = item->plottable();
+        const QString full = fullName(plottable);
+        QString shown = full;
+        if (maxChars > 0 && full.size() > maxChars) {
+            const int keep = maxChars - 1;
+            shown = full.left(keep / 2) + QChar(0x2026) + full.right(keep - keep / 2);
+        }
+        plottable->setProperty(kFullName, full);
+        plottable->setProperty(kShownName, shown);
+        if (plottable->name() != shown) plottable->setName(shown);
+    }
+}
+
+int longestName(QCPLegend* legend) {
+    int longest = 0;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i)))
+            longest = std::max(longest, static_cast<int>(fullName(item->plottable()).size()));
+    return longest;
+}
+
+// Fits the legend of the plot's first axis rect inside it; true when anything changed.
+bool fitLegend(QCustomPlot* plot) {
+    QCPLegend* legend = plot->legend;
+    QCPAxisRect* rect = plot->axisRect();
+    if (!legend || !rect || legend->layout() != rect->insetLayout()) return false;
+    // A legend its owner hid stays hidden; an empty one (no series yet) is hidden until it has some.
+    const bool hiddenHere = legend->property(kHiddenByFit).toBool();
+    if (!legend->visible() && !hiddenHere) return false;
+    if (legend->itemCount() == 0) {
+        legend->setProperty(kHiddenByFit, true);
+        const bool wasVisible = legend->visible();
+        legend->setVisible(false);
+        return wasVisible;
+    }
+    const QSize room = rect->rect().size() - QSize(12, 12);
+    const auto state = [legend] {
+        QStringList names;
+        for (int i = 0; i < legend->itemCount(); ++i)
+            if (auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i))) names << item->plottable()->name();
+        return std::make_tuple(names, legend->wrap(), legend->visible());
+    };
+    const auto before = state();
+    const auto fits = [legend, room] {
+        const QSize size = legend->minimumOuterSizeHint();
+        return size.width() <= room.width() && size.height() <= room.height();
+    };
+    // One column, every name whole; then shorter names; then more columns; else no legend.
+    legend->setVisible(true);
+    legend->setWrap(0);
+    legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
+    bool done = false;
+    const int longest = longestName(legend);
+    for (int chars = longest;; chars = chars > 40 ? chars * 3 / 4 : chars - 4) {
+        setLegendNames(legend, chars);
+        done = fits();
+        if (done || chars <= 12) break;
+    }
+    if (!done) {
+        setLegendNames(legend, std::min(longest, 24));
+        const int rowHeight = std::max(1, legend->minimumOuterSizeHint().height() / std::max(1, legend->itemCount()));
+        legend->setWrap(std::max(1, room.height() / rowHeight - 1));
+        legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
+        done = fits();
+    }
+    if (!done) legend->setVisible(false);
+    legend->setProperty(kHiddenByFit, !done);
+    return state() != before;
+}
+
+}  // namespace
+
+QString fullName(const QCPAbstractPlottable* plottable) {
+    // A name set by the owner since the last fit replaces the remembered one.
+    const QVariant shown = plottable->property(kShownName);
+    if (shown.isValid() && shown.toString() == plottable->name()) return plottable->property(kFullName).toString();
+    return plottable->name();
+}
+
+int readableTickCount(QCPAxis* axis) {
+    const bool horizontal = axis->orientation() == Qt::Horizontal;
+    const int length = horizontal ? axis->axisRect()->width() : axis->axisRect()->height();
+    if (length <= 0) return axis->ticker() ? axis->ticker()->tickCount() : 5;
+    // At most one tick per 70 px across or 35 px up the side; fewer when the labels need the room.
+    const int most = std::clamp(length / (horizontal ? 70 : 35), 2, 12);
+    for (int count = most; count > 2; --count)
+        if (ticksFit(axis, count)) return count;
+    return 2;
+}
+
+void keepReadable(QCustomPlot* plot) {
+    auto* consecutive = new int(0);
+    QObject::connect(plot, &QObject::destroyed, [consecutive] { delete consecutive; });
+    QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot, consecutive] {
+        bool changed = false;
+        for (QCPAxisRect* rect : plot->axisRects()) {
+            for (QCPAxis* axis : rect->axes()) changed = fitTicks(axis) || changed;
+        }
+        changed = fitLegend(plot) || changed;
+        // This very drawing shows the new ticks and legend; margins follow on the next layout.
+        if (changed) {
+            for (QCPAxisRect* rect : plot->axisRects()) {
+                rect->update(QCPLayoutElement::upPreparation);
+                rect->update(QCPLayoutElement::upLayout);
+            }
+        }
+        // Margins follow the new labels on the next layout; stop after a few rounds whatever happens.
+        if (changed && *consecutive < 3) {
+            ++*consecutive;
+            plot->replot(QCustomPlot::rpQueuedReplot);
+        } else {
+            *consecutive = 0;
         }
     });
 }

@@ -11,6 +11,8 @@
 #include <vector>
 
 class QCustomPlot;
+class QCPAbstractPlottable;
+class QCPAxis;
 
 namespace genra::widgets {
 
@@ -43,6 +45,18 @@ bool exportPlot(QCustomPlot* plot, const QString& path, int widthPx, int heightP
 // Several plots side by side (equal widths) in one figure.
 bool exportPlots(const QList<QCustomPlot*>& plots, const QString& path, int widthPx, int heightPx, double dpi,
                  QString* error);
+
+// Keeps a plot readable at any size, recomputed after every layout (so on every resize and range
+// change): each visible axis gets as many ticks as its pixel length holds without two tick labels
+// overlapping (measured with the axis's tick label font), and a legend in the axis rect's inset
+// layout is fitted inside the axis rect: long entry names are elided in the middle, entries wrap
+// into columns when they are too many for the height, and the legend is hidden only when even that
+// does not fit.
+void keepReadable(QCustomPlot* plot);
+// The tick count keepReadable gives `axis` at its current length and range (2 .. 12).
+int readableTickCount(QCPAxis* axis);
+// A plottable's name as its owner set it (keepReadable may show it elided in the legend).
+QString fullName(const QCPAbstractPlottable* plottable);
 
 // Gives a plot a context menu with "Export figure…" (file dialog for .png/.pdf/.svg, then the DPI;
 // the figure is 7 x 4.5 inches at that DPI), so every chart of the workbench can be exported.

@@ -5,6 +5,7 @@
 #include "core/store/browse_queries.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
+#include "widgets/comparison_model.h"
 #include "widgets/job_manager.h"
 #include "widgets/model_choices.h"
 #include "widgets/settings.h"
@@ -15,7 +16,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -27,8 +27,8 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
-#include <QTextBrowser>
 #include <QVBoxLayout>
 
 #include <set>
@@ -53,14 +53,23 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     top->addWidget(refreshButton);
     layout->addLayout(top);
 
+    // Above: the stored results, or the evaluation form, as two tabs; below, taking most of the
+    // room: the comparison of the selected results.
     auto* splitter = new QSplitter(Qt::Vertical, this);
-    view_ = new QTableView(splitter);
+    splitter->setChildrenCollapsible(false);
+    auto* upper = new QTabWidget(splitter);
+    upper->setDocumentMode(true);
+    view_ = new QTableView(upper);
+    upper->addTab(view_, tr("Stored results"));
     view_->setModel(proxy_);
     view_->setSortingEnabled(true);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
     view_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     view_->horizontalHeader()->setStretchLastSection(true);
     view_->verticalHeader()->hide();
+    // One line per result; long run and model names elided in the middle (tooltips have them whole).
+    view_->setWordWrap(false);
+    view_->setTextElideMode(Qt::ElideMiddle);
     view_->setToolTip(tr("Select the results to compare; with no selection every shown row is compared"));
 
     auto* lower = new QWidget(splitter);
@@ -80,9 +89,15 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     compareRow->addWidget(copyFormat);
     compareRow->addWidget(copy);
     lowerLayout->addLayout(compareRow);
-    comparisonView_ = new QTextBrowser(lower);
+    comparisonModel_ = new ComparisonModel(this);
+    comparisonView_ = new QTableView(lower);
+    comparisonView_->setModel(comparisonModel_);
+    comparisonView_->setWordWrap(false);
+    comparisonView_->setSelectionMode(QAbstractItemView::ContiguousSelection);
+    comparisonView_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    comparisonView_->setToolTip(tr("Models as columns, metrics as rows; the best value of each metric in bold"));
     lowerLayout->addWidget(comparisonView_, 1);
-    auto* evalBox = new QGroupBox(tr("Evaluate"), lower);
+    auto* evalBox = new QWidget(upper);
     auto* evalGrid = new QGridLayout(evalBox);
     evalBenchmark_ = new QComboBox(evalBox);
     evalBenchmark_->addItem(tr("retrieval"), QStringLiteral("retrieval"));
@@ -136,7 +151,11 @@ ResultsPanel::ResultsPanel(JobManager* jobs, QWidget* parent) : QWidget(parent),
     evalGrid->addWidget(evalStatus_, 4, 0, 1, 4);
     evalGrid->setColumnStretch(1, 1);
     evalGrid->setColumnStretch(3, 1);
-    lowerLayout->addWidget(evalBox);
+    evalGrid->setRowStretch(5, 1);
+    upper->addTab(evalBox, tr("Evaluate"));
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 2);
+    splitter->setSizes({200, 450});
     layout->addWidget(splitter, 1);
 
     connect(filter_, &QLineEdit::textChanged, this, &ResultsPanel::setFilterText);
@@ -251,6 +270,14 @@ void ResultsPanel::refresh() {
     fillEvaluationChoices();
 
     model_->setRows(workspace_ ? loadEvalResults(*workspace_) : std::vector<EvalRow>{});
+    // Columns fit their values (the first 200 rows) and never their header less; run and model
+    // names beyond a third of the view are elided in the middle.
+    view_->horizontalHeader()->setResizeContentsPrecision(200);
+    view_->resizeColumnsToContents();
+    for (const int column : {int(ResultsTableModel::Run), int(ResultsTableModel::Model)}) {
+        const int header = view_->horizontalHeader()->sectionSizeHint(column);
+        view_->setColumnWidth(column, std::max(header, std::min(view_->columnWidth(column), std::max(160, width() / 4))));
+    }
     const QSignalBlocker blocker(baseline_);
     baseline_->clear();
     baseline_->addItem(tr("(none)"));
@@ -290,7 +317,13 @@ std::vector<EvalRow> ResultsPanel::selectedRows() const {
 
 report::Table ResultsPanel::comparison() const { return comparisonTable(selectedRows(), baselineModel_); }
 
-void ResultsPanel::updateComparison() { comparisonView_->setHtml(toHtml(comparison())); }
+void ResultsPanel::updateComparison() {
+    comparisonModel_->setTable(comparison());
+    // Every column at least as wide as its header (a model name elided to a readable length) and
+    // its values; too many models scroll sideways.
+    comparisonView_->resizeColumnsToContents();
+    comparisonView_->verticalHeader()->resizeSections(QHeaderView::ResizeToContents);
+}
 
 QString ResultsPanel::exportText(report::TableFormat format) const {
     return QString::fromStdString(report::writeTable(comparison(), format));

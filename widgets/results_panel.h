@@ -1,6 +1,7 @@
 // The Results panel: every evaluation stored in the workspace in a sortable, filterable table;
-// selected results composed into a paper-style comparison (methods as rows, metrics as columns,
-// best in bold, deltas against a baseline) by core/report; export as CSV, Markdown or LaTeX, or
+// selected results composed into a paper-style comparison by core/report (best in bold, deltas
+// and their intervals against a chosen baseline), shown with models as columns and metrics as rows
+// (the exports keep the paper's layout, methods as rows); export as CSV, Markdown or LaTeX, or
 // copy; start an evaluation as a job: retrieval, zero-shot and similarity (core/eval's EvaluateJob)
 // of a CLIP model, or captions (core/caption's CaptionEvalJob: predict, then score) of a captioner,
 // with METEOR and SPICE from the jars set in Settings.
@@ -19,7 +20,6 @@ class QPushButton;
 class QSpinBox;
 class QSortFilterProxyModel;
 class QTableView;
-class QTextBrowser;
 
 namespace genra::store {
 class Workspace;
@@ -27,6 +27,7 @@ class Workspace;
 
 namespace genra::widgets {
 
+class ComparisonModel;
 class JobManager;
 
 class ResultsPanel : public QWidget, public WorkbenchPanel {
@@ -42,6 +43,10 @@ public:
     // The comparison of the selected rows (every visible row when none is selected).
     report::Table comparison() const;
     void setBaseline(const QString& model);
+    // The stored results and the on-screen comparison (models as columns, metrics as rows).
+    QTableView* resultsView() const { return view_; }
+    QTableView* comparisonView() const { return comparisonView_; }
+    ComparisonModel* comparisonModel() const { return comparisonModel_; }
     QString exportText(report::TableFormat format) const;
     // Writes the comparison; the format follows the extension (.csv, .md, .tex). Throws genra::Error.
     void exportTo(const QString& path) const;
@@ -90,7 +95,8 @@ private:
     QPushButton* evalCancel_ = nullptr;
     QProgressBar* evalProgress_ = nullptr;
     QLabel* evalStatus_ = nullptr;
-    QTextBrowser* comparisonView_ = nullptr;
+    QTableView* comparisonView_ = nullptr;
+    ComparisonModel* comparisonModel_ = nullptr;
     QString baselineModel_;
     int job_ = 0;
     QStringList jobNotes_;  // what the running evaluation skips (no jar configured)

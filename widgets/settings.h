@@ -41,6 +41,8 @@ inline const Setting<QString> language{"ui.language", QStringLiteral("en")};
 inline const Setting<QStringList> recentWorkspaces{"workspace.recent", QStringList()};
 inline const Setting<QByteArray> windowGeometry{"window.geometry", QByteArray()};
 inline const Setting<QByteArray> windowState{"window.state", QByteArray()};
+// The name of the view (central tab) shown when the window closed.
+inline const Setting<QString> windowView{"window.view", QString()};
 }  // namespace settings
 
 // Devices this LibTorch build can use: "cpu", then "cuda:N" for each visible CUDA device.

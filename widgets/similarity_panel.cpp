@@ -12,6 +12,8 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -25,8 +27,12 @@ constexpr int kCaptionIdRole = Qt::UserRole + 1;
 }
 
 SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
+    // The controls, measures and worst-aligned list in a column on the left; the plots take the rest.
     auto* layout = new QHBoxLayout(this);
-    auto* controls = new QWidget(this);
+    auto* columns = new QSplitter(Qt::Horizontal, this);
+    columns->setChildrenCollapsible(false);
+    layout->addWidget(columns);
+    auto* controls = new QWidget(columns);
     auto* form = new QFormLayout(controls);
     modelA_ = new QComboBox(controls);
     modelB_ = new QComboBox(controls);
@@ -59,20 +65,25 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Worst pairs"), worstCount_);
     form->addRow(tr("Heat-map"), heatmapRow);
     form->addRow(show);
-    stats_ = new QLabel(controls);
+    stats_ = new QLabel;
     stats_->setTextFormat(Qt::RichText);
     stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    form->addRow(stats_);
+    // The measures table scrolls sideways in a narrow column rather than losing its values.
+    auto* statsScroll = new QScrollArea(controls);
+    statsScroll->setWidget(stats_);
+    statsScroll->setWidgetResizable(true);
+    statsScroll->setFrameShape(QFrame::NoFrame);
+    // Room for the table's thirteen rows and a scroll bar; the worst-aligned list takes the rest.
+    statsScroll->setMinimumHeight(fontMetrics().lineSpacing() * 15 + statsScroll->horizontalScrollBar()->sizeHint().height());
+    form->addRow(statsScroll);
     status_ = new QLabel(controls);
     status_->setWordWrap(true);
     form->addRow(status_);
     worst_ = new QListWidget(controls);
     worst_->setToolTip(tr("Worst-aligned captions of the first model; double-click to open them in the browser"));
     form->addRow(worst_);
-    controls->setMaximumWidth(380);
-    layout->addWidget(controls, 1);
-
-    auto* plots = new QSplitter(Qt::Vertical, this);
+    controls->setMaximumWidth(480);
+    auto* plots = new QSplitter(Qt::Vertical, columns);
     histogram_ = new QCustomPlot(plots);
     histogram_->xAxis->setLabel(tr("cosine(real, generated)"));
     histogram_->yAxis->setLabel(tr("pairs"));
@@ -83,9 +94,20 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     heatmap_->xAxis->setLabel(tr("generated image (pair)"));
     heatmap_->yAxis->setLabel(tr("real image (pair)"));
     heatmap_->setMinimumHeight(200);
-    addExportMenu(histogram_);
-    addExportMenu(heatmap_);
-    layout->addWidget(plots, 2);
+    // Pair indices: whole-number ticks only, as many as the axis holds.
+    for (QCPAxis* axis : {heatmap_->xAxis, heatmap_->yAxis}) {
+        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+        ticker->setTickStep(1.0);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        axis->setTicker(ticker);
+    }
+    for (QCustomPlot* plot : {histogram_, heatmap_}) {
+        addExportMenu(plot);
+        keepReadable(plot);
+    }
+    columns->setStretchFactor(0, 1);
+    columns->setStretchFactor(1, 3);
+    columns->setSizes({400, 1000});
 
     connect(show, &QPushButton::clicked, this, [this] {
         showModels(modelA_->currentText(), modelB_->currentIndex() > 0 ? modelB_->currentText() : QString(),

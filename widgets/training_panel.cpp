@@ -48,8 +48,11 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(splitter);
 
-    // Left: the recipe and the buttons that act on it.
-    auto* left = new QWidget(splitter);
+    // Left, one above the other: the recipe with the buttons that act on it, and the runs and
+    // metrics to overlay (as wide as the form, so run names stay readable).
+    auto* leftColumn = new QSplitter(Qt::Vertical, splitter);
+    leftColumn->setChildrenCollapsible(false);
+    auto* left = new QWidget(leftColumn);
     auto* leftLayout = new QVBoxLayout(left);
     auto* scroll = new QScrollArea(left);
     form_ = new RecipeForm(scroll);
@@ -75,30 +78,33 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     runRow->addWidget(resume_);
     leftLayout->addLayout(runRow);
 
-    // Right: runs and metrics to overlay, the curves, progress, status and log.
-    auto* right = new QSplitter(Qt::Vertical, splitter);
-    auto* top = new QWidget(right);
-    auto* topLayout = new QHBoxLayout(top);
-    auto* lists = new QVBoxLayout;
-    lists->addWidget(new QLabel(tr("Runs"), top));
-    runs_ = new QListWidget(top);
+    auto* listsPane = new QWidget(leftColumn);
+    auto* lists = new QVBoxLayout(listsPane);
+    lists->addWidget(new QLabel(tr("Runs"), listsPane));
+    runs_ = new QListWidget(listsPane);
     runs_->setToolTip(tr("Tick runs to overlay their curves; select one to see its status and log"));
+    // Runs of one recipe differ at the end (seed, time stamp): elide their names in the middle.
+    runs_->setTextElideMode(Qt::ElideMiddle);
+    runs_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     lists->addWidget(runs_, 2);
-    lists->addWidget(new QLabel(tr("Metrics"), top));
-    metricList_ = new QListWidget(top);
+    lists->addWidget(new QLabel(tr("Metrics"), listsPane));
+    metricList_ = new QListWidget(listsPane);
     lists->addWidget(metricList_, 1);
     auto* smoothingRow = new QHBoxLayout;
-    smoothingRow->addWidget(new QLabel(tr("Smoothing"), top));
-    smoothing_ = new QSlider(Qt::Horizontal, top);
+    smoothingRow->addWidget(new QLabel(tr("Smoothing"), listsPane));
+    smoothing_ = new QSlider(Qt::Horizontal, listsPane);
     smoothing_->setRange(0, 99);
     smoothing_->setToolTip(tr("Exponential moving average weight, as TensorBoard's smoothing"));
     smoothingRow->addWidget(smoothing_);
     lists->addLayout(smoothingRow);
-    logScale_ = new QCheckBox(tr("Log scale"), top);
+    logScale_ = new QCheckBox(tr("Log scale"), listsPane);
     lists->addWidget(logScale_);
-    topLayout->addLayout(lists, 1);
-    curves_ = new CurvePlot(top);
-    topLayout->addWidget(curves_, 4);
+    leftColumn->setStretchFactor(0, 3);
+    leftColumn->setStretchFactor(1, 2);
+
+    // Right: the curves, progress, status and log.
+    auto* right = new QSplitter(Qt::Vertical, splitter);
+    curves_ = new CurvePlot(right);
 
     auto* bottom = new QWidget(right);
     auto* bottomLayout = new QVBoxLayout(bottom);
@@ -122,6 +128,8 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     right->setStretchFactor(1, 1);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 3);
+    // The curves take most of the view: the form and lists a quarter of it.
+    splitter->setSizes({250, 750});
 
     connect(load, &QPushButton::clicked, this, &TrainingPanel::loadRecipe);
     connect(save, &QPushButton::clicked, this, &TrainingPanel::saveRecipe);
@@ -293,8 +301,8 @@ void TrainingPanel::refreshRuns() {
         auto* item = new QListWidgetItem(name, runs_);
         item->setData(kRunIdRole, static_cast<qlonglong>(run.id));
         item->setData(kRunStatusRole, QString::fromStdString(run.status));
-        item->setToolTip(tr("%1, %2, step %3 of %4")
-                             .arg(QString::fromStdString(run.kind), QString::fromStdString(run.status))
+        item->setToolTip(tr("%1: %2, %3, step %4 of %5")
+                             .arg(name, QString::fromStdString(run.kind), QString::fromStdString(run.status))
                              .arg(run.step)
                              .arg(run.totalSteps));
         const bool show = shown.contains(name) || name == liveRun_ || (shown.isEmpty() && runs.size() <= 4);

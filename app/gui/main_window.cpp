@@ -11,6 +11,7 @@
 #include "widgets/embeddings_panel.h"
 #include "widgets/job_manager.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/report_view.h"
 #include "widgets/results_panel.h"
 #include "widgets/similarity_panel.h"
 #include "widgets/training_panel.h"
@@ -30,29 +31,33 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 
 namespace genra::gui {
 
-// One row per panel; see the comment at the top of main_window.h.
+// One row per panel; see the comment at the top of main_window.h. Docks first, then the views in
+// tab order.
 const std::vector<PanelSpec>& panelSpecs() {
     static const std::vector<PanelSpec> specs = {
         {"browser", QT_TRANSLATE_NOOP("MainWindow", "Caption Browser"), Qt::LeftDockWidgetArea,
          [](widgets::PanelContext&) -> QWidget* { return new widgets::CaptionBrowser; }},
-        {"datasets", QT_TRANSLATE_NOOP("MainWindow", "Datasets"), Qt::RightDockWidgetArea,
+        {"datasets", QT_TRANSLATE_NOOP("MainWindow", "Datasets"), Qt::LeftDockWidgetArea,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::DatasetsPanel(c.jobs); }},
-        {"generation", QT_TRANSLATE_NOOP("MainWindow", "Generation"), Qt::RightDockWidgetArea,
-         [](widgets::PanelContext& c) -> QWidget* { return new widgets::GenerationPanel(c.jobs); }},
         {"jobs", QT_TRANSLATE_NOOP("MainWindow", "Jobs"), Qt::BottomDockWidgetArea,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::JobsPanel(c.jobs); }},
-        {"training", QT_TRANSLATE_NOOP("MainWindow", "Training"), Qt::RightDockWidgetArea,
+        {"training", QT_TRANSLATE_NOOP("MainWindow", "Training"), kViewTab,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::TrainingPanel(c.jobs); }},
-        {"embeddings", QT_TRANSLATE_NOOP("MainWindow", "Embeddings"), Qt::RightDockWidgetArea,
+        {"embeddings", QT_TRANSLATE_NOOP("MainWindow", "Embeddings"), kViewTab,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::EmbeddingsPanel(c.jobs); }},
-        {"similarity", QT_TRANSLATE_NOOP("MainWindow", "Similarity"), Qt::RightDockWidgetArea,
+        {"similarity", QT_TRANSLATE_NOOP("MainWindow", "Similarity"), kViewTab,
          [](widgets::PanelContext&) -> QWidget* { return new widgets::SimilarityPanel; }},
-        {"results", QT_TRANSLATE_NOOP("MainWindow", "Results"), Qt::RightDockWidgetArea,
+        {"results", QT_TRANSLATE_NOOP("MainWindow", "Results"), kViewTab,
          [](widgets::PanelContext& c) -> QWidget* { return new widgets::ResultsPanel(c.jobs); }},
+        {"generation", QT_TRANSLATE_NOOP("MainWindow", "Generation"), kViewTab,
+         [](widgets::PanelContext& c) -> QWidget* { return new widgets::GenerationPanel(c.jobs); }},
+        {"report", QT_TRANSLATE_NOOP("MainWindow", "Report"), kViewTab,
+         [](widgets::PanelContext&) -> QWidget* { return new widgets::ReportView; }},
     };
     return specs;
 }
@@ -62,6 +67,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowIcon(QIcon(QStringLiteral(":/genra/genra-workbench.svg")));
     setDockNestingEnabled(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
+    // The left docks (browser, datasets) take the full height; jobs run under the views only.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    views_ = new QTabWidget(this);
+    views_->setObjectName(QStringLiteral("views"));
+    views_->setDocumentMode(true);
+    setCentralWidget(views_);
     jobs_ = new widgets::JobManager(this);
     context_ = std::make_unique<widgets::PanelContext>();
     context_->jobs = jobs_;
@@ -89,35 +100,55 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     retranslate();
     resize(1280, 800);
     defaultLayout();
-    restoreGeometry(widgets::settings::windowGeometry.value());
-    restoredLayout_ = restoreState(widgets::settings::windowState.value());
+    restoredLayout_ = restoreLayout();
     applySettings();
 }
 
 MainWindow::~MainWindow() {
     // Panels hold the workspace pointer: delete them first.
-    for (auto& p : panels_) delete p.dock;
+    for (auto& p : panels_) delete (p.dock ? static_cast<QWidget*>(p.dock) : p.widget);
     panels_.clear();
 }
 
 void MainWindow::createPanels() {
+    int number = 0;
+    const auto addShortcut = [&number](QAction* action) {
+        ++number;
+        if (number <= 9) action->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_0 + number)));
+    };
+    // The views first in the menu (Alt+1 ...), each selecting its tab; then the docks' toggles.
     for (const auto& spec : panelSpecs()) {
         Panel p;
         p.name = QString::fromLatin1(spec.name);
         p.title = spec.title;
+        p.area = spec.area;
         p.widget = spec.create(*context_);
         p.iface = dynamic_cast<widgets::WorkbenchPanel*>(p.widget);
-        p.dock = new QDockWidget(this);
-        p.dock->setObjectName(QStringLiteral("dock.") + p.name);
-        p.dock->setWidget(p.widget);
-        p.dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
-                            QDockWidget::DockWidgetFloatable);
-        addDockWidget(spec.area, p.dock);
-        QAction* toggle = p.dock->toggleViewAction();
-        const int number = static_cast<int>(panels_.size()) + 1;
-        if (number <= 9) toggle->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_0 + number)));
-        panelsMenu_->addAction(toggle);
+        if (spec.area == kViewTab) {
+            views_->addTab(p.widget, QString());
+        } else {
+            p.dock = new QDockWidget(this);
+            p.dock->setObjectName(QStringLiteral("dock.") + p.name);
+            p.dock->setWidget(p.widget);
+            p.dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
+                                QDockWidget::DockWidgetFloatable);
+            addDockWidget(spec.area, p.dock);
+        }
         panels_.push_back(p);
+    }
+    for (auto& p : panels_) {
+        if (p.dock) continue;
+        QWidget* widget = p.widget;
+        QAction* show = viewMenu_->addAction(QString(), this, [this, widget] { views_->setCurrentWidget(widget); });
+        show->setObjectName(QStringLiteral("view.") + p.name);
+        addShortcut(show);
+    }
+    viewMenu_->addSeparator();
+    for (auto& p : panels_) {
+        if (!p.dock) continue;
+        QAction* toggle = p.dock->toggleViewAction();
+        addShortcut(toggle);
+        viewMenu_->addAction(toggle);
     }
     // Captions picked in the embeddings map or the similarity view open in the browser: one caption
     // in the full list, several (a lasso, a multiple selection) as the list's subset.
@@ -130,8 +161,8 @@ void MainWindow::createPanels() {
         if (auto* s = qobject_cast<widgets::SimilarityPanel*>(panel(QStringLiteral("similarity"))))
             connect(s, &widgets::SimilarityPanel::captionsSelected, this, show);
     }
-    panelsMenu_->addSeparator();
-    panelsMenu_->addAction(actions_.resetLayout);
+    viewMenu_->addSeparator();
+    viewMenu_->addAction(actions_.resetLayout);
 }
 
 void MainWindow::connectPanels() {
@@ -153,37 +184,56 @@ void MainWindow::connectPanels() {
 }
 
 void MainWindow::defaultLayout() {
-    // Browser wide on the left; the other right-hand panels tabbed together; jobs along the bottom.
-    QDockWidget* firstRight = nullptr;
+    // The browser and datasets tabbed together on the left (the browser in front), jobs along the
+    // bottom under the views, the first view shown.
+    QDockWidget* firstLeft = nullptr;
     for (auto& p : panels_) {
+        if (!p.dock) continue;
         p.dock->setFloating(false);
+        addDockWidget(p.area, p.dock);
         p.dock->show();
-        const auto& spec = panelSpecs()[static_cast<std::size_t>(&p - panels_.data())];
-        addDockWidget(spec.area, p.dock);
-        if (spec.area == Qt::RightDockWidgetArea) {
-            if (firstRight) {
-                tabifyDockWidget(firstRight, p.dock);
+        if (p.area == Qt::LeftDockWidgetArea) {
+            if (firstLeft) {
+                tabifyDockWidget(firstLeft, p.dock);
             } else {
-                firstRight = p.dock;
+                firstLeft = p.dock;
             }
         }
     }
-    if (firstRight) firstRight->raise();
+    if (firstLeft) firstLeft->raise();
+    views_->setCurrentIndex(0);
 }
 
 void MainWindow::defaultSizes() {
-    // Most of the width for the browser, a short strip for the jobs. Only takes once the window
-    // is laid out (the first show), hence not part of defaultLayout().
-    // Without a central widget the left and right areas share the width: size both.
-    QDockWidget* browser = nullptr;
-    QDockWidget* right = nullptr;
-    for (auto& p : panels_) {
-        if (p.name == QLatin1String("browser")) browser = p.dock;
-        if (!right && dockWidgetArea(p.dock) == Qt::RightDockWidgetArea) right = p.dock;
+    // A third of the width for the browser beside the views, a short strip for the jobs. Only
+    // takes once the window is laid out (the first show), hence not part of defaultLayout().
+    if (QDockWidget* browser = dock(QStringLiteral("browser"))) {
+        resizeDocks({browser}, {width() * 32 / 100}, Qt::Horizontal);
     }
-    if (browser && right) resizeDocks({browser, right}, {width() * 62 / 100, width() * 38 / 100}, Qt::Horizontal);
-    if (QWidget* j = panel(QStringLiteral("jobs")))
-        resizeDocks({qobject_cast<QDockWidget*>(j->parentWidget())}, {height() / 5}, Qt::Vertical);
+    if (QDockWidget* jobs = dock(QStringLiteral("jobs"))) resizeDocks({jobs}, {height() / 6}, Qt::Vertical);
+}
+
+void MainWindow::resetLayout() {
+    defaultLayout();
+    defaultSizes();
+}
+
+void MainWindow::saveLayout() {
+    widgets::settings::windowGeometry.set(saveGeometry());
+    widgets::settings::windowState.set(saveState(kLayoutVersion));
+    widgets::settings::windowView.set(currentView());
+}
+
+bool MainWindow::restoreLayout() {
+    const QByteArray state = widgets::settings::windowState.value();
+    if (state.isEmpty()) return false;
+    // A state saved by another layout version (the dock-only window before 2) is left alone: the
+    // default layout stays.
+    if (!restoreState(state, kLayoutVersion)) return false;
+    restoreGeometry(widgets::settings::windowGeometry.value());
+    const QString view = widgets::settings::windowView.value();
+    if (QWidget* w = panel(view); w && views_->indexOf(w) >= 0) views_->setCurrentWidget(w);
+    return true;
 }
 
 void MainWindow::showEvent(QShowEvent* event) {
@@ -209,12 +259,10 @@ void MainWindow::createActions() {
     fileMenu_->addSeparator();
     actions_.quit = fileMenu_->addAction(QString(), this, &QWidget::close);
     actions_.quit->setShortcut(QKeySequence::Quit);
-    panelsMenu_ = menuBar()->addMenu(QString());
+    viewMenu_ = menuBar()->addMenu(QString());
     actions_.resetLayout = new QAction(this);
-    connect(actions_.resetLayout, &QAction::triggered, this, [this] {
-        defaultLayout();
-        defaultSizes();
-    });
+    actions_.resetLayout->setObjectName(QStringLiteral("resetLayout"));
+    connect(actions_.resetLayout, &QAction::triggered, this, &MainWindow::resetLayout);
     helpMenu_ = menuBar()->addMenu(QString());
     actions_.about = helpMenu_->addAction(QString(), this, &MainWindow::about);
     actions_.aboutQt = helpMenu_->addAction(QString(), qApp, &QApplication::aboutQt);
@@ -228,12 +276,19 @@ void MainWindow::retranslate() {
     actions_.import->setText(tr("&Import Dataset…"));
     actions_.settings->setText(tr("&Settings…"));
     actions_.quit->setText(tr("&Quit"));
-    panelsMenu_->setTitle(tr("&Panels"));
-    actions_.resetLayout->setText(tr("Restore Default Layout"));
+    viewMenu_->setTitle(tr("&View"));
+    actions_.resetLayout->setText(tr("Reset Layout"));
     helpMenu_->setTitle(tr("&Help"));
     actions_.about->setText(tr("&About GenRA Workbench"));
     actions_.aboutQt->setText(tr("About &Qt"));
-    for (auto& p : panels_) p.dock->setWindowTitle(tr(p.title));
+    for (auto& p : panels_) {
+        if (p.dock) {
+            p.dock->setWindowTitle(tr(p.title));
+        } else {
+            views_->setTabText(views_->indexOf(p.widget), tr(p.title));
+            if (auto* show = viewMenu_->findChild<QAction*>(QStringLiteral("view.") + p.name)) show->setText(tr(p.title));
+        }
+    }
     if (workspace_) {
         const QString path = QString::fromStdString(workspace_->dir().string());
         setWindowTitle(tr("%1 — GenRA Workbench").arg(path));
@@ -311,13 +366,28 @@ QStringList MainWindow::panelNames() const {
     return names;
 }
 
+QDockWidget* MainWindow::dock(const QString& name) const {
+    for (const auto& p : panels_)
+        if (p.name == name) return p.dock;
+    return nullptr;
+}
+
+QString MainWindow::currentView() const {
+    for (const auto& p : panels_)
+        if (!p.dock && p.widget == views_->currentWidget()) return p.name;
+    return {};
+}
+
 bool MainWindow::raisePanel(const QString& name) {
     for (auto& p : panels_) {
-        if (p.name == name) {
+        if (p.name != name) continue;
+        if (p.dock) {
             p.dock->show();
             p.dock->raise();
-            return true;
+        } else {
+            views_->setCurrentWidget(p.widget);
         }
+        return true;
     }
     return false;
 }
@@ -394,8 +464,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
             return;
         }
     }
-    widgets::settings::windowGeometry.set(saveGeometry());
-    widgets::settings::windowState.set(saveState());
+    saveLayout();
     event->accept();
 }
 

@@ -1,14 +1,19 @@
-// The workbench's main window: dock panels around the open workspace, menus with shortcuts, a
-// status bar with the workspace and running jobs, recent workspaces, settings, language.
+// The workbench's main window: the analysis views (Training, Embeddings, Similarity, Results,
+// Generation, Report) as tabs of the central area, the caption browser, datasets and jobs as docks
+// that can be shown beside any view; menus with shortcuts, a status bar with the workspace and
+// running jobs, recent workspaces, settings, language. The layout (docks, sizes, the current view)
+// persists per user in QSettings, versioned by kLayoutVersion; View > Reset Layout restores the
+// default.
 //
-// ADDING A PANEL (GUI part 2: training, embeddings, similarity, results): write a widgets class
-// deriving from QWidget and widgets::WorkbenchPanel (widgets/workbench_panel.h), then add ONE row
-// to kPanels at the top of main_window.cpp:
-//   {"training", QT_TRANSLATE_NOOP("MainWindow", "Training"), Qt::RightDockWidgetArea,
+// ADDING A PANEL: write a widgets class deriving from QWidget and widgets::WorkbenchPanel
+// (widgets/workbench_panel.h), then add ONE row to panelSpecs() in main_window.cpp:
+//   {"training", QT_TRANSLATE_NOOP("MainWindow", "Training"), kViewTab,
 //    [](widgets::PanelContext& c) -> QWidget* { return new widgets::TrainingPanel(c.jobs); }},
-// The name is what `genra-workbench --panel NAME` raises; the window gives each panel the workspace
-// (setWorkspace), routes --select KEY=VALUE to it (select), waits for isBusy() before a screenshot,
-// and calls refresh() when a job finishes. Nothing else to wire.
+// kViewTab makes it a tab of the central area; a dock area (Qt::LeftDockWidgetArea, ...) a dock.
+// The name is what `genra-workbench --panel NAME` raises (selects the tab, shows the dock); the
+// window gives each panel the workspace (setWorkspace), routes --select KEY=VALUE to it (select),
+// waits for isBusy() before a screenshot, and calls refresh() when a job finishes. Nothing else to
+// wire.
 #pragma once
 
 #include <QMainWindow>
@@ -21,6 +26,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 
 namespace genra::store {
 class Workspace;
@@ -33,10 +39,15 @@ struct PanelContext;
 
 namespace genra::gui {
 
+// A PanelSpec area that puts the panel in a tab of the central area instead of a dock.
+inline constexpr Qt::DockWidgetArea kViewTab = Qt::NoDockWidgetArea;
+// Saved layouts carry this version; a layout saved under another one is ignored (default layout).
+inline constexpr int kLayoutVersion = 2;
+
 struct PanelSpec {
     const char* name;
     const char* title;  // untranslated; translated in the MainWindow context
-    Qt::DockWidgetArea area;
+    Qt::DockWidgetArea area;  // a dock area, or kViewTab
     std::function<QWidget*(widgets::PanelContext&)> create;
 };
 // Every panel of the window, in menu order.
@@ -50,12 +61,24 @@ public:
 
     // Opens (or with create=true, creates) a workspace; shows an error dialog unless quiet.
     bool openWorkspace(const QString& dir, bool create = false, bool quiet = false);
-    // Raises the named panel ("datasets", "browser", ...); false when there is no such panel.
+    // Raises the named panel: selects a view's tab, shows and raises a dock ("datasets",
+    // "browser", ...); false when there is no such panel.
     bool raisePanel(const QString& name);
     // Passes KEY=VALUE to the named panel; false when it does not take it.
     bool selectInPanel(const QString& panel, const QString& key, const QString& value);
     QWidget* panel(const QString& name) const;
     QStringList panelNames() const;
+    // The dock holding the named panel (null for a view tab or an unknown name).
+    QDockWidget* dock(const QString& name) const;
+    // The central area's tabs, and the name of the view shown.
+    QTabWidget* views() const { return views_; }
+    QString currentView() const;
+    // Writes the layout (geometry, docks, current view) to the user's settings; restoreLayout reads
+    // it back (false when none was saved, or under another kLayoutVersion); resetLayout restores
+    // the default.
+    void saveLayout();
+    bool restoreLayout();
+    void resetLayout();
     // True while any panel still loads what it shows.
     bool isBusy() const;
     widgets::JobManager* jobs() const { return jobs_; }
@@ -74,7 +97,8 @@ private:
         const char* title = nullptr;
         QWidget* widget = nullptr;
         widgets::WorkbenchPanel* iface = nullptr;
-        QDockWidget* dock = nullptr;
+        QDockWidget* dock = nullptr;  // null for a view tab
+        Qt::DockWidgetArea area = kViewTab;
     };
     void createActions();
     void createPanels();
@@ -99,7 +123,8 @@ private:
     QProgressBar* jobProgress_ = nullptr;
     QMenu* fileMenu_ = nullptr;
     QMenu* recentMenu_ = nullptr;
-    QMenu* panelsMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QTabWidget* views_ = nullptr;
     QMenu* helpMenu_ = nullptr;
     struct Actions {
         QAction* newWorkspace = nullptr;
