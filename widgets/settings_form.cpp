@@ -1,6 +1,7 @@
 #include "widgets/settings_form.h"
 
 #include "core/util/error.h"
+#include "core/util/json_limits.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -171,7 +172,9 @@ void SettingsForm::loadFile(const QString& path) {
     const QByteArray bytes = file.readAll();
     nlohmann::json json;
     try {
-        json = nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size());
+        // The depth limit and number range of every file from outside (util::parseUntrustedJson).
+        json = util::parseUntrustedJson(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())),
+                                        name);
     } catch (const nlohmann::json::parse_error& e) {
         throw ParseError(name, "byte " + std::to_string(e.byte), "invalid JSON");
     }

@@ -52,3 +52,27 @@ TEST_CASE("a settings form builds itself from the captioner's and the generator'
         CHECK(form.validate().contains(QStringLiteral("condition_dropout")));
     }
 }
+
+TEST_CASE("a settings form refuses a loaded file nested too deeply or holding a number out of range",
+          "[widgets][hostile]") {
+    // The same limits as every JSON file from outside (util::parseUntrustedJson): a number such as
+    // 1e400 escaped as nlohmann's out_of_range (found by the recipe fuzz target), and the nesting
+    // was not limited at all.
+    test::app();
+    widgets::SettingsForm::Options o;
+    o.fields = caption::captionRecipeFields();
+    o.check = [](const nlohmann::json& j, const std::string& source) { caption::parseCaptionRecipe(j, source); };
+    o.source = "caption recipe";
+    widgets::SettingsForm form(o);
+    form.setValues({{"clip_model", "clip"}, {"dataset", "shapes"}, {"steps", 6}});
+    test::TempDir tmp;
+    const auto huge = tmp / "huge.json";
+    test::writeFile(huge, "{\"clip_model\": \"c\", \"dataset\": \"d\", \"steps\": 1e400}");
+    CHECK_THROWS_WITH(form.loadFile(QString::fromStdString(huge.string())),
+                      Catch::Contains(huge.string()) && Catch::Contains("1e400") && Catch::Contains("out of range"));
+    const auto deep = tmp / "deep.json";
+    test::writeFile(deep, "{\"clip_model\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
+    CHECK_THROWS_WITH(form.loadFile(QString::fromStdString(deep.string())),
+                      Catch::Contains(deep.string()) && Catch::Contains("nested deeper than"));
+    CHECK(form.values().at("steps") == 6);
+}
