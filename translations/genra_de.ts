@@ -199,6 +199,33 @@
     </message>
 </context>
 <context>
+    <name>ComparisonModel</name>
+    <message>
+        <source>%1 · %2: %3</source>
+        <translation>%1 · %2: %3</translation>
+    </message>
+    <message>
+        <source>%1 (baseline)</source>
+        <translation>%1 (Referenz)</translation>
+    </message>
+    <message>
+        <source>%1 — the baseline of the deltas</source>
+        <translation>%1 — die Referenz der Differenzen</translation>
+    </message>
+    <message>
+        <source>higher is better</source>
+        <translation>höher ist besser</translation>
+    </message>
+    <message>
+        <source>lower is better</source>
+        <translation>niedriger ist besser</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
     <name>CurvePlot</name>
     <message>
         <source>step</source>
@@ -570,6 +597,29 @@
         <source>Failed: %1</source>
         <translation>Fehlgeschlagen: %1</translation>
     </message>
+    <message>
+        <source>Not started: the command of %1 was not confirmed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run an external generator?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The generator %1 runs this command from %2/generators.json:
+
+%3
+
+A workspace&apos;s generators.json can run any program with your rights. Run it only if you trust whoever wrote the workspace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Generating for %n dataset split(s) with %1…</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ImageTile</name>
@@ -775,6 +825,14 @@
         <source>Nothing was written to the workspace.</source>
         <translation>In den Arbeitsbereich wurde nichts geschrieben.</translation>
     </message>
+    <message>
+        <source>Allow image paths outside the image folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Absolute paths and paths with ../ in the input are refused unless this is checked: a file from elsewhere could otherwise make the import read any file.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>JobManager</name>
@@ -834,6 +892,10 @@
         <source>Message</source>
         <translation>Meldung</translation>
     </message>
+    <message>
+        <source>Cancelled before it started</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>JobsPanel</name>
@@ -891,14 +953,6 @@
     <message>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
-    </message>
-    <message>
-        <source>&amp;Panels</source>
-        <translation>&amp;Fenster</translation>
-    </message>
-    <message>
-        <source>Restore Default Layout</source>
-        <translation>Standardanordnung wiederherstellen</translation>
     </message>
     <message>
         <source>&amp;Help</source>
@@ -1002,6 +1056,41 @@
         <source>Results</source>
         <translation>Ergebnisse</translation>
     </message>
+    <message>
+        <source>Report</source>
+        <translation>Bericht</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>Reset Layout</source>
+        <translation>Anordnung zurücksetzen</translation>
+    </message>
+</context>
+<context>
+    <name>ReportView</name>
+    <message>
+        <source>Reload</source>
+        <translation>Neu laden</translation>
+    </message>
+    <message>
+        <source>Read exports/report.md again</source>
+        <translation>exports/report.md erneut lesen</translation>
+    </message>
+    <message>
+        <source>No workspace open.</source>
+        <translation type="unfinished">Kein Arbeitsbereich geöffnet.</translation>
+    </message>
+    <message>
+        <source>Missing figures: %1</source>
+        <translation>Fehlende Abbildungen: %1</translation>
+    </message>
+    <message>
+        <source>This workspace has no report yet (%1); `genra demo` writes one.</source>
+        <translation>Dieser Arbeitsbereich hat noch keinen Bericht (%1); `genra demo` schreibt einen.</translation>
+    </message>
 </context>
 <context>
     <name>ResultsPanel</name>
@@ -1067,7 +1156,7 @@
     </message>
     <message>
         <source>Evaluate</source>
-        <translation type="unfinished"></translation>
+        <translation>Auswerten</translation>
     </message>
     <message>
         <source>retrieval</source>
@@ -1172,6 +1261,14 @@
     <message>
         <source>Evaluating the captions of %1 on %2, split %3…</source>
         <translation>Bewerte die Bildunterschriften von %1 auf %2, Teilmenge %3…</translation>
+    </message>
+    <message>
+        <source>Stored results</source>
+        <translation>Gespeicherte Ergebnisse</translation>
+    </message>
+    <message>
+        <source>Models as columns, metrics as rows; the best value of each metric in bold</source>
+        <translation>Modelle als Spalten, Metriken als Zeilen; der beste Wert jeder Metrik fett</translation>
     </message>
 </context>
 <context>
@@ -1444,6 +1541,50 @@
         <source>Heat-map: the captions selected in the browser have no embedded pairs under %1.</source>
         <translation>Heatmap: Die im Browser ausgewählten Bildunterschriften haben unter %1 keine eingebetteten Paare.</translation>
     </message>
+    <message>
+        <source>Measure only the images of this generator (a workspace may hold a diffusion model&apos;s images and the builtin:shift control&apos;s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Generator</source>
+        <translation type="unfinished">Generator</translation>
+    </message>
+    <message>
+        <source>(every generator)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unmatched cosine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>margin (matched − unmatched)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>centred cosine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gen→real R@1 / R@5 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>held-out Eq. 1 loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Eq. 1 pair (f_r real): cosine / margin / R@1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>n/a¹</source>
+        <translation>k. A.¹</translation>
+    </message>
+    <message>
+        <source>¹ no base model embeddings</source>
+        <translation>¹ keine Einbettungen des Basismodells</translation>
+    </message>
 </context>
 <context>
     <name>ThumbnailCache</name>
@@ -1551,10 +1692,6 @@
         <translation>Lauf %1 fehlgeschlagen: %2</translation>
     </message>
     <message>
-        <source>%1, %2, step %3 of %4</source>
-        <translation>%1, %2, Schritt %3 von %4</translation>
-    </message>
-    <message>
         <source>Run %1 (%2): %3, step %4 of %5</source>
         <translation>Lauf %1 (%2): %3, Schritt %4 von %5</translation>
     </message>
@@ -1589,6 +1726,10 @@
     <message>
         <source>Cannot save the recipe</source>
         <translation>Das Rezept kann nicht gespeichert werden</translation>
+    </message>
+    <message>
+        <source>%1: %2, %3, step %4 of %5</source>
+        <translation>%1: %2, %3, Schritt %4 von %5</translation>
     </message>
 </context>
 <context>

@@ -104,8 +104,7 @@ bool ReportView::reload() {
     }
     QFile file(path_);
     if (!file.open(QIODevice::ReadOnly)) {
-        status_->setText(tr("This workspace has no report yet (%1). `genra demo` writes one, and so does "
-                            "`genra report`.")
+        status_->setText(tr("This workspace has no report yet (%1); `genra demo` writes one.")
                              .arg(QDir::toNativeSeparators(path_)));
         return false;
     }

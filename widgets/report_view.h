@@ -1,5 +1,5 @@
-// The Report view: the workspace's exports/report.md (what `genra demo` and `genra report` write)
-// rendered as Markdown, with its figures loaded from paths relative to exports/ and scaled down to
+// The Report view: the workspace's exports/report.md (what `genra demo` writes) rendered as
+// Markdown, with its figures loaded from paths relative to exports/ and scaled down to
 // the view's width. Reloads when a job finishes (a demo run rewrites the report).
 #pragma once
 

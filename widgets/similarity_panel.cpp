@@ -235,7 +235,7 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
                                               .arg(r->eq1PairedMean, 0, 'f', 4)
                                               .arg(r->eq1Margin, 0, 'f', 4)
                                               .arg(r->eq1GenToRealR1, 0, 'f', 1)
-                                        : tr("n/a (no base model embeddings)");
+                                        : tr("n/a¹");
                     break;
                 case 8: v = QString::number(r->centroidDistance, 'f', 4); break;
                 case 9: v = QString::number(r->centroidCosine, 'f', 4); break;
@@ -246,7 +246,12 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
         }
         html += QStringLiteral("</tr>");
     }
-    stats_->setText(reports_[0] ? html + QStringLiteral("</table>") : QString());
+    html += QStringLiteral("</table>");
+    // The note stays out of the table so that its column keeps the width of the numbers.
+    bool eq1Missing = false;
+    for (const auto& r : reports_) eq1Missing = eq1Missing || (r && !r->eq1Available);
+    if (eq1Missing) html += QStringLiteral("<small>") + tr("¹ no base model embeddings") + QStringLiteral("</small>");
+    stats_->setText(reports_[0] ? html : QString());
     drawHistogram();
     drawHeatmap();
     fillWorstList();
