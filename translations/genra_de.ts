@@ -1805,5 +1805,9 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
         <source>CPU threads</source>
         <translation>CPU-Threads</translation>
     </message>
+    <message>
+        <source>Window size, e.g. 1920x1080 (default: the saved or 1280x800)</source>
+        <translation>Fenstergröße, z. B. 1920x1080 (sonst die gespeicherte oder 1280x800)</translation>
+    </message>
 </context>
 </TS>

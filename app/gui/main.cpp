@@ -37,9 +37,12 @@ int main(int argc, char** argv) {
                               QApplication::translate("main", "Select KEY=VALUE in the raised panel (e.g. caption=42)"),
                               QStringLiteral("key=value"));
     QCommandLineOption quit(QStringLiteral("quit"), QApplication::translate("main", "Quit after the screenshot"));
+    QCommandLineOption size(QStringLiteral("size"),
+                            QApplication::translate("main", "Window size, e.g. 1920x1080 (default: the saved or 1280x800)"),
+                            QStringLiteral("WxH"));
     QCommandLineOption threads(QStringLiteral("threads"), QApplication::translate("main", "CPU threads"),
                                QStringLiteral("n"), QStringLiteral("0"));
-    parser.addOptions({panel, select, screenshot, quit, threads});
+    parser.addOptions({panel, select, screenshot, quit, threads, size});
     parser.process(app);
 
     genra::gui::MainWindow window;
@@ -64,7 +67,18 @@ int main(int argc, char** argv) {
             if (parser.isSet(quit)) return 2;
         }
     }
-    window.resize(std::max(window.width(), 1280), std::max(window.height(), 800));
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        const int w = wh.size() == 2 ? wh[0].toInt() : 0;
+        const int h = wh.size() == 2 ? wh[1].toInt() : 0;
+        if (w < 320 || h < 240) {
+            std::fprintf(stderr, "genra-workbench: --size wants WIDTHxHEIGHT, e.g. 1920x1080\n");
+            return 2;
+        }
+        window.resize(w, h);
+    } else {
+        window.resize(std::max(window.width(), 1280), std::max(window.height(), 800));
+    }
     window.show();
 
     if (parser.isSet(screenshot)) {
