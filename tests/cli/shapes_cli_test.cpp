@@ -134,3 +134,45 @@ TEST_CASE("genra make-shapes --version: 2 by default, 1 on request, others rejec
     CHECK(programVersion.exitCode == 0);
     CHECK_FALSE(programVersion.out.empty());
 }
+
+TEST_CASE("genra make-shapes --style and --studio-fraction: recorded, and bad combinations refused naming the flag",
+          "[shapes][cli]") {
+    test::TempDir tmp;
+    const auto studio = runGenra({"make-shapes", "--out", (tmp / "studio").string(), "--count", "6", "--seed", "2",
+                                  "--style", "studio"});
+    INFO(studio.err);
+    REQUIRE(studio.exitCode == 0);
+    const auto s = nlohmann::json::parse(test::readFile(tmp / "studio" / "dataset_shapes.json"));
+    CHECK(s["shapes_style"] == "studio");
+    for (const auto& image : s["images"]) CHECK(image["attributes"]["shapes_style"] == "studio");
+
+    const auto mixed = runGenra({"make-shapes", "--out", (tmp / "mixed").string(), "--count", "40", "--seed", "2",
+                                 "--studio-fraction", "0.5"});
+    INFO(mixed.err);
+    REQUIRE(mixed.exitCode == 0);
+    const auto m = nlohmann::json::parse(test::readFile(tmp / "mixed" / "dataset_shapes.json"));
+    CHECK(m["studio_fraction"] == 0.5);
+    int studioImages = 0;
+    for (const auto& image : m["images"]) {
+        if (image["attributes"].value("shapes_style", std::string()) != "studio") continue;
+        ++studioImages;
+        CHECK(image["split"] == "pretrain");
+    }
+    CHECK(studioImages > 0);
+
+    const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+        {{"--style", "studio", "--version", "1"}, "--style"},
+        {{"--style", "painting"}, "--style"},
+        {{"--studio-fraction", "2"}, "--studio-fraction"},
+        {{"--studio-fraction", "0.3", "--style", "studio"}, "--studio-fraction"},
+    };
+    for (const auto& [flags, named] : bad) {
+        std::vector<std::string> args{"make-shapes", "--out", (tmp / "bad").string(), "--count", "3"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        const auto r = runGenra(args);
+        INFO(r.err);
+        CHECK(r.exitCode == 2);
+        CHECK_THAT(r.err, Catch::Contains(named));
+        CHECK_FALSE(fs::exists(tmp / "bad" / "dataset_shapes.json"));
+    }
+}
