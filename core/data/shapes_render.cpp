@@ -163,6 +163,16 @@ std::array<double, 3> hsvToRgb(double h, double s, double v) {
     }
 }
 
+// An n x n RGB image, every byte 0, for a renderer to fill.
+Image blankRgb(int n) {
+    Image image;
+    image.width = n;
+    image.height = n;
+    image.channels = 3;
+    image.pixels.resize(static_cast<std::size_t>(n) * n * 3);
+    return image;
+}
+
 // Version 2 style: a plain, low-contrast background (a muted colour, a faint gradient and faint
 // smooth noise), flat paint with a mild shading towards one light, no shadow, anti-aliased edges,
 // a little pixel noise. The outline is the strongest edge in the image.
@@ -194,11 +204,7 @@ Image renderV2(const ShapesScene& scene, std::uint64_t seed) {
     }
     const double noiseSigma = rng.uniform(0.002, 0.007);
 
-    Image image;
-    image.width = n;
-    image.height = n;
-    image.channels = 3;
-    image.pixels.resize(static_cast<std::size_t>(n) * n * 3);
+    Image image = blankRgb(n);
     const double gx = std::cos(gradientAngle);
     const double gy = std::sin(gradientAngle);
     const double pixel = 1.0 / scale;
@@ -268,11 +274,7 @@ Image renderV2Studio(const ShapesScene& scene, std::uint64_t seed) {
         glosses.push_back(gloss);
     }
 
-    Image image;
-    image.width = n;
-    image.height = n;
-    image.channels = 3;
-    image.pixels.resize(static_cast<std::size_t>(n) * n * 3);
+    Image image = blankRgb(n);
     for (int yi = 0; yi < n; ++yi) {
         for (int xi = 0; xi < n; ++xi) {
             const double x = (xi + 0.5) * pixel;
@@ -359,11 +361,7 @@ Image renderV1(const ShapesScene& scene, std::uint64_t seed) {
     }
     const double noiseSigma = rng.uniform(0.006, 0.016);
 
-    Image image;
-    image.width = n;
-    image.height = n;
-    image.channels = 3;
-    image.pixels.resize(static_cast<std::size_t>(n) * n * 3);
+    Image image = blankRgb(n);
     const double gx = std::cos(gradientAngle);
     const double gy = std::sin(gradientAngle);
     const double sx = std::cos(stripeAngle);
