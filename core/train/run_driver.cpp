@@ -24,20 +24,42 @@ constexpr auto kHeartbeatInterval = std::chrono::seconds(2);
 }  // namespace
 
 RunDriver::RunDriver(store::Workspace& workspace, jobs::JobContext& context, RunSpec spec)
-    : workspace_(workspace), context_(context), spec_(std::move(spec)) {
-    if (spec_.resumeRunId) {
-        runId_ = *spec_.resumeRunId;
-        store::claimRun(workspace_, runId_);
-    } else {
-        runId_ = store::createRun(workspace_, spec_.name, spec_.kind, spec_.recipe, spec_.device, spec_.totalSteps);
-    }
+    : workspace_(workspace), context_(context), spec_(std::move(spec)), parallel_(processGroup()) {
+    // Rank 0 creates or claims the row; the other ranks take its id (or its error).
+    const std::string id = parallel_->shareFromMain([&] {
+        std::int64_t runId = 0;
+        if (spec_.resumeRunId) {
+            runId = *spec_.resumeRunId;
+            store::claimRun(workspace_, runId);
+        } else {
+            runId = store::createRun(workspace_, spec_.name, spec_.kind, spec_.recipe, spec_.device, spec_.totalSteps);
+        }
+        return std::to_string(runId) + "\n" + spec_.name;
+    });
+    runId_ = std::stoll(id.substr(0, id.find('\n')));
+    spec_.name = id.substr(id.find('\n') + 1);  // the name rank 0 gave the run
     checkpointDir_ = spec_.checkpointDir.empty() ? workspace_.checkpointsDir() / ("run-" + std::to_string(runId_))
                                                  : spec_.checkpointDir;
-    fs::create_directories(checkpointDir_);
+    if (isMain()) fs::create_directories(checkpointDir_);
     checkpointPath_ = checkpointDir_ / "last.pt";
+    if (parallel_->distributed() && isMain()) {
+        context_.log(jobs::LogLevel::Info, "data-parallel over " + std::to_string(parallel_->worldSize()) + " processes (c10d " +
+                                               parallel_->backendName() + ")");
+    }
 }
 
 bool RunDriver::run(const std::function<RunOutcome()>& body) {
+    if (!isMain()) {
+        // Ranks above 0 write nothing: rank 0 records how the run ended.
+        try {
+            const RunOutcome outcome = body();
+            return outcome.end != LoopEnd::Cancelled;
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw Error(spec_.label + " " + spec_.name + ": " + e.what());
+        }
+    }
     std::string failure;
     std::string finalStatus = "failed";
     std::optional<std::int64_t> modelId;
@@ -62,6 +84,7 @@ bool RunDriver::run(const std::function<RunOutcome()>& body) {
 }
 
 void RunDriver::checkpoint(const TrainingLoop& loop, std::int64_t step) {
+    if (!isMain()) return;
     loop.save(checkpointPath_, step);
     store::setCheckpoint(workspace_, runId_, fs::relative(checkpointPath_, workspace_.dir()).string(), step);
 }
@@ -74,19 +97,29 @@ LoopEnd RunDriver::loop(const TrainingLoop& loop) {
         step = loop.load(checkpointPath_);
         resumedFromStep_ = step;
         context_.log(jobs::LogLevel::Info, "resumed from step " + std::to_string(step) + " (" + checkpointPath_.string() + ")");
-    } else if (resuming()) {
+    } else if (resuming() && isMain()) {
         context_.log(jobs::LogLevel::Warning,
                      "no checkpoint found for " + spec_.label + " " + spec_.name + "; starting from step 0");
     }
+    if (!isMain()) {
+        // Each rank its own RNG stream (dropout, noise), reproducible for a given world size; rank 0
+        // keeps the single-process stream (and the one a checkpoint restored).
+        const std::uint64_t seed = static_cast<std::uint64_t>(spec_.recipe.value("seed", 0)) * 1000003ULL +
+                                   static_cast<std::uint64_t>(parallel_->rank()) * 0x9E3779B97F4A7C15ULL +
+                                   static_cast<std::uint64_t>(step);
+        torch::manual_seed(seed);
+    }
 
-    store::MetricWriter metrics(workspace_.databasePath());
+    std::optional<store::MetricWriter> metricWriter;
+    if (isMain()) metricWriter.emplace(workspace_.databasePath());
     const std::int64_t sessionStart = step;
     const auto sessionClock = Clock::now();
     auto lastBeat = sessionClock;
     bool cancelled = false;
     bool stopped = false;
     while (step < totalSteps) {
-        if (context_.cancelled()) {
+        const bool cancelRequested = context_.cancelled();
+        if (parallel_->distributed() ? parallel_->any(cancelRequested) : cancelRequested) {
             cancelled = true;
             break;
         }
@@ -100,9 +133,10 @@ LoopEnd RunDriver::loop(const TrainingLoop& loop) {
         }
         const StepResult result = loop.step(step, learningRate);
         ++step;
+        if (!isMain()) continue;  // rank 0 reports, stores and checkpoints
 
         for (const auto& [name, value] : result.metrics) {
-            metrics.append(runId_, step, name, value);
+            metricWriter->append(runId_, step, name, value);
             context_.metric(step, name, value);
         }
         std::string message;
@@ -121,18 +155,17 @@ LoopEnd RunDriver::loop(const TrainingLoop& loop) {
         }
     }
     if (loop.loopEnded) loop.loopEnded();
-    metrics.flush();
+    if (metricWriter) metricWriter->flush();
     if (stopped) {
-        store::heartbeat(workspace_, runId_, step);  // a killed process writes nothing more
+        if (isMain()) store::heartbeat(workspace_, runId_, step);  // a killed process writes nothing more
         return LoopEnd::Stopped;
     }
     if (loop.finalCheckpoint || cancelled) checkpoint(loop, step);
-    if (cancelled) {
+    if (cancelled && isMain()) {
         context_.log(jobs::LogLevel::Info,
                      "cancelled at step " + std::to_string(step) + "; checkpoint written, " + loop.resumeHint);
-        return LoopEnd::Cancelled;
     }
-    return LoopEnd::Completed;
+    return cancelled ? LoopEnd::Cancelled : LoopEnd::Completed;
 }
 
 store::RunRecord requireResumableRun(store::Workspace& workspace, const std::string& runIdOrName, const std::string& kind,
@@ -141,6 +174,7 @@ store::RunRecord requireResumableRun(store::Workspace& workspace, const std::str
     if (!kind.empty() && run.kind != kind) {
         throw Error("run \"" + run.name + "\" is a " + run.kind + " run, not a " + kindNoun + " run");
     }
+    if (!processGroup()->isMain()) return run;  // rank 0 checks and claims it
     if (run.status == "finished") throw Error("run \"" + run.name + "\" already finished; nothing to resume");
     if (run.status == "running") throw Error("run \"" + run.name + "\" is still running in another process; stop it first");
     return run;

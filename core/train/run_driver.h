@@ -6,6 +6,14 @@
 // Shaped like the free train() functions of PyTorch's C++ examples, plus the run bookkeeping they
 // leave to the caller.
 //
+// Data parallelism lives here too (core/train/distributed.h): under a launcher (torchrun's or
+// Slurm's variables, or `genra train --nproc N`) every rank runs the same driver; rank 0 alone
+// writes the workspace (the row, metrics, heartbeats, checkpoints, the model), the others learn the
+// run's id from it, every rank loads the same checkpoint when resuming (so a run resumes at any
+// world size), ranks above 0 reseed their RNG streams, and a cancel on any rank stops all of them at
+// the same step. A loop shards its batches with parallel().shard, gathers embeddings with
+// parallel().allGather and calls synchronize(parameters) after backward.
+//
 //     RunDriver driver(ws, context, spec);          // the row exists (or is claimed) from here on
 //     return driver.run([&] {                       // failures and cancels end up in the row
 //         ... build the model and optimiser ...
@@ -17,6 +25,7 @@
 #pragma once
 
 #include "core/store/runs.h"
+#include "core/train/distributed.h"
 #include "core/train/schedule.h"
 
 #include <torch/torch.h>
@@ -100,8 +109,17 @@ class RunDriver {
 public:
     // Creates the run (status 'running', owned by this process) or claims spec.resumeRunId
     // atomically, and makes its checkpoint folder. Throws genra::Error, creating nothing, when the
-    // name is taken or the run is held by a live process.
+    // name is taken or the run is held by a live process. In a multi-process run (processGroup())
+    // rank 0 does that and the other ranks receive the run's id.
     RunDriver(store::Workspace& workspace, jobs::JobContext& context, RunSpec spec);
+
+    // The ranks of this run (a single process when no launcher started it).
+    DataParallel& parallel() { return *parallel_; }
+    bool isMain() const { return parallel_->isMain(); }
+    // After backward: averages the gradients of `parameters` over the ranks (no-op for one process).
+    void synchronize(const std::vector<torch::Tensor>& parameters) { parallel_->averageGradients(parameters); }
+    // At the start, before any step: copies rank 0's values of `parameters` to every rank.
+    void broadcastInitial(const std::vector<torch::Tensor>& parameters) { parallel_->broadcast(parameters); }
 
     std::int64_t runId() const { return runId_; }
     bool resuming() const { return spec_.resumeRunId.has_value(); }
@@ -134,9 +152,11 @@ private:
     std::filesystem::path checkpointPath_;
     std::int64_t resumedFromStep_ = 0;
     std::int64_t step_ = 0;
+    std::shared_ptr<DataParallel> parallel_;
 };
 
-// The run `runIdOrName` if it can be resumed: not finished and not running in another process.
+// The run `runIdOrName` if it can be resumed: not finished and not running in another process (on
+// ranks above 0 of a multi-process run only its existence and kind are checked: rank 0 claims it).
 // With `kind` set, a run of another kind is refused first ("... is a K run, not a <kindNoun> run").
 store::RunRecord requireResumableRun(store::Workspace& workspace, const std::string& runIdOrName,
                                      const std::string& kind = {}, const std::string& kindNoun = {});

@@ -141,8 +141,9 @@ void freezeAll(model::ClipModel& m) {
     for (auto& p : m->parameters()) p.set_requires_grad(false);
 }
 
+// `writeVocabulary`: false on ranks above 0 of a multi-process run, which read what rank 0 wrote.
 Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData& data, const fs::path& runDir,
-                 jobs::JobContext& context) {
+                 jobs::JobContext& context, bool writeVocabulary = true) {
     Setup s;
     s.device = model::resolveDevice(recipe.device);
     s.precision = model::parsePrecision(recipe.precision);
@@ -152,6 +153,7 @@ Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData&
         s.vocabPath = recipe.vocab;
         if (s.vocabPath.empty()) {
             const fs::path vocab = runDir / "vocab.txt";
+            if (!fs::exists(vocab) && !writeVocabulary) throw Error("rank 0 wrote no vocabulary at " + vocab.string());
             if (!fs::exists(vocab)) {
                 std::vector<std::string> captions;
                 for (const auto& u : data.units)
@@ -340,9 +342,16 @@ bool TrainJob::run(jobs::JobContext& context) {
     const fs::path& checkpointPath = driver.checkpointPath();
 
     return driver.run([&]() -> RunOutcome {
-        Setup s = buildSetup(ws, r, data, driver.checkpointDir(), context);
+        DataParallel& parallel = driver.parallel();
+        // Rank 0 sets up first (it may write the run's vocabulary), then the others.
+        if (!parallel.isMain()) parallel.barrier();
+        Setup s = buildSetup(ws, r, data, driver.checkpointDir(), context, parallel.isMain());
+        if (parallel.isMain()) parallel.barrier();
         std::vector<torch::Tensor> params;
         for (const auto& e : s.trainable) params.push_back(e.second);
+        driver.broadcastInitial(params);
+        // Each rank computes its rows of every global batch of r.batchSize.
+        const auto shardRows = parallel.shard(r.batchSize);
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(r.learningRate)
                                                   .betas(std::make_tuple(r.adamBeta1, r.adamBeta2))
                                                   .eps(r.adamEps)
@@ -361,6 +370,9 @@ bool TrainJob::run(jobs::JobContext& context) {
         auto prepare = [&](std::int64_t atStep) {
             PreparedBatch b;
             b.slots = planBatch(data, r.batchSize, r.seed, atStep, r.hardNegatives);
+            if (parallel.distributed()) {
+                b.slots = std::vector<BatchSlot>(b.slots.begin() + shardRows.first, b.slots.begin() + shardRows.second);
+            }
             std::vector<ImageRequest> images;
             std::vector<ImageRequest> reals;
             std::vector<std::string> texts;
@@ -462,8 +474,11 @@ bool TrainJob::run(jobs::JobContext& context) {
                                                         s.projReal.to(imageFeatures.scalar_type()));
                 }
             }
-            imageFeatures = imageFeatures.to(torch::kFloat);
-            textFeatures = textFeatures.to(torch::kFloat);
+            // The losses see the global batch: every rank's rows, gradients flowing back to its own.
+            imageFeatures = parallel.allGather(imageFeatures.to(torch::kFloat));
+            textFeatures = parallel.allGather(textFeatures.to(torch::kFloat));
+            if (realFeatures.defined()) realFeatures = parallel.allGather(realFeatures);
+            if (realTrainedFeatures.defined()) realTrainedFeatures = parallel.allGather(realTrainedFeatures);
             const auto logitScale = (s.textFrozen ? s.trained->logit_scale : s.trained->logit_scale.clamp_max(std::log(100.0))).exp();
             torch::Tensor total = torch::zeros({}, imageFeatures.options());
             std::map<std::string, double> terms;
@@ -498,6 +513,7 @@ bool TrainJob::run(jobs::JobContext& context) {
             }
             optimizer.zero_grad();
             scaler.scale(total).backward();
+            driver.synchronize(params);
             const bool finiteGradients = scaler.unscale(params);
             const double clipTo = r.gradClipNorm > 0 ? r.gradClipNorm : std::numeric_limits<double>::infinity();
             double gradNorm = std::numeric_limits<double>::infinity();
@@ -517,13 +533,13 @@ bool TrainJob::run(jobs::JobContext& context) {
             terms["lr"] = lr;
             if (std::isfinite(gradNorm)) terms["grad_norm"] = gradNorm;
             if (scaler.enabled()) terms["loss_scale"] = scaler.scale();
-            terms["images_per_s"] = static_cast<double>(batch.slots.size()) / std::max(seconds, 1e-9);
+            terms["images_per_s"] = static_cast<double>(batch.slots.size()) * parallel.worldSize() / std::max(seconds, 1e-9);
             terms["temperature"] = usesAlignment(r) ? std::exp(-s.alignLogScale.item<double>()) : 1.0 / logitScale.item<double>();
             return {lossValue, {terms.begin(), terms.end()}};
         };
 
         const LoopEnd end = driver.loop(loop);
-        if (end != LoopEnd::Completed || dryRun_) return {end, std::nullopt};
+        if (end != LoopEnd::Completed || dryRun_ || !parallel.isMain()) return {end, std::nullopt};
         const std::int64_t modelId = registerModel(ws, r, s, runId_, runName_);
         modelName_ = runName_;
         context.log(jobs::LogLevel::Info, "registered model \"" + runName_ + "\"");
