@@ -17,6 +17,8 @@ void addDemoCommand(CLI::App& app, CliState& state) {
         std::int64_t generatorSteps = 0;
         bool trainGenerator = false;
         std::string generatorBundle;
+        bool trainClip = false;
+        std::string clipBundle;
         std::string device = "auto";
     };
     auto options = std::make_shared<Options>();
@@ -40,6 +42,12 @@ void addDemoCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--generator-bundle", options->generatorBundle,
                     "Use this generator bundle folder (genra model export) instead of the shipped one")
         ->check(CLI::ExistingDirectory);
+    cmd->add_flag("--train-clip", options->trainClip,
+                  "Pre-train f_r in the demo on its pre-training split (default 1200 steps, --quick 150) instead of "
+                  "using the shipped one (resources/demo-clip); needs a new workspace");
+    cmd->add_option("--clip-bundle", options->clipBundle,
+                    "Use this CLIP bundle folder (genra model export-clip) as f_r instead of the shipped one")
+        ->check(CLI::ExistingDirectory);
     cmd->add_option("--device", options->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
     cmd->callback([options, &state] {
         state.action = [options] {
@@ -50,6 +58,8 @@ void addDemoCommand(CLI::App& app, CliState& state) {
             o.generatorSteps = options->generatorSteps;
             o.trainGenerator = options->trainGenerator;
             o.generatorBundle = options->generatorBundle;
+            o.trainClip = options->trainClip;
+            o.clipBundle = options->clipBundle;
             o.device = options->device;
             demo::DemoJob job(o);
             const int code = runWithTerminal(job);

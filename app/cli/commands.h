@@ -27,5 +27,7 @@ void addTsneCommand(CLI::App& app, CliState& state);
 void addCaptionCommands(CLI::App& app, CliState& state);
 void addDemoCommand(CLI::App& app, CliState& state);
 void addGenerateCommands(CLI::App& app, CliState& state);
+// Subcommands of `genra model` (app/cli/cmd_clip_bundle.cpp).
+void addClipBundleCommands(CLI::App* group, CliState& state);
 
 }  // namespace genra::cli

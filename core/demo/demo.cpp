@@ -9,6 +9,7 @@
 #include "core/gen/builtin_generator.h"
 #include "core/gen/generator_bundle.h"
 #include "core/gen/generate.h"
+#include "core/model/clip_bundle.h"
 #include "core/model/model_store.h"
 #include "core/store/eval_results.h"
 #include "core/store/projections.h"
@@ -132,6 +133,7 @@ DemoJob::DemoJob(DemoOptions options) : options_(std::move(options)), plan_(demo
         plan_.generatorSteps = options_.generatorSteps;
         options_.trainGenerator = true;
     }
+    if (options_.trainClip && !options_.clipBundle.empty()) throw Error("demo: give --train-clip or --clip-bundle, not both");
     if (options_.seeds > 0) {
         plan_.seeds = options_.seeds;
         plan_.captionSeeds = std::min(plan_.captionSeeds, plan_.seeds);
@@ -209,6 +211,29 @@ bool DemoJob::run(jobs::JobContext& context) {
 
     // 2. f_r: a tiny conv-stem CLIP pre-trained on the pretrain split, with a vocabulary learned from it.
     stage("pretrain", [&](double from, double to) {
+        fs::path bundle;
+        if (!options_.trainClip) {
+            bundle = options_.clipBundle.empty() ? util::findResource(kDemoClipResource) : options_.clipBundle;
+            if (bundle.empty()) {
+                context.log(jobs::LogLevel::Warning, std::string("the shipped f_r (resources/") + kDemoClipResource +
+                                                         ") was not found; the demo pre-trains one (" +
+                                                         std::to_string(p.pretrainSteps) + " steps)");
+            }
+        }
+        if (modelExists(wsPath, kDemoClip)) {
+            // A workspace keeps the f_r it started with: everything after it was measured with it.
+            auto ws = store::Workspace::open(wsPath);
+            const bool shipped = model::findModel(ws, kDemoClip)->config.contains("bundle");
+            if (shipped != bundle.empty()) return false;
+            throw Error("workspace " + wsPath.string() + (shipped ? " uses the shipped f_r; use a new --workspace to pre-train one in the demo (--train-clip)"
+                                                                  : " has an f_r pre-trained in the demo; use a new --workspace for the shipped one, or pass --train-clip"));
+        }
+        if (!bundle.empty()) {
+            auto ws = store::Workspace::open(wsPath);
+            model::importClipBundle(ws, bundle, kDemoClip, false);
+            context.log(jobs::LogLevel::Info, "f_r: the shipped CLIP " + bundle.string());
+            return true;
+        }
         json r = train::pretrainRecipeJson(kDemoDataset, "pretrain", p.pretrainSteps, p.pretrainBatch,
                                            p.pretrainLearningRate);
         r["vocab_merges"] = p.vocabMerges;

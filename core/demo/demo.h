@@ -108,6 +108,8 @@ inline constexpr const char* kDemoClip = "demo-clip";
 inline constexpr const char* kDemoGenerator = "demo-gen";
 // The shipped generator bundle, relative to the resource folders (util::findResource).
 inline constexpr const char* kDemoGeneratorResource = "demo-generator";
+// The shipped f_r bundle (model::importClipBundle), relative to the resource folders.
+inline constexpr const char* kDemoClipResource = "demo-clip";
 // The generations.generator values of the demo's two kinds of generated images.
 inline constexpr const char* kDemoGeneratorKey = "builtin:demo-gen";
 inline constexpr const char* kDemoControlKey = "builtin:shift";
@@ -134,6 +136,13 @@ struct DemoOptions {
     // steps took the generated images' caption adherence from colour / position / shape 88.5 / 87.5 /
     // 12.5 % to 99.5 / 98.5 / 75 % (docs/generator.md), at about 20 more minutes on 2 cores.
     std::int64_t generatorSteps = 0;
+    // f_r. By default the shipped CLIP (resources/demo-clip, found by util::findResource;
+    // `clipBundle` names another bundle folder) is imported as demo-clip: a tiny CLIP pre-trained by
+    // scripts/train-demo-clip on a Shapes set of its own, for longer than the demo can afford. With
+    // `trainClip` (or when no bundle is found) the demo pre-trains f_r itself on its pre-training
+    // split for DemoPlan::pretrainSteps.
+    bool trainClip = false;
+    std::filesystem::path clipBundle;
     std::string device = "auto";
 };
 

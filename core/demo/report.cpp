@@ -360,6 +360,38 @@ GeneratorFacts generatorFacts(store::Workspace& ws, const DemoPlan& p) {
     return f;
 }
 
+// The demo's f_r as the report describes it: the shipped CLIP (a bundle) or one pre-trained in the demo.
+std::string clipLine(store::Workspace& ws, const DemoPlan& p) {
+    std::ostringstream md;
+    const auto record = model::findModel(ws, kDemoClip);
+    const json clip = record ? record->config.value("clip", json::object()) : json::object();
+    const json vision = clip.value("vision_cfg", json::object());
+    const json text = clip.value("text_cfg", json::object());
+    md << "- `f_r`: a tiny CLIP (ViT " << vision.value("layers", 0) << " layers × " << vision.value("width", 0)
+       << (vision.value("stem", std::string()) == "conv" ? " on a convolutional stem" : "") << ", "
+       << vision.value("image_size", 0) << " px in " << vision.value("patch_size", 0) << "-px tokens; text "
+       << text.value("layers", 0) << " layers × " << text.value("width", 0) << "; embedding " << clip.value("embed_dim", 0) << ") ";
+    const bool shipped = record && record->config.contains("bundle");
+    if (shipped) {
+        const json prov = record->config.value("provenance", json::object());
+        md << "**the shipped checkpoint** (`" << prov.value("imported_from", std::string()) << "`): pre-trained "
+           << prov.value("steps", std::string("?")) << " steps by `scripts/train-demo-clip` from its committed recipe on "
+           << prov.value("dataset", std::string("a Shapes set of its own")) << " (none of the demo's images), as the "
+           << "paper's `f_r` is a CLIP pre-trained on web data (`genra demo --train-clip` pre-trains one in the demo instead, "
+           << p.pretrainSteps << " steps on the pre-training split below)";
+    } else {
+        md << "pre-trained for " << p.pretrainSteps << " steps on the pre-training split with a " << p.vocabMerges
+           << "-merge BPE vocabulary learned from its captions";
+    }
+    if (p.studioFraction > 0.0) {
+        md << "; about " << std::lround(100 * p.studioFraction) << " % of " << (shipped ? "its pre-training images are" : "that split is")
+           << " drawn in the studio style with captions that name it (\"a rendering of …\"), as CLIP's web data holds "
+           << "renders named as such, so `f_r` can tell the generator's look from photos";
+    }
+    md << ".\n";
+    return md.str();
+}
+
 std::string generatorLine(const GeneratorFacts& g) {
     std::ostringstream md;
     md << "- Generated modality: the built-in text-conditional diffusion U-Net (" << g.channels << " base channels, 32 px), ";
@@ -715,13 +747,7 @@ void writeReport(const ReportOptions& options) {
     md << "## Setup\n\n"
        << "- Real images: " << realPretrain << " pre-training, " << realAlign << " alignment, " << realTest << " test ("
        << p.imageSize << " px, five captions each).\n"
-       << "- `f_r`: a tiny CLIP (ViT 2 layers × 64 on a convolutional stem, text 2 layers × 64, embedding 64) pre-trained for " << p.pretrainSteps
-       << " steps on the pre-training split with a " << p.vocabMerges << "-merge BPE vocabulary learned from its captions"
-       << (p.studioFraction > 0.0 ? "; about " + std::to_string(static_cast<int>(std::lround(100 * p.studioFraction))) +
-                                        " % of that split is drawn in the studio style with captions that name it "
-                                        "(\"a rendering of …\"), as CLIP's web data holds renders named as such, so "
-                                        "`f_r` can tell the generator's look from photos"
-                                  : std::string()) << ".\n"
+       << clipLine(ws, p)
        << generatorLine(genFacts) << p.samplingSteps << " steps: " << genAlign << " images for the alignment captions (" << alignPerCaption(p)
        << " per caption), " << genTest << " for the test images, guidance " << p.samplingGuidance << ".\n"
        << adherenceLine(ws)
@@ -783,6 +809,12 @@ void writeReport(const ReportOptions& options) {
                                          {"steps", genFacts.steps},
                                          {"bundle", genFacts.bundle},
                                          {"adherence_check", genFacts.adherenceCheck}}},
+                          {"f_r", [&] {
+                               const auto record = model::findModel(ws, kDemoClip);
+                               const bool shipped = record && record->config.contains("bundle");
+                               return json{{"source", shipped ? "shipped" : "trained"},
+                                           {"provenance", record ? record->config.value("provenance", json::object()) : json::object()}};
+                           }()},
                           {"caption_seeds", p.captionSeeds},
                           {"figures", {lossPng.string(), tsneBase.string(), tsneGenra.string(), histPng.string(), galleryPng.string()}},
                           {"paired_cosine", {{"without", cosBase.size()}, {"with", cosGenra.size()}}}};

@@ -25,16 +25,6 @@ constexpr const char* kVisualPrefix = "visual.";
 
 bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
-// The vocabulary file of a CLIP model record (a LoRA model's is its base's).
-fs::path vocabPathOf(store::Workspace& ws, const model::ModelRecord& record) {
-    const std::string vocab = record.config.value("vocab", std::string());
-    if (!vocab.empty()) return ws.resolve(vocab);
-    if (record.baseModelId) {
-        if (auto base = model::findModelById(ws, *record.baseModelId)) return vocabPathOf(ws, *base);
-    }
-    return {};
-}
-
 }  // namespace
 
 json toJson(const FixedAdherenceOptions& o) {
@@ -121,7 +111,7 @@ json exportGeneratorBundle(store::Workspace& ws, const GeneratorExportOptions& o
         }
         config["text_clip"] = model::toJson(clip.real->config());
         config["text_model"] = text->name;
-        vocab = vocabPathOf(ws, *text);
+        vocab = model::vocabPathOf(ws, *text);
     }
     if (vocab.empty() || !fs::is_regular_file(vocab)) {
         throw Error("generator \"" + options.name + "\": the vocabulary of its text model is missing (" + vocab.string() + ")");

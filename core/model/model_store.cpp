@@ -127,6 +127,15 @@ ClipModel LoadedClip::realImageEncoder() {
     return realEncoder_;
 }
 
+fs::path vocabPathOf(store::Workspace& ws, const ModelRecord& record) {
+    const std::string vocab = record.config.value("vocab", std::string());
+    if (!vocab.empty()) return ws.resolve(vocab);
+    if (record.baseModelId) {
+        if (auto base = findModelById(ws, *record.baseModelId)) return vocabPathOf(ws, *base);
+    }
+    return {};
+}
+
 std::shared_ptr<const text::ClipTokenizer> tokenizerFor(const fs::path& vocabPath) {
     static std::mutex mutex;
     static std::map<std::string, std::shared_ptr<const text::ClipTokenizer>> cache;

@@ -91,6 +91,10 @@ ModelRecord importClipModel(store::Workspace& workspace, const std::string& name
 // format loadWeights understands (with `vocabPath` for the tokenizer). Models are on the CPU.
 LoadedClip loadClip(store::Workspace* workspace, const std::string& nameOrPath, const std::string& vocabPath = {});
 
+// The vocabulary file of a model record, resolved in the workspace (a LoRA model's is its base's);
+// empty when none is recorded.
+std::filesystem::path vocabPathOf(store::Workspace& workspace, const ModelRecord& record);
+
 // The tokenizer for a vocabulary file (the standard CLIP merges file or one the BPE trainer wrote),
 // cached by path.
 std::shared_ptr<const text::ClipTokenizer> tokenizerFor(const std::filesystem::path& vocabPath);
