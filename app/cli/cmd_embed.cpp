@@ -1,5 +1,6 @@
 // `genra embed`: CLIP embeddings of image files and captions (.npy), or of a workspace dataset.
 #include "app/cli/commands.h"
+#include "app/cli/shard_option.h"
 #include "app/cli/terminal.h"
 #include "core/model/embed.h"
 #include "core/util/error.h"
@@ -47,10 +48,18 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--model", o->model, "Workspace model (workspace mode)");
     cmd->add_option("--dataset", o->dataset, "Dataset (workspace mode)");
     cmd->add_option("--split", o->split, "Only this split (workspace mode)");
-    cmd->callback([&state, o] {
+    auto items = std::make_shared<std::string>("all");
+    cmd->add_option("--items", *items,
+                    "Workspace mode: what to embed: all (real images, generated images, captions), images (both "
+                    "kinds), real, generated or captions")
+        ->check(CLI::IsMember({"all", "images", "real", "generated", "captions"}))
+        ->capture_default_str();
+    auto shard = std::make_shared<Shard>();
+    addShardOption(cmd, shard, "items (workspace mode: by image and caption id; files: by position in each list)");
+    cmd->callback([&state, o, items, shard] {
         if (!o->workspace.empty()) {
             if (o->model.empty() || o->dataset.empty()) throw CLI::ValidationError("embed", "--workspace needs --model and --dataset");
-            state.action = [o] {
+            state.action = [o, items, shard] {
                 model::EmbedWorkspaceOptions options;
                 options.workspace = o->workspace;
                 options.model = o->model;
@@ -59,6 +68,10 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
                 options.device = o->device;
                 options.precision = o->precision;
                 options.batchSize = o->batch;
+                options.realImages = *items == "all" || *items == "images" || *items == "real";
+                options.generatedImages = *items == "all" || *items == "images" || *items == "generated";
+                options.captions = *items == "all" || *items == "captions";
+                options.shard = *shard;
                 model::EmbedWorkspaceJob job(options);
                 const int code = runWithTerminal(job);
                 if (code == 0) std::cout << "stored " << job.written() << " embeddings\n";
@@ -66,8 +79,9 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
             };
             return;
         }
+        if (*items != "all") throw CLI::ValidationError("--items", "--items works in workspace mode (--workspace)");
         if (o->weights.empty() || o->out.empty()) throw CLI::ValidationError("embed", "give --weights FILE and --out DIR");
-        state.action = [o] {
+        state.action = [o, shard] {
             model::EmbedFilesOptions options;
             options.weights = o->weights;
             options.vocab = o->vocab;
@@ -81,6 +95,7 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
             options.device = o->device;
             options.precision = o->precision;
             options.batchSize = o->batch;
+            options.shard = *shard;
             model::EmbedFilesJob job(options);
             const int code = runWithTerminal(job);
             return code == 0 && job.failedImages() > 0 ? 1 : code;

@@ -2,10 +2,12 @@
 // (images per caption with the built-in model, an external command or the builtin:shift control).
 #include "app/cli/commands.h"
 #include "app/cli/schema_options.h"
+#include "app/cli/shard_option.h"
 #include "app/cli/terminal.h"
 #include "core/gen/builtin_generator.h"
 #include "core/gen/external.h"
 #include "core/gen/generate.h"
+#include "core/gen/merge_shards.h"
 #include "core/data/shapes_adherence.h"
 #include "core/store/workspace.h"
 #include "core/train/generator_training.h"
@@ -101,6 +103,8 @@ void addGenerate(CLI::App& app, CliState& state) {
     cmd->add_option("--captions-per-image", o->captionsPerImage, "Use only the first N captions of each image (0: all)")
         ->capture_default_str();
     cmd->add_option("--max-captions", o->maxCaptions, "At most this many captions (0: no limit)")->capture_default_str();
+    auto shard = std::make_shared<Shard>();
+    addShardOption(cmd, shard, "selected captions (after --captions, --captions-per-image and --max-captions)");
     cmd->add_option("--generator", o->generator,
                     "builtin:MODEL, external:NAME, or builtin:shift (a control, not a generator: the caption's real "
                     "image with its hue rotated, contrast lowered, blurred and noised, see --shift-*)")
@@ -131,7 +135,8 @@ void addGenerate(CLI::App& app, CliState& state) {
     cmd->add_option("--shift-noise", o->shiftNoise,
                     "builtin:shift: std of Gaussian noise in grey levels 0-255, drawn from each image's seed (0: none)")
         ->capture_default_str();
-    cmd->callback([&state, cmd, o, workspace, captions, command, config, guidance, steps, timeout] {
+    cmd->callback([&state, cmd, o, workspace, captions, command, config, guidance, steps, timeout, shard] {
+        o->shard = *shard;
         if (cmd->count("--guidance")) o->guidance = *guidance;
         if (cmd->count("--steps")) o->steps = *steps;
         if (cmd->count("--timeout")) o->timeoutSeconds = *timeout;
@@ -143,9 +148,46 @@ void addGenerate(CLI::App& app, CliState& state) {
             gen::GenerateJob job(*o);
             const int code = runWithTerminal(job);
             const auto& s = job.summary();
+            if (!o->shard.all()) {
+                std::printf("shard %s: %lld of %lld captions\n", o->shard.label().c_str(), static_cast<long long>(s.captions),
+                            static_cast<long long>(s.selectedCaptions));
+            }
             std::printf("%lld captions: %lld images made, %lld already there%s\n", static_cast<long long>(s.captions),
                         static_cast<long long>(s.generated), static_cast<long long>(s.skipped),
                         s.failed ? (", " + std::to_string(s.failed) + " failed").c_str() : "");
+            return code;
+        };
+    });
+}
+
+void addMerge(CLI::App& app, CliState& state) {
+    auto* cmd = app.add_subcommand(
+        "merge",
+        "Bring the generated images and embeddings of shard workspaces (copies of this workspace that ran generate "
+        "or embed with --shard K/N) into one workspace, each image recorded with its shard, generator and seed; "
+        "what is already there is skipped, so merging again changes nothing");
+    auto o = std::make_shared<gen::MergeShardsOptions>();
+    auto workspace = std::make_shared<std::string>();
+    auto shards = std::make_shared<std::vector<std::string>>();
+    auto noEmbeddings = std::make_shared<bool>(false);
+    cmd->add_option("--workspace,-w", *workspace, "Target workspace folder")->required();
+    cmd->add_option("--from", *shards, "Shard workspace folders, read only")->required()->expected(1, -1);
+    cmd->add_flag("--no-embeddings", *noEmbeddings, "Bring generated images only, not stored embeddings");
+    cmd->callback([&state, o, workspace, shards, noEmbeddings] {
+        o->workspace = *workspace;
+        o->shards.assign(shards->begin(), shards->end());
+        o->embeddings = !*noEmbeddings;
+        state.action = [o] {
+            gen::MergeShardsJob job(*o);
+            const int code = runWithTerminal(job);
+            const auto& s = job.summary();
+            if (code == 0) {
+                std::printf("merged %lld generated images (%lld already there), %lld embeddings (%lld already there, %lld "
+                            "without a matching model or item)\n",
+                            static_cast<long long>(s.images), static_cast<long long>(s.imagesPresent),
+                            static_cast<long long>(s.embeddings), static_cast<long long>(s.embeddingsPresent),
+                            static_cast<long long>(s.embeddingsUnmatched));
+            }
             return code;
         };
     });
@@ -197,6 +239,7 @@ void addShapesAdherence(CLI::App& app, CliState& state) {
 void addGenerateCommands(CLI::App& app, CliState& state) {
     addTrainGenerator(app, state);
     addGenerate(app, state);
+    addMerge(app, state);
     addShapesAdherence(app, state);
 }
 

@@ -119,6 +119,14 @@ std::vector<CaptionItem> selectCaptions(store::Workspace& ws, std::int64_t datas
     return all;
 }
 
+std::vector<CaptionItem> shardOf(std::vector<CaptionItem> all, const Shard& shard) {
+    if (shard.all()) return all;
+    std::vector<CaptionItem> kept;
+    for (auto& c : all)
+        if (shard.contains(c.id)) kept.push_back(std::move(c));
+    return kept;
+}
+
 std::string formatDuration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) return "?";
     const auto s = static_cast<long long>(std::lround(seconds));
@@ -210,11 +218,17 @@ bool GenerateJob::run(jobs::JobContext& context) {
     summary_ = GenerateSummary{};
     auto ws = store::Workspace::open(o.workspace);
     const auto dataset = ws.requireDataset(o.dataset);
-    const auto captions = selectCaptions(ws, dataset.id, o);
-    if (captions.empty()) {
+    auto selected = selectCaptions(ws, dataset.id, o);
+    if (selected.empty()) {
         throw Error("dataset \"" + o.dataset + "\" has no captions of real images in split \"" + o.split + "\" to generate for");
     }
+    summary_.selectedCaptions = static_cast<std::int64_t>(selected.size());
+    const auto captions = shardOf(std::move(selected), o.shard);
     summary_.captions = static_cast<std::int64_t>(captions.size());
+    if (!o.shard.all()) {
+        context.log(jobs::LogLevel::Info, "shard " + o.shard.label() + ": " + std::to_string(captions.size()) + " of " +
+                                              std::to_string(summary_.selectedCaptions) + " captions");
+    }
     const bool builtin = o.generator.rfind("builtin:", 0) == 0;
     const bool shift = isShiftControl(o.generator);
     const std::string generatorName = o.generator.substr(o.generator.find(':') + 1);
@@ -261,6 +275,7 @@ bool GenerateJob::run(jobs::JobContext& context) {
     json recipe = {{"generator", o.generator}, {"dataset", o.dataset}, {"split", o.split},
                    {"per_caption", o.perCaption}, {"seed", o.seed},  {"captions", captions.size()},
                    {"out_subdir", o.outSubdir}};
+    if (!o.shard.all()) recipe["shard"] = o.shard.label();
     if (shift) {
         // The control: no sampling options, but what it changes, flagged as a control.
         recipe.update(toJson(shiftOptions(o)));
@@ -270,7 +285,8 @@ bool GenerateJob::run(jobs::JobContext& context) {
                        {"sampler", o.sampler},
                        {"eta", o.eta}});
     }
-    const std::string runPrefix = "generate-" + generatorName + "-" + o.dataset + "-" + o.split + "-";
+    const std::string runPrefix = "generate-" + generatorName + "-" + o.dataset + "-" + o.split + "-" +
+                                  (o.shard.all() ? "" : "shard" + std::to_string(o.shard.index) + "of" + std::to_string(o.shard.count) + "-");
     int runNumber = 1;
     while (store::findRun(ws, runPrefix + std::to_string(runNumber))) ++runNumber;
     runId_ = store::createRun(ws, runPrefix + std::to_string(runNumber), kRunKindGenerate, recipe,

@@ -13,6 +13,7 @@
 
 #include "core/gen/shift_control.h"
 #include "core/jobs/job.h"
+#include "core/util/shard.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -39,6 +40,9 @@ struct GenerateOptions {
     std::vector<std::int64_t> captionIds;     // optional: these captions (of dataset and split) only
     int captionsPerImage = 0;                 // 0: every caption; N: the first N of each real image
     int maxCaptions = 0;                      // 0: no limit
+    // Only the captions of this shard (by caption id, core/util/shard.h), taken after every other
+    // selection, so shards 1..N of one selection make exactly its images between them.
+    Shard shard;
     std::string generator;                    // builtin:MODEL | external:NAME | builtin:shift (the control)
     std::vector<std::string> generatorCommand;  // external: argv used instead of generators.json
     std::filesystem::path generatorConfig;    // external: default <workspace>/generators.json
@@ -71,7 +75,8 @@ bool isShiftControl(const std::string& generator);
 void validate(const GenerateOptions& options);
 
 struct GenerateSummary {
-    std::int64_t captions = 0;
+    std::int64_t captions = 0;   // of this shard
+    std::int64_t selectedCaptions = 0;  // of every shard
     std::int64_t requested = 0;  // captions x per-caption
     std::int64_t generated = 0;  // made by this job
     std::int64_t skipped = 0;    // already there

@@ -5,10 +5,15 @@
 #include "core/model/model_store.h"
 #include "core/model/precision.h"
 #include "core/store/embeddings.h"
+#include "core/store/generations.h"
 #include "core/store/workspace.h"
 #include "core/util/error.h"
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <functional>
+#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -94,8 +99,26 @@ bool EmbedFilesJob::run(jobs::JobContext& context) {
     const auto device = resolveDevice(options_.device);
     const auto precision = model::parsePrecision(options_.precision);
     model::checkPrecisionSupported(precision, device);
+    // What the caller asked for, decided before sharding so every shard's folder has the same files.
+    const bool wantImages = !options_.images.empty() || options_.captions.empty();
+    const bool wantCaptions = !options_.captions.empty();
+    if (!options_.shard.all()) {
+        // This shard's inputs, by position; a shard may hold no image or no caption.
+        std::vector<fs::path> images;
+        for (std::size_t i = 0; i < options_.images.size(); ++i)
+            if (options_.shard.contains(static_cast<std::int64_t>(i))) images.push_back(options_.images[i]);
+        std::vector<std::string> captions;
+        for (std::size_t i = 0; i < options_.captions.size(); ++i)
+            if (options_.shard.contains(static_cast<std::int64_t>(i))) captions.push_back(options_.captions[i]);
+        context.log(jobs::LogLevel::Info, "shard " + options_.shard.label() + ": " + std::to_string(images.size()) + " of " +
+                                              std::to_string(options_.images.size()) + " images, " +
+                                              std::to_string(captions.size()) + " of " +
+                                              std::to_string(options_.captions.size()) + " captions");
+        options_.images = std::move(images);
+        options_.captions = std::move(captions);
+    }
     auto clip = loadClip(nullptr, options_.weights, options_.vocab);
-    if (!options_.captions.empty() && !clip.tokenizer) {
+    if (wantCaptions && !clip.tokenizer) {
         throw Error("captions need a vocabulary: pass --vocab (e.g. bpe_simple_vocab_16e6.txt.gz)");
     }
     clip.real->to(device);
@@ -103,14 +126,14 @@ bool EmbedFilesJob::run(jobs::JobContext& context) {
     std::ofstream index(options_.outDir / "index.tsv");
     if (!index) throw Error("cannot write " + (options_.outDir / "index.tsv").string());
     index << "kind\trow\tsource\n";
-    if (!options_.images.empty() || options_.captions.empty()) {
+    if (wantImages) {
         auto [rows, indices] = encodeImages(clip.real, options_.images, clip.imageSize(), options_.batchSize,
                                             options_.workers, device, precision, context, "images",
                                             &failed_);
         data::writeNpy(options_.outDir / "image_embeddings.npy", rows.contiguous());
         for (std::size_t r = 0; r < indices.size(); ++r) index << "image\t" << r << "\t" << options_.images[indices[r]].string() << "\n";
     }
-    if (!options_.captions.empty()) {
+    if (wantCaptions) {
         const auto rows = encodeTexts(clip.real, *clip.tokenizer, options_.captions, options_.batchSize, device, precision,
                                       context);
         data::writeNpy(options_.outDir / "text_embeddings.npy", rows.contiguous());
@@ -120,6 +143,65 @@ bool EmbedFilesJob::run(jobs::JobContext& context) {
                                           (failed_ ? " (" + std::to_string(failed_) + " images could not be read)" : ""));
     return true;
 }
+
+namespace {
+
+// Rows computed but not yet stored, and the transactions that store them.
+class PendingRows {
+public:
+    PendingRows(store::Workspace& ws, store::EmbeddingKey key, const EmbedWorkspaceOptions& options)
+        : ws_(ws), key_(std::move(key)), options_(options), lastCommit_(Clock::now()) {}
+
+    void add(const std::vector<std::int64_t>& ids, const torch::Tensor& rows) {
+        const auto cpu = rows.to(torch::kCPU, torch::kFloat).contiguous();
+        dim_ = cpu.size(1);
+        ids_.insert(ids_.end(), ids.begin(), ids.end());
+        values_.insert(values_.end(), cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+    }
+    bool due() const {
+        return ids_.size() >= static_cast<std::size_t>(std::max(1, options_.commitRows)) ||
+               std::chrono::duration<double>(Clock::now() - lastCommit_).count() >= options_.commitSeconds;
+    }
+    // Stores the pending rows in one transaction; returns how many.
+    std::size_t commit() {
+        const std::size_t n = ids_.size();
+        if (n > 0) {
+            store::writeEmbeddings(ws_, key_, ids_, values_.data(), dim_);
+            ++commits_;
+        }
+        ids_.clear();
+        values_.clear();
+        lastCommit_ = Clock::now();
+        return n;
+    }
+    std::size_t commits() const { return commits_; }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    store::Workspace& ws_;
+    store::EmbeddingKey key_;
+    const EmbedWorkspaceOptions& options_;
+    Clock::time_point lastCommit_;
+    std::vector<std::int64_t> ids_;
+    std::vector<float> values_;
+    std::int64_t dim_ = 0;
+    std::size_t commits_ = 0;
+};
+
+// The items of `shard`, each by its id, or by the id `keys` maps it to where it has one.
+template <typename Item>
+std::vector<Item> inShard(std::vector<Item> items, const Shard& shard,
+                          const std::unordered_map<std::int64_t, std::int64_t>& keys = {}) {
+    if (shard.all()) return items;
+    std::vector<Item> kept;
+    for (auto& item : items) {
+        const auto key = keys.find(item.first);
+        if (shard.contains(key == keys.end() ? item.first : key->second)) kept.push_back(std::move(item));
+    }
+    return kept;
+}
+
+}  // namespace
 
 bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
     auto ws = store::Workspace::open(options_.workspace);
@@ -131,57 +213,110 @@ bool EmbedWorkspaceJob::run(jobs::JobContext& context) {
     const std::int64_t modelId = clip.record.id;
     if (clip.real) clip.real->to(device);
     if (clip.generated) clip.generated->to(device);
+    const std::string shardNote = options_.shard.all() ? "" : " (shard " + options_.shard.label() + ")";
 
-    auto store = [&](const char* kind, const char* encoder, const std::vector<std::int64_t>& ids, const torch::Tensor& rows,
-                     const std::vector<std::size_t>& indices) {
-        const auto cpu = rows.to(torch::kFloat).contiguous();
-        std::vector<std::int64_t> itemIds;
-        itemIds.reserve(indices.size());
-        for (const auto index : indices) itemIds.push_back(ids[index]);
-        store::writeEmbeddings(ws, {modelId, kind, encoder}, itemIds, cpu.data_ptr<float>(), cpu.size(1));
-        written_ += indices.size();
-    };
-    // Items not yet embedded by this model and encoder (a re-run resumes).
-    auto images = [&](const char* modality, const char* encoder, ClipModel model) {
-        const auto items = store::imagesWithoutEmbedding(ws, {modelId, "image", encoder}, dataset.id, options_.split, modality);
-        // In chunks so a cancelled run keeps what it stored.
-        const std::size_t chunk = static_cast<std::size_t>(options_.batchSize) * 16;
-        for (std::size_t begin = 0; begin < items.size(); begin += chunk) {
-            const std::size_t end = std::min(items.size(), begin + chunk);
-            std::vector<fs::path> paths;
-            std::vector<std::int64_t> ids;
-            for (std::size_t i = begin; i < end; ++i) {
-                paths.push_back(ws.resolve(items[i].second));
-                ids.push_back(items[i].first);
+    // Runs `body`, storing the rows it left pending whatever happens: a cancelled or failed run
+    // keeps every row it computed.
+    auto storing = [&](PendingRows& pending, const std::function<void()>& body) {
+        try {
+            body();
+        } catch (...) {
+            try {
+                written_ += pending.commit();
+            } catch (const std::exception& e) {
+                context.log(jobs::LogLevel::Warning, std::string("could not store the last rows: ") + e.what());
             }
-            std::size_t failed = 0;
-            auto [rows, indices] = encodeImages(model, paths, clip.imageSize(), options_.batchSize, options_.workers, device,
-                                                precision, context, std::string(modality) + " images", &failed);
-            skipped_ += failed;
-            store("image", encoder, ids, rows, indices);
+            commits_ += pending.commits();
+            throw;
         }
+        written_ += pending.commit();
+        commits_ += pending.commits();
+    };
+
+    // Items not yet embedded by this model and encoder (a re-run resumes), streamed through one
+    // loader: decode and preprocess run on its threads, `prefetchBatches` batches ahead.
+    auto images = [&](const char* modality, const char* encoder, ClipModel model) {
+        const store::EmbeddingKey key{modelId, "image", encoder};
+        // A generated image goes with the caption it was made from, so each shard of
+        // `generate --shard` embeds the images it generated.
+        const bool generated = std::string(modality) == "generated";
+        const auto items = inShard(store::imagesWithoutEmbedding(ws, key, dataset.id, options_.split, modality), options_.shard,
+                                   generated && !options_.shard.all() ? store::captionsOfGeneratedImages(ws, dataset.id)
+                                                                      : std::unordered_map<std::int64_t, std::int64_t>{});
+        if (items.empty()) return;
+        context.log(jobs::LogLevel::Info, std::to_string(items.size()) + " " + modality + " images to embed" + shardNote);
+        data::BatchLoaderOptions loading;
+        loading.imageSize = clip.imageSize();
+        loading.batchSize = options_.batchSize;
+        loading.workerThreads = options_.workers;
+        loading.prefetchBatches = std::max(1, options_.prefetchBatches);
+        data::BatchLoader loader(
+            items.size(), [&](std::size_t i) { return data::loadImage(ws.resolve(items[i].second)); },
+            [&](std::size_t i) { return items[i].second; }, loading);
+        torch::NoGradGuard noGrad;
+        model->eval();
+        PendingRows pending(ws, key, options_);
+        storing(pending, [&] {
+            std::size_t done = 0;
+            const std::string what = std::string(modality) + " images ";
+            while (auto batch = loader.next()) {
+                context.checkCancelled();
+                for (const auto& e : batch->errors) {
+                    context.log(jobs::LogLevel::Warning, "skipped " + e.name + ": " + e.reason);
+                    ++skipped_;
+                }
+                if (!batch->indices.empty()) {
+                    torch::Tensor rows;
+                    {
+                        const model::AutocastScope autocast(precision, device);
+                        rows = model->encodeImage(batch->images.to(device));
+                    }
+                    std::vector<std::int64_t> ids;
+                    ids.reserve(batch->indices.size());
+                    for (const auto index : batch->indices) ids.push_back(items[index].first);
+                    pending.add(ids, rows);
+                }
+                done += batch->indices.size() + batch->errors.size();
+                if (pending.due()) written_ += pending.commit();
+                context.progress(static_cast<double>(done) / static_cast<double>(items.size()),
+                                 what + std::to_string(done) + "/" + std::to_string(items.size()));
+            }
+        });
     };
     if (options_.realImages) images("real", kEncoderRealImage, clip.realImageEncoder());
     if (options_.generatedImages) images("generated", kEncoderGeneratedImage, clip.generatedImageEncoder());
     if (options_.captions) {
         if (!clip.tokenizer) throw Error("model \"" + options_.model + "\" has no vocabulary recorded; captions cannot be embedded");
-        const auto items = store::captionsWithoutEmbedding(ws, {modelId, "caption", kEncoderText}, dataset.id, options_.split);
-        const std::size_t chunk = static_cast<std::size_t>(options_.batchSize) * 16;
-        for (std::size_t begin = 0; begin < items.size(); begin += chunk) {
-            const std::size_t end = std::min(items.size(), begin + chunk);
-            std::vector<std::string> texts;
-            std::vector<std::int64_t> ids;
-            std::vector<std::size_t> indices;
-            for (std::size_t i = begin; i < end; ++i) {
-                texts.push_back(items[i].second);
-                ids.push_back(items[i].first);
-                indices.push_back(i - begin);
+        const store::EmbeddingKey key{modelId, "caption", kEncoderText};
+        const auto items = inShard(store::captionsWithoutEmbedding(ws, key, dataset.id, options_.split), options_.shard);
+        torch::NoGradGuard noGrad;
+        clip.real->eval();
+        const int contextLength = static_cast<int>(clip.real->config().contextLength);
+        const auto batchSize = static_cast<std::size_t>(options_.batchSize);
+        PendingRows pending(ws, key, options_);
+        storing(pending, [&] {
+            for (std::size_t begin = 0; begin < items.size(); begin += batchSize) {
+                context.checkCancelled();
+                const std::size_t end = std::min(items.size(), begin + batchSize);
+                std::vector<std::string> texts;
+                std::vector<std::int64_t> ids;
+                for (std::size_t i = begin; i < end; ++i) {
+                    texts.push_back(items[i].second);
+                    ids.push_back(items[i].first);
+                }
+                torch::Tensor rows;
+                {
+                    const model::AutocastScope autocast(precision, device);
+                    rows = clip.real->encodeText(clip.tokenizer->tokenize(texts, contextLength, true).to(device));
+                }
+                pending.add(ids, rows);
+                if (pending.due()) written_ += pending.commit();
+                context.progress(static_cast<double>(end) / static_cast<double>(items.size()),
+                                 "captions " + std::to_string(end) + "/" + std::to_string(items.size()));
             }
-            const auto rows = encodeTexts(clip.real, *clip.tokenizer, texts, options_.batchSize, device, precision, context);
-            store("caption", kEncoderText, ids, rows, indices);
-        }
+        });
     }
-    context.log(jobs::LogLevel::Info, "stored " + std::to_string(written_) + " embeddings" +
+    context.log(jobs::LogLevel::Info, "stored " + std::to_string(written_) + " embeddings" + shardNote +
                                           (skipped_ ? ", skipped " + std::to_string(skipped_) + " unreadable images" : ""));
     return true;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/jobs/job.h"
+#include "core/util/shard.h"
 
 #include <filesystem>
 #include <string>
@@ -22,6 +23,9 @@ struct EmbedFilesOptions {
     std::string precision = "fp32";  // fp32 | bf16 | fp16 (autocast; fp16 needs CUDA); rows are written as float32
     int batchSize = 32;
     int workers = 0;  // 0 = every core
+    // Only this shard of the inputs, each image and caption by its position in its list
+    // (core/util/shard.h); the outputs then hold that shard's rows, index.tsv naming each.
+    Shard shard;
 };
 
 // Writes outDir/image_embeddings.npy (float32 [N, D], encodeImage output, not normalised),
@@ -50,7 +54,16 @@ struct EmbedWorkspaceOptions {
     std::string device = "auto";
     std::string precision = "fp32";  // as EmbedFilesOptions; applies to the rows this run computes
     int batchSize = 64;
-    int workers = 0;
+    int workers = 0;           // decoding and preprocessing threads; 0 = every core
+    int prefetchBatches = 4;   // batches decoded ahead of the model: the bound on memory in flight
+    // Embeddings are committed in one transaction per this many rows, or sooner once this many
+    // seconds have passed since the last commit (what a killed run loses at most).
+    int commitRows = 1024;
+    double commitSeconds = 5.0;
+    // Only the items of this shard (core/util/shard.h): real images and captions by their id,
+    // generated images by the id of the caption they were made from, as `generate --shard` splits
+    // them. Items already embedded are skipped as ever, so a re-run shard resumes.
+    Shard shard;
 };
 
 // Encoder names stored in embeddings.encoder.
@@ -58,6 +71,10 @@ constexpr const char* kEncoderRealImage = "real-image";
 constexpr const char* kEncoderGeneratedImage = "generated-image";
 constexpr const char* kEncoderText = "text";
 
+// Streams each modality's pending images: worker threads decode and preprocess a bounded window of
+// batches ahead (core/data/batch_loader.h) while this thread runs the model, and rows are stored in
+// batched transactions, so memory stays flat however large the dataset. A cancelled run stores
+// the rows it computed before it stops; running it again embeds only what is missing.
 class EmbedWorkspaceJob : public jobs::Job {
 public:
     explicit EmbedWorkspaceJob(EmbedWorkspaceOptions options) : options_(std::move(options)) {}
@@ -65,9 +82,12 @@ public:
     bool run(jobs::JobContext& context) override;
     std::size_t written() const { return written_; }
     std::size_t skipped() const { return skipped_; }
+    // Transactions that stored embeddings.
+    std::size_t commits() const { return commits_; }
 
 private:
     EmbedWorkspaceOptions options_;
+    std::size_t commits_ = 0;
     std::size_t written_ = 0;
     std::size_t skipped_ = 0;
 };

@@ -106,6 +106,15 @@ std::optional<CaptionPlace> placeOfCaption(Workspace& ws, std::int64_t captionId
     return CaptionPlace{s.columnText(0), s.columnText(1)};
 }
 
+std::unordered_map<std::int64_t, std::int64_t> captionsOfGeneratedImages(Workspace& ws, std::int64_t datasetId) {
+    auto s = ws.db().prepare(
+        "SELECT g.image_id, g.caption_id FROM generations g JOIN images i ON i.id = g.image_id WHERE i.dataset_id = ?");
+    s.bind(1, datasetId);
+    std::unordered_map<std::int64_t, std::int64_t> out;
+    while (s.step()) out.emplace(s.columnInt(0), s.columnInt(1));
+    return out;
+}
+
 std::vector<std::string> newestGeneratedPaths(Workspace& ws, std::int64_t limit) {
     auto s = ws.db().prepare(
         "SELECT i.path FROM images i JOIN generations g ON g.image_id = i.id WHERE i.modality = 'generated' "

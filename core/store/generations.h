@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,8 @@ struct CaptionPlace {
     std::string split;
 };
 std::optional<CaptionPlace> placeOfCaption(Workspace& ws, std::int64_t captionId);
+// Generated image id -> the caption it was made from, for every generated image of a dataset.
+std::unordered_map<std::int64_t, std::int64_t> captionsOfGeneratedImages(Workspace& ws, std::int64_t datasetId);
 // Stored paths of the newest generated images (by id, newest first), at most `limit`.
 std::vector<std::string> newestGeneratedPaths(Workspace& ws, std::int64_t limit);
 
