@@ -5,6 +5,7 @@
 #include "core/caption/caption_predict.h"
 #include "core/caption/caption_recipe.h"
 #include "core/train/captioner_training.h"
+#include "core/train/distributed.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -86,7 +87,7 @@ void addCaptionCommands(CLI::App& app, CliState& state) {
                     job = std::make_unique<train::CaptionTrainJob>(*workspace, caption::loadCaptionRecipe(*recipe), *name);
                 }
                 const int code = runWithTerminal(*job);
-                if (code == 0) {
+                if (code == 0 && train::processGroup()->isMain()) {  // data-parallel: rank 0 reports
                     std::printf("run %s finished (final loss %.4f); captioner \"%s\" registered\n", job->runName().c_str(),
                                 job->finalLoss(), job->modelName().c_str());
                 }

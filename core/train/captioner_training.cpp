@@ -262,8 +262,13 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
         clipId = clip.id;
         pairs = collectPairs(ws, dataset.id, r);
     }
-    context.progress(-1, "embedding training images");
-    caption::ensureImageEmbeddings(workspace_, r.clipModel, r.dataset, r.split, generated, r.device, context);
+    // Data-parallel runs: rank 0 alone writes the embeddings to the workspace; the others wait and read them.
+    DataParallel& parallel = *processGroup();
+    if (parallel.isMain()) {
+        context.progress(-1, "embedding training images");
+        caption::ensureImageEmbeddings(workspace_, r.clipModel, r.dataset, r.split, generated, r.device, context);
+    }
+    parallel.barrier();
 
     auto ws = store::Workspace::open(workspace_);
     std::vector<std::size_t> missing;
@@ -297,11 +302,15 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
 
     return driver.run([&]() -> RunOutcome {
         const torch::Device device = model::resolveDevice(r.device);
+        // Rank 0 sets up first (it may write the run's vocabulary), then the others.
+        if (!parallel.isMain()) parallel.barrier();
         Setup s = buildSetup(r, pairs, embeddings.size(1), driver.checkpointDir(), context);
+        if (parallel.isMain()) parallel.barrier();
         s.model->to(device);
         std::vector<torch::Tensor> params;
         for (auto& p : s.model->parameters())
             if (p.requires_grad()) params.push_back(p);
+        driver.broadcastInitial(params);
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(r.learningRate).weight_decay(r.weightDecay));
 
         std::vector<std::vector<std::int64_t>> tokenRows;
@@ -322,7 +331,12 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
         loop.load = [&](const fs::path& path) { return loadCheckpoint(path, s.model, optimizer, device); };
         loop.step = [&](std::int64_t step, double lr) -> StepResult {
             const auto t0 = Clock::now();
-            const auto slots = planStep(pairs.captions.size(), r.batchSize, r.seed, step);
+            auto slots = planStep(pairs.captions.size(), r.batchSize, r.seed, step);
+            if (driver.parallel().distributed()) {
+                // Data-parallel: this rank's rows of the global batch; gradients averaged below.
+                const auto [begin, end] = driver.parallel().shard(static_cast<std::int64_t>(slots.size()));
+                slots = std::vector<std::size_t>(slots.begin() + begin, slots.begin() + end);
+            }
             std::vector<std::vector<std::int64_t>> rows;
             std::vector<std::int64_t> pairIndex;
             for (auto p : slots) {
@@ -340,6 +354,7 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
             }
             optimizer.zero_grad();
             loss.backward();
+            driver.synchronize(params);
             const double clipTo = r.gradClipNorm > 0 ? r.gradClipNorm : std::numeric_limits<double>::infinity();
             const double gradNorm = torch::nn::utils::clip_grad_norm_(params, clipTo);
             optimizer.step();
@@ -349,12 +364,12 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
                     {{"loss", lossValue},
                      {"lr", lr},
                      {"grad_norm", gradNorm},
-                     {"captions_per_s", static_cast<double>(slots.size()) / std::max(seconds, 1e-9)}}};
+                     {"captions_per_s", static_cast<double>(slots.size() * static_cast<std::size_t>(driver.parallel().worldSize())) / std::max(seconds, 1e-9)}}};
         };
 
         s.model->train();
         const LoopEnd end = driver.loop(loop);
-        if (end != LoopEnd::Completed) return {end, std::nullopt};
+        if (end != LoopEnd::Completed || !driver.isMain()) return {end, std::nullopt};
         const std::int64_t modelId = registerCaptioner(ws, r, s, clipId, encoder, runId_, runName_, driver.checkpointPath());
         modelName_ = runName_;
         context.log(jobs::LogLevel::Info, "registered captioner \"" + runName_ + "\"");

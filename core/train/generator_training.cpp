@@ -260,11 +260,13 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         }
         unet->to(device);
         std::vector<torch::Tensor> params;
+        for (auto& p : unet->parameters()) params.push_back(p);
+        driver.broadcastInitial(params);
         std::vector<torch::Tensor> ema;
-        for (auto& p : unet->parameters()) {
-            params.push_back(p);
-            ema.push_back(p.detach().clone());
-        }
+        for (const auto& p : params) ema.push_back(p.detach().clone());
+        // Data-parallel: each rank draws batch_size / N examples from its own RNG stream.
+        const auto shardRows = driver.parallel().shard(o.batchSize);
+        const std::int64_t localBatch = shardRows.second - shardRows.first;
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay));
         const NoiseSchedule schedule(o.timesteps, gen::betaScheduleFromName(o.schedule));
         const auto pairImage = torch::tensor(data.pairImage);
@@ -302,10 +304,10 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         loop.step = [&](std::int64_t step, double lr) -> StepResult {
             const auto t0 = Clock::now();
             // Random draws in a fixed order from the global generator, whose state the checkpoint keeps.
-            const auto pick = torch::randint(numPairs, {o.batchSize}, torch::kLong);
-            const auto drop = torch::rand({o.batchSize}) < o.conditionDropout;
-            const auto t = torch::randint(o.timesteps, {o.batchSize}, torch::kLong);
-            const auto noise = torch::randn({o.batchSize, 3, o.imageSize, o.imageSize});
+            const auto pick = torch::randint(numPairs, {localBatch}, torch::kLong);
+            const auto drop = torch::rand({localBatch}) < o.conditionDropout;
+            const auto t = torch::randint(o.timesteps, {localBatch}, torch::kLong);
+            const auto noise = torch::randn({localBatch, 3, o.imageSize, o.imageSize});
             const auto x0 = (data.images.index_select(0, pairImage.index_select(0, pick)) - channelMean) / channelScale;
             const auto rowsCaption = pairCaption.index_select(0, pick);
             auto features = all.features.index_select(0, rowsCaption);
@@ -327,6 +329,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             }
             optimizer.zero_grad();
             loss.backward();
+            driver.synchronize(params);
             const double gradNorm = torch::nn::utils::clip_grad_norm_(params, o.gradClipNorm > 0 ? o.gradClipNorm : 1e30);
             optimizer.step();
             {
@@ -345,7 +348,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
 
         unet->train();
         const LoopEnd end = driver.loop(loop);
-        if (end != LoopEnd::Completed || dryRun_) return {end, std::nullopt};
+        if (end != LoopEnd::Completed || dryRun_ || !driver.isMain()) return {end, std::nullopt};
         // The data statistics sampling undoes: per-channel mean and standard deviation.
         const auto dataStd = (channelScale * gen::kGeneratorDataStd).contiguous();
         const std::int64_t modelId = registerGenerator(ws, o, unet, ema, channelMean.contiguous(), dataStd,
