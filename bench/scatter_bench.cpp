@@ -1,8 +1,10 @@
 // Scatter and curve drawing cost, offscreen. The t-SNE scatter with 100k points against the same
 // scatter with 10k points (how drawing scales) and against a plain reference measured in the same
-// process: 100k filled dots painted with QPainter straight into a QImage of the same size. The
-// training curve with 100k steps per series, whose min/max decimation should make redraws cost
-// about the same as for 1k steps.
+// process: 100k filled dots painted with QPainter straight into a QImage of the same size. Pan and
+// zoom frames of a shown map (range change + immediate replot and repaint) at 1M points against
+// the same frames at 1k points, and one frame of 1M points as a plain QCustomPlot scatter graph
+// for comparison. The training curve with 100k steps per series, whose min/max decimation should
+// make redraws cost about the same as for 1k steps.
 #include "widgets/embeddings_scatter.h"
 #include "widgets/plot_curves.h"
 
@@ -78,6 +80,69 @@ double referenceSeconds(int points, int repeats) {
     return best;
 }
 
+struct FrameTimes {
+    double meanMs = 0.0;
+    double maxMs = 0.0;
+};
+
+// A shown 900 x 700 map: `frames` alternating pans (2 % of the range) and zooms (3 %), each a
+// range change and an immediate replot and repaint, as a drag or the wheel makes them.
+FrameTimes panZoomFrames(int points, int frames) {
+    ScatterPlot plot;
+    plot.resize(900, 700);
+    plot.show();
+    plot.setProjection(blobs(points));
+    QCoreApplication::processEvents();
+    auto* qcp = plot.plot();
+    qcp->replot(QCustomPlot::rpImmediateRefresh);
+    FrameTimes times;
+    for (int f = 0; f < frames; ++f) {
+        const auto t0 = Clock::now();
+        if (f % 2) {
+            qcp->xAxis->scaleRange(f % 4 == 1 ? 0.97 : 1.0 / 0.97);
+            qcp->yAxis->scaleRange(f % 4 == 1 ? 0.97 : 1.0 / 0.97);
+        } else {
+            const double step = qcp->xAxis->range().size() * 0.02 * (f % 8 < 4 ? 1 : -1);
+            qcp->xAxis->moveRange(step);
+            qcp->yAxis->moveRange(step / 2);
+        }
+        qcp->replot(QCustomPlot::rpImmediateRefresh);
+        const double ms = since(t0) * 1e3;
+        times.meanMs += ms / frames;
+        times.maxMs = std::max(times.maxMs, ms);
+    }
+    return times;
+}
+
+// The same data as one QCPGraph per colour with disc scatters (adaptive sampling on): one frame.
+double plainGraphFrameMs(int points) {
+    QCustomPlot plot;
+    plot.resize(900, 700);
+    plot.show();
+    const auto projection = blobs(points);
+    for (int kind = 0; kind < 2; ++kind) {
+        QVector<double> x;
+        QVector<double> y;
+        for (const auto& p : projection.points) {
+            if ((p.kind == PointKind::Real) != (kind == 0)) continue;
+            x << p.x;
+            y << p.y;
+        }
+        auto* g = plot.addGraph();
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kind ? Qt::red : Qt::blue, 2));
+        g->setAdaptiveSampling(true);
+        g->setData(x, y);
+    }
+    plot.rescaleAxes();
+    QCoreApplication::processEvents();
+    plot.replot(QCustomPlot::rpImmediateRefresh);
+    const auto t0 = Clock::now();
+    plot.xAxis->moveRange(plot.xAxis->range().size() * 0.02);
+    plot.replot(QCustomPlot::rpImmediateRefresh);
+    return since(t0) * 1e3;
+}
+
 double curveSeconds(int steps, int repeats) {
     CurvePlot curves;
     curves.resize(900, 500);
@@ -118,6 +183,13 @@ int main(int argc, char** argv) {
     std::printf("  100k points + links    %8.1f ms\n", s100kLinks * 1e3);
     std::printf("  reference: 100k QPainter dots into a QImage %8.1f ms   scatter/reference %.2f\n", reference * 1e3,
                 s100k / reference);
+    const FrameTimes million = panZoomFrames(1000000, 40);
+    const FrameTimes thousand = panZoomFrames(1000, 40);
+    std::printf("map pan/zoom frames, shown 900x700 (mean and worst of 40 frames):\n");
+    std::printf("  1M points              %8.1f ms mean  %8.1f ms worst\n", million.meanMs, million.maxMs);
+    std::printf("  1k points (reference)  %8.1f ms mean  %8.1f ms worst   1M/1k ratio %.1f\n", thousand.meanMs,
+                thousand.maxMs, million.meanMs / thousand.meanMs);
+    std::printf("  1M points as a plain QCPGraph disc scatter: one frame %8.1f ms\n", plainGraphFrameMs(1000000));
     const double c100k = curveSeconds(100000, 6);
     const double c1k = curveSeconds(1000, 6);
     std::printf("training curves, 3 runs, smoothing change + redraw (best of 6):\n");

@@ -429,13 +429,8 @@ bool CaptionBrowser::select(const QString& key, const QString& value) {
         return ok && showCaption(id);
     }
     if (key == QLatin1String("captions")) {
-        QList<qint64> ids;
-        for (const auto& part : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            bool ok = false;
-            ids << part.trimmed().toLongLong(&ok);
-            if (!ok) return false;
-        }
-        return showCaptions(ids);
+        const auto ids = parseCaptionIds(value);
+        return ids && showCaptions(*ids);
     }
     if (key == QLatin1String("search")) {
         search_->setText(value);
@@ -518,6 +513,17 @@ void CaptionBrowser::updateSubsetChip() {
 
 QString CaptionBrowser::subsetText() const {
     return model_->subsetSize() ? subsetLabel_->text() + QStringLiteral(" — ") + subsetClear_->text() : QString();
+}
+
+std::optional<QList<qint64>> CaptionBrowser::parseCaptionIds(const QString& text) {
+    QList<qint64> ids;
+    for (const auto& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        ids << part.trimmed().toLongLong(&ok);
+        if (!ok) return std::nullopt;
+    }
+    if (ids.isEmpty()) return std::nullopt;
+    return ids;
 }
 
 QList<qint64> CaptionBrowser::selectedCaptions() const {

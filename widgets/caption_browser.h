@@ -15,6 +15,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QGridLayout;
@@ -89,6 +90,8 @@ public:
     void clearCaptionSubset();
     // The chip's text; empty when no subset is shown.
     QString subsetText() const;
+    // "ID,ID,..." as caption ids; nothing when a part is not a number or there is none.
+    static std::optional<QList<qint64>> parseCaptionIds(const QString& text);
     // Captions of the selected rows, in list order.
     QList<qint64> selectedCaptions() const;
     void selectAll();

@@ -2,6 +2,7 @@
 
 #include "core/eval/workspace_tsne.h"
 #include "core/store/workspace.h"
+#include "widgets/caption_browser.h"
 #include "widgets/embeddings_data.h"
 #include "widgets/embeddings_scatter.h"
 #include "widgets/job_manager.h"
@@ -23,6 +24,7 @@
 #include <QSplitter>
 
 #include <algorithm>
+#include <set>
 
 namespace genra::widgets {
 
@@ -68,7 +70,17 @@ EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(pa
         combo->setMinimumContentsLength(8);
     }
     links_ = new QCheckBox(tr("Join generated to real"), controls_);
-    lasso_ = new QCheckBox(tr("Lasso selection"), controls_);
+    colourBy_ = new QComboBox(controls_);
+    colourBy_->setToolTip(tr("What the points' colours show: real or generated, the image's split, one of its dataset "
+                             "attributes, or each generated image's cosine similarity to its real image"));
+    colourBy_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    colourBy_->setMinimumContentsLength(8);
+    dragMode_ = new QComboBox(controls_);
+    dragMode_->addItem(tr("Pan"), static_cast<int>(DragMode::Pan));
+    dragMode_->addItem(tr("Box select"), static_cast<int>(DragMode::Box));
+    dragMode_->addItem(tr("Lasso select"), static_cast<int>(DragMode::Lasso));
+    dragMode_->setToolTip(tr("What a drag with the left button does; selected captions are listed in the caption "
+                             "browser"));
     auto* exportButton = new QPushButton(tr("Export figure…"), controls_);
     status_ = new QLabel(controls_);
     status_->setWordWrap(true);
@@ -83,8 +95,9 @@ EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(pa
                     {nullptr, compute},
                     {label(tr("Left map")), leftChoice_},
                     {label(tr("Right map")), rightChoice_},
+                    {label(tr("Colour by")), colourBy_},
+                    {label(tr("Drag")), dragMode_},
                     {nullptr, links_},
-                    {nullptr, lasso_},
                     {nullptr, exportButton}};
     controls_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
 
@@ -107,10 +120,10 @@ EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(pa
         left_->setLinksVisible(on);
         right_->setLinksVisible(on);
     });
-    connect(lasso_, &QCheckBox::toggled, this, [this](bool on) {
-        left_->setLassoMode(on);
-        right_->setLassoMode(on);
-    });
+    connect(dragMode_, &QComboBox::activated, this,
+            [this](int i) { setDragMode(static_cast<DragMode>(dragMode_->itemData(i).toInt())); });
+    connect(colourBy_, &QComboBox::activated, this, [this] { applyColouring(); });
+    updateColouringChoices();
     // Linked selection: what is picked in one pane is highlighted in the other.
     connect(left_, &ScatterPlot::captionsSelected, this, [this](const QList<qint64>& ids) {
         right_->setSelectedCaptions(ids);
@@ -182,6 +195,8 @@ void EmbeddingsPanel::showProjection(int pane, qint64 projectionId) {
         target->setProjection(std::move(projection));
         auto* combo = pane == 0 ? leftChoice_ : rightChoice_;
         combo->setCurrentIndex(combo->findData(static_cast<qlonglong>(projectionId)));
+        updateColouringChoices();
+        applyColouring();
     } catch (const std::exception& e) {
         status_->setText(QString::fromStdString(e.what()));
     }
@@ -207,6 +222,85 @@ QStringList EmbeddingsPanel::modelChoices() const {
     QStringList names;
     for (int i = 0; i < model_->count(); ++i) names << model_->itemText(i);
     return names;
+}
+
+void EmbeddingsPanel::updateColouringChoices() {
+    const QString current = colourBy_->currentData().toString();
+    colourBy_->clear();
+    colourBy_->addItem(tr("Real / generated"), QStringLiteral("modality"));
+    colourBy_->addItem(tr("Split"), QStringLiteral("split"));
+    colourBy_->addItem(tr("Cosine to paired image"), QStringLiteral("cosine"));
+    std::set<std::string> keys;
+    for (auto* pane : {left_, right_})
+        for (const auto& key : pane->projection().attributeKeys()) keys.insert(key);
+    for (const auto& key : keys) {
+        const QString name = QString::fromStdString(key);
+        colourBy_->addItem(tr("Attribute: %1").arg(name), QStringLiteral("attribute:") + name);
+    }
+    const int index = colourBy_->findData(current);
+    colourBy_->setCurrentIndex(index >= 0 ? index : 0);
+}
+
+void EmbeddingsPanel::applyColouring() {
+    const QString choice = colourBy_->currentData().toString();
+    ColourBy by = ColourBy::Modality;
+    QString attribute;
+    if (choice == QStringLiteral("split")) {
+        by = ColourBy::Split;
+    } else if (choice == QStringLiteral("cosine")) {
+        by = ColourBy::Cosine;
+    } else if (choice.startsWith(QStringLiteral("attribute:"))) {
+        by = ColourBy::Attribute;
+        attribute = choice.mid(10);
+    }
+    for (auto* pane : {left_, right_}) pane->setColouring(by, attribute);
+}
+
+bool EmbeddingsPanel::setColouring(const QString& choice) {
+    const int index = colourBy_->findData(choice);
+    if (index < 0) return false;
+    colourBy_->setCurrentIndex(index);
+    applyColouring();
+    return true;
+}
+
+QString EmbeddingsPanel::colouring() const { return colourBy_->currentData().toString(); }
+
+QStringList EmbeddingsPanel::colouringChoices() const {
+    QStringList choices;
+    for (int i = 0; i < colourBy_->count(); ++i) choices << colourBy_->itemData(i).toString();
+    return choices;
+}
+
+bool EmbeddingsPanel::select(const QString& key, const QString& value) {
+    if (key == QStringLiteral("colour") || key == QStringLiteral("color")) return setColouring(value);
+    if (key == QStringLiteral("drag")) {
+        const QStringList modes{QStringLiteral("pan"), QStringLiteral("box"), QStringLiteral("lasso")};
+        const int index = static_cast<int>(modes.indexOf(value));
+        if (index < 0) return false;
+        setDragMode(static_cast<DragMode>(index + 1));
+        return true;
+    }
+    if (key == QStringLiteral("captions")) {
+        const auto ids = CaptionBrowser::parseCaptionIds(value);
+        if (!ids) return false;
+        left_->setSelectedCaptions(*ids);
+        right_->setSelectedCaptions(*ids);
+        Q_EMIT captionsSelected(left_->selectedCaptions().isEmpty() ? right_->selectedCaptions() : left_->selectedCaptions());
+        return !left_->selectedPoints().isEmpty() || !right_->selectedPoints().isEmpty();
+    }
+    return false;
+}
+
+void EmbeddingsPanel::setDragMode(DragMode mode) {
+    dragMode_->setCurrentIndex(dragMode_->findData(static_cast<int>(mode)));
+    left_->setDragMode(mode);
+    right_->setDragMode(mode);
+}
+
+void EmbeddingsPanel::setHighlightedCaptions(const QList<qint64>& captionIds) {
+    left_->setHighlightedCaptions(captionIds);
+    right_->setHighlightedCaptions(captionIds);
 }
 
 Qt::Orientation EmbeddingsPanel::paneOrientation() const { return panes_->orientation(); }

@@ -4,6 +4,7 @@
 // the controls wrap above the maps, and the two maps stack when their room is taller than wide.
 #pragma once
 
+#include "widgets/embeddings_scatter.h"
 #include "widgets/workbench_panel.h"
 
 #include <QList>
@@ -36,6 +37,9 @@ public:
     explicit EmbeddingsPanel(JobManager* jobs, QWidget* parent = nullptr);
     void setWorkspace(store::Workspace* workspace) override;
     void refresh() override { refreshProjections(); }
+    // Keys: colour=modality|split|cosine|attribute:KEY, drag=pan|box|lasso, captions=ID,ID,...
+    // (selects those captions' points in both maps).
+    bool select(const QString& key, const QString& value) override;
     void refreshProjections();
 
     // Shows stored projection `id` in pane 0 (left) or 1 (right).
@@ -47,6 +51,16 @@ public:
     bool exportFigure(const QString& path, int widthPx, int heightPx, double dpi, QString* error);
     // The models the form offers (CLIP models only).
     QStringList modelChoices() const;
+    // Colours both maps: "modality", "split", "cosine" or "attribute:KEY" (a key the maps' images
+    // have). False for an unknown choice.
+    bool setColouring(const QString& choice);
+    QString colouring() const;
+    // The colourings offered, as setColouring takes them.
+    QStringList colouringChoices() const;
+    // What a drag in the maps does.
+    void setDragMode(DragMode mode);
+    // Rings the points of these captions in both maps (the browser's selected rows).
+    void setHighlightedCaptions(const QList<qint64>& captionIds);
     // Layout state: maps side by side (Horizontal) or stacked (Vertical); controls above the maps.
     Qt::Orientation paneOrientation() const;
     bool controlsOnTop() const { return controlsOnTop_; }
@@ -62,6 +76,8 @@ protected:
 private:
     void exportDialog();
     void updateLayout();
+    void updateColouringChoices();
+    void applyColouring();
 
     JobManager* jobs_;
     store::Workspace* workspace_ = nullptr;
@@ -75,7 +91,8 @@ private:
     QComboBox* leftChoice_ = nullptr;
     QComboBox* rightChoice_ = nullptr;
     QCheckBox* links_ = nullptr;
-    QCheckBox* lasso_ = nullptr;
+    QComboBox* colourBy_ = nullptr;
+    QComboBox* dragMode_ = nullptr;
     QLabel* status_ = nullptr;
     ScatterPlot* left_ = nullptr;
     ScatterPlot* right_ = nullptr;

@@ -3,6 +3,7 @@
 #include "core/store/generations.h"
 #include "core/store/workspace.h"
 #include "widgets/plot_util.h"
+#include "widgets/point_cloud.h"
 
 #include "widgets/plot_qcp.h"
 
@@ -11,20 +12,32 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace genra::widgets {
 
 namespace {
 
-QCPGraph* scatterGraph(QCustomPlot* plot, const QColor& colour, const QString& name, double size) {
-    auto* g = plot->addGraph();
-    g->setLineStyle(QCPGraph::lsNone);
-    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, size));
-    g->setName(name);
-    g->setAdaptiveSampling(true);
-    return g;
+constexpr int kMaxCategories = 10;  // more distinct values share an "other" colour
+constexpr int kCosineLevels = 64;
+
+QColor grey() { return QColor(170, 170, 170, 160); }
+
+// Dark blue (low) through teal to yellow (high), as in viridis.
+QColor cosineColour(double t) {
+    t = std::clamp(t, 0.0, 1.0);
+    const QColor a(68, 1, 84);
+    const QColor b(33, 145, 140);
+    const QColor c(253, 231, 37);
+    const auto mix = [](const QColor& p, const QColor& q, double u) {
+        return QColor::fromRgbF(static_cast<float>(p.redF() + (q.redF() - p.redF()) * u),
+                                static_cast<float>(p.greenF() + (q.greenF() - p.greenF()) * u),
+                                static_cast<float>(p.blueF() + (q.blueF() - p.blueF()) * u), 0.85f);
+    };
+    return t < 0.5 ? mix(a, b, t * 2) : mix(b, c, (t - 0.5) * 2);
 }
 
 }  // namespace
@@ -44,14 +57,9 @@ ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
     links_->setName(tr("generated → real"));
     links_->setVisible(false);
     links_->removeFromLegend();
-    real_ = scatterGraph(plot_, QColor(31, 119, 180, 200), tr("real"), 3);
-    generated_ = scatterGraph(plot_, QColor(214, 39, 40, 200), tr("generated"), 3);
-    captions_ = scatterGraph(plot_, QColor(44, 160, 44, 220), tr("caption"), 4);
-    selection_ = plot_->addGraph();
-    selection_->setLineStyle(QCPGraph::lsNone);
-    selection_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 1.5), Qt::NoBrush, 8));
-    selection_->setName(tr("selected"));
-    selection_->removeFromLegend();
+    cloud_ = new PointCloud(plot_->xAxis, plot_->yAxis);
+    cloud_->setName(tr("points"));
+    cloud_->removeFromLegend();
     lasso_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
     lasso_->setPen(QPen(Qt::black, 1, Qt::DashLine));
     lasso_->removeFromLegend();
@@ -60,6 +68,7 @@ ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
     connect(plot_, &QCustomPlot::mousePress, this, &ScatterPlot::onPress);
     connect(plot_, &QCustomPlot::mouseMove, this, &ScatterPlot::onMove);
     connect(plot_, &QCustomPlot::mouseRelease, this, &ScatterPlot::onRelease);
+    updateColours();
 }
 
 void ScatterPlot::setTitle(const QString& title) {
@@ -74,48 +83,162 @@ void ScatterPlot::setTitle(const QString& title) {
 void ScatterPlot::setProjection(Projection projection) {
     projection_ = std::move(projection);
     selected_.clear();
-    QVector<double> rx, ry, gx, gy, cx, cy;
+    highlighted_.clear();
+    cosines_.clear();
+    hovered_ = -1;
+    hoverText_.clear();
     QVector<double> lt, lx, ly;
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<QPointF> points;
+    points.reserve(projection_.points.size());
     for (const auto& p : projection_.points) {
-        if (p.kind == PointKind::Real) {
-            rx << p.x;
-            ry << p.y;
-        } else if (p.kind == PointKind::Generated) {
-            gx << p.x;
-            gy << p.y;
-            if (p.linkedReal >= 0) {
-                const auto& r = projection_.points[static_cast<std::size_t>(p.linkedReal)];
-                // Segments separated by NaN gaps in one curve.
-                lx << p.x << r.x << nan;
-                ly << p.y << r.y << nan;
-            }
-        } else {
-            cx << p.x;
-            cy << p.y;
+        points.emplace_back(p.x, p.y);
+        if (p.kind == PointKind::Generated && p.linkedReal >= 0) {
+            const auto& r = projection_.points[static_cast<std::size_t>(p.linkedReal)];
+            // Segments separated by NaN gaps in one curve.
+            lx << p.x << r.x << nan;
+            ly << p.y << r.y << nan;
         }
     }
     // Dots shrink as maps grow so that dense clouds keep their structure.
     const std::size_t n = projection_.points.size();
-    const double size = n > 20000 ? 2.0 : n > 2000 ? 3.0 : 5.0;
-    for (auto* g : {real_, generated_}) {
-        auto style = g->scatterStyle();
-        style.setSize(size);
-        g->setScatterStyle(style);
-    }
-    real_->setData(rx, ry, true);
-    generated_->setData(gx, gy, true);
-    captions_->setData(cx, cy, true);
-    captions_->setVisible(!cx.isEmpty());
-    if (cx.isEmpty()) captions_->removeFromLegend();
-    else captions_->addToLegend();
+    cloud_->setDotSize(n > 200000 ? 1.5 : n > 20000 ? 2.0 : n > 2000 ? 3.0 : 5.0);
+    cloud_->setPoints(std::move(points), {});
     lt.resize(lx.size());
     for (int i = 0; i < lt.size(); ++i) lt[i] = i;
     links_->setData(lt, lx, ly, true);
     links_->setVisible(linksVisible_);
+    updateColours();
     updateSelectionGraph();
     plot_->rescaleAxes();
+    // A margin, so that points on the edge are drawn whole.
+    plot_->xAxis->scaleRange(1.06);
+    plot_->yAxis->scaleRange(1.06);
     plot_->replot();
+}
+
+void ScatterPlot::setColouring(ColourBy by, const QString& attribute) {
+    colourBy_ = by;
+    attribute_ = attribute;
+    updateColours();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScatterPlot::updateColours() {
+    const auto& points = projection_.points;
+    std::vector<std::uint8_t> colours(points.size(), 0);
+    QVector<QColor> palette;
+    QStringList names;  // legend entry per palette index; empty: no entry
+    std::vector<bool> used;
+    if (colourBy_ == ColourBy::Split || colourBy_ == ColourBy::Attribute) {
+        // Index 0: no value; then the values by how many points have them, the rarest as "other".
+        std::map<std::string, int> counts;
+        std::vector<std::string> value(points.size());
+        const std::string key = attribute_.toStdString();
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            const auto& p = points[i];
+            if (colourBy_ == ColourBy::Split) {
+                if (p.split >= 0) value[i] = projection_.splits[static_cast<std::size_t>(p.split)];
+            } else {
+                value[i] = projection_.attribute(p, key);
+            }
+            if (!value[i].empty()) ++counts[value[i]];
+        }
+        std::vector<std::pair<int, std::string>> byCount;
+        for (const auto& [v, c] : counts) byCount.emplace_back(-c, v);
+        std::sort(byCount.begin(), byCount.end());
+        std::map<std::string, int> index;
+        palette << grey();
+        names << tr("none");
+        for (const auto& [c, v] : byCount) {
+            if (palette.size() > kMaxCategories) break;
+            index[v] = static_cast<int>(palette.size());
+            palette << seriesColour(static_cast<int>(palette.size()) - 1);
+            names << QString::fromStdString(v);
+        }
+        const bool other = byCount.size() > static_cast<std::size_t>(kMaxCategories);
+        if (other) {
+            palette << QColor(90, 90, 90, 200);
+            names << tr("other");
+        }
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            if (value[i].empty()) continue;
+            const auto it = index.find(value[i]);
+            colours[i] = static_cast<std::uint8_t>(it != index.end() ? it->second : palette.size() - 1);
+        }
+    } else if (colourBy_ == ColourBy::Cosine) {
+        if (cosines_.size() != points.size()) {
+            cosines_.assign(points.size(), std::numeric_limits<double>::quiet_NaN());
+            if (workspace_ && !points.empty()) {
+                try {
+                    cosines_ = pairedCosines(*workspace_, projection_);
+                } catch (const std::exception&) {
+                    // Damaged vectors: the points show as having no pair.
+                }
+            }
+        }
+        double lo = std::numeric_limits<double>::infinity();
+        double hi = -lo;
+        for (double c : cosines_) {
+            if (!std::isfinite(c)) continue;
+            lo = std::min(lo, c);
+            hi = std::max(hi, c);
+        }
+        palette << grey();
+        names << tr("no pair");
+        for (int k = 0; k < kCosineLevels; ++k) {
+            palette << cosineColour((k + 0.5) / kCosineLevels);
+            names << QString();
+        }
+        if (lo <= hi) {
+            // Legend keys at the lowest, middle and highest cosine.
+            const double span = hi > lo ? hi - lo : 1.0;
+            names[1] = tr("cosine %1").arg(lo, 0, 'f', 3);
+            names[1 + kCosineLevels / 2] = tr("cosine %1").arg((lo + hi) / 2, 0, 'f', 3);
+            names[kCosineLevels] = tr("cosine %1").arg(hi, 0, 'f', 3);
+            for (std::size_t i = 0; i < points.size(); ++i) {
+                if (!std::isfinite(cosines_[i])) continue;
+                const int level = std::clamp(static_cast<int>((cosines_[i] - lo) / span * kCosineLevels), 0, kCosineLevels - 1);
+                colours[i] = static_cast<std::uint8_t>(1 + level);
+            }
+        }
+    } else {
+        palette << QColor(31, 119, 180, 200) << QColor(214, 39, 40, 200) << QColor(44, 160, 44, 220);
+        names << tr("real") << tr("generated") << tr("caption");
+        for (std::size_t i = 0; i < points.size(); ++i) colours[i] = static_cast<std::uint8_t>(static_cast<int>(points[i].kind) - 1);
+    }
+    used.assign(static_cast<std::size_t>(palette.size()), false);
+    for (auto c : colours) used[c] = true;
+    // Cosine keys stay even when no point falls exactly in their level.
+    if (colourBy_ == ColourBy::Cosine)
+        for (int k = 1; k < names.size(); ++k) used[static_cast<std::size_t>(k)] = used[static_cast<std::size_t>(k)] || !names[k].isEmpty();
+    cloud_->setPalette(palette);
+    cloud_->setColours(std::move(colours));
+    for (auto* key : legendKeys_) plot_->removeGraph(key);
+    legendKeys_.clear();
+    for (int k = 0; k < palette.size(); ++k) {
+        if (names[k].isEmpty() || !used[static_cast<std::size_t>(k)]) continue;
+        auto* key = plot_->addGraph();
+        key->setLineStyle(QCPGraph::lsNone);
+        QColor solid = palette[k];
+        solid.setAlpha(255);
+        key->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, solid, solid, 7));
+        key->setName(names[k]);
+        legendKeys_ << key;
+    }
+}
+
+QStringList ScatterPlot::legendNames() const {
+    QStringList names;
+    for (const auto* key : legendKeys_) names << fullName(key);
+    return names;
+}
+
+QColor ScatterPlot::colourOf(int index) const {
+    if (index < 0 || static_cast<std::size_t>(index) >= cloud_->size()) return {};
+    const auto c = cloud_->colourOf(static_cast<std::size_t>(index));
+    const auto& palette = cloud_->palette();
+    return c < palette.size() ? palette[c] : QColor();
 }
 
 void ScatterPlot::setLinksVisible(bool visible) {
@@ -124,9 +247,9 @@ void ScatterPlot::setLinksVisible(bool visible) {
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void ScatterPlot::setLassoMode(bool on) {
-    lassoMode_ = on;
-    plot_->setInteraction(QCP::iRangeDrag, !on);
+void ScatterPlot::setDragMode(DragMode mode) {
+    dragMode_ = mode;
+    plot_->setInteraction(QCP::iRangeDrag, mode == DragMode::Pan);
 }
 
 void ScatterPlot::selectInPolygon(const QPolygonF& polygon) {
@@ -141,6 +264,17 @@ void ScatterPlot::selectInPolygon(const QPolygonF& polygon) {
     emitSelection();
 }
 
+void ScatterPlot::selectInRect(const QRectF& rect) {
+    const QRectF box = rect.normalized();
+    selected_.clear();
+    for (int i = 0; i < static_cast<int>(projection_.points.size()); ++i) {
+        const auto& p = projection_.points[static_cast<std::size_t>(i)];
+        if (p.x >= box.left() && p.x <= box.right() && p.y >= box.top() && p.y <= box.bottom()) selected_ << i;
+    }
+    updateSelectionGraph();
+    emitSelection();
+}
+
 QList<qint64> ScatterPlot::selectedCaptions() const {
     std::set<qint64> ids;
     for (int i : selected_) {
@@ -150,41 +284,49 @@ QList<qint64> ScatterPlot::selectedCaptions() const {
     return QList<qint64>(ids.begin(), ids.end());
 }
 
-void ScatterPlot::setSelectedCaptions(const QList<qint64>& captionIds) {
+QList<int> ScatterPlot::pointsOf(const QList<qint64>& captionIds) const {
     const std::set<qint64> wanted(captionIds.begin(), captionIds.end());
-    selected_.clear();
+    QList<int> points;
+    if (wanted.empty()) return points;
     for (int i = 0; i < static_cast<int>(projection_.points.size()); ++i) {
-        if (wanted.count(projection_.points[static_cast<std::size_t>(i)].captionId)) selected_ << i;
+        if (wanted.count(projection_.points[static_cast<std::size_t>(i)].captionId)) points << i;
     }
+    return points;
+}
+
+void ScatterPlot::setSelectedCaptions(const QList<qint64>& captionIds) {
+    selected_ = pointsOf(captionIds);
+    updateSelectionGraph();
+}
+
+void ScatterPlot::setHighlightedCaptions(const QList<qint64>& captionIds) {
+    highlighted_ = pointsOf(captionIds);
     updateSelectionGraph();
 }
 
 void ScatterPlot::updateSelectionGraph() {
-    QVector<double> x, y;
-    for (int i : selected_) {
-        x << projection_.points[static_cast<std::size_t>(i)].x;
-        y << projection_.points[static_cast<std::size_t>(i)].y;
+    std::vector<std::uint8_t> marks;
+    if (!selected_.isEmpty() || !highlighted_.isEmpty()) {
+        marks.assign(projection_.points.size(), 0);
+        for (int i : selected_) marks[static_cast<std::size_t>(i)] |= PointCloud::Selected;
+        for (int i : highlighted_) marks[static_cast<std::size_t>(i)] |= PointCloud::Highlighted;
     }
-    selection_->setData(x, y);
+    cloud_->setMarks(std::move(marks));
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void ScatterPlot::emitSelection() { Q_EMIT captionsSelected(selectedCaptions()); }
 
-int ScatterPlot::pointAt(const QPoint& position, double radiusPx) const {
-    int best = -1;
-    double bestDistance = radiusPx * radiusPx;
-    for (int i = 0; i < static_cast<int>(projection_.points.size()); ++i) {
-        const auto& p = projection_.points[static_cast<std::size_t>(i)];
-        const double dx = plot_->xAxis->coordToPixel(p.x) - position.x();
-        const double dy = plot_->yAxis->coordToPixel(p.y) - position.y();
-        const double d = dx * dx + dy * dy;
-        if (d <= bestDistance) {
-            bestDistance = d;
-            best = i;
-        }
-    }
-    return best;
+int ScatterPlot::pointAt(const QPoint& position, double radiusPx) const { return cloud_->nearest(position, radiusPx); }
+
+QString ScatterPlot::imagePathOf(int index) const {
+    if (!workspace_ || index < 0 || index >= static_cast<int>(projection_.points.size())) return {};
+    const auto& p = projection_.points[static_cast<std::size_t>(index)];
+    if (p.kind == PointKind::Caption) return {};
+    const auto path = store::imagePath(*workspace_, p.itemId);
+    if (!path) return {};
+    const QString resolved = QString::fromStdString(workspace_->resolve(*path).string());
+    return QFileInfo::exists(resolved) ? resolved : QString();
 }
 
 QString ScatterPlot::describePoint(int index) const {
@@ -192,44 +334,69 @@ QString ScatterPlot::describePoint(int index) const {
     const auto& p = projection_.points[static_cast<std::size_t>(index)];
     const QString kind = p.kind == PointKind::Real ? tr("real image") : p.kind == PointKind::Generated ? tr("generated image") : tr("caption");
     QString caption;
-    QString imagePath;
     if (workspace_) {
         if (const auto text = store::captionText(*workspace_, p.captionId)) caption = QString::fromStdString(*text);
-        if (p.kind != PointKind::Caption) {
-            if (const auto path = store::imagePath(*workspace_, p.itemId))
-                imagePath = QString::fromStdString(workspace_->resolve(*path).string());
-        }
     }
     QString html = QStringLiteral("<b>%1</b> %2<br>%3").arg(kind).arg(p.itemId).arg(caption.toHtmlEscaped());
-    if (!imagePath.isEmpty() && QFileInfo::exists(imagePath)) {
+    // What the colour stands for, when it is not the kind already named.
+    QString value;
+    if (colourBy_ == ColourBy::Split && p.split >= 0) {
+        value = tr("split: %1").arg(QString::fromStdString(projection_.splits[static_cast<std::size_t>(p.split)]));
+    } else if (colourBy_ == ColourBy::Attribute) {
+        const std::string v = projection_.attribute(p, attribute_.toStdString());
+        if (!v.empty()) value = QStringLiteral("%1: %2").arg(attribute_, QString::fromStdString(v));
+    } else if (colourBy_ == ColourBy::Cosine && static_cast<std::size_t>(index) < cosines_.size() &&
+               std::isfinite(cosines_[static_cast<std::size_t>(index)])) {
+        value = p.kind == PointKind::Real ? tr("mean cosine to its generated images: %1") : tr("cosine to its real image: %1");
+        value = value.arg(cosines_[static_cast<std::size_t>(index)], 0, 'f', 3);
+    }
+    if (!value.isEmpty()) html += QStringLiteral("<br><i>%1</i>").arg(value.toHtmlEscaped());
+    const QString imagePath = imagePathOf(index);
+    if (!imagePath.isEmpty()) {
         html += QStringLiteral("<br><img src=\"%1\" width=\"128\">").arg(imagePath.toHtmlEscaped());
     }
     return html;
 }
 
+QPointF ScatterPlot::toPlot(const QPoint& position) const {
+    return {plot_->xAxis->pixelToCoord(position.x()), plot_->yAxis->pixelToCoord(position.y())};
+}
+
 void ScatterPlot::onPress(QMouseEvent* event) {
     pressPosition_ = event->pos();
-    dragging_ = lassoMode_ && event->button() == Qt::LeftButton;
+    dragging_ = dragMode_ != DragMode::Pan && event->button() == Qt::LeftButton;
     lassoPolygon_.clear();
-    if (dragging_) lassoPolygon_ << QPointF(plot_->xAxis->pixelToCoord(event->pos().x()), plot_->yAxis->pixelToCoord(event->pos().y()));
+    if (dragging_) lassoPolygon_ << toPlot(event->pos());
 }
 
 void ScatterPlot::onMove(QMouseEvent* event) {
     if (dragging_) {
-        lassoPolygon_ << QPointF(plot_->xAxis->pixelToCoord(event->pos().x()), plot_->yAxis->pixelToCoord(event->pos().y()));
+        if (dragMode_ == DragMode::Box) {
+            const QPointF a = lassoPolygon_.first();
+            const QPointF b = toPlot(event->pos());
+            lassoPolygon_ = QPolygonF({a, QPointF(b.x(), a.y()), b, QPointF(a.x(), b.y())});
+        } else {
+            lassoPolygon_ << toPlot(event->pos());
+        }
         QVector<double> x, y, t;
         for (const auto& p : lassoPolygon_) {
             t << t.size();
             x << p.x();
             y << p.y();
         }
+        if (!lassoPolygon_.isEmpty()) {  // closed outline
+            t << t.size();
+            x << lassoPolygon_.first().x();
+            y << lassoPolygon_.first().y();
+        }
         lasso_->setData(t, x, y, true);
         plot_->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     if (event->buttons() != Qt::NoButton) return;
-    const int index = pointAt(event->pos());
-    if (index >= 0) QToolTip::showText(event->globalPosition().toPoint(), describePoint(index), plot_);
+    hovered_ = pointAt(event->pos());
+    hoverText_ = describePoint(hovered_);
+    if (hovered_ >= 0) QToolTip::showText(event->globalPosition().toPoint(), hoverText_, plot_);
     else QToolTip::hideText();
 }
 
@@ -237,7 +404,11 @@ void ScatterPlot::onRelease(QMouseEvent* event) {
     if (dragging_) {
         dragging_ = false;
         lasso_->data()->clear();
-        if (lassoPolygon_.size() >= 3) {
+        if (dragMode_ == DragMode::Box && lassoPolygon_.size() == 4) {
+            selectInRect(QRectF(lassoPolygon_[0], lassoPolygon_[2]));
+            return;
+        }
+        if (dragMode_ == DragMode::Lasso && lassoPolygon_.size() >= 3) {
             selectInPolygon(lassoPolygon_);
             return;
         }

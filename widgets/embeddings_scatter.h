@@ -1,14 +1,21 @@
-// The t-SNE scatter of one projection: real points blue and generated red (as in the paper's
-// Figure 3), caption points green, optional lines from each generated image to its real image;
-// zoom and pan; hover shows the caption and a thumbnail; a click or a lasso (drag while the lasso
-// mode is on) selects points and emits the captions they stand for.
+// The t-SNE scatter of one projection: by default real points blue and generated red (as in the
+// paper's Figure 3), caption points green; or coloured by split, by a dataset attribute (Shapes'
+// shape, colour, ...) or by each generated image's cosine to its real image. Optional lines from
+// each generated image to its real image; zoom and pan; hover shows the caption and the image's
+// thumbnail; a click, a box or a lasso (drag in that selection mode) selects points and emits the
+// captions they stand for; captions selected elsewhere (the browser) are highlighted with a ring.
+// Points are drawn by a PointCloud, so maps of a million points pan and zoom smoothly.
 #pragma once
 
 #include "widgets/embeddings_data.h"
 
 #include <QList>
 #include <QPolygonF>
+#include <QString>
+#include <QStringList>
 #include <QWidget>
+
+#include <vector>
 
 class QCustomPlot;
 class QCPCurve;
@@ -16,6 +23,13 @@ class QCPGraph;
 class QMouseEvent;
 
 namespace genra::widgets {
+
+class PointCloud;
+
+// What the points' colours show.
+enum class ColourBy { Modality = 1, Split, Attribute, Cosine };
+// What a left-button drag does.
+enum class DragMode { Pan = 1, Box, Lasso };
 
 class ScatterPlot : public QWidget {
     Q_OBJECT
@@ -29,18 +43,39 @@ public:
     void setTitle(const QString& title);
     void setLinksVisible(bool visible);
     bool linksVisible() const { return linksVisible_; }
-    void setLassoMode(bool on);
+    void setLassoMode(bool on) { setDragMode(on ? DragMode::Lasso : DragMode::Pan); }
+    void setDragMode(DragMode mode);
+    DragMode dragMode() const { return dragMode_; }
+    // Colours the points; `attribute` names the attribute key for ColourBy::Attribute. Cosines are
+    // read from the workspace's stored vectors the first time they are asked for.
+    void setColouring(ColourBy by, const QString& attribute = {});
+    ColourBy colouring() const { return colourBy_; }
+    // The legend's entries for the current colouring, in order.
+    QStringList legendNames() const;
+    // The colour point `index` is drawn in.
+    QColor colourOf(int index) const;
 
     // Selects the points inside a polygon given in plot coordinates; emits captionsSelected.
     void selectInPolygon(const QPolygonF& polygon);
-    // Highlights every point standing for one of these captions, without emitting (linked panes).
+    // Selects the points inside a rectangle given in plot coordinates; emits captionsSelected.
+    void selectInRect(const QRectF& rect);
+    // Selects every point standing for one of these captions, without emitting (linked panes).
     void setSelectedCaptions(const QList<qint64>& captionIds);
     QList<int> selectedPoints() const { return selected_; }
+    // Rings every point standing for one of these captions (the browser's selected rows), apart
+    // from the selection; emits nothing.
+    void setHighlightedCaptions(const QList<qint64>& captionIds);
+    QList<int> highlightedPoints() const { return highlighted_; }
     QList<qint64> selectedCaptions() const;
     // The point nearest to a widget position within `radiusPx`, or -1.
     int pointAt(const QPoint& position, double radiusPx = 8.0) const;
     // What the hover read-out shows for a point (caption text; HTML with a thumbnail when found).
     QString describePoint(int index) const;
+    // The point the mouse last hovered and the read-out shown for it (-1 and empty when none).
+    int hoveredPoint() const { return hovered_; }
+    QString hoverText() const { return hoverText_; }
+    // The file the read-out's thumbnail shows for a point, empty when there is none.
+    QString imagePathOf(int index) const;
 
     QCustomPlot* plot() const { return plot_; }
 
@@ -52,20 +87,27 @@ private:
     void onMove(QMouseEvent* event);
     void onRelease(QMouseEvent* event);
     void updateSelectionGraph();
+    void updateColours();
     void emitSelection();
+    QList<int> pointsOf(const QList<qint64>& captionIds) const;
+    QPointF toPlot(const QPoint& position) const;
 
     QCustomPlot* plot_ = nullptr;
-    QCPGraph* real_ = nullptr;
-    QCPGraph* generated_ = nullptr;
-    QCPGraph* captions_ = nullptr;
-    QCPGraph* selection_ = nullptr;
+    PointCloud* cloud_ = nullptr;
+    QList<QCPGraph*> legendKeys_;  // empty graphs that give the legend its entries
     QCPCurve* links_ = nullptr;
     QCPCurve* lasso_ = nullptr;
     store::Workspace* workspace_ = nullptr;
     Projection projection_;
     QList<int> selected_;
+    QList<int> highlighted_;
+    std::vector<double> cosines_;  // per point, read on first use
+    ColourBy colourBy_ = ColourBy::Modality;
+    QString attribute_;
     QPolygonF lassoPolygon_;
-    bool lassoMode_ = false;
+    DragMode dragMode_ = DragMode::Pan;
+    int hovered_ = -1;
+    QString hoverText_;
     bool dragging_ = false;
     bool linksVisible_ = false;
     QPoint pressPosition_;

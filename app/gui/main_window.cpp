@@ -173,6 +173,11 @@ void MainWindow::connectPanels() {
         connect(browser, &widgets::CaptionBrowser::selectedCaptionsChanged, similarity,
                 &widgets::SimilarityPanel::setBrowserSelection);
     }
+    // The browser's selected rows are ringed in both embedding maps.
+    if (auto* embeddings = qobject_cast<widgets::EmbeddingsPanel*>(panel(QStringLiteral("embeddings")))) {
+        connect(browser, &widgets::CaptionBrowser::selectedCaptionsChanged, embeddings,
+                &widgets::EmbeddingsPanel::setHighlightedCaptions);
+    }
     // The generation panel takes its captions from the browser's selection or search result.
     auto* generation = qobject_cast<widgets::GenerationPanel*>(panel(QStringLiteral("generation")));
     if (!generation) return;

@@ -26,7 +26,7 @@ std::int64_t insertProjection(Workspace& ws, const std::string& name, const std:
 std::vector<ProjectionSummary> projectionSummaries(Workspace& ws) {
     auto s = ws.db().prepare(
         "SELECT p.id, p.name, COALESCE(m.name, ''), p.params, p.created_at, "
-        "(SELECT COUNT(*) FROM projection_points q WHERE q.projection_id = p.id) "
+        "(SELECT COUNT(*) FROM projection_points q WHERE q.projection_id = p.id), COALESCE(m.id, 0) "
         "FROM projections p LEFT JOIN models m ON m.id = p.model_id ORDER BY p.id");
     std::vector<ProjectionSummary> out;
     while (s.step()) {
@@ -37,6 +37,7 @@ std::vector<ProjectionSummary> projectionSummaries(Workspace& ws) {
         info.paramsJson = s.columnText(3);
         info.createdAt = s.columnText(4);
         info.points = s.columnInt(5);
+        info.modelId = s.columnInt(6);
         out.push_back(std::move(info));
     }
     return out;
@@ -56,15 +57,21 @@ std::optional<std::int64_t> findProjection(Workspace& ws, const std::string& nam
 }
 
 std::vector<ProjectedItem> projectionPoints(Workspace& ws, std::int64_t projectionId) {
+    // r: the real image the point stands for (the image, the generated image's caption's image,
+    // the caption's image), for its split and attributes.
     auto s = ws.db().prepare(
         "SELECT p.item_kind, p.item_id, p.x, p.y, COALESCE(i.modality, ''), "
         "COALESCE(g.caption_id, (SELECT c.id FROM captions c WHERE c.image_id = i.id ORDER BY c.ord, c.id "
         "LIMIT 1), "
         "CASE WHEN p.item_kind = 'caption' THEN p.item_id END, 0), "
-        "COALESCE((SELECT c2.image_id FROM captions c2 WHERE c2.id = g.caption_id), 0) "
+        "COALESCE(gc.image_id, 0), COALESCE(r.split, ''), COALESCE(r.attributes, '') "
         "FROM projection_points p LEFT JOIN images i ON p.item_kind = 'image' AND i.id = p.item_id "
-        "LEFT JOIN generations g ON g.image_id = i.id WHERE p.projection_id = ? ORDER BY p.item_kind DESC, "
-        "p.item_id");
+        "LEFT JOIN generations g ON g.image_id = i.id "
+        "LEFT JOIN captions gc ON gc.id = g.caption_id "
+        "LEFT JOIN captions pc ON p.item_kind = 'caption' AND pc.id = p.item_id "
+        "LEFT JOIN images r ON r.id = CASE WHEN p.item_kind = 'caption' THEN pc.image_id "
+        "WHEN i.modality = 'generated' THEN gc.image_id ELSE i.id END "
+        "WHERE p.projection_id = ? ORDER BY p.item_kind DESC, p.item_id");
     s.bind(1, projectionId);
     std::vector<ProjectedItem> out;
     while (s.step()) {
@@ -76,6 +83,8 @@ std::vector<ProjectedItem> projectionPoints(Workspace& ws, std::int64_t projecti
         item.modality = s.columnText(4);
         item.captionId = s.columnInt(5);
         item.sourceRealImageId = s.columnInt(6);
+        item.split = s.columnText(7);
+        item.attributesJson = s.columnText(8);
         out.push_back(std::move(item));
     }
     return out;

@@ -28,6 +28,7 @@ struct ProjectionSummary {
     std::int64_t id = 0;
     std::string name;
     std::string model;  // empty when the model was deleted
+    std::int64_t modelId = 0;  // 0 when the model was deleted
     std::string paramsJson;
     std::string createdAt;
     std::int64_t points = 0;
@@ -48,6 +49,10 @@ struct ProjectedItem {
     std::int64_t captionId =
         0;  // a generated image's source caption, a real image's first, the caption itself
     std::int64_t sourceRealImageId = 0;  // a generated image's caption's real image; 0 otherwise
+    // The split and attributes (JSON) of the real image a point stands for: the image itself, a
+    // generated image's caption's real image, a caption's image; empty when there is none.
+    std::string split;
+    std::string attributesJson;
 };
 // The points of a projection, captions first, then by item id.
 std::vector<ProjectedItem> projectionPoints(Workspace& ws, std::int64_t projectionId);

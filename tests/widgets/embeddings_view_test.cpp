@@ -3,6 +3,7 @@
 // follows, and the caption browser then lists exactly those captions; figures export as PNG, PDF
 // and SVG at the requested size; the model choice offers CLIP models only; in a narrow dock the
 // maps stack.
+#include "browser_support.h"
 #include "core/store/workspace.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
@@ -58,11 +59,6 @@ struct TwoMaps {
         panel.setWorkspace(&ws);
     }
 };
-
-QList<qint64> listed(const widgets::CaptionBrowser& browser) {
-    const auto& ids = browser.model()->captionIds();
-    return QList<qint64>(ids.begin(), ids.end());
-}
 
 }  // namespace
 
@@ -180,7 +176,7 @@ TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows
     const QList<qint64> lassoed{world.captionIds[1], world.captionIds[2], world.captionIds[6], world.captionIds[7]};
     REQUIRE(panel.pane(0)->selectedCaptions() == lassoed);
     REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
-    CHECK(listed(browser) == lassoed);
+    CHECK(test::listedCaptions(browser) == lassoed);
     // "4 selected captions — Clear" (the plural comes from the English translation, not loaded here).
     CHECK(browser.subsetText().startsWith(QStringLiteral("4 selected caption")));
     CHECK(browser.subsetText().endsWith(QStringLiteral(" — Clear")));
@@ -198,11 +194,11 @@ TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows
     SECTION("a search narrows the subset; Clear lists every caption again") {
         REQUIRE(browser.select(QStringLiteral("search"), QStringLiteral("number 6")));
         REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
-        CHECK(listed(browser) == QList<qint64>{world.captionIds[6]});
+        CHECK(test::listedCaptions(browser) == QList<qint64>{world.captionIds[6]});
         browser.clearCaptionSubset();
         REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
         CHECK(browser.subsetText().isEmpty());
-        CHECK(listed(browser) == QList<qint64>{world.captionIds[6]});  // the search still applies
+        CHECK(test::listedCaptions(browser) == QList<qint64>{world.captionIds[6]});  // the search still applies
         REQUIRE(browser.select(QStringLiteral("search"), QString()));
         REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
         CHECK(browser.model()->rowCount() == 10);
@@ -218,7 +214,7 @@ TEST_CASE("a lasso shown in the browser lists exactly the lassoed captions, rows
         REQUIRE(browser.select(QStringLiteral("captions"),
                                QStringLiteral("%1,%2").arg(world.captionIds[8]).arg(world.captionIds[3])));
         REQUIRE(test::waitFor([&] { return !browser.isBusy(); }));
-        CHECK(listed(browser) == (QList<qint64>{world.captionIds[3], world.captionIds[8]}));
+        CHECK(test::listedCaptions(browser) == (QList<qint64>{world.captionIds[3], world.captionIds[8]}));
         CHECK_FALSE(browser.select(QStringLiteral("captions"), QStringLiteral("3,x")));
     }
 }
