@@ -5,6 +5,7 @@
 #include "widgets/plot_qcp.h"
 
 #include <QLabel>
+#include <QRegularExpression>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -91,6 +92,7 @@ void CurvePlot::removeRun(const QString& run) {
 void CurvePlot::clear() {
     plot_->clearGraphs();
     series_.clear();
+    bands_.clear();
     userZoomed_ = false;
     redraw();
 }
@@ -139,9 +141,21 @@ void CurvePlot::setLogScale(bool on) {
     redraw();
 }
 
-// One graph per visible series, coloured by its position so overlaid runs stay distinct.
+QString CurvePlot::groupOf(const QString& run) {
+    static const QRegularExpression seed(QStringLiteral("-seed\\d+$"));
+    QString group = run;
+    group.remove(seed);
+    return group;
+}
+
+QString CurvePlot::curveName(const QString& run, const QString& metric) const {
+    return visibleMetrics_.size() == 1 ? run : run + QStringLiteral(" · ") + metric;
+}
+
+// One graph per visible series, coloured by its position so overlaid runs stay distinct; with
+// seed groups, a group of two or more shown runs is one colour: its mean and its min/max band.
 void CurvePlot::rebuildGraphs() {
-    int index = 0;
+    std::map<Key, QStringList> groups;  // group, metric -> runs shown
     for (auto& [key, s] : series_) {
         const bool visible = !metricsFiltered_ || visibleMetrics_.contains(key.second);
         if (!visible) {
@@ -155,14 +169,174 @@ void CurvePlot::rebuildGraphs() {
             s.graph = plot_->addGraph();
             s.dirty = true;
         }
-        const bool oneMetric = visibleMetrics_.size() == 1;
-        s.graph->setName(oneMetric ? key.first : key.first + QStringLiteral(" · ") + key.second);
-        s.graph->setPen(QPen(seriesColour(index), 1.5));
+        if (groupSeeds_) groups[{groupOf(key.first), key.second}] << key.first;
+    }
+    for (auto it = bands_.begin(); it != bands_.end();) {
+        const auto g = groups.find(it->first);
+        if (g == groups.end() || g->second.size() < 2) {
+            for (auto* graph : {it->second.high, it->second.low, it->second.mean}) plot_->removeGraph(graph);
+            it = bands_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    int index = 0;
+    for (auto& [key, s] : series_) {
+        if (!s.graph) continue;
+        s.graph->setName(curveName(key.first, key.second));
         s.graph->setAdaptiveSampling(false);  // we decimate ourselves
-        ++index;
+        const Key groupKey{groupOf(key.first), key.second};
+        const auto g = groups.find(groupKey);
+        const bool banded = g != groups.end() && g->second.size() >= 2;
+        s.graph->setVisible(!banded);
+        if (!banded) {
+            s.graph->addToLegend();
+            s.graph->setPen(QPen(seriesColour(index++), 1.5));
+            continue;
+        }
+        s.graph->removeFromLegend();
+        if (g->second.first() != key.first) continue;  // the group's first run sets it up
+        auto& band = bands_[groupKey];
+        band.runs = g->second;
+        if (!band.mean) {
+            band.low = plot_->addGraph();
+            band.high = plot_->addGraph();
+            band.mean = plot_->addGraph();
+            for (auto* graph : {band.low, band.high}) {
+                graph->removeFromLegend();
+                graph->setAdaptiveSampling(false);
+            }
+            band.mean->setAdaptiveSampling(false);
+            band.high->setChannelFillGraph(band.low);
+        }
+        const QColor colour = seriesColour(index++);
+        QColor fill = colour;
+        fill.setAlpha(60);
+        QColor edge = colour;
+        edge.setAlpha(110);
+        band.low->setPen(QPen(edge, 0.8));
+        band.high->setPen(QPen(edge, 0.8));
+        band.high->setBrush(fill);
+        band.mean->setPen(QPen(colour, 1.8));
+        band.mean->setName(tr("%1 (%2 runs, min–max)").arg(curveName(groupKey.first, key.second)).arg(band.runs.size()));
     }
     if (visibleMetrics_.size() == 1) plot_->yAxis->setLabel(visibleMetrics_.first());
     else plot_->yAxis->setLabel(QString());
+}
+
+void CurvePlot::setGroupSeeds(bool on) {
+    if (groupSeeds_ == on) return;
+    groupSeeds_ = on;
+    rebuildGraphs();
+    redraw();
+}
+
+QStringList CurvePlot::bandNames() const {
+    QStringList names;
+    for (const auto& [key, band] : bands_) names << curveName(key.first, key.second);
+    return names;
+}
+
+double CurvePlot::valueAt(const std::vector<double>& steps, const std::vector<double>& values, double step) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    if (steps.empty() || !(step >= steps.front()) || !(step <= steps.back())) return nan;
+    const auto it = std::lower_bound(steps.begin(), steps.end(), step);
+    const auto i = static_cast<std::size_t>(it - steps.begin());
+    if (steps[i] == step || i == 0) return values[i];
+    const double t = (step - steps[i - 1]) / (steps[i] - steps[i - 1]);
+    return values[i - 1] + t * (values[i] - values[i - 1]);
+}
+
+CurvePlot::Aggregate CurvePlot::aggregate(const QStringList& runs, const QString& metric) const {
+    std::vector<std::pair<const std::vector<double>*, std::vector<double>>> members;
+    std::vector<double> steps;
+    for (const auto& run : runs) {
+        const auto it = series_.find({run, metric});
+        if (it == series_.end() || it->second.steps.empty()) continue;
+        members.emplace_back(&it->second.steps, emaSmooth(it->second.values, smoothing_));
+        steps.insert(steps.end(), it->second.steps.begin(), it->second.steps.end());
+    }
+    std::sort(steps.begin(), steps.end());
+    steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+    Aggregate out;
+    for (double step : steps) {
+        double low = std::numeric_limits<double>::infinity();
+        double high = -low;
+        double sum = 0.0;
+        int count = 0;
+        for (const auto& [memberSteps, values] : members) {
+            const double v = valueAt(*memberSteps, values, step);
+            if (!std::isfinite(v)) continue;
+            low = std::min(low, v);
+            high = std::max(high, v);
+            sum += v;
+            ++count;
+        }
+        if (count == 0) continue;
+        out.steps.push_back(step);
+        out.low.push_back(low);
+        out.high.push_back(high);
+        out.mean.push_back(sum / count);
+    }
+    return out;
+}
+
+CurvePlot::BandValue CurvePlot::bandAt(const QString& group, const QString& metric, double step) const {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    BandValue value{nan, nan, nan, 0};
+    const auto it = bands_.find({group, metric});
+    if (it == bands_.end()) return value;
+    const auto a = aggregate(it->second.runs, metric);
+    value.low = valueAt(a.steps, a.low, step);
+    value.mean = valueAt(a.steps, a.mean, step);
+    value.high = valueAt(a.steps, a.high, step);
+    value.runs = static_cast<int>(it->second.runs.size());
+    return value;
+}
+
+void CurvePlot::setCursorStep(double step) {
+    cursorStep_ = step;
+    if (!cursor_) {
+        cursor_ = new QCPItemStraightLine(plot_);
+        cursor_->setPen(QPen(QColor(90, 90, 90), 1, Qt::DashLine));
+        cursor_->setSelectable(false);
+    }
+    cursor_->setVisible(std::isfinite(step));
+    if (std::isfinite(step)) {
+        cursor_->point1->setCoords(step, 0);
+        cursor_->point2->setCoords(step, 1);
+    }
+    readout_->setText(readoutText());
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QList<QPair<QString, double>> CurvePlot::valuesAt(double step) const {
+    QList<QPair<QString, double>> out;
+    for (const auto& [key, s] : series_) {
+        if (!s.graph || !s.graph->visible()) continue;
+        const double v = valueAt(s.steps, emaSmooth(s.values, smoothing_), step);
+        if (std::isfinite(v)) out << qMakePair(curveName(key.first, key.second), v);
+    }
+    for (const auto& [key, band] : bands_) {
+        const double v = bandAt(key.first, key.second, step).mean;
+        if (std::isfinite(v)) out << qMakePair(curveName(key.first, key.second), v);
+    }
+    return out;
+}
+
+QString CurvePlot::readoutText() const {
+    if (!std::isfinite(cursorStep_)) return {};
+    QStringList parts;
+    for (const auto& [name, value] : valuesAt(cursorStep_)) {
+        QString part = QStringLiteral("%1 %2").arg(name).arg(value, 0, 'g', 4);
+        for (const auto& [key, band] : bands_) {
+            if (curveName(key.first, key.second) != name) continue;
+            const auto b = bandAt(key.first, key.second, cursorStep_);
+            part += QStringLiteral(" [%1, %2]").arg(b.low, 0, 'g', 4).arg(b.high, 0, 'g', 4);
+        }
+        parts << part;
+    }
+    return tr("step %1: %2").arg(static_cast<qint64>(std::llround(cursorStep_))).arg(parts.join(QStringLiteral(" · ")));
 }
 
 void CurvePlot::scheduleRedraw() {
@@ -215,6 +389,15 @@ void CurvePlot::redraw() {
         s.drawn = static_cast<int>(d.x.size());
         s.dirty = false;
     }
+    for (auto& [key, band] : bands_) {
+        const auto a = aggregate(band.runs, key.second);
+        for (auto [graph, values] : {std::pair<QCPGraph*, const std::vector<double>*>{band.low, &a.low},
+                                     std::pair<QCPGraph*, const std::vector<double>*>{band.high, &a.high},
+                                     std::pair<QCPGraph*, const std::vector<double>*>{band.mean, &a.mean}}) {
+            const auto d = decimateMinMax(a.steps, *values, range.lower, range.upper, buckets);
+            graph->setData(d.x, d.y, true);
+        }
+    }
     plot_->replot(QCustomPlot::rpQueuedReplot);
     ++redraws_;
 }
@@ -233,7 +416,10 @@ int CurvePlot::graphCount() const { return plot_->graphCount(); }
 
 QStringList CurvePlot::legendNames() const {
     QStringList names;
-    for (int i = 0; i < plot_->graphCount(); ++i) names << fullName(plot_->graph(i));
+    for (int i = 0; i < plot_->graphCount(); ++i) {
+        auto* graph = plot_->graph(i);
+        if (graph->visible() && plot_->legend->hasItemWithPlottable(graph)) names << fullName(graph);
+    }
     return names;
 }
 
@@ -268,6 +454,10 @@ QString CurvePlot::readoutAt(const QPoint& position) const {
     return text;
 }
 
-void CurvePlot::onMouseMove(QMouseEvent* event) { readout_->setText(readoutAt(event->pos())); }
+void CurvePlot::onMouseMove(QMouseEvent* event) {
+    // The cursor follows the mouse over the axis rect; the read-out lists every curve there.
+    if (plot_->axisRect()->rect().contains(event->pos())) setCursorStep(plot_->xAxis->pixelToCoord(event->pos().x()));
+    else readout_->setText(readoutAt(event->pos()));
+}
 
 }  // namespace genra::widgets

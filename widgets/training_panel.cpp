@@ -53,6 +53,7 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     auto* leftColumn = new QSplitter(Qt::Vertical, splitter);
     leftColumn->setChildrenCollapsible(false);
     auto* left = new QWidget(leftColumn);
+    recipe_ = left;
     auto* leftLayout = new QVBoxLayout(left);
     auto* scroll = new QScrollArea(left);
     form_ = new RecipeForm(scroll);
@@ -80,7 +81,18 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
 
     auto* listsPane = new QWidget(leftColumn);
     auto* lists = new QVBoxLayout(listsPane);
-    lists->addWidget(new QLabel(tr("Runs"), listsPane));
+    // The form folds away so the runs and the chart get the view.
+    collapse_ = new QPushButton(listsPane);
+    collapse_->setCheckable(true);
+    collapse_->setToolTip(tr("Show or hide the recipe form and its buttons"));
+    lists->addWidget(collapse_);
+    auto* runsHeader = new QHBoxLayout;
+    runsHeader->addWidget(new QLabel(tr("Runs"), listsPane), 1);
+    auto* groupButton = new QPushButton(tr("Tick seeds"), listsPane);
+    groupButton->setToolTip(tr("Tick every run of the selected run's method (its name without -seedN) and untick the "
+                               "others"));
+    runsHeader->addWidget(groupButton);
+    lists->addLayout(runsHeader);
     runs_ = new QListWidget(listsPane);
     runs_->setToolTip(tr("Tick runs to overlay their curves; select one to see its status and log"));
     // Runs of one recipe differ at the end (seed, time stamp): elide their names in the middle.
@@ -99,6 +111,10 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     lists->addLayout(smoothingRow);
     logScale_ = new QCheckBox(tr("Log scale"), listsPane);
     lists->addWidget(logScale_);
+    groupSeeds_ = new QCheckBox(tr("Group seeds (mean, min–max band)"), listsPane);
+    groupSeeds_->setToolTip(tr("Runs named alike but for a -seedN suffix are drawn as one curve, their mean, with a "
+                               "band from the lowest to the highest run at each step"));
+    lists->addWidget(groupSeeds_);
     leftColumn->setStretchFactor(0, 3);
     leftColumn->setStretchFactor(1, 2);
 
@@ -154,6 +170,12 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     });
     connect(smoothing_, &QSlider::valueChanged, this, [this](int v) { curves_->setSmoothing(v / 100.0); });
     connect(logScale_, &QCheckBox::toggled, curves_, &CurvePlot::setLogScale);
+    connect(groupSeeds_, &QCheckBox::toggled, curves_, &CurvePlot::setGroupSeeds);
+    connect(collapse_, &QPushButton::toggled, this, &TrainingPanel::setRecipeCollapsed);
+    connect(groupButton, &QPushButton::clicked, this, [this] {
+        if (auto* item = runs_->currentItem()) showGroupOf(item->text());
+    });
+    setRecipeCollapsed(false);
     connect(jobs_, &JobManager::jobMetric, this, &TrainingPanel::onJobMetric);
     connect(jobs_, &JobManager::jobProgress, this, &TrainingPanel::onJobProgress);
     connect(jobs_, &JobManager::jobLog, this, &TrainingPanel::onJobLog);
@@ -408,6 +430,64 @@ void TrainingPanel::saveRecipe() {
         QMessageBox::warning(this, tr("Cannot save the recipe"), QString::fromStdString(e.what()));
     }
 }
+
+void TrainingPanel::showGroupOf(const QString& run) {
+    const QString group = CurvePlot::groupOf(run);
+    for (int i = 0; i < runs_->count(); ++i) {
+        auto* item = runs_->item(i);
+        const Qt::CheckState state = CurvePlot::groupOf(item->text()) == group ? Qt::Checked : Qt::Unchecked;
+        if (item->checkState() != state) item->setCheckState(state);  // itemChanged loads or drops the curves
+    }
+}
+
+bool TrainingPanel::select(const QString& key, const QString& value) {
+    const auto onOff = [&value](bool* on) {
+        if (value == QStringLiteral("on")) *on = true;
+        else if (value == QStringLiteral("off")) *on = false;
+        else return false;
+        return true;
+    };
+    bool on = false;
+    if (key == QStringLiteral("runs")) {
+        for (int i = 0; i < runs_->count(); ++i) {
+            if (CurvePlot::groupOf(runs_->item(i)->text()) != CurvePlot::groupOf(value)) continue;
+            showGroupOf(value);
+            return true;
+        }
+        return false;
+    }
+    if (key == QStringLiteral("group-seeds") && onOff(&on)) {
+        setGroupSeeds(on);
+        return true;
+    }
+    if (key == QStringLiteral("log-scale") && onOff(&on)) {
+        logScale_->setChecked(on);
+        return true;
+    }
+    if (key == QStringLiteral("recipe") && (value == QStringLiteral("hidden") || value == QStringLiteral("shown"))) {
+        setRecipeCollapsed(value == QStringLiteral("hidden"));
+        return true;
+    }
+    return false;
+}
+
+QStringList TrainingPanel::shownRuns() const {
+    QStringList shown;
+    for (int i = 0; i < runs_->count(); ++i)
+        if (runs_->item(i)->checkState() == Qt::Checked) shown << runs_->item(i)->text();
+    return shown;
+}
+
+void TrainingPanel::setGroupSeeds(bool on) { groupSeeds_->setChecked(on); }
+
+void TrainingPanel::setRecipeCollapsed(bool collapsed) {
+    recipe_->setVisible(!collapsed);
+    const QSignalBlocker blocker(collapse_);
+    collapse_->setChecked(collapsed);
+    collapse_->setText(collapsed ? tr("▸ Show recipe") : tr("▾ Hide recipe"));
+}
+
+bool TrainingPanel::recipeCollapsed() const { return recipe_->isHidden(); }
 
 QString TrainingPanel::logText() const { return log_->toPlainText(); }
 QString TrainingPanel::statusText() const { return status_->text(); }

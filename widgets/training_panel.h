@@ -39,6 +39,9 @@ public:
     // The workspace whose runs are listed and where new runs go (nullptr closes it).
     void setWorkspace(store::Workspace* workspace) override;
     void refresh() override { refreshRuns(); }
+    // Keys: runs=NAME (ticks NAME's group: the runs named alike but for -seedN), group-seeds=on|off,
+    // recipe=hidden|shown, log-scale=on|off.
+    bool select(const QString& key, const QString& value) override;
 
     RecipeForm* form() const { return form_; }
     CurvePlot* curves() const { return curves_; }
@@ -54,6 +57,15 @@ public:
     void refreshRuns();
     // Overlays (or hides) the stored curves of a run.
     void setRunShown(const QString& run, bool shown);
+    // Ticks every run of `run`'s group (the same name but for a "-seedN" suffix) and unticks the others.
+    void showGroupOf(const QString& run);
+    // Runs whose curves are overlaid.
+    QStringList shownRuns() const;
+    // Draws runs of one group as their mean and min/max band.
+    void setGroupSeeds(bool on);
+    // Hides the recipe form and its buttons, leaving the runs and the chart.
+    void setRecipeCollapsed(bool collapsed);
+    bool recipeCollapsed() const;
     QString lastError() const { return lastError_; }
     QString logText() const;
     QString statusText() const;
@@ -80,6 +92,9 @@ private:
     QListWidget* metricList_ = nullptr;
     QSlider* smoothing_ = nullptr;
     QCheckBox* logScale_ = nullptr;
+    QCheckBox* groupSeeds_ = nullptr;
+    QPushButton* collapse_ = nullptr;
+    QWidget* recipe_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QLabel* timeLeft_ = nullptr;
     QLabel* status_ = nullptr;
