@@ -34,6 +34,7 @@ DemoPlan demoPlan(bool quick) {
     p.quick = quick;
     if (!quick) return p;
     p.shapesCount = 400;
+    p.shapesSeed = 11;
     p.splitFractions = {0.5, 0.3, 0.2};
     p.vocabMerges = 250;
     p.pretrainSteps = 150;
@@ -189,7 +190,7 @@ bool DemoJob::run(jobs::JobContext& context) {
         data::MakeShapesOptions mo;
         mo.count = p.shapesCount;
         mo.splitFractions = p.splitFractions;
-        mo.seed = p.seed;
+        mo.seed = p.shapesSeed;
         mo.imageSize = p.imageSize;
         mo.studioFraction = p.studioFraction;
         makeShapesDataset(mo, "shapes", kDemoDataset, from, to);

@@ -34,6 +34,13 @@ std::int64_t insertModel(Workspace& ws, const ModelRow& row) {
 }
 
 void updateModel(Workspace& ws, const ModelRow& row) {
+    // New weights under an old id: what was computed with the old ones (cached embeddings, t-SNE
+    // maps) would be served as the new model's, so it goes first.
+    for (const char* sql : {"DELETE FROM embeddings WHERE model_id = ?", "DELETE FROM projections WHERE model_id = ?"}) {
+        auto d = ws.db().prepare(sql);
+        d.bind(1, row.id);
+        d.run();
+    }
     auto s = ws.db().prepare(
         "UPDATE models SET kind = ?, path = ?, config = ?, base_model_id = ?, run_id = ? WHERE id = ?");
     s.bind(1, row.kind).bind(2, row.path).bind(3, row.configJson).bind(4, row.baseModelId).bind(5, row.runId);

@@ -25,7 +25,8 @@ struct ModelRow {
 
 // Inserts a row (its id is ignored) and returns the new id.
 std::int64_t insertModel(Workspace& ws, const ModelRow& row);
-// Replaces kind, path, config, base model and run of the model with `row.id`.
+// Replaces kind, path, config, base model and run of the model with `row.id`, and deletes what was
+// computed with its previous weights (its stored embeddings and projections).
 void updateModel(Workspace& ws, const ModelRow& row);
 // Sets where a model came from.
 void setModelOrigin(Workspace& ws, std::int64_t modelId, std::optional<std::int64_t> baseModelId,

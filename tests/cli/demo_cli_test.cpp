@@ -195,4 +195,18 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     const auto after = nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"));
     CHECK(after["entries"] == report["entries"]);
     CHECK(runGenra({"demo", "--quick", "--workspace", ws.string(), "--generator-steps", "0"}).exitCode != 0);
+
+    // f_r likewise: the shipped CLIP when the build has it, and the workspace keeps it.
+    if (!util::findResource(demo::kDemoClipResource).empty()) {
+        CHECK(report["f_r"]["source"] == "shipped");
+        CHECK(report["f_r"]["provenance"].value("script", "") == "scripts/train-demo-clip");
+        CHECK(reportMd.find("scripts/train-demo-clip") != std::string::npos);
+        const auto pretrain = runGenra({"demo", "--quick", "--workspace", ws.string(), "--train-clip"});
+        CHECK(pretrain.exitCode != 0);
+        CHECK(pretrain.err.find("uses the shipped f_r") != std::string::npos);
+        CHECK(nlohmann::json::parse(test::readFile(ws / "exports" / "report.json"))["entries"] == report["entries"]);
+    } else {
+        CHECK(report["f_r"]["source"] == "trained");
+    }
+    CHECK(runGenra({"demo", "--quick", "--workspace", ws.string(), "--train-clip", "--clip-bundle", ws.string()}).exitCode != 0);
 }
