@@ -1,5 +1,6 @@
 // `genra caption train | predict | eval | recipe`: the ClipCap-style captioner.
 #include "app/cli/commands.h"
+#include "app/cli/data_parallel_options.h"
 #include "app/cli/terminal.h"
 #include "core/caption/caption_eval.h"
 #include "core/caption/caption_predict.h"
@@ -76,10 +77,18 @@ void addCaptionCommands(CLI::App& app, CliState& state) {
         auto* recipeOpt = cmd->add_option("--recipe", *recipe, "Captioner recipe JSON")->check(CLI::ExistingFile);
         auto* resumeOpt = cmd->add_option("--resume", *resume, "Resume this run (id or name) from its last checkpoint");
         cmd->add_option("--name", *name, "Name of the run and of the captioner it registers");
+        auto parallel = std::make_shared<DataParallelOptions>();
+        addDataParallelOptions(cmd, parallel);
         recipeOpt->excludes(resumeOpt);
-        cmd->callback([&state, workspace, recipe, name, resume] {
+        cmd->callback([&state, workspace, recipe, name, resume, parallel] {
             if (recipe->empty() && resume->empty()) throw CLI::ValidationError("caption train", "give --recipe FILE or --resume RUN");
-            state.action = [workspace, recipe, name, resume] {
+            const int threads = state.threads;
+            state.action = [workspace, recipe, name, resume, parallel, threads] {
+                std::vector<std::string> command{"caption", "train", "--workspace", *workspace};
+                if (!resume->empty()) command.insert(command.end(), {"--resume", *resume});
+                if (!recipe->empty()) command.insert(command.end(), {"--recipe", *recipe});
+                if (!name->empty()) command.insert(command.end(), {"--name", *name});
+                if (const int code = launchRanksIfAsked(*parallel, command, threads); code >= 0) return code;
                 std::unique_ptr<train::CaptionTrainJob> job;
                 if (!resume->empty()) {
                     job = std::make_unique<train::CaptionTrainJob>(train::CaptionTrainJob::resume(*workspace, *resume));

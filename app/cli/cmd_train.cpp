@@ -1,5 +1,6 @@
 // `genra train`, `genra runs`, `genra recipe`, `genra models` and `genra model import`.
 #include "app/cli/commands.h"
+#include "app/cli/data_parallel_options.h"
 #include "app/cli/terminal.h"
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
@@ -12,13 +13,10 @@
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
-#include "core/util/threads.h"
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 namespace genra::cli {
@@ -101,37 +99,18 @@ void addTrainCommands(CLI::App& app, CliState& state) {
         auto* recipeOpt = cmd->add_option("--recipe", *recipe, "Recipe JSON file (see `genra recipe --doc`)");
         auto* resumeOpt = cmd->add_option("--resume", *resume, "Resume this run (id or name) from its last checkpoint");
         cmd->add_option("--name", *name, "Name of the run and of the model it registers");
-        auto nproc = std::make_shared<int>(1);
-        auto distTimeout = std::make_shared<int>(0);
-        cmd->add_option("--nproc", *nproc,
-                        "Data-parallel: start this many local processes (c10d Gloo on CPU), each with batch_size/N of "
-                        "every batch")
-            ->capture_default_str()
-            ->check(CLI::Range(1, 1024));
-        cmd->add_option("--dist-timeout", *distTimeout,
-                        "Seconds a process waits for the others (rendezvous, each collective) before the run fails "
-                        "(default 300, or GENRA_DIST_TIMEOUT)")
-            ->check(CLI::PositiveNumber);
+        auto parallel = std::make_shared<DataParallelOptions>();
+        addDataParallelOptions(cmd, parallel);
         recipeOpt->excludes(resumeOpt);
-        cmd->callback([&state, workspace, recipe, name, resume, nproc, distTimeout] {
+        cmd->callback([&state, workspace, recipe, name, resume, parallel] {
             if (recipe->empty() && resume->empty()) throw CLI::ValidationError("train", "give --recipe FILE or --resume RUN");
             const int threads = state.threads;
-            state.action = [workspace, recipe, name, resume, nproc, distTimeout, threads] {
-                if (*distTimeout > 0) train::setCollectiveTimeout(std::chrono::seconds(*distTimeout));
-                if (*nproc > 1) {
-                    // Start the ranks as torchrun would: this program again, with RANK, WORLD_SIZE, ...
-                    const auto exe = std::filesystem::read_symlink("/proc/self/exe").string();
-                    const int perRank = threads > 0 ? threads : std::max(1, genra::hardwareThreads() / *nproc);
-                    std::vector<std::string> argv{exe, "--threads", std::to_string(perRank), "train", "--workspace", *workspace};
-                    if (!resume->empty()) argv.insert(argv.end(), {"--resume", *resume});
-                    if (!recipe->empty()) argv.insert(argv.end(), {"--recipe", *recipe});
-                    if (!name->empty()) argv.insert(argv.end(), {"--name", *name});
-                    argv.insert(argv.end(), {"--dist-timeout", std::to_string(train::collectiveTimeout().count() / 1000)});
-                    std::fprintf(stderr, "starting %d processes (c10d %s)\n", *nproc, train::haveGloo() ? "Gloo" : "unavailable");
-                    return train::launchLocalProcesses(argv, *nproc, [](int rank, int code) {
-                        if (code != 0) std::fprintf(stderr, "genra: rank %d exited with code %d\n", rank, code);
-                    });
-                }
+            state.action = [workspace, recipe, name, resume, parallel, threads] {
+                std::vector<std::string> command{"train", "--workspace", *workspace};
+                if (!resume->empty()) command.insert(command.end(), {"--resume", *resume});
+                if (!recipe->empty()) command.insert(command.end(), {"--recipe", *recipe});
+                if (!name->empty()) command.insert(command.end(), {"--name", *name});
+                if (const int code = launchRanksIfAsked(*parallel, command, threads); code >= 0) return code;
                 std::unique_ptr<train::TrainJob> job;
                 if (!resume->empty()) {
                     job = std::make_unique<train::TrainJob>(train::TrainJob::resume(*workspace, *resume));
