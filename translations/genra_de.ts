@@ -235,6 +235,14 @@
         <source>%1 · %2: step %3, value %4</source>
         <translation>%1 · %2: Schritt %3, Wert %4</translation>
     </message>
+    <message>
+        <source>%1 (%2 runs, min–max)</source>
+        <translation>%1 (%2 Läufe, Min–Max)</translation>
+    </message>
+    <message>
+        <source>step %1: %2</source>
+        <translation>Schritt %1: %2</translation>
+    </message>
 </context>
 <context>
     <name>DatasetTableModel</name>
@@ -363,10 +371,6 @@
         <translation>Generierte mit echten verbinden</translation>
     </message>
     <message>
-        <source>Lasso selection</source>
-        <translation>Lasso-Auswahl</translation>
-    </message>
-    <message>
         <source>Export figure…</source>
         <translation>Abbildung exportieren…</translation>
     </message>
@@ -409,6 +413,50 @@
     <message>
         <source>CLIP models (plain or aligned): the image embeddings that are mapped</source>
         <translation>CLIP-Modelle (einfach oder angeglichen): deren Bild-Einbettungen abgebildet werden</translation>
+    </message>
+    <message>
+        <source>What the points&apos; colours show: real or generated, the image&apos;s split, one of its dataset attributes, or each generated image&apos;s cosine similarity to its real image</source>
+        <translation>Was die Farben der Punkte zeigen: echt oder generiert, den Split des Bildes, eines seiner Datensatz-Attribute oder die Kosinus-Ähnlichkeit jedes generierten Bildes zu seinem echten Bild</translation>
+    </message>
+    <message>
+        <source>Pan</source>
+        <translation>Verschieben</translation>
+    </message>
+    <message>
+        <source>Box select</source>
+        <translation>Rechteck-Auswahl</translation>
+    </message>
+    <message>
+        <source>Lasso select</source>
+        <translation>Lasso-Auswahl</translation>
+    </message>
+    <message>
+        <source>What a drag with the left button does; selected captions are listed in the caption browser</source>
+        <translation>Was Ziehen mit der linken Maustaste tut; ausgewählte Bildunterschriften erscheinen im Bildunterschriften-Browser</translation>
+    </message>
+    <message>
+        <source>Colour by</source>
+        <translation>Färben nach</translation>
+    </message>
+    <message>
+        <source>Drag</source>
+        <translation>Ziehen</translation>
+    </message>
+    <message>
+        <source>Real / generated</source>
+        <translation>Echt / generiert</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>Teilmenge</translation>
+    </message>
+    <message>
+        <source>Cosine to paired image</source>
+        <translation>Kosinus zum Partnerbild</translation>
+    </message>
+    <message>
+        <source>Attribute: %1</source>
+        <translation>Attribut: %1</translation>
     </message>
 </context>
 <context>
@@ -1329,16 +1377,44 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
         <translation>Bildunterschrift</translation>
     </message>
     <message>
-        <source>selected</source>
-        <translation>ausgewählt</translation>
-    </message>
-    <message>
         <source>real image</source>
         <translation>echtes Bild</translation>
     </message>
     <message>
         <source>generated image</source>
         <translation>generiertes Bild</translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation>Punkte</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>andere</translation>
+    </message>
+    <message>
+        <source>no pair</source>
+        <translation>kein Paar</translation>
+    </message>
+    <message>
+        <source>cosine %1</source>
+        <translation>Kosinus %1</translation>
+    </message>
+    <message>
+        <source>split: %1</source>
+        <translation>Teilmenge: %1</translation>
+    </message>
+    <message>
+        <source>mean cosine to its generated images: %1</source>
+        <translation>mittlerer Kosinus zu seinen generierten Bildern: %1</translation>
+    </message>
+    <message>
+        <source>cosine to its real image: %1</source>
+        <translation>Kosinus zu seinem echten Bild: %1</translation>
     </message>
 </context>
 <context>
@@ -1730,6 +1806,34 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
     <message>
         <source>%1: %2, %3, step %4 of %5</source>
         <translation>%1: %2, %3, Schritt %4 von %5</translation>
+    </message>
+    <message>
+        <source>Show or hide the recipe form and its buttons</source>
+        <translation>Rezeptformular und seine Schaltflächen zeigen oder verbergen</translation>
+    </message>
+    <message>
+        <source>Tick seeds</source>
+        <translation>Seeds ankreuzen</translation>
+    </message>
+    <message>
+        <source>Tick every run of the selected run&apos;s method (its name without -seedN) and untick the others</source>
+        <translation>Alle Läufe der Methode des gewählten Laufs ankreuzen (sein Name ohne -seedN), die anderen abwählen</translation>
+    </message>
+    <message>
+        <source>Group seeds (mean, min–max band)</source>
+        <translation>Seeds gruppieren (Mittel, Min–Max-Band)</translation>
+    </message>
+    <message>
+        <source>Runs named alike but for a -seedN suffix are drawn as one curve, their mean, with a band from the lowest to the highest run at each step</source>
+        <translation>Läufe, deren Namen sich nur durch ein -seedN-Suffix unterscheiden, werden als eine Kurve gezeichnet, ihr Mittel, mit einem Band vom niedrigsten bis zum höchsten Lauf bei jedem Schritt</translation>
+    </message>
+    <message>
+        <source>▸ Show recipe</source>
+        <translation>▸ Rezept zeigen</translation>
+    </message>
+    <message>
+        <source>▾ Hide recipe</source>
+        <translation>▾ Rezept verbergen</translation>
     </message>
 </context>
 <context>

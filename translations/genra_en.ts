@@ -235,6 +235,14 @@
         <source>%1 · %2: step %3, value %4</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 (%2 runs, min–max)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>step %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>DatasetTableModel</name>
@@ -363,10 +371,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Lasso selection</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Export figure…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -408,6 +412,50 @@
     </message>
     <message>
         <source>CLIP models (plain or aligned): the image embeddings that are mapped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the points&apos; colours show: real or generated, the image&apos;s split, one of its dataset attributes, or each generated image&apos;s cosine similarity to its real image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Box select</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lasso select</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What a drag with the left button does; selected captions are listed in the caption browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colour by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Real / generated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cosine to paired image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attribute: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1329,15 +1377,43 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>selected</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>real image</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>generated image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cosine %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>split: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mean cosine to its generated images: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cosine to its real image: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1729,6 +1805,34 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
     </message>
     <message>
         <source>%1: %2, %3, step %4 of %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show or hide the recipe form and its buttons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tick seeds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tick every run of the selected run&apos;s method (its name without -seedN) and untick the others</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Group seeds (mean, min–max band)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs named alike but for a -seedN suffix are drawn as one curve, their mean, with a band from the lowest to the highest run at each step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>▸ Show recipe</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>▾ Hide recipe</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -464,6 +464,13 @@ bool TrainingPanel::select(const QString& key, const QString& value) {
         logScale_->setChecked(on);
         return true;
     }
+    if (key == QStringLiteral("smoothing")) {
+        bool ok = false;
+        const double weight = value.toDouble(&ok);
+        if (!ok || weight < 0 || weight >= 1) return false;
+        smoothing_->setValue(static_cast<int>(std::lround(weight * 100)));
+        return true;
+    }
     if (key == QStringLiteral("recipe") && (value == QStringLiteral("hidden") || value == QStringLiteral("shown"))) {
         setRecipeCollapsed(value == QStringLiteral("hidden"));
         return true;

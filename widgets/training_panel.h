@@ -40,7 +40,7 @@ public:
     void setWorkspace(store::Workspace* workspace) override;
     void refresh() override { refreshRuns(); }
     // Keys: runs=NAME (ticks NAME's group: the runs named alike but for -seedN), group-seeds=on|off,
-    // recipe=hidden|shown, log-scale=on|off.
+    // recipe=hidden|shown, log-scale=on|off, smoothing=W (0 <= W < 1).
     bool select(const QString& key, const QString& value) override;
 
     RecipeForm* form() const { return form_; }

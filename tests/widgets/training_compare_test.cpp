@@ -133,7 +133,11 @@ TEST_CASE("runs of one method overlay as one graph each or as a mean with a min-
         CHECK(curves->readoutText().contains(QStringLiteral("demo-a-seed3 %1").arg(0.8 * baseLoss(curves->cursorStep()), 0, 'g', 4)));
     }
     SECTION("log scale") {
-        curves->setLogScale(true);
+        CHECK_FALSE(panel.select(QStringLiteral("smoothing"), QStringLiteral("1.5")));
+        REQUIRE(panel.select(QStringLiteral("smoothing"), QStringLiteral("0.5")));
+        CHECK(curves->smoothing() == Approx(0.5));
+        REQUIRE(panel.select(QStringLiteral("smoothing"), QStringLiteral("0")));
+        REQUIRE(panel.select(QStringLiteral("log-scale"), QStringLiteral("on")));
         curves->redraw();
         CHECK(curves->plot()->yAxis->scaleType() == QCPAxis::stLogarithmic);
         CHECK(curves->plot()->yAxis->range().lower > 0);
