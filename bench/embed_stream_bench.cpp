@@ -1,13 +1,13 @@
 // `genra embed --workspace` throughput against the bare model, in one process: Shapes images made
 // and imported here, a ViT-B/32 of random weights registered in the workspace, then
 //   reference: images/s of model->encodeImage on a ready batch in memory (what genra_clip_bench
-//              measures), before and after the runs below;
+//              measures), before, between and after the runs below;
 //   pipeline:  images/s of EmbedWorkspaceJob over a small and a large dataset (decode, preprocess,
 //              model, store), from its start to its last stored row, and peak resident memory of
 //              each run (VmHWM reset between runs), to show that memory stays flat as N grows.
 //
 // Usage: genra_embed_stream_bench [--small N] [--large N] [--batch N] [--size PX]
-//                                 [--reference-batches N] [--preset NAME] [--dir DIR]
+//                                 [--reference-batches N] [--preset NAME] [--dir DIR] [--device cpu|cuda]
 #include "core/data/importers.h"
 #include "core/data/shapes.h"
 #include "core/jobs/job.h"
@@ -17,6 +17,8 @@
 #include "core/store/workspace.h"
 #include "core/util/threads.h"
 
+#include <torch/cuda.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace genra;
@@ -34,6 +37,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// CPU seconds this process (every thread) has used.
+double cpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
 
 // Peak resident set of this process in MiB since the last resetPeak() (Linux: VmHWM).
 double peakRssMiB() {
@@ -78,12 +89,13 @@ void makeDataset(const fs::path& dir, const fs::path& ws, const std::string& nam
 
 struct PipelineResult {
     double imagesPerS = 0.0;
+    double cpuSecondsPerImage = 0.0;
     double peakMiB = 0.0;
     std::size_t stored = 0;
     std::size_t commits = 0;
 };
 
-PipelineResult runPipeline(const fs::path& ws, const std::string& dataset, int batch) {
+PipelineResult runPipeline(const fs::path& ws, const std::string& dataset, int batch, const std::string& device) {
     const bool reset = resetPeak();
     model::EmbedWorkspaceOptions options;
     options.workspace = ws;
@@ -91,14 +103,16 @@ PipelineResult runPipeline(const fs::path& ws, const std::string& dataset, int b
     options.dataset = dataset;
     options.captions = false;
     options.generatedImages = false;
-    options.device = "cpu";
+    options.device = device;
     options.batchSize = batch;
     model::EmbedWorkspaceJob job(options);
     QuietContext context;
     const auto start = Clock::now();
+    const double cpuStart = cpuSeconds();
     job.run(context);
     PipelineResult result;
     result.imagesPerS = static_cast<double>(job.written()) / seconds(start);
+    result.cpuSecondsPerImage = (cpuSeconds() - cpuStart) / static_cast<double>(job.written());
     result.peakMiB = reset ? peakRssMiB() : -1.0;
     result.stored = job.written();
     result.commits = job.commits();
@@ -114,6 +128,7 @@ int run(int argc, char** argv) {
     int size = 64;
     int referenceBatches = 3;
     std::string preset = "ViT-B-32";
+    std::string deviceName = "cpu";
     fs::path dir;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -124,9 +139,10 @@ int run(int argc, char** argv) {
         else if (arg == "--reference-batches" && i + 1 < argc) referenceBatches = std::atoi(argv[++i]);
         else if (arg == "--preset" && i + 1 < argc) preset = argv[++i];
         else if (arg == "--dir" && i + 1 < argc) dir = argv[++i];
+        else if (arg == "--device" && i + 1 < argc) deviceName = argv[++i];
         else {
             std::cerr << "usage: genra_embed_stream_bench [--small N] [--large N] [--batch N] [--size PX]\n"
-                         "                                [--reference-batches N] [--preset NAME] [--dir DIR]\n";
+                         "                                [--reference-batches N] [--preset NAME] [--dir DIR] [--device cpu|cuda]\n";
             return 2;
         }
     }
@@ -139,6 +155,10 @@ int run(int argc, char** argv) {
     fs::remove_all(dir / "ws");
     const int threads = configureThreads(0);
     const auto config = model::clipPreset(preset);
+    const auto device = model::resolveDevice(deviceName);
+    auto synchronize = [&] {
+        if (device.is_cuda()) torch::cuda::synchronize();
+    };
 
     const auto setupStart = Clock::now();
     const fs::path ws = dir / "ws";
@@ -151,34 +171,51 @@ int run(int argc, char** argv) {
         model::ClipModel random(config);
         model::saveClipModel(workspace, "vit-b-32-random", random, "");
     }
+    std::printf("%s, ", device.str().c_str());
     std::printf("%s random weights, %d-px Shapes images (%d + %d), batch %d, threads %d; setup %.0f s\n", preset.c_str(),
                 size, small, large, batch, threads, seconds(setupStart));
 
     // The reference: encodeImage on a batch already in memory, as genra_clip_bench times it.
+    double referenceCpuPerImage = 0.0;  // of the last reference() call
     auto reference = [&] {
         torch::manual_seed(0);
         model::ClipModel clip(config);
         clip->eval();
+        clip->to(device);
         torch::NoGradGuard noGrad;
-        const auto images = torch::randn({batch, 3, config.imageResolution, config.imageResolution});
+        const auto images = torch::randn({batch, 3, config.imageResolution, config.imageResolution}).to(device);
         clip->encodeImage(images);
+        synchronize();
         const auto start = Clock::now();
+        const double cpuStart = cpuSeconds();
         for (int i = 0; i < referenceBatches; ++i) clip->encodeImage(images);
+        synchronize();
+        referenceCpuPerImage = (cpuSeconds() - cpuStart) / (static_cast<double>(batch) * referenceBatches);
         return static_cast<double>(batch) * referenceBatches / seconds(start);
     };
     const double before = reference();
-    std::printf("reference (encodeImage, batch in memory)  %8.2f images/s\n", before);
-    const auto smallRun = runPipeline(ws, "small", batch);
-    std::printf("genra embed --workspace, %6d images     %8.2f images/s, peak RSS %7.0f MiB, %zu commits\n", small,
-                smallRun.imagesPerS, smallRun.peakMiB, smallRun.commits);
-    const auto largeRun = runPipeline(ws, "large", batch);
-    std::printf("genra embed --workspace, %6d images     %8.2f images/s, peak RSS %7.0f MiB, %zu commits\n", large,
-                largeRun.imagesPerS, largeRun.peakMiB, largeRun.commits);
+    double referenceCpu = referenceCpuPerImage;
+    std::printf("reference (encodeImage, batch in memory)  %8.2f images/s, %.3f CPU s/image\n", before, referenceCpuPerImage);
+    const auto smallRun = runPipeline(ws, "small", batch, deviceName);
+    std::printf("genra embed --workspace, %6d images     %8.2f images/s, %.3f CPU s/image, peak RSS %7.0f MiB, %zu commits\n",
+                small, smallRun.imagesPerS, smallRun.cpuSecondsPerImage, smallRun.peakMiB, smallRun.commits);
+    const double between = reference();
+    referenceCpu += referenceCpuPerImage;
+    std::printf("reference again                            %8.2f images/s, %.3f CPU s/image\n", between, referenceCpuPerImage);
+    const auto largeRun = runPipeline(ws, "large", batch, deviceName);
+    std::printf("genra embed --workspace, %6d images     %8.2f images/s, %.3f CPU s/image, peak RSS %7.0f MiB, %zu commits\n",
+                large, largeRun.imagesPerS, largeRun.cpuSecondsPerImage, largeRun.peakMiB, largeRun.commits);
     const double after = reference();
-    std::printf("reference again                            %8.2f images/s\n", after);
-    const double referenceMean = 0.5 * (before + after);
-    std::printf("ratio embed/reference: %d images %.3f, %d images %.3f (reference: mean of before and after)\n", small,
-                smallRun.imagesPerS / referenceMean, large, largeRun.imagesPerS / referenceMean);
+    referenceCpu = (referenceCpu + referenceCpuPerImage) / 3.0;
+    std::printf("reference again                            %8.2f images/s, %.3f CPU s/image\n", after, referenceCpuPerImage);
+    // Each run against the mean of the references taken just before and just after it, as the load
+    // of a shared machine drifts.
+    std::printf("ratio embed/reference: %d images %.3f, %d images %.3f (each against the references around it)\n", small,
+                smallRun.imagesPerS / (0.5 * (before + between)), large, largeRun.imagesPerS / (0.5 * (between + after)));
+    // On a shared machine the wall-clock rates follow the neighbours' load; CPU time per image does
+    // not, and on a compute-bound CPU throughput is cores / CPU time per image.
+    std::printf("ratio by CPU time (reference CPU s/image / embed CPU s/image): %d images %.3f, %d images %.3f\n", small,
+                referenceCpu / smallRun.cpuSecondsPerImage, large, referenceCpu / largeRun.cpuSecondsPerImage);
     if (smallRun.peakMiB > 0 && largeRun.peakMiB > 0) {
         std::printf("peak RSS %d -> %d images: %.0f -> %.0f MiB (x%.2f for x%.1f images)\n", small, large, smallRun.peakMiB,
                     largeRun.peakMiB, largeRun.peakMiB / smallRun.peakMiB, static_cast<double>(large) / small);
@@ -188,6 +225,7 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+    ensurePassiveOpenMp(argv);  // as genra does: idle OpenMP threads must not spin between batches
     try {
         return run(argc, argv);
     } catch (const std::exception& e) {
