@@ -45,12 +45,21 @@ void addTsneCommand(CLI::App& app, CliState& state) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--seed", opts->tsne.seed, "Seed (random init and neighbour search)")
         ->capture_default_str();
-    cmd->add_option("--method", opts->method, "auto (exact up to 2000 points), exact or barnes_hut")
+    cmd->add_option("--method", opts->method,
+                    "auto (exact up to 2000 points, Barnes-Hut up to 5000, FFT beyond), exact, barnes_hut or fft")
         ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "exact", "barnes_hut"}));
+        ->check(CLI::IsMember({"auto", "exact", "barnes_hut", "barnes-hut", "fft"}));
     cmd->add_option("--theta", opts->tsne.theta, "Barnes-Hut opening angle")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--pca", opts->tsne.pcaDims,
+                    "First project on this many principal components (0 = no PCA; 50 is usual for large sets)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--stop-tolerance", opts->tsne.klStopTolerance,
+                    "Stop once the KL divergence falls by less than this fraction per 50 iterations (0 = never)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
     cmd->callback([&state, opts] {
         const auto& ws = opts->workspace;

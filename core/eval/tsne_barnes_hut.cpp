@@ -155,26 +155,9 @@ TsneResult runBarnesHut(const torch::Tensor& data, const TsneOptions& options, W
                         ax = vx[0] + vx[1];
                         ay = vy[0] + vy[1];
                     }
-                    for (; e < rowEnd; ++e) {
-                        const auto j = static_cast<std::size_t>(columns[e]);
-                        const double dx = px - y[2 * j];
-                        const double dy = py - y[2 * j + 1];
-                        const double w = 1.0 / (1.0 + dx * dx + dy * dy);
-                        const double pw = values[e] * w;
-                        ax += pw * dx;
-                        ay += pw * dy;
-                        if constexpr (kWithKl) {
-                            const double pij = values[e] * exaggeration;
-                            kl += pij * std::log(std::max(pij, kMachineEpsilon) /
-                                                 std::max(w * invZ, kMachineEpsilon));
-                        }
-                    }
-                    ax *= exaggeration;
-                    ay *= exaggeration;
-                    grad[static_cast<std::size_t>(2 * i)] =
-                        4.0 * (ax - repulse[static_cast<std::size_t>(2 * i)] * invZ);
-                    grad[static_cast<std::size_t>(2 * i + 1)] =
-                        4.0 * (ay - repulse[static_cast<std::size_t>(2 * i + 1)] * invZ);
+                    attractEntries<kWithKl>(y.data(), px, py, columns, values, e, rowEnd, exaggeration, invZ, ax, ay,
+                                            kl);
+                    storeGradient(grad, repulse, i, ax * exaggeration, ay * exaggeration, invZ);
                     klTerms[static_cast<std::size_t>(i)] = kl;
                 }
             });

@@ -4,6 +4,8 @@
 //  - tsne_exact.cpp: dense affinities and the exact gradient;
 //  - tsne_barnes_hut.cpp: sparse affinities over nearest neighbours and the Barnes-Hut gradient;
 //  - tsne_trees.h/.cpp: the vantage-point tree (neighbours) and the quadtree (repulsion);
+//  - tsne_fft.cpp: sparse affinities over exact or approximate (HNSW) neighbours and the
+//    interpolation-based (FFT) repulsion of FIt-SNE;
 //  - tsne_pool.h: the worker pool the gradients run on;
 //  - tsne_job.cpp: input checks, the method choice (runTsne) and `genra tsne` (TsneJob).
 #pragma once
@@ -11,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -50,6 +53,52 @@ struct Progress {
     }
 };
 
+// The bounding box of a map y [2n] (x0, y0, x1, y1, ...).
+struct MapBounds {
+    double minX = std::numeric_limits<double>::infinity();
+    double minY = std::numeric_limits<double>::infinity();
+    double maxX = -std::numeric_limits<double>::infinity();
+    double maxY = -std::numeric_limits<double>::infinity();
+};
+inline MapBounds mapBounds(const double* y, std::int64_t n) {
+    MapBounds b;
+    for (std::int64_t i = 0; i < n; ++i) {
+        b.minX = std::min(b.minX, y[2 * i]);
+        b.maxX = std::max(b.maxX, y[2 * i]);
+        b.minY = std::min(b.minY, y[2 * i + 1]);
+        b.maxY = std::max(b.maxY, y[2 * i + 1]);
+    }
+    return b;
+}
+
+// The sparse methods' attraction on point (px, py) over row entries [e, end) of P one at a time:
+// adds p_ij w_ij (y_i - y_j) to (ax, ay) and, kWithKl, e p_ij log(e p_ij / (w_ij / Z)) to kl.
+template <bool kWithKl, typename Value>
+inline void attractEntries(const double* y, double px, double py, const std::int32_t* columns, const Value* values,
+                           std::int64_t e, std::int64_t end, double exaggeration, double invZ, double& ax, double& ay,
+                           double& kl) {
+    for (; e < end; ++e) {
+        const auto j = static_cast<std::size_t>(columns[e]);
+        const double dx = px - y[2 * j];
+        const double dy = py - y[2 * j + 1];
+        const double w = 1.0 / (1.0 + dx * dx + dy * dy);
+        const double pw = static_cast<double>(values[e]) * w;
+        ax += pw * dx;
+        ay += pw * dy;
+        if constexpr (kWithKl) {
+            const double pij = static_cast<double>(values[e]) * exaggeration;
+            kl += pij * std::log(std::max(pij, kMachineEpsilon) / std::max(w * invZ, kMachineEpsilon));
+        }
+    }
+}
+
+// dKL/dy_i = 4 (attraction, already times the exaggeration, - repulsion / Z).
+inline void storeGradient(std::vector<double>& grad, const std::vector<double>& repulse, std::int64_t i, double ax,
+                          double ay, double invZ) {
+    grad[static_cast<std::size_t>(2 * i)] = 4.0 * (ax - repulse[static_cast<std::size_t>(2 * i)] * invZ);
+    grad[static_cast<std::size_t>(2 * i + 1)] = 4.0 * (ay - repulse[static_cast<std::size_t>(2 * i + 1)] * invZ);
+}
+
 // The initial map [N, 2] float64: PCA (options.init, when data has 2 or more features) or random.
 torch::Tensor initialEmbedding(const torch::Tensor& data, const TsneOptions& options);
 
@@ -67,5 +116,41 @@ TsneResult runExact(const torch::Tensor& data, const TsneOptions& options, Worke
                     const Progress& progress);
 TsneResult runBarnesHut(const torch::Tensor& data, const TsneOptions& options, WorkerPool& pool,
                         const Progress& progress);
+TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerPool& pool,
+                  const Progress& progress);
+
+// The repulsive half of the t-SNE gradient by polynomial interpolation on an equispaced grid and an
+// FFT convolution (FIt-SNE). Buffers persist between calls, so one instance serves every iteration.
+class GridRepulsion {
+public:
+    // nodesPerBox interpolation nodes per box and axis; boxesPerUnit boxes per unit of map extent
+    // (at least 20 per axis): the node spacing, and with it the accuracy and the FFT's size.
+    explicit GridRepulsion(int nodesPerBox = 3, double boxesPerUnit = 1.0);
+    // For the map y [2n] (x0, y0, x1, y1, ...), fills repulse [2n] with sum_{j != i} w_ij^2 (y_i - y_j),
+    // w = 1 / (1 + |y_i - y_j|^2), and returns Z = sum_{i != j} w_ij.
+    double compute(const double* y, std::int64_t n, double* repulse, WorkerPool& pool);
+    int boxesPerAxis() const { return boxes_; }
+
+private:
+    double node(int a) const { return (a + 0.5) / nodes_; }
+    void weights(double t, double* out) const;  // Lagrange basis at t in [0, 1] for the box's nodes
+
+    int nodes_;
+    double boxesPerUnit_;
+    int boxes_ = 0;
+    std::vector<double> denominators_;
+    std::vector<std::int32_t> box_;
+    std::vector<double> wx_;  // Lagrange weights in box order, p per point
+    std::vector<double> wy_;
+    std::vector<std::int64_t> boxStart_;
+    std::vector<std::int32_t> order_;
+    std::vector<double> sorted_;  // centred coordinates in box order
+    std::vector<double> sumW_;    // in box order
+    // Node grids, padded to 2g x 2g for the circular convolution: the four charges (then their
+    // potentials) and the kernel. Single precision: OpenCV's FFT runs twice as fast, and its
+    // rounding (relative 1e-6 of the largest potential) stays far below the interpolation error.
+    std::vector<float> charges_[4];
+    std::vector<float> kernel_;
+};
 
 }  // namespace genra::eval::tsne_detail

@@ -48,6 +48,8 @@ const char* toString(TsneMethod method) {
             return "exact";
         case TsneMethod::BarnesHut:
             return "barnes_hut";
+        case TsneMethod::Fft:
+            return "fft";
     }
     return "?";
 }
@@ -56,7 +58,8 @@ TsneMethod parseTsneMethod(const std::string& text) {
     if (text == "auto") return TsneMethod::Auto;
     if (text == "exact") return TsneMethod::Exact;
     if (text == "barnes_hut" || text == "barnes-hut" || text == "bh") return TsneMethod::BarnesHut;
-    throw Error("unknown t-SNE method '" + text + "' (expected auto, exact or barnes_hut)");
+    if (text == "fft" || text == "fit-sne" || text == "fitsne") return TsneMethod::Fft;
+    throw Error("unknown t-SNE method '" + text + "' (expected auto, exact, barnes_hut or fft)");
 }
 
 double maxTsnePerplexity(std::int64_t points) {
@@ -82,21 +85,44 @@ TsneResult runTsne(const torch::Tensor& data, const TsneOptions& options, jobs::
     validatePerplexity(n, options.perplexity);
     if (options.iterations < 1) throw Error("t-SNE needs at least 1 iteration");
     if (!(options.theta >= 0.0)) throw Error("t-SNE theta must be >= 0");
+    if (options.pcaDims < 0) throw Error("t-SNE PCA dimensions must be >= 0 (0 = no PCA)");
+    if (options.fftNodesPerBox < 1 || options.fftNodesPerBox > 8)
+        throw Error("t-SNE FFT interpolation nodes per box must be between 1 and 8");
+    if (!(options.fftBoxesPerUnit > 0.0) || !std::isfinite(options.fftBoxesPerUnit))
+        throw Error("t-SNE FFT boxes per unit must be a positive number");
+    if (options.klStopTolerance < 0.0) throw Error("t-SNE KL stopping tolerance must be >= 0");
 
     TsneMethod method = options.method;
-    if (method == TsneMethod::Auto)
-        method = n <= options.exactMaxPoints ? TsneMethod::Exact : TsneMethod::BarnesHut;
+    if (method == TsneMethod::Auto) {
+        method = n <= options.exactMaxPoints        ? TsneMethod::Exact
+                 : n <= options.barnesHutMaxPoints ? TsneMethod::BarnesHut
+                                                   : TsneMethod::Fft;
+    }
     // The exact method holds a few N x N float64 matrices: refuse before allocating gigabytes.
     if (method == TsneMethod::Exact && n > kExactHardLimit) {
         throw Error("exact t-SNE on " + std::to_string(n) + " points would need ~" +
                     std::to_string(3 * n * n * 8 / 1000000000) + " GB; use the Barnes-Hut method");
     }
     tsne_detail::Progress progress{context, options.iterations};
+    torch::Tensor input = data;
+    if (options.pcaDims > 0 && data.size(1) > options.pcaDims) {
+        if (context) context->progress(-1.0, "t-SNE: PCA to " + std::to_string(options.pcaDims) + " dimensions");
+        input = pcaProject(data, options.pcaDims);
+    }
     const int threads = options.threads > 0 ? options.threads : std::max(1, at::get_num_threads());
     tsne_detail::WorkerPool pool(threads);
-    TsneResult result = method == TsneMethod::Exact
-                            ? tsne_detail::runExact(data, options, pool, progress)
-                            : tsne_detail::runBarnesHut(data, options, pool, progress);
+    TsneResult result;
+    switch (method) {
+        case TsneMethod::Exact:
+            result = tsne_detail::runExact(input, options, pool, progress);
+            break;
+        case TsneMethod::BarnesHut:
+            result = tsne_detail::runBarnesHut(input, options, pool, progress);
+            break;
+        default:
+            result = tsne_detail::runFft(input, options, pool, progress);
+            break;
+    }
     if (context) context->progress(1.0, "t-SNE done");
     return result;
 }

@@ -120,6 +120,8 @@ TsneResult descend(const torch::Tensor& initial, const TsneOptions& options, con
     std::vector<double> update(y.size(), 0.0);
     std::vector<double> gains(y.size(), 1.0);
     const double learningRate = autoLearningRate(n, options);
+    int ran = options.iterations;
+    double lastKl = std::numeric_limits<double>::quiet_NaN();  // at the last check after exaggeration
 
     for (int it = 0; it < options.iterations; ++it) {
         const bool exploring = it < options.exaggerationIterations;
@@ -139,6 +141,13 @@ TsneResult descend(const torch::Tensor& initial, const TsneOptions& options, con
             y[c] += update[c];
         }
         progress.iteration(it, kl, wantKl);
+        if (wantKl && !exploring && options.klStopTolerance > 0.0) {
+            if (std::isfinite(lastKl) && lastKl - kl < options.klStopTolerance * lastKl) {
+                ran = it + 1;
+                break;
+            }
+            lastKl = kl;
+        }
     }
 
     TsneResult result;
@@ -146,11 +155,46 @@ TsneResult descend(const torch::Tensor& initial, const TsneOptions& options, con
     result.klDivergence = gradient(y, grad, 1.0, true);
     result.embedding = torch::from_blob(y.data(), {n, 2}, torch::kDouble).to(torch::kFloat).clone();
     result.learningRate = learningRate;
-    result.iterations = options.iterations;
+    result.iterations = ran;
     return result;
 }
 
 }  // namespace tsne_detail
+
+torch::Tensor pcaProject(const torch::Tensor& data, std::int64_t dims) {
+    if (data.dim() != 2) throw Error("PCA expects an [N, D] matrix, got " + util::shapeText(data));
+    const std::int64_t n = data.size(0);
+    const std::int64_t features = data.size(1);
+    if (dims < 1 || dims > features)
+        throw Error("PCA to " + std::to_string(dims) + " dimensions needs 1 <= dims <= " +
+                    std::to_string(features) + " (the input's features)");
+    if (n < 1) throw Error("PCA needs at least one row");
+    const auto x = data.to(torch::kCPU);
+    constexpr std::int64_t kBlock = 1 << 14;
+    auto mean = torch::zeros({features}, torch::kDouble);
+    for (std::int64_t r = 0; r < n; r += kBlock) mean += x.slice(0, r, std::min(n, r + kBlock)).to(torch::kDouble).sum(0);
+    mean /= static_cast<double>(n);
+    auto cov = torch::zeros({features, features}, torch::kDouble);
+    for (std::int64_t r = 0; r < n; r += kBlock) {
+        const auto block = x.slice(0, r, std::min(n, r + kBlock)).to(torch::kDouble) - mean;
+        cov.addmm_(block.t(), block);
+    }
+    // eigh sorts eigenvalues ascending: the last columns are the leading components.
+    const auto vectors = std::get<1>(torch::linalg_eigh(cov, "L"));
+    auto top = vectors.slice(1, features - dims, features).flip({1}).contiguous();
+    // The sign of each component fixed by its largest loading, so the projection is reproducible.
+    for (std::int64_t c = 0; c < dims; ++c) {
+        auto column = top.select(1, c);
+        const auto at = column.abs().argmax().item<std::int64_t>();
+        if (column[at].item<double>() < 0.0) column.neg_();
+    }
+    auto out = torch::empty({n, dims}, torch::kFloat);
+    for (std::int64_t r = 0; r < n; r += kBlock) {
+        const auto end = std::min(n, r + kBlock);
+        out.slice(0, r, end).copy_((x.slice(0, r, end).to(torch::kDouble) - mean).mm(top));
+    }
+    return out;
+}
 
 torch::Tensor calibrateAffinities(const torch::Tensor& squaredDistances, double perplexity,
                                   double entropyTolerance) {

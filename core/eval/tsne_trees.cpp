@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/eval/tsne_internal.h"
+
 namespace genra::eval::tsne_detail {
 
 // ---- nearest neighbours: vantage-point tree ----
@@ -97,16 +99,7 @@ void VpTree::searchNode(std::int32_t nodeIndex, std::int32_t query, int k,
 void QuadTree::build(const double* y, std::int64_t n) {
     order_.resize(static_cast<std::size_t>(n));
     std::iota(order_.begin(), order_.end(), 0);
-    double minX = std::numeric_limits<double>::infinity();
-    double minY = minX;
-    double maxX = -minX;
-    double maxY = -minX;
-    for (std::int64_t i = 0; i < n; ++i) {
-        minX = std::min(minX, y[2 * i]);
-        maxX = std::max(maxX, y[2 * i]);
-        minY = std::min(minY, y[2 * i + 1]);
-        maxY = std::max(maxY, y[2 * i + 1]);
-    }
+    const auto [minX, minY, maxX, maxY] = mapBounds(y, n);
     const double half = 0.5 * std::max(maxX - minX, maxY - minY) * (1.0 + 1e-9) + 1e-300;
     y_ = y;
     nodes_.clear();

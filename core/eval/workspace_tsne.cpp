@@ -14,6 +14,10 @@
 
 namespace genra::eval {
 
+namespace {
+constexpr std::int64_t kAutoPcaDims = 50;
+}  // namespace
+
 bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     auto ws = store::Workspace::open(options_.workspace);
     const auto dataset = ws.requireDataset(options_.dataset);
@@ -59,6 +63,9 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     data = data / data.norm(2, 1, true).clamp_min(1e-12);  // cosine geometry, as the model compares them
     auto tsne = options_.tsne;
     tsne.perplexity = std::min(tsne.perplexity, maxTsnePerplexity(points));
+    if (options_.autoPca && tsne.method == TsneMethod::Auto && tsne.pcaDims == 0 &&
+        points > tsne.barnesHutMaxPoints)
+        tsne.pcaDims = kAutoPcaDims;
     context.checkCancelled();
     jobs::ScaledContext sub(context, 0.4, 0.97);
     result_ = runTsne(data, tsne, &sub);
@@ -75,6 +82,7 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
                                    {"iterations", result_.iterations},
                                    {"seed", tsne.seed},
                                    {"method", toString(result_.method)},
+                                   {"pca_dims", tsne.pcaDims},
                                    {"kl_divergence", result_.klDivergence},
                                    {"counts", {{"real", real_}, {"generated", generated_}, {"text", text_}}}};
     const auto map = result_.embedding.to(torch::kDouble).contiguous();

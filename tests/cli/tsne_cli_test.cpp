@@ -57,6 +57,36 @@ TEST_CASE("genra tsne writes a float32 [N, 2] map and prints the KL divergence",
         CHECK(test::readFile(again) == test::readFile(out));
     }
 }
+TEST_CASE("genra tsne --method fft with --pca and --stop-tolerance", "[cli][tsne]") {
+    test::TempDir tmp;
+    const auto in = tmp / "x.npy";
+    const auto out = tmp / "y.npy";
+    data::writeNpy(in, twoBlobs(100));
+    const auto r = runGenra({"tsne", "--in", in.string(), "--out", out.string(), "--method", "fft", "--pca", "4",
+                             "--stop-tolerance", "0.05", "--iterations", "1000", "-q"});
+    INFO(r.err);
+    REQUIRE(r.exitCode == 0);
+    CHECK_THAT(r.out, Catch::Contains("method: fft"));
+    // The KL stalls long before 1000 iterations on two separated blobs.
+    std::smatch match;
+    REQUIRE(std::regex_search(r.out, match, std::regex("iterations: ([0-9]+)")));
+    CHECK(std::stoi(match[1]) < 1000);
+    const auto y = data::readNpy(out);
+    REQUIRE(y.sizes() == torch::IntArrayRef({200, 2}));
+    const auto a = y.slice(0, 0, 100).mean(0);
+    const auto b = y.slice(0, 100).mean(0);
+    const auto nearA = (y - a).norm(2, 1) < (y - b).norm(2, 1);
+    CHECK(nearA.slice(0, 0, 100).all().item<bool>());
+    CHECK_FALSE(nearA.slice(0, 100).any().item<bool>());
+    SECTION("bad values name the option") {
+        const auto bad = runGenra({"tsne", "--in", in.string(), "--out", (tmp / "z.npy").string(), "--pca", "-1"});
+        CHECK(bad.exitCode == 2);
+        CHECK_THAT(bad.err, Catch::Contains("--pca"));
+        const auto tol = runGenra({"tsne", "--in", in.string(), "--out", (tmp / "z.npy").string(), "--stop-tolerance", "2"});
+        CHECK(tol.exitCode == 2);
+        CHECK_THAT(tol.err, Catch::Contains("--stop-tolerance"));
+    }
+}
 
 TEST_CASE("genra tsne explains bad input", "[cli][tsne]") {
     test::TempDir tmp;

@@ -1,0 +1,256 @@
+// FFT-accelerated t-SNE: the interpolated repulsion against exact sums, KL and cluster structure
+// against Barnes-Hut, reproducibility with approximate neighbours, the automatic method choice,
+// cancellation, early stopping on KL, and the PCA projection.
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/eval/tsne.h"
+#include "core/eval/tsne_internal.h"
+#include "core/eval/tsne_pool.h"
+#include "core/util/error.h"
+
+using namespace genra;
+using namespace genra::eval;
+
+namespace {
+
+torch::Tensor clustered(std::int64_t clusters, std::int64_t perCluster, std::int64_t dims, std::uint64_t seed,
+                        double spread) {
+    auto gen = at::detail::createCPUGenerator(seed);
+    const auto centres = at::randn({clusters, dims}, gen, torch::kDouble) * spread;
+    const auto labels = torch::arange(clusters * perCluster, torch::kLong).remainder(clusters);
+    return (centres.index_select(0, labels) + at::randn({clusters * perCluster, dims}, gen, torch::kDouble))
+        .to(torch::kFloat);
+}
+
+// Fraction of each point's 10 nearest neighbours in the map with the same cluster label.
+double labelAgreement(const torch::Tensor& map, std::int64_t clusters) {
+    const auto y = map.to(torch::kDouble);
+    auto d = torch::cdist(y, y);
+    d.fill_diagonal_(std::numeric_limits<double>::infinity());
+    const auto nearest = std::get<1>(d.topk(10, 1, false));
+    const auto labels = torch::arange(map.size(0), torch::kLong).remainder(clusters);
+    const auto same = labels.index_select(0, nearest.flatten()).view({map.size(0), 10}) == labels.unsqueeze(1);
+    return same.to(torch::kDouble).mean().item<double>();
+}
+
+class CountingContext : public jobs::JobContext {
+public:
+    explicit CountingContext(int cancelAfterProgress) : left_(cancelAfterProgress) {}
+    void progress(double, const std::string& message) override {
+        --left_;
+        lastMessage = message;
+    }
+    void metric(std::int64_t, const std::string&, double) override { ++metrics; }
+    void log(jobs::LogLevel, const std::string&) override {}
+    bool cancelled() const override { return left_ <= 0; }
+    int metrics = 0;
+    std::string lastMessage;
+
+private:
+    int left_;
+};
+
+}  // namespace
+
+TEST_CASE("FFT repulsion matches the exact sums", "[tsne]") {
+    // A map with structure at several scales: tight clusters spread over ~40 units.
+    auto gen = at::detail::createCPUGenerator(3);
+    const std::int64_t n = 600;
+    const auto centres = at::randn({6, 2}, gen, torch::kDouble) * 15.0;
+    const auto y = (centres.index_select(0, torch::arange(n, torch::kLong).remainder(6)) +
+                    at::randn({n, 2}, gen, torch::kDouble))
+                       .contiguous();
+    const double* py = y.data_ptr<double>();
+    std::vector<double> exact(2 * n, 0.0);
+    double exactZ = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        for (std::int64_t j = 0; j < n; ++j) {
+            if (i == j) continue;
+            const double dx = py[2 * i] - py[2 * j];
+            const double dy = py[2 * i + 1] - py[2 * j + 1];
+            const double w = 1.0 / (1.0 + dx * dx + dy * dy);
+            exact[2 * i] += w * w * dx;
+            exact[2 * i + 1] += w * w * dy;
+            exactZ += w;
+        }
+    }
+    tsne_detail::WorkerPool pool(2);
+    struct Grid {
+        int nodes;
+        double boxesPerUnit;
+        double zTolerance;
+        double forceTolerance;
+    };
+    // The default (3 nodes, 0.7 boxes per unit), a coarser and FIt-SNE's finer grid, 5 nodes per box.
+    const double byDefault = TsneOptions{}.fftBoxesPerUnit;
+    for (const auto& grid : {Grid{3, byDefault, 5e-3, 6e-2}, Grid{3, 0.5, 1e-2, 0.15}, Grid{3, 1.0, 2e-3, 2.5e-2},
+                             Grid{5, 1.0, 1e-4, 2e-3}}) {
+        tsne_detail::GridRepulsion repulsion(grid.nodes, grid.boxesPerUnit);
+        std::vector<double> approx(2 * n, 0.0);
+        const double z = repulsion.compute(py, n, approx.data(), pool);
+        double errorSq = 0.0;
+        double normSq = 0.0;
+        for (std::int64_t c = 0; c < 2 * n; ++c) {
+            errorSq += (approx[c] - exact[c]) * (approx[c] - exact[c]);
+            normSq += exact[c] * exact[c];
+        }
+        const double forceError = std::sqrt(errorSq / normSq);
+        INFO(grid.nodes << " nodes per box, " << repulsion.boxesPerAxis() << " boxes per axis: Z " << z << " vs "
+                        << exactZ << ", relative force error " << forceError);
+        CHECK(repulsion.boxesPerAxis() >= 20);
+        CHECK(z == Approx(exactZ).epsilon(grid.zTolerance));
+        CHECK(forceError < grid.forceTolerance);
+    }
+}
+
+TEST_CASE("FFT t-SNE matches Barnes-Hut's KL and keeps the clusters", "[tsne]") {
+    const std::int64_t clusters = 10;
+    const auto x = clustered(clusters, 300, 20, 21, 3.0);  // 3000 points, overlapping a little
+    TsneOptions options;
+    options.iterations = 500;
+    options.threads = 2;
+    options.method = TsneMethod::BarnesHut;
+    const auto bh = runTsne(x, options);
+    options.method = TsneMethod::Fft;
+    const auto fft = runTsne(x, options);
+    INFO("Barnes-Hut KL " << bh.klDivergence << ", FFT KL " << fft.klDivergence);
+    CHECK(fft.method == TsneMethod::Fft);
+    REQUIRE(fft.embedding.sizes() == torch::IntArrayRef({3000, 2}));
+    CHECK(torch::isfinite(fft.embedding).all().item<bool>());
+    CHECK(fft.klDivergence > 0.0);
+    CHECK(fft.klDivergence <= 1.05 * bh.klDivergence);
+    const double agreeFft = labelAgreement(fft.embedding, clusters);
+    const double agreeBh = labelAgreement(bh.embedding, clusters);
+    INFO("kNN label agreement: FFT " << agreeFft << ", Barnes-Hut " << agreeBh);
+    CHECK(agreeFft > 0.9);
+    CHECK(agreeFft >= agreeBh - 0.02);
+}
+
+TEST_CASE("FFT t-SNE is reproducible for a seed, with approximate neighbours too", "[tsne]") {
+    const auto x = clustered(4, 250, 16, 8, 4.0);
+    TsneOptions options;
+    options.method = TsneMethod::Fft;
+    options.iterations = 300;
+    options.perplexity = 20;
+    SECTION("exact neighbours") {}
+    SECTION("HNSW neighbours") { options.exactNeighboursMaxPoints = 10; }
+    options.threads = 1;
+    const auto a = runTsne(x, options);
+    const auto b = runTsne(x, options);
+    options.threads = 3;
+    const auto c = runTsne(x, options);
+    CHECK(torch::equal(a.embedding, b.embedding));
+    CHECK(torch::equal(a.embedding, c.embedding));
+    CHECK(a.klDivergence == c.klDivergence);
+    CHECK(labelAgreement(a.embedding, 4) > 0.95);
+}
+
+TEST_CASE("approximate neighbours give nearly the exact neighbours' map", "[tsne]") {
+    const auto x = clustered(5, 300, 30, 13, 2.0);
+    TsneOptions options;
+    options.method = TsneMethod::Fft;
+    options.iterations = 400;
+    const auto exact = runTsne(x, options);
+    options.exactNeighboursMaxPoints = 100;
+    const auto approx = runTsne(x, options);
+    INFO("KL exact kNN " << exact.klDivergence << ", HNSW " << approx.klDivergence);
+    CHECK(approx.klDivergence == Approx(exact.klDivergence).epsilon(0.03));
+    CHECK(labelAgreement(approx.embedding, 5) >= labelAgreement(exact.embedding, 5) - 0.02);
+}
+
+TEST_CASE("auto picks exact, Barnes-Hut, then FFT as sets grow", "[tsne]") {
+    const auto x = clustered(3, 100, 8, 2, 5.0);
+    TsneOptions options;
+    options.iterations = 5;
+    CHECK(runTsne(x, options).method == TsneMethod::Exact);
+    options.exactMaxPoints = 100;
+    CHECK(runTsne(x, options).method == TsneMethod::BarnesHut);
+    options.barnesHutMaxPoints = 200;
+    CHECK(runTsne(x, options).method == TsneMethod::Fft);
+    CHECK(parseTsneMethod("fft") == TsneMethod::Fft);
+    CHECK(std::string(toString(TsneMethod::Fft)) == "fft");
+    options.fftNodesPerBox = 0;
+    CHECK_THROWS_WITH(runTsne(x, options), Catch::Contains("nodes per box"));
+}
+
+TEST_CASE("FFT t-SNE reports progress and stops when cancelled", "[tsne]") {
+    const auto x = clustered(2, 300, 10, 4, 4.0);
+    TsneOptions options;
+    options.method = TsneMethod::Fft;
+    SECTION("during the iterations") {
+        CountingContext context(12);
+        CHECK_THROWS_AS(runTsne(x, options, &context), Cancelled);
+        CHECK(context.metrics >= 1);
+        CHECK(context.lastMessage.find("iteration") != std::string::npos);
+    }
+    SECTION("while building the neighbour graph") {
+        options.exactNeighboursMaxPoints = 10;
+        CountingContext context(2);
+        CHECK_THROWS_AS(runTsne(x, options, &context), Cancelled);
+        CHECK(context.metrics == 0);
+    }
+}
+
+TEST_CASE("t-SNE stops early once the KL divergence stalls", "[tsne]") {
+    const auto x = clustered(3, 200, 10, 6, 4.0);
+    TsneOptions options;
+    options.method = TsneMethod::Fft;
+    options.iterations = 1000;
+    const auto full = runTsne(x, options);
+    CHECK(full.iterations == 1000);
+    options.klStopTolerance = 0.01;  // stop when 50 iterations gain less than 1 %
+    const auto early = runTsne(x, options);
+    INFO("stopped after " << early.iterations << " iterations; KL " << early.klDivergence << " vs "
+                          << full.klDivergence);
+    CHECK(early.iterations > options.exaggerationIterations);
+    CHECK(early.iterations < 1000);
+    CHECK(early.iterations % 50 == 0);
+    CHECK(early.klDivergence <= 1.1 * full.klDivergence);
+    options.klStopTolerance = -1.0;
+    CHECK_THROWS_AS(runTsne(x, options), Error);
+}
+
+TEST_CASE("PCA projects on the leading principal components", "[tsne]") {
+    // 40-D data whose variance lives mostly in 5 directions.
+    auto gen = at::detail::createCPUGenerator(17);
+    const std::int64_t n = 2000;
+    const auto basis = std::get<0>(torch::linalg_qr(at::randn({40, 40}, gen, torch::kDouble)));
+    const auto scales = torch::cat({torch::tensor({10.0, 8.0, 6.0, 4.0, 3.0}, torch::kDouble),
+                                    torch::full({35}, 0.1, torch::kDouble)});
+    const auto x = ((at::randn({n, 40}, gen, torch::kDouble) * scales).mm(basis.t()) + 5.0).to(torch::kFloat);
+    const auto y = pcaProject(x, 5);
+    REQUIRE(y.sizes() == torch::IntArrayRef({n, 5}));
+    CHECK(y.scalar_type() == torch::kFloat);
+    const auto yd = y.to(torch::kDouble);
+    CHECK(yd.mean(0).abs().max().item<double>() < 1e-3);  // centred
+    const auto cov = yd.t().mm(yd) / static_cast<double>(n);
+    const auto variances = cov.diagonal();
+    // Uncorrelated components, largest variance first, together nearly all of the variance.
+    CHECK((cov - torch::diag(variances)).abs().max().item<double>() < 1e-3 * variances[0].item<double>());
+    for (int c = 0; c + 1 < 5; ++c) CHECK(variances[c].item<double>() > variances[c + 1].item<double>());
+    const auto xc = x.to(torch::kDouble) - x.to(torch::kDouble).mean(0);
+    const double total = (xc * xc).sum().item<double>() / static_cast<double>(n);
+    CHECK(variances.sum().item<double>() / total > 0.99);
+    // The reduced data keeps the same pairwise geometry, up to the dropped 0.1-scale noise.
+    const auto d = torch::cdist(xc.slice(0, 0, 200), xc.slice(0, 0, 200));
+    const auto dy = torch::cdist(yd.slice(0, 0, 200), yd.slice(0, 0, 200));
+    CHECK((d - dy).abs().max().item<double>() < 2.0);
+
+    CHECK_THROWS_WITH(pcaProject(x, 41), Catch::Contains("1 <= dims <= 40"));
+    CHECK_THROWS_AS(pcaProject(x, 0), Error);
+    SECTION("runTsne applies it first") {
+        TsneOptions options;
+        options.iterations = 50;
+        options.pcaDims = 5;
+        options.method = TsneMethod::Fft;
+        const auto r = runTsne(x.slice(0, 0, 500), options);
+        CHECK(r.embedding.sizes() == torch::IntArrayRef({500, 2}));
+        options.pcaDims = -1;
+        CHECK_THROWS_AS(runTsne(x, options), Error);
+    }
+}
