@@ -166,10 +166,7 @@ TsneResult runBarnesHut(const torch::Tensor& data, const TsneOptions& options, W
             attract(std::true_type{});
         else
             attract(std::false_type{});
-        double kl = 0.0;
-        if (wantKl)
-            for (std::int64_t i = 0; i < n; ++i) kl += klTerms[static_cast<std::size_t>(i)];
-        return kl;
+        return wantKl ? klFromTerms(klTerms) : 0.0;
     };
     TsneResult result = descend(initialEmbedding(data, options), options, progress, gradient);
     result.method = TsneMethod::BarnesHut;

@@ -445,10 +445,7 @@ TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerP
                 klTerms[static_cast<std::size_t>(i)] = kl;
             }
         });
-        double kl = 0.0;
-        if (wantKl)
-            for (std::int64_t i = 0; i < n; ++i) kl += klTerms[static_cast<std::size_t>(i)];
-        return kl;
+        return wantKl ? klFromTerms(klTerms) : 0.0;
     };
     TsneResult result = descend(initialEmbedding(data, options), options, progress, gradient);
     result.method = TsneMethod::Fft;

@@ -99,6 +99,13 @@ inline void storeGradient(std::vector<double>& grad, const std::vector<double>& 
     grad[static_cast<std::size_t>(2 * i + 1)] = 4.0 * (ay - repulse[static_cast<std::size_t>(2 * i + 1)] * invZ);
 }
 
+// The KL divergence from its per-point terms, summed in index order (the same whatever the threads).
+inline double klFromTerms(const std::vector<double>& terms) {
+    double kl = 0.0;
+    for (const double t : terms) kl += t;
+    return kl;
+}
+
 // The initial map [N, 2] float64: PCA (options.init, when data has 2 or more features) or random.
 torch::Tensor initialEmbedding(const torch::Tensor& data, const TsneOptions& options);
 
