@@ -376,7 +376,7 @@ std::string clipLine(store::Workspace& ws, const DemoPlan& p) {
         const json prov = record->config.value("provenance", json::object());
         md << "**the shipped checkpoint** (`" << prov.value("imported_from", std::string()) << "`): pre-trained "
            << prov.value("steps", std::string("?")) << " steps by `scripts/train-demo-clip` from its committed recipe on "
-           << prov.value("dataset", std::string("a Shapes set of its own")) << " (none of the demo's images), as the "
+           << prov.value("dataset", std::string("a Shapes set of its own")) << " (none of the demo's test images), as the "
            << "paper's `f_r` is a CLIP pre-trained on web data (`genra demo --train-clip` pre-trains one in the demo instead, "
            << p.pretrainSteps << " steps on the pre-training split below)";
     } else {
