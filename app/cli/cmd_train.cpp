@@ -27,31 +27,20 @@ void addGeneratorBundleCommands(CLI::App* group, CliState& state) {
         auto* cmd = group->add_subcommand(
             "export", "Write a built-in generator as a self-contained bundle folder (weights with its text tower, "
                       "vocabulary, configuration), with its caption adherence measured on 50 fixed Shapes captions");
-        auto workspace = std::make_shared<std::string>();
+        auto flags = std::make_shared<BundleExportFlags>();
         auto o = std::make_shared<gen::GeneratorExportOptions>();
-        auto out = std::make_shared<std::string>();
-        auto float32 = std::make_shared<bool>(false);
-        auto provenance = std::make_shared<std::vector<std::string>>();
-        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
-        cmd->add_option("--name", o->name, "Generator model")->required();
-        cmd->add_option("--out", *out, "Bundle folder (created)")->required();
-        cmd->add_flag("--float32", *float32, "Keep float32 weights (default: float16, half the size)");
+        flags->add(cmd, o->name, "Generator model");
         cmd->add_option("--check-captions", o->checkCaptions, "Fixed captions the adherence check samples (0: none)")
             ->capture_default_str()
             ->check(CLI::NonNegativeNumber);
-        cmd->add_option("--provenance", *provenance, "KEY=VALUE facts recorded in the bundle's \"provenance\"");
-        cmd->callback([&state, workspace, o, out, float32, provenance] {
-            state.action = [workspace, o, out, float32, provenance] {
-                auto ws = store::Workspace::open(*workspace, store::Db::Mode::ReadOnly);
-                o->outDir = *out;
-                o->half = !*float32;
-                for (const auto& item : *provenance) {
-                    const auto eq = item.find('=');
-                    if (eq == std::string::npos || eq == 0) throw Error("--provenance " + item + ": expected KEY=VALUE");
-                    o->provenance[item.substr(0, eq)] = item.substr(eq + 1);
-                }
+        cmd->callback([&state, flags, o] {
+            state.action = [flags, o] {
+                auto ws = store::Workspace::open(flags->workspace, store::Db::Mode::ReadOnly);
+                o->outDir = flags->out;
+                o->half = !flags->float32;
+                o->provenance = flags->provenanceJson();
                 const auto config = gen::exportGeneratorBundle(ws, *o);
-                std::printf("generator \"%s\" written to %s (%s weights)\n", o->name.c_str(), out->c_str(),
+                std::printf("generator \"%s\" written to %s (%s weights)\n", o->name.c_str(), flags->out.c_str(),
                             o->half ? "float16" : "float32");
                 if (config.contains("adherence_check")) {
                     const auto& r = config["adherence_check"]["rates"];
@@ -63,28 +52,14 @@ void addGeneratorBundleCommands(CLI::App* group, CliState& state) {
             };
         });
     }
-    {
-        auto* cmd = group->add_subcommand("import-generator",
-                                          "Register a generator bundle folder (genra model export; the demo ships one) "
-                                          "as a workspace generator, usable as --generator builtin:NAME");
-        auto workspace = std::make_shared<std::string>();
-        auto bundle = std::make_shared<std::string>();
-        auto name = std::make_shared<std::string>();
-        auto overwrite = std::make_shared<bool>(false);
-        cmd->add_option("--workspace,-w", *workspace, "Workspace folder")->required();
-        cmd->add_option("--bundle", *bundle, "Bundle folder")->required()->check(CLI::ExistingDirectory);
-        cmd->add_option("--name", *name, "Model name (letters, digits, '-', '_', '.')")->required();
-        cmd->add_flag("--overwrite", *overwrite, "Replace an existing model of that name");
-        cmd->callback([&state, workspace, bundle, name, overwrite] {
-            state.action = [workspace, bundle, name, overwrite] {
-                auto ws = store::Workspace::open(*workspace);
-                gen::importGeneratorBundle(ws, *bundle, *name, *overwrite);
-                std::printf("generator \"%s\" registered from %s; use it with --generator builtin:%s\n", name->c_str(),
-                            bundle->c_str(), name->c_str());
-                return 0;
-            };
-        });
-    }
+    addBundleImportCommand(group, state, "import-generator",
+                           "Register a generator bundle folder (genra model export; the demo ships one) as a workspace "
+                           "generator, usable as --generator builtin:NAME",
+                           [](store::Workspace& ws, const std::string& bundle, const std::string& name, bool overwrite) {
+                               gen::importGeneratorBundle(ws, bundle, name, overwrite);
+                               return "generator \"" + name + "\" registered from " + bundle +
+                                      "; use it with --generator builtin:" + name;
+                           });
 }
 }  // namespace
 

@@ -4,8 +4,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
+#include <vector>
+
+namespace genra::store {
+class Workspace;
+}
 
 namespace genra::cli {
 
@@ -27,6 +34,25 @@ void addTsneCommand(CLI::App& app, CliState& state);
 void addCaptionCommands(CLI::App& app, CliState& state);
 void addDemoCommand(CLI::App& app, CliState& state);
 void addGenerateCommands(CLI::App& app, CliState& state);
+// The flags the bundle exports (`genra model export`, `export-clip`) share: --workspace, --name
+// (into `name`), --out, --float32, --provenance KEY=VALUE... (app/cli/cmd_clip_bundle.cpp).
+struct BundleExportFlags {
+    std::string workspace;
+    std::string out;
+    bool float32 = false;
+    std::vector<std::string> provenance;
+    void add(CLI::App* cmd, std::string& name, const std::string& nameHelp);
+    // The --provenance items as a JSON object; genra::Error naming an item without KEY=VALUE.
+    nlohmann::json provenanceJson() const;
+};
+
+// A `genra model import-*` command for a bundle folder: --workspace, --bundle, --name, --overwrite;
+// `import` registers the bundle and returns the line to print.
+using BundleImporter =
+    std::function<std::string(store::Workspace&, const std::string& bundle, const std::string& name, bool overwrite)>;
+void addBundleImportCommand(CLI::App* group, CliState& state, const std::string& command, const std::string& help,
+                            BundleImporter import);
+
 // Subcommands of `genra model` (app/cli/cmd_clip_bundle.cpp).
 void addClipBundleCommands(CLI::App* group, CliState& state);
 
