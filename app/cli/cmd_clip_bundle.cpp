@@ -61,9 +61,7 @@ void addClipBundleCommands(CLI::App* group, CliState& state) {
         cmd->callback([&state, flags, o] {
             state.action = [flags, o] {
                 auto ws = store::Workspace::open(flags->workspace, store::Db::Mode::ReadOnly);
-                o->outDir = flags->out;
-                o->half = !flags->float32;
-                o->provenance = flags->provenanceJson();
+                flags->fill(*o);
                 model::exportClipBundle(ws, *o);
                 std::printf("CLIP model \"%s\" written to %s (%s weights)\n", o->name.c_str(), flags->out.c_str(),
                             o->half ? "float16" : "float32");

@@ -36,9 +36,7 @@ void addGeneratorBundleCommands(CLI::App* group, CliState& state) {
         cmd->callback([&state, flags, o] {
             state.action = [flags, o] {
                 auto ws = store::Workspace::open(flags->workspace, store::Db::Mode::ReadOnly);
-                o->outDir = flags->out;
-                o->half = !flags->float32;
-                o->provenance = flags->provenanceJson();
+                flags->fill(*o);
                 const auto config = gen::exportGeneratorBundle(ws, *o);
                 std::printf("generator \"%s\" written to %s (%s weights)\n", o->name.c_str(), flags->out.c_str(),
                             o->half ? "float16" : "float32");

@@ -44,6 +44,13 @@ struct BundleExportFlags {
     void add(CLI::App* cmd, std::string& name, const std::string& nameHelp);
     // The --provenance items as a JSON object; genra::Error naming an item without KEY=VALUE.
     nlohmann::json provenanceJson() const;
+    // Sets an export's outDir, half and provenance from the flags.
+    template <class ExportOptions>
+    void fill(ExportOptions& options) const {
+        options.outDir = out;
+        options.half = !float32;
+        options.provenance = provenanceJson();
+    }
 };
 
 // A `genra model import-*` command for a bundle folder: --workspace, --bundle, --name, --overwrite;
