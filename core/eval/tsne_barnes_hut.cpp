@@ -29,22 +29,9 @@ SparseP sparseAffinities(const float* data, std::int64_t n, std::int64_t dims, c
     const int k = static_cast<int>(
         std::min<std::int64_t>(n - 1, static_cast<std::int64_t>(3.0 * options.perplexity + 1.0)));
     progress.stage(0.0, "t-SNE: nearest neighbours");
-    VpTree tree(data, n, dims, options.seed);
     std::vector<std::int32_t> neighbours(static_cast<std::size_t>(n * k));
     auto squared = torch::empty({n, k}, torch::kDouble);
-    double* sq = squared.data_ptr<double>();
-    pool.forRange(n, 64, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<std::pair<double, std::int32_t>> heap;
-        heap.reserve(static_cast<std::size_t>(k) + 1);
-        for (std::int64_t i = begin; i < end; ++i) {
-            tree.search(static_cast<std::int32_t>(i), k, heap);
-            for (int j = 0; j < k; ++j) {
-                neighbours[static_cast<std::size_t>(i * k + j)] = heap[static_cast<std::size_t>(j)].second;
-                sq[i * k + j] =
-                    heap[static_cast<std::size_t>(j)].first * heap[static_cast<std::size_t>(j)].first;
-            }
-        }
-    });
+    vpTreeNeighbours(data, n, dims, k, options.seed, pool, neighbours.data(), squared.data_ptr<double>());
     progress.stage(0.07, "t-SNE: affinities");
     const auto conditional = calibrateAffinities(squared, options.perplexity);
     const double* cp = conditional.data_ptr<double>();

@@ -55,24 +55,6 @@ struct CsrP {
     std::vector<float> values;
 };
 
-// Fills neighbours [n * k] (nearest first) and their squared distances.
-void exactNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, std::uint64_t seed,
-                     WorkerPool& pool, std::vector<std::int32_t>& neighbours, std::vector<float>& squared) {
-    VpTree tree(data, n, dims, seed);
-    pool.forRange(n, 64, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<std::pair<double, std::int32_t>> heap;
-        heap.reserve(static_cast<std::size_t>(k) + 1);
-        for (std::int64_t i = begin; i < end; ++i) {
-            tree.search(static_cast<std::int32_t>(i), k, heap);
-            for (int j = 0; j < k; ++j) {
-                const auto& hit = heap[static_cast<std::size_t>(j)];
-                neighbours[static_cast<std::size_t>(i * k + j)] = hit.second;
-                squared[static_cast<std::size_t>(i * k + j)] = static_cast<float>(hit.first * hit.first);
-            }
-        }
-    });
-}
-
 void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, std::uint64_t seed,
                            WorkerPool& pool, const Progress& progress, std::vector<std::int32_t>& neighbours,
                            std::vector<float>& squared) {
@@ -129,7 +111,7 @@ CsrP sparseAffinities(const float* data, std::int64_t n, std::int64_t dims, cons
     if (n > options.exactNeighboursMaxPoints)
         approximateNeighbours(data, n, dims, k, options.seed, pool, progress, neighbours, conditional);
     else
-        exactNeighbours(data, n, dims, k, options.seed, pool, neighbours, conditional);
+        vpTreeNeighbours(data, n, dims, k, options.seed, pool, neighbours.data(), conditional.data());
 
     progress.stage(0.09, "t-SNE: affinities");
     for (std::int64_t first = 0; first < n; first += kCalibrationChunk) {

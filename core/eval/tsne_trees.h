@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/eval/tsne_pool.h"
 #include "core/util/random.h"
 
 namespace genra::eval::tsne_detail {
@@ -116,5 +117,25 @@ private:
     std::vector<double> sortedX_;  // point coordinates in tree order
     std::vector<double> sortedY_;
 };
+
+// The k exact nearest neighbours of every row of `data` [n, dims] through a VpTree, on `pool`:
+// neighbours[i * k + j] (nearest first) and their squared distances in `squared` (float or double).
+template <class Real>
+void vpTreeNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, std::uint64_t seed, WorkerPool& pool,
+                      std::int32_t* neighbours, Real* squared) {
+    VpTree tree(data, n, dims, seed);
+    pool.forRange(n, 64, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<std::pair<double, std::int32_t>> heap;
+        heap.reserve(static_cast<std::size_t>(k) + 1);
+        for (std::int64_t i = begin; i < end; ++i) {
+            tree.search(static_cast<std::int32_t>(i), k, heap);
+            for (int j = 0; j < k; ++j) {
+                const auto& hit = heap[static_cast<std::size_t>(j)];
+                neighbours[i * k + j] = hit.second;
+                squared[i * k + j] = static_cast<Real>(hit.first * hit.first);
+            }
+        }
+    });
+}
 
 }  // namespace genra::eval::tsne_detail
