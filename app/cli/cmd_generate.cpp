@@ -1,6 +1,7 @@
 // `genra train-generator` (the built-in text-to-image diffusion model) and `genra generate`
 // (images per caption with the built-in model, an external command or the builtin:shift control).
 #include "app/cli/commands.h"
+#include "app/cli/data_parallel_options.h"
 #include "app/cli/schema_options.h"
 #include "app/cli/shard_option.h"
 #include "app/cli/terminal.h"
@@ -10,6 +11,7 @@
 #include "core/gen/merge_shards.h"
 #include "core/data/shapes_adherence.h"
 #include "core/store/workspace.h"
+#include "core/train/distributed.h"
 #include "core/train/generator_training.h"
 #include "core/util/error.h"
 
@@ -18,7 +20,10 @@
 #include <iostream>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <unistd.h>
 
 namespace genra::cli {
 
@@ -41,7 +46,9 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
                     "resources/demo-generator/recipe.json trained the demo's). With it, only --name, --device "
                     "and --workers may be given as well, and override the file")
         ->check(CLI::ExistingFile);
-    cmd->callback([&state, o, workspace, recipe, doc, cmd] {
+    auto parallel = std::make_shared<DataParallelOptions>();
+    addDataParallelOptions(cmd, parallel);
+    cmd->callback([&state, o, workspace, recipe, doc, cmd, parallel] {
         if (*doc) {
             state.action = [] {
                 std::cout << gen::generatorRecipeMarkdown();
@@ -50,12 +57,14 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
             return;
         }
         if (workspace->empty()) throw CLI::RequiredError("--workspace");
-        state.action = [o, workspace, recipe, cmd] {
+        const int threads = state.threads;
+        state.action = [o, workspace, recipe, cmd, parallel, threads] {
             if (!recipe->empty()) {
                 for (const auto* option : cmd->get_options()) {
                     if (option->count() == 0) continue;
                     bool allowed = false;
-                    for (const char* name : {"--workspace", "--recipe", "--name", "--device", "--workers"}) {
+                    for (const char* name :
+                         {"--workspace", "--recipe", "--name", "--device", "--workers", "--nproc", "--dist-timeout"}) {
                         allowed = allowed || option->check_name(name);
                     }
                     if (!allowed) {
@@ -69,9 +78,26 @@ void addTrainGenerator(CLI::App& app, CliState& state) {
                 if (cmd->count("--workers")) fromFile.workers = o->workers;
                 *o = fromFile;
             }
+            // --nproc N: the ranks read every option from one recipe file (the flags given here, or
+            // --recipe with its overrides), removed when they are done.
+            std::vector<std::string> command{"train-generator", "--workspace", *workspace};
+            std::filesystem::path ranksRecipe;
+            if (parallel->nproc > 1) {
+                ranksRecipe = std::filesystem::temp_directory_path() /
+                              ("genra-train-generator-" + std::to_string(::getpid()) + ".json");
+                std::ofstream file(ranksRecipe);
+                file << gen::toJson(*o).dump(2) << "\n";
+                if (!file.flush()) throw Error("cannot write the ranks' recipe " + ranksRecipe.string());
+                command.insert(command.end(), {"--recipe", ranksRecipe.string()});
+            }
+            if (const int code = launchRanksIfAsked(*parallel, command, threads); code >= 0) {
+                std::error_code ignored;
+                std::filesystem::remove(ranksRecipe, ignored);
+                return code;
+            }
             train::TrainGeneratorJob job(*workspace, *o);
             const int code = runWithTerminal(job);
-            if (code == 0) {
+            if (code == 0 && train::processGroup()->isMain()) {  // data-parallel: rank 0 reports
                 std::printf("generator \"%s\" trained (%lld steps%s); use it with --generator builtin:%s\n",
                             job.options().name.c_str(), static_cast<long long>(job.options().steps),
                             job.resumed() ? (", resumed at step " + std::to_string(job.resumedFromStep())).c_str() : "",

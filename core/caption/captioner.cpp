@@ -105,16 +105,29 @@ torch::Tensor ClipCaptionerImpl::forward(const torch::Tensor& clipEmbedding, con
     return forwardPrefix(prefix(clipEmbedding), tokens);
 }
 
-torch::Tensor captionLoss(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
-                          const torch::Tensor& mask) {
+namespace {
+torch::Tensor tokenCrossEntropy(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
+                                const torch::Tensor& mask, torch::nn::functional::CrossEntropyFuncOptions::reduction_t reduction) {
     const auto k = model->config().prefixLength;
     const auto length = tokens.size(1);
     // The input stops one token short: the last token (the end token) is only predicted.
     const auto logits = model->forward(clipEmbedding, tokens.slice(1, 0, length - 1));
     const auto predicting = logits.slice(1, k - 1, k - 1 + length);  // position k-1+t predicts token t
     const auto targets = tokens.masked_fill(mask.logical_not(), -100);
-    return torch::nn::functional::cross_entropy(predicting.reshape({-1, predicting.size(-1)}), targets.reshape({-1}),
-                                                torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+    return torch::nn::functional::cross_entropy(
+        predicting.reshape({-1, predicting.size(-1)}), targets.reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(reduction));
+}
+}  // namespace
+
+torch::Tensor captionLoss(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
+                          const torch::Tensor& mask) {
+    return tokenCrossEntropy(model, clipEmbedding, tokens, mask, torch::kMean);
+}
+
+torch::Tensor captionLossSum(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
+                             const torch::Tensor& mask) {
+    return tokenCrossEntropy(model, clipEmbedding, tokens, mask, torch::kSum);
 }
 
 std::vector<std::vector<std::int64_t>> decodePrefixes(ClipCaptioner& model, const torch::Tensor& prefixEmbeds,

@@ -78,6 +78,10 @@ TORCH_MODULE(ClipCaptioner);
 // (padding is excluded from the mean).
 torch::Tensor captionLoss(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
                           const torch::Tensor& mask);
+// The same cross-entropies summed instead of averaged (a data-parallel shard divides the sum by
+// the global batch's token count, so that the shards' gradients add up to the mean's).
+torch::Tensor captionLossSum(ClipCaptioner& model, const torch::Tensor& clipEmbedding, const torch::Tensor& tokens,
+                             const torch::Tensor& mask);
 
 // Token ids of captions for prefixes [N, K, width] (greedy or beam search per `options`), without
 // the end token. With `useCache` the decoder keeps each row's keys and values and feeds one new

@@ -332,6 +332,11 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
         loop.step = [&](std::int64_t step, double lr) -> StepResult {
             const auto t0 = Clock::now();
             auto slots = planStep(pairs.captions.size(), r.batchSize, r.seed, step);
+            // The global batch's target tokens: each rank divides its shard's summed cross-entropy
+            // by them (times N, as the gradients are averaged), so N processes follow one process's
+            // token-weighted mean even when the shards hold captions of different lengths.
+            double globalTokens = 0.0;
+            for (auto p : slots) globalTokens += static_cast<double>(tokenRows[p].size());
             if (driver.parallel().distributed()) {
                 // Data-parallel: this rank's rows of the global batch; gradients averaged below.
                 const auto [begin, end] = driver.parallel().shard(static_cast<std::int64_t>(slots.size()));
@@ -345,9 +350,11 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
             }
             auto [tokens, mask] = caption::padTokenRows(rows);
             const auto clipRows = imageRows.index_select(0, torch::tensor(pairIndex, torch::kLong)).to(device);
-            const auto loss =
-                caption::captionLoss(s.model, deviceEmbeddings.index_select(0, clipRows), tokens.to(device), mask.to(device));
-            const double lossValue = loss.item<double>();
+            const auto loss = caption::captionLossSum(s.model, deviceEmbeddings.index_select(0, clipRows), tokens.to(device),
+                                                      mask.to(device)) *
+                              (static_cast<double>(driver.parallel().worldSize()) / std::max(globalTokens, 1.0));
+            // The global batch's loss, the same on every rank (a non-finite one stops them all here).
+            const double lossValue = driver.parallel().meanOverRanks(loss.item<double>());
             if (!std::isfinite(lossValue)) {
                 throw Error("caption loss became non-finite at step " + std::to_string(step) + " (learning rate " +
                             std::to_string(lr) + ")");

@@ -401,6 +401,12 @@ bool DataParallel::any(bool value) {
     return total[0].item<float>() > 0.5f;
 }
 
+double DataParallel::meanOverRanks(double value) {
+    if (!distributed()) return value;
+    const torch::Tensor total = sumOverRanks(torch::tensor({value}, torch::kDouble));
+    return total[0].item<double>() / static_cast<double>(worldSize_);
+}
+
 void DataParallel::barrier() {
     if (!distributed()) return;
     try {

@@ -95,6 +95,9 @@ public:
     torch::Tensor allGather(const torch::Tensor& local);
     // Whether `value` is true on any rank (cancel requests: every rank stops at the same step).
     bool any(bool value);
+    // The mean of `value` over the ranks (each rank's loss on its shard -> the global batch's loss
+    // when the shards are the same size); `value` itself for a single process.
+    double meanOverRanks(double value);
     void barrier();
     // Rank 0 runs `produce` and every rank returns its result; an exception on rank 0 is published
     // and rethrown there, and other ranks throw genra::Error with its message.

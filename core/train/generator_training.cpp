@@ -264,7 +264,9 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         driver.broadcastInitial(params);
         std::vector<torch::Tensor> ema;
         for (const auto& p : params) ema.push_back(p.detach().clone());
-        // Data-parallel: each rank draws batch_size / N examples from its own RNG stream.
+        // Data-parallel: every rank draws the global batch's random numbers from the same stream
+        // (loop.sameRandomStreamOnEveryRank) and trains on its rows [first, second), so N processes
+        // draw exactly what one process draws.
         const auto shardRows = driver.parallel().shard(o.batchSize);
         const std::int64_t localBatch = shardRows.second - shardRows.first;
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay));
@@ -289,6 +291,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         loop.checkpointEvery = dryRun_ ? 0 : o.checkpointEvery;
         loop.finalCheckpoint = !dryRun_;
         loop.stopAfterSteps = stopAfterSteps_;
+        loop.sameRandomStreamOnEveryRank = true;
         loop.resumeHint = "run the same command again to resume";
         loop.save = [&](const fs::path& path, std::int64_t step) { saveCheckpoint(path, unet, ema, optimizer, step); };
         loop.load = [&](const fs::path& path) {
@@ -304,10 +307,11 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         loop.step = [&](std::int64_t step, double lr) -> StepResult {
             const auto t0 = Clock::now();
             // Random draws in a fixed order from the global generator, whose state the checkpoint keeps.
-            const auto pick = torch::randint(numPairs, {localBatch}, torch::kLong);
-            const auto drop = torch::rand({localBatch}) < o.conditionDropout;
-            const auto t = torch::randint(o.timesteps, {localBatch}, torch::kLong);
-            const auto noise = torch::randn({localBatch, 3, o.imageSize, o.imageSize});
+            auto mine = [&](const torch::Tensor& global) { return global.narrow(0, shardRows.first, localBatch); };
+            const auto pick = mine(torch::randint(numPairs, {o.batchSize}, torch::kLong));
+            const auto drop = mine(torch::rand({o.batchSize})) < o.conditionDropout;
+            const auto t = mine(torch::randint(o.timesteps, {o.batchSize}, torch::kLong));
+            const auto noise = mine(torch::randn({o.batchSize, 3, o.imageSize, o.imageSize})).contiguous();
             const auto x0 = (data.images.index_select(0, pairImage.index_select(0, pick)) - channelMean) / channelScale;
             const auto rowsCaption = pairCaption.index_select(0, pick);
             auto features = all.features.index_select(0, rowsCaption);
@@ -322,7 +326,9 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
             const auto loss =
                 gen::velocityLoss(schedule, t.to(device), predicted, gen::velocityTarget(schedule, t, x0, noise).to(device),
                                   o.minSnrGamma, o.edgeWeight > 0 ? gen::edgeLossWeights(x0, o.edgeWeight) : torch::Tensor());
-            const double lossValue = loss.item<double>();
+            // The global batch's loss (the mean of the ranks' equal-sized shards' means), the same on
+            // every rank, so a non-finite one stops all of them at this step.
+            const double lossValue = driver.parallel().meanOverRanks(loss.item<double>());
             if (!std::isfinite(lossValue)) {
                 throw Error("generator loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +
                             std::to_string(step) + "; the last good checkpoint is kept");

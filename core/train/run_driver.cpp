@@ -101,7 +101,7 @@ LoopEnd RunDriver::loop(const TrainingLoop& loop) {
         context_.log(jobs::LogLevel::Warning,
                      "no checkpoint found for " + spec_.label + " " + spec_.name + "; starting from step 0");
     }
-    if (!isMain()) {
+    if (!isMain() && !loop.sameRandomStreamOnEveryRank) {
         // Each rank its own RNG stream (dropout, noise), reproducible for a given world size; rank 0
         // keeps the single-process stream (and the one a checkpoint restored).
         const std::uint64_t seed = static_cast<std::uint64_t>(spec_.recipe.value("seed", 0)) * 1000003ULL +

@@ -10,7 +10,7 @@
 // Slurm's variables, or `genra train --nproc N`) every rank runs the same driver; rank 0 alone
 // writes the workspace (the row, metrics, heartbeats, checkpoints, the model), the others learn the
 // run's id from it, every rank loads the same checkpoint when resuming (so a run resumes at any
-// world size), ranks above 0 reseed their RNG streams, and a cancel on any rank stops all of them at
+// world size), ranks above 0 reseed their RNG streams (unless the loop draws global batches), and a cancel on any rank stops all of them at
 // the same step. A loop shards its batches with parallel().shard, gathers embeddings with
 // parallel().allGather and calls synchronize(parameters) after backward.
 //
@@ -87,6 +87,10 @@ struct TrainingLoop {
     std::int64_t checkpointEvery = 0;            // > 0: a checkpoint every that many steps, besides cancel and end
     bool finalCheckpoint = true;                 // false (dry runs): none at the end; a cancel still writes one
     std::optional<std::int64_t> stopAfterSteps;  // tests: return after this many steps of this session as if killed
+    // Data-parallel: true keeps rank 0's RNG stream on every rank (no reseeding of the ranks above
+    // 0), for a step that draws the whole global batch's random numbers and keeps its own rows, so
+    // that N processes draw what one process draws (the generator's noise, timesteps, pairs).
+    bool sameRandomStreamOnEveryRank = false;
     std::string resumeHint;                      // how to resume, logged on cancel ("resume with `genra train ...`")
     // Optional: runs when the last step is done, before the final checkpoint (e.g. to join a prefetch).
     std::function<void()> loopEnded;

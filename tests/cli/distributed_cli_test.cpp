@@ -1,6 +1,7 @@
 // Data-parallel training through the real binary, c10d Gloo over loopback: `genra train --nproc 2`
 // with batch B (B/2 a process) follows one process's loss curve with batch B for CLIP pre-training
-// and for GenRA (InfoNCE negatives gathered across the ranks); ranks started the torchrun way
+// and for GenRA (InfoNCE negatives gathered across the ranks), and so do the built-in generator's
+// and the captioner's (`train-generator --nproc 2`, `caption train --nproc 2`); ranks started the torchrun way
 // (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) lose a killed peer with a clear message, and the run
 // resumes from its checkpoint with one process.
 #include "core/data/image.h"
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -109,13 +111,17 @@ int waitFor(const Rank& r, std::chrono::seconds limit) {
     return -1;
 }
 
+// True (and the test reported skipped) when this build has no c10d Gloo.
+bool skippedWithoutGloo() {
+    if (train::haveGloo()) return false;
+    test::skip("this build has no c10d Gloo");
+    return true;
+}
+
 }  // namespace
 
 TEST_CASE("2 processes x batch B/2 follow 1 process x batch B: CLIP pre-training and GenRA", "[cli][dist]") {
-    if (!train::haveGloo()) {
-        test::skip("this build has no c10d Gloo");
-        return;
-    }
+    if (skippedWithoutGloo()) return;
     test::TempDir tmp("genra-dist");
     const auto ws = shapesWorld(tmp.path());
     const int steps = 20;
@@ -182,11 +188,78 @@ TEST_CASE("2 processes x batch B/2 follow 1 process x batch B: CLIP pre-training
     CHECK_THAT(refused.err, Contains("batch_size 7 does not split evenly across 2 processes"));
 }
 
-TEST_CASE("a killed rank stops the other with a clear message, and the run resumes with one process", "[cli][dist]") {
-    if (!train::haveGloo()) {
-        test::skip("this build has no c10d Gloo");
-        return;
+TEST_CASE("2 processes x batch B/2 follow 1 process x batch B: the built-in generator and the captioner", "[cli][dist]") {
+    if (skippedWithoutGloo()) return;
+    test::TempDir tmp("genra-dist-gen");
+    const auto ws = shapesWorld(tmp.path());
+    const int steps = 20;
+    // The text tower both condition on: a tiny CLIP pre-trained for two steps (any weights will do).
+    auto clip = pretrainRecipe(2, 0);
+    clip["model_config"] = "tiny";
+    test::writeFile(tmp / "clip.json", clip.dump());
+    const auto pre = runGenra({"train", "-w", ws.string(), "--recipe", (tmp / "clip.json").string(), "--name", "clip"});
+    INFO(pre.err);
+    REQUIRE(pre.exitCode == 0);
+
+    // Generator: the flags reach the ranks (through the recipe file --nproc writes for them).
+    const std::vector<std::string> generator{"train-generator", "-w", ws.string(), "--dataset", "shapes", "--split", "pretrain",
+                                             "--text-model", "clip", "--steps", std::to_string(steps), "--size", "16",
+                                             "--batch", "8", "--base-channels", "16", "--channel-mults", "1", "2",
+                                             "--attention-res", "8", "--lr", "1e-3", "--warmup", "2", "--workers", "1"};
+    auto withName = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+        args.insert(args.end(), more.begin(), more.end());
+        return args;
+    };
+    const auto gen1 = runGenra(withName(generator, {"--name", "gen1"}));
+    INFO(gen1.err);
+    REQUIRE(gen1.exitCode == 0);
+    const auto gen2 = runGenra(withName(generator, {"--name", "gen2", "--nproc", "2", "--dist-timeout", "120"}));
+    INFO(gen2.err);
+    REQUIRE(gen2.exitCode == 0);
+    CHECK_THAT(gen2.err, Contains("data-parallel over 2 processes (c10d gloo)"));
+    // Rank 0 alone prints the result line.
+    const std::string trained = "generator \"gen2\" trained (20 steps)";
+    REQUIRE(gen2.out.find(trained) != std::string::npos);
+    CHECK(gen2.out.find(trained) == gen2.out.rfind(trained));
+    // Each rank draws the global batch's pairs, timesteps and noise from the same stream and keeps
+    // its half; the reported loss is the mean of the two halves' means. What is left is float32
+    // rounding: a convolution over 4 images instead of 8 and gradients summed in another order
+    // (about 1e-7 relative), which 20 AdamW steps do not amplify beyond the bound below.
+    const double generatorGap = largestGap(ws, "gen1", "gen2", "loss", steps);
+    CHECK(generatorGap < 1e-5);
+    CHECK(largestGap(ws, "gen1", "gen2", "grad_norm", steps) < 1e-4);
+    {
+        const auto loss = series(ws, "gen2", "loss");
+        double spread = 0.0;  // the curve is not flat: equal values are not two idle runs
+        for (const auto& point : loss) spread = std::max(spread, std::abs(point.second - loss.front().second));
+        CHECK(spread > 1e-3);
     }
+
+    // Captioner: every rank divides its shard's summed token losses by the global batch's token
+    // count, so captions of different lengths on the two ranks still weigh as in one process.
+    const nlohmann::json caption = {{"clip_model", "clip"}, {"dataset", "shapes"}, {"train_on", "real"}, {"split", "pretrain"},
+                                    {"steps", steps},       {"batch_size", 8},     {"decoder_width", 32}, {"decoder_layers", 1},
+                                    {"device", "cpu"},      {"vocab_merges", 50},  {"seed", 3},
+                                    {"lr", 1e-3},           {"warmup_steps", 2}};
+    test::writeFile(tmp / "caption.json", caption.dump());
+    const auto cap1 = runGenra({"caption", "train", "-w", ws.string(), "--recipe", (tmp / "caption.json").string(), "--name", "cap1"});
+    INFO(cap1.err);
+    REQUIRE(cap1.exitCode == 0);
+    const auto cap2 = runGenra({"caption", "train", "-w", ws.string(), "--recipe", (tmp / "caption.json").string(), "--name", "cap2",
+                                "--nproc", "2", "--dist-timeout", "120"});
+    INFO(cap2.err);
+    REQUIRE(cap2.exitCode == 0);
+    CHECK_THAT(cap2.out, Contains("captioner \"cap2\" registered"));
+    const double captionGap = largestGap(ws, "cap1", "cap2", "loss", steps);
+    CHECK(captionGap < 1e-5);
+    const auto loss = series(ws, "cap2", "loss");
+    CHECK(loss.front().second - loss.back().second > 1e-2);
+    std::printf("2 vs 1 process, largest loss difference over %d steps: generator %.3g, captioner %.3g\n", steps, generatorGap,
+                captionGap);
+}
+
+TEST_CASE("a killed rank stops the other with a clear message, and the run resumes with one process", "[cli][dist]") {
+    if (skippedWithoutGloo()) return;
     test::TempDir tmp("genra-dist-kill");
     const auto ws = shapesWorld(tmp.path());
     const int steps = 120;
