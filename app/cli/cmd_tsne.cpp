@@ -7,6 +7,8 @@
 #include "app/cli/terminal.h"
 #include "core/eval/tsne.h"
 #include "core/eval/workspace_tsne.h"
+#include "core/model/embed.h"
+#include "core/util/error.h"
 
 namespace genra::cli {
 
@@ -34,7 +36,11 @@ void addTsneCommand(CLI::App& app, CliState& state) {
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--with-text", w.withText, "Workspace mode: place the captions' text embeddings too");
     cmd->add_option("--name", w.name, "Workspace mode: projection name");
-    cmd->add_option("--device", w.device, "Workspace mode: device for embedding")->capture_default_str();
+    auto* device = cmd->add_option("--device", w.device,
+                                   "Device (auto, cpu, cuda, cuda:N): workspace mode embeds on it; the t-SNE runs on it "
+                                   "with --method torch, or when given in file mode (auto on CUDA = torch beyond "
+                                   "2000 points)");
+    device->capture_default_str();
     cmd->add_option("--perplexity", opts->tsne.perplexity,
                     "Effective number of neighbours (needs N - 1 >= 3x it)")
         ->capture_default_str()
@@ -46,9 +52,10 @@ void addTsneCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--seed", opts->tsne.seed, "Seed (random init and neighbour search)")
         ->capture_default_str();
     cmd->add_option("--method", opts->method,
-                    "auto (exact up to 2000 points, Barnes-Hut up to 5000, FFT beyond), exact, barnes_hut or fft")
+                    "auto (exact up to 2000 points, Barnes-Hut up to 5000, FFT beyond), exact, barnes_hut, fft, or "
+                    "torch (FFT scheme as tensor operations on --device: CUDA t-SNE)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "exact", "barnes_hut", "barnes-hut", "fft"}));
+        ->check(CLI::IsMember({"auto", "exact", "barnes_hut", "barnes-hut", "fft", "torch"}));
     cmd->add_option("--theta", opts->tsne.theta, "Barnes-Hut opening angle")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
@@ -61,7 +68,7 @@ void addTsneCommand(CLI::App& app, CliState& state) {
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
-    cmd->callback([&state, opts] {
+    cmd->callback([&state, opts, device] {
         const auto& ws = opts->workspace;
         const bool workspaceMode = !ws.workspace.empty();
         if (workspaceMode && (ws.model.empty() || ws.dataset.empty())) {
@@ -73,11 +80,34 @@ void addTsneCommand(CLI::App& app, CliState& state) {
         if (!workspaceMode && (opts->input.empty() || opts->output.empty())) {
             throw CLI::ValidationError("tsne", "give --in X.npy --out Y.npy, or --workspace W --model M --dataset D");
         }
+        const auto method = eval::parseTsneMethod(opts->method);
+        // Where the t-SNE itself runs: --device with --method torch, and in file mode whenever
+        // --device is given; the CPU otherwise (workspace mode's --device is for the embedding).
+        torch::Device tsneDevice(torch::kCPU);
+        if (method == eval::TsneMethod::Torch || (!workspaceMode && device->count() > 0)) {
+            const bool cuda = ws.device.rfind("cuda", 0) == 0;
+            if (cuda && !torch::cuda::is_available()) {
+                throw CLI::ValidationError("--device", ws.device +
+                                                           ": LibTorch sees no usable CUDA device (a CPU-only "
+                                                           "build, or no GPU); use --device cpu or auto");
+            }
+            try {
+                tsneDevice = model::resolveDevice(ws.device);
+            } catch (const Error& e) {
+                throw CLI::ValidationError("--device", e.what());
+            }
+            if (tsneDevice.is_cuda() && (method == eval::TsneMethod::BarnesHut || method == eval::TsneMethod::Fft)) {
+                throw CLI::ValidationError("--method", std::string(eval::toString(method)) +
+                                                           " runs on the CPU only; use --method torch (or auto or "
+                                                           "exact) with --device " + ws.device);
+            }
+        }
+        opts->tsne.method = method;
+        opts->tsne.device = tsneDevice;
         if (workspaceMode) {
             state.action = [opts] {
                 auto options = opts->workspace;
                 options.tsne = opts->tsne;
-                options.tsne.method = eval::parseTsneMethod(opts->method);
                 eval::WorkspaceTsneJob job(options);
                 const int code = runWithTerminal(job, opts->quiet);
                 if (code == 0) {
@@ -91,15 +121,14 @@ void addTsneCommand(CLI::App& app, CliState& state) {
             return;
         }
         state.action = [opts] {
-            auto options = opts->tsne;
-            options.method = eval::parseTsneMethod(opts->method);
+            const auto& options = opts->tsne;
             eval::TsneJob job(opts->input, opts->output, options);
             const int code = runWithTerminal(job, opts->quiet);
             if (code == 0) {
                 const auto& result = job.result();
                 std::printf("KL divergence: %.6f\n", result.klDivergence);
-                std::printf("method: %s, iterations: %d, learning rate: %g\n", eval::toString(result.method),
-                            result.iterations, result.learningRate);
+                std::printf("method: %s on %s, iterations: %d, learning rate: %g\n", eval::toString(result.method),
+                            options.device.str().c_str(), result.iterations, result.learningRate);
             }
             return code;
         };

@@ -8,7 +8,11 @@
 //    multi-threaded and deterministic;
 //  - FFT (FIt-SNE's interpolation): the same sparse affinities, with approximate neighbours (HNSW)
 //    on large sets, and repulsion interpolated on an equispaced grid and convolved by FFT, O(N) per
-//    iteration: what `auto` picks for large sets.
+//    iteration: what `auto` picks for large sets on the CPU;
+//  - torch: the FFT method's affinities and interpolation scheme with every iteration (attraction,
+//    spreading, the FFT through torch::fft, gradient step with momentum and gains) as LibTorch
+//    tensor operations on options.device: the CUDA t-SNE, and what `auto` picks for large sets when
+//    options.device is a CUDA device. It runs on the CPU device too (slower than fft there).
 #pragma once
 
 #include <torch/torch.h>
@@ -21,11 +25,11 @@
 
 namespace genra::eval {
 
-enum class TsneMethod { Auto = 1, Exact, BarnesHut, Fft };
+enum class TsneMethod { Auto = 1, Exact, BarnesHut, Fft, Torch };
 enum class TsneInit { Pca = 1, Random };
 
 const char* toString(TsneMethod method);
-// Parses "auto", "exact", "barnes_hut" (also "bh", "barnes-hut"), "fft" (also "fit-sne");
+// Parses "auto", "exact", "barnes_hut" (also "bh", "barnes-hut"), "fft" (also "fit-sne"), "torch";
 // throws genra::Error.
 TsneMethod parseTsneMethod(const std::string& text);
 
@@ -56,7 +60,9 @@ struct TsneOptions {
     double earlyExaggeration = 12.0;
     int exaggerationIterations = 250;
     double learningRate = 0.0;  // <= 0: scikit-learn's 'auto', max(N / exaggeration / 4, 50)
-    // Exact method only: where the dense matrices live. Barnes-Hut always runs on the CPU.
+    // Where the exact method's dense matrices and the torch method's tensors live; with a CUDA
+    // device, auto picks exact up to exactMaxPoints and torch beyond. Barnes-Hut and FFT always run
+    // on the CPU. A CUDA device without a usable CUDA runtime is an error.
     torch::Device device = torch::kCPU;
 };
 
@@ -76,7 +82,8 @@ struct TsneResult {
 // "tsne/kl_divergence" every 50 iterations, and checks cancellation between iterations when a
 // context is given. Same input, options and thread counts give bitwise the same result; the
 // Barnes-Hut and FFT results do not even depend on options.threads (LibTorch's own thread count,
-// used by the PCA and the dense affinities, can change the last bits).
+// used by the PCA and the dense affinities, can change the last bits). The torch method is
+// reproducible on the same device and thread count (no atomics: sorted segment sums).
 // Throws genra::Error for input t-SNE cannot use: not 2-D, NaN/Inf, or too few points for the
 // perplexity (needs N - 1 >= 3 x perplexity).
 TsneResult runTsne(const torch::Tensor& data, const TsneOptions& options,

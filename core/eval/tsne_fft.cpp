@@ -47,14 +47,6 @@ constexpr std::int64_t kCalibrationChunk = 1 << 16;
 // Grid: at least this many boxes per axis.
 constexpr int kMinBoxes = 20;
 
-// Symmetric sparse P in CSR form with float values: at a million points and k = 90 it holds up to
-// 180 million entries, which in doubles would not fit the memory budget next to the neighbour lists.
-struct CsrP {
-    std::vector<std::int64_t> rowStart;
-    std::vector<std::int32_t> columns;
-    std::vector<float> values;
-};
-
 void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, std::uint64_t seed,
                            WorkerPool& pool, const Progress& progress, std::vector<std::int32_t>& neighbours,
                            std::vector<float>& squared) {
@@ -101,7 +93,9 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
     }
 }
 
-CsrP sparseAffinities(const float* data, std::int64_t n, std::int64_t dims, const TsneOptions& options,
+}  // namespace
+
+CsrP knnAffinities(const float* data, std::int64_t n, std::int64_t dims, const TsneOptions& options,
                       WorkerPool& pool, const Progress& progress) {
     const int k = static_cast<int>(
         std::min<std::int64_t>(n - 1, static_cast<std::int64_t>(3.0 * options.perplexity + 1.0)));
@@ -195,7 +189,11 @@ CsrP sparseAffinities(const float* data, std::int64_t n, std::int64_t dims, cons
     return out;
 }
 
-}  // namespace
+int gridBoxesPerAxis(double side, double boxesPerUnit, int nodesPerBox) {
+    int boxes = std::max(kMinBoxes, static_cast<int>(std::ceil(side * boxesPerUnit)));
+    while (cv::getOptimalDFTSize(2 * boxes * nodesPerBox) != 2 * boxes * nodesPerBox) ++boxes;
+    return boxes;
+}
 
 // ---- interpolation-based repulsion ----
 
@@ -229,8 +227,7 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
     // A little margin so the extreme points fall inside the last box, not on its far edge.
     const double side =
         std::max({bounds.maxX - bounds.minX, bounds.maxY - bounds.minY, 1e-6}) * (1.0 + 1e-9) + 1e-12;
-    int boxes = std::max(kMinBoxes, static_cast<int>(std::ceil(side * boxesPerUnit_)));
-    while (cv::getOptimalDFTSize(2 * boxes * p) != 2 * boxes * p) ++boxes;
+    const int boxes = gridBoxesPerAxis(side, boxesPerUnit_, p);
     const int g = boxes * p;  // nodes per axis
     const int padded = 2 * g;
     const double boxSide = side / boxes;
@@ -369,7 +366,7 @@ TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerP
     CsrP p;
     {
         const auto points = data.to(torch::kCPU, torch::kFloat).contiguous();
-        p = sparseAffinities(points.data_ptr<float>(), n, dims, options, pool, progress);
+        p = knnAffinities(points.data_ptr<float>(), n, dims, options, pool, progress);
     }
     progress.stage(0.1, "t-SNE: optimising");
 

@@ -6,6 +6,8 @@
 //  - tsne_trees.h/.cpp: the vantage-point tree (neighbours) and the quadtree (repulsion);
 //  - tsne_fft.cpp: sparse affinities over exact or approximate (HNSW) neighbours and the
 //    interpolation-based (FFT) repulsion of FIt-SNE;
+//  - tsne_torch.cpp: the same sparse affinities and interpolation scheme with every iteration as
+//    LibTorch tensor operations on options.device (CUDA, or the CPU), the FFT through torch::fft;
 //  - tsne_pool.h: the worker pool the gradients run on;
 //  - tsne_job.cpp: input checks, the method choice (runTsne) and `genra tsne` (TsneJob).
 #pragma once
@@ -109,6 +111,32 @@ inline double klFromTerms(const std::vector<double>& terms) {
 // The initial map [N, 2] float64: PCA (options.init, when data has 2 or more features) or random.
 torch::Tensor initialEmbedding(const torch::Tensor& data, const TsneOptions& options);
 
+// The learning rate of a run: options.learningRate, or scikit-learn's 'auto' when it is <= 0.
+double learningRateFor(std::int64_t points, const TsneOptions& options);
+
+// Per-coordinate gains (Jacobs' delta-bar-delta as t-SNE uses it): + kGainStep while the gradient
+// keeps its sign against the last step, x kGainDecay (floored at kMinGain) otherwise.
+constexpr double kGainStep = 0.2;
+constexpr double kGainDecay = 0.8;
+constexpr double kMinGain = 0.01;
+
+// One iteration as the schedule sets it: the exaggeration and momentum to use, whether the
+// momentum and gains start afresh (the end of the early exaggeration: scikit-learn runs the two
+// phases as separate descents), and whether a KL divergence is wanted (every 50 iterations).
+struct ScheduleStep {
+    int iteration = 0;
+    double exaggeration = 1.0;
+    double momentum = 0.5;
+    bool resetState = false;
+    bool wantKl = false;
+};
+// Runs options.iterations steps of that schedule, reporting progress (and checking cancellation)
+// after each and stopping early on options.klStopTolerance; `step` moves the map and returns the
+// KL when asked. Returns the number of iterations run. Both optimisers (descend() on the CPU, the
+// tensor one of tsne_torch.cpp) go through it.
+int runSchedule(const TsneOptions& options, const Progress& progress,
+                const std::function<double(const ScheduleStep&)>& step);
+
 // Fills `grad` [2N] for the map `y` [2N] (x0, y0, x1, y1, ...); returns KL(P || Q) when asked.
 using GradientFn = std::function<double(const std::vector<double>& y, std::vector<double>& grad,
                                         double exaggeration, bool wantKl)>;
@@ -125,6 +153,28 @@ TsneResult runBarnesHut(const torch::Tensor& data, const TsneOptions& options, W
                         const Progress& progress);
 TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerPool& pool,
                   const Progress& progress);
+// The tensor implementation on options.device: runFft's affinities and interpolation scheme.
+TsneResult runTorch(const torch::Tensor& data, const TsneOptions& options, WorkerPool& pool,
+                    const Progress& progress);
+
+// Symmetric sparse P in CSR form (rows sorted by column, summing to 1 over all entries) with float
+// values: at a million points and k = 90 it holds up to 180 million entries, which in doubles would
+// not fit the memory budget next to the neighbour lists.
+struct CsrP {
+    std::vector<std::int64_t> rowStart;
+    std::vector<std::int32_t> columns;
+    std::vector<float> values;
+};
+// P over the 3 x perplexity nearest neighbours of each of the n rows of data [n, dims]: exact
+// (vantage-point tree) up to options.exactNeighboursMaxPoints, HNSW beyond; what the FFT and tensor
+// methods attract along.
+CsrP knnAffinities(const float* data, std::int64_t n, std::int64_t dims, const TsneOptions& options,
+                      WorkerPool& pool, const Progress& progress);
+
+// Interpolation grid: the boxes per axis for a map of extent `side` (at least 20, side x
+// boxesPerUnit otherwise, rounded up to a size whose padded grid 2 x boxes x nodesPerBox the FFT
+// handles fast).
+int gridBoxesPerAxis(double side, double boxesPerUnit, int nodesPerBox);
 
 // The repulsive half of the t-SNE gradient by polynomial interpolation on an equispaced grid and an
 // FFT convolution (FIt-SNE). Buffers persist between calls, so one instance serves every iteration.

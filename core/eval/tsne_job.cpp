@@ -50,6 +50,8 @@ const char* toString(TsneMethod method) {
             return "barnes_hut";
         case TsneMethod::Fft:
             return "fft";
+        case TsneMethod::Torch:
+            return "torch";
     }
     return "?";
 }
@@ -59,7 +61,8 @@ TsneMethod parseTsneMethod(const std::string& text) {
     if (text == "exact") return TsneMethod::Exact;
     if (text == "barnes_hut" || text == "barnes-hut" || text == "bh") return TsneMethod::BarnesHut;
     if (text == "fft" || text == "fit-sne" || text == "fitsne") return TsneMethod::Fft;
-    throw Error("unknown t-SNE method '" + text + "' (expected auto, exact, barnes_hut or fft)");
+    if (text == "torch") return TsneMethod::Torch;
+    throw Error("unknown t-SNE method '" + text + "' (expected auto, exact, barnes_hut, fft or torch)");
 }
 
 double maxTsnePerplexity(std::int64_t points) {
@@ -92,8 +95,12 @@ TsneResult runTsne(const torch::Tensor& data, const TsneOptions& options, jobs::
         throw Error("t-SNE FFT boxes per unit must be a positive number");
     if (options.klStopTolerance < 0.0) throw Error("t-SNE KL stopping tolerance must be >= 0");
 
+    if (options.device.is_cuda() && !torch::cuda::is_available())
+        throw Error("t-SNE on " + options.device.str() + " asked for, but LibTorch sees no usable CUDA device");
     TsneMethod method = options.method;
-    if (method == TsneMethod::Auto) {
+    if (method == TsneMethod::Auto && options.device.is_cuda()) {
+        method = n <= options.exactMaxPoints ? TsneMethod::Exact : TsneMethod::Torch;
+    } else if (method == TsneMethod::Auto) {
         method = n <= options.exactMaxPoints        ? TsneMethod::Exact
                  : n <= options.barnesHutMaxPoints ? TsneMethod::BarnesHut
                                                    : TsneMethod::Fft;
@@ -118,6 +125,9 @@ TsneResult runTsne(const torch::Tensor& data, const TsneOptions& options, jobs::
             break;
         case TsneMethod::BarnesHut:
             result = tsne_detail::runBarnesHut(input, options, pool, progress);
+            break;
+        case TsneMethod::Torch:
+            result = tsne_detail::runTorch(input, options, pool, progress);
             break;
         default:
             result = tsne_detail::runFft(input, options, pool, progress);

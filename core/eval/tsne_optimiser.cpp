@@ -21,7 +21,6 @@ namespace {
 
 constexpr int kKlEvery = 50;
 constexpr int kBisectionSteps = 100;
-constexpr double kMinGain = 0.01;
 constexpr double kMomentumExplore = 0.5;
 constexpr double kMomentumFinal = 0.8;
 
@@ -99,16 +98,37 @@ torch::Tensor randomInit(std::int64_t points, std::uint64_t seed) {
     return y;
 }
 
-double autoLearningRate(std::int64_t points, const TsneOptions& options) {
+}  // namespace
+
+double learningRateFor(std::int64_t points, const TsneOptions& options) {
     if (options.learningRate > 0.0) return options.learningRate;
     return std::max(static_cast<double>(points) / options.earlyExaggeration / 4.0, 50.0);
 }
 
-}  // namespace
-
 torch::Tensor initialEmbedding(const torch::Tensor& data, const TsneOptions& options) {
     if (options.init == TsneInit::Pca && data.size(1) >= 2) return pcaInit(data);
     return randomInit(data.size(0), options.seed);
+}
+
+int runSchedule(const TsneOptions& options, const Progress& progress,
+                const std::function<double(const ScheduleStep&)>& step) {
+    double lastKl = std::numeric_limits<double>::quiet_NaN();  // at the last check after exaggeration
+    for (int it = 0; it < options.iterations; ++it) {
+        ScheduleStep s;
+        s.iteration = it;
+        const bool exploring = it < options.exaggerationIterations;
+        s.exaggeration = exploring ? options.earlyExaggeration : 1.0;
+        s.momentum = exploring ? kMomentumExplore : kMomentumFinal;
+        s.resetState = it == options.exaggerationIterations;
+        s.wantKl = (it + 1) % kKlEvery == 0;
+        const double kl = step(s);
+        progress.iteration(it, kl, s.wantKl);
+        if (s.wantKl && !exploring && options.klStopTolerance > 0.0) {
+            if (std::isfinite(lastKl) && lastKl - kl < options.klStopTolerance * lastKl) return it + 1;
+            lastKl = kl;
+        }
+    }
+    return options.iterations;
 }
 
 TsneResult descend(const torch::Tensor& initial, const TsneOptions& options, const Progress& progress,
@@ -119,36 +139,21 @@ TsneResult descend(const torch::Tensor& initial, const TsneOptions& options, con
     std::vector<double> grad(y.size(), 0.0);
     std::vector<double> update(y.size(), 0.0);
     std::vector<double> gains(y.size(), 1.0);
-    const double learningRate = autoLearningRate(n, options);
-    int ran = options.iterations;
-    double lastKl = std::numeric_limits<double>::quiet_NaN();  // at the last check after exaggeration
-
-    for (int it = 0; it < options.iterations; ++it) {
-        const bool exploring = it < options.exaggerationIterations;
-        if (it == options.exaggerationIterations) {
-            // scikit-learn runs the two phases as separate descents: momentum state starts afresh.
+    const double learningRate = learningRateFor(n, options);
+    const int ran = runSchedule(options, progress, [&](const ScheduleStep& s) {
+        if (s.resetState) {
             std::fill(update.begin(), update.end(), 0.0);
             std::fill(gains.begin(), gains.end(), 1.0);
         }
-        const double momentum = exploring ? kMomentumExplore : kMomentumFinal;
-        const bool wantKl = (it + 1) % kKlEvery == 0;
-        const double kl = gradient(y, grad, exploring ? options.earlyExaggeration : 1.0, wantKl);
+        const double kl = gradient(y, grad, s.exaggeration, s.wantKl);
         for (std::size_t c = 0; c < y.size(); ++c) {
             const double g = grad[c];
-            // Growing gain while the gradient keeps its sign against the last step, shrinking otherwise.
-            gains[c] = (update[c] * g < 0.0) ? gains[c] + 0.2 : std::max(gains[c] * 0.8, kMinGain);
-            update[c] = momentum * update[c] - learningRate * gains[c] * g;
+            gains[c] = (update[c] * g < 0.0) ? gains[c] + kGainStep : std::max(gains[c] * kGainDecay, kMinGain);
+            update[c] = s.momentum * update[c] - learningRate * gains[c] * g;
             y[c] += update[c];
         }
-        progress.iteration(it, kl, wantKl);
-        if (wantKl && !exploring && options.klStopTolerance > 0.0) {
-            if (std::isfinite(lastKl) && lastKl - kl < options.klStopTolerance * lastKl) {
-                ran = it + 1;
-                break;
-            }
-            lastKl = kl;
-        }
-    }
+        return kl;
+    });
 
     TsneResult result;
     // The KL of the map we return (scikit-learn reports the one before its last step).

@@ -23,6 +23,14 @@ torch::Tensor twoBlobs(std::int64_t perBlob) {
     offset.slice(0, perBlob).fill_(8.0);
     return noise + offset;
 }
+// The two blobs stay apart in the map y: every point is nearer its own blob's centre.
+void checkBlobsApart(const torch::Tensor& y, std::int64_t perBlob) {
+    const auto a = y.slice(0, 0, perBlob).mean(0);
+    const auto b = y.slice(0, perBlob).mean(0);
+    const auto nearA = (y - a).norm(2, 1) < (y - b).norm(2, 1);
+    CHECK(nearA.slice(0, 0, perBlob).all().item<bool>());
+    CHECK_FALSE(nearA.slice(0, perBlob).any().item<bool>());
+}
 }  // namespace
 
 TEST_CASE("genra tsne writes a float32 [N, 2] map and prints the KL divergence", "[cli][tsne]") {
@@ -42,12 +50,7 @@ TEST_CASE("genra tsne writes a float32 [N, 2] map and prints the KL divergence",
     CHECK(y.scalar_type() == torch::kFloat);
     REQUIRE(y.sizes() == torch::IntArrayRef({120, 2}));
     CHECK(torch::isfinite(y).all().item<bool>());
-    // The two blobs stay apart: every point is nearer its own blob's centre.
-    const auto a = y.slice(0, 0, 60).mean(0);
-    const auto b = y.slice(0, 60).mean(0);
-    const auto nearA = (y - a).norm(2, 1) < (y - b).norm(2, 1);
-    CHECK(nearA.slice(0, 0, 60).all().item<bool>());
-    CHECK_FALSE(nearA.slice(0, 60).any().item<bool>());
+    checkBlobsApart(y, 60);
 
     SECTION("the same seed gives the same file") {
         const auto again = tmp / "y2.npy";
@@ -73,11 +76,7 @@ TEST_CASE("genra tsne --method fft with --pca and --stop-tolerance", "[cli][tsne
     CHECK(std::stoi(match[1]) < 1000);
     const auto y = data::readNpy(out);
     REQUIRE(y.sizes() == torch::IntArrayRef({200, 2}));
-    const auto a = y.slice(0, 0, 100).mean(0);
-    const auto b = y.slice(0, 100).mean(0);
-    const auto nearA = (y - a).norm(2, 1) < (y - b).norm(2, 1);
-    CHECK(nearA.slice(0, 0, 100).all().item<bool>());
-    CHECK_FALSE(nearA.slice(0, 100).any().item<bool>());
+    checkBlobsApart(y, 100);
     SECTION("bad values name the option") {
         const auto bad = runGenra({"tsne", "--in", in.string(), "--out", (tmp / "z.npy").string(), "--pca", "-1"});
         CHECK(bad.exitCode == 2);
@@ -85,6 +84,36 @@ TEST_CASE("genra tsne --method fft with --pca and --stop-tolerance", "[cli][tsne
         const auto tol = runGenra({"tsne", "--in", in.string(), "--out", (tmp / "z.npy").string(), "--stop-tolerance", "2"});
         CHECK(tol.exitCode == 2);
         CHECK_THAT(tol.err, Catch::Contains("--stop-tolerance"));
+    }
+}
+
+TEST_CASE("genra tsne --method torch and --device", "[cli][tsne][torch]") {
+    test::TempDir tmp;
+    const auto in = tmp / "x.npy";
+    const auto out = tmp / "y.npy";
+    data::writeNpy(in, twoBlobs(100));
+    const auto r = runGenra({"tsne", "--in", in.string(), "--out", out.string(), "--method", "torch", "--device",
+                             "cpu", "--perplexity", "20", "--iterations", "400", "-q"});
+    INFO(r.err);
+    REQUIRE(r.exitCode == 0);
+    CHECK_THAT(r.out, Catch::Contains("method: torch on cpu"));
+    const auto y = data::readNpy(out);
+    REQUIRE(y.sizes() == torch::IntArrayRef({200, 2}));
+    checkBlobsApart(y, 100);
+    SECTION("the device is checked and named") {
+        const auto unknown = runGenra({"tsne", "--in", in.string(), "--out", out.string(), "--device", "tpu"});
+        CHECK(unknown.exitCode == 2);
+        CHECK_THAT(unknown.err, Catch::Contains("--device"));
+        if (torch::cuda::is_available()) {
+            const auto cpuOnly = runGenra({"tsne", "--in", in.string(), "--out", out.string(), "--device", "cuda",
+                                           "--method", "fft"});
+            CHECK(cpuOnly.exitCode == 2);
+            CHECK_THAT(cpuOnly.err, Catch::Contains("--method"));
+        } else {
+            const auto cuda = runGenra({"tsne", "--in", in.string(), "--out", out.string(), "--device", "cuda"});
+            CHECK(cuda.exitCode == 2);
+            CHECK_THAT(cuda.err, Catch::Contains("--device") && Catch::Contains("no usable CUDA device"));
+        }
     }
 }
 

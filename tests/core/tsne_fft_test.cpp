@@ -1,6 +1,7 @@
 // FFT-accelerated t-SNE: the interpolated repulsion against exact sums, KL and cluster structure
 // against Barnes-Hut, reproducibility with approximate neighbours, the automatic method choice,
-// cancellation, early stopping on KL, and the PCA projection.
+// cancellation, early stopping on KL, and the PCA projection; the tensor method (TsneMethod::Torch,
+// on the CPU device) is held to the same KL, clusters, reproducibility, cancellation and stopping.
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <catch2/catch.hpp>
@@ -12,50 +13,13 @@
 #include "core/eval/tsne_internal.h"
 #include "core/eval/tsne_pool.h"
 #include "core/util/error.h"
+#include "tsne_support.h"
 
 using namespace genra;
 using namespace genra::eval;
-
-namespace {
-
-torch::Tensor clustered(std::int64_t clusters, std::int64_t perCluster, std::int64_t dims, std::uint64_t seed,
-                        double spread) {
-    auto gen = at::detail::createCPUGenerator(seed);
-    const auto centres = at::randn({clusters, dims}, gen, torch::kDouble) * spread;
-    const auto labels = torch::arange(clusters * perCluster, torch::kLong).remainder(clusters);
-    return (centres.index_select(0, labels) + at::randn({clusters * perCluster, dims}, gen, torch::kDouble))
-        .to(torch::kFloat);
-}
-
-// Fraction of each point's 10 nearest neighbours in the map with the same cluster label.
-double labelAgreement(const torch::Tensor& map, std::int64_t clusters) {
-    const auto y = map.to(torch::kDouble);
-    auto d = torch::cdist(y, y);
-    d.fill_diagonal_(std::numeric_limits<double>::infinity());
-    const auto nearest = std::get<1>(d.topk(10, 1, false));
-    const auto labels = torch::arange(map.size(0), torch::kLong).remainder(clusters);
-    const auto same = labels.index_select(0, nearest.flatten()).view({map.size(0), 10}) == labels.unsqueeze(1);
-    return same.to(torch::kDouble).mean().item<double>();
-}
-
-class CountingContext : public jobs::JobContext {
-public:
-    explicit CountingContext(int cancelAfterProgress) : left_(cancelAfterProgress) {}
-    void progress(double, const std::string& message) override {
-        --left_;
-        lastMessage = message;
-    }
-    void metric(std::int64_t, const std::string&, double) override { ++metrics; }
-    void log(jobs::LogLevel, const std::string&) override {}
-    bool cancelled() const override { return left_ <= 0; }
-    int metrics = 0;
-    std::string lastMessage;
-
-private:
-    int left_;
-};
-
-}  // namespace
+using genra::test::clustered;
+using genra::test::CountingContext;
+using genra::test::labelAgreement;
 
 TEST_CASE("FFT repulsion matches the exact sums", "[tsne]") {
     // A map with structure at several scales: tight clusters spread over ~40 units.
@@ -108,7 +72,7 @@ TEST_CASE("FFT repulsion matches the exact sums", "[tsne]") {
     }
 }
 
-TEST_CASE("FFT t-SNE matches Barnes-Hut's KL and keeps the clusters", "[tsne]") {
+TEST_CASE("FFT t-SNE matches Barnes-Hut's KL and keeps the clusters", "[tsne][torch]") {
     const std::int64_t clusters = 10;
     const auto x = clustered(clusters, 300, 20, 21, 3.0);  // 3000 points, overlapping a little
     TsneOptions options;
@@ -129,12 +93,31 @@ TEST_CASE("FFT t-SNE matches Barnes-Hut's KL and keeps the clusters", "[tsne]") 
     INFO("kNN label agreement: FFT " << agreeFft << ", Barnes-Hut " << agreeBh);
     CHECK(agreeFft > 0.9);
     CHECK(agreeFft >= agreeBh - 0.02);
+
+    SECTION("and so does the tensor method on the CPU device") {
+        options.method = TsneMethod::Torch;
+        const auto tensor = runTsne(x, options);
+        const double agreeTensor = labelAgreement(tensor.embedding, clusters);
+        INFO("tensor method KL " << tensor.klDivergence << " (" << tensor.klDivergence / fft.klDivergence
+                                 << "x the FFT's), kNN label agreement " << agreeTensor);
+        CHECK(tensor.method == TsneMethod::Torch);
+        REQUIRE(tensor.embedding.sizes() == torch::IntArrayRef({3000, 2}));
+        CHECK(tensor.embedding.scalar_type() == torch::kFloat);
+        CHECK(torch::isfinite(tensor.embedding).all().item<bool>());
+        CHECK(tensor.iterations == 500);
+        CHECK(tensor.klDivergence <= 1.05 * bh.klDivergence);
+        CHECK(tensor.klDivergence == Approx(fft.klDivergence).epsilon(0.05));
+        CHECK(agreeTensor > 0.9);
+        CHECK(agreeTensor >= agreeFft - 0.02);
+    }
 }
 
-TEST_CASE("FFT t-SNE is reproducible for a seed, with approximate neighbours too", "[tsne]") {
+// The FFT method and its tensor twin (TsneMethod::Torch, here on the CPU device): reproducible, with
+// the same progress, cancellation and early stopping.
+TEST_CASE("FFT t-SNE is reproducible for a seed, with approximate neighbours too", "[tsne][torch]") {
     const auto x = clustered(4, 250, 16, 8, 4.0);
     TsneOptions options;
-    options.method = TsneMethod::Fft;
+    options.method = GENERATE(TsneMethod::Fft, TsneMethod::Torch);
     options.iterations = 300;
     options.perplexity = 20;
     SECTION("exact neighbours") {}
@@ -178,10 +161,10 @@ TEST_CASE("auto picks exact, Barnes-Hut, then FFT as sets grow", "[tsne]") {
     CHECK_THROWS_WITH(runTsne(x, options), Catch::Contains("nodes per box"));
 }
 
-TEST_CASE("FFT t-SNE reports progress and stops when cancelled", "[tsne]") {
+TEST_CASE("FFT t-SNE reports progress and stops when cancelled", "[tsne][torch]") {
     const auto x = clustered(2, 300, 10, 4, 4.0);
     TsneOptions options;
-    options.method = TsneMethod::Fft;
+    options.method = GENERATE(TsneMethod::Fft, TsneMethod::Torch);
     SECTION("during the iterations") {
         CountingContext context(12);
         CHECK_THROWS_AS(runTsne(x, options, &context), Cancelled);
@@ -196,10 +179,10 @@ TEST_CASE("FFT t-SNE reports progress and stops when cancelled", "[tsne]") {
     }
 }
 
-TEST_CASE("t-SNE stops early once the KL divergence stalls", "[tsne]") {
+TEST_CASE("t-SNE stops early once the KL divergence stalls", "[tsne][torch]") {
     const auto x = clustered(3, 200, 10, 6, 4.0);
     TsneOptions options;
-    options.method = TsneMethod::Fft;
+    options.method = GENERATE(TsneMethod::Fft, TsneMethod::Torch);
     options.iterations = 1000;
     const auto full = runTsne(x, options);
     CHECK(full.iterations == 1000);
