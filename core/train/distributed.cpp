@@ -32,6 +32,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <thread>
 #include <unistd.h>
 
@@ -483,9 +486,38 @@ int freeTcpPort() {
     return port;
 }
 
+namespace {
+// The last SIGINT or SIGTERM the launcher received, still to be passed on to the ranks.
+volatile std::sig_atomic_t gSignalToForward = 0;
+extern "C" void rememberSignal(int signal) { gSignalToForward = signal; }
+
+// While it lives, SIGINT and SIGTERM are remembered (and interrupt waitpid) instead of ending the
+// launcher; the previous handlers come back afterwards.
+struct ForwardedSignals {
+    struct sigaction oldInt {};
+    struct sigaction oldTerm {};
+    ForwardedSignals() {
+        gSignalToForward = 0;
+        struct sigaction sa {};
+        sa.sa_handler = rememberSignal;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGINT, &sa, &oldInt);
+        ::sigaction(SIGTERM, &sa, &oldTerm);
+    }
+    ~ForwardedSignals() {
+        ::sigaction(SIGINT, &oldInt, nullptr);
+        ::sigaction(SIGTERM, &oldTerm, nullptr);
+    }
+};
+}  // namespace
+
 int launchLocalProcesses(const std::vector<std::string>& argv, int nproc, const std::function<void(int, int)>& onExit) {
     if (argv.empty()) throw Error("launchLocalProcesses: no program");
     if (nproc < 1) throw Error("--nproc must be at least 1");
+    // Ctrl-C in a terminal, or a GUI stopping the launcher, reaches the ranks once, through the
+    // launcher: they run in their own process group, and it passes SIGINT / SIGTERM on (each rank
+    // then cancels at the same step and rank 0 writes the checkpoint; a second signal quits them).
+    const ForwardedSignals forwarded;
     const std::string port = std::to_string(freeTcpPort());
     std::vector<pid_t> pids(static_cast<std::size_t>(nproc), -1);
     for (int rank = 0; rank < nproc; ++rank) {
@@ -512,6 +544,10 @@ int launchLocalProcesses(const std::vector<std::string>& argv, int nproc, const 
         const pid_t pid = ::fork();
         if (pid < 0) throw Error("cannot start rank " + std::to_string(rank) + ": fork failed");
         if (pid == 0) {
+            ::setpgid(0, 0);
+#ifdef __linux__
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a launcher that is killed takes its ranks along
+#endif
             ::execve(args[0], args.data(), envp.data());
             _exit(127);
         }
@@ -522,8 +558,14 @@ int launchLocalProcesses(const std::vector<std::string>& argv, int nproc, const 
     std::optional<std::chrono::steady_clock::time_point> deadline;
     const auto grace = collectiveTimeout() + std::chrono::seconds(30);
     while (running > 0) {
+        if (const int signal = gSignalToForward; signal != 0) {
+            gSignalToForward = 0;
+            for (pid_t p : pids)
+                if (p > 0) ::kill(p, signal);
+        }
         int status = 0;
-        const pid_t pid = ::waitpid(-1, &status, deadline ? WNOHANG : 0);
+        // Polling, so a signal that arrives just before the wait is passed on within 50 ms.
+        const pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
             const auto it = std::find(pids.begin(), pids.end(), pid);
             if (it == pids.end()) continue;
