@@ -230,7 +230,7 @@ void ResultsPanel::fillEvaluationChoices() {
     if (!captions) evalSplit_->addItem(tr("(every split)"), QString());
     if (workspace_) {
         evalModel_->addItems(captions ? captionerNames(*workspace_) : clipModelNames(*workspace_));
-        for (const auto& split : store::distinctSplits(workspace_->db())) {
+        for (const auto& split : store::distinctSplits(*workspace_)) {
             evalSplit_->addItem(QString::fromStdString(split), QString::fromStdString(split));
         }
     }
@@ -269,7 +269,7 @@ void ResultsPanel::refresh() {
     evalDataset_->setCurrentIndex(std::max(0, evalDataset_->findText(keepDataset)));
     fillEvaluationChoices();
 
-    model_->setRows(workspace_ ? loadEvalResults(*workspace_) : std::vector<EvalRow>{});
+    model_->setRows(workspace_ ? store::listEvalResults(*workspace_) : std::vector<store::EvalResultRecord>{});
     // Columns fit their values (the first 200 rows) and never their header less; run and model
     // names beyond a third of the view are elided in the middle.
     view_->horizontalHeader()->setResizeContentsPrecision(200);
@@ -281,9 +281,9 @@ void ResultsPanel::refresh() {
     const QSignalBlocker blocker(baseline_);
     baseline_->clear();
     baseline_->addItem(tr("(none)"));
-    std::set<QString> models;
-    for (int i = 0; i < model_->rowCount(); ++i) models.insert(model_->row(i).model);
-    for (const auto& m : models) baseline_->addItem(m);
+    std::set<std::string> models;
+    for (int i = 0; i < model_->rowCount(); ++i) models.insert(model_->row(i).modelName);
+    for (const auto& m : models) baseline_->addItem(QString::fromStdString(m));
     const int index = baseline_->findText(baselineModel_);
     baseline_->setCurrentIndex(index > 0 ? index : 0);
     if (index <= 0) baselineModel_.clear();
@@ -301,7 +301,7 @@ void ResultsPanel::setBaseline(const QString& model) {
     updateComparison();
 }
 
-std::vector<EvalRow> ResultsPanel::selectedRows() const {
+std::vector<store::EvalResultRecord> ResultsPanel::selectedRows() const {
     std::vector<int> sourceRows;
     const auto selected = view_->selectionModel()->selectedRows();
     if (!selected.isEmpty()) {
@@ -310,7 +310,7 @@ std::vector<EvalRow> ResultsPanel::selectedRows() const {
         for (int r = 0; r < proxy_->rowCount(); ++r) sourceRows.push_back(proxy_->mapToSource(proxy_->index(r, 0)).row());
     }
     std::sort(sourceRows.begin(), sourceRows.end());
-    std::vector<EvalRow> rows;
+    std::vector<store::EvalResultRecord> rows;
     for (int r : sourceRows) rows.push_back(model_->row(r));
     return rows;
 }

@@ -75,7 +75,7 @@ private:
     void updateDecodingEnabled();
     void startedEvaluation(int job, const QString& what, const QStringList& notes);
     int formBeamSize() const;
-    std::vector<EvalRow> selectedRows() const;
+    std::vector<store::EvalResultRecord> selectedRows() const;
 
     JobManager* jobs_;
     store::Workspace* workspace_ = nullptr;

@@ -2,55 +2,23 @@
 
 #include "core/report/results_table.h"
 #include "core/store/eval_results.h"
-#include "core/store/workspace.h"
 
+#include <algorithm>
 
 namespace genra::widgets {
 
-std::vector<EvalRow> loadEvalResults(store::Workspace& workspace) {
-    // The run is the evaluation's own, else the run that trained the model; the method is the kind
-    // of the run that trained the model (empty for imported models).
-    std::vector<EvalRow> rows;
-    for (const auto& e : store::listEvalResults(workspace)) {
-        EvalRow r;
-        r.id = e.id;
-        r.run = QString::fromStdString(e.runName.empty() ? e.modelRunName : e.runName);
-        r.model = QString::fromStdString(e.modelName);
-        r.method = QString::fromStdString(e.modelRunKind);
-        r.dataset = QString::fromStdString(e.datasetName);
-        r.split = QString::fromStdString(e.split);
-        r.task = QString::fromStdString(e.task);
-        r.metric = QString::fromStdString(e.metric);
-        r.value = e.value;
-        r.date = QString::fromStdString(e.createdAt);
-        r.details = e.details;
-        rows.push_back(std::move(r));
-    }
-    return rows;
+std::string displayRun(const store::EvalResultRecord& row) {
+    return row.runName.empty() ? row.modelRunName : row.runName;
 }
 
-report::Table comparisonTable(const std::vector<EvalRow>& rows, const QString& baselineModel) {
-    std::vector<store::EvalResultRecord> results;
-    bool baselineSeen = false;
-    for (const auto& r : rows) {
-        store::EvalResultRecord e;
-        e.id = r.id;
-        e.modelName = r.model.toStdString();
-        e.runName = r.run.toStdString();
-        e.task = r.task.toStdString();
-        e.datasetName = r.dataset.toStdString();
-        e.split = r.split.toStdString();
-        e.metric = r.metric.toStdString();
-        e.value = r.value;
-        e.createdAt = r.date.toStdString();
-        e.details = r.details;
-        baselineSeen = baselineSeen || r.model == baselineModel;
-        results.push_back(std::move(e));
-    }
+report::Table comparisonTable(const std::vector<store::EvalResultRecord>& rows, const QString& baselineModel) {
+    const auto baseline = baselineModel.toStdString();
+    const bool baselineSeen =
+        std::any_of(rows.begin(), rows.end(), [&](const store::EvalResultRecord& r) { return r.modelName == baseline; });
     report::ResultsTableOptions options;
     // A baseline filtered out of the selection gives no deltas rather than an error.
-    if (baselineSeen) options.baselineModel = baselineModel.toStdString();
-    return report::buildResultsTable(results, options);
+    if (baselineSeen) options.baselineModel = baseline;
+    return report::buildResultsTable(rows, options);
 }
 
 QString toHtml(const report::Table& t) {
@@ -76,7 +44,7 @@ QString toHtml(const report::Table& t) {
 
 ResultsTableModel::ResultsTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void ResultsTableModel::setRows(std::vector<EvalRow> rows) {
+void ResultsTableModel::setRows(std::vector<store::EvalResultRecord> rows) {
     beginResetModel();
     rows_ = std::move(rows);
     endResetModel();
@@ -94,16 +62,17 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::TextAlignmentRole && index.column() == Value) return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole && role != Qt::EditRole && role != Qt::UserRole) return {};
     switch (index.column()) {
-        case Run: return r.run;
-        case Model: return r.model;
-        case Method: return r.method;
-        case Dataset: return r.dataset;
-        case Split: return r.split;
-        case Task: return r.task;
-        case Metric: return r.metric;
+        case Run: return QString::fromStdString(displayRun(r));
+        case Model: return QString::fromStdString(r.modelName);
+        // The method is the kind of the run that trained the model (empty for imported models).
+        case Method: return QString::fromStdString(r.modelRunKind);
+        case Dataset: return QString::fromStdString(r.datasetName);
+        case Split: return QString::fromStdString(r.split);
+        case Task: return QString::fromStdString(r.task);
+        case Metric: return QString::fromStdString(r.metric);
         // Sorting uses the number, display a rounded text.
         case Value: return role == Qt::DisplayRole ? QVariant(QString::number(r.value, 'f', 4)) : QVariant(r.value);
-        case Date: return r.date;
+        case Date: return QString::fromStdString(r.createdAt);
         default: return {};
     }
 }

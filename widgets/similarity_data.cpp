@@ -90,13 +90,7 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
     report.probeAccuracy = gap.probe.testAccuracy;
     report.frechetDistance = gap.frechetDistance;
     const auto pairingTensor = torch::tensor(pairing, torch::kInt64);
-    const auto own = eval::measurePairGap(realT, genT, pairingTensor);
-    report.unmatchedMean = own.unmatchedCosineMean;
-    report.margin = own.margin;
-    report.centredMean = own.centredPairedCosineMean;
-    report.genToRealR1 = own.genToRealRecallAt1;
-    report.genToRealR5 = own.genToRealRecallAt5;
-    report.alignLoss = own.alignLoss;
+    report.own = eval::measurePairGap(realT, genT, pairingTensor);
     if (model.baseModelId) {
         // Eq. 1's real side: the base model's stored embeddings of the same real images.
         std::vector<std::int64_t> realIds(realRow.size());
@@ -108,11 +102,7 @@ SimilarityReport computeSimilarity(store::Workspace& ws, const std::string& mode
             frozen.emplace_back(row, row + stored.dim);
         }
         if (frozen.size() == realIds.size() && stack(frozen).size(1) == genT.size(1)) {
-            const auto eq1 = eval::measurePairGap(stack(frozen), genT, pairingTensor);
-            report.eq1Available = true;
-            report.eq1PairedMean = eq1.pairedCosineMean;
-            report.eq1Margin = eq1.margin;
-            report.eq1GenToRealR1 = eq1.genToRealRecallAt1;
+            report.eq1 = eval::measurePairGap(stack(frozen), genT, pairingTensor);
         }
     }
     report.histogramEdges = gap.pairedCosineHistogram.edges;

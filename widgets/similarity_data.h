@@ -5,7 +5,10 @@
 // measures as eval_results is core/eval's EvaluateJob.)
 #pragma once
 
+#include "core/eval/similarity.h"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,19 +36,12 @@ struct SimilarityReport {
     double centroidCosine = 0.0;
     double probeAccuracy = 0.0;
     double frechetDistance = 0.0;
-    // What Eq. 1 (a ranking loss) moves, for the model's own pair (core/eval/similarity.h PairGap):
-    double unmatchedMean = 0.0;
-    double margin = 0.0;
-    double centredMean = 0.0;
-    double genToRealR1 = 0.0;  // percent
-    double genToRealR5 = 0.0;
-    double alignLoss = 0.0;
+    // What Eq. 1 (a ranking loss) moves, for the model's own pair: margin, unmatched and centred
+    // cosines, gen->real recalls, held-out loss.
+    eval::PairGap own;
     // The same for the pair Eq. 1 optimises, f_r (the base model) on real images against this
     // model on generated ones; only when the model has a base model whose embeddings are stored.
-    bool eq1Available = false;
-    double eq1PairedMean = 0.0;
-    double eq1Margin = 0.0;
-    double eq1GenToRealR1 = 0.0;
+    std::optional<eval::PairGap> eq1;
     std::vector<double> histogramEdges;
     std::vector<std::int64_t> histogramCounts;
     int heatmapSize = 0;          // the first heatmapSize pairs

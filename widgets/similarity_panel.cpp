@@ -225,16 +225,16 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
             switch (row) {
                 case 0: v = QString::number(r->pairs.size()); break;
                 case 1: v = QStringLiteral("%1 ± %2").arg(r->mean, 0, 'f', 4).arg(r->std, 0, 'f', 4); break;
-                case 2: v = QString::number(r->unmatchedMean, 'f', 4); break;
-                case 3: v = QString::number(r->margin, 'f', 4); break;
-                case 4: v = QString::number(r->centredMean, 'f', 4); break;
-                case 5: v = QStringLiteral("%1 / %2").arg(r->genToRealR1, 0, 'f', 1).arg(r->genToRealR5, 0, 'f', 1); break;
-                case 6: v = QString::number(r->alignLoss, 'f', 4); break;
+                case 2: v = QString::number(r->own.unmatchedCosineMean, 'f', 4); break;
+                case 3: v = QString::number(r->own.margin, 'f', 4); break;
+                case 4: v = QString::number(r->own.centredPairedCosineMean, 'f', 4); break;
+                case 5: v = QStringLiteral("%1 / %2").arg(r->own.genToRealRecallAt1, 0, 'f', 1).arg(r->own.genToRealRecallAt5, 0, 'f', 1); break;
+                case 6: v = QString::number(r->own.alignLoss, 'f', 4); break;
                 case 7:
-                    v = r->eq1Available ? QStringLiteral("%1 / %2 / %3")
-                                              .arg(r->eq1PairedMean, 0, 'f', 4)
-                                              .arg(r->eq1Margin, 0, 'f', 4)
-                                              .arg(r->eq1GenToRealR1, 0, 'f', 1)
+                    v = r->eq1 ? QStringLiteral("%1 / %2 / %3")
+                                              .arg(r->eq1->pairedCosineMean, 0, 'f', 4)
+                                              .arg(r->eq1->margin, 0, 'f', 4)
+                                              .arg(r->eq1->genToRealRecallAt1, 0, 'f', 1)
                                         : tr("n/a¹");
                     break;
                 case 8: v = QString::number(r->centroidDistance, 'f', 4); break;
@@ -249,7 +249,7 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
     html += QStringLiteral("</table>");
     // The note stays out of the table so that its column keeps the width of the numbers.
     bool eq1Missing = false;
-    for (const auto& r : reports_) eq1Missing = eq1Missing || (r && !r->eq1Available);
+    for (const auto& r : reports_) eq1Missing = eq1Missing || (r && !r->eq1);
     if (eq1Missing) html += QStringLiteral("<small>") + tr("¹ no base model embeddings") + QStringLiteral("</small>");
     stats_->setText(reports_[0] ? html : QString());
     drawHistogram();

@@ -14,6 +14,7 @@
 #include "core/store/projections.h"
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -293,13 +294,7 @@ std::string effectLine(const Effect& f, const std::string& methodLabel, const st
 
 void writeText(const fs::path& file, const std::string& text) {
     fs::create_directories(file.parent_path());
-    const fs::path tmp = file.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        out << text;
-        if (!out) throw Error("cannot write " + file.string());
-    }
-    fs::rename(tmp, file);
+    util::writeFileAtomically(file, text);
 }
 
 fs::path resolve(const fs::path& workspace, const std::string& path) {

@@ -50,6 +50,8 @@ std::string targetPath(const std::string& path, std::int64_t shardCaption, std::
 
 void copyAtomically(const fs::path& from, const fs::path& to) {
     fs::create_directories(to.parent_path());
+    // Images are bulk data that a re-run merges again: renamed into place, without the per-file
+    // fsync of util::commitFileAtomically (kept for checkpoints, models and configs).
     const fs::path tmp = to.parent_path() / (to.filename().string() + ".merging");
     fs::copy_file(from, tmp, fs::copy_options::overwrite_existing);
     fs::rename(tmp, to);
@@ -236,29 +238,29 @@ bool MergeShardsJob::run(jobs::JobContext& context) {
                 }
                 std::int64_t added = 0;
                 std::set<std::string> missingModels;
-                store::Transaction tx(ws.db());
-                store::EmbeddingInserter inserter(ws);
-                store::forEachStoredEmbedding(shard, [&](const store::StoredEmbedding& row) {
-                    auto model = models.find(row.model);
-                    if (model == models.end()) {
-                        const auto record = model::findModel(ws, row.model);
-                        model = models.emplace(row.model, record ? std::optional<std::int64_t>(record->id) : std::nullopt).first;
-                    }
-                    const auto& ids = row.itemKind == "image" ? images : captions;
-                    const auto item = ids.find(row.itemId);
-                    if (!model->second || item == ids.end()) {
-                        if (!model->second) missingModels.insert(row.model);
-                        ++summary_.embeddingsUnmatched;
-                        return;
-                    }
-                    if (inserter.insertIfAbsent(*model->second, row, item->second)) {
-                        ++added;
-                    } else {
-                        ++summary_.embeddingsPresent;
-                    }
+                store::writeInTransaction(ws, [&] {
+                    store::EmbeddingInserter inserter(ws);
+                    store::forEachStoredEmbedding(shard, [&](const store::StoredEmbedding& row) {
+                        auto model = models.find(row.model);
+                        if (model == models.end()) {
+                            const auto record = model::findModel(ws, row.model);
+                            model = models.emplace(row.model, record ? std::optional<std::int64_t>(record->id) : std::nullopt).first;
+                        }
+                        const auto& ids = row.itemKind == "image" ? images : captions;
+                        const auto item = ids.find(row.itemId);
+                        if (!model->second || item == ids.end()) {
+                            if (!model->second) missingModels.insert(row.model);
+                            ++summary_.embeddingsUnmatched;
+                            return;
+                        }
+                        if (inserter.insertIfAbsent(*model->second, row, item->second)) {
+                            ++added;
+                        } else {
+                            ++summary_.embeddingsPresent;
+                        }
+                    });
+                    if (added > 0) startRun();
                 });
-                if (added > 0) startRun();
-                tx.commit();
                 summary_.embeddings += added;
                 for (const auto& name : missingModels) {
                     context.log(jobs::LogLevel::Warning, "shard " + shardDirs[s].string() + " has embeddings of model \"" + name +

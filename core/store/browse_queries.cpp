@@ -1,5 +1,6 @@
 #include "core/store/browse_queries.h"
 
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -205,6 +206,8 @@ std::vector<std::string> distinctSplits(Db& db) {
     while (s.step()) out.push_back(s.columnText(0));
     return out;
 }
+
+std::vector<std::string> distinctSplits(Workspace& ws) { return distinctSplits(rawDb(ws)); }
 
 std::vector<std::string> distinctGenerators(Db& db) {
     std::vector<std::string> out;

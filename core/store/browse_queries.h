@@ -14,6 +14,8 @@
 
 namespace genra::store {
 
+class Workspace;
+
 struct CaptionFilter {
     std::string search;                      // case-insensitive substring of the caption; empty: any
     std::optional<std::int64_t> datasetId;   // empty: every dataset
@@ -74,6 +76,7 @@ std::optional<CaptionDetail> captionDetail(Db& db, std::int64_t captionId);
 
 // Distinct values for filter choices.
 std::vector<std::string> distinctSplits(Db& db);
+std::vector<std::string> distinctSplits(Workspace& ws);  // on the workspace's own connection
 std::vector<std::string> distinctGenerators(Db& db);
 
 struct ModelChoice {

@@ -1,11 +1,12 @@
 #include "core/store/dataset_items.h"
 
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 
 namespace genra::store {
 
 std::unordered_set<std::string> imagePathsOfDataset(Workspace& ws, std::int64_t datasetId) {
-    auto s = ws.db().prepare("SELECT path FROM images WHERE dataset_id = ?");
+    auto s = rawDb(ws).prepare("SELECT path FROM images WHERE dataset_id = ?");
     s.bind(1, datasetId);
     std::unordered_set<std::string> out;
     while (s.step()) out.insert(s.columnText(0));
@@ -13,7 +14,7 @@ std::unordered_set<std::string> imagePathsOfDataset(Workspace& ws, std::int64_t 
 }
 
 std::unordered_map<std::int64_t, std::string> imageSplitsOfDataset(Workspace& ws, std::int64_t datasetId) {
-    auto s = ws.db().prepare("SELECT id, split FROM images WHERE dataset_id = ?");
+    auto s = rawDb(ws).prepare("SELECT id, split FROM images WHERE dataset_id = ?");
     s.bind(1, datasetId);
     std::unordered_map<std::int64_t, std::string> out;
     while (s.step()) out.emplace(s.columnInt(0), s.columnText(1));
@@ -21,14 +22,14 @@ std::unordered_map<std::int64_t, std::string> imageSplitsOfDataset(Workspace& ws
 }
 
 void writeInTransaction(Workspace& ws, const std::function<void()>& writes) {
-    Transaction tx(ws.db());
+    Transaction tx(rawDb(ws));
     writes();
     tx.commit();
 }
 
 std::vector<RealImageCaption> realImageCaptions(Workspace& ws, std::int64_t datasetId,
                                                 const std::string& split, bool readableOnly) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT c.id, c.text, c.source_key, r.id, r.path, r.split FROM captions c JOIN images r ON r.id = "
         "c.image_id "
         "WHERE c.dataset_id = ?1 AND r.dataset_id = ?1 AND r.modality = 'real' AND r.split = ?2 "
@@ -46,7 +47,7 @@ std::vector<std::pair<std::int64_t, std::string>> generatedImageCaptions(Workspa
                                                                          std::int64_t datasetId,
                                                                          const std::string& split,
                                                                          const std::string& generator) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.id, c.text FROM images i JOIN generations g ON g.image_id = i.id "
         "JOIN captions c ON c.id = g.caption_id WHERE i.dataset_id = ?1 AND i.split = ?2 "
         "AND i.modality = 'generated' AND i.status = 'ok' AND (?3 = '' OR g.generator = ?3) ORDER BY i.id, "
@@ -59,7 +60,7 @@ std::vector<std::pair<std::int64_t, std::string>> generatedImageCaptions(Workspa
 
 std::vector<std::int64_t> readableImages(Workspace& ws, std::int64_t datasetId, const std::string& split,
                                          const std::string& modality) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT id FROM images WHERE dataset_id = ?1 AND split = ?2 AND modality = ?3 AND status = 'ok' "
         "ORDER BY id");
     s.bind(1, datasetId).bind(2, split).bind(3, modality);
@@ -70,7 +71,7 @@ std::vector<std::int64_t> readableImages(Workspace& ws, std::int64_t datasetId, 
 
 std::vector<std::pair<std::int64_t, std::int64_t>> realCaptionImages(Workspace& ws, std::int64_t datasetId,
                                                                      const std::string& split) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id "
         "WHERE i.dataset_id = ?1 AND i.modality = 'real' AND (?2 = '' OR i.split = ?2) ORDER BY c.id");
     s.bind(1, datasetId).bind(2, split);
@@ -80,7 +81,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> realCaptionImages(Workspace& 
 }
 
 std::vector<std::pair<std::string, std::string>> generatedImagePaths(Workspace& ws, std::int64_t datasetId) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.path, g.generator FROM images i JOIN generations g ON g.image_id = i.id WHERE i.dataset_id "
         "= ? AND "
         "i.modality = 'generated' AND i.status = 'ok'");
@@ -91,7 +92,7 @@ std::vector<std::pair<std::string, std::string>> generatedImagePaths(Workspace& 
 }
 
 void deleteImage(Workspace& ws, std::int64_t imageId) {
-    auto s = ws.db().prepare("DELETE FROM images WHERE id = ?");
+    auto s = rawDb(ws).prepare("DELETE FROM images WHERE id = ?");
     s.bind(1, imageId);
     s.run();
 }
@@ -99,7 +100,7 @@ void deleteImage(Workspace& ws, std::int64_t imageId) {
 std::int64_t recordGeneratedImage(Workspace& ws, const ImageRecord& image, std::int64_t captionId,
                                   const std::string& generator, std::optional<std::int64_t> seed,
                                   const std::string& paramsJson) {
-    Transaction tx(ws.db());
+    Transaction tx(rawDb(ws));
     if (const auto stale = ws.findImage(image.datasetId, image.path)) deleteImage(ws, *stale);
     const auto imageId = ws.insertImage(image);
     ws.insertGeneration(imageId, captionId, generator, seed, paramsJson);
@@ -109,7 +110,7 @@ std::int64_t recordGeneratedImage(Workspace& ws, const ImageRecord& image, std::
 
 std::vector<GeneratedForCaption> generatedForCaptions(Workspace& ws, std::int64_t datasetId,
                                                       const std::string& split) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT g.caption_id, i.id, i.path, g.generator FROM generations g JOIN images i ON i.id = "
         "g.image_id "
         "JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id "
@@ -122,7 +123,7 @@ std::vector<GeneratedForCaption> generatedForCaptions(Workspace& ws, std::int64_
 
 std::vector<AttributedImage> attributedRealImages(Workspace& ws, std::int64_t datasetId,
                                                   const std::string& split) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT id, attributes, path FROM images WHERE dataset_id = ?1 AND modality = 'real' AND status = "
         "'ok' "
         "AND (?2 = '' OR split = ?2) ORDER BY id");
@@ -135,7 +136,7 @@ std::vector<AttributedImage> attributedRealImages(Workspace& ws, std::int64_t da
 std::vector<AttributedImage> attributedGeneratedImages(Workspace& ws, std::int64_t datasetId,
                                                        const std::string& split,
                                                        const std::string& generator) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT g.image_id, r.attributes, r.path FROM generations g JOIN captions cap ON cap.id = "
         "g.caption_id "
         "JOIN images r ON r.id = cap.image_id JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = ?1 "
@@ -163,7 +164,7 @@ std::vector<GenerationLink> readLinks(Statement& s) {
 
 std::vector<GenerationLink> readableGenerationLinks(Workspace& ws, std::int64_t datasetId,
                                                     const std::string& split, const std::string& generator) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT g.image_id, cap.image_id, cap.id, gi.path, r.path, r.attributes FROM generations g "
         "JOIN captions cap ON cap.id = g.caption_id JOIN images r ON r.id = cap.image_id "
         "JOIN images gi ON gi.id = g.image_id WHERE r.dataset_id = ?1 AND (?2 = '' OR r.split = ?2) "
@@ -174,7 +175,7 @@ std::vector<GenerationLink> readableGenerationLinks(Workspace& ws, std::int64_t 
 
 std::vector<GenerationLink> generatedImageLinks(Workspace& ws, std::int64_t datasetId,
                                                 const std::string& split, const std::string& generator) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.id, r.id, c.id, i.path, r.path, r.attributes FROM images i JOIN generations g ON "
         "g.image_id = i.id "
         "JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id "

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 
 namespace genra::store {
@@ -30,7 +31,7 @@ std::vector<float> decodeEmbedding(const std::vector<std::uint8_t>& blob, std::i
 }
 
 std::optional<std::vector<float>> findEmbedding(Workspace& ws, const EmbeddingKey& key, std::int64_t itemId) {
-    auto s = ws.db().prepare(kSelect);
+    auto s = rawDb(ws).prepare(kSelect);
     s.bind(1, key.modelId).bind(2, key.itemKind).bind(3, itemId).bind(4, key.encoder);
     if (!s.step()) return std::nullopt;
     return decodeEmbedding(s.columnBlob(1), s.columnInt(0), itemName(key, itemId));
@@ -38,7 +39,7 @@ std::optional<std::vector<float>> findEmbedding(Workspace& ws, const EmbeddingKe
 
 EmbeddingRows readEmbeddings(Workspace& ws, const EmbeddingKey& key,
                              const std::vector<std::int64_t>& itemIds) {
-    auto s = ws.db().prepare(kSelect);
+    auto s = rawDb(ws).prepare(kSelect);
     EmbeddingRows out;
     for (std::size_t i = 0; i < itemIds.size(); ++i) {
         s.reset();
@@ -61,7 +62,7 @@ std::vector<EmbeddedPair> embeddedPairs(Workspace& ws, std::int64_t modelId,
                                         const std::string& generatedEncoder, const std::string& realEncoder,
                                         std::int64_t datasetId, const std::string& split,
                                         const std::string& generator) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT g.id, c.image_id, c.id, c.text, eg.dim, eg.vector, er.dim, er.vector FROM images g "
         "JOIN generations gen ON gen.image_id = g.id JOIN captions c ON c.id = gen.caption_id "
         "JOIN embeddings eg ON eg.model_id = ?1 AND eg.item_kind = 'image' AND eg.item_id = g.id AND "
@@ -95,7 +96,7 @@ std::vector<std::pair<std::int64_t, std::string>> imagesWithoutEmbedding(Workspa
                                                                          std::int64_t datasetId,
                                                                          const std::string& split,
                                                                          const std::string& modality) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.id, i.path FROM images i WHERE i.dataset_id = ?1 AND (?2 = '' OR i.split = ?2) AND "
         "i.status = 'ok' "
         "AND i.modality = ?6 AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ?3 AND "
@@ -112,7 +113,7 @@ std::vector<std::pair<std::int64_t, std::string>> captionsWithoutEmbedding(Works
                                                                            const EmbeddingKey& key,
                                                                            std::int64_t datasetId,
                                                                            const std::string& split) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT c.id, c.text FROM captions c LEFT JOIN images i ON i.id = c.image_id "
         "WHERE c.dataset_id = ?1 AND (?2 = '' OR i.split = ?2) AND NOT EXISTS (SELECT 1 FROM "
         "embeddings e WHERE e.model_id = ?3 AND e.item_kind = ?4 AND e.item_id = c.id AND "
@@ -125,7 +126,7 @@ std::vector<std::pair<std::int64_t, std::string>> captionsWithoutEmbedding(Works
 
 void writeEmbeddings(Workspace& ws, const EmbeddingKey& key, const std::vector<std::int64_t>& itemIds,
                      const float* rows, std::int64_t dim) {
-    Transaction tx(ws.db());
+    Transaction tx(rawDb(ws));
     EmbeddingWriter writer(ws);
     for (std::size_t r = 0; r < itemIds.size(); ++r) {
         writer.write(key, itemIds[r], rows + static_cast<std::int64_t>(r) * dim, dim);
@@ -134,7 +135,7 @@ void writeEmbeddings(Workspace& ws, const EmbeddingKey& key, const std::vector<s
 }
 
 std::vector<std::string> embeddedModelNames(Workspace& ws) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT DISTINCT m.name FROM models m JOIN embeddings e ON e.model_id = m.id ORDER BY m.id");
     std::vector<std::string> out;
     while (s.step()) out.push_back(s.columnText(0));
@@ -142,7 +143,7 @@ std::vector<std::string> embeddedModelNames(Workspace& ws) {
 }
 
 EmbeddingWriter::EmbeddingWriter(Workspace& ws)
-    : insert_(ws.db().prepare(
+    : insert_(rawDb(ws).prepare(
           "INSERT OR REPLACE INTO embeddings(model_id, item_kind, item_id, encoder, dim, vector) "
           "VALUES(?,?,?,?,?,?)")) {}
 

@@ -1,12 +1,13 @@
 #include "core/store/eval_results.h"
 
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 
 namespace genra::store {
 
 std::vector<std::int64_t> insertEvalResults(Workspace& ws, const std::vector<NewEvalResult>& rows) {
-    Transaction tx(ws.db());
-    auto s = ws.db().prepare(
+    Transaction tx(rawDb(ws));
+    auto s = rawDb(ws).prepare(
         "INSERT INTO eval_results(run_id, model_id, task, dataset_id, split, metric, value, details) "
         "VALUES(?,?,?,?,?,?,?,?)");
     std::vector<std::int64_t> ids;
@@ -15,14 +16,14 @@ std::vector<std::int64_t> insertEvalResults(Workspace& ws, const std::vector<New
         s.bind(1, r.runId).bind(2, r.modelId).bind(3, r.task).bind(4, r.datasetId);
         s.bind(5, r.split).bind(6, r.metric).bind(7, r.value).bind(8, r.detailsJson);
         s.run();
-        ids.push_back(ws.db().lastInsertId());
+        ids.push_back(rawDb(ws).lastInsertId());
     }
     tx.commit();
     return ids;
 }
 
 std::vector<EvalResultRecord> listEvalResults(Workspace& ws, const EvalResultFilter& filter) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT e.id, e.run_id, e.model_id, COALESCE(m.name, ''), COALESCE(r.name, ''), COALESCE(mr.name, "
         "''), "
         "COALESCE(mr.kind, ''), e.task, e.dataset_id, COALESCE(d.name, ''), e.split, e.metric, e.value, "
@@ -62,7 +63,7 @@ std::vector<EvalResultRecord> listEvalResults(Workspace& ws, const EvalResultFil
 bool hasEvalResults(Workspace& ws, std::int64_t modelId, const std::string& task,
                     const std::string& datasetName, const std::string& split, const std::string& generator,
                     const std::string& metric) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT COUNT(*) FROM eval_results r JOIN datasets d ON d.id = r.dataset_id "
         "WHERE r.model_id = ? AND r.task = ? AND r.split = ? AND d.name = ? "
         "AND (?5 = '' OR json_extract(r.details, '$.generator') = ?5) AND (?6 = '' OR r.metric = ?6)");

@@ -1,19 +1,20 @@
 #include "core/store/projections.h"
 
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 
 namespace genra::store {
 
 std::int64_t insertProjection(Workspace& ws, const std::string& name, const std::string& method,
                               std::int64_t modelId, const std::string& paramsJson,
                               const std::vector<ProjectionPointRecord>& points) {
-    Transaction tx(ws.db());
+    Transaction tx(rawDb(ws));
     auto insert =
-        ws.db().prepare("INSERT INTO projections(name, method, model_id, params) VALUES(?, ?, ?, ?)");
+        rawDb(ws).prepare("INSERT INTO projections(name, method, model_id, params) VALUES(?, ?, ?, ?)");
     insert.bind(1, name).bind(2, method).bind(3, modelId).bind(4, paramsJson);
     insert.run();
-    const auto id = ws.db().lastInsertId();
-    auto point = ws.db().prepare(
+    const auto id = rawDb(ws).lastInsertId();
+    auto point = rawDb(ws).prepare(
         "INSERT INTO projection_points(projection_id, item_kind, item_id, x, y) VALUES(?,?,?,?,?)");
     for (const auto& p : points) {
         point.bind(1, id).bind(2, p.itemKind).bind(3, p.itemId).bind(4, p.x).bind(5, p.y);
@@ -24,7 +25,7 @@ std::int64_t insertProjection(Workspace& ws, const std::string& name, const std:
 }
 
 std::vector<ProjectionSummary> projectionSummaries(Workspace& ws) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT p.id, p.name, COALESCE(m.name, ''), p.params, p.created_at, "
         "(SELECT COUNT(*) FROM projection_points q WHERE q.projection_id = p.id), COALESCE(m.id, 0) "
         "FROM projections p LEFT JOIN models m ON m.id = p.model_id ORDER BY p.id");
@@ -44,13 +45,13 @@ std::vector<ProjectionSummary> projectionSummaries(Workspace& ws) {
 }
 
 bool hasProjection(Workspace& ws, const std::string& name) {
-    auto s = ws.db().prepare("SELECT COUNT(*) FROM projections WHERE name = ?");
+    auto s = rawDb(ws).prepare("SELECT COUNT(*) FROM projections WHERE name = ?");
     s.bind(1, name);
     return s.step() && s.columnInt(0) > 0;
 }
 
 std::optional<std::int64_t> findProjection(Workspace& ws, const std::string& name) {
-    auto s = ws.db().prepare("SELECT MAX(id) FROM projections WHERE name = ?");
+    auto s = rawDb(ws).prepare("SELECT MAX(id) FROM projections WHERE name = ?");
     s.bind(1, name);
     if (!s.step() || s.isNull(0)) return std::nullopt;
     return s.columnInt(0);
@@ -59,7 +60,7 @@ std::optional<std::int64_t> findProjection(Workspace& ws, const std::string& nam
 std::vector<ProjectedItem> projectionPoints(Workspace& ws, std::int64_t projectionId) {
     // r: the real image the point stands for (the image, the generated image's caption's image,
     // the caption's image), for its split and attributes.
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT p.item_kind, p.item_id, p.x, p.y, COALESCE(i.modality, ''), "
         "COALESCE(g.caption_id, (SELECT c.id FROM captions c WHERE c.image_id = i.id ORDER BY c.ord, c.id "
         "LIMIT 1), "

@@ -1,6 +1,7 @@
 #include "core/store/runs.h"
 
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "core/util/names.h"
 
@@ -59,7 +60,7 @@ RunRecord readRun(Statement& s) {
 }
 
 void loadLastMetrics(Workspace& ws, RunRecord& r) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT m.name, m.value FROM metrics m JOIN (SELECT name, MAX(step) AS step FROM metrics WHERE run_id = ? "
         "GROUP BY name) last ON last.name = m.name AND last.step = m.step WHERE m.run_id = ?");
     s.bind(1, r.id).bind(2, r.id);
@@ -78,7 +79,7 @@ std::int64_t createRun(Workspace& ws, const std::string& name, const std::string
             throw Error("run name \"" + name + "\" is the recipe's base_model: the run registers a model of its name, "
                         "which would replace the base model with one built on itself; choose another --name");
         }
-        auto model = ws.db().prepare("SELECT kind FROM models WHERE name = ?");
+        auto model = rawDb(ws).prepare("SELECT kind FROM models WHERE name = ?");
         model.bind(1, name);
         if (model.step()) {
             throw Error("workspace " + ws.dir().string() + " already has a " + model.columnText(0) + " model named \"" +
@@ -86,13 +87,13 @@ std::int64_t createRun(Workspace& ws, const std::string& name, const std::string
         }
     }
     if (findRun(ws, name)) throw Error("workspace " + ws.dir().string() + " already has a run named \"" + name + "\"");
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "INSERT INTO runs(name, kind, recipe, status, device, started_at, heartbeat_at, pid, host, total_steps) "
         "VALUES(?,?,?,'running',?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?)");
     s.bind(1, name).bind(2, kind).bind(3, recipe.dump()).bind(4, device);
     s.bind(5, static_cast<std::int64_t>(getpid())).bind(6, hostName()).bind(7, totalSteps);
     s.run();
-    return ws.db().lastInsertId();
+    return rawDb(ws).lastInsertId();
 }
 
 namespace {
@@ -108,7 +109,7 @@ struct RunOwner {
 };
 
 RunOwner readOwner(Workspace& ws, std::int64_t runId) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT name, status, pid, host, COALESCE(heartbeat_at, ''), "
         "(julianday('now') - julianday(COALESCE(heartbeat_at, started_at))) * 86400.0 FROM runs WHERE id = ?");
     s.bind(1, runId);
@@ -137,32 +138,32 @@ void claimRun(Workspace& ws, std::int64_t runId) {
     if (seen.status == "running" && !ownerDead(seen.pid, seen.host, seen.heartbeatAgeSeconds)) refuseClaim(ws, seen);
     // The claim holds only if nobody changed the owner since it was judged absent or dead: one
     // statement, so two claimers cannot both pass (SQLite runs writers one at a time).
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, pid = ?, host = ?, "
         "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
         "WHERE id = ? AND status = ? AND pid IS ? AND host = ? AND COALESCE(heartbeat_at, '') = ?");
     s.bind(1, static_cast<std::int64_t>(getpid())).bind(2, hostName()).bind(3, runId);
     s.bind(4, seen.status).bind(5, seen.pid).bind(6, seen.host).bind(7, seen.heartbeatAt);
     s.run();
-    if (ws.db().changes() == 1) return;
+    if (rawDb(ws).changes() == 1) return;
     refuseClaim(ws, readOwner(ws, runId));
 }
 
 void heartbeat(Workspace& ws, std::int64_t runId, std::int64_t step) {
-    auto s = ws.db().prepare("UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), step = ? WHERE id = ?");
+    auto s = rawDb(ws).prepare("UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), step = ? WHERE id = ?");
     s.bind(1, step).bind(2, runId);
     s.run();
 }
 
 void setCheckpoint(Workspace& ws, std::int64_t runId, const std::string& checkpoint, std::int64_t step) {
-    auto s = ws.db().prepare("UPDATE runs SET checkpoint = ?, step = ? WHERE id = ?");
+    auto s = rawDb(ws).prepare("UPDATE runs SET checkpoint = ?, step = ? WHERE id = ?");
     s.bind(1, checkpoint).bind(2, step).bind(3, runId);
     s.run();
 }
 
 void finishRun(Workspace& ws, std::int64_t runId, const std::string& status, const std::string& error,
                std::optional<std::int64_t> modelId) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
         "model_id = COALESCE(?, model_id) WHERE id = ?");
     s.bind(1, status);
@@ -173,7 +174,7 @@ void finishRun(Workspace& ws, std::int64_t runId, const std::string& status, con
 }
 
 std::optional<RunRecord> findRun(Workspace& ws, const std::string& idOrName) {
-    auto byName = ws.db().prepare(std::string(kSelect) + "WHERE name = ?");
+    auto byName = rawDb(ws).prepare(std::string(kSelect) + "WHERE name = ?");
     byName.bind(1, idOrName);
     if (byName.step()) {
         auto r = readRun(byName);
@@ -181,7 +182,7 @@ std::optional<RunRecord> findRun(Workspace& ws, const std::string& idOrName) {
         return r;
     }
     if (!idOrName.empty() && idOrName.find_first_not_of("0123456789") == std::string::npos) {
-        auto byId = ws.db().prepare(std::string(kSelect) + "WHERE id = ?");
+        auto byId = rawDb(ws).prepare(std::string(kSelect) + "WHERE id = ?");
         byId.bind(1, static_cast<std::int64_t>(std::stoll(idOrName)));
         if (byId.step()) {
             auto r = readRun(byId);
@@ -200,7 +201,7 @@ RunRecord requireRun(Workspace& ws, const std::string& idOrName) {
 
 std::vector<RunRecord> listRuns(Workspace& ws) {
     std::vector<RunRecord> out;
-    auto s = ws.db().prepare(std::string(kSelect) + "ORDER BY id");
+    auto s = rawDb(ws).prepare(std::string(kSelect) + "ORDER BY id");
     while (s.step()) out.push_back(readRun(s));
     for (auto& r : out) loadLastMetrics(ws, r);
     return out;
@@ -208,7 +209,7 @@ std::vector<RunRecord> listRuns(Workspace& ws) {
 
 std::vector<std::pair<std::int64_t, double>> runMetricSeries(Workspace& ws, const std::string& runName,
                                                              const std::string& metric) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.name = ? AND m.name = ? "
         "ORDER BY m.step");
     s.bind(1, runName).bind(2, metric);
@@ -218,7 +219,7 @@ std::vector<std::pair<std::int64_t, double>> runMetricSeries(Workspace& ws, cons
 }
 
 std::vector<MetricRow> runMetrics(Workspace& ws, std::int64_t runId) {
-    auto s = ws.db().prepare("SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step");
+    auto s = rawDb(ws).prepare("SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step");
     s.bind(1, runId);
     std::vector<MetricRow> out;
     while (s.step()) out.push_back({runId, s.columnInt(1), s.columnText(0), s.columnDouble(2)});
@@ -226,7 +227,7 @@ std::vector<MetricRow> runMetrics(Workspace& ws, std::int64_t runId) {
 }
 
 std::vector<std::int64_t> modelsOfRun(Workspace& ws, std::int64_t runId) {
-    auto s = ws.db().prepare("SELECT id FROM models WHERE run_id = ? ORDER BY id");
+    auto s = rawDb(ws).prepare("SELECT id FROM models WHERE run_id = ? ORDER BY id");
     s.bind(1, runId);
     std::vector<std::int64_t> out;
     while (s.step()) out.push_back(s.columnInt(0));

@@ -1,11 +1,12 @@
 #include "core/store/shard_merge.h"
 
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 
 namespace genra::store {
 
 std::vector<DatasetImage> imagesWithDatasetNames(Workspace& ws) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.id, d.name, i.path, i.modality FROM images i JOIN datasets d ON d.id = i.dataset_id ORDER BY i.id");
     std::vector<DatasetImage> out;
     while (s.step()) out.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnText(3)});
@@ -13,7 +14,7 @@ std::vector<DatasetImage> imagesWithDatasetNames(Workspace& ws) {
 }
 
 std::vector<DatasetCaption> captionsWithDatasetNames(Workspace& ws) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT c.id, d.name, COALESCE(i.path, ''), c.ord, c.text FROM captions c JOIN datasets d ON d.id = "
         "c.dataset_id LEFT JOIN images i ON i.id = c.image_id ORDER BY c.id");
     std::vector<DatasetCaption> out;
@@ -22,7 +23,7 @@ std::vector<DatasetCaption> captionsWithDatasetNames(Workspace& ws) {
 }
 
 std::vector<GeneratedImageRow> generatedImageRows(Workspace& ws) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.id, d.name, i.path, i.split, i.width, i.height, i.sha256, i.status, i.source_key, i.attributes, "
         "g.caption_id, g.generator, g.seed, g.params FROM images i JOIN generations g ON g.image_id = i.id "
         "JOIN datasets d ON d.id = i.dataset_id WHERE i.modality = 'generated' ORDER BY i.id");
@@ -49,14 +50,14 @@ std::vector<GeneratedImageRow> generatedImageRows(Workspace& ws) {
 }
 
 std::optional<GenerationOf> generationOfImage(Workspace& ws, std::int64_t imageId) {
-    auto s = ws.db().prepare("SELECT caption_id, generator, seed FROM generations WHERE image_id = ?");
+    auto s = rawDb(ws).prepare("SELECT caption_id, generator, seed FROM generations WHERE image_id = ?");
     s.bind(1, imageId);
     if (!s.step()) return std::nullopt;
     return GenerationOf{s.columnInt(0), s.columnText(1), s.columnOptionalInt(2)};
 }
 
 void forEachStoredEmbedding(Workspace& ws, const std::function<void(const StoredEmbedding&)>& visit) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT m.name, e.item_kind, e.item_id, e.encoder, e.dim, e.vector FROM embeddings e JOIN models m ON "
         "m.id = e.model_id ORDER BY e.model_id, e.item_kind, e.item_id, e.encoder");
     StoredEmbedding row;
@@ -73,7 +74,7 @@ void forEachStoredEmbedding(Workspace& ws, const std::function<void(const Stored
 
 EmbeddingInserter::EmbeddingInserter(Workspace& ws)
     : ws_(ws),
-      insert_(ws.db().prepare(
+      insert_(rawDb(ws).prepare(
           "INSERT OR IGNORE INTO embeddings(model_id, item_kind, item_id, encoder, dim, vector) VALUES(?,?,?,?,?,?)")) {}
 
 bool EmbeddingInserter::insertIfAbsent(std::int64_t modelId, const StoredEmbedding& row, std::int64_t itemId) {
@@ -81,7 +82,7 @@ bool EmbeddingInserter::insertIfAbsent(std::int64_t modelId, const StoredEmbeddi
     insert_.bind(1, modelId).bind(2, row.itemKind).bind(3, itemId).bind(4, row.encoder).bind(5, row.dim);
     insert_.bindBlob(6, row.vector.data(), row.vector.size());
     insert_.run();
-    return ws_.db().changes() > 0;
+    return rawDb(ws_).changes() > 0;
 }
 
 }  // namespace genra::store

@@ -1,5 +1,6 @@
 #include "core/store/workspace.h"
 
+#include "core/store/raw_db.h"
 #include "core/store/schema.h"
 #include "core/util/error.h"
 
@@ -8,6 +9,8 @@ namespace fs = std::filesystem;
 namespace genra::store {
 
 Workspace::Workspace(fs::path dir, std::unique_ptr<Db> db) : dir_(std::move(dir)), db_(std::move(db)) {}
+
+Db& rawDb(Workspace& ws) { return *ws.db_; }
 
 bool Workspace::exists(const fs::path& dir) { return fs::is_regular_file(dir / "workspace.sqlite"); }
 

@@ -73,8 +73,6 @@ public:
     // Turns a stored image path into one the file system can open.
     std::filesystem::path resolve(const std::string& storedPath) const;
 
-    Db& db() { return *db_; }
-
     // Datasets.
     std::int64_t createDataset(const DatasetInfo& info);
     std::optional<DatasetInfo> findDataset(const std::string& name);
@@ -93,6 +91,9 @@ public:
     std::vector<std::string> generatorsOfDataset(std::int64_t datasetId);
 
 private:
+    // The connection is the store's: its repositories (core/store) and tests reach it through
+    // rawDb (core/store/raw_db.h); everything else uses the typed functions.
+    friend Db& rawDb(Workspace& ws);
     Workspace(std::filesystem::path dir, std::unique_ptr<Db> db);
     std::filesystem::path dir_;
     std::unique_ptr<Db> db_;

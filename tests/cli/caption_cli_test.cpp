@@ -4,6 +4,7 @@
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -49,7 +50,7 @@ TEST_CASE("genra caption trains, predicts and evaluates a captioner", "[cli][cap
     std::int64_t testImages = 0;
     {
         auto w = store::Workspace::open(ws);
-        auto s = w.db().prepare("SELECT COUNT(*) FROM images WHERE split = 'test' AND modality = 'real'");
+        auto s = rawDb(w).prepare("SELECT COUNT(*) FROM images WHERE split = 'test' AND modality = 'real'");
         REQUIRE(s.step());
         testImages = s.columnInt(0);
     }
@@ -68,7 +69,7 @@ TEST_CASE("genra caption trains, predicts and evaluates a captioner", "[cli][cap
     }
     {
         auto w = store::Workspace::open(ws);
-        auto s = w.db().prepare("SELECT value FROM eval_results WHERE task = 'caption' AND metric = 'Bleu_4'");
+        auto s = rawDb(w).prepare("SELECT value FROM eval_results WHERE task = 'caption' AND metric = 'Bleu_4'");
         REQUIRE(s.step());
         CHECK(s.columnDouble(0) == Approx(scores["Bleu_4"].get<double>()));
     }

@@ -6,6 +6,7 @@
 #include "core/data/image.h"
 #include "core/demo/demo.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/resources.h"
 #include "support/test_support.h"
 
@@ -71,7 +72,7 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     REQUIRE(report["seeds"] == 2);
     std::map<std::string, std::set<std::string>> seen;
     auto store = store::Workspace::open(ws, store::Db::Mode::ReadOnly);
-    auto row = store.db().prepare("SELECT value, metric FROM eval_results WHERE id = ?");
+    auto row = rawDb(store).prepare("SELECT value, metric FROM eval_results WHERE id = ?");
     for (const auto& e : report["entries"]) {
         const std::string table = e["table"];
         INFO(table << " " << e["method"] << " " << e["metric"]);
@@ -157,7 +158,7 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
 
     // The built-in generator made the same number of images for every align caption (the quick
     // plan's largest scaling point, 3) and one per test image.
-    auto gen = store.db().prepare(
+    auto gen = rawDb(store).prepare(
         "SELECT i.split, COUNT(*), COUNT(DISTINCT g.caption_id) FROM generations g JOIN images i ON i.id = g.image_id "
         "WHERE g.generator = 'builtin:demo-gen' GROUP BY i.split ORDER BY i.split");
     REQUIRE(gen.step());
@@ -168,7 +169,7 @@ TEST_CASE("genra demo --quick runs the paper's experiment and reports what the w
     CHECK(gen.columnInt(1) == gen.columnInt(2));
 
     // The positive control: one shift image per generated image, each flagged as a control.
-    auto control = store.db().prepare(
+    auto control = rawDb(store).prepare(
         "SELECT COUNT(*), SUM(json_extract(g.params, '$.control') = 1) FROM generations g WHERE g.generator = 'builtin:shift'");
     REQUIRE(control.step());
     CHECK(control.columnInt(0) > 0);

@@ -7,6 +7,7 @@
 #include "core/model/model_store.h"
 #include "core/model/weights.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "support/test_support.h"
@@ -167,7 +168,7 @@ TEST_CASE("genra embed writes the model's image and text embeddings", "[cli][emb
         auto second = test::runProcess(args);
         CHECK_THAT(second.out, Catch::Contains("stored 0 embeddings"));
         auto ws = store::Workspace::open(tmp / "ws");
-        auto s = ws.db().prepare("SELECT encoder, COUNT(*), MIN(dim) FROM embeddings GROUP BY encoder ORDER BY encoder");
+        auto s = rawDb(ws).prepare("SELECT encoder, COUNT(*), MIN(dim) FROM embeddings GROUP BY encoder ORDER BY encoder");
         REQUIRE(s.step());
         CHECK(s.columnText(0) == "real-image");
         CHECK(s.columnInt(1) == 3);

@@ -4,6 +4,7 @@
 #include "core/data/npy.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
+#include "core/store/raw_db.h"
 
 #include <catch2/catch.hpp>
 
@@ -109,7 +110,7 @@ TEST_CASE("genra eval captions prints the COCO metrics", "[cli][metrics]") {
 namespace {
 double storedValue(const std::filesystem::path& ws, const std::string& model, const std::string& metric) {
     auto w = store::Workspace::open(ws);
-    auto s = w.db().prepare(
+    auto s = rawDb(w).prepare(
         "SELECT e.value FROM eval_results e JOIN models m ON m.id = e.model_id WHERE m.name = ? AND e.metric = ? "
         "ORDER BY e.id DESC LIMIT 1");
     s.bind(1, model).bind(2, metric);
@@ -175,7 +176,7 @@ TEST_CASE("genra tsne --workspace stores a projection", "[cli][tsne]") {
     REQUIRE(r.exitCode == 0);
     CHECK_THAT(r.out, Catch::Contains("6 generated"));
     auto w = store::Workspace::open(world.ws);
-    auto s = w.db().prepare("SELECT COUNT(*) FROM projection_points");
+    auto s = rawDb(w).prepare("SELECT COUNT(*) FROM projection_points");
     REQUIRE(s.step());
     CHECK(s.columnInt(0) == 12);  // six captions of six images: six real, six generated points
     CHECK(runGenra({"tsne", "--workspace", ws, "--dataset", "shapes"}).exitCode == 2);
@@ -190,7 +191,7 @@ TEST_CASE("genra eval zeroshot classifies an image folder", "[cli][zeroshot]") {
     {
         auto w = store::Workspace::open(world.ws);
         weights = w.resolve(model::requireModel(w, "base").path).string();
-        auto s = w.db().prepare("SELECT path, json_extract(attributes, '$.color') FROM images WHERE modality = 'real'");
+        auto s = rawDb(w).prepare("SELECT path, json_extract(attributes, '$.color') FROM images WHERE modality = 'real'");
         while (s.step()) {
             const auto colour = s.columnText(1);
             const auto from = w.resolve(s.columnText(0));

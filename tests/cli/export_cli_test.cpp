@@ -5,6 +5,7 @@
 
 #include "core/eval/workspace_eval.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
 
@@ -29,7 +30,7 @@ TEST_CASE("genra export table lays stored results out as a paper table", "[cli][
         auto w = store::Workspace::open(world.ws);
         const auto runId = store::createRun(w, "genra_run", "genra", nlohmann::json::object(), "cpu", 1);
         store::finishRun(w, runId, "finished", {}, model::requireModel(w, "other").id);
-        w.db().exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'other'");
+        rawDb(w).exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'other'");
     }
     test::TestContext quiet;
     std::map<std::string, std::map<std::string, double>> values;

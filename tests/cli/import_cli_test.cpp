@@ -5,6 +5,7 @@
 
 #include "core/data/image.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/test_support.h"
 
 using namespace genra;
@@ -177,7 +178,7 @@ TEST_CASE("genra import karpathy, csv and generated", "[import][cli]") {
     CHECK_THAT(missingDataset.err, Catch::Contains("zzz"));
 
     auto store = store::Workspace::open(ws, store::Db::Mode::ReadOnly);
-    auto s = store.db().prepare(
+    auto s = rawDb(store).prepare(
         "SELECT g.seed, i.split FROM generations g JOIN images i ON i.id = g.image_id ORDER BY i.path");
     REQUIRE(s.step());
     CHECK(s.columnInt(0) == 3);

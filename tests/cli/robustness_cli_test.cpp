@@ -7,6 +7,7 @@
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
 
@@ -20,14 +21,14 @@ using test::runGenra;  // support/eval_world.h
 
 std::int64_t countRuns(const fs::path& ws) {
     auto w = store::Workspace::open(ws, store::Db::Mode::ReadOnly);
-    auto s = w.db().prepare("SELECT COUNT(*) FROM runs");
+    auto s = rawDb(w).prepare("SELECT COUNT(*) FROM runs");
     REQUIRE(s.step());
     return s.columnInt(0);
 }
 
 bool integrityOk(const fs::path& ws) {
     auto w = store::Workspace::open(ws, store::Db::Mode::ReadOnly);
-    auto s = w.db().prepare("PRAGMA integrity_check");
+    auto s = rawDb(w).prepare("PRAGMA integrity_check");
     return s.step() && s.columnText(0) == "ok";
 }
 

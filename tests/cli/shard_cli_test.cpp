@@ -3,6 +3,7 @@
 // one unsharded run gives (up to ids), merging again and re-running a shard change nothing, and bad
 // --shard values exit 2 naming the flag without writing anything.
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/shard_workspace.h"
 #include "support/test_support.h"
 
@@ -20,7 +21,7 @@ namespace {
 // Generated images as "caption text|its real image|k|generator|seed|split|sha256", ids left out.
 std::multiset<std::string> generatedFacts(const fs::path& dir) {
     auto ws = store::Workspace::open(dir, store::Db::Mode::ReadOnly);
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT c.text, r.path, i.source_key, g.generator, g.seed, i.split, i.sha256, c.id FROM generations g JOIN images i ON "
         "i.id = g.image_id JOIN captions c ON c.id = g.caption_id JOIN images r ON r.id = c.image_id");
     std::multiset<std::string> out;
@@ -35,7 +36,7 @@ std::multiset<std::string> generatedFacts(const fs::path& dir) {
 
 std::set<std::int64_t> generatedCaptionIds(const fs::path& dir) {
     auto ws = store::Workspace::open(dir, store::Db::Mode::ReadOnly);
-    auto s = ws.db().prepare("SELECT DISTINCT caption_id FROM generations");
+    auto s = rawDb(ws).prepare("SELECT DISTINCT caption_id FROM generations");
     std::set<std::int64_t> out;
     while (s.step()) out.insert(s.columnInt(0));
     return out;
@@ -44,7 +45,7 @@ std::set<std::int64_t> generatedCaptionIds(const fs::path& dir) {
 // "image path|encoder" -> the bytes of its stored vector, for every image embedding.
 std::map<std::string, std::string> imageEmbeddings(const fs::path& dir) {
     auto ws = store::Workspace::open(dir, store::Db::Mode::ReadOnly);
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.path, e.encoder, e.vector FROM embeddings e JOIN images i ON i.id = e.item_id WHERE e.item_kind = 'image'");
     std::map<std::string, std::string> out;
     while (s.step()) {
@@ -56,7 +57,7 @@ std::map<std::string, std::string> imageEmbeddings(const fs::path& dir) {
 
 std::int64_t count(const fs::path& dir, const std::string& table) {
     auto ws = store::Workspace::open(dir, store::Db::Mode::ReadOnly);
-    auto s = ws.db().prepare("SELECT COUNT(*) FROM " + table);
+    auto s = rawDb(ws).prepare("SELECT COUNT(*) FROM " + table);
     return s.step() ? s.columnInt(0) : -1;
 }
 
@@ -133,7 +134,7 @@ TEST_CASE("genra generate/embed --shard K/N and genra merge", "[cli][shard]") {
     {
         // Provenance: every merged image names the shard it came from.
         auto ws = store::Workspace::open(target, store::Db::Mode::ReadOnly);
-        auto s = ws.db().prepare("SELECT params FROM generations");
+        auto s = rawDb(ws).prepare("SELECT params FROM generations");
         std::set<std::string> from;
         while (s.step()) {
             const auto params = nlohmann::json::parse(s.columnText(0));
@@ -141,7 +142,7 @@ TEST_CASE("genra generate/embed --shard K/N and genra merge", "[cli][shard]") {
             from.insert(params["merged_from"]["workspace"].get<std::string>());
         }
         CHECK(from.size() == 3);
-        auto runs = ws.db().prepare("SELECT COUNT(*) FROM runs WHERE kind = 'merge' AND status = 'finished'");
+        auto runs = rawDb(ws).prepare("SELECT COUNT(*) FROM runs WHERE kind = 'merge' AND status = 'finished'");
         REQUIRE(runs.step());
         CHECK(runs.columnInt(0) == 1);
     }

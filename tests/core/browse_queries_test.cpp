@@ -2,6 +2,7 @@
 // images, and the gen-real cosine similarity of stored embeddings.
 #include "core/store/browse_queries.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -91,7 +92,7 @@ struct World {
 
 TEST_CASE("caption ids follow the filter and the order", "[store][browse]") {
     World w;
-    auto& db = w.ws.db();
+    auto& db = rawDb(w.ws);
     store::CaptionFilter all;
     CHECK(store::captionIds(db, all) == w.captions);
 
@@ -145,7 +146,7 @@ TEST_CASE("caption ids follow the filter and the order", "[store][browse]") {
 
 TEST_CASE("caption rows and details", "[store][browse]") {
     World w;
-    auto& db = w.ws.db();
+    auto& db = rawDb(w.ws);
     const auto rows = store::captionRows(db, {w.captions[2], w.captions[0], 999999});
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].id == w.captions[2]);
@@ -172,7 +173,7 @@ TEST_CASE("caption rows and details", "[store][browse]") {
 
 TEST_CASE("gen-real similarity from stored embeddings", "[store][browse]") {
     World w;
-    auto& db = w.ws.db();
+    auto& db = rawDb(w.ws);
     db.exec("INSERT INTO models(id, name, kind) VALUES (7, 'm', 'clip'), (8, 'unused', 'clip')");
     const std::vector<float> real0{1, 0, 0};
     const std::vector<float> g00{1, 1, 0};

@@ -13,6 +13,7 @@
 #include "core/store/workspace.h"
 #include "core/train/recipe.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "core/train/captioner_training.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -59,7 +60,7 @@ struct ShapesWorld {
 
         auto w = store::Workspace::open(ws);
         const auto dataset = w.requireDataset("shapes");
-        auto s = w.db().prepare(
+        auto s = rawDb(w).prepare(
             "SELECT c.id, i.path FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'align' AND c.ord = 0 "
             "ORDER BY c.id");
         std::vector<std::pair<std::int64_t, std::string>> captions;
@@ -159,7 +160,7 @@ TEST_CASE("A tiny captioner learns Shapes captions far better than shuffled capt
     CHECK(model > 2.0 * baseline);
 
     SECTION("results are stored with provenance, one row per metric") {
-        auto s = ws.db().prepare(
+        auto s = rawDb(ws).prepare(
             "SELECT metric, value, details FROM eval_results e JOIN models m ON m.id = e.model_id WHERE m.name = 'cap-real' "
             "AND task = 'caption' AND split = 'test' ORDER BY e.id");
         std::map<std::string, double> stored;
@@ -221,7 +222,7 @@ TEST_CASE("Captioner training on generated images through f_g, resumable", "[cap
         CHECK(run.step == 7);
         CHECK_FALSE(model::findModel(ws, "gen-resumed"));
         // Pretend the process died: its run is no longer owned.
-        ws.db().exec("UPDATE runs SET status = 'failed' WHERE name = 'gen-resumed'");
+        rawDb(ws).exec("UPDATE runs SET status = 'failed' WHERE name = 'gen-resumed'");
     }
     auto resumed = train::CaptionTrainJob::resume(w.ws, "gen-resumed");
     REQUIRE(resumed.run(quiet));
@@ -240,7 +241,7 @@ TEST_CASE("Captioner training on generated images through f_g, resumable", "[cap
     CHECK(record.config["train_on"] == "generated");
     CHECK(record.config["encoder"] == "generated-image");
     CHECK(record.config["captioner"]["mapper"] == "transformer");
-    auto count = ws.db().prepare(
+    auto count = rawDb(ws).prepare(
         "SELECT COUNT(*) FROM embeddings e JOIN images i ON i.id = e.item_id WHERE e.encoder = 'generated-image' AND "
         "i.modality = 'generated'");
     REQUIRE(count.step());

@@ -3,6 +3,7 @@
 // --shard's partition of the items. Also the shard arithmetic itself (core/util/shard.h).
 #include "core/model/embed.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "core/util/shard.h"
 #include "support/shard_workspace.h"
@@ -21,7 +22,7 @@ namespace {
 
 std::map<std::int64_t, std::vector<std::uint8_t>> storedImageVectors(const fs::path& dir) {
     auto ws = store::Workspace::open(dir, store::Db::Mode::ReadOnly);
-    auto s = ws.db().prepare("SELECT item_id, vector FROM embeddings WHERE item_kind = 'image' ORDER BY item_id");
+    auto s = rawDb(ws).prepare("SELECT item_id, vector FROM embeddings WHERE item_kind = 'image' ORDER BY item_id");
     std::map<std::int64_t, std::vector<std::uint8_t>> out;
     while (s.step()) out[s.columnInt(0)] = s.columnBlob(1);
     return out;

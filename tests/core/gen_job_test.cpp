@@ -22,6 +22,7 @@
 #include "core/train/generator_training.h"
 #include "core/train/recipe.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
 #include "core/util/resources.h"
@@ -137,7 +138,7 @@ struct Generated {
 };
 std::map<std::string, Generated> generatedRows(const fs::path& wsPath) {
     auto ws = store::Workspace::open(wsPath);
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.path, g.caption_id, g.generator, g.seed, g.params, i.split FROM images i JOIN generations g ON "
         "g.image_id = i.id WHERE i.modality = 'generated'");
     std::map<std::string, Generated> out;
@@ -153,7 +154,7 @@ std::map<std::string, Generated> generatedRows(const fs::path& wsPath) {
 double denoisingError(gen::BuiltinGenerator& g, store::Workspace& ws, bool untrained = false) {
     // ε-prediction error on the training images at a fixed middle timestep and fixed noise.
     torch::NoGradGuard noGrad;
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.path, c.text FROM images i JOIN captions c ON c.image_id = i.id WHERE i.split = 'pretrain' AND "
         "i.modality = 'real' AND c.ord = 0 ORDER BY i.id");
     std::vector<torch::Tensor> images;
@@ -198,7 +199,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
         REQUIRE(jobs::runJob(first, c1).status == jobs::JobStatus::Succeeded);
         {
             auto ws = store::Workspace::open(world.ws);
-            ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'split'");
+            rawDb(ws).exec("UPDATE runs SET pid = 999999999 WHERE name = 'split'");
             CHECK(store::requireRun(ws, "split").status == "interrupted");
             CHECK_FALSE(model::findModel(ws, "split"));
         }
@@ -328,7 +329,7 @@ TEST_CASE("Built-in generator: trains on Shapes, resumes exactly, registers a lo
             test::TestContext c;
             REQUIRE(jobs::runJob(oldFirst, c).status == jobs::JobStatus::Succeeded);
             auto ws = store::Workspace::open(world.ws);
-            ws.db().exec("UPDATE runs SET pid = 999999999, recipe = json_remove(recipe, '$.edge_weight') WHERE name = 'before-edge'");
+            rawDb(ws).exec("UPDATE runs SET pid = 999999999, recipe = json_remove(recipe, '$.edge_weight') WHERE name = 'before-edge'");
         }
         train::TrainGeneratorJob oldResumed(world.ws, old);
         {
@@ -427,7 +428,7 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
         const auto before = data::loadImage(world.ws / path);
         {
             auto ws = store::Workspace::open(world.ws);
-            ws.db().prepare("DELETE FROM images WHERE path = ?").bind(1, path).run();
+            rawDb(ws).prepare("DELETE FROM images WHERE path = ?").bind(1, path).run();
         }
         fs::remove(world.ws / path);
         gen::GenerateJob again(options);  // alone in its batch this time
@@ -451,7 +452,7 @@ TEST_CASE("Generate with the built-in model: files, records, seeds, resume, canc
         auto ws = store::Workspace::open(world.ws);
         const auto first = generatedRows(world.ws);
         CHECK(first.empty());
-        auto s = ws.db().prepare(
+        auto s = rawDb(ws).prepare(
             "SELECT c.id FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'align' ORDER BY c.id LIMIT 1");
         REQUIRE(s.step());
         const auto id = s.columnInt(0);
@@ -551,7 +552,7 @@ TEST_CASE("External generators: the JSON-lines protocol, crashes, garbage, hangs
     }
     SECTION("a refusal for one caption fails that caption only") {
         auto ws = store::Workspace::open(world.ws);
-        auto s = ws.db().prepare(
+        auto s = rawDb(ws).prepare(
             "SELECT c.text FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = 'align' AND c.ord = 0 "
             "ORDER BY i.id LIMIT 1");
         REQUIRE(s.step());
@@ -624,7 +625,7 @@ TEST_CASE("CUDA: the built-in generator trains and resumes on a GPU, and samples
     REQUIRE(jobs::runJob(first, c2).status == jobs::JobStatus::Succeeded);
     {
         auto ws = store::Workspace::open(world.ws);
-        ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
+        rawDb(ws).exec("UPDATE runs SET pid = 999999999 WHERE name = 'gpu-split'");
     }
     train::TrainGeneratorJob resumed(world.ws, onCuda("gpu-split"));
     test::TestContext c3;
@@ -864,7 +865,7 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
     std::map<std::int64_t, Real> realOf;
     {
         auto ws = store::Workspace::open(world.ws);
-        auto s = ws.db().prepare(
+        auto s = rawDb(ws).prepare(
             "SELECT c.id, i.path, i.id FROM captions c JOIN images i ON i.id = c.image_id WHERE "
             "i.modality = 'real' AND i.split = 'align'");
         while (s.step()) {
@@ -932,7 +933,7 @@ TEST_CASE("Generate with builtin:shift: real images changed, recorded as a contr
         const auto& [lostPath, lostRow] = *std::next(rows.begin(), 5);
         const auto before = data::readFileBytes(world.ws / lostPath);
         const auto beforeImage = data::loadImage(world.ws / lostPath);
-        ws.db().prepare("DELETE FROM images WHERE path = ?").bind(1, lostPath).run();
+        rawDb(ws).prepare("DELETE FROM images WHERE path = ?").bind(1, lostPath).run();
         fs::remove(world.ws / lostPath);
         gen::GenerateJob third(options);
         REQUIRE(jobs::runJob(third, c).status == jobs::JobStatus::Succeeded);

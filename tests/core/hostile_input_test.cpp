@@ -18,6 +18,7 @@
 #include "core/text/bpe_vocab_file.h"
 #include "core/util/atomic_file.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -66,7 +67,7 @@ std::string pngHeader(std::uint32_t width, std::uint32_t height) {
 }
 
 std::int64_t countRows(Workspace& ws, const std::string& sql) {
-    auto s = ws.db().prepare(sql);
+    auto s = rawDb(ws).prepare(sql);
     REQUIRE(s.step());
     return s.columnInt(0);
 }
@@ -141,7 +142,7 @@ TEST_CASE("a writer that finds the database busy retries instead of failing", "[
 TEST_CASE("an import holds the write lock only while it inserts, never while it decodes", "[hostile][import]") {
     test::TempDir tmp;
     auto ws = Workspace::create(tmp / "ws");
-    ws.db().exec("CREATE TABLE beside(x INTEGER)");
+    rawDb(ws).exec("CREATE TABLE beside(x INTEGER)");
     const fs::path images = tmp / "images";
     nlohmann::json doc{{"images", nlohmann::json::array()}, {"annotations", nlohmann::json::array()}};
     for (int i = 0; i < 96; ++i) {

@@ -7,6 +7,7 @@
 #include "core/data/image.h"
 #include "core/data/importers.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "support/test_support.h"
@@ -28,7 +29,7 @@ void writePng(const fs::path& path, int width, int height, std::uint8_t shade = 
 }
 
 std::int64_t count(Workspace& ws, const std::string& sql, std::int64_t datasetId) {
-    auto s = ws.db().prepare(sql);
+    auto s = rawDb(ws).prepare(sql);
     s.bind(1, datasetId);
     REQUIRE(s.step());
     return s.columnInt(0);
@@ -50,7 +51,7 @@ struct ImageRow {
 
 std::map<std::string, ImageRow> imagesByName(Workspace& ws, std::int64_t datasetId) {
     std::map<std::string, ImageRow> out;
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT path, modality, split, width, height, COALESCE(sha256,''), status, COALESCE(error,''), "
         "source_key, attributes, id FROM images WHERE dataset_id = ?");
     s.bind(1, datasetId);
@@ -243,7 +244,7 @@ TEST_CASE("images inside the workspace are stored relative to it, so the workspa
 
     fs::rename(tmp / "ws", tmp / "moved");
     auto ws = Workspace::open(tmp / "moved");
-    auto s = ws.db().prepare("SELECT path, status FROM images ORDER BY id");
+    auto s = rawDb(ws).prepare("SELECT path, status FROM images ORDER BY id");
     std::map<std::string, std::string> stored;
     while (s.step()) stored[s.columnText(0)] = s.columnText(1);
     CHECK(stored.count("data/coco/images/a.png") == 1);
@@ -719,7 +720,7 @@ TEST_CASE("generated images are linked to the captions of an existing dataset", 
 
     // image name -> (split, generator, seed, caption source key)
     std::map<std::string, std::tuple<std::string, std::string, std::optional<std::int64_t>, std::string>> got;
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT i.path, i.split, g.generator, g.seed, c.source_key, i.modality, i.dataset_id, c.id "
         "FROM generations g JOIN images i ON i.id = g.image_id JOIN captions c ON c.id = g.caption_id");
     while (s.step()) {
@@ -832,7 +833,7 @@ TEST_CASE("JSON nested 300,000 levels deep is refused naming the file, before an
     // Nothing stored is lost.
     CHECK(count(ws, "SELECT COUNT(*) FROM images WHERE dataset_id = ?", id) == 4);
     CHECK(count(ws, "SELECT COUNT(*) FROM captions WHERE dataset_id = ?", id) == 3);
-    auto check = ws.db().prepare("PRAGMA integrity_check");
+    auto check = rawDb(ws).prepare("PRAGMA integrity_check");
     REQUIRE(check.step());
     CHECK(check.columnText(0) == "ok");
 }

@@ -15,6 +15,7 @@
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "core/train/generator_training.h"
 #include "core/util/error.h"
 #include "core/util/json_limits.h"
@@ -40,13 +41,13 @@ std::string errorOf(F&& fn) {
 }
 
 std::int64_t countRows(store::Workspace& ws, const std::string& table) {
-    auto s = ws.db().prepare("SELECT COUNT(*) FROM " + table);
+    auto s = rawDb(ws).prepare("SELECT COUNT(*) FROM " + table);
     REQUIRE(s.step());
     return s.columnInt(0);
 }
 
 bool integrityOk(store::Workspace& ws) {
-    auto s = ws.db().prepare("PRAGMA integrity_check");
+    auto s = rawDb(ws).prepare("PRAGMA integrity_check");
     return s.step() && s.columnText(0) == "ok";
 }
 
@@ -64,7 +65,7 @@ struct StoredRun {
 };
 
 StoredRun storedRun(store::Workspace& ws, std::int64_t id) {
-    auto s = ws.db().prepare("SELECT status, pid, COALESCE(heartbeat_at, '') FROM runs WHERE id = ?");
+    auto s = rawDb(ws).prepare("SELECT status, pid, COALESCE(heartbeat_at, '') FROM runs WHERE id = ?");
     s.bind(1, id);
     REQUIRE(s.step());
     return {s.columnText(0), s.columnOptionalInt(1), s.columnText(2)};
@@ -218,7 +219,7 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
     SECTION("a run held by a live process on this host is refused, naming the process") {
         auto ws = store::Workspace::open(wsDir);
         // pid 1 is always alive; the run is recorded as running under it.
-        auto s = ws.db().prepare("UPDATE runs SET pid = 1 WHERE id = ?");
+        auto s = rawDb(ws).prepare("UPDATE runs SET pid = 1 WHERE id = ?");
         s.bind(1, runId);
         s.run();
         const auto before = storedRun(ws, runId);
@@ -231,7 +232,7 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
     }
     SECTION("a run whose process died is taken over") {
         auto ws = store::Workspace::open(wsDir);
-        auto s = ws.db().prepare("UPDATE runs SET pid = ? WHERE id = ?");
+        auto s = rawDb(ws).prepare("UPDATE runs SET pid = ? WHERE id = ?");
         s.bind(1, deadPid()).bind(2, runId);
         s.run();
         CHECK(store::requireRun(ws, "train-1").status == "interrupted");
@@ -243,7 +244,7 @@ TEST_CASE("claiming a run is atomic: a live owner keeps it, a dead one loses it"
     SECTION("of several processes resuming one interrupted run at once, exactly one claims it") {
         {
             auto ws = store::Workspace::open(wsDir);
-            auto s = ws.db().prepare("UPDATE runs SET pid = ? WHERE id = ?");
+            auto s = rawDb(ws).prepare("UPDATE runs SET pid = ? WHERE id = ?");
             s.bind(1, deadPid()).bind(2, runId);
             s.run();
         }  // closed before forking: an SQLite connection must not cross fork()

@@ -8,6 +8,7 @@
 #include "core/data/preprocess.h"
 #include "core/data/shapes.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "support/eval_world.h"
 #include "support/test_support.h"
@@ -210,7 +211,7 @@ TEST_CASE("Shapes adherence of a workspace's generated images, their real images
     flat.channels = 3;
     flat.pixels.assign(32 * 32 * 3, 110);
     {
-        auto s = w.db().prepare("SELECT caption_id FROM generations");
+        auto s = rawDb(w).prepare("SELECT caption_id FROM generations");
         std::vector<std::int64_t> captionIds;
         while (s.step()) captionIds.push_back(s.columnInt(0));
         REQUIRE(captionIds.size() == 40);

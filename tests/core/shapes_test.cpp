@@ -12,6 +12,7 @@
 #include "core/data/image.h"
 #include "core/data/shapes_adherence.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -633,7 +634,7 @@ TEST_CASE("make-shapes records the Shapes version and rejects unknown versions n
         jobs::CallbackContext context({}, std::make_shared<jobs::CancelToken>());
         REQUIRE(jobs::runJob(import, context).status == jobs::JobStatus::Succeeded);
         auto ws = store::Workspace::open(tmp / "ws");
-        auto s = ws.db().prepare("SELECT attributes FROM images WHERE modality = 'real'");
+        auto s = rawDb(ws).prepare("SELECT attributes FROM images WHERE modality = 'real'");
         int images = 0;
         while (s.step()) {
             CHECK(nlohmann::json::parse(s.columnText(0))["shapes_version"] == 2);

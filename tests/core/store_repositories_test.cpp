@@ -11,6 +11,7 @@
 #include "core/store/projections.h"
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "support/test_support.h"
 
@@ -21,10 +22,10 @@ namespace {
 
 std::int64_t makeModel(Workspace& ws, const std::string& name,
                        std::optional<std::int64_t> runId = std::nullopt) {
-    auto s = ws.db().prepare("INSERT INTO models(name, kind, path, run_id) VALUES(?, 'clip', '', ?)");
+    auto s = rawDb(ws).prepare("INSERT INTO models(name, kind, path, run_id) VALUES(?, 'clip', '', ?)");
     s.bind(1, name).bind(2, runId);
     s.run();
-    return ws.db().lastInsertId();
+    return rawDb(ws).lastInsertId();
 }
 
 std::int64_t makeDataset(Workspace& ws) {
@@ -75,7 +76,7 @@ TEST_CASE("embeddings repository: one float-blob codec, rows in order, damaged b
     const auto model = makeModel(ws, "m");
     const store::EmbeddingKey key{model, "image", "real-image"};
     {
-        store::Transaction tx(ws.db());
+        store::Transaction tx(rawDb(ws));
         store::EmbeddingWriter writer(ws);
         const float a[3] = {1.0F, 2.0F, 3.0F};
         const float b[3] = {-1.0F, 0.5F, 0.0F};
@@ -94,7 +95,7 @@ TEST_CASE("embeddings repository: one float-blob codec, rows in order, damaged b
         CHECK(store::readEmbeddings(ws, key, {30}).found.empty());
     }
     SECTION("a damaged blob or a dim unlike the others' is an error naming the item") {
-        auto s = ws.db().prepare("UPDATE embeddings SET dim = 4 WHERE item_id = 20");
+        auto s = rawDb(ws).prepare("UPDATE embeddings SET dim = 4 WHERE item_id = 20");
         s.run();
         CHECK_THROWS_WITH(
             store::findEmbedding(ws, key, 20),

@@ -2,6 +2,7 @@
 #include "core/store/metric_writer.h"
 #include "core/store/schema.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "support/test_support.h"
@@ -29,10 +30,10 @@ std::int64_t count(Db& db, const std::string& sql) {
 }
 
 std::int64_t makeRun(Workspace& ws, const std::string& name) {
-    auto s = ws.db().prepare("INSERT INTO runs(name, kind) VALUES(?, 'test')");
+    auto s = rawDb(ws).prepare("INSERT INTO runs(name, kind) VALUES(?, 'test')");
     s.bind(1, name);
     s.run();
-    return ws.db().lastInsertId();
+    return rawDb(ws).lastInsertId();
 }
 }  // namespace
 
@@ -44,15 +45,15 @@ TEST_CASE("workspace layout, schema and pragmas", "[store]") {
         CHECK(fs::is_directory(dir / "images"));
         CHECK(fs::is_directory(dir / "checkpoints"));
         CHECK(fs::is_directory(dir / "exports"));
-        CHECK(ws.db().userVersion() == store::currentSchemaVersion());
-        auto mode = ws.db().prepare("PRAGMA journal_mode");
+        CHECK(rawDb(ws).userVersion() == store::currentSchemaVersion());
+        auto mode = rawDb(ws).prepare("PRAGMA journal_mode");
         REQUIRE(mode.step());
         CHECK(mode.columnText(0) == "wal");
-        CHECK(count(ws.db(), "PRAGMA foreign_keys") == 1);
+        CHECK(count(rawDb(ws), "PRAGMA foreign_keys") == 1);
         for (const char* table : {"datasets", "images", "captions", "generations", "models", "runs", "metrics",
                                   "eval_results", "embeddings", "projections", "projection_points", "artifacts"}) {
             INFO(table);
-            CHECK(count(ws.db(), std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") +
+            CHECK(count(rawDb(ws), std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") +
                                      table + "'") == 1);
         }
     }
@@ -174,9 +175,9 @@ TEST_CASE("datasets, images, captions and generations", "[store]") {
     }
     SECTION("deleting a dataset cascades") {
         ws.deleteDataset(datasetId);
-        CHECK(count(ws.db(), "SELECT COUNT(*) FROM images") == 0);
-        CHECK(count(ws.db(), "SELECT COUNT(*) FROM captions") == 0);
-        CHECK(count(ws.db(), "SELECT COUNT(*) FROM generations") == 0);
+        CHECK(count(rawDb(ws), "SELECT COUNT(*) FROM images") == 0);
+        CHECK(count(rawDb(ws), "SELECT COUNT(*) FROM captions") == 0);
+        CHECK(count(rawDb(ws), "SELECT COUNT(*) FROM generations") == 0);
     }
 }
 
@@ -188,7 +189,7 @@ TEST_CASE("a failed transaction loses nothing already committed", "[store]") {
     info.kind = "csv";
     ws.createDataset(info);
     try {
-        store::Transaction tx(ws.db());
+        store::Transaction tx(rawDb(ws));
         info.name = "second";
         ws.createDataset(info);
         throw std::runtime_error("import failed half-way");
@@ -213,11 +214,11 @@ TEST_CASE("metric writer batches rows off the caller's thread", "[store]") {
         for (auto& th : threads) th.join();
         writer.flush();
         CHECK(writer.rowsWritten() == 4000);
-        CHECK(count(ws.db(), "SELECT COUNT(*) FROM metrics") == 4000);
+        CHECK(count(rawDb(ws), "SELECT COUNT(*) FROM metrics") == 4000);
         writer.append(runId, 5000, "late", 1.0);
     }  // the destructor writes the last row
-    CHECK(count(ws.db(), "SELECT COUNT(*) FROM metrics WHERE name = 'late'") == 1);
-    auto s = ws.db().prepare("SELECT value FROM metrics WHERE run_id = ? AND name = 'm2' AND step = 10");
+    CHECK(count(rawDb(ws), "SELECT COUNT(*) FROM metrics WHERE name = 'late'") == 1);
+    auto s = rawDb(ws).prepare("SELECT value FROM metrics WHERE run_id = ? AND name = 'm2' AND step = 10");
     s.bind(1, runId);
     REQUIRE(s.step());
     CHECK(s.columnDouble(0) == Approx(5.0));
@@ -246,7 +247,7 @@ TEST_CASE("a reader sees committed metrics while a writer is busy", "[store]") {
     done = true;
     reader.join();
     CHECK(neverDecreased);
-    CHECK(count(ws.db(), "SELECT COUNT(*) FROM metrics") == 20000);
+    CHECK(count(rawDb(ws), "SELECT COUNT(*) FROM metrics") == 20000);
 }
 
 TEST_CASE("a writer killed mid-write leaves every committed row readable", "[store]") {
@@ -281,10 +282,10 @@ TEST_CASE("a writer killed mid-write leaves every committed row readable", "[sto
     REQUIRE(committed >= 3000);
 
     auto reopened = Workspace::open(tmp / "ws");
-    auto check = reopened.db().prepare("PRAGMA integrity_check");
+    auto check = rawDb(reopened).prepare("PRAGMA integrity_check");
     REQUIRE(check.step());
     CHECK(check.columnText(0) == "ok");
-    const auto rows = count(reopened.db(), "SELECT COUNT(*) FROM metrics WHERE run_id = " + std::to_string(runId));
+    const auto rows = count(rawDb(reopened), "SELECT COUNT(*) FROM metrics WHERE run_id = " + std::to_string(runId));
     CHECK(rows >= committed);
     CHECK(rows % 100 == 0);  // whole transactions only
     CHECK(reopened.findDataset("missing") == std::nullopt);

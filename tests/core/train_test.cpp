@@ -10,6 +10,7 @@
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/recipe.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "core/train/trainer.h"
 #include "core/train/training_data.h"
 #include "core/util/error.h"
@@ -141,7 +142,7 @@ struct TinyWorld {
 
 std::vector<double> storedMetric(const fs::path& wsPath, std::int64_t runId, const std::string& name) {
     auto ws = store::Workspace::open(wsPath);
-    auto s = ws.db().prepare("SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step");
+    auto s = rawDb(ws).prepare("SELECT value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step");
     s.bind(1, runId).bind(2, name);
     std::vector<double> out;
     while (s.step()) out.push_back(s.columnDouble(0));
@@ -164,7 +165,7 @@ std::int64_t interruptAndResume(const TinyWorld& world, const train::Recipe& rec
     {
         // Its owner is gone (same process here, so mark it as another pid) -> interrupted.
         auto ws = store::Workspace::open(world.ws);
-        ws.db().exec("UPDATE runs SET pid = 999999999 WHERE name = '" + name + "'");
+        rawDb(ws).exec("UPDATE runs SET pid = 999999999 WHERE name = '" + name + "'");
         CHECK(store::requireRun(ws, name).status == "interrupted");
     }
     auto resumed = train::TrainJob::resume(world.ws, name);

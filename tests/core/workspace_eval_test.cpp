@@ -11,6 +11,7 @@
 #include "core/eval/zeroshot.h"
 #include "core/model/embed.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "support/eval_world.h"
 
@@ -47,7 +48,7 @@ double metricOf(const eval::EvalOutcome& outcome, const std::string& name) {
 }
 
 std::int64_t count(store::Workspace& ws, const std::string& sql) {
-    auto s = ws.db().prepare(sql);
+    auto s = rawDb(ws).prepare(sql);
     s.step();
     return s.columnInt(0);
 }
@@ -61,7 +62,7 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
         auto ws = store::Workspace::open(world.ws);
         const auto runId = store::createRun(ws, "base-run", "pretrain", nlohmann::json::object(), "cpu", 1);
         store::finishRun(ws, runId, "finished", {}, model::requireModel(ws, "base").id);
-        ws.db().exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'base'");
+        rawDb(ws).exec("UPDATE models SET run_id = " + std::to_string(runId) + " WHERE name = 'base'");
     }
     const auto outcome = evaluate(optionsFor(world, eval::Benchmark::Retrieval));
     auto ws = store::Workspace::open(world.ws);
@@ -77,9 +78,9 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
     std::vector<std::int64_t> captionImage;
     {
         auto s =
-            ws.db().prepare("SELECT id FROM images WHERE modality = 'real' AND split = 'test' ORDER BY id");
+            rawDb(ws).prepare("SELECT id FROM images WHERE modality = 'real' AND split = 'test' ORDER BY id");
         while (s.step()) imageIds.push_back(s.columnInt(0));
-        auto c = ws.db().prepare(
+        auto c = rawDb(ws).prepare(
             "SELECT c.id, c.image_id FROM captions c JOIN images i ON i.id = c.image_id WHERE i.split = "
             "'test' ORDER BY c.id");
         while (c.step()) {
@@ -98,7 +99,7 @@ TEST_CASE("workspace retrieval evaluation stores Recall@K with provenance", "[wo
     CHECK(metricOf(outcome, "t2i_R@10") == Approx(expected.textToImagePercent[2]));
 
     // Stored rows: one per metric, with model, run, dataset, split and settings.
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT e.task, e.metric, e.value, e.split, e.run_id, r.name, d.name, e.details FROM eval_results e "
         "JOIN runs r ON r.id = e.run_id JOIN datasets d ON d.id = e.dataset_id ORDER BY e.id");
     int rows = 0;
@@ -187,7 +188,7 @@ TEST_CASE("workspace zero-shot evaluation on the Shapes attributes", "[workspace
             eval::ensembleClassEmbeddings(prompts, static_cast<std::int64_t>(task.classes.size()));
         std::vector<std::int64_t> ids;
         std::vector<std::int64_t> labels;
-        auto s = ws.db().prepare("SELECT id, attributes FROM images WHERE modality = 'real' ORDER BY id");
+        auto s = rawDb(ws).prepare("SELECT id, attributes FROM images WHERE modality = 'real' ORDER BY id");
         while (s.step()) {
             ids.push_back(s.columnInt(0));
             const auto colour = nlohmann::json::parse(s.columnText(1))["color"].get<std::string>();
@@ -264,7 +265,7 @@ TEST_CASE("workspace similarity pairs generated images with their caption's real
     CHECK(distribution["per_caption"]["mean_cosine"][0].get<double>() == Approx(cosine).epsilon(1e-5));
 
     SECTION("noise-free copies sit on their real images") {
-        auto pairs = ws.db().prepare(
+        auto pairs = rawDb(ws).prepare(
             "SELECT gi.path, r.path FROM generations g JOIN images gi ON gi.id = g.image_id JOIN captions c "
             "ON "
             "c.id = g.caption_id JOIN images r ON r.id = c.image_id");
@@ -272,14 +273,14 @@ TEST_CASE("workspace similarity pairs generated images with their caption's real
             std::filesystem::copy_file(ws.resolve(pairs.columnText(1)), ws.resolve(pairs.columnText(0)),
                                        std::filesystem::copy_options::overwrite_existing);
         }
-        ws.db().exec("DELETE FROM embeddings");
+        rawDb(ws).exec("DELETE FROM embeddings");
         const auto copies = evaluate(optionsFor(world, eval::Benchmark::Similarity, ""));
         CHECK(metricOf(copies, "paired_cosine_mean") == Approx(1.0).epsilon(1e-5));
         CHECK(metricOf(copies, "centroid_distance") == Approx(0.0).margin(1e-5));
         CHECK(metricOf(copies, "frechet_distance") < 0.01 * metricOf(outcome, "frechet_distance"));
     }
     SECTION("a split without generated images is a clear error") {
-        ws.db().exec("DELETE FROM generations");
+        rawDb(ws).exec("DELETE FROM generations");
         eval::EvaluateJob job(optionsFor(world, eval::Benchmark::Similarity, "test"));
         test::TestContext quiet;
         CHECK_THROWS_WITH(job.run(quiet), Catch::Contains("import generated images first"));
@@ -315,7 +316,7 @@ TEST_CASE("workspace t-SNE stores a projection of real, generated and text point
                 "SELECT COUNT(*) FROM projection_points p JOIN images i ON i.id = p.item_id WHERE "
                 "p.item_kind = 'image' AND i.modality = 'generated' AND p.projection_id = " +
                     id) == 8);
-    auto s = ws.db().prepare("SELECT name, method, params FROM projections WHERE id = ?");
+    auto s = rawDb(ws).prepare("SELECT name, method, params FROM projections WHERE id = ?");
     s.bind(1, job.projectionId());
     REQUIRE(s.step());
     CHECK(s.columnText(0) == "base shapes/align");

@@ -15,6 +15,7 @@
 #include "core/jobs/job.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "support/shapes_workspace.h"
@@ -48,7 +49,7 @@ struct EvalWorld {
         for (const auto& caption : w.captionsOfDataset(dataset.id)) {
             texts.push_back(caption.text);
             if (caption.ord >= captionsWithGenerated || !caption.imageId) continue;
-            auto s = w.db().prepare("SELECT path, split FROM images WHERE id = ?");
+            auto s = rawDb(w).prepare("SELECT path, split FROM images WHERE id = ?");
             s.bind(1, *caption.imageId);
             s.step();
             auto image = data::loadImage(w.resolve(s.columnText(0)));

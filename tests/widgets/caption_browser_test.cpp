@@ -2,6 +2,7 @@
 // filters, sorts) and the caption browser showing a caption's real and generated images, with
 // thumbnails decoded off the GUI thread and a placeholder for a missing file.
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
 #include "widgets/caption_list_model.h"
@@ -23,7 +24,7 @@ namespace {
 // caption one generated image by "gen-a" (odd captions of those also one by "gen-b"). Raw SQL in
 // one transaction: a second or two.
 void fillLarge(store::Workspace& ws, int captions) {
-    auto& db = ws.db();
+    auto& db = rawDb(ws);
     store::Transaction tx(db);
     db.exec("INSERT INTO datasets(id, name, kind) VALUES (1, 'big', 'csv')");
     const std::string n = std::to_string(captions);
@@ -129,7 +130,7 @@ TEST_CASE("caption list model on a 500k-caption workspace", "[widgets][browse]")
     }
     SECTION("sort by gen-real similarity, worst first") {
         {
-            auto& db = ws.db();
+            auto& db = rawDb(ws);
             db.exec("INSERT INTO models(id, name, kind) VALUES (3, 'm', 'clip')");
             // Captions 10, 20, 30: real images 5, 10, 15; generated images 1000010, 1000020, 1000030.
             putEmbedding(db, 3, 5, "real-image", {1, 0});

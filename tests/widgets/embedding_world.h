@@ -11,6 +11,7 @@
 #include "core/model/clip.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 
@@ -34,14 +35,14 @@ struct EmbeddingWorld {
 };
 
 inline std::int64_t addModelRow(store::Workspace& ws, const std::string& name) {
-    auto s = ws.db().prepare("INSERT INTO models (name, kind) VALUES (?, 'clip')");
+    auto s = rawDb(ws).prepare("INSERT INTO models (name, kind) VALUES (?, 'clip')");
     s.bind(1, name).run();
-    return ws.db().lastInsertId();
+    return rawDb(ws).lastInsertId();
 }
 
 inline void storeEmbedding(store::Workspace& ws, std::int64_t modelId, std::int64_t imageId, const char* encoder,
                            const std::vector<float>& v) {
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "INSERT INTO embeddings (model_id, item_kind, item_id, encoder, dim, vector) VALUES (?, 'image', ?, ?, ?, ?)");
     s.bind(1, modelId).bind(2, imageId).bind(3, encoder).bind(4, static_cast<std::int64_t>(v.size()));
     s.bindBlob(5, v.data(), v.size() * sizeof(float)).run();
@@ -54,7 +55,7 @@ inline EmbeddingWorld makeEmbeddingWorld(store::Workspace& ws, int captions, con
     info.name = "pairs";
     info.kind = "test";
     w.datasetId = ws.createDataset(info);
-    store::Transaction tx(ws.db());
+    store::Transaction tx(rawDb(ws));
     for (int i = 0; i < captions; ++i) {
         store::ImageRecord real;
         real.datasetId = w.datasetId;

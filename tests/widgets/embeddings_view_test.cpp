@@ -5,6 +5,7 @@
 // maps stack.
 #include "browser_support.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
@@ -93,7 +94,7 @@ TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, gener
         REQUIRE(p.linkedReal >= 0);
         // The generated image links to the real image of the caption it was made from.
         const auto& r = projection.points[static_cast<std::size_t>(p.linkedReal)];
-        auto s = ws.db().prepare("SELECT c.image_id FROM generations g JOIN captions c ON c.id = g.caption_id WHERE g.image_id = ?");
+        auto s = rawDb(ws).prepare("SELECT c.image_id FROM generations g JOIN captions c ON c.id = g.caption_id WHERE g.image_id = ?");
         s.bind(1, static_cast<std::int64_t>(p.itemId));
         REQUIRE(s.step());
         CHECK(r.itemId == s.columnInt(0));
@@ -224,7 +225,7 @@ TEST_CASE("the embeddings model choice offers CLIP models only", "[widgets][embe
     test::TempDir tmp;
     auto ws = store::Workspace::create(tmp / "ws");
     test::makeEmbeddingWorld(ws, 4, {{"clip-b", 1.0}, {"clip-a", 0.5}});
-    auto s = ws.db().prepare("INSERT INTO models (name, kind) VALUES (?, ?)");
+    auto s = rawDb(ws).prepare("INSERT INTO models (name, kind) VALUES (?, ?)");
     for (const auto& [name, kind] : std::vector<std::pair<std::string, std::string>>{
              {"aligned", "clip-lora"}, {"cap", "captioner"}, {"gen", "generator"}}) {
         s.reset();

@@ -3,6 +3,7 @@
 // thread): a split, resume skipping what is there, the browser's selection, and a form that cannot
 // start.
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/shapes_workspace.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
@@ -21,7 +22,7 @@ using namespace genra;
 namespace {
 
 std::int64_t count(store::Workspace& ws, const std::string& sql) {
-    auto s = ws.db().prepare(sql);
+    auto s = rawDb(ws).prepare(sql);
     REQUIRE(s.step());
     return s.columnInt(0);
 }

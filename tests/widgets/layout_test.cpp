@@ -7,6 +7,7 @@
 #include "app/gui/main_window.h"
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/comparison_model.h"
@@ -58,12 +59,12 @@ void buildWorkspace(store::Workspace& ws) {
         "align_loss",       "eq1_pair_cosine"};
     int k = 0;
     for (const auto& model : {a, b}) {
-        auto find = ws.db().prepare("SELECT id FROM models WHERE name = ?");
+        auto find = rawDb(ws).prepare("SELECT id FROM models WHERE name = ?");
         find.bind(1, model);
         REQUIRE(find.step());
         const auto modelId = find.columnInt(0);
         for (const auto& metric : metrics) {
-            auto s = ws.db().prepare(
+            auto s = rawDb(ws).prepare(
                 "INSERT INTO eval_results (model_id, task, split, metric, value) VALUES (?, 'retrieval', 'test', ?, ?)");
             s.bind(1, modelId).bind(2, metric).bind(3, 10.0 + (k++ % 17) * 3.7).run();
         }
@@ -72,7 +73,7 @@ void buildWorkspace(store::Workspace& ws) {
         const auto id = store::createRun(ws, run + "-run", "genra", nlohmann::json::object(), "cpu", 500,
                                          store::RunNameUse::LabelOnly);
         for (int step = 1; step <= 500; step += 7) {
-            auto s = ws.db().prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, 'loss', ?, ?)");
+            auto s = rawDb(ws).prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, 'loss', ?, ?)");
             s.bind(1, id).bind(2, step).bind(3, 4.0 / (1.0 + step * 0.01) + (run == a ? 0.1 : 0.0)).run();
         }
         store::finishRun(ws, id, "finished");

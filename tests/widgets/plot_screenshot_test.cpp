@@ -3,6 +3,7 @@
 // (the series colours of its plots appear in the picture).
 #include "core/store/workspace.h"
 #include "core/store/runs.h"
+#include "core/store/raw_db.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/embeddings_data.h"
@@ -43,8 +44,8 @@ void fillWorkspace(store::Workspace& ws) {
     // A finished training run with a falling loss.
     const auto runId = store::createRun(ws, "genra-run", "genra", nlohmann::json::object(), "cpu", 200);
     {
-        store::Transaction tx(ws.db());
-        auto s = ws.db().prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, ?, ?, ?)");
+        store::Transaction tx(rawDb(ws));
+        auto s = rawDb(ws).prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, ?, ?, ?)");
         for (int step = 1; step <= 200; ++step) {
             s.reset();
             s.bind(1, runId).bind(2, "loss").bind(3, static_cast<std::int64_t>(step)).bind(4, 2.0 * std::exp(-step / 50.0) + 0.1);
@@ -65,7 +66,7 @@ void fillWorkspace(store::Workspace& ws) {
         }
         widgets::storeProjection(ws, model == 1 ? "without alignment" : "with alignment", model, "{}", points);
     }
-    auto s = ws.db().prepare("INSERT INTO eval_results (model_id, task, split, metric, value) VALUES (?, 'retrieval', 'test', ?, ?)");
+    auto s = rawDb(ws).prepare("INSERT INTO eval_results (model_id, task, split, metric, value) VALUES (?, 'retrieval', 'test', ?, ?)");
     for (int model = 1; model <= 2; ++model) {
         for (const char* metric : {"i2t_R@1", "t2i_R@1"}) {
             s.reset();

@@ -6,6 +6,7 @@
 #include "core/train/captioner_training.h"
 #include "core/caption/caption_recipe.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/job_manager.h"
@@ -29,14 +30,14 @@ namespace {
 
 void addResult(store::Workspace& ws, std::int64_t modelId, const std::string& metric, double value,
                const std::string& task = "retrieval") {
-    auto s = ws.db().prepare("INSERT INTO eval_results (model_id, task, split, metric, value) VALUES (?, ?, 'test', ?, ?)");
+    auto s = rawDb(ws).prepare("INSERT INTO eval_results (model_id, task, split, metric, value) VALUES (?, ?, 'test', ?, ?)");
     s.bind(1, modelId).bind(2, task).bind(3, metric).bind(4, value).run();
 }
 
 // The stored value of each (model, metric), the newest row winning.
 std::map<std::pair<std::string, std::string>, double> storedValues(store::Workspace& ws) {
     std::map<std::pair<std::string, std::string>, double> out;
-    auto s = ws.db().prepare("SELECT m.name, e.metric, e.value FROM eval_results e JOIN models m ON m.id = e.model_id ORDER BY e.id");
+    auto s = rawDb(ws).prepare("SELECT m.name, e.metric, e.value FROM eval_results e JOIN models m ON m.id = e.model_id ORDER BY e.id");
     while (s.step()) out[{s.columnText(0), s.columnText(1)}] = s.columnDouble(2);
     return out;
 }
@@ -147,10 +148,10 @@ TEST_CASE("an evaluation started from the results panel stores its results", "[w
     const auto stored = storedValues(ws);
     for (int r = 0; r < panel.model()->rowCount(); ++r) {
         const auto& row = panel.model()->row(r);
-        CHECK(row.model == QStringLiteral("base"));
-        CHECK(row.task == QStringLiteral("similarity"));
-        CHECK(row.dataset == QStringLiteral("tiny"));
-        CHECK(row.value == stored.at({"base", row.metric.toStdString()}));
+        CHECK(row.modelName == "base");
+        CHECK(row.task == "similarity");
+        CHECK(row.datasetName == "tiny");
+        CHECK(row.value == stored.at({"base", row.metric}));
     }
     const auto t = panel.comparison();
     CHECK(t.findColumn("paired_cosine_mean").has_value());
@@ -204,7 +205,7 @@ struct CaptionRows {
 
 CaptionRows storedCaptionRows(store::Workspace& ws) {
     CaptionRows rows;
-    auto s = ws.db().prepare(
+    auto s = rawDb(ws).prepare(
         "SELECT e.metric, e.value, e.details FROM eval_results e JOIN models m ON m.id = e.model_id "
         "WHERE e.task = 'caption' AND m.name = 'cap-tiny' AND e.split = 'align' ORDER BY e.id");
     while (s.step()) {
@@ -246,11 +247,11 @@ TEST_CASE("a caption evaluation started from the results panel stores rows that 
         int shown = 0;
         for (int r = 0; r < panel.model()->rowCount(); ++r) {
             const auto& row = panel.model()->row(r);
-            if (row.task != QStringLiteral("caption")) continue;
+            if (row.task != "caption") continue;
             ++shown;
-            CHECK(row.model == QStringLiteral("cap-tiny"));
-            CHECK(row.dataset == QStringLiteral("tiny"));
-            CHECK(row.value == stored.values.at(row.metric.toStdString()));
+            CHECK(row.modelName == "cap-tiny");
+            CHECK(row.datasetName == "tiny");
+            CHECK(row.value == stored.values.at(row.metric));
         }
         CHECK(shown == static_cast<int>(stored.values.size()));
     };

@@ -63,9 +63,9 @@ TEST_CASE("similarity report, worst pairs and panel", "[widgets][similarity]") {
     // The measures Eq. 1 moves are shown beside the raw cosine.
     CHECK(panel.statsText().contains(QStringLiteral("margin")));
     CHECK(panel.statsText().contains(QStringLiteral("gen→real R@1")));
-    CHECK(tight.margin > loose.margin);
-    CHECK(tight.genToRealR1 >= loose.genToRealR1);
-    CHECK(loose.margin == Approx(loose.mean - loose.unmatchedMean).margin(1e-12));
+    CHECK(tight.own.margin > loose.own.margin);
+    CHECK(tight.own.genToRealRecallAt1 >= loose.own.genToRealRecallAt1);
+    CHECK(loose.own.margin == Approx(loose.mean - loose.own.unmatchedCosineMean).margin(1e-12));
     CHECK(panel.select(QStringLiteral("model"), QStringLiteral("tight")));
     CHECK(panel.report(0)->model == "tight");
     CHECK_FALSE(panel.select(QStringLiteral("model"), QStringLiteral("nope")));

@@ -4,6 +4,7 @@
 // (also from a mouse move), the log scale, and the recipe form folding away for the chart.
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "support/test_support.h"
 #include "widgets/job_manager.h"
 #include "widgets/plot_curves.h"
@@ -30,7 +31,7 @@ double baseLoss(double step) { return 2.0 / (1.0 + step / 10.0); }
 // Runs storing loss = factor * baseLoss(step) at steps 0, 10, ..., 100.
 void addRun(store::Workspace& ws, const std::string& name, double factor) {
     const auto id = store::createRun(ws, name, "pretrain", nlohmann::json::object(), "cpu", 100);
-    auto s = ws.db().prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, 'loss', ?, ?)");
+    auto s = rawDb(ws).prepare("INSERT INTO metrics (run_id, name, step, value) VALUES (?, 'loss', ?, ?)");
     for (int step = 0; step <= 100; step += 10) {
         s.reset();
         s.bind(1, id).bind(2, static_cast<std::int64_t>(step)).bind(3, factor * baseLoss(step)).run();

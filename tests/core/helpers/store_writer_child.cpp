@@ -1,6 +1,7 @@
 // Child process for store_test's killed-writer case: appends metric rows in small committed
 // transactions and reports each commit on stdout, until the parent kills it with SIGKILL.
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
     }
     auto ws = genra::store::Workspace::open(argv[1]);
     const long long runId = std::atoll(argv[2]);
-    auto& db = ws.db();
+    auto& db = rawDb(ws);
     for (long long batch = 0;; ++batch) {
         genra::store::Transaction tx(db);
         auto s = db.prepare("INSERT INTO metrics(run_id, name, step, value) VALUES(?,?,?,?)");
