@@ -24,6 +24,8 @@
 #include <QSplitter>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 
 namespace genra::widgets {
@@ -253,7 +255,29 @@ void EmbeddingsPanel::applyColouring() {
         by = ColourBy::Attribute;
         attribute = choice.mid(10);
     }
-    for (auto* pane : {left_, right_}) pane->setColouring(by, attribute);
+    // Cosines on one scale, from the lowest to the highest of both maps, so that a colour means the
+    // same cosine in either; one colour bar, on the right map (the left one when it is alone).
+    double lo = std::numeric_limits<double>::quiet_NaN();
+    double hi = lo;
+    if (by == ColourBy::Cosine) {
+        for (auto* pane : {left_, right_}) {
+            const auto [a, b] = pane->cosineRange();
+            if (!(a <= b)) continue;
+            lo = std::isnan(lo) ? a : std::min(lo, a);
+            hi = std::isnan(hi) ? b : std::max(hi, b);
+        }
+    }
+    ScatterPlot* bar = right_->projection().points.empty() ? left_ : right_;
+    for (auto* pane : {left_, right_}) {
+        pane->setCosineScale(lo, hi);
+        pane->setColourBarVisible(pane == bar);
+        pane->setColouring(by, attribute);
+    }
+}
+
+std::pair<double, double> EmbeddingsPanel::cosineScale() const {
+    const auto left = left_->cosineScale();
+    return left.first <= left.second ? left : right_->cosineScale();
 }
 
 bool EmbeddingsPanel::setColouring(const QString& choice) {

@@ -55,6 +55,9 @@ public:
     // have). False for an unknown choice.
     bool setColouring(const QString& choice);
     QString colouring() const;
+    // The cosine range both maps' colours span when colouring by cosine (the lowest and highest
+    // cosine of either map), NaN, NaN otherwise; the colour bar beside one map states it.
+    std::pair<double, double> cosineScale() const;
     // The colourings offered, as setColouring takes them.
     QStringList colouringChoices() const;
     // What a drag in the maps does.

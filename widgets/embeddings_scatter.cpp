@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <set>
 
 namespace genra::widgets {
@@ -38,6 +39,19 @@ QColor cosineColour(double t) {
                                 static_cast<float>(p.blueF() + (q.blueF() - p.blueF()) * u), 0.85f);
     };
     return t < 0.5 ? mix(a, b, t * 2) : mix(b, c, (t - 0.5) * 2);
+}
+
+// The colour bar's gradient: the points' colours, opaque, in as many levels.
+QCPColorGradient cosineGradient() {
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
+    for (double t : {0.0, 0.5, 1.0}) {
+        QColor colour = cosineColour(t);
+        colour.setAlpha(255);
+        gradient.setColorStopAt(t, colour);
+    }
+    gradient.setLevelCount(kCosineLevels);
+    return gradient;
 }
 
 }  // namespace
@@ -65,6 +79,11 @@ ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
     lasso_->removeFromLegend();
     plot_->legend->setVisible(true);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // Outside the layout until a cosine colouring shows it, right of the map.
+    colourBar_ = new QCPColorScale(plot_);
+    colourBar_->setType(QCPAxis::atRight);
+    colourBar_->setGradient(cosineGradient());
+    colourBar_->setBarWidth(12);
     connect(plot_, &QCustomPlot::mousePress, this, &ScatterPlot::onPress);
     connect(plot_, &QCustomPlot::mouseMove, this, &ScatterPlot::onMove);
     connect(plot_, &QCustomPlot::mouseRelease, this, &ScatterPlot::onRelease);
@@ -85,6 +104,7 @@ void ScatterPlot::setProjection(Projection projection) {
     selected_.clear();
     highlighted_.clear();
     cosines_.clear();
+    cosineScale_ = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
     hovered_ = -1;
     hoverText_.clear();
     QVector<double> lt, lx, ly;
@@ -124,8 +144,78 @@ void ScatterPlot::setColouring(ColourBy by, const QString& attribute) {
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void ScatterPlot::loadCosines() {
+    const auto& points = projection_.points;
+    if (cosines_.size() == points.size() && !points.empty()) return;
+    cosines_.assign(points.size(), std::numeric_limits<double>::quiet_NaN());
+    if (!workspace_ || points.empty()) return;
+    try {
+        cosines_ = pairedCosines(*workspace_, projection_);
+    } catch (const std::exception&) {
+        // Damaged vectors: the points show as having no pair.
+    }
+}
+
+std::pair<double, double> ScatterPlot::cosineRange() {
+    loadCosines();
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
+    for (double c : cosines_) {
+        if (!std::isfinite(c)) continue;
+        lo = std::min(lo, c);
+        hi = std::max(hi, c);
+    }
+    if (lo <= hi) return {lo, hi};
+    return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+}
+
+void ScatterPlot::setCosineScale(double lo, double hi) {
+    cosineScale_ = {lo, hi};
+    if (colourBy_ == ColourBy::Cosine) {
+        updateColours();
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+void ScatterPlot::setColourBarVisible(bool visible) {
+    colourBarWanted_ = visible;
+    updateColourBar();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QCPColorScale* ScatterPlot::colourBar() const { return colourBar_->layout() ? colourBar_ : nullptr; }
+
+void ScatterPlot::updateColourBar() {
+    const bool show = colourBarWanted_ && colourBy_ == ColourBy::Cosine && shownScale_.first <= shownScale_.second;
+    auto* layout = plot_->plotLayout();
+    if (show) {
+        const auto [lo, hi] = shownScale_;
+        colourBar_->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1e-6));
+        colourBar_->setLabel(tr("cosine to paired image, %1 to %2").arg(lo, 0, 'f', 3).arg(hi, 0, 'f', 3));
+        if (!colourBar_->layout()) {
+            // Beside the map, in the map's row (below the title when there is one).
+            int row = 0;
+            for (int r = 0; r < layout->rowCount(); ++r)
+                if (layout->element(r, 0) == plot_->axisRect()) row = r;
+            layout->addElement(row, 1, colourBar_);
+            // As tall as the map's axis rect.
+            QCPMarginGroup* group = plot_->axisRect()->marginGroup(QCP::msTop);
+            if (!group) {
+                group = new QCPMarginGroup(plot_);
+                plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+            }
+            colourBar_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+        }
+    } else if (colourBar_->layout()) {
+        colourBar_->setMarginGroup(QCP::msBottom | QCP::msTop, nullptr);
+        layout->take(colourBar_);
+        layout->simplify();
+    }
+}
+
 void ScatterPlot::updateColours() {
     const auto& points = projection_.points;
+    shownScale_ = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
     std::vector<std::uint8_t> colours(points.size(), 0);
     QVector<QColor> palette;
     QStringList names;  // legend entry per palette index; empty: no entry
@@ -167,23 +257,9 @@ void ScatterPlot::updateColours() {
             colours[i] = static_cast<std::uint8_t>(it != index.end() ? it->second : palette.size() - 1);
         }
     } else if (colourBy_ == ColourBy::Cosine) {
-        if (cosines_.size() != points.size()) {
-            cosines_.assign(points.size(), std::numeric_limits<double>::quiet_NaN());
-            if (workspace_ && !points.empty()) {
-                try {
-                    cosines_ = pairedCosines(*workspace_, projection_);
-                } catch (const std::exception&) {
-                    // Damaged vectors: the points show as having no pair.
-                }
-            }
-        }
-        double lo = std::numeric_limits<double>::infinity();
-        double hi = -lo;
-        for (double c : cosines_) {
-            if (!std::isfinite(c)) continue;
-            lo = std::min(lo, c);
-            hi = std::max(hi, c);
-        }
+        loadCosines();
+        auto [lo, hi] = cosineScale_;
+        if (!(lo <= hi)) std::tie(lo, hi) = cosineRange();
         palette << grey();
         names << tr("no pair");
         for (int k = 0; k < kCosineLevels; ++k) {
@@ -191,11 +267,9 @@ void ScatterPlot::updateColours() {
             names << QString();
         }
         if (lo <= hi) {
-            // Legend keys at the lowest, middle and highest cosine.
+            // The colour bar states the range; the legend keeps only "no pair".
+            shownScale_ = {lo, hi};
             const double span = hi > lo ? hi - lo : 1.0;
-            names[1] = tr("cosine %1").arg(lo, 0, 'f', 3);
-            names[1 + kCosineLevels / 2] = tr("cosine %1").arg((lo + hi) / 2, 0, 'f', 3);
-            names[kCosineLevels] = tr("cosine %1").arg(hi, 0, 'f', 3);
             for (std::size_t i = 0; i < points.size(); ++i) {
                 if (!std::isfinite(cosines_[i])) continue;
                 const int level = std::clamp(static_cast<int>((cosines_[i] - lo) / span * kCosineLevels), 0, kCosineLevels - 1);
@@ -209,9 +283,6 @@ void ScatterPlot::updateColours() {
     }
     used.assign(static_cast<std::size_t>(palette.size()), false);
     for (auto c : colours) used[c] = true;
-    // Cosine keys stay even when no point falls exactly in their level.
-    if (colourBy_ == ColourBy::Cosine)
-        for (int k = 1; k < names.size(); ++k) used[static_cast<std::size_t>(k)] = used[static_cast<std::size_t>(k)] || !names[k].isEmpty();
     cloud_->setPalette(palette);
     cloud_->setColours(std::move(colours));
     for (auto* key : legendKeys_) plot_->removeGraph(key);
@@ -226,6 +297,7 @@ void ScatterPlot::updateColours() {
         key->setName(names[k]);
         legendKeys_ << key;
     }
+    updateColourBar();
 }
 
 QStringList ScatterPlot::legendNames() const {

@@ -15,9 +15,12 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <limits>
+#include <utility>
 #include <vector>
 
 class QCustomPlot;
+class QCPColorScale;
 class QCPCurve;
 class QCPGraph;
 class QMouseEvent;
@@ -50,6 +53,19 @@ public:
     // read from the workspace's stored vectors the first time they are asked for.
     void setColouring(ColourBy by, const QString& attribute = {});
     ColourBy colouring() const { return colourBy_; }
+    // The lowest and highest cosine of this map's points (read from the workspace the first time);
+    // NaN, NaN when no point has one.
+    std::pair<double, double> cosineRange();
+    // Cosine colours span [lo, hi] instead of this map's own range, so that two maps shown together
+    // share one scale; NaN restores the map's own range. A new projection restores it too.
+    void setCosineScale(double lo, double hi);
+    // The range the cosine colours span now (NaN, NaN when nothing is coloured by cosine).
+    std::pair<double, double> cosineScale() const { return shownScale_; }
+    // Whether this map shows the colour bar of the cosine colouring (on by default; a view showing
+    // two maps on one scale gives one of them the bar).
+    void setColourBarVisible(bool visible);
+    // The colour bar, when it is shown (cosine colouring with a range and the bar wanted); else null.
+    QCPColorScale* colourBar() const;
     // The legend's entries for the current colouring, in order.
     QStringList legendNames() const;
     // The colour point `index` is drawn in.
@@ -88,6 +104,8 @@ private:
     void onRelease(QMouseEvent* event);
     void updateSelectionGraph();
     void updateColours();
+    void updateColourBar();
+    void loadCosines();
     void emitSelection();
     QList<int> pointsOf(const QList<qint64>& captionIds) const;
     QPointF toPlot(const QPoint& position) const;
@@ -102,6 +120,11 @@ private:
     QList<int> selected_;
     QList<int> highlighted_;
     std::vector<double> cosines_;  // per point, read on first use
+    QCPColorScale* colourBar_ = nullptr;
+    bool colourBarWanted_ = true;
+    // The shared range (NaN: the map's own) and the range the colours span now.
+    std::pair<double, double> cosineScale_{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+    std::pair<double, double> shownScale_ = cosineScale_;
     ColourBy colourBy_ = ColourBy::Modality;
     QString attribute_;
     QPolygonF lassoPolygon_;

@@ -303,10 +303,14 @@ TEST_CASE("map points colour by modality, split, attribute and cosine to the pai
     }
     SECTION("cosine") {
         REQUIRE(panel.setColouring(QStringLiteral("cosine")));
-        CHECK(map->legendNames() ==
-              QStringList({QStringLiteral("cosine %1").arg(cosineOf(0), 0, 'f', 3),
-                           QStringLiteral("cosine %1").arg((cosineOf(0) + cosineOf(kCaptions - 1)) / 2, 0, 'f', 3),
-                           QStringLiteral("cosine %1").arg(cosineOf(kCaptions - 1), 0, 'f', 3)}));
+        // Every point has a pair: no legend entry; the colour bar beside the right map states the range.
+        CHECK(map->legendNames().isEmpty());
+        CHECK(panel.cosineScale().first == Approx(cosineOf(0)).margin(1e-6));
+        CHECK(panel.cosineScale().second == Approx(cosineOf(kCaptions - 1)).margin(1e-6));
+        CHECK_FALSE(map->colourBar());
+        REQUIRE(panel.pane(1)->colourBar());
+        CHECK(panel.pane(1)->colourBar()->axis()->label().contains(
+            QStringLiteral("%1 to %2").arg(cosineOf(0), 0, 'f', 3).arg(cosineOf(kCaptions - 1), 0, 'f', 3)));
         // A real image takes its generated image's cosine; low and high cosines differ.
         CHECK(colour(2, false) == colour(2, true));
         CHECK(colour(0, true) != colour(kCaptions - 1, true));
@@ -317,6 +321,89 @@ TEST_CASE("map points colour by modality, split, attribute and cosine to the pai
             CHECK(cosines[static_cast<std::size_t>(world.pointOf(0, i, false))] == Approx(cosineOf(i)).margin(1e-6));
         }
     }
+}
+
+TEST_CASE("two maps colour cosines on one scale: the same cosine is the same colour in both", "[widgets][embed][interaction]") {
+    test::app();
+    World world;
+    auto& panel = world.panel;
+    // A second model whose generated images are less aligned: caption i's cosine is cosineOf(i - 4),
+    // so its range (0.10 .. 0.65) differs from model m's (0.30 .. 0.85). Map "c": map "a"'s layout
+    // under that model.
+    const auto model2 = test::addModelRow(world.ws, "m2");
+    std::vector<widgets::ProjectionPoint> points;
+    for (int i = 0; i < kCaptions; ++i) {
+        const auto idx = static_cast<std::size_t>(i);
+        std::vector<float> real(kDim, 0.0f);
+        real[idx % kDim] = 1.0f;
+        std::vector<float> gen(kDim, 0.0f);
+        const double c = cosineOf(i - 4);
+        gen[idx % kDim] = static_cast<float>(c);
+        gen[(idx + 1) % kDim] = static_cast<float>(std::sqrt(1 - c * c));
+        test::storeEmbedding(world.ws, model2, world.realIds[idx], "real-image", real);
+        test::storeEmbedding(world.ws, model2, world.generatedIds[idx], "generated-image", gen);
+        points.push_back({widgets::PointKind::Real, world.realIds[idx], 0, double(i), 0.0, -1});
+        points.push_back({widgets::PointKind::Generated, world.generatedIds[idx], 0, double(i), 1.0, -1});
+    }
+    const auto mapC = widgets::storeProjection(world.ws, "c map", model2, "{}", points);
+    panel.refreshProjections();
+    panel.showProjection(1, mapC);
+    REQUIRE(panel.pane(1)->projection().info.name == "c map");
+    REQUIRE(panel.setColouring(QStringLiteral("cosine")));
+    auto* left = panel.pane(0);
+    auto* right = panel.pane(1);
+    const auto colour = [&](int pane, int i, bool generated) {
+        return panel.pane(pane)->colourOf(world.pointOf(pane, i, generated));
+    };
+
+    // One scale over both maps: the lowest cosine of either to the highest of either.
+    const double lo = cosineOf(-4);
+    const double hi = cosineOf(kCaptions - 1);
+    for (auto* map : {left, right}) {
+        CHECK(map->cosineScale().first == Approx(lo).margin(1e-6));
+        CHECK(map->cosineScale().second == Approx(hi).margin(1e-6));
+    }
+    // Caption i in map c has caption i - 4's cosine in map a, and so its colour.
+    for (int i = 4; i < kCaptions; ++i) {
+        INFO("caption " << i);
+        CHECK(colour(1, i, true) == colour(0, i - 4, true));
+        CHECK(colour(1, i, false) == colour(0, i - 4, false));
+    }
+    // The same caption is not the same colour in both maps: its cosines differ.
+    CHECK(colour(1, 6, true) != colour(0, 6, true));
+    // The lowest cosine in the right map takes the scale's first colour, the highest in the left its last.
+    CHECK(colour(1, 0, true) != colour(0, 0, true));
+
+    // One colour bar for both maps, on the right map, stating the shared range.
+    CHECK_FALSE(left->colourBar());
+    REQUIRE(right->colourBar());
+    CHECK(right->colourBar()->dataRange().lower == Approx(lo).margin(1e-6));
+    CHECK(right->colourBar()->dataRange().upper == Approx(hi).margin(1e-6));
+    const QString label = right->colourBar()->axis()->label();
+    CHECK(label.contains(QStringLiteral("%1 to %2").arg(lo, 0, 'f', 3).arg(hi, 0, 'f', 3)));
+    // The bar's gradient at a point's cosine is that point's colour (opaque).
+    const auto cosines = widgets::pairedCosines(world.ws, left->projection());
+    for (int i : {0, 5, kCaptions - 1}) {
+        const int point = world.pointOf(0, i, true);
+        QColor expected = colour(0, i, true);
+        expected.setAlpha(255);
+        const QRgb bar = right->colourBar()->gradient().color(cosines[static_cast<std::size_t>(point)], QCPRange(lo, hi));
+        INFO("caption " << i << " point " << expected.name().toStdString() << " bar " << QColor(bar).name().toStdString());
+        CHECK(std::abs(qRed(bar) - expected.red()) <= 8);
+        CHECK(std::abs(qGreen(bar) - expected.green()) <= 8);
+        CHECK(std::abs(qBlue(bar) - expected.blue()) <= 8);
+    }
+
+    // Another colouring takes the bar away; cosine again brings one back.
+    REQUIRE(panel.setColouring(QStringLiteral("modality")));
+    CHECK_FALSE(left->colourBar());
+    CHECK_FALSE(right->colourBar());
+    REQUIRE(panel.setColouring(QStringLiteral("cosine")));
+    CHECK(right->colourBar());
+    // The same map in both panes: the scale is that map's own range.
+    panel.showProjection(1, left->projection().info.id);
+    CHECK(panel.cosineScale().first == Approx(cosineOf(0)).margin(1e-6));
+    CHECK(colour(1, 3, true) == colour(0, 3, true));
 }
 
 TEST_CASE("the point cloud finds the nearest point like a full scan and draws each point in its colour",
