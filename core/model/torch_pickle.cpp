@@ -130,9 +130,11 @@ bool storageDtype(const std::string& global, torch::ScalarType* type) {
 
 class Unpickler {
 public:
+    // `denseMemo`: refuse memo indices past the pickle's length, for pickles that LibTorch's
+    // reader reads next (it sizes its memo table by the largest index).
     Unpickler(const std::uint8_t* data, std::size_t size, const StorageLoader& loadStorage,
-              std::string source)
-        : data_(data), size_(size), loadStorage_(loadStorage), source_(std::move(source)) {}
+              std::string source, bool denseMemo = false)
+        : data_(data), size_(size), loadStorage_(loadStorage), source_(std::move(source)), denseMemo_(denseMemo) {}
 
     PyRef run() {
         for (;;) {
@@ -388,7 +390,13 @@ private:
         for (std::size_t i = 0; i < kv.size(); i += 2) target.entries.emplace_back(kv[i], kv[i + 1]);
     }
 
-    void memoize(std::int64_t index) { memo_[index] = top(); }
+    void memoize(std::int64_t index) {
+        // Pickles number memo entries from 0 and each PUT takes at least two bytes.
+        if (denseMemo_ && static_cast<std::uint64_t>(index) >= size_) {
+            fail("memo index " + std::to_string(index) + " is past the pickle's " + std::to_string(size_) + " bytes");
+        }
+        memo_[index] = top();
+    }
     PyRef memoGet(std::int64_t index) {
         const auto it = memo_.find(index);
         if (it == memo_.end()) fail("memo entry " + std::to_string(index) + " was never stored");
@@ -522,6 +530,7 @@ private:
     std::size_t pos_ = 0;
     const StorageLoader& loadStorage_;
     std::string source_;
+    bool denseMemo_ = false;
     std::vector<PyRef> stack_;
     std::vector<std::size_t> marks_;
     std::unordered_map<std::int64_t, PyRef> memo_;
@@ -595,44 +604,92 @@ StateDict unpickleStateDict(const std::uint8_t* pickle, std::size_t size, const 
     return toStateDict(*root, sourceName, notes);
 }
 
-// data.pkl holds names and shapes only; real ones stay under a few MB even for large models.
-constexpr std::uint64_t kMaxPickleBytes = std::uint64_t{256} << 20;
+void checkPickle(const std::uint8_t* pickle, std::size_t size, const StorageLoader& loadStorage,
+                 const std::string& sourceName) {
+    Unpickler unpickler(pickle, size, loadStorage, sourceName, /*denseMemo=*/true);
+    try {
+        (void)unpickler.run();
+    } catch (const c10::Error& e) {
+        throw Error(sourceName + ": malformed pickle: " + torchMessage(e));
+    }
+}
+
+namespace {
+
+// Loads storage record <folder><key> of the archive, after checking in the zip's directory that
+// it declares exactly the bytes its tensor needs (before LibTorch inflates it). With `read` false
+// the record is only checked, and an uninitialised storage of the right size (never touched, so
+// never backed by memory) stands in for it.
+StorageLoader zipStorageLoader(caffe2::serialize::PyTorchStreamReader& reader, const ZipDirectory& directory,
+                               const std::string& source, const std::string& folder, bool read) {
+    return [&reader, &directory, source, folder, read](const std::string& key, torch::ScalarType dtype,
+                                                       std::int64_t numel) {
+        const std::string record = folder + key;
+        if (!reader.hasRecord(record)) throw Error(source + ": storage record '" + record + "' is missing");
+        std::uint64_t expected = 0;
+        if (__builtin_mul_overflow(static_cast<std::uint64_t>(numel),
+                                   static_cast<std::uint64_t>(c10::elementSize(dtype)), &expected)) {
+            throw Error(source + ": storage record '" + record + "': " + std::to_string(numel) +
+                        " elements overflow a byte count");
+        }
+        checkZipRecord(directory, source, record, expected, 0);
+        torch::Tensor storage = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
+        if (!read) return storage;
+        const auto [bytes, byteCount] = reader.getRecord(record);
+        if (byteCount != expected) {
+            throw Error(source + ": storage record '" + record + "' holds " + std::to_string(byteCount) +
+                        " bytes, not the " + std::to_string(numel) + " elements its tensor claims");
+        }
+        if (expected > 0) std::memcpy(storage.data_ptr(), bytes.get(), expected);
+        return storage;
+    };
+}
+
+// The archive's directory, checked before LibTorch's reader opens it (the reader inflates the
+// `version` record at once): every record within the inflation ratio, none overlapping, at most
+// `maxTotalBytes` in all.
+ZipDirectory checkedZipDirectory(const std::filesystem::path& path, std::uint64_t maxTotalBytes) {
+    ZipDirectory directory = readZipDirectory(path);
+    checkZipArchive(directory, path.string(), maxTotalBytes);
+    return directory;
+}
+
+}  // namespace
 
 StateDict readTorchSaveStateDict(const std::filesystem::path& path, std::vector<std::string>* notes) {
     const std::string source = path.string();
+    // Sizes are checked in the zip's directory before LibTorch inflates a record: a 3 MB record
+    // could otherwise inflate to gigabytes before its size was looked at.
+    const ZipDirectory directory = checkedZipDirectory(path, std::numeric_limits<std::uint64_t>::max());
     try {
         caffe2::serialize::PyTorchStreamReader reader(source);
         if (!reader.hasRecord("data.pkl"))
             throw Error(source + ": zip archive without data.pkl; not a torch.save file");
-        // Sizes are checked in the zip's directory before LibTorch inflates a record: a 3 MB
-        // record could otherwise inflate to gigabytes before its size was looked at.
-        const ZipDirectory directory = readZipDirectory(path);
         checkZipRecord(directory, source, "data.pkl", std::nullopt, kMaxPickleBytes);
         const auto [pickle, pickleBytes] = reader.getRecord("data.pkl");
-        StorageLoader load = [&](const std::string& key, torch::ScalarType dtype, std::int64_t numel) {
-            const std::string record = "data/" + key;
-            if (!reader.hasRecord(record))
-                throw Error(source + ": storage record '" + record + "' is missing");
-            std::uint64_t expected = 0;
-            if (__builtin_mul_overflow(static_cast<std::uint64_t>(numel),
-                                       static_cast<std::uint64_t>(c10::elementSize(dtype)), &expected)) {
-                throw Error(source + ": storage record '" + record + "': " + std::to_string(numel) +
-                            " elements overflow a byte count");
-            }
-            checkZipRecord(directory, source, record, expected, 0);
-            const auto [bytes, byteCount] = reader.getRecord(record);
-            if (byteCount != expected) {
-                throw Error(source + ": storage record '" + record + "' holds " + std::to_string(byteCount) +
-                            " bytes, not the " + std::to_string(numel) + " elements its tensor claims");
-            }
-            torch::Tensor storage = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-            if (expected > 0) std::memcpy(storage.data_ptr(), bytes.get(), expected);
-            return storage;
-        };
-        return unpickleStateDict(static_cast<const std::uint8_t*>(pickle.get()), pickleBytes, load, source,
-                                 notes);
+        return unpickleStateDict(static_cast<const std::uint8_t*>(pickle.get()), pickleBytes,
+                                 zipStorageLoader(reader, directory, source, "data/", true), source, notes);
     } catch (const c10::Error& e) {
         throw Error(source + ": cannot read the torch.save archive (" + torchMessage(e) + ")");
+    }
+}
+
+void checkTorchScriptArchive(const std::filesystem::path& path, std::uint64_t maxTotalBytes) {
+    const std::string source = path.string();
+    const ZipDirectory directory = checkedZipDirectory(path, maxTotalBytes);
+    try {
+        caffe2::serialize::PyTorchStreamReader reader(source);
+        // TorchScript keeps the module's tensors under data/ and its constants' under constants/.
+        for (const auto& [name, folder] : {std::pair<std::string, std::string>{"data.pkl", "data/"},
+                                           std::pair<std::string, std::string>{"constants.pkl", "constants/"}}) {
+            if (!reader.hasRecord(name)) continue;
+            checkZipRecord(directory, source, name, std::nullopt, kMaxPickleBytes);
+            const auto [pickle, pickleBytes] = reader.getRecord(name);
+            checkPickle(static_cast<const std::uint8_t*>(pickle.get()), pickleBytes,
+                        zipStorageLoader(reader, directory, source, folder, false), source + " (" + name + ")");
+        }
+    } catch (const c10::Error& e) {
+        throw Error(source + ": cannot read the TorchScript archive (" + torchMessage(e) + ")");
     }
 }
 

@@ -40,4 +40,22 @@ StateDict readTorchSaveStateDict(const std::filesystem::path& path,
 StateDict unpickleStateDict(const std::uint8_t* pickle, std::size_t size, const StorageLoader& loadStorage,
                             const std::string& sourceName, std::vector<std::string>* notes = nullptr);
 
+// data.pkl holds names and shapes only; real ones stay under a few MB even for large models.
+constexpr std::uint64_t kMaxPickleBytes = std::uint64_t{256} << 20;
+
+// Walks a pickle that LibTorch's own unpickler is about to read (a TorchScript archive's data.pkl
+// and constants.pkl) with this reader, which builds inert placeholders only, and discards the
+// result: what LibTorch's reader trusts is checked first (string lengths against the bytes left,
+// memo indices past the pickle's length, nesting past the depth limit, containers that hold
+// themselves, tensor views outside their storage). Throws genra::Error naming `sourceName`
+// (UnsupportedPickle for an opcode or storage type this reader does not know).
+void checkPickle(const std::uint8_t* pickle, std::size_t size, const StorageLoader& loadStorage,
+                 const std::string& sourceName);
+
+// Checks a TorchScript archive (torch.jit.save) before torch::jit::load reads it, which trusts
+// what it reads: the zip's directory (see checkZipArchive; at most `maxTotalBytes` inflated in
+// all), then data.pkl and constants.pkl walked by checkPickle, each storage record checked to
+// declare exactly its tensor's bytes (not read). Throws genra::Error naming the file.
+void checkTorchScriptArchive(const std::filesystem::path& path, std::uint64_t maxTotalBytes);
+
 }  // namespace genra::model

@@ -11,14 +11,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <set>
 #include <system_error>
 
 #include "core/model/torch_pickle.h"
+#include "core/model/zip_directory.h"
 #include "core/util/atomic_file.h"
+#include "core/util/env_limits.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 
@@ -54,8 +58,11 @@ std::string readPrefix(const fs::path& path, std::size_t count) {
     return bytes;
 }
 
-// Names of the records in a PyTorch zip archive, without the archive's top folder.
+// Names of the records in a PyTorch zip archive, without the archive's top folder. LibTorch's
+// reader inflates the archive's `version` record as it opens it, so the directory is checked first
+// (every record within the inflation ratio, none overlapping, at most kMaxZipEntries).
 std::vector<std::string> zipRecords(const fs::path& path) {
+    checkZipArchive(readZipDirectory(path), path.string(), std::numeric_limits<std::uint64_t>::max());
     try {
         caffe2::serialize::PyTorchStreamReader reader(path.string());
         return reader.getAllRecords();
@@ -215,13 +222,85 @@ StateDict loadTorchSave(const std::filesystem::path& path, std::vector<std::stri
     }
 }
 
+// LibTorch 1.13's TorchScript importer takes a class-level assignment without a type annotation
+// (`  x = 3` where torch.jit.save writes `  x : Final[int] = 3`) for a constant and reads its
+// missing annotation: SIGSEGV in ScriptTypeParser::parseClassConstant (found by the torchscript
+// fuzz target). Only __parameters__, __buffers__ and the hook lists are written that way, so a
+// code/ record assigning anything else at class level is refused before LibTorch compiles it.
+void checkTorchScriptClassBodies(const fs::path& path) {
+    static const std::set<std::string> kUnannotated = {"__parameters__", "__buffers__", "__forward_hooks__",
+                                                       "__forward_pre_hooks__"};
+    const std::string source = path.string();
+    try {
+        caffe2::serialize::PyTorchStreamReader reader(source);
+        for (const std::string& record : reader.getAllRecords()) {
+            if (!startsWith(record, "code/") || !hasExtension(record, ".py")) continue;
+            const auto [data, size] = reader.getRecord(record);  // sizes checked by checkTorchScriptArchive
+            const std::string text(static_cast<const char*>(data.get()), size);
+            long classIndent = -1;  // indentation of the `class` line we are in, -1 outside
+            long bodyIndent = -1;   // indentation of its statements, -1 until the first one
+            std::size_t lineNumber = 0;
+            for (std::size_t start = 0; start < text.size();) {
+                std::size_t end = text.find('\n', start);
+                if (end == std::string::npos) end = text.size();
+                const std::string line = text.substr(start, end - start);
+                start = end + 1;
+                ++lineNumber;
+                const std::size_t first = line.find_first_not_of(" \t\r");
+                if (first == std::string::npos || line[first] == '#') continue;
+                const long indent = static_cast<long>(first);
+                if (classIndent >= 0 && indent <= classIndent) classIndent = -1;
+                if (line.compare(first, 6, "class ") == 0) {
+                    classIndent = indent;
+                    bodyIndent = -1;
+                    continue;
+                }
+                if (classIndent < 0) continue;
+                if (bodyIndent < 0) bodyIndent = indent;
+                if (indent != bodyIndent) continue;
+                std::size_t pos = first;
+                while (pos < line.size() && (std::isalnum(static_cast<unsigned char>(line[pos])) || line[pos] == '_'))
+                    ++pos;
+                const std::string name = line.substr(first, pos - first);
+                pos = line.find_first_not_of(" \t", pos);
+                const bool assignment = !name.empty() && pos != std::string::npos && line[pos] == '=' &&
+                                        (pos + 1 >= line.size() || line[pos + 1] != '=');
+                if (assignment && kUnannotated.count(name) == 0) {
+                    throw Error(source + ": TorchScript record '" + record + "' line " + std::to_string(lineNumber) +
+                                ": class attribute '" + name +
+                                "' assigned without a type annotation (torch.jit.save never writes that; "
+                                "LibTorch's importer would crash on it)");
+                }
+            }
+        }
+    } catch (const c10::Error& e) {
+        throw Error(source + ": cannot read the TorchScript archive (" + torchMessage(e) + ")");
+    }
+}
+
+// What a TorchScript archive's records may add up to once inflated: torch::jit::load reads every
+// one of them into memory. OpenAI's largest TorchScript CLIP (RN50x64) is 1.3 GB.
+constexpr std::uint64_t kDefaultMaxTorchScriptBytes = std::uint64_t{4} << 30;
+
 StateDict loadTorchScript(const std::filesystem::path& path, std::vector<std::string>* notes) {
     const std::string source = path.string();
+    // LibTorch's loader trusts the archive's sizes and its pickles (a memo index of 2^31 in a
+    // 2 KB file made it reserve tens of GB; found by the torchscript fuzz target): both are
+    // checked first.
+    checkTorchScriptArchive(path, util::envLimit("GENRA_MAX_TORCHSCRIPT_BYTES", kDefaultMaxTorchScriptBytes, 1,
+                                                 std::uint64_t{1} << 50));
+    checkTorchScriptClassBodies(path);
     torch::jit::Module module;
     try {
         module = torch::jit::load(source, torch::kCPU);
     } catch (const c10::Error& e) {
         throw Error(source + ": cannot load the TorchScript archive (" + torchMessage(e) + ")");
+    } catch (const std::bad_alloc&) {
+        throw;  // a runaway allocation is a bug to find, not a file to refuse
+    } catch (const std::exception& e) {
+        // The TorchScript compiler reports errors in the archive's code/ as torch::jit::ErrorReport,
+        // which is not a c10::Error.
+        throw Error(source + ": cannot load the TorchScript archive (" + firstLine(e.what()) + ")");
     }
     StateDict result;
     auto take = [&](const std::string& name, const torch::Tensor& tensor) {

@@ -22,6 +22,20 @@ constexpr std::uint32_t kZip64End = 0x06064b50;
 constexpr std::uint32_t kDirectoryEntry = 0x02014b50;
 // Directories larger than this are not torch.save files (a state dict has thousands of records).
 constexpr std::uint64_t kMaxDirectoryBytes = std::uint64_t{256} << 20;
+// The fixed part of a central directory entry.
+constexpr std::uint64_t kDirectoryEntryBytes = 46;
+
+// A stored record holds exactly its size; a deflated one inflates at most kMaxInflateRatio times.
+bool inflatesWithinRatio(const ZipEntry& entry) {
+    return entry.method == 0 ? entry.compressedBytes == entry.uncompressedBytes
+                             : entry.uncompressedBytes / kMaxInflateRatio <= entry.compressedBytes + 1024;
+}
+
+void refuseInflation(const std::string& what, const ZipEntry& entry) {
+    throw Error(what + "would inflate " + std::to_string(entry.compressedBytes) + " bytes to " +
+                std::to_string(entry.uncompressedBytes) + " (more than " + std::to_string(kMaxInflateRatio) +
+                " times; torch.save and torch.jit.save store records uncompressed); not read");
+}
 
 }  // namespace
 
@@ -66,9 +80,18 @@ ZipDirectory readZipDirectory(const std::filesystem::path& path) {
         directoryOffset = le(record.data() + 48, 8);
     }
     if (directoryBytes > kMaxDirectoryBytes) throw Error(source + ": zip directory too large");
+    if (entries > kMaxZipEntries) {
+        throw Error(source + ": zip directory lists " + std::to_string(entries) + " records, more than the " +
+                    std::to_string(kMaxZipEntries) + " allowed");
+    }
+    if (entries * kDirectoryEntryBytes > directoryBytes) {
+        throw Error(source + ": malformed zip directory (" + std::to_string(entries) + " records cannot fit in " +
+                    std::to_string(directoryBytes) + " bytes)");
+    }
     const auto directory = readAt(directoryOffset, static_cast<std::size_t>(directoryBytes));
 
     ZipDirectory result;
+    result.fileBytes = fileBytes;
     std::size_t pos = 0;
     for (std::uint64_t n = 0; n < entries; ++n) {
         if (pos + 46 > directory.size() || le(directory.data() + pos, 4) != kDirectoryEntry) {
@@ -126,12 +149,30 @@ void checkZipRecord(const ZipDirectory& directory, const std::string& source, co
         throw Error(what + "declares " + std::to_string(entry.uncompressedBytes) + " bytes, more than the " +
                     std::to_string(limitBytes) + " allowed; not read");
     }
-    const bool fits = entry.method == 0 ? entry.compressedBytes == entry.uncompressedBytes
-                                        : entry.uncompressedBytes / kMaxInflateRatio <= entry.compressedBytes + 1024;
-    if (!fits) {
-        throw Error(what + "would inflate " + std::to_string(entry.compressedBytes) + " bytes to " +
-                    std::to_string(entry.uncompressedBytes) + " (more than " + std::to_string(kMaxInflateRatio) +
-                    " times; torch.save stores records uncompressed); not read");
+    if (!inflatesWithinRatio(entry)) refuseInflation(what, entry);
+}
+
+void checkZipArchive(const ZipDirectory& directory, const std::string& source, std::uint64_t maxTotalBytes) {
+    std::uint64_t compressed = 0;
+    std::uint64_t inflated = 0;
+    for (const auto& [name, entry] : directory.entries) {
+        if (!inflatesWithinRatio(entry)) refuseInflation(source + ": record '" + name + "' ", entry);
+        // Each sum stays below 2^64: at most kMaxZipEntries terms, each checked against the file
+        // or against kMaxInflateRatio times a 32- or 64-bit size before it is added.
+        if (entry.compressedBytes > directory.fileBytes) {
+            throw Error(source + ": record '" + name + "' declares " + std::to_string(entry.compressedBytes) +
+                        " compressed bytes in a file of " + std::to_string(directory.fileBytes));
+        }
+        compressed += entry.compressedBytes;
+        inflated += entry.uncompressedBytes;
+        if (compressed > directory.fileBytes) {
+            throw Error(source + ": the zip's records declare more compressed bytes than the file holds (records "
+                                 "that overlap); not read");
+        }
+        if (inflated > maxTotalBytes) {
+            throw Error(source + ": the zip's records declare more than " + std::to_string(maxTotalBytes) +
+                        " bytes in all once inflated; not read");
+        }
     }
 }
 

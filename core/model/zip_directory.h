@@ -20,10 +20,15 @@ struct ZipEntry {
 struct ZipDirectory {
     std::string firstName;  // the first entry's name: LibTorch takes the archive's folder from it
     std::map<std::string, ZipEntry> entries;  // by full name
+    std::uint64_t fileBytes = 0;              // the archive's size
 };
 
+// Records a directory may list. A torch.save file has one per storage plus four; OpenAI's
+// TorchScript CLIPs a few hundred; a state dict of a large language model a few thousand.
+constexpr std::uint64_t kMaxZipEntries = 100000;
+
 // Throws genra::Error naming the file when there is no readable central directory (then it is not
-// a zip LibTorch could read either).
+// a zip LibTorch could read either), or when it lists more than kMaxZipEntries records.
 ZipDirectory readZipDirectory(const std::filesystem::path& path);
 
 // Checks, before anything is inflated, that record `name` declares `expectedBytes` (when given)
@@ -33,5 +38,12 @@ ZipDirectory readZipDirectory(const std::filesystem::path& path);
 constexpr std::uint64_t kMaxInflateRatio = 64;
 void checkZipRecord(const ZipDirectory& directory, const std::string& source, const std::string& name,
                     std::optional<std::uint64_t> expectedBytes, std::uint64_t limitBytes);
+
+// Checks every record of the archive the way checkZipRecord checks one (none can inflate beyond
+// what its compressed size allows), that the records' compressed sizes add up to no more than the
+// file (records that overlap, a zip bomb's trick, are refused), and that all of them together
+// declare at most `maxTotalBytes` once inflated. For readers that inflate records they did not
+// ask for (LibTorch's TorchScript loader reads every record). Throws genra::Error naming the file.
+void checkZipArchive(const ZipDirectory& directory, const std::string& source, std::uint64_t maxTotalBytes);
 
 }  // namespace genra::model

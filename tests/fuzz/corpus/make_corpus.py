@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import struct
+import sys
 import zipfile
 from collections import OrderedDict
 
@@ -101,6 +102,19 @@ def torch_save_bytes(obj):
     return buffer.getvalue()
 
 
+def with_inflating_storage(data):
+    """The zip `data` with its record .../data/0 replaced by 1 MiB of zeros, deflated."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename.endswith("/data/0"):
+                write_record(dst, info.filename, b"\0" * (1 << 20), zipfile.ZIP_DEFLATED)
+            else:
+                write_record(dst, info.filename, src.read(info.filename), zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
 def make_torch():
     import torch
     torch.manual_seed(0)
@@ -119,17 +133,7 @@ def make_torch():
             pkl = [n for n in archive.namelist() if n.endswith("/data.pkl")][0]
             put("torch_pickle", name.replace(".pt", ".pkl"), archive.read(pkl))
     # Hostile: a storage record that inflates to 1 MiB where the tensor needs 16 bytes.
-    data = torch_save_bytes({"w": torch.zeros(4)})
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename.endswith("/data/0"):
-                write_record(dst, info.filename, b"\0" * (1 << 20), zipfile.ZIP_DEFLATED)
-            else:
-                write_record(dst, info.filename, body, zipfile.ZIP_STORED)
-    put("torch_zip", "inflating_storage.pt", out.getvalue())
+    put("torch_zip", "inflating_storage.pt", with_inflating_storage(torch_save_bytes({"w": torch.zeros(4)})))
     # Hostile pickles (issue 22, 1 and 2): a dict holding itself through the memo (19 bytes) and
     # 20,000 nested tuples.
     put("torch_pickle", "self_reference.pkl", b"\x80\x02}q\x00(X\x01\x00\x00\x00ah\x00u.")
@@ -145,6 +149,46 @@ def make_torch():
                 body = b"\x80\x02}q\x00(X\x01\x00\x00\x00ah\x00u."
             write_record(dst, info.filename, body, zipfile.ZIP_STORED)
     put("torch_zip", "self_reference.pt", out.getvalue())
+
+
+# --- TorchScript -------------------------------------------------------------------------------
+def make_torchscript():
+    import torch
+
+    class Clip(torch.nn.Module):
+        """What loadTorchScript takes from OpenAI's archives: parameters, buffers, int attributes."""
+
+        def __init__(self):
+            super().__init__()
+            self.visual = torch.nn.Linear(4, 3)
+            self.ln_final = torch.nn.LayerNorm(3)
+            self.register_buffer("attn_mask", torch.triu(torch.ones(2, 2), 1))
+            self.input_resolution = 8
+            self.context_length = 2
+
+        def forward(self, x):
+            return self.ln_final(self.visual(x)) + self.attn_mask.sum()
+
+    torch.manual_seed(0)
+    modules = {
+        "linear.pt": torch.jit.script(torch.nn.Linear(3, 2)),
+        "clip_like.pt": torch.jit.script(Clip()),
+        "traced_half.pt": torch.jit.trace(torch.nn.Sequential(torch.nn.Linear(2, 2)), torch.zeros(1, 2)).half(),
+    }
+    for name, module in modules.items():
+        buffer = io.BytesIO()
+        torch.jit.save(module, buffer)
+        # Rewritten without the debug records (they name this script's path) and with fixed dates.
+        src = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                if not info.filename.endswith(".debug_pkl"):
+                    write_record(dst, info.filename, src.read(info.filename), zipfile.ZIP_STORED)
+        put("torchscript", name, out.getvalue())
+        if name == "linear.pt":
+            # Hostile: the weight's storage record inflates to 1 MiB where 24 bytes belong.
+            put("torchscript", "inflating_storage.pt", with_inflating_storage(out.getvalue()))
 
 
 # --- .npy ---------------------------------------------------------------------------------------
@@ -256,11 +300,15 @@ def make_external():
 
 
 def main():
+    # TorchScript writes a module's constants in set order, which follows str hashing: fixed here.
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
     for entry in os.listdir(HERE):
         if os.path.isdir(os.path.join(HERE, entry)):
             shutil.rmtree(os.path.join(HERE, entry))
     make_safetensors()
     make_torch()
+    make_torchscript()
     make_npy()
     make_importers()
     make_recipes()
