@@ -53,6 +53,12 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     heatmapCount_->setRange(2, 500);
     heatmapCount_->setValue(32);
     heatmapCount_->setToolTip(tr("Pairs in the heat-map (at most)"));
+    // Long choices (model names, "Captions selected in the browser") must not widen the column
+    // beyond its share: the combos show what fits, the whole text when open.
+    for (auto* combo : {modelA_, modelB_, dataset_, generator_, heatmapSubset_}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(10);
+    }
     auto* heatmapRow = new QHBoxLayout;
     heatmapRow->addWidget(heatmapSubset_, 1);
     heatmapRow->addWidget(heatmapCount_);
@@ -94,6 +100,17 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     heatmap_->xAxis->setLabel(tr("generated image (pair)"));
     heatmap_->yAxis->setLabel(tr("real image (pair)"));
     heatmap_->setMinimumHeight(200);
+    // The cosine each colour stands for, right of the map and as tall as its axis rect.
+    heatmapScale_ = new QCPColorScale(heatmap_);
+    heatmapScale_->setType(QCPAxis::atRight);
+    heatmapScale_->setGradient(QCPColorGradient::gpPolar);
+    heatmapScale_->setDataRange(QCPRange(-1, 1));
+    heatmapScale_->setBarWidth(12);
+    heatmapScale_->setLabel(tr("cosine"));
+    heatmap_->plotLayout()->addElement(0, 1, heatmapScale_);
+    auto* heatmapMargins = new QCPMarginGroup(heatmap_);
+    heatmap_->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, heatmapMargins);
+    heatmapScale_->setMarginGroup(QCP::msTop | QCP::msBottom, heatmapMargins);
     // Pair indices: whole-number ticks only, as many as the axis holds.
     for (QCPAxis* axis : {heatmap_->xAxis, heatmap_->yAxis}) {
         QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
@@ -105,9 +122,10 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
         addExportMenu(plot);
         keepReadable(plot);
     }
-    columns->setStretchFactor(0, 1);
+    // The plots at least three fifths of the view: the controls two fifths, at most 480 pixels.
+    columns->setStretchFactor(0, 2);
     columns->setStretchFactor(1, 3);
-    columns->setSizes({400, 1000});
+    columns->setSizes({400, 600});
 
     connect(show, &QPushButton::clicked, this, [this] {
         showModels(modelA_->currentText(), modelB_->currentIndex() > 0 ? modelB_->currentText() : QString(),
@@ -335,8 +353,7 @@ void SimilarityPanel::drawHeatmap() {
         map->data()->setRange(range, range);
         for (int i = 0; i < n; ++i)
             for (int j = 0; j < n; ++j) map->data()->setCell(j, i, cells[static_cast<std::size_t>(i * n + j)]);
-        map->setGradient(QCPColorGradient::gpPolar);
-        map->setDataRange(QCPRange(-1, 1));
+        map->setColorScale(heatmapScale_);
         map->setInterpolate(false);
         heatmap_->xAxis->setRange(-0.5, n - 0.5);
         heatmap_->yAxis->setRange(-0.5, n - 0.5);

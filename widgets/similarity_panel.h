@@ -15,6 +15,7 @@
 #include <vector>
 
 class QComboBox;
+class QCPColorScale;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
@@ -47,6 +48,8 @@ public:
     QList<qint64> worstCaptionIds() const;
     QCustomPlot* histogram() const { return histogram_; }
     QCustomPlot* heatmap() const { return heatmap_; }
+    // The heat-map's colour bar (cosine -1 .. 1).
+    QCPColorScale* heatmapScale() const { return heatmapScale_; }
     // The heat-map's pairs: `count` of the first or the worst-aligned pairs, or (Captions) those of
     // the captions selected in the browser. Redraws.
     void setHeatmapSubset(HeatmapSubset subset, int count);
@@ -78,6 +81,7 @@ private:
     QListWidget* worst_ = nullptr;
     QCustomPlot* histogram_ = nullptr;
     QCustomPlot* heatmap_ = nullptr;
+    QCPColorScale* heatmapScale_ = nullptr;
     std::optional<SimilarityReport> reports_[2];
     std::vector<SimilarityPair> heatmapPairs_;
     QList<qint64> browserSelection_;
