@@ -14,6 +14,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QKeyEvent>
+#include <QResizeEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -59,8 +60,10 @@ public:
         painter->save();
         painter->setPen(opt.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
         const QString text = index.data(Qt::DisplayRole).toString();
+        // Captions differ at both ends ("a big red square ... at the bottom"): elided in the middle
+        // (the view's mode), whole in the row's tooltip.
         painter->drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
-                          opt.fontMetrics.elidedText(text, Qt::ElideRight, textRect.width()));
+                          opt.fontMetrics.elidedText(text, opt.textElideMode, textRect.width()));
         if (!badge.isEmpty()) {
             if (!selected) painter->setPen(opt.palette.color(QPalette::PlaceholderText));
             painter->drawText(opt.rect.adjusted(0, 0, -6, 0), Qt::AlignVCenter | Qt::AlignRight, badge);
@@ -163,6 +166,7 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     list_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the delegate elides long captions
+    list_->setTextElideMode(Qt::ElideMiddle);
     // Equal, shrinkable filter columns: the long choice texts must not squeeze the short ones.
     for (auto* combo : {dataset_, split_, generator_, generated_}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -247,14 +251,18 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     scroll->viewport()->installEventFilter(this);
     infoLabel_->setWordWrap(true);
 
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(left);
-    splitter->addWidget(scroll);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
-    splitter->setSizes({420, 680});
+    // The list beside the caption's images when there is room for both, else above them (a dock
+    // beside an analysis view): see updateOrientation().
+    splitter_ = new QSplitter(Qt::Horizontal, this);
+    splitter_->setChildrenCollapsible(false);
+    splitter_->addWidget(left);
+    splitter_->addWidget(scroll);
+    splitter_->setStretchFactor(0, 2);
+    splitter_->setStretchFactor(1, 3);
+    splitter_->setSizes({420, 680});
+    connect(splitter_, &QSplitter::splitterMoved, this, [this] { splitterMoved_ = true; });
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(splitter);
+    layout->addWidget(splitter_);
 
     retranslate();
     clearDetail();
@@ -684,6 +692,33 @@ void CaptionBrowser::layoutGenerated() {
         if (!w) continue;
         generatedGrid_->addWidget(w, k / columns, k % columns);
         ++k;
+    }
+}
+
+int CaptionBrowser::sideBySideMinWidth() {
+    // A readable list (about 50 characters of caption) beside the real image's tile with margins.
+    return 720;
+}
+
+Qt::Orientation CaptionBrowser::orientation() const { return splitter_->orientation(); }
+
+void CaptionBrowser::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    updateOrientation();
+}
+
+void CaptionBrowser::updateOrientation() {
+    const Qt::Orientation wanted = width() < sideBySideMinWidth() ? Qt::Vertical : Qt::Horizontal;
+    if (splitter_->orientation() == wanted && splitterMoved_) return;
+    const bool changed = splitter_->orientation() != wanted;
+    splitter_->setOrientation(wanted);
+    // Default shares until the user drags the handle: side by side 2 : 3, stacked the list a
+    // little less than half (the image tiles need their height).
+    if (changed || !splitterMoved_) {
+        const int extent = wanted == Qt::Vertical ? splitter_->height() : splitter_->width();
+        const int first = wanted == Qt::Vertical ? extent * 9 / 20 : extent * 2 / 5;
+        splitter_->setSizes({first, extent - first});
+        splitterMoved_ = false;
     }
 }
 

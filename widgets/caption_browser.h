@@ -5,7 +5,8 @@
 // generated images in a grid with generator, seed and cosine similarities. Click an image to
 // enlarge it; arrow keys move through captions. Rows can be multi-selected (Ctrl/Shift-click); a
 // set of captions picked elsewhere (a lasso in the embeddings map, worst-aligned pairs) is shown
-// as a subset of the list, with a "N selected captions — Clear" chip above it.
+// as a subset of the list, with a "N selected captions — Clear" chip above it. Long captions are
+// elided in the middle, whole in the row's tooltip; in a narrow dock the images go below the list.
 #pragma once
 
 #include "core/store/browse_queries.h"
@@ -24,6 +25,7 @@ class QLineEdit;
 class QListView;
 class QPushButton;
 class QScrollArea;
+class QSplitter;
 class QTimer;
 
 namespace genra::widgets {
@@ -99,6 +101,11 @@ public:
     QList<ImageTile*> tiles() const;
     QString captionText() const;
     void setThumbnailCacheBytes(qint64 bytes);
+    // The list beside the images (Horizontal) or above them (Vertical): side by side from
+    // sideBySideMinWidth() pixels, stacked in a narrower dock.
+    Qt::Orientation orientation() const;
+    static int sideBySideMinWidth();
+    QListView* listView() const { return list_; }
 
 Q_SIGNALS:
     void captionChanged(qint64 captionId);
@@ -107,6 +114,7 @@ Q_SIGNALS:
 protected:
     void changeEvent(QEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
@@ -119,6 +127,7 @@ private:
     void layoutGenerated();
     void updateCount();
     void updateSubsetChip();
+    void updateOrientation();
     void clearFilterChoices();
     void openViewer(const QString& path, const QString& title);
     QString resolve(const std::string& stored) const;
@@ -154,6 +163,8 @@ private:
     QGridLayout* generatedGrid_ = nullptr;
     QWidget* generatedBox_ = nullptr;
     QScrollArea* detailScroll_ = nullptr;
+    QSplitter* splitter_ = nullptr;
+    bool splitterMoved_ = false;  // the user dragged the handle: keep the shares
 
     qint64 current_ = 0;
     qint64 pendingCaption_ = 0;

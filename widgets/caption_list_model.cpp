@@ -195,9 +195,11 @@ QVariant CaptionListModel::data(const QModelIndex& index, int role) const {
         case GeneratedCountRole: return QVariant::fromValue<qlonglong>(r->generatedImages);
         case SplitRole: return QString::fromStdString(r->split);
         case Qt::ToolTipRole:
-            return tr("Caption %1 · split %2 · %n generated image(s)", nullptr, int(r->generatedImages))
-                .arg(r->id)
-                .arg(r->split.empty() ? tr("(none)") : QString::fromStdString(r->split));
+            // The whole caption first: the list shows long ones elided in the middle.
+            return QString::fromStdString(r->text) + QLatin1Char('\n') +
+                   tr("Caption %1 · split %2 · %n generated image(s)", nullptr, int(r->generatedImages))
+                       .arg(r->id)
+                       .arg(r->split.empty() ? tr("(none)") : QString::fromStdString(r->split));
         default: return {};
     }
 }

@@ -34,6 +34,8 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace genra::gui {
 
 // One row per panel; see the comment at the top of main_window.h. Docks first, then the views in
@@ -210,10 +212,13 @@ void MainWindow::defaultLayout() {
 }
 
 void MainWindow::defaultSizes() {
-    // A third of the width for the browser beside the views, a short strip for the jobs. Only
-    // takes once the window is laid out (the first show), hence not part of defaultLayout().
+    // The browser beside the views: a third of the width, but at least kBrowserReadableWidth (its
+    // list above the images, captions of some 70 characters whole) as long as the views keep more
+    // than half of the window; a short strip for the jobs. Only takes once the window is laid out
+    // (the first show), hence not part of defaultLayout().
     if (QDockWidget* browser = dock(QStringLiteral("browser"))) {
-        resizeDocks({browser}, {width() * 32 / 100}, Qt::Horizontal);
+        const int readable = std::max(width() * 32 / 100, kBrowserReadableWidth);
+        resizeDocks({browser}, {std::min(readable, width() * 45 / 100)}, Qt::Horizontal);
     }
     if (QDockWidget* jobs = dock(QStringLiteral("jobs"))) resizeDocks({jobs}, {height() / 6}, Qt::Vertical);
 }

@@ -43,6 +43,8 @@ namespace genra::gui {
 inline constexpr Qt::DockWidgetArea kViewTab = Qt::NoDockWidgetArea;
 // Saved layouts carry this version; a layout saved under another one is ignored (default layout).
 inline constexpr int kLayoutVersion = 2;
+// The caption browser dock's default width when the window has room for it beside a view.
+inline constexpr int kBrowserReadableWidth = 540;
 
 struct PanelSpec {
     const char* name;

@@ -1,8 +1,10 @@
-// Shared by the widget tests: the one QApplication of the test process.
+// Shared by the widget tests: the one QApplication of the test process, waiting for events, the
+// main window's saved layout cleared.
 #pragma once
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QSettings>
 #include <QStandardPaths>
 
 #include <cstdlib>
@@ -33,6 +35,17 @@ bool waitFor(Pred pred, int timeoutMs = 20000) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
     }
     return true;
+}
+
+// Lets queued layouts, resizes and replots run (a few rounds of the event loop).
+inline void settle() {
+    for (int i = 0; i < 4; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+
+// Forgets the main window's saved layout, so the next window opens with the default one.
+inline void clearLayoutSettings() {
+    QSettings settings;
+    for (const char* key : {"window.geometry", "window.state", "window.view"}) settings.remove(QLatin1String(key));
 }
 
 // Sets an environment variable (seen by child processes) until the end of the scope.
