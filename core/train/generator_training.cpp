@@ -188,10 +188,15 @@ TrainGeneratorJob::TrainGeneratorJob(fs::path workspace, gen::GeneratorTrainOpti
 
 bool TrainGeneratorJob::run(jobs::JobContext& context) {
     auto ws = store::Workspace::open(workspace_);
-    if (auto existing = model::findModel(ws, options_.name); existing && existing->kind != kModelKindGenerator) {
-        throw Error("workspace already has a " + existing->kind + " model named \"" + options_.name + "\"; choose another --name");
-    }
-    if (auto run = store::findRun(ws, options_.name)) {
+    // New run or resumed one: rank 0 decides (in a data-parallel run the others would find the row
+    // rank 0 has just created or claimed, 'running') and the other ranks take its options.
+    const std::string resumedAs = processGroup()->shareFromMain([&]() -> std::string {
+        if (auto existing = model::findModel(ws, options_.name); existing && existing->kind != kModelKindGenerator) {
+            throw Error("workspace already has a " + existing->kind + " model named \"" + options_.name +
+                        "\"; choose another --name");
+        }
+        auto run = store::findRun(ws, options_.name);
+        if (!run) return {};
         if (run->kind != kModelKindGenerator) {
             throw Error("workspace already has a " + run->kind + " run named \"" + options_.name + "\"; choose another --name");
         }
@@ -201,14 +206,19 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
         if (run->status == "running") {
             throw Error("generator run \"" + options_.name + "\" is still running in another process; stop it first");
         }
-        options_ = gen::generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
+        auto options = gen::generatorTrainOptionsFromJson(run->recipe, "run " + run->name + " options");
         // Runs started before the pooled caption feature, the learnt tokens, their random start or the
         // edge-weighted loss existed trained without them.
-        if (!run->recipe.contains("pooled_context")) options_.pooledContext = false;
-        if (!run->recipe.contains("learn_tokens")) options_.learnTokens = false;
-        if (!run->recipe.contains("token_init")) options_.tokenInit = 0.0;
-        if (!run->recipe.contains("edge_weight")) options_.edgeWeight = 0.0;
-        runId_ = run->id;
+        if (!run->recipe.contains("pooled_context")) options.pooledContext = false;
+        if (!run->recipe.contains("learn_tokens")) options.learnTokens = false;
+        if (!run->recipe.contains("token_init")) options.tokenInit = 0.0;
+        if (!run->recipe.contains("edge_weight")) options.edgeWeight = 0.0;
+        return json{{"run_id", run->id}, {"options", toJson(options)}}.dump();
+    });
+    if (!resumedAs.empty()) {
+        const auto resumed = json::parse(resumedAs);
+        options_ = gen::generatorTrainOptionsFromJson(resumed["options"], "run " + options_.name + " options");
+        runId_ = resumed["run_id"].get<std::int64_t>();
         resumed_ = true;
     }
     gen::validate(options_);

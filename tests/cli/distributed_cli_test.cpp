@@ -221,6 +221,11 @@ TEST_CASE("2 processes x batch B/2 follow 1 process x batch B: the built-in gene
     const std::string trained = "generator \"gen2\" trained (20 steps)";
     REQUIRE(gen2.out.find(trained) != std::string::npos);
     CHECK(gen2.out.find(trained) == gen2.out.rfind(trained));
+    // Rank 0 decides between a new and a resumed run and the others follow: a finished one is
+    // refused on both, naming it, instead of rank 1 taking rank 0's fresh row for another process's.
+    const auto again = runGenra(withName(generator, {"--name", "gen2", "--nproc", "2", "--dist-timeout", "60"}));
+    CHECK(again.exitCode == 1);
+    CHECK_THAT(again.err, Contains("generator \"gen2\" is already trained"));
     // Each rank draws the global batch's pairs, timesteps and noise from the same stream and keeps
     // its half; the reported loss is the mean of the two halves' means. What is left is float32
     // rounding: a convolution over 4 images instead of 8 and gradients summed in another order
