@@ -3,10 +3,12 @@
 // fit_transform and reports kl_divergence_. Both use perplexity 30, PCA init, learning rate 'auto',
 // 1000 iterations, Barnes-Hut with theta 0.5 and every core; at sizes up to 2000 our exact method
 // (what `auto` picks there) is timed as well, and at every size the FFT-interpolation method (FIt-SNE),
-// with its time and KL as ratios against our Barnes-Hut in the same run.
+// with its time and KL as ratios against our Barnes-Hut in the same run. With --torch DEVICE, the
+// tensor method (the FFT scheme as LibTorch operations: the CUDA t-SNE) runs on DEVICE too, with its
+// time and KL as ratios against our FFT method in the same run.
 //
 //   genra_tsne_bench [--sizes 1000,10000,50000] [--sklearn-max N] [--bh-max N] [--threads T]
-//                    [--dims D] [--iterations I] [--fft-boxes-per-unit B]
+//                    [--dims D] [--iterations I] [--fft-boxes-per-unit B] [--torch cpu|cuda]
 //
 // --sklearn-max skips scikit-learn above N points (it can take many minutes at 50k on 2 cores);
 // --bh-max skips our Barnes-Hut above N points (for a million-point FFT run alone).
@@ -109,8 +111,10 @@ struct Run {
 
 double fftBoxesPerUnit = genra::eval::TsneOptions{}.fftBoxesPerUnit;
 
-Run runOurs(const torch::Tensor& x, genra::eval::TsneMethod method, int threads, int iterations) {
+Run runOurs(const torch::Tensor& x, genra::eval::TsneMethod method, int threads, int iterations,
+           torch::Device device = torch::kCPU) {
     genra::eval::TsneOptions options;
+    options.device = device;
     options.fftBoxesPerUnit = fftBoxesPerUnit;
     options.method = method;
     options.threads = threads;
@@ -160,6 +164,7 @@ int main(int argc, char** argv) {
     std::int64_t dims = 50;
     int iterations = 1000;
     int threads = 0;
+    std::string torchDevice;  // empty: no tensor-method run
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--sizes" && i + 1 < argc) {
@@ -176,15 +181,21 @@ int main(int argc, char** argv) {
             iterations = std::atoi(argv[++i]);
         } else if (arg == "--threads" && i + 1 < argc) {
             threads = std::atoi(argv[++i]);
+        } else if (arg == "--torch" && i + 1 < argc) {
+            torchDevice = argv[++i];
         } else {
             std::fprintf(stderr,
                          "usage: %s [--sizes 1000,10000,50000] [--sklearn-max N] [--bh-max N] [--threads T] "
-                         "[--dims D] [--iterations I] [--fft-boxes-per-unit B]\n",
+                         "[--dims D] [--iterations I] [--fft-boxes-per-unit B] [--torch cpu|cuda]\n",
                          argv[0]);
             return 2;
         }
     }
     threads = genra::configureThreads(threads);
+    if (!torchDevice.empty() && torchDevice.rfind("cuda", 0) == 0 && !torch::cuda::is_available()) {
+        std::fprintf(stderr, "--torch %s: LibTorch sees no usable CUDA device\n", torchDevice.c_str());
+        return 2;
+    }
     const fs::path dir = fs::temp_directory_path() / ("genra-bench-tsne-" + std::to_string(getpid()));
     fs::create_directories(dir);
 
@@ -208,10 +219,15 @@ int main(int argc, char** argv) {
         if (points <= bhMax) methods.push_back(genra::eval::TsneMethod::BarnesHut);
         if (points <= 2000) methods.push_back(genra::eval::TsneMethod::Exact);
         methods.push_back(genra::eval::TsneMethod::Fft);
+        if (!torchDevice.empty()) methods.push_back(genra::eval::TsneMethod::Torch);
         Run barnesHut;
+        Run fft;
         for (const auto method : methods) {
-            const Run ours = runOurs(x, method, threads, iterations);
+            const bool tensor = method == genra::eval::TsneMethod::Torch;
+            const Run ours = runOurs(x, method, threads, iterations,
+                                     tensor ? torch::Device(torchDevice) : torch::Device(torch::kCPU));
             if (method == genra::eval::TsneMethod::BarnesHut) barnesHut = ours;
+            if (method == genra::eval::TsneMethod::Fft) fft = ours;
             if (sklearn.ok) {
                 std::printf("%8lld  %-10s %9.2f %9.2f %6.1fx %9.2f %9.2f %6.1fx  %9.4f %9.4f %+6.1f%%\n",
                             static_cast<long long>(points), genra::eval::toString(method), ours.seconds,
@@ -223,6 +239,11 @@ int main(int argc, char** argv) {
                             static_cast<long long>(points), genra::eval::toString(method), ours.seconds,
                             points <= sklearnMax ? "failed" : "skipped", "-", ours.cpuSeconds, "-", "-",
                             ours.kl, "-", "-");
+            }
+            if (tensor && fft.ok) {
+                std::printf("%8s  %-10s on %s vs our FFT on the CPU: %.2fx its speed (wall), KL %.4fx its KL\n", "",
+                            genra::eval::toString(method), torchDevice.c_str(), fft.seconds / ours.seconds,
+                            ours.kl / fft.kl);
             }
             if (method != genra::eval::TsneMethod::BarnesHut && barnesHut.ok) {
                 std::printf("%8s  %-10s vs our Barnes-Hut: %.2fx its speed (wall), %.2fx (cpu), KL %.4fx its KL\n", "",
