@@ -13,7 +13,6 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QScrollArea>
-#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -24,6 +23,8 @@ namespace genra::widgets {
 
 namespace {
 constexpr int kCaptionIdRole = Qt::UserRole + 1;
+// Characters of a model's name in the measures table's header.
+constexpr int kHeaderChars = 14;
 }
 
 SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
@@ -74,19 +75,25 @@ SimilarityPanel::SimilarityPanel(QWidget* parent) : QWidget(parent) {
     stats_ = new QLabel;
     stats_->setTextFormat(Qt::RichText);
     stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    // The measures table scrolls sideways in a narrow column rather than losing its values.
+    // In a narrow column the measures' names wrap onto two lines and the values (which never
+    // break) stay in view; only a table still too wide scrolls sideways.
+    stats_->setWordWrap(true);
+    stats_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     auto* statsScroll = new QScrollArea(controls);
     statsScroll->setWidget(stats_);
     statsScroll->setWidgetResizable(true);
     statsScroll->setFrameShape(QFrame::NoFrame);
-    // Room for the table's thirteen rows and a scroll bar; the worst-aligned list takes the rest.
-    statsScroll->setMinimumHeight(fontMetrics().lineSpacing() * 15 + statsScroll->horizontalScrollBar()->sizeHint().height());
+    // Room for the table's thirteen rows; the worst-aligned list takes the rest.
+    statsScroll->setMinimumHeight(fontMetrics().lineSpacing() * 15);
     form->addRow(statsScroll);
     status_ = new QLabel(controls);
     status_->setWordWrap(true);
     form->addRow(status_);
     worst_ = new QListWidget(controls);
     worst_->setToolTip(tr("Worst-aligned captions of the first model; double-click to open them in the browser"));
+    // Long captions elided in the middle, whole in each row's tooltip.
+    worst_->setTextElideMode(Qt::ElideMiddle);
+    worst_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     form->addRow(worst_);
     controls->setMaximumWidth(480);
     auto* plots = new QSplitter(Qt::Vertical, columns);
@@ -233,7 +240,13 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
                             tr("Fréchet distance")};
     constexpr int kRows = static_cast<int>(sizeof rows / sizeof rows[0]);
     for (const auto& r : reports_)
-        if (r) html += QStringLiteral("<th>") + QString::fromStdString(r->model).toHtmlEscaped() + QStringLiteral("</th>");
+        if (r) {
+            // Long model names elided in the middle (the histogram's legend has them whole), so two
+            // models' values fit a narrow column.
+            QString name = QString::fromStdString(r->model);
+            if (name.size() > kHeaderChars) name = name.left(kHeaderChars / 2) + QChar(0x2026) + name.right(kHeaderChars / 2 - 1);
+            html += QStringLiteral("<th style=\"white-space:nowrap\">") + name.toHtmlEscaped() + QStringLiteral("</th>");
+        }
     html += QStringLiteral("</tr>");
     for (int row = 0; row < kRows; ++row) {
         html += QStringLiteral("<tr><td>") + rows[row] + QStringLiteral("</td>");
@@ -242,7 +255,7 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
             QString v;
             switch (row) {
                 case 0: v = QString::number(r->pairs.size()); break;
-                case 1: v = QStringLiteral("%1 ± %2").arg(r->mean, 0, 'f', 4).arg(r->std, 0, 'f', 4); break;
+                case 1: v = QStringLiteral("%1 ± %2").arg(r->mean, 0, 'f', 3).arg(r->std, 0, 'f', 3); break;
                 case 2: v = QString::number(r->own.unmatchedCosineMean, 'f', 4); break;
                 case 3: v = QString::number(r->own.margin, 'f', 4); break;
                 case 4: v = QString::number(r->own.centredPairedCosineMean, 'f', 4); break;
@@ -260,7 +273,7 @@ bool SimilarityPanel::showModels(const QString& modelA, const QString& modelB, c
                 case 10: v = QString::number(r->probeAccuracy, 'f', 4); break;
                 default: v = QString::number(r->frechetDistance, 'f', 4); break;
             }
-            html += QStringLiteral("<td align=\"right\">") + v + QStringLiteral("</td>");
+            html += QStringLiteral("<td align=\"right\" style=\"white-space:nowrap\">") + v + QStringLiteral("</td>");
         }
         html += QStringLiteral("</tr>");
     }
@@ -367,6 +380,7 @@ void SimilarityPanel::fillWorstList() {
     for (const auto& p : worstAligned(*reports_[0], static_cast<std::size_t>(worstCount_->value()))) {
         auto* item = new QListWidgetItem(QStringLiteral("%1  %2").arg(p.cosine, 0, 'f', 3).arg(QString::fromStdString(p.caption)), worst_);
         item->setData(kCaptionIdRole, static_cast<qlonglong>(p.captionId));
+        item->setToolTip(QString::fromStdString(p.caption));
     }
 }
 
