@@ -237,10 +237,20 @@ CaptionBrowser::CaptionBrowser(QWidget* parent) : QWidget(parent) {
     auto* contentLayout = new QVBoxLayout(content);
     contentLayout->addWidget(captionLabel_);
     contentLayout->addLayout(buttons);
-    contentLayout->addWidget(realHeading_);
-    contentLayout->addWidget(realBox_);
-    contentLayout->addWidget(generatedHeading_);
-    contentLayout->addWidget(generatedBox_);
+    // The real image left, its generated images beside it (the paper's Figure 2), so both show
+    // without scrolling even in a short pane.
+    auto* images = new QHBoxLayout;
+    auto* realColumn = new QVBoxLayout;
+    realColumn->addWidget(realHeading_);
+    realColumn->addWidget(realBox_);
+    realColumn->addStretch(1);
+    auto* generatedColumn = new QVBoxLayout;
+    generatedColumn->addWidget(generatedHeading_);
+    generatedColumn->addWidget(generatedBox_);
+    generatedColumn->addStretch(1);
+    images->addLayout(realColumn);
+    images->addLayout(generatedColumn, 1);
+    contentLayout->addLayout(images);
     contentLayout->addStretch(1);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(content);
@@ -682,8 +692,9 @@ void CaptionBrowser::showDetail(qint64 captionId) {
 }
 
 void CaptionBrowser::layoutGenerated() {
-    // As many columns as the detail pane's viewport fits.
-    const int columns = std::max(1, (detailScroll_->viewport()->width() - 24) / (kGeneratedEdge + 16));
+    // As many columns as the detail pane's viewport fits beside the real image's tile.
+    const int room = detailScroll_->viewport()->width() - 24 - (kRealEdge + 24);
+    const int columns = std::max(1, room / (kGeneratedEdge + 16));
     QList<QWidget*> items;
     for (int i = 0; i < generatedGrid_->count(); ++i) items << generatedGrid_->itemAt(i)->widget();
     while (QLayoutItem* item = generatedGrid_->takeAt(0)) delete item;  // the widgets stay

@@ -1,7 +1,7 @@
 // Room for the analysis in the main window (issue 24), at 1280x800 and 1920x1080 on a workspace
 // built here: the caption browser dock opens wide enough to read captions (its list above the
-// images when the dock is narrow, long captions elided in the middle and whole in the tooltip)
-// while the analysis views keep more than half of the window.
+// images when the dock is narrow, the generated images beside the real one, long captions elided in
+// the middle and whole in the tooltip) while the analysis views keep more than half of the window.
 #include "app/gui/main_window.h"
 #include "core/store/workspace.h"
 #include "embedding_world.h"
@@ -88,6 +88,19 @@ TEST_CASE("the caption browser dock opens readable and leaves the views more tha
     const QString text = first.data(Qt::DisplayRole).toString();
     REQUIRE_FALSE(text.isEmpty());
     CHECK(first.data(Qt::ToolTipRole).toString().startsWith(text + QLatin1Char('\n')));
+    // The caption's generated image sits beside its real image, both in view without scrolling.
+    REQUIRE(browser->showCaption(first.data(widgets::CaptionListModel::CaptionIdRole).toLongLong()));
+    REQUIRE(test::waitFor([browser] { return browser->tiles().size() == 2; }, 5000));
+    test::settle();
+    const auto tiles = browser->tiles();
+    const QRect real(tiles[0]->mapTo(detail->viewport(), QPoint()), tiles[0]->size());
+    const QRect generated(tiles[1]->mapTo(detail->viewport(), QPoint()), tiles[1]->size());
+    INFO("real tile " << real.x() << "," << real.y() << " generated " << generated.x() << "," << generated.y()
+                      << " viewport " << detail->viewport()->width() << "x" << detail->viewport()->height());
+    CHECK(generated.left() > real.right());
+    CHECK(generated.top() < real.bottom());
+    CHECK(detail->viewport()->rect().contains(QRect(real.topLeft(), QSize(real.width(), widgets::CaptionBrowser::kRealEdge))));
+    CHECK(generated.right() <= detail->viewport()->width());
 
     SECTION("floated wide, the list and the images sit side by side") {
         dock->setFloating(true);
