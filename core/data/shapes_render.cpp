@@ -163,6 +163,18 @@ std::array<double, 3> hsvToRgb(double h, double s, double v) {
     }
 }
 
+// A colour of random hue, saturation in [sLo, sHi) and value in [vLo, vHi). The draws are made one
+// by one, value first: written as hsvToRgb(rng.uniform(), rng.uniform(...), rng.uniform(...)) their
+// order was the compiler's (a call's arguments are evaluated in an unspecified order; g++ goes last
+// to first, clang first to last), so a clang build drew other colours from the same seed than the
+// g++ builds every release was made with. Value first keeps g++'s output.
+std::array<double, 3> randomHsvColour(Rng& rng, double sLo, double sHi, double vLo, double vHi) {
+    const double v = rng.uniform(vLo, vHi);
+    const double s = rng.uniform(sLo, sHi);
+    const double h = rng.uniform();
+    return hsvToRgb(h, s, v);
+}
+
 // An n x n RGB image, every byte 0, for a renderer to fill.
 Image blankRgb(int n) {
     Image image;
@@ -182,7 +194,7 @@ Image renderV2(const ShapesScene& scene, std::uint64_t seed) {
     const double scale = n;
 
     // Mid lightness and low saturation: never read as white, black or a palette hue.
-    const auto base = hsvToRgb(rng.uniform(), rng.uniform(0.05, 0.25), rng.uniform(0.42, 0.60));
+    const auto base = randomHsvColour(rng, 0.05, 0.25, 0.42, 0.60);
     const double gradientAngle = rng.uniform(0.0, 2.0 * kPi);
     const double gradientStrength = rng.uniform(0.01, 0.04);
     const ValueNoise coarse(rng, 3);
@@ -254,7 +266,7 @@ Image renderV2Studio(const ShapesScene& scene, std::uint64_t seed) {
     const int n = scene.imageSize;
     const double pixel = 1.0 / n;
 
-    const auto backdrop = hsvToRgb(rng.uniform(), rng.uniform(0.10, 0.30), rng.uniform(0.46, 0.58));
+    const auto backdrop = randomHsvColour(rng, 0.10, 0.30, 0.46, 0.58);
     const double spotX = 0.5 + rng.uniform(-0.08, 0.08);
     const double spotY = 0.30 + rng.uniform(-0.06, 0.06);
     const double spotGain = rng.uniform(0.22, 0.32);   // backdrop 1 + gain at the spot ...
@@ -321,7 +333,7 @@ Image renderV1(const ShapesScene& scene, std::uint64_t seed) {
 
     // Background: a muted base colour (mid lightness, low saturation, so white, black and every
     // hue stand out), a broad gradient, two octaves of smooth noise, sometimes soft stripes.
-    const auto base = hsvToRgb(rng.uniform(), rng.uniform(0.08, 0.32), rng.uniform(0.40, 0.62));
+    const auto base = randomHsvColour(rng, 0.08, 0.32, 0.40, 0.62);
     const double gradientAngle = rng.uniform(0.0, 2.0 * kPi);
     const double gradientStrength = rng.uniform(0.03, 0.10);
     const ValueNoise coarse(rng, 3);
