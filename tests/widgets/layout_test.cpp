@@ -28,7 +28,6 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QImage>
-#include <QSettings>
 #include <QTabWidget>
 #include <QTableView>
 
@@ -36,14 +35,8 @@ using namespace genra;
 
 namespace {
 
-void clearLayoutSettings() {
-    QSettings settings;
-    for (const char* key : {"window.geometry", "window.state", "window.view"}) settings.remove(QLatin1String(key));
-}
-
-void settle() {
-    for (int i = 0; i < 4; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-}
+using test::clearLayoutSettings;
+using test::settle;
 
 // Models with long names that differ only at the end, twenty-odd metrics each, two runs with loss
 // curves, two stored t-SNE maps.
