@@ -68,10 +68,14 @@ public:
             }
             offsets.back() = entries;
             Chunk chunk;
-            chunk.rows = torch::tensor(rows, torch::kLong).to(device);
+            // Gather positions in the flattened [2, n] map: x coordinates, then y (n further on).
+            const auto rowIndex = torch::tensor(rows, torch::kLong).to(device);
+            const auto columnIndex =
+                torch::from_blob(const_cast<std::int32_t*>(p.columns.data()) + first, {entries}, torch::kInt)
+                    .to(device, torch::kLong);
+            chunk.rows = torch::cat({rowIndex, rowIndex + n});
+            chunk.columns = torch::cat({columnIndex, columnIndex + n});
             chunk.offsets = torch::tensor(offsets, torch::kLong).to(device);
-            chunk.columns = torch::from_blob(const_cast<std::int32_t*>(p.columns.data()) + first, {entries}, torch::kInt)
-                                .to(device, torch::kLong);
             chunk.values = torch::from_blob(const_cast<float*>(p.values.data()) + first, {entries}, torch::kFloat)
                                .to(device, torch::kFloat, false, true);
             chunks_.push_back(std::move(chunk));
@@ -82,11 +86,12 @@ public:
     // sum_j p_ij w_ij (y_i - y_j) for every row [2, n] float64, from the map yf [2, n] float32 (x
     // coordinates, then y); with kl, also adds sum_ij e p_ij log(e p_ij / (w_ij / Z)) to *kl.
     torch::Tensor attraction(const torch::Tensor& yf, double exaggeration, double invZ, double* kl) const {
+        const auto flat = yf.reshape({-1});
         std::vector<torch::Tensor> parts;
         parts.reserve(chunks_.size());
         torch::Tensor klSum;
         for (const auto& c : chunks_) {
-            const auto d = gatherLast(yf, c.rows) - gatherLast(yf, c.columns);  // [2, m]
+            const auto d = (flat.index_select(0, c.rows) - flat.index_select(0, c.columns)).view({2, -1});  // [2, m]
             const auto w = (d * d).sum(0).add_(1.0).reciprocal_();
             parts.push_back(segmentSums(d * (c.values * w), c.offsets));
             if (kl) {
@@ -102,8 +107,8 @@ public:
 
 private:
     struct Chunk {
-        torch::Tensor rows;     // [m] the row of each entry
-        torch::Tensor columns;  // [m]
+        torch::Tensor rows;     // [2m] each entry's row i, as positions of x_i then y_i in the flat map
+        torch::Tensor columns;  // [2m] the same for its column j
         torch::Tensor values;   // [m] float32
         torch::Tensor offsets;  // [rows + 1] where each row's entries start, within the chunk
     };
