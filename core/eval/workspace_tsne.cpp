@@ -63,8 +63,8 @@ bool WorkspaceTsneJob::run(jobs::JobContext& context) {
     data = data / data.norm(2, 1, true).clamp_min(1e-12);  // cosine geometry, as the model compares them
     auto tsne = options_.tsne;
     tsne.perplexity = std::min(tsne.perplexity, maxTsnePerplexity(points));
-    if (options_.autoPca && tsne.method == TsneMethod::Auto && tsne.pcaDims == 0 &&
-        points > tsne.barnesHutMaxPoints)
+    const bool sparseMethod = tsne.method == TsneMethod::Auto || tsne.method == TsneMethod::Torch;
+    if (options_.autoPca && sparseMethod && tsne.pcaDims == 0 && points > tsne.barnesHutMaxPoints)
         tsne.pcaDims = kAutoPcaDims;
     context.checkCancelled();
     jobs::ScaledContext sub(context, 0.4, 0.97);

@@ -26,9 +26,9 @@ struct WorkspaceTsneOptions {
     std::string generator;        // only generated images of this generator; empty = every generator
     std::string name;             // projection name; default "<model> <dataset>[/<split>]"
     TsneOptions tsne;             // perplexity is lowered to what the point count allows
-    // With tsne.method Auto and tsne.pcaDims 0: sets large enough for the FFT method are first
-    // projected on 50 principal components (as FIt-SNE and openTSNE users do), which makes the
-    // neighbour search on 512-D CLIP embeddings several times faster.
+    // With tsne.method Auto or Torch and tsne.pcaDims 0: sets large enough for the FFT (or tensor)
+    // method are first projected on 50 principal components (as FIt-SNE and openTSNE users do),
+    // which makes the neighbour search on 512-D CLIP embeddings several times faster.
     bool autoPca = true;
     std::string device = "auto";
     int batchSize = 64;
