@@ -10,8 +10,8 @@
 //  - the gradient step with momentum and gains, on the device, in the schedule runSchedule() sets
 //    (early exaggeration, momentum 0.5 then 0.8, KL every 50 iterations, early stopping).
 // Deterministic on a device: no scatter with atomics (index_add_ on CUDA adds in any order). Sums
-// per row and per box are differences of a float64 prefix sum (cumsum) over entries sorted by row
-// or, with a stable sort, by box; everything else is gathers and fixed-shape reductions.
+// per row and per box are segment sums (segment_reduce, in order) over entries sorted by row or,
+// with a stable sort, by box; everything else is gathers and fixed-shape reductions.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -27,8 +27,8 @@ namespace genra::eval::tsne_detail {
 
 namespace {
 
-// P entries per device chunk of the attraction: bounds the per-iteration temporaries (a few
-// float64 values per entry) at a few hundred MB however large P is.
+// P entries per device chunk of the attraction: bounds the per-iteration temporaries (a few values
+// per entry) at a few hundred MB however large P is.
 constexpr std::int64_t kEntriesPerChunk = std::int64_t{1} << 22;
 
 // t [R, L] gathered along its last dimension at idx [k] (int64): [R, k]. One 1-D index_select on
@@ -40,13 +40,13 @@ torch::Tensor gatherLast(const torch::Tensor& t, const torch::Tensor& idx) {
     return t.reshape({-1}).index_select(0, flat.reshape({-1})).view({rows, idx.size(0)});
 }
 
-// Sums of values [R, m] over consecutive segments of the last dimension, offsets [s + 1] (int64,
-// from 0 to m): [R, s] float64. Differences of a float64 prefix sum at the boundaries, the same on
-// every device and run (index_add_ on CUDA adds with atomics, in any order).
+// Sums of values [m, R] over consecutive row segments, offsets [s + 1] (int64, from 0 to m): [s, R].
+// segment_reduce adds each segment's rows in order (on CUDA one thread per segment and column), so
+// the result is the same on every run, unlike index_add_ (atomics on CUDA) or a CUDA cumsum (its
+// look-back scan groups the additions by timing, pytorch/pytorch#75240).
 torch::Tensor segmentSums(const torch::Tensor& values, const torch::Tensor& offsets) {
-    const auto prefix = torch::constant_pad_nd(values.cumsum(1, torch::kDouble), {1, 0});
-    const auto count = offsets.size(0) - 1;
-    return gatherLast(prefix, offsets.slice(0, 1, count + 1)) - gatherLast(prefix, offsets.slice(0, 0, count));
+    return torch::segment_reduce(values.contiguous(), "sum", c10::nullopt, c10::nullopt, offsets, 0,
+                                 /*unsafe=*/true, torch::Scalar(0.0));
 }
 
 // The sparse P on the device, cut into chunks of whole rows.
@@ -73,8 +73,8 @@ public:
             const auto columnIndex =
                 torch::from_blob(const_cast<std::int32_t*>(p.columns.data()) + first, {entries}, torch::kInt)
                     .to(device, torch::kLong);
-            chunk.rows = torch::cat({rowIndex, rowIndex + n});
-            chunk.columns = torch::cat({columnIndex, columnIndex + n});
+            chunk.rows = torch::stack({rowIndex, rowIndex + n}, 1).reshape({-1});
+            chunk.columns = torch::stack({columnIndex, columnIndex + n}, 1).reshape({-1});
             chunk.offsets = torch::tensor(offsets, torch::kLong).to(device);
             chunk.values = torch::from_blob(const_cast<float*>(p.values.data()) + first, {entries}, torch::kFloat)
                                .to(device, torch::kFloat, false, true);
@@ -83,7 +83,7 @@ public:
         }
     }
 
-    // sum_j p_ij w_ij (y_i - y_j) for every row [2, n] float64, from the map yf [2, n] float32 (x
+    // sum_j p_ij w_ij (y_i - y_j) for every row, [2, n] float64, from the map yf [2, n] float32 (x
     // coordinates, then y); with kl, also adds sum_ij e p_ij log(e p_ij / (w_ij / Z)) to *kl.
     torch::Tensor attraction(const torch::Tensor& yf, double exaggeration, double invZ, double* kl) const {
         const auto flat = yf.reshape({-1});
@@ -91,9 +91,9 @@ public:
         parts.reserve(chunks_.size());
         torch::Tensor klSum;
         for (const auto& c : chunks_) {
-            const auto d = (flat.index_select(0, c.rows) - flat.index_select(0, c.columns)).view({2, -1});  // [2, m]
-            const auto w = (d * d).sum(0).add_(1.0).reciprocal_();
-            parts.push_back(segmentSums(d * (c.values * w), c.offsets));
+            const auto d = (flat.index_select(0, c.rows) - flat.index_select(0, c.columns)).view({-1, 2});  // [m, 2]
+            const auto w = (d * d).sum(1).add_(1.0).reciprocal_();
+            parts.push_back(segmentSums(d * (c.values * w).unsqueeze(1), c.offsets));
             if (kl) {
                 const auto pe = c.values.to(torch::kDouble) * exaggeration;
                 const auto q = (w.to(torch::kDouble) * invZ).clamp_min_(kMachineEpsilon);
@@ -102,12 +102,12 @@ public:
             }
         }
         if (kl) *kl = klSum.item<double>();
-        return torch::cat(parts, 1);
+        return torch::cat(parts, 0).t().to(torch::kDouble);
     }
 
 private:
     struct Chunk {
-        torch::Tensor rows;     // [2m] each entry's row i, as positions of x_i then y_i in the flat map
+        torch::Tensor rows;     // [2m] each entry's row i as positions of x_i, y_i in the flat [2, n] map
         torch::Tensor columns;  // [2m] the same for its column j
         torch::Tensor values;   // [m] float32
         torch::Tensor offsets;  // [rows + 1] where each row's entries start, within the chunk
@@ -174,9 +174,9 @@ public:
                             gatherLast(ax.weights, order).view({1, 1, p, n});
         const auto counts = torch::bincount(box, {}, boxes * boxes);
         const auto offsets = torch::cat({torch::zeros({1}, lng), counts.cumsum(0)});
-        const auto grid = segmentSums(spread.view({4 * p * p, n}), offsets)
-                              .view({4, p, p, boxes, boxes})
-                              .permute({0, 3, 1, 4, 2})
+        const auto grid = segmentSums(spread.view({4 * p * p, n}).t(), offsets)
+                              .view({boxes, boxes, 4, p, p})
+                              .permute({2, 0, 3, 1, 4})
                               .reshape({4, g, g});
 
         // The squared kernel between nodes, wrapped for a circular convolution of size 2g (offset g
