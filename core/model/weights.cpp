@@ -225,11 +225,12 @@ StateDict loadTorchSave(const std::filesystem::path& path, std::vector<std::stri
 // LibTorch 1.13's TorchScript importer takes a class-level assignment without a type annotation
 // (`  x = 3` where torch.jit.save writes `  x : Final[int] = 3`) for a constant and reads its
 // missing annotation: SIGSEGV in ScriptTypeParser::parseClassConstant (found by the torchscript
-// fuzz target). Only __parameters__, __buffers__ and the hook lists are written that way, so a
-// code/ record assigning anything else at class level is refused before LibTorch compiles it.
+// fuzz target). Only __parameters__, __buffers__, the hook lists and (in old archives)
+// __annotations__ are written that way and handled by the importer, so a code/ record assigning
+// anything else at class level is refused before LibTorch compiles it.
 void checkTorchScriptClassBodies(const fs::path& path) {
     static const std::set<std::string> kUnannotated = {"__parameters__", "__buffers__", "__forward_hooks__",
-                                                       "__forward_pre_hooks__"};
+                                                       "__forward_pre_hooks__", "__annotations__"};
     const std::string source = path.string();
     try {
         caffe2::serialize::PyTorchStreamReader reader(source);

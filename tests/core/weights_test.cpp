@@ -1110,10 +1110,13 @@ TEST_CASE("a TorchScript class attribute assigned without a type annotation is r
     CHECK_THAT(errorOf([&] { loadTorchScript(path); }),
                Contains("unannotated.pt") && Contains("code/__torch__.py") && Contains("line 6") &&
                    Contains("'__bufferc__'"));
-    // Assignments inside methods, and the names torch.jit.save writes unannotated, pass the check
+    // Assignments inside methods, and the names torch.jit.save writes unannotated (and older
+    // versions wrote: __annotations__), pass the check
     // (LibTorch then refuses this made-up module for reasons of its own, as an error).
     const fs::path fine = writeScriptLikeArchive(
-        tmp / "fine.pt", "class Module:\n  __parameters__ = []\n  def forward(self):\n    x = 1\n    return x\n");
+        tmp / "fine.pt",
+        "class Module:\n  __parameters__ = []\n  __annotations__ = []\n  __annotations__[\"0\"] = Tensor\n"
+        "  def forward(self):\n    x = 1\n    return x\n");
     const std::string message = errorOf([&] { loadTorchScript(fine); });
     CHECK_THAT(message, Contains("fine.pt") && Contains("cannot load the TorchScript archive"));
     CHECK_THAT(message, !Contains("type annotation"));
