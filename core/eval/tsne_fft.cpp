@@ -11,8 +11,10 @@
 //    depends on the map's extent, not on N.
 // Deterministic: the HNSW graph is built on one thread in index order with a seeded level
 // generator, queries and per-point loops write only their own outputs, the spreading runs box by
-// box (each box owns its nodes), and every reduction is in index order. The result does not
-// depend on the number of worker threads.
+// box (each box owns its nodes), and every reduction is in index order. The gradient renumbers the
+// points along a Z-order curve of the map at fixed iterations (for the cache), which depends on the
+// map alone. The result does not depend on the number of worker threads; it can differ in the last
+// bits between CPUs with and without AVX2 (the neighbour distances).
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -36,21 +38,84 @@ namespace {
 
 using F4 = float __attribute__((vector_size(16)));
 
-// HNSW graph parameters: 16 links per node and a candidate list of 100 while building, and k + 10
-// candidates while searching, gave 0.90 recall of the 90 neighbours t-SNE asks for on the bench's
-// blobs (10 Gaussian clusters in 50-D, 100k points: the hard case, no low-dimensional structure);
-// twice the search candidates gave 0.97 for twice the query time and no better KL.
+// HNSW graph parameters, measured on the bench's blobs (10 Gaussian clusters in 50-D, 100k points:
+// the hard case, no low-dimensional structure) for the 90 neighbours t-SNE asks for at perplexity
+// 30 (recall against brute force on 1,000 queries; one thread, docs/benchmarks.md): 16 links per
+// node; 100 build candidates and k + 10 search candidates gave 0.908 recall, building in 10.8 s
+// and querying in 12.1 s; 40 build candidates and k + 40 search candidates give 0.906 for 4.1 s
+// and 11.6 s (with the AVX2 distance below). The build runs on one thread and the queries on all,
+// so the cheaper build is what counts. Twice the search candidates gave 0.97 for twice the query
+// time and no better KL.
 constexpr std::size_t kHnswLinks = 16;
-constexpr std::size_t kHnswBuildCandidates = 100;
+constexpr std::size_t kHnswBuildCandidates = 40;
+constexpr std::size_t kHnswSearchExtra = 40;
 // Rows handed to one calibrateAffinities() call: keeps its float64 copies small at a million points.
 constexpr std::int64_t kCalibrationChunk = 1 << 16;
 // Grid: at least this many boxes per axis.
 constexpr int kMinBoxes = 20;
 
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define GENRA_TSNE_AVX2_L2 1
+#include <immintrin.h>
+// Squared Euclidean distance with AVX2 and FMA, for CPUs that have them (checked at run time; the
+// build targets the baseline x86-64, where hnswlib's own L2 space uses SSE): at 50 dimensions
+// it took the HNSW queries of the bench's 100k blobs from 0.121 to 0.088 ms each on one thread and
+// the build from 10.8 to 9.6 s.
+__attribute__((target("avx2,fma"))) float squaredL2Avx2(const void* a, const void* b, const void* dims) {
+    const auto* x = static_cast<const float*>(a);
+    const auto* y = static_cast<const float*>(b);
+    const std::size_t n = *static_cast<const std::size_t*>(dims);
+    __m256 s0 = _mm256_setzero_ps();
+    __m256 s1 = _mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i));
+        const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+        s1 = _mm256_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+    }
+    s0 = _mm256_add_ps(s0, s1);
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+    h = _mm_hadd_ps(h, h);
+    h = _mm_hadd_ps(h, h);
+    float sum = _mm_cvtss_f32(h);
+    for (; i < n; ++i) {
+        const float d = x[i] - y[i];
+        sum += d * d;
+    }
+    return sum;
+}
+#endif
+
+// hnswlib's L2 space, or the same distance through squaredL2Avx2 where the CPU has AVX2 and FMA
+// (the graph for a seed is then the same on every such CPU, and on every CPU without them).
+class NeighbourSpace : public hnswlib::SpaceInterface<float> {
+public:
+    explicit NeighbourSpace(std::size_t dims) : dims_(dims), fallback_(dims) {
+#ifdef GENRA_TSNE_AVX2_L2
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) distance_ = squaredL2Avx2;
+#endif
+    }
+    std::size_t get_data_size() override { return dims_ * sizeof(float); }
+    hnswlib::DISTFUNC<float> get_dist_func() override {
+        return distance_ ? distance_ : fallback_.get_dist_func();
+    }
+    void* get_dist_func_param() override { return distance_ ? &dims_ : fallback_.get_dist_func_param(); }
+
+private:
+    std::size_t dims_;
+    hnswlib::L2Space fallback_;
+    hnswlib::DISTFUNC<float> distance_ = nullptr;
+};
+
 void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, std::uint64_t seed,
                            WorkerPool& pool, const Progress& progress, std::vector<std::int32_t>& neighbours,
                            std::vector<float>& squared) {
-    hnswlib::L2Space space(static_cast<std::size_t>(dims));  // squared Euclidean distance
+    NeighbourSpace space(static_cast<std::size_t>(dims));  // squared Euclidean distance
     auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
         &space, static_cast<std::size_t>(n), kHnswLinks, kHnswBuildCandidates,
         static_cast<std::size_t>(seed % 1000003 + 100));
@@ -61,7 +126,7 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
             progress.stage(0.06 * static_cast<double>(i) / static_cast<double>(n), "t-SNE: neighbour graph");
         index->addPoint(data + i * dims, static_cast<hnswlib::labeltype>(i));
     }
-    index->setEf(static_cast<std::size_t>(k + 10));
+    index->setEf(static_cast<std::size_t>(k) + kHnswSearchExtra);
     constexpr std::int64_t kQueryBlock = 1 << 15;
     for (std::int64_t block = 0; block < n; block += kQueryBlock) {
         progress.stage(0.06 + 0.03 * static_cast<double>(block) / static_cast<double>(n),
@@ -359,6 +424,68 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
     return z - static_cast<double>(n);
 }
 
+namespace {
+
+// Spreads the low 16 bits of v to the even bits of the result.
+std::uint32_t spreadBits(std::uint32_t v) {
+    v &= 0xFFFFU;
+    v = (v | (v << 8U)) & 0x00FF00FFU;
+    v = (v | (v << 4U)) & 0x0F0F0F0FU;
+    v = (v | (v << 2U)) & 0x33333333U;
+    v = (v | (v << 1U)) & 0x55555555U;
+    return v;
+}
+
+// The points of the map y [2n] along a Z-order curve over its bounding box (ties by index): points
+// close in the map get close positions.
+std::vector<std::int32_t> zOrder(const double* y, std::int64_t n) {
+    const MapBounds b = mapBounds(y, n);
+    const double sx = 65535.0 / std::max(b.maxX - b.minX, 1e-300);
+    const double sy = 65535.0 / std::max(b.maxY - b.minY, 1e-300);
+    std::vector<std::pair<std::uint32_t, std::int32_t>> keys(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto qx = static_cast<std::uint32_t>(std::clamp((y[2 * i] - b.minX) * sx, 0.0, 65535.0));
+        const auto qy = static_cast<std::uint32_t>(std::clamp((y[2 * i + 1] - b.minY) * sy, 0.0, 65535.0));
+        keys[i] = {spreadBits(qx) | (spreadBits(qy) << 1U), static_cast<std::int32_t>(i)};
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::int32_t> order(keys.size());
+    for (std::size_t r = 0; r < keys.size(); ++r) order[r] = keys[r].second;
+    return order;
+}
+
+// P with its rows and columns renumbered: row r of the result is row from[r] of p.
+CsrP renumbered(const CsrP& p, const std::vector<std::int32_t>& from, WorkerPool& pool) {
+    const auto n = static_cast<std::int64_t>(from.size());
+    std::vector<std::int32_t> to(from.size());
+    for (std::size_t r = 0; r < from.size(); ++r) to[static_cast<std::size_t>(from[r])] = static_cast<std::int32_t>(r);
+    CsrP out;
+    out.rowStart.assign(from.size() + 1, 0);
+    for (std::size_t r = 0; r < from.size(); ++r) {
+        const auto old = static_cast<std::size_t>(from[r]);
+        out.rowStart[r + 1] = out.rowStart[r] + p.rowStart[old + 1] - p.rowStart[old];
+    }
+    out.columns.resize(p.columns.size());
+    out.values.resize(p.values.size());
+    pool.forRange(n, 4096, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t r = begin; r < end; ++r) {
+            const auto old = static_cast<std::size_t>(from[static_cast<std::size_t>(r)]);
+            auto w = static_cast<std::size_t>(out.rowStart[static_cast<std::size_t>(r)]);
+            for (auto e = p.rowStart[old]; e < p.rowStart[old + 1]; ++e, ++w) {
+                out.columns[w] = to[static_cast<std::size_t>(p.columns[static_cast<std::size_t>(e)])];
+                out.values[w] = p.values[static_cast<std::size_t>(e)];
+            }
+        }
+    });
+    return out;
+}
+
+// Calls of the gradient at which the points are renumbered along the map's Z-order curve: the
+// initial map, then as the early exaggeration forms and spreads the clusters and once after.
+bool renumberAt(int call) { return call == 0 || call == 50 || call == 150 || call == 300 || call == 600; }
+
+}  // namespace
+
 TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerPool& pool,
                   const Progress& progress) {
     const std::int64_t n = data.size(0);
@@ -370,34 +497,60 @@ TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerP
     }
     progress.stage(0.1, "t-SNE: optimising");
 
+    // The gradient works on the points renumbered (from time to time) along a Z-order curve over
+    // the map: neighbours in P then mostly sit close in memory, and the attraction's gathers hit
+    // the cache instead of main memory (at 200k points and beyond the map no longer fits in it).
+    // The renumbering depends only on the map, so the result stays the same for any thread count.
+    std::vector<std::int32_t> order(static_cast<std::size_t>(n));  // position -> point
+    for (std::int64_t r = 0; r < n; ++r) order[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(r);
+    std::vector<std::int32_t> position(order);                      // point -> position
+    std::vector<double> yp(static_cast<std::size_t>(2 * n), 0.0);   // the map in positions
     std::vector<double> repulse(static_cast<std::size_t>(2 * n), 0.0);
     std::vector<double> klTerms(static_cast<std::size_t>(n), 0.0);
     std::vector<float> yf(static_cast<std::size_t>(2 * n), 0.0F);
     GridRepulsion grid(options.fftNodesPerBox, options.fftBoxesPerUnit);
+    int calls = 0;
 
     auto gradient = [&](const std::vector<double>& y, std::vector<double>& grad, double exaggeration,
                         bool wantKl) {
-        const double z = grid.compute(y.data(), n, repulse.data(), pool);
-        if (!wantKl)
-            for (std::size_t c = 0; c < yf.size(); ++c) yf[c] = static_cast<float>(y[c]);
+        if (renumberAt(calls++)) {
+            const auto next = zOrder(y.data(), n);
+            std::vector<std::int32_t> from(next.size());
+            for (std::size_t r = 0; r < next.size(); ++r) from[r] = position[static_cast<std::size_t>(next[r])];
+            p = renumbered(p, from, pool);
+            order = next;
+            for (std::size_t r = 0; r < order.size(); ++r)
+                position[static_cast<std::size_t>(order[r])] = static_cast<std::int32_t>(r);
+        }
+        pool.forRange(n, 8192, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = begin; r < end; ++r) {
+                const auto i = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
+                const auto at = static_cast<std::size_t>(2 * r);
+                yp[at] = y[2 * i];
+                yp[at + 1] = y[2 * i + 1];
+                yf[at] = static_cast<float>(yp[at]);
+                yf[at + 1] = static_cast<float>(yp[at + 1]);
+            }
+        });
+        const double z = grid.compute(yp.data(), n, repulse.data(), pool);
         const double invZ = 1.0 / std::max(z, kMachineEpsilon);
         pool.forRange(n, 1024, [&](std::int64_t begin, std::int64_t end) {
             const std::int32_t* columns = p.columns.data();
             const float* values = p.values.data();
-            for (std::int64_t i = begin; i < end; ++i) {
-                const double px = y[static_cast<std::size_t>(2 * i)];
-                const double py = y[static_cast<std::size_t>(2 * i + 1)];
+            for (std::int64_t r = begin; r < end; ++r) {
+                const double px = yp[static_cast<std::size_t>(2 * r)];
+                const double py = yp[static_cast<std::size_t>(2 * r + 1)];
                 double ax = 0.0;
                 double ay = 0.0;
                 double kl = 0.0;
-                const auto rowEnd = p.rowStart[static_cast<std::size_t>(i) + 1];
-                auto e = p.rowStart[static_cast<std::size_t>(i)];
+                const auto rowEnd = p.rowStart[static_cast<std::size_t>(r) + 1];
+                auto e = p.rowStart[static_cast<std::size_t>(r)];
                 if (!wantKl) {
                     // Four entries per step in single precision (the map in float, yf): half the
                     // bytes gathered per neighbour and twice the lanes per division; the sums over a
                     // row of ~100 entries keep float's 1e-7 relative error.
-                    const float fx = yf[static_cast<std::size_t>(2 * i)];
-                    const float fy = yf[static_cast<std::size_t>(2 * i + 1)];
+                    const float fx = yf[static_cast<std::size_t>(2 * r)];
+                    const float fy = yf[static_cast<std::size_t>(2 * r + 1)];
                     F4 vx = {0.0F, 0.0F, 0.0F, 0.0F};
                     F4 vy = {0.0F, 0.0F, 0.0F, 0.0F};
                     for (; e + 3 < rowEnd; e += 4) {
@@ -416,12 +569,17 @@ TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerP
                     ax = static_cast<double>(vx[0] + vx[1]) + static_cast<double>(vx[2] + vx[3]);
                     ay = static_cast<double>(vy[0] + vy[1]) + static_cast<double>(vy[2] + vy[3]);
                 }
+                const double* map = yp.data();
                 if (wantKl)
-                    attractEntries<true>(y.data(), px, py, columns, values, e, rowEnd, exaggeration, invZ, ax, ay, kl);
+                    attractEntries<true>(map, px, py, columns, values, e, rowEnd, exaggeration, invZ, ax, ay, kl);
                 else
-                    attractEntries<false>(y.data(), px, py, columns, values, e, rowEnd, exaggeration, invZ, ax, ay, kl);
-                storeGradient(grad, repulse, i, ax * exaggeration, ay * exaggeration, invZ);
-                klTerms[static_cast<std::size_t>(i)] = kl;
+                    attractEntries<false>(map, px, py, columns, values, e, rowEnd, exaggeration, invZ, ax, ay, kl);
+                // dKL/dy_i = 4 (attraction times the exaggeration - repulsion / Z), back in point order.
+                const auto i = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
+                const auto at = static_cast<std::size_t>(2 * r);
+                grad[2 * i] = 4.0 * (ax * exaggeration - repulse[at] * invZ);
+                grad[2 * i + 1] = 4.0 * (ay * exaggeration - repulse[at + 1] * invZ);
+                klTerms[static_cast<std::size_t>(r)] = kl;
             }
         });
         return wantKl ? klFromTerms(klTerms) : 0.0;
