@@ -7,6 +7,7 @@
 #include "core/train/trainer.h"
 #include "widgets/job_manager.h"
 #include "widgets/plot_curves.h"
+#include "widgets/process_train_job.h"
 #include "widgets/training_form.h"
 
 #include <QCheckBox>
@@ -20,7 +21,9 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSlider>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QThread>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -32,6 +35,14 @@ namespace {
 
 constexpr int kRunIdRole = Qt::UserRole + 1;
 constexpr int kRunStatusRole = Qt::UserRole + 2;
+// Lines of the live run's log shown under the chart while the recipe is shown.
+constexpr int kLogLines = 5;
+
+// The status line under the chart takes room only while it says something.
+void setStatusText(QLabel* label, const QString& text) {
+    label->setText(text);
+    label->setVisible(!text.isEmpty());
+}
 
 QString timeText(double seconds) {
     if (seconds < 0) return {};
@@ -68,6 +79,19 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     fileRow->addWidget(save);
     fileRow->addWidget(validate);
     leftLayout->addLayout(fileRow);
+    auto* processRow = new QHBoxLayout;
+    auto* processesLabel = new QLabel(tr("Processes"), left);
+    processes_ = new QSpinBox(left);
+    processes_->setRange(1, std::max(1, QThread::idealThreadCount()));
+    processes_->setValue(1);
+    processes_->setToolTip(tr("Data-parallel processes for Start and Resume. Above 1 the run goes to `genra train "
+                              "--nproc N` (c10d Gloo): each process trains on batch_size / N of every batch, so "
+                              "batch_size must be a multiple of N. Up to the number of cores."));
+    processesLabel->setBuddy(processes_);
+    processRow->addWidget(processesLabel);
+    processRow->addWidget(processes_);
+    processRow->addStretch(1);
+    leftLayout->addLayout(processRow);
     auto* runRow = new QHBoxLayout;
     start_ = new QPushButton(tr("Start"), left);
     stop_ = new QPushButton(tr("Stop"), left);
@@ -118,30 +142,33 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     leftColumn->setStretchFactor(0, 3);
     leftColumn->setStretchFactor(1, 2);
 
-    // Right: the curves, progress, status and log.
-    auto* right = new QSplitter(Qt::Vertical, splitter);
+    // Right: the curves over everything else, then one line of progress and status, and a few
+    // lines of the live run's log, which folds away with the recipe (the Jobs dock keeps every
+    // job's whole log).
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
     curves_ = new CurvePlot(right);
-
-    auto* bottom = new QWidget(right);
-    auto* bottomLayout = new QVBoxLayout(bottom);
+    rightLayout->addWidget(curves_, 1);
     auto* progressRow = new QHBoxLayout;
-    progress_ = new QProgressBar(bottom);
+    progressRow->setContentsMargins(6, 0, 6, 0);
+    progress_ = new QProgressBar(right);
     progress_->setRange(0, 1000);
     progress_->setValue(0);
-    timeLeft_ = new QLabel(bottom);
-    progressRow->addWidget(progress_, 1);
-    progressRow->addWidget(timeLeft_);
-    bottomLayout->addLayout(progressRow);
-    status_ = new QLabel(bottom);
+    timeLeft_ = new QLabel(right);
+    status_ = new QLabel(right);
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    bottomLayout->addWidget(status_);
-    log_ = new QPlainTextEdit(bottom);
+    status_->hide();
+    progressRow->addWidget(progress_, 1);
+    progressRow->addWidget(timeLeft_);
+    rightLayout->addLayout(progressRow);
+    rightLayout->addWidget(status_);
+    log_ = new QPlainTextEdit(right);
     log_->setReadOnly(true);
     log_->setMaximumBlockCount(20000);
-    bottomLayout->addWidget(log_, 1);
-    right->setStretchFactor(0, 3);
-    right->setStretchFactor(1, 1);
+    log_->setMaximumHeight(log_->fontMetrics().lineSpacing() * kLogLines + 2 * log_->frameWidth() + 8);
+    rightLayout->addWidget(log_);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 3);
     // The curves take most of the view: the form and lists a quarter of it.
@@ -151,7 +178,7 @@ TrainingPanel::TrainingPanel(JobManager* jobs, QWidget* parent) : QWidget(parent
     connect(save, &QPushButton::clicked, this, &TrainingPanel::saveRecipe);
     connect(validate, &QPushButton::clicked, this, [this] {
         const QString error = form_->validate();
-        status_->setText(error.isEmpty() ? tr("The recipe is valid.") : error);
+        setStatusText(status_, error.isEmpty() ? tr("The recipe is valid.") : error);
     });
     connect(start_, &QPushButton::clicked, this, [this] { startRun(); });
     connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stopRun);
@@ -206,29 +233,69 @@ int TrainingPanel::startRun(const QString& runName) {
     else if (liveJob_) lastError_ = tr("A run is already training; stop it first.");
     else lastError_ = form_->validate();
     if (!lastError_.isEmpty()) {
-        status_->setText(lastError_);
+        setStatusText(status_, lastError_);
         return 0;
     }
     auto recipe = train::parseRecipe(form_->recipeJson(), "recipe");
+    const int processes = processes_->value();
+    if (processes > 1 && recipe.batchSize % processes != 0) {
+        lastError_ = tr("batch_size %1 does not split evenly across %2 processes; choose a multiple of %2.")
+                         .arg(recipe.batchSize)
+                         .arg(processes);
+        setStatusText(status_, lastError_);
+        return 0;
+    }
     auto job = std::make_unique<train::TrainJob>(workspace_->dir(), std::move(recipe), runName.toStdString());
     const QString name = QString::fromStdString(job->runName());
+    if (processes > 1) {
+        auto external = processJob(name, false);
+        return external ? startJob(std::move(external), name) : 0;
+    }
     return startJob(std::move(job), name);
 }
+
+std::unique_ptr<jobs::Job> TrainingPanel::processJob(const QString& runName, bool resume) {
+    QStringList lookedAt;
+    const QString program = findGenraProgram(&lookedAt);
+    if (program.isEmpty()) {
+        lastError_ = tr("Cannot start a run on %1 processes: the genra program was not found (looked for %2). Set "
+                        "GENRA_CLI to its path, or start the run with 1 process.")
+                         .arg(processes_->value())
+                         .arg(lookedAt.join(QStringLiteral(", ")));
+        setStatusText(status_, lastError_);
+        return nullptr;
+    }
+    ProcessTrainJob::Options options;
+    options.program = program;
+    options.workspace = QString::fromStdString(workspace_->dir().string());
+    options.recipe = resume ? nlohmann::json() : form_->recipeJson();
+    options.runName = runName;
+    options.resume = resume;
+    options.processes = processes_->value();
+    return std::make_unique<ProcessTrainJob>(std::move(options));
+}
+
+void TrainingPanel::setProcesses(int processes) { processes_->setValue(processes); }
+int TrainingPanel::processes() const { return processes_->value(); }
 
 int TrainingPanel::resumeRun(const QString& run) {
     lastError_.clear();
     if (!workspace_ || liveJob_) {
         lastError_ = workspace_ ? tr("A run is already training; stop it first.") : tr("Open a workspace first.");
-        status_->setText(lastError_);
+        setStatusText(status_, lastError_);
         return 0;
     }
     try {
         auto job = std::make_unique<train::TrainJob>(train::TrainJob::resume(workspace_->dir(), run.toStdString()));
         const QString name = QString::fromStdString(job->runName());
+        if (processes_->value() > 1) {
+            auto external = processJob(name, true);
+            return external ? startJob(std::move(external), name) : 0;
+        }
         return startJob(std::move(job), name);
     } catch (const std::exception& e) {
         lastError_ = QString::fromStdString(e.what());
-        status_->setText(lastError_);
+        setStatusText(status_, lastError_);
         return 0;
     }
 }
@@ -237,7 +304,7 @@ int TrainingPanel::startJob(std::unique_ptr<jobs::Job> job, const QString& runNa
     liveRun_ = runName;
     log_->clear();
     progress_->setValue(0);
-    status_->setText(tr("Training %1…").arg(runName));
+    setStatusText(status_, tr("Training %1…").arg(runName));
     // A resumed run rewrites its curve from the checkpoint on; keep what came before.
     liveJob_ = jobs_->start(std::move(job));
     updateButtons();
@@ -247,7 +314,7 @@ int TrainingPanel::startJob(std::unique_ptr<jobs::Job> job, const QString& runNa
 void TrainingPanel::stopRun() {
     if (!liveJob_) return;
     jobs_->cancel(liveJob_);
-    status_->setText(tr("Stopping %1: writing a checkpoint…").arg(liveRun_));
+    setStatusText(status_, tr("Stopping %1: writing a checkpoint…").arg(liveRun_));
 }
 
 void TrainingPanel::onJobMetric(int id, qint64 step, const QString& name, double value) {
@@ -284,13 +351,13 @@ void TrainingPanel::onJobFinished(int id, bool succeeded) {
     progress_->setRange(0, 1000);
     if (succeeded) {
         progress_->setValue(1000);
-        status_->setText(tr("Run %1 finished.").arg(liveRun_));
+        setStatusText(status_, tr("Run %1 finished.").arg(liveRun_));
     } else if (record && record->state == JobRecord::State::Cancelled) {
-        status_->setText(tr("Run %1 stopped; its checkpoint is kept and it can be resumed.").arg(liveRun_));
+        setStatusText(status_, tr("Run %1 stopped; its checkpoint is kept and it can be resumed.").arg(liveRun_));
     } else {
         lastError_ = record ? record->error : QString();
         log_->appendPlainText(lastError_);
-        status_->setText(tr("Run %1 failed: %2").arg(liveRun_, lastError_));
+        setStatusText(status_, tr("Run %1 failed: %2").arg(liveRun_, lastError_));
     }
     refreshRuns();
     // Select the run just finished so its status (error and last checkpoint) shows.
@@ -315,7 +382,7 @@ void TrainingPanel::refreshRuns() {
     try {
         runs = store::listRuns(*workspace_);
     } catch (const std::exception& e) {
-        status_->setText(QString::fromStdString(e.what()));
+        setStatusText(status_, QString::fromStdString(e.what()));
         return;
     }
     for (const auto& run : runs) {
@@ -396,12 +463,13 @@ void TrainingPanel::onRunSelected() {
     if (!run->checkpoint.empty()) {
         text += QStringLiteral("\n") + tr("Last good checkpoint: %1").arg(QString::fromStdString(run->checkpoint));
     }
-    status_->setText(text);
+    setStatusText(status_, text);
     updateButtons();
 }
 
 void TrainingPanel::updateButtons() {
     start_->setEnabled(workspace_ && !liveJob_);
+    processes_->setEnabled(!liveJob_);
     stop_->setEnabled(liveJob_ != 0);
     const auto* item = runs_->currentItem();
     const QString status = item ? item->data(kRunStatusRole).toString() : QString();
@@ -415,7 +483,7 @@ void TrainingPanel::loadRecipe() {
     if (path.isEmpty()) return;
     try {
         form_->loadFile(path);
-        status_->setText(tr("Loaded %1").arg(path));
+        setStatusText(status_, tr("Loaded %1").arg(path));
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Cannot load the recipe"), QString::fromStdString(e.what()));
     }
@@ -471,6 +539,13 @@ bool TrainingPanel::select(const QString& key, const QString& value) {
         smoothing_->setValue(static_cast<int>(std::lround(weight * 100)));
         return true;
     }
+    if (key == QStringLiteral("processes")) {
+        bool ok = false;
+        const int processes = value.toInt(&ok);
+        if (!ok || processes < processes_->minimum() || processes > processes_->maximum()) return false;
+        processes_->setValue(processes);
+        return true;
+    }
     if (key == QStringLiteral("recipe") && (value == QStringLiteral("hidden") || value == QStringLiteral("shown"))) {
         setRecipeCollapsed(value == QStringLiteral("hidden"));
         return true;
@@ -489,6 +564,7 @@ void TrainingPanel::setGroupSeeds(bool on) { groupSeeds_->setChecked(on); }
 
 void TrainingPanel::setRecipeCollapsed(bool collapsed) {
     recipe_->setVisible(!collapsed);
+    log_->setVisible(!collapsed);
     const QSignalBlocker blocker(collapse_);
     collapse_->setChecked(collapsed);
     collapse_->setText(collapsed ? tr("▸ Show recipe") : tr("▾ Hide recipe"));
