@@ -13,6 +13,7 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/checkpoint.h"
+#include "core/train/distributed.h"
 #include "core/train/run_driver.h"
 #include "core/util/error.h"
 #include "core/util/names.h"
@@ -301,7 +302,7 @@ bool CaptionTrainJob::run(jobs::JobContext& context) {
     runId_ = driver.runId();
 
     return driver.run([&]() -> RunOutcome {
-        const torch::Device device = model::resolveDevice(r.device);
+        const torch::Device device = rankDevice(r.device);  // cuda:LOCAL_RANK per rank of a multi-process run
         // Rank 0 sets up first (it may write the run's vocabulary), then the others.
         if (!parallel.isMain()) parallel.barrier();
         Setup s = buildSetup(r, pairs, embeddings.size(1), driver.checkpointDir(), context);

@@ -1,5 +1,6 @@
 #include "core/train/distributed.h"
 
+#include "core/model/embed.h"
 #include "core/util/error.h"
 
 // c10d's Gloo and NCCL headers are guarded by USE_C10D_GLOO / USE_C10D_NCCL, which LibTorch's own
@@ -169,6 +170,23 @@ bool haveGloo() {
 #else
     return false;
 #endif
+}
+
+std::string rankDeviceName(const std::string& requested, const LaunchInfo& info, int cudaDevices) {
+    if (info.worldSize <= 1) return requested;
+    if (requested != "cuda" && !(requested == "auto" && cudaDevices > 0)) return requested;
+    if (cudaDevices <= 0) return requested;  // resolveDevice reports that CUDA is missing
+    if (info.localRank >= cudaDevices) {
+        throw Error("rank " + std::to_string(info.rank) + " has local rank " + std::to_string(info.localRank) +
+                    " (LOCAL_RANK or SLURM_LOCALID) but this node has " + std::to_string(cudaDevices) +
+                    " CUDA device(s): start at most one process per GPU, or name a device (cuda:K) in the recipe");
+    }
+    return "cuda:" + std::to_string(info.localRank);
+}
+
+torch::Device rankDevice(const std::string& requested) {
+    return model::resolveDevice(
+        rankDeviceName(requested, launchInfoFromEnvironment(), static_cast<int>(torch::cuda::device_count())));
 }
 
 bool haveNccl() {

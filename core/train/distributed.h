@@ -45,6 +45,16 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 LaunchInfo launchInfoFromEnvironment(const EnvLookup& env);
 LaunchInfo launchInfoFromEnvironment();  // the process's environment
 
+// The device a rank trains on. In a multi-process run (world size above 1), "cuda" and "auto" on a
+// machine with CUDA mean the rank's own GPU, "cuda:LOCAL_RANK" (torchrun's, Slurm's SLURM_LOCALID
+// or --nproc's rank), so N processes on a node with N GPUs use one each; a LOCAL_RANK at or beyond
+// `cudaDevices` throws genra::Error naming it. An explicit "cuda:K" or "cpu", and every device of a
+// single process, are kept as given.
+std::string rankDeviceName(const std::string& requested, const LaunchInfo& info, int cudaDevices);
+// rankDeviceName for this process (its launcher variables, LibTorch's CUDA device count), resolved
+// as model::resolveDevice does.
+torch::Device rankDevice(const std::string& requested);
+
 // The first host of a Slurm node list: "node[03-05,9],gpu1" -> "node03", "a,b" -> "a".
 std::string firstSlurmHost(const std::string& nodeList);
 

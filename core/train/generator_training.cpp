@@ -13,6 +13,7 @@
 #include "core/store/runs.h"
 #include "core/store/workspace.h"
 #include "core/train/checkpoint.h"
+#include "core/train/distributed.h"
 #include "core/train/run_driver.h"
 #include "core/util/error.h"
 
@@ -223,7 +224,7 @@ bool TrainGeneratorJob::run(jobs::JobContext& context) {
     }
     gen::validate(options_);
     const GeneratorTrainOptions& o = options_;
-    const auto device = model::resolveDevice(o.device);
+    const auto device = rankDevice(o.device);  // cuda:LOCAL_RANK per rank of a multi-process run
     auto textClip = gen::loadTextModel(ws, o.textModel);
     context.progress(-1, "collecting training data");
     GeneratorData data = loadGeneratorData(ws, o, context);

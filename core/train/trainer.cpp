@@ -1,6 +1,7 @@
 #include "core/train/trainer.h"
 
 #include "core/train/checkpoint.h"
+#include "core/train/distributed.h"
 #include "core/train/run_driver.h"
 
 #include "core/data/image.h"
@@ -145,7 +146,7 @@ void freezeAll(model::ClipModel& m) {
 Setup buildSetup(store::Workspace& ws, const Recipe& recipe, const TrainingData& data, const fs::path& runDir,
                  jobs::JobContext& context, bool writeVocabulary = true) {
     Setup s;
-    s.device = model::resolveDevice(recipe.device);
+    s.device = rankDevice(recipe.device);  // cuda:LOCAL_RANK per rank of a multi-process run
     s.precision = model::parsePrecision(recipe.precision);
     model::checkPrecisionSupported(s.precision, s.device);
     torch::manual_seed(static_cast<std::uint64_t>(recipe.seed));

@@ -5,6 +5,7 @@
 #include "core/train/distributed.h"
 #include "core/train/losses.h"
 #include "core/util/error.h"
+#include "support/error_of.h"
 #include "support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -103,6 +104,30 @@ TEST_CASE("Slurm node lists: the first host", "[dist]") {
     CHECK(train::firstSlurmHost("gpu[07,09-12]") == "gpu07");
     CHECK(train::firstSlurmHost("rack[2-3]-n[1-4],x") == "rack2-n[1-4]");
     CHECK_THROWS_AS(train::firstSlurmHost("gpu[3-5"), Error);
+}
+
+TEST_CASE("each rank of a multi-process CUDA run takes the GPU of its local rank", "[dist]") {
+    train::LaunchInfo single;
+    train::LaunchInfo rank;
+    rank.rank = 5;
+    rank.worldSize = 8;
+    rank.localRank = 1;
+    // One process keeps whatever it was given.
+    CHECK(train::rankDeviceName("cuda", single, 4) == "cuda");
+    CHECK(train::rankDeviceName("auto", single, 4) == "auto");
+    // Several: "cuda", and "auto" where CUDA exists, become the local rank's GPU.
+    CHECK(train::rankDeviceName("cuda", rank, 4) == "cuda:1");
+    CHECK(train::rankDeviceName("auto", rank, 2) == "cuda:1");
+    // A named GPU, the CPU, and auto without CUDA stay as they are.
+    CHECK(train::rankDeviceName("cuda:3", rank, 4) == "cuda:3");
+    CHECK(train::rankDeviceName("cpu", rank, 4) == "cpu");
+    CHECK(train::rankDeviceName("auto", rank, 0) == "auto");
+    // More processes on the node than GPUs: the error names the local rank and the count.
+    rank.localRank = 2;
+    const auto message = test::genraErrorOf([&] { train::rankDeviceName("cuda", rank, 2); });
+    CHECK_THAT(message, Catch::Contains("local rank 2") && Catch::Contains("2 CUDA device(s)"));
+    // This machine's own launcher variables: a single process on the CPU stays on the CPU.
+    CHECK(train::rankDevice("cpu") == torch::Device(torch::kCPU));
 }
 
 TEST_CASE("a single process: shards are the whole batch and collectives change nothing", "[dist]") {
