@@ -1,23 +1,31 @@
 // Room for the analysis in the main window (issue 24), at 1280x800 and 1920x1080 on a workspace
-// built here: the caption browser dock opens wide enough to read captions (its list above the
-// images when the dock is narrow, the generated images beside the real one, long captions elided in
-// the middle and whole in the tooltip) while the analysis views keep more than half of the window.
+// built here: the Training view's chart takes most of the view with the recipe form shown and even
+// more with it folded away (the live run's log folds with it, progress stays one line); the
+// caption browser dock opens wide enough to read captions (its list above the images when the dock
+// is narrow, the generated images beside the real one, long captions elided in the middle and whole
+// in the tooltip) while the analysis views keep more than half of the window.
 #include "app/gui/main_window.h"
 #include "core/store/workspace.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
 #include "widgets/caption_list_model.h"
+#include "widgets/plot_curves.h"
+#include "widgets/training_form.h"
+#include "widgets/training_panel.h"
 #include "widgets_test_support.h"
 
 #include <catch2/catch.hpp>
 
 #include <QDockWidget>
 #include <QListView>
+#include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QScrollArea>
 #include <QTabWidget>
 
 #include <cmath>
+#include <vector>
 
 using namespace genra;
 
@@ -53,6 +61,59 @@ struct Workbench {
 };
 
 }  // namespace
+
+TEST_CASE("the training chart takes most of its view, with the recipe form shown or folded away",
+          "[widgets][gui][layout]") {
+    Workbench bench;
+    const auto size = GENERATE(QSize(1280, 800), QSize(1920, 1080));
+    bench.show(size);
+    INFO("window " << size.width() << "x" << size.height());
+    auto* training = qobject_cast<widgets::TrainingPanel*>(bench.window.panel(QStringLiteral("training")));
+    REQUIRE(training);
+    std::vector<double> steps;
+    std::vector<double> loss;
+    for (int s = 0; s <= 300; s += 10) {
+        steps.push_back(s);
+        loss.push_back(2.0 / (1.0 + s / 30.0));
+    }
+    training->curves()->setSeries(QStringLiteral("a-run"), QStringLiteral("loss"), steps, loss);
+    REQUIRE(bench.window.raisePanel(QStringLiteral("training")));
+    auto* log = training->findChild<QPlainTextEdit*>();
+    auto* progress = training->findChild<QProgressBar*>();
+    REQUIRE(log);
+    REQUIRE(progress);
+    const auto share = [training] {
+        test::settle();
+        const QWidget* chart = training->curves();
+        INFO("chart " << chart->width() << "x" << chart->height() << " of " << training->width() << "x" << training->height());
+        return std::make_pair(double(chart->width()) / training->width(), double(chart->height()) / training->height());
+    };
+
+    SECTION("recipe shown: the chart is at least half of the view each way, the log a few lines under it") {
+        training->setRecipeCollapsed(false);
+        const auto [w, h] = share();
+        CHECK(w >= 0.5);
+        CHECK(h >= 0.7);
+        CHECK(log->isVisible());
+        CHECK(log->height() <= log->fontMetrics().lineSpacing() * 8);
+        CHECK(progress->isVisible());
+        CHECK(training->form()->isVisible());
+    }
+    SECTION("recipe folded: the log folds with it and the chart takes nearly the whole column") {
+        REQUIRE(training->select(QStringLiteral("recipe"), QStringLiteral("hidden")));
+        const auto [w, h] = share();
+        CHECK(w >= 0.5);
+        CHECK(h >= 0.85);
+        CHECK_FALSE(log->isVisible());
+        CHECK(progress->isVisible());  // one line: a run started from a saved recipe still shows progress
+        CHECK(progress->height() < training->height() / 10);
+        CHECK_FALSE(training->form()->isVisible());
+        // Shown again: back to the chart with the log under it.
+        training->setRecipeCollapsed(false);
+        test::settle();
+        CHECK(log->isVisible());
+    }
+}
 
 TEST_CASE("the caption browser dock opens readable and leaves the views more than half of the window",
           "[widgets][gui][layout]") {
