@@ -1401,10 +1401,6 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
         <translation>kein Paar</translation>
     </message>
     <message>
-        <source>cosine %1</source>
-        <translation>Kosinus %1</translation>
-    </message>
-    <message>
         <source>split: %1</source>
         <translation>Teilmenge: %1</translation>
     </message>
@@ -1415,6 +1411,10 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
     <message>
         <source>cosine to its real image: %1</source>
         <translation>Kosinus zu seinem echten Bild: %1</translation>
+    </message>
+    <message>
+        <source>cosine to paired image, %1 to %2</source>
+        <translation>Kosinus zum Bildpaar, %1 bis %2</translation>
     </message>
 </context>
 <context>
@@ -1661,6 +1661,10 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
         <source>¹ no base model embeddings</source>
         <translation>¹ keine Einbettungen des Basismodells</translation>
     </message>
+    <message>
+        <source>cosine</source>
+        <translation>Kosinus</translation>
+    </message>
 </context>
 <context>
     <name>ThumbnailCache</name>
@@ -1834,6 +1838,22 @@ A workspace&apos;s generators.json can run any program with your rights. Run it 
     <message>
         <source>▾ Hide recipe</source>
         <translation>▾ Rezept verbergen</translation>
+    </message>
+    <message>
+        <source>Processes</source>
+        <translation>Prozesse</translation>
+    </message>
+    <message>
+        <source>Data-parallel processes for Start and Resume. Above 1 the run goes to `genra train --nproc N` (c10d Gloo): each process trains on batch_size / N of every batch, so batch_size must be a multiple of N. Up to the number of cores.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>batch_size %1 does not split evenly across %2 processes; choose a multiple of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot start a run on %1 processes: the genra program was not found (looked for %2). Set GENRA_CLI to its path, or start the run with 1 process.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
