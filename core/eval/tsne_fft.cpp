@@ -38,7 +38,7 @@ namespace {
 
 using F4 = float __attribute__((vector_size(16)));
 
-// HNSW graph parameters, measured on the bench's blobs (10 Gaussian clusters in 50-D, 100k points:
+// HNSW graph parameters, measured on blobs like the bench's (10 Gaussian clusters in 50-D, 100k points:
 // the hard case, no low-dimensional structure) for the 90 neighbours t-SNE asks for at perplexity
 // 30 (recall against brute force on 1,000 queries; one thread, docs/benchmarks.md): 16 links per
 // node; 100 build candidates and k + 10 search candidates gave 0.908 recall, building in 10.8 s
