@@ -18,6 +18,7 @@
 #include "core/eval/workspace_eval.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/train/recipe.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -85,7 +86,7 @@ struct Split {
 // Image embeddings of one split of real images, with their attribute labels.
 Split embedSplit(store::Workspace& ws, model::LoadedClip& clip, const std::string& split) {
     const auto values = data::shapesAttributeValues();
-    auto s = ws.db().prepare("SELECT path, attributes FROM images WHERE modality = 'real' AND split = ? ORDER BY id");
+    auto s = genra::store::rawDb(ws).prepare("SELECT path, attributes FROM images WHERE modality = 'real' AND split = ? ORDER BY id");
     s.bind(1, split);
     std::vector<data::Image> images;
     Split out;

@@ -3,6 +3,7 @@
 // does) and the same rows inserted in one big transaction (the store's ceiling).
 #include "core/store/metric_writer.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 
 #include <chrono>
 #include <cstdio>
@@ -17,8 +18,8 @@ double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 std::int64_t makeRun(genra::store::Workspace& ws) {
     static int counter = 0;
-    ws.db().exec("INSERT INTO runs(name, kind) VALUES('bench-" + std::to_string(++counter) + "', 'bench')");
-    return ws.db().lastInsertId();
+    genra::store::rawDb(ws).exec("INSERT INTO runs(name, kind) VALUES('bench-" + std::to_string(++counter) + "', 'bench')");
+    return genra::store::rawDb(ws).lastInsertId();
 }
 }  // namespace
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
     const auto runA = makeRun(ws);
     auto t0 = Clock::now();
     {
-        auto s = ws.db().prepare("INSERT INTO metrics(run_id, name, step, value) VALUES(?,?,?,?)");
+        auto s = genra::store::rawDb(ws).prepare("INSERT INTO metrics(run_id, name, step, value) VALUES(?,?,?,?)");
         for (int i = 0; i < naiveRows; ++i) {
             s.bind(1, runA).bind(2, "loss").bind(3, static_cast<std::int64_t>(i)).bind(4, 1.0 / (i + 1));
             s.run();
@@ -45,8 +46,8 @@ int main(int argc, char** argv) {
     const auto runB = makeRun(ws);
     t0 = Clock::now();
     {
-        genra::store::Transaction tx(ws.db());
-        auto s = ws.db().prepare("INSERT INTO metrics(run_id, name, step, value) VALUES(?,?,?,?)");
+        genra::store::Transaction tx(genra::store::rawDb(ws));
+        auto s = genra::store::rawDb(ws).prepare("INSERT INTO metrics(run_id, name, step, value) VALUES(?,?,?,?)");
         for (int i = 0; i < rows; ++i) {
             s.bind(1, runB).bind(2, "loss").bind(3, static_cast<std::int64_t>(i)).bind(4, 1.0 / (i + 1));
             s.run();

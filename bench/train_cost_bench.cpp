@@ -19,6 +19,7 @@
 #include "core/data/shapes.h"
 #include "core/model/model_store.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/bpe_vocab_file.h"
 #include "core/train/recipe.h"
@@ -108,7 +109,7 @@ void makeWorkspace(const fs::path& dir, const std::string& preset, int shapes) {
     for (const auto& c : ws.captionsOfDataset(dataset.id)) {
         captions.push_back(c.text);
         if (c.ord != 0 || !c.imageId) continue;
-        auto s = ws.db().prepare("SELECT path FROM images WHERE id = ?");
+        auto s = genra::store::rawDb(ws).prepare("SELECT path FROM images WHERE id = ?");
         s.bind(1, *c.imageId);
         s.step();
         const fs::path realPath = fs::path(s.columnText(0)).is_absolute() ? fs::path(s.columnText(0)) : dir / "ws" / s.columnText(0);

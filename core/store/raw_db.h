@@ -1,6 +1,6 @@
-// The SQLite connection behind a Workspace. Only the store's own repositories (core/store/*.cpp)
-// and tests that inspect tables include this header; every other module reads and writes through
-// the typed functions of core/store (tests/packaging/layering_check.sh enforces it).
+// The SQLite connection behind a Workspace. Only the store's own repositories (core/store/*.cpp),
+// and tests and benchmarks that inspect tables, include this header; every other module reads and
+// writes through the typed functions of core/store (tests/layering_check.sh enforces it).
 #pragma once
 
 #include "core/store/sqlite.h"
