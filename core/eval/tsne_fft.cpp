@@ -162,8 +162,7 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
 
 CsrP knnAffinities(const float* data, std::int64_t n, std::int64_t dims, const TsneOptions& options,
                       WorkerPool& pool, const Progress& progress) {
-    const int k = static_cast<int>(
-        std::min<std::int64_t>(n - 1, static_cast<std::int64_t>(3.0 * options.perplexity + 1.0)));
+    const int k = neighbourCount(n, options.perplexity);
     progress.stage(0.0, "t-SNE: nearest neighbours");
     std::vector<std::int32_t> neighbours(static_cast<std::size_t>(n * k));
     std::vector<float> conditional(static_cast<std::size_t>(n * k));  // squared distances, then p(j|i)

@@ -157,6 +157,11 @@ TsneResult runFft(const torch::Tensor& data, const TsneOptions& options, WorkerP
 TsneResult runTorch(const torch::Tensor& data, const TsneOptions& options, WorkerPool& pool,
                     const Progress& progress);
 
+// How many neighbours the sparse methods attract along: 3 x perplexity (at most n - 1).
+inline int neighbourCount(std::int64_t n, double perplexity) {
+    return static_cast<int>(std::min<std::int64_t>(n - 1, static_cast<std::int64_t>(3.0 * perplexity + 1.0)));
+}
+
 // Symmetric sparse P in CSR form (rows sorted by column, summing to 1 over all entries) with float
 // values: at a million points and k = 90 it holds up to 180 million entries, which in doubles would
 // not fit the memory budget next to the neighbour lists.
