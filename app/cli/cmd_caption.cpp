@@ -39,11 +39,11 @@ void addPredictOptions(CLI::App* cmd, PredictArgs& a) {
     cmd->add_option("--split,-s", a.split, "Split whose images are captioned")->capture_default_str();
     cmd->add_option("--modality", a.modality, "real (the CLIP model's real-image encoder) or generated (f_g)")->capture_default_str()
         ->check(CLI::IsMember({"real", "generated"}));
-    cmd->add_option("--beam", a.beam, "Beam size (1 = greedy; default: the model's, 5)")->check(CLI::PositiveNumber);
-    cmd->add_option("--max-length", a.maxLength, "Tokens generated at most (default: the model's)")->check(CLI::PositiveNumber);
+    cmd->add_option("--beam", a.beam, "Beam size (1 = greedy; default: the model's, 5)")->check(positiveNumber());
+    cmd->add_option("--max-length", a.maxLength, "Tokens generated at most (default: the model's)")->check(positiveNumber());
     cmd->add_option("--length-penalty", a.lengthPenalty, "Beam length penalty exponent (default: the model's)")
-        ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--batch", a.batch, "Images decoded together")->capture_default_str()->check(CLI::PositiveNumber);
+        ->check(nonNegativeNumber());
+    cmd->add_option("--batch", a.batch, "Images decoded together")->capture_default_str()->check(positiveNumber());
     cmd->add_option("--device", a.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
 }
 

@@ -38,7 +38,7 @@ void addDemoCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--generator-steps", options->generatorSteps,
                     "With --train-generator (implied): train it this many steps (default 800, --quick 300); 2400 makes "
                     "it draw the caption's shape on Shapes v2 (about 20 more minutes on 2 cores)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     cmd->add_option("--generator-bundle", options->generatorBundle,
                     "Use this generator bundle folder (genra model export) instead of the shipped one")
         ->check(CLI::ExistingDirectory);

@@ -43,7 +43,7 @@ void addEmbedCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--precision", o->precision, "fp32, or autocast: bf16 (CPU or CUDA), fp16 (CUDA); output stays float32")
         ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
         ->capture_default_str();
-    cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", o->batch, "Batch size")->check(positiveNumber());
     cmd->add_option("--workspace,-w", o->workspace, "Workspace folder (workspace mode)");
     cmd->add_option("--model", o->model, "Workspace model (workspace mode)");
     cmd->add_option("--dataset", o->dataset, "Dataset (workspace mode)");

@@ -41,7 +41,7 @@ void addRetrieval(CLI::App& eval, CliState& state) {
                     "Text file with one line per text row: the row of the image it describes")
         ->required()
         ->check(CLI::ExistingFile);
-    cmd->add_option("--k", opts->ks, "Cut-offs to report (default 1 5 10)")->check(CLI::PositiveNumber);
+    cmd->add_option("--k", opts->ks, "Cut-offs to report (default 1 5 10)")->check(positiveNumber());
     cmd->callback([&state, opts] {
         state.action = [opts] {
             eval::RetrievalOptions options;
@@ -106,9 +106,9 @@ void addZeroShot(CLI::App& eval, CliState& state) {
         ->check(CLI::ExistingFile);
     cmd->add_option("--templates", o.templatesFile, "Prompt templates JSON (default: a small built-in set)")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--k", o.ks, "Top-K cut-offs (default 1 5)")->check(CLI::PositiveNumber);
+    cmd->add_option("--k", o.ks, "Top-K cut-offs (default 1 5)")->check(positiveNumber());
     cmd->add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--batch", o.batchSize, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", o.batchSize, "Images per batch")->capture_default_str()->check(positiveNumber());
     cmd->add_flag("--quiet,-q", opts->quiet, "No progress output");
     cmd->callback([&state, opts] {
         state.action = [opts] {
@@ -196,8 +196,8 @@ void addEvalCommands(CLI::App& app, CliState& state) {
     eval->add_option("--dataset", e.dataset, "Workspace dataset");
     eval->add_option("--split", e.split, "Split (default: every split)");
     eval->add_option("--device", e.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-    eval->add_option("--batch", e.batchSize, "Images per batch when embedding")->capture_default_str()->check(CLI::PositiveNumber);
-    eval->add_option("--k", e.ks, "Retrieval cut-offs (default 1 5 10)")->check(CLI::PositiveNumber);
+    eval->add_option("--batch", e.batchSize, "Images per batch when embedding")->capture_default_str()->check(positiveNumber());
+    eval->add_option("--k", e.ks, "Retrieval cut-offs (default 1 5 10)")->check(positiveNumber());
     eval->add_option("--attribute", e.attributes,
                      "Zero-shot: image attribute(s) to classify (default: the Shapes attributes; \"folder\" = parent folder)");
     eval->add_option("--classes", e.classesFile, "Zero-shot: classes JSON ([names] or {\"classes\": ...})")

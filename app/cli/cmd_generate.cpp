@@ -139,11 +139,11 @@ void addGenerate(CLI::App& app, CliState& state) {
                     "External generator command line (split into argv without a shell) instead of generators.json");
     cmd->add_option("--generator-config", *config, "Generator config JSON (default: WORKSPACE/generators.json)");
     cmd->add_option("--timeout", *timeout, "Seconds an external generator may take per caption");
-    cmd->add_option("--per-caption", o->perCaption, "Images per caption")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--per-caption", o->perCaption, "Images per caption")->capture_default_str()->check(positiveNumber());
     cmd->add_option("--seed", o->seed, "Base seed (each image's seed derives from it, the caption id and k)")
         ->capture_default_str();
     cmd->add_option("--guidance", *guidance, "Classifier-free guidance scale (default 8 builtin, 7.5 external)");
-    cmd->add_option("--steps", *steps, "Sampling steps (default 20 builtin, 30 external)")->check(CLI::PositiveNumber);
+    cmd->add_option("--steps", *steps, "Sampling steps (default 20 builtin, 30 external)")->check(positiveNumber());
     cmd->add_option("--eta", o->eta, "DDIM eta (0: deterministic)")->capture_default_str();
     cmd->add_option("--sampler", o->sampler, "Built-in sampler")->capture_default_str()->check(CLI::IsMember({"ddim", "ddpm"}));
     cmd->add_option("--batch", o->batchSize, "Built-in: images per sampling batch")->capture_default_str();

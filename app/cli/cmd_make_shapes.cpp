@@ -24,7 +24,7 @@ void addMakeShapesCommand(CLI::App& app, CliState& state) {
         ->check(CLI::Range(1, 100000000));
     cmd->add_option("--seed", options->seed, "Random seed; the same seed gives byte-identical output")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     cmd->add_option("--size", options->imageSize, "Image side in pixels")
         ->capture_default_str()
         ->check(CLI::Range(32, 1024));

@@ -32,7 +32,7 @@ void addGeneratorBundleCommands(CLI::App* group, CliState& state) {
         flags->add(cmd, o->name, "Generator model");
         cmd->add_option("--check-captions", o->checkCaptions, "Fixed captions the adherence check samples (0: none)")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(nonNegativeNumber());
         cmd->callback([&state, flags, o] {
             state.action = [flags, o] {
                 auto ws = store::Workspace::open(flags->workspace, store::Db::Mode::ReadOnly);

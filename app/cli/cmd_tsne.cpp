@@ -33,7 +33,7 @@ void addTsneCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--split", w.split, "Workspace mode: the split (default: every split)");
     cmd->add_option("--captions", w.captions, "Workspace mode: captions to show (with their real and generated images; 0 = all)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     cmd->add_flag("--with-text", w.withText, "Workspace mode: place the captions' text embeddings too");
     cmd->add_option("--name", w.name, "Workspace mode: projection name");
     auto* device = cmd->add_option("--device", w.device,
@@ -44,11 +44,11 @@ void addTsneCommand(CLI::App& app, CliState& state) {
     cmd->add_option("--perplexity", opts->tsne.perplexity,
                     "Effective number of neighbours (needs N - 1 >= 3x it)")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     cmd->add_option("--iterations", opts->tsne.iterations,
                     "Gradient-descent iterations, the first 250 exaggerated")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     cmd->add_option("--seed", opts->tsne.seed, "Seed (random init and neighbour search)")
         ->capture_default_str();
     cmd->add_option("--method", opts->method,
@@ -58,11 +58,11 @@ void addTsneCommand(CLI::App& app, CliState& state) {
         ->check(CLI::IsMember({"auto", "exact", "barnes_hut", "barnes-hut", "fft", "torch"}));
     cmd->add_option("--theta", opts->tsne.theta, "Barnes-Hut opening angle")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     cmd->add_option("--pca", opts->tsne.pcaDims,
                     "First project on this many principal components (0 = no PCA; 50 is usual for large sets)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     cmd->add_option("--stop-tolerance", opts->tsne.klStopTolerance,
                     "Stop once the KL divergence falls by less than this fraction per 50 iterations (0 = never)")
         ->capture_default_str()

@@ -16,6 +16,28 @@ class Workspace;
 
 namespace genra::cli {
 
+// Checks for numeric options. CLI11's PositiveNumber and NonNegativeNumber print their range up to
+// DBL_MAX ("Value 0 not in range 0.000000 to 1797..."); these say what is wrong in a few words,
+// after CLI11's "--option: ".
+inline std::string checkNumber(const std::string& value, bool allowZero) {
+    std::size_t used = 0;
+    double number = 0.0;
+    try {
+        number = std::stod(value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != value.size()) return "not a number: " + value;
+    if (allowZero ? number < 0.0 : number <= 0.0) return (allowZero ? "must be 0 or more, got " : "must be above 0, got ") + value;
+    return {};
+}
+inline CLI::Validator positiveNumber() {
+    return CLI::Validator([](std::string& v) { return checkNumber(v, false); }, "POSITIVE", "positive");
+}
+inline CLI::Validator nonNegativeNumber() {
+    return CLI::Validator([](std::string& v) { return checkNumber(v, true); }, "NONNEGATIVE", "non-negative");
+}
+
 struct CliState {
     int threads = 0;  // --threads; 0 = every core
     std::function<int()> action;

@@ -1,5 +1,7 @@
 #include "app/cli/data_parallel_options.h"
 
+#include "app/cli/commands.h"
+
 #include "core/train/distributed.h"
 #include "core/util/threads.h"
 
@@ -19,7 +21,7 @@ void addDataParallelOptions(CLI::App* cmd, const std::shared_ptr<DataParallelOpt
     cmd->add_option("--dist-timeout", options->timeoutSeconds,
                     "Seconds a process waits for the others (rendezvous, each collective) before the run fails "
                     "(default 300, or GENRA_DIST_TIMEOUT)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
 }
 
 int launchRanksIfAsked(const DataParallelOptions& options, std::vector<std::string> command, int threads) {

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     app.fallthrough();
     genra::cli::CliState state;
     app.add_option("--threads", state.threads, "CPU threads for LibTorch (default: every core)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(genra::cli::nonNegativeNumber());
 
     genra::cli::addInitCommand(app, state);
     genra::cli::addDatasetsCommand(app, state);

@@ -146,3 +146,22 @@ TEST_CASE("genra train --name BASE, where BASE is the recipe's base_model, is re
     }
     CHECK(integrityOk(world.ws));
 }
+
+TEST_CASE("numeric options out of range exit 2 with a short message naming the option", "[cli][robustness]") {
+    test::TempDir tmp;
+    const std::string points = (tmp / "points.npy").string();  // exists: the range check is what fails
+    test::writeFile(points, "not read");
+    const std::string map = (tmp / "map.npy").string();
+    const auto zero = runGenra({"tsne", "--in", points, "--out", map, "--perplexity", "0"});
+    CHECK(zero.exitCode == 2);
+    CHECK_THAT(zero.err, Contains("--perplexity: must be above 0, got 0"));
+    const auto word = runGenra({"tsne", "--in", points, "--out", map, "--iterations", "many"});
+    CHECK(word.exitCode == 2);
+    CHECK_THAT(word.err, Contains("--iterations: not a number: many"));
+    const auto negative = runGenra({"--threads", "-1", "init", "-w", "unused"});
+    CHECK(negative.exitCode == 2);
+    CHECK_THAT(negative.err, Contains("--threads: must be 0 or more, got -1"));
+    // CLI11's own checks printed their range up to DBL_MAX.
+    for (const auto* r : {&zero, &word, &negative}) CHECK_THAT(r->err, !Contains("179769313486"));
+    CHECK_FALSE(fs::exists(map));
+}
