@@ -4,9 +4,10 @@
 //  - attraction over sparse affinities on the 3 x perplexity nearest neighbours, found exactly
 //    (vantage-point tree) for small sets and approximately (hnswlib's HNSW graph) for large ones;
 //  - repulsion: the map's bounding square is cut into equispaced boxes with p interpolation nodes
-//    per box and axis. Each point spreads its "charges" (1, y1, y2, |y|^2) onto the p x p nodes of
-//    its box with Lagrange weights, the Student-t kernel squared is evaluated between nodes, and
-//    since the nodes are equispaced that sum is a 2-D convolution, done by FFT (OpenCV's cv::dft).
+//    per box and axis. Each point spreads its "charges" (1, y1, y2) onto the p x p nodes of its box
+//    with Lagrange weights, the Student-t kernel squared (for the forces) and the kernel itself
+//    (the charge 1 only, for Z) are evaluated between nodes, and since the nodes are equispaced
+//    those sums are 2-D convolutions, done by FFT (OpenCV's cv::dft).
 //    The potentials are interpolated back to the points. O(N) per iteration plus an FFT whose size
 //    depends on the map's extent, not on N.
 // Deterministic: the HNSW graph is built on one thread in index order with a seeded level
@@ -126,7 +127,14 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
             progress.stage(0.06 * static_cast<double>(i) / static_cast<double>(n), "t-SNE: neighbour graph");
         index->addPoint(data + i * dims, static_cast<hnswlib::labeltype>(i));
     }
-    index->setEf(static_cast<std::size_t>(k) + kHnswSearchExtra);
+    // Every point is in the graph, so each query starts at the point itself (in hnswlib, added in
+    // index order on one thread, internal id i holds label i) on the bottom layer: no descent
+    // through the upper layers, and none of searchKnn's shared atomic counters, which the threads
+    // would otherwise bounce between their caches on every hop.
+    for (std::int64_t i = 0; i < n; i += std::max<std::int64_t>(1, n / 7))
+        if (index->getExternalLabel(static_cast<hnswlib::tableint>(i)) != static_cast<hnswlib::labeltype>(i))
+            throw Error("t-SNE: the neighbour graph numbers its points differently from the data");
+    const std::size_t ef = static_cast<std::size_t>(k) + kHnswSearchExtra;
     constexpr std::int64_t kQueryBlock = 1 << 15;
     for (std::int64_t block = 0; block < n; block += kQueryBlock) {
         progress.stage(0.06 + 0.03 * static_cast<double>(block) / static_cast<double>(n),
@@ -135,11 +143,27 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
         pool.forRange(blockEnd - block, 64, [&](std::int64_t begin, std::int64_t end) {
             std::vector<std::pair<float, std::int32_t>> found;
             for (std::int64_t i = block + begin; i < block + end; ++i) {
-                auto queue = index->searchKnn(data + i * dims, static_cast<std::size_t>(k) + 1);
+                auto queue = index->searchBaseLayerST<false, false>(static_cast<hnswlib::tableint>(i),
+                                                                     data + i * dims, ef);
                 found.clear();
                 for (; !queue.empty(); queue.pop()) {
                     const auto label = static_cast<std::int32_t>(queue.top().second);
                     if (label != i) found.emplace_back(queue.top().first, label);
+                }
+                if (found.size() < static_cast<std::size_t>(k)) {
+                    // The search from the point stayed in a small part of the bottom layer that its
+                    // links do not lead out of (HNSW graphs have a few): search again from the top
+                    // layer's entry point, as hnswlib's searchKnn does, and keep both sets' points.
+                    auto again = index->searchKnn(data + i * dims, static_cast<std::size_t>(k) + 1);
+                    for (; !again.empty(); again.pop()) {
+                        const auto label = static_cast<std::int32_t>(again.top().second);
+                        if (label != i) found.emplace_back(again.top().first, label);
+                    }
+                    std::sort(found.begin(), found.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; });
+                    found.erase(std::unique(found.begin(), found.end(),
+                                            [](const auto& a, const auto& b) { return a.second == b.second; }),
+                                found.end());
                 }
                 std::sort(found.begin(), found.end());
                 // The point itself is normally among the hits; when it is not, the farthest goes.
@@ -323,8 +347,9 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
                 static_cast<std::int32_t>(i);
     }
 
-    // Weights and centred coordinates in box order, and the four charges spread onto the nodes; a
-    // box's points write only its own p x p nodes, so boxes run in parallel with the same result.
+    // Weights and centred coordinates in box order, and the three charges (1, x, y) spread onto the
+    // nodes; a box's points write only its own p x p nodes, so boxes run in parallel with the same
+    // result.
     const auto gridSize = static_cast<std::size_t>(padded) * static_cast<std::size_t>(padded);
     cv::Mat charges[4];
     for (int c = 0; c < 4; ++c) {
@@ -349,9 +374,9 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
                 const double cy = y[2 * i + 1] - centreY;
                 sorted_[static_cast<std::size_t>(2 * r)] = cx;
                 sorted_[static_cast<std::size_t>(2 * r + 1)] = cy;
-                const double q[4] = {1.0, cx, cy, cx * cx + cy * cy};
+                const double q[3] = {1.0, cx, cy};
                 for (int a = 0; a < p; ++a) {
-                    for (int c = 0; c < 4; ++c) {
+                    for (int c = 0; c < 3; ++c) {
                         float* row = charges[c].ptr<float>(by * p + a) + bx * p;
                         const double wq = wyi[a] * q[c];
                         for (int e = 0; e < p; ++e) row[e] += static_cast<float>(wq * wxi[e]);
@@ -361,30 +386,49 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
         }
     });
 
-    // The squared Student-t kernel between nodes, wrapped for a circular convolution of size 2g
-    // (offset g is never used by a pair of nodes, so it stays 0).
+    // The Student-t kernel w and its square between nodes, wrapped for a circular convolution of
+    // size 2g (offset g is never used by a pair of nodes, so it stays 0).
     kernel_.resize(gridSize);
-    const cv::Mat kernel(padded, padded, CV_32F, kernel_.data());
-    for (int r = 0; r < padded; ++r) {
-        float* row = kernel_.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(padded);
-        const int dr = r < g ? r : r - padded;
-        for (int c = 0; c < padded; ++c) {
-            const int dc = c < g ? c : c - padded;
-            const double d2 = spacing * spacing * static_cast<double>(dr * dr + dc * dc);
-            const double w = 1.0 / (1.0 + d2);
-            row[c] = (r == g || c == g) ? 0.0F : static_cast<float>(w * w);
+    kernelW_.resize(gridSize);
+    const cv::Mat kernels[2] = {cv::Mat(padded, padded, CV_32F, kernel_.data()),
+                                cv::Mat(padded, padded, CV_32F, kernelW_.data())};
+    pool.forRange(padded, 64, [&](std::int64_t begin, std::int64_t end) {
+        for (auto r = static_cast<int>(begin); r < static_cast<int>(end); ++r) {
+            float* squared = kernel_.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(padded);
+            float* plain = kernelW_.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(padded);
+            const int dr = r < g ? r : r - padded;
+            for (int c = 0; c < padded; ++c) {
+                const int dc = c < g ? c : c - padded;
+                const double d2 = spacing * spacing * static_cast<double>(dr * dr + dc * dc);
+                const double w = 1.0 / (1.0 + d2);
+                const bool unused = r == g || c == g;
+                squared[c] = unused ? 0.0F : static_cast<float>(w * w);
+                plain[c] = unused ? 0.0F : static_cast<float>(w);
+            }
         }
-    }
-    cv::Mat kernelSpectrum;
-    cv::dft(kernel, kernelSpectrum, 0);
+    });
+    cv::Mat spectra[2];  // of w^2 and of w
+    pool.forRange(2, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t k = begin; k < end; ++k) cv::dft(kernels[k], spectra[k], 0);
+    });
+    cv::Mat countSpectrum;  // of the charge 1, used twice
+    cv::dft(charges[0], countSpectrum, 0, g);
+    // Potentials: 0-2 the charges (1, x, y) convolved with w^2 (for the forces), 3 the charge 1
+    // convolved with w (for Z). Z comes straight from the sums of w, whose terms are all positive.
+    // Forming it from the w^2 potentials and a |y|^2 charge, as before, subtracts terms hundreds
+    // of times Z's size on a wide map, and the interpolation's error in them survives: at a
+    // million points that Z swung between 0.75 and 1.9 N^2 during the early exaggeration and went
+    // negative at iteration 22, which threw the map to infinity.
     pool.forRange(4, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t c = begin; c < end; ++c) {
-            cv::Mat& m = charges[c];
             cv::Mat spectrum;
-            cv::dft(m, spectrum, 0, g);
-            cv::mulSpectrums(spectrum, kernelSpectrum, spectrum, 0);
-            // Into the same buffer (same size and type, so no reallocation): the potentials.
-            cv::dft(spectrum, m, cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
+            if (c == 0 || c == 3)
+                spectrum = countSpectrum.clone();
+            else
+                cv::dft(charges[c], spectrum, 0, g);
+            cv::mulSpectrums(spectrum, spectra[c == 3 ? 1 : 0], spectrum, 0);
+            // Into the charge's buffer (same size and type, so no reallocation): the potentials.
+            cv::dft(spectrum, charges[c], cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
         }
     });
 
@@ -409,18 +453,22 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
                 const double cx = sorted_[static_cast<std::size_t>(2 * r)];
                 const double cy = sorted_[static_cast<std::size_t>(2 * r + 1)];
                 const auto i = static_cast<std::int64_t>(order_[static_cast<std::size_t>(r)]);
-                // sum_j w^2 (y_i - y_j) and sum_j w = sum_j w^2 (1 + |y_i - y_j|^2), self term
-                // included (it adds nothing to the force and exactly 1 to the sum, removed below).
+                // sum_j w^2 (y_i - y_j) and sum_j w, self term included (it adds nothing to the
+                // force and exactly 1 to the sum, removed below).
                 repulse[2 * i] = cx * phi[0] - phi[1];
                 repulse[2 * i + 1] = cy * phi[0] - phi[2];
-                sumW_[static_cast<std::size_t>(r)] =
-                    (1.0 + cx * cx + cy * cy) * phi[0] - 2.0 * (cx * phi[1] + cy * phi[2]) + phi[3];
+                sumW_[static_cast<std::size_t>(r)] = phi[3];
             }
         }
     });
     double z = 0.0;
     for (std::int64_t i = 0; i < n; ++i) z += sumW_[static_cast<std::size_t>(i)];
-    return z - static_cast<double>(n);
+    z -= static_cast<double>(n);
+    // The true Z lies between N(N-1) w at the square's diagonal and N(N-1): an approximation
+    // outside those bounds (it happened once the map's Z came from cancelling terms) would scale
+    // every force wrongly, and a Z at or below zero would throw the map to infinity.
+    const double pairs = static_cast<double>(n) * static_cast<double>(n - 1);
+    return std::clamp(z, pairs / (1.0 + 2.0 * side * side), pairs);
 }
 
 namespace {

@@ -208,11 +208,13 @@ private:
     std::vector<std::int32_t> order_;
     std::vector<double> sorted_;  // centred coordinates in box order
     std::vector<double> sumW_;    // in box order
-    // Node grids, padded to 2g x 2g for the circular convolution: the four charges (then their
-    // potentials) and the kernel. Single precision: OpenCV's FFT runs twice as fast, and its
-    // rounding (relative 1e-6 of the largest potential) stays far below the interpolation error.
+    // Node grids, padded to 2g x 2g for the circular convolution: the charges 1, x and y (then their
+    // potentials under w^2, and the charge 1's under w) and the two kernels. Single precision:
+    // OpenCV's FFT runs twice as fast, and its rounding (relative 1e-6 of the largest potential)
+    // stays far below the interpolation error.
     std::vector<float> charges_[4];
-    std::vector<float> kernel_;
+    std::vector<float> kernel_;   // w^2
+    std::vector<float> kernelW_;  // w
 };
 
 }  // namespace genra::eval::tsne_detail

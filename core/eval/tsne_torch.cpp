@@ -4,9 +4,9 @@
 //  - the same sparse P, built on the CPU by knnAffinities() (exact or HNSW neighbours), copied to
 //    the device once in row chunks;
 //  - attraction: per chunk, the entries' p_ij w_ij (y_i - y_j) gathered by index and summed per row;
-//  - repulsion: the same equispaced boxes and Lagrange nodes (gridBoxesPerAxis), the four charges
-//    spread onto the nodes, the squared Student-t kernel convolved by torch::fft::rfft2/irfft2 in
-//    float32, the potentials gathered back;
+//  - repulsion: the same equispaced boxes and Lagrange nodes (gridBoxesPerAxis), the charges
+//    spread onto the nodes, the Student-t kernel and its square convolved by torch::fft::rfft2/irfft2
+//    in float32, the potentials gathered back;
 //  - the gradient step with momentum and gains, on the device, in the schedule runSchedule() sets
 //    (early exaggeration, momentum 0.5 then 0.8, KL every 50 iterations, early stopping).
 // Deterministic on a device: no scatter with atomics (index_add_ on CUDA adds in any order). Sums
@@ -165,11 +165,11 @@ public:
         const auto& cx = ax.centred;
         const auto& cy = ay.centred;
 
-        // The charges 1, x, y, |y|^2 (centred) on each point's p x p nodes, summed per box over the
+        // The charges 1, x, y (centred) and 1 again on each point's p x p nodes, summed per box over the
         // points in stable box order: [4, p (y), p (x), boxes (y), boxes (x)] -> node grid [4, g, g].
         const auto box = ay.box * boxes + ax.box;
         const auto order = std::get<1>(torch::sort(box, c10::optional<bool>(true), 0, false));
-        const auto charges = gatherLast(torch::stack({torch::ones_like(cx), cx, cy, cx * cx + cy * cy}), order);
+        const auto charges = gatherLast(torch::stack({torch::ones_like(cx), cx, cy, torch::ones_like(cx)}), order);
         const auto spread = charges.view({4, 1, 1, n}) * gatherLast(ay.weights, order).view({1, p, 1, n}) *
                             gatherLast(ax.weights, order).view({1, 1, p, n});
         const auto counts = torch::bincount(box, {}, boxes * boxes);
@@ -179,17 +179,22 @@ public:
                               .permute({2, 0, 3, 1, 4})
                               .reshape({4, g, g});
 
-        // The squared kernel between nodes, wrapped for a circular convolution of size 2g (offset g
-        // is never used by a pair of nodes: 0, as on the CPU).
+        // The kernel w and its square between nodes, wrapped for a circular convolution of size 2g
+        // (offset g is never used by a pair of nodes: 0, as on the CPU). The first three charges
+        // are convolved with w^2 (the forces), the fourth with w (Z, from positive terms only, as
+        // on the CPU).
         const auto index = torch::arange(padded, torch::TensorOptions().dtype(torch::kDouble).device(device_));
         const auto offset = torch::where(index < static_cast<double>(g), index, index - static_cast<double>(padded));
         const auto d2 = (offset.unsqueeze(1) * offset.unsqueeze(1) + offset.unsqueeze(0) * offset.unsqueeze(0)) *
                         (spacing * spacing);
-        auto kernel = (d2 + 1.0).reciprocal().square();
+        auto kernel = (d2 + 1.0).reciprocal();
         kernel.select(0, g).zero_();
         kernel.select(1, g).zero_();
-        const auto spectrum = torch::fft::rfft2(torch::constant_pad_nd(grid.to(torch::kFloat), {0, g, 0, g})) *
-                              torch::fft::rfft2(kernel.to(torch::kFloat));
+        const auto squaredSpectrum = torch::fft::rfft2(kernel.square().to(torch::kFloat));
+        const auto kernelSpectra = torch::stack(
+            {squaredSpectrum, squaredSpectrum, squaredSpectrum, torch::fft::rfft2(kernel.to(torch::kFloat))});
+        const auto spectrum =
+            torch::fft::rfft2(torch::constant_pad_nd(grid.to(torch::kFloat), {0, g, 0, g})) * kernelSpectra;
         const std::vector<std::int64_t> size{padded, padded};
         const auto potentials =
             torch::fft::irfft2(spectrum, size).slice(1, 0, g).slice(2, 0, g).reshape({4, g * g}).to(torch::kDouble);
@@ -207,8 +212,10 @@ public:
         const auto phi2 = phi.select(0, 2);
         repulse = torch::stack({cx * phi0 - phi1, cy * phi0 - phi2});
         // sum_j w (self term included: exactly 1 per point, removed below).
-        const auto sumW = (1.0 + cx * cx + cy * cy) * phi0 - 2.0 * (cx * phi1 + cy * phi2) + phi.select(0, 3);
-        return sumW.sum().item<double>() - static_cast<double>(n);
+        const double z = phi.select(0, 3).sum().item<double>() - static_cast<double>(n);
+        // Within the true Z's bounds, as on the CPU.
+        const double pairs = static_cast<double>(n) * static_cast<double>(n - 1);
+        return std::clamp(z, pairs / (1.0 + 2.0 * side * side), pairs);
     }
 
 private:
