@@ -144,7 +144,7 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
             std::vector<std::pair<float, std::int32_t>> found;
             for (std::int64_t i = block + begin; i < block + end; ++i) {
                 auto queue = index->searchBaseLayerST<false, false>(static_cast<hnswlib::tableint>(i),
-                                                                     data + i * dims, ef);
+                                                                    data + i * dims, ef);
                 found.clear();
                 for (; !queue.empty(); queue.pop()) {
                     const auto label = static_cast<std::int32_t>(queue.top().second);
@@ -161,9 +161,10 @@ void approximateNeighbours(const float* data, std::int64_t n, std::int64_t dims,
                     }
                     std::sort(found.begin(), found.end(),
                               [](const auto& a, const auto& b) { return a.second < b.second; });
-                    found.erase(std::unique(found.begin(), found.end(),
-                                            [](const auto& a, const auto& b) { return a.second == b.second; }),
-                                found.end());
+                    found.erase(
+                        std::unique(found.begin(), found.end(),
+                                    [](const auto& a, const auto& b) { return a.second == b.second; }),
+                        found.end());
                 }
                 std::sort(found.begin(), found.end());
                 // The point itself is normally among the hits; when it is not, the farthest goes.

@@ -165,11 +165,12 @@ public:
         const auto& cx = ax.centred;
         const auto& cy = ay.centred;
 
-        // The charges 1, x, y (centred) and 1 again on each point's p x p nodes, summed per box over the
-        // points in stable box order: [4, p (y), p (x), boxes (y), boxes (x)] -> node grid [4, g, g].
+        // The charges 1, x, y (centred) and 1 again on each point's p x p nodes, summed per box over
+        // the points in stable box order: [4, p (y), p (x), boxes (y), boxes (x)] -> node grid [4, g, g].
         const auto box = ay.box * boxes + ax.box;
         const auto order = std::get<1>(torch::sort(box, c10::optional<bool>(true), 0, false));
-        const auto charges = gatherLast(torch::stack({torch::ones_like(cx), cx, cy, torch::ones_like(cx)}), order);
+        const auto charges =
+            gatherLast(torch::stack({torch::ones_like(cx), cx, cy, torch::ones_like(cx)}), order);
         const auto spread = charges.view({4, 1, 1, n}) * gatherLast(ay.weights, order).view({1, p, 1, n}) *
                             gatherLast(ax.weights, order).view({1, 1, p, n});
         const auto counts = torch::bincount(box, {}, boxes * boxes);
