@@ -355,7 +355,10 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
     cv::Mat charges[4];
     for (int c = 0; c < 4; ++c) {
         auto& buffer = charges_[c];
-        buffer.assign(gridSize, 0.0F);
+        if (c < 3)
+            buffer.assign(gridSize, 0.0F);
+        else
+            buffer.resize(gridSize);  // output only: the charge 1's potential under w
         charges[c] = cv::Mat(padded, padded, CV_32F, buffer.data());
     }
     wx_.resize(static_cast<std::size_t>(n * p));
@@ -423,11 +426,8 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
     pool.forRange(4, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t c = begin; c < end; ++c) {
             cv::Mat spectrum;
-            if (c == 0 || c == 3)
-                spectrum = countSpectrum.clone();
-            else
-                cv::dft(charges[c], spectrum, 0, g);
-            cv::mulSpectrums(spectrum, spectra[c == 3 ? 1 : 0], spectrum, 0);
+            if (c == 1 || c == 2) cv::dft(charges[c], spectrum, 0, g);
+            cv::mulSpectrums(c == 1 || c == 2 ? spectrum : countSpectrum, spectra[c == 3 ? 1 : 0], spectrum, 0);
             // Into the charge's buffer (same size and type, so no reallocation): the potentials.
             cv::dft(spectrum, charges[c], cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
         }

@@ -191,11 +191,9 @@ public:
         auto kernel = (d2 + 1.0).reciprocal();
         kernel.select(0, g).zero_();
         kernel.select(1, g).zero_();
-        const auto squaredSpectrum = torch::fft::rfft2(kernel.square().to(torch::kFloat));
-        const auto kernelSpectra = torch::stack(
-            {squaredSpectrum, squaredSpectrum, squaredSpectrum, torch::fft::rfft2(kernel.to(torch::kFloat))});
-        const auto spectrum =
-            torch::fft::rfft2(torch::constant_pad_nd(grid.to(torch::kFloat), {0, g, 0, g})) * kernelSpectra;
+        auto spectrum = torch::fft::rfft2(torch::constant_pad_nd(grid.to(torch::kFloat), {0, g, 0, g}));
+        spectrum.narrow(0, 0, 3).mul_(torch::fft::rfft2(kernel.square().to(torch::kFloat)));
+        spectrum.select(0, 3).mul_(torch::fft::rfft2(kernel.to(torch::kFloat)));
         const std::vector<std::int64_t> size{padded, padded};
         const auto potentials =
             torch::fft::irfft2(spectrum, size).slice(1, 0, g).slice(2, 0, g).reshape({4, g * g}).to(torch::kDouble);
