@@ -425,9 +425,10 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
     // negative at iteration 22, which threw the map to infinity.
     pool.forRange(4, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t c = begin; c < end; ++c) {
+            const bool own = c == 1 || c == 2;  // 0 and 3 share the charge 1's spectrum
             cv::Mat spectrum;
-            if (c == 1 || c == 2) cv::dft(charges[c], spectrum, 0, g);
-            cv::mulSpectrums(c == 1 || c == 2 ? spectrum : countSpectrum, spectra[c == 3 ? 1 : 0], spectrum, 0);
+            if (own) cv::dft(charges[c], spectrum, 0, g);
+            cv::mulSpectrums(own ? spectrum : countSpectrum, spectra[c == 3 ? 1 : 0], spectrum, 0);
             // Into the charge's buffer (same size and type, so no reallocation): the potentials.
             cv::dft(spectrum, charges[c], cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
         }
