@@ -7,8 +7,13 @@
 // tensor method (the FFT scheme as LibTorch operations: the CUDA t-SNE) runs on DEVICE too, with its
 // time and KL as ratios against our FFT method in the same run.
 //
-//   genra_tsne_bench [--sizes 1000,10000,50000] [--sklearn-max N] [--bh-max N] [--threads T]
-//                    [--dims D] [--iterations I] [--fft-boxes-per-unit B] [--torch cpu|cuda]
+//   genra_tsne_bench [--sizes 1000,10000,50000] [--sklearn-max N] [--bh-max N] [--exact-kl-max N]
+//                    [--threads T] [--dims D] [--iterations I] [--fft-boxes-per-unit B]
+//                    [--torch cpu|cuda]
+//
+// Up to --exact-kl-max points (20,000 by default: it takes O(N^2)), every map's KL is also measured
+// the same way for all: over one P (ours, exact neighbours) with Q normalised by the exact sum over
+// all pairs, so that the maps are compared rather than the methods' estimates of Z.
 //
 // --sklearn-max skips scikit-learn above N points (it can take many minutes at 50k on 2 cores);
 // --bh-max skips our Barnes-Hut above N points (for a million-point FFT run alone).
@@ -28,6 +33,8 @@
 
 #include "core/data/npy.h"
 #include "core/eval/tsne.h"
+#include "core/eval/tsne_internal.h"
+#include "core/eval/tsne_pool.h"
 #include "core/util/random.h"
 #include "core/util/threads.h"
 
@@ -47,9 +54,10 @@ tsne = TSNE(n_components=2, perplexity=30.0, init="pca", learning_rate="auto", m
             angle=0.5, random_state=0)
 start = time.perf_counter()
 cpu = time.process_time()
-tsne.fit_transform(x)
+y = tsne.fit_transform(x)
 seconds = time.perf_counter() - start
 cpu = time.process_time() - cpu
+np.save(sys.argv[2], y.astype(np.float32))
 print(json.dumps({"seconds": seconds, "cpu": cpu, "kl": float(tsne.kl_divergence_), "iterations": int(tsne.n_iter_)}))
 )PY";
 
@@ -105,9 +113,55 @@ double cpuSeconds() {
 struct Run {
     double seconds = 0.0;
     double cpuSeconds = 0.0;  // all threads together
-    double kl = 0.0;
+    double kl = 0.0;          // as the method reports it (Z approximated its own way)
+    torch::Tensor map;        // [N, 2]
     bool ok = false;
 };
+
+// KL(P || Q) of `map` with the same P for every method (ours over the 3 x perplexity exact nearest
+// neighbours, as both libraries build it) and Q's normalisation Z summed exactly over all pairs:
+// the methods' own KL figures each approximate Z their own way (quadtree, grid), which moves the
+// figure by as much as the maps differ.
+double exactKl(const torch::Tensor& x, const torch::Tensor& map, int threads) {
+    namespace td = genra::eval::tsne_detail;
+    genra::eval::TsneOptions options;
+    options.exactNeighboursMaxPoints = std::numeric_limits<std::int64_t>::max();
+    td::WorkerPool pool(threads);
+    const td::Progress quiet;
+    const auto data = x.to(torch::kFloat).contiguous();
+    const std::int64_t n = data.size(0);
+    const td::CsrP p = td::knnAffinities(data.data_ptr<float>(), n, data.size(1), options, pool, quiet);
+    const auto y = map.to(torch::kDouble).contiguous();
+    const double* py = y.data_ptr<double>();
+    std::vector<double> rowZ(static_cast<std::size_t>(n), 0.0);
+    std::vector<double> rowKl(static_cast<std::size_t>(n), 0.0);
+    pool.forRange(n, 64, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+            double z = 0.0;
+            for (std::int64_t j = 0; j < n; ++j) {
+                const double dx = py[2 * i] - py[2 * j];
+                const double dy = py[2 * i + 1] - py[2 * j + 1];
+                z += j == i ? 0.0 : 1.0 / (1.0 + dx * dx + dy * dy);
+            }
+            rowZ[static_cast<std::size_t>(i)] = z;
+        }
+    });
+    double z = 0.0;
+    for (const double v : rowZ) z += v;
+    double kl = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        for (auto e = p.rowStart[static_cast<std::size_t>(i)];
+             e < p.rowStart[static_cast<std::size_t>(i) + 1]; ++e) {
+            const auto j = p.columns[static_cast<std::size_t>(e)];
+            const double pij = p.values[static_cast<std::size_t>(e)];
+            if (pij <= 0.0) continue;
+            const double dx = py[2 * i] - py[2 * j];
+            const double dy = py[2 * i + 1] - py[2 * j + 1];
+            kl += pij * std::log(pij * z * (1.0 + dx * dx + dy * dy));
+        }
+    }
+    return kl;
+}
 
 double fftBoxesPerUnit = genra::eval::TsneOptions{}.fftBoxesPerUnit;
 
@@ -126,13 +180,15 @@ Run runOurs(const torch::Tensor& x, genra::eval::TsneMethod method, int threads,
     run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     run.cpuSeconds = cpuSeconds() - cpuStart;
     run.kl = result.klDivergence;
+    run.map = result.embedding;
     run.ok = true;
     return run;
 }
 
 Run runSklearn(const fs::path& npy) {
     int code = 0;
-    const auto out = capture({kPython, "-c", kSklearnScript, npy.string()}, code);
+    const auto mapPath = fs::path(npy).replace_extension(".map.npy");
+    const auto out = capture({kPython, "-c", kSklearnScript, npy.string(), mapPath.string()}, code);
     Run run;
     if (code != 0) return run;
     try {
@@ -141,6 +197,7 @@ Run runSklearn(const fs::path& npy) {
         run.seconds = json["seconds"].get<double>();
         run.cpuSeconds = json["cpu"].get<double>();
         run.kl = json["kl"].get<double>();
+        run.map = genra::data::readNpy(mapPath);
         run.ok = true;
     } catch (const std::exception&) {
     }
@@ -161,6 +218,7 @@ int main(int argc, char** argv) {
     std::vector<std::int64_t> sizes{1000, 10000, 50000};
     std::int64_t sklearnMax = 50000;
     std::int64_t bhMax = std::numeric_limits<std::int64_t>::max();
+    std::int64_t exactKlMax = 20000;
     std::int64_t dims = 50;
     int iterations = 1000;
     int threads = 0;
@@ -173,6 +231,8 @@ int main(int argc, char** argv) {
             sklearnMax = std::stoll(argv[++i]);
         } else if (arg == "--bh-max" && i + 1 < argc) {
             bhMax = std::stoll(argv[++i]);
+        } else if (arg == "--exact-kl-max" && i + 1 < argc) {
+            exactKlMax = std::stoll(argv[++i]);
         } else if (arg == "--fft-boxes-per-unit" && i + 1 < argc) {
             fftBoxesPerUnit = std::stod(argv[++i]);
         } else if (arg == "--dims" && i + 1 < argc) {
@@ -184,10 +244,11 @@ int main(int argc, char** argv) {
         } else if (arg == "--torch" && i + 1 < argc) {
             torchDevice = argv[++i];
         } else {
-            std::fprintf(stderr,
-                         "usage: %s [--sizes 1000,10000,50000] [--sklearn-max N] [--bh-max N] [--threads T] "
-                         "[--dims D] [--iterations I] [--fft-boxes-per-unit B] [--torch cpu|cuda]\n",
-                         argv[0]);
+            std::fprintf(
+                stderr,
+                "usage: %s [--sizes 1000,10000,50000] [--sklearn-max N] [--bh-max N] [--exact-kl-max N] "
+                "[--threads T] [--dims D] [--iterations I] [--fft-boxes-per-unit B] [--torch cpu|cuda]\n",
+                argv[0]);
             return 2;
         }
     }
@@ -239,6 +300,20 @@ int main(int argc, char** argv) {
                             static_cast<long long>(points), genra::eval::toString(method), ours.seconds,
                             points <= sklearnMax ? "failed" : "skipped", "-", ours.cpuSeconds, "-", "-",
                             ours.kl, "-", "-");
+            }
+            if (points <= exactKlMax) {
+                const double ourKl = exactKl(x, ours.map, threads);
+                if (sklearn.ok) {
+                    const double theirKl = exactKl(x, sklearn.map, threads);
+                    std::printf(
+                        "%8s  %-10s KL with exact Z (same P for both): ours %.4f, scikit-learn %.4f "
+                        "(%+.1f%%)\n",
+                        "", genra::eval::toString(method), ourKl, theirKl,
+                        100.0 * (ourKl - theirKl) / theirKl);
+                } else {
+                    std::printf("%8s  %-10s KL with exact Z: %.4f\n", "", genra::eval::toString(method),
+                                ourKl);
+                }
             }
             if (tensor && fft.ok) {
                 std::printf("%8s  %-10s on %s vs our FFT on the CPU: %.2fx its speed (wall), KL %.4fx its KL\n", "",

@@ -3,9 +3,9 @@
 // scikit-learn's TSNE does, so maps and KL divergences are comparable with that reference:
 //  - exact: dense affinities and a dense Student-t kernel as LibTorch tensors (runs on CUDA when
 //    asked), O(N^2) memory, for small sets;
-//  - Barnes-Hut: sparse affinities over the 3 x perplexity nearest neighbours (vantage-point
-//    tree) and repulsive forces summarised by a quadtree (theta), O(N log N) per iteration,
-//    multi-threaded and deterministic;
+//  - Barnes-Hut: sparse affinities over the 3 x perplexity nearest neighbours (exact: brute force,
+//    or a vantage-point tree in few dimensions) and repulsive forces summarised by a quadtree
+//    (theta), O(N log N) per iteration, multi-threaded and deterministic;
 //  - FFT (FIt-SNE's interpolation): the same sparse affinities, with approximate neighbours (HNSW)
 //    on large sets, and repulsion interpolated on an equispaced grid and convolved by FFT, O(N) per
 //    iteration: what `auto` picks for large sets on the CPU;
@@ -36,13 +36,14 @@ TsneMethod parseTsneMethod(const std::string& text);
 struct TsneOptions {
     double perplexity = 30.0;
     int iterations = 1000;   // including the early-exaggeration iterations
-    std::uint64_t seed = 0;  // random init and vantage-point choice
+    std::uint64_t seed = 0;  // random init, vantage-point choice and the HNSW graph's levels
     TsneMethod method = TsneMethod::Auto;
     // Auto picks exact up to this many points: beyond, O(N^2) memory and time stop paying off.
     std::int64_t exactMaxPoints = 2000;
     // ... Barnes-Hut up to this many, FFT beyond (see docs/benchmarks.md for where they cross).
     std::int64_t barnesHutMaxPoints = 5000;
-    // FFT method: exact neighbours (vantage-point tree) up to this many points, HNSW beyond.
+    // FFT method: exact neighbours (brute force; a vantage-point tree below 8 dimensions) up to this
+    // many points, HNSW beyond.
     std::int64_t exactNeighboursMaxPoints = 20000;
     int fftNodesPerBox = 3;  // interpolation nodes per grid box and axis
     // Grid boxes per unit of map extent (at least 20 per axis; 3 nodes each by default). FIt-SNE's

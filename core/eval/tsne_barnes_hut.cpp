@@ -1,5 +1,5 @@
-// Barnes-Hut t-SNE: sparse affinities over the 3 x perplexity nearest neighbours (vantage-point
-// tree) and repulsive forces summarised by a quadtree (theta), O(N log N) per iteration,
+// Barnes-Hut t-SNE: sparse affinities over the 3 x perplexity exact nearest neighbours (brute force,
+// or a vantage-point tree in few dimensions) and repulsive forces summarised by a quadtree (theta), O(N log N) per iteration,
 // multi-threaded and deterministic.
 #include <algorithm>
 #include <cmath>
@@ -30,7 +30,7 @@ SparseP sparseAffinities(const float* data, std::int64_t n, std::int64_t dims, c
     progress.stage(0.0, "t-SNE: nearest neighbours");
     std::vector<std::int32_t> neighbours(static_cast<std::size_t>(n * k));
     auto squared = torch::empty({n, k}, torch::kDouble);
-    vpTreeNeighbours(data, n, dims, k, options.seed, pool, neighbours.data(), squared.data_ptr<double>());
+    exactNeighbours(data, n, dims, k, options.seed, pool, neighbours.data(), squared.data_ptr<double>());
     progress.stage(0.07, "t-SNE: affinities");
     const auto conditional = calibrateAffinities(squared, options.perplexity);
     const double* cp = conditional.data_ptr<double>();

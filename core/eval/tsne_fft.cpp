@@ -2,14 +2,15 @@
 // interpolation-based t-SNE for improved visualization of single-cell RNA-seq data", Nature Methods
 // 2019, arXiv 1712.09005; our own implementation from the paper's description):
 //  - attraction over sparse affinities on the 3 x perplexity nearest neighbours, found exactly
-//    (vantage-point tree) for small sets and approximately (hnswlib's HNSW graph) for large ones;
+//    (brute force through a matrix product, or a vantage-point tree in few dimensions) for small
+//    sets and approximately (hnswlib's HNSW graph) for large ones;
 //  - repulsion: the map's bounding square is cut into equispaced boxes with p interpolation nodes
 //    per box and axis. Each point spreads its "charges" (1, y1, y2) onto the p x p nodes of its box
-//    with Lagrange weights, the Student-t kernel squared (for the forces) and the kernel itself
-//    (the charge 1 only, for Z) are evaluated between nodes, and since the nodes are equispaced
-//    those sums are 2-D convolutions, done by FFT (OpenCV's cv::dft).
-//    The potentials are interpolated back to the points. O(N) per iteration plus an FFT whose size
-//    depends on the map's extent, not on N.
+//    with Lagrange weights, the Student-t kernel squared (for the forces) is evaluated between
+//    nodes, and since the nodes are equispaced those sums are 2-D convolutions, done by FFT
+//    (OpenCV's cv::dft). The potentials are interpolated back to the points. Z is the charge 1's
+//    sum against the kernel itself, taken over the spectrum (Parseval). O(N) per iteration plus an
+//    FFT whose size depends on the map's extent, not on N.
 // Deterministic: the HNSW graph is built on one thread in index order with a seeded level
 // generator, queries and per-point loops write only their own outputs, the spreading runs box by
 // box (each box owns its nodes), and every reduction is in index order. The gradient renumbers the
@@ -19,10 +20,12 @@
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <opencv2/core.hpp>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -194,7 +197,7 @@ CsrP knnAffinities(const float* data, std::int64_t n, std::int64_t dims, const T
     if (n > options.exactNeighboursMaxPoints)
         approximateNeighbours(data, n, dims, k, options.seed, pool, progress, neighbours, conditional);
     else
-        vpTreeNeighbours(data, n, dims, k, options.seed, pool, neighbours.data(), conditional.data());
+        exactNeighbours(data, n, dims, k, options.seed, pool, neighbours.data(), conditional.data());
 
     progress.stage(0.09, "t-SNE: affinities");
     for (std::int64_t first = 0; first < n; first += kCalibrationChunk) {
@@ -278,13 +281,57 @@ CsrP knnAffinities(const float* data, std::int64_t n, std::int64_t dims, const T
     return out;
 }
 
-int gridBoxesPerAxis(double side, double boxesPerUnit, int nodesPerBox) {
-    int boxes = std::max(kMinBoxes, static_cast<int>(std::ceil(side * boxesPerUnit)));
-    while (cv::getOptimalDFTSize(2 * boxes * nodesPerBox) != 2 * boxes * nodesPerBox) ++boxes;
-    return boxes;
+GridGeometry gridGeometry(const MapBounds& bounds, double boxesPerUnit, int nodesPerBox) {
+    const double side = mapSide(bounds);
+    GridGeometry out;
+    out.boxes = std::max(kMinBoxes, static_cast<int>(std::ceil(side * boxesPerUnit)));
+    while (cv::getOptimalDFTSize(2 * out.boxes * nodesPerBox) != 2 * out.boxes * nodesPerBox) ++out.boxes;
+    out.boxSide = side / out.boxes;
+    out.originX = 0.5 * (bounds.minX + bounds.maxX - side);
+    out.originY = 0.5 * (bounds.minY + bounds.maxY - side);
+    return out;
 }
 
 // ---- interpolation-based repulsion ----
+
+namespace {
+
+// sum over the full spectrum of |a|^2 times w's real part, divided by the grid's size: by Parseval,
+// the sum over nodes of the charge whose spectrum is `a` times its convolution with the kernel whose
+// spectrum is `w` (real and even, so its spectrum is real). Both are OpenCV's packed spectra (CCS)
+// of real rows x cols grids, both even: the columns between the first and the last hold the
+// frequencies 1 .. cols/2 - 1 of every row as (re, im) pairs, which stand for their conjugate twins
+// too (counted twice); the first and the last column hold the frequencies 0 and cols/2, packed the
+// same way down the rows (row 0 and the last row real, then (re, im) pairs counted twice).
+double parsevalSum(const cv::Mat& a, const cv::Mat& w) {
+    const int rows = a.rows;
+    const int cols = a.cols;
+    double twice = 0.0;
+    double once = 0.0;
+    for (int r = 0; r < rows; ++r) {
+        const float* ar = a.ptr<float>(r);
+        const float* wr = w.ptr<float>(r);
+        for (int c = 1; c + 1 < cols; c += 2) {
+            const double re = ar[c];
+            const double im = ar[c + 1];
+            twice += (re * re + im * im) * static_cast<double>(wr[c]);
+        }
+    }
+    for (const int c : {0, cols - 1}) {
+        for (const int r : {0, rows - 1}) {
+            const double v = a.ptr<float>(r)[c];
+            once += v * v * static_cast<double>(w.ptr<float>(r)[c]);
+        }
+        for (int r = 1; r + 1 < rows; r += 2) {
+            const double re = a.ptr<float>(r)[c];
+            const double im = a.ptr<float>(r + 1)[c];
+            twice += (re * re + im * im) * static_cast<double>(w.ptr<float>(r)[c]);
+        }
+    }
+    return (once + 2.0 * twice) / (static_cast<double>(rows) * static_cast<double>(cols));
+}
+
+}  // namespace
 
 GridRepulsion::GridRepulsion(int nodesPerBox, double boxesPerUnit)
     : nodes_(std::max(1, nodesPerBox)), boxesPerUnit_(boxesPerUnit) {
@@ -308,21 +355,20 @@ void GridRepulsion::weights(double t, double* out) const {
 
 double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, WorkerPool& pool) {
     const int p = nodes_;
-    // The bounding square, centred: the charges use coordinates relative to its centre, which keeps
-    // the |y|^2 charge small and the cancellation in the Z sum mild.
+    // The charges use coordinates relative to the map's centre, which keeps the forces' terms
+    // small.
     const MapBounds bounds = mapBounds(y, n);
     const double centreX = 0.5 * (bounds.minX + bounds.maxX);
     const double centreY = 0.5 * (bounds.minY + bounds.maxY);
-    // A little margin so the extreme points fall inside the last box, not on its far edge.
-    const double side =
-        std::max({bounds.maxX - bounds.minX, bounds.maxY - bounds.minY, 1e-6}) * (1.0 + 1e-9) + 1e-12;
-    const int boxes = gridBoxesPerAxis(side, boxesPerUnit_, p);
+    const double side = mapSide(bounds);
+    const GridGeometry geometry = gridGeometry(bounds, boxesPerUnit_, p);
+    const int boxes = geometry.boxes;
     const int g = boxes * p;  // nodes per axis
     const int padded = 2 * g;
-    const double boxSide = side / boxes;
+    const double boxSide = geometry.boxSide;
     const double spacing = boxSide / p;
-    const double originX = centreX - 0.5 * side;
-    const double originY = centreY - 0.5 * side;
+    const double originX = geometry.originX;
+    const double originY = geometry.originY;
     boxes_ = boxes;
 
     // Points grouped by box (counting sort, stable by index); everything after runs in that order,
@@ -350,15 +396,18 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
 
     // Weights and centred coordinates in box order, and the three charges (1, x, y) spread onto the
     // nodes; a box's points write only its own p x p nodes, so boxes run in parallel with the same
-    // result.
+    // result. The FFTs read only the first g rows (the rest are zero and never written), and the
+    // inverse transforms leave the potentials in those rows across all 2g columns: only they are
+    // cleared.
     const auto gridSize = static_cast<std::size_t>(padded) * static_cast<std::size_t>(padded);
-    cv::Mat charges[4];
-    for (int c = 0; c < 4; ++c) {
+    cv::Mat charges[3];
+    for (int c = 0; c < 3; ++c) {
         auto& buffer = charges_[c];
-        if (c < 3)
+        if (buffer.size() != gridSize) {
             buffer.assign(gridSize, 0.0F);
-        else
-            buffer.resize(gridSize);  // output only: the charge 1's potential under w
+        } else {
+            std::fill(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(gridSize / 2), 0.0F);
+        }
         charges[c] = cv::Mat(padded, padded, CV_32F, buffer.data());
     }
     wx_.resize(static_cast<std::size_t>(n * p));
@@ -391,15 +440,18 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
     });
 
     // The Student-t kernel w and its square between nodes, wrapped for a circular convolution of
-    // size 2g (offset g is never used by a pair of nodes, so it stays 0).
-    kernel_.resize(gridSize);
-    kernelW_.resize(gridSize);
-    const cv::Mat kernels[2] = {cv::Mat(padded, padded, CV_32F, kernel_.data()),
-                                cv::Mat(padded, padded, CV_32F, kernelW_.data())};
+    // size 2g (offset g is never used by a pair of nodes, so it stays 0); transformed in place below.
+    // (Keeping the box side fixed for a while, so that the kernels' spectra could be reused, left
+    // maps with a 1.3-1.7 % higher KL: see docs/benchmarks.md.)
+    cv::Mat kernelSpectra[2];  // of w^2 and of w
+    for (int k = 0; k < 2; ++k) {
+        kernelSpectrum_[k].resize(gridSize);
+        kernelSpectra[k] = cv::Mat(padded, padded, CV_32F, kernelSpectrum_[k].data());
+    }
     pool.forRange(padded, 64, [&](std::int64_t begin, std::int64_t end) {
         for (auto r = static_cast<int>(begin); r < static_cast<int>(end); ++r) {
-            float* squared = kernel_.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(padded);
-            float* plain = kernelW_.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(padded);
+            float* squared = kernelSpectra[0].ptr<float>(r);
+            float* plain = kernelSpectra[1].ptr<float>(r);
             const int dr = r < g ? r : r - padded;
             for (int c = 0; c < padded; ++c) {
                 const int dc = c < g ? c : c - padded;
@@ -411,31 +463,52 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
             }
         }
     });
-    cv::Mat spectra[2];  // of w^2 and of w
-    pool.forRange(2, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t k = begin; k < end; ++k) cv::dft(kernels[k], spectra[k], 0);
-    });
-    cv::Mat countSpectrum;  // of the charge 1, used twice
-    cv::dft(charges[0], countSpectrum, 0, g);
-    // Potentials: 0-2 the charges (1, x, y) convolved with w^2 (for the forces), 3 the charge 1
-    // convolved with w (for Z). Z comes straight from the sums of w, whose terms are all positive.
-    // Forming it from the w^2 potentials and a |y|^2 charge, as before, subtracts terms hundreds
-    // of times Z's size on a wide map, and the interpolation's error in them survives: at a
-    // million points that Z swung between 0.75 and 1.9 N^2 during the early exaggeration and went
-    // negative at iteration 22, which threw the map to infinity.
-    pool.forRange(4, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t c = begin; c < end; ++c) {
-            const bool own = c == 1 || c == 2;  // 0 and 3 share the charge 1's spectrum
-            cv::Mat spectrum;
-            if (own) cv::dft(charges[c], spectrum, 0, g);
-            cv::mulSpectrums(own ? spectrum : countSpectrum, spectra[c == 3 ? 1 : 0], spectrum, 0);
-            // Into the charge's buffer (same size and type, so no reallocation): the potentials.
-            cv::dft(spectrum, charges[c], cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
+
+    // The transforms as tasks, claimed by the threads in this order: 0-1 the kernels, 2-4 the charges
+    // (1, x, y), 5 the sum for Z (before task 6 multiplies the charge 1's spectrum in place), 6-8 each
+    // charge's spectrum times the w^2 kernel's, transformed back into the charge's buffer: the
+    // potentials for the forces. A task's inputs were claimed before it, so they are finished or in
+    // progress, and it waits for them. Nine transforms in two threads' time for about five units,
+    // where running the kernels, then the charge 1, then the rest as three blocks took 5-6 units.
+    // Z = sum over the nodes of the charge 1 times its potential under w, which by Parseval is a sum
+    // over the spectrum (|C1|^2 times w's spectrum): no inverse transform for it.
+    constexpr int kTasks = 9;
+    std::atomic<bool> done[kTasks];
+    for (auto& d : done) d.store(false);
+    cv::Mat spectra[3];
+    for (int c = 0; c < 3; ++c) {
+        spectrum_[c].resize(gridSize);
+        spectra[c] = cv::Mat(padded, padded, CV_32F, spectrum_[c].data());
+    }
+    double zNodes = 0.0;
+    auto await = [&](int task) {
+        while (!done[task].load(std::memory_order_acquire)) std::this_thread::yield();
+    };
+    pool.forRange(kTasks, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t t = begin; t < end; ++t) {
+            const int task = static_cast<int>(t);
+            if (task < 2) {
+                cv::dft(kernelSpectra[task], kernelSpectra[task], 0);
+            } else if (task < 5) {
+                cv::dft(charges[task - 2], spectra[task - 2], 0, g);
+            } else if (task == 5) {
+                await(1);
+                await(2);
+                zNodes = parsevalSum(spectra[0], kernelSpectra[1]);
+            } else {
+                const int c = task - 6;
+                await(0);
+                await(c + 2);
+                if (c == 0) await(5);
+                cv::mulSpectrums(spectra[c], kernelSpectra[0], spectra[c], 0);
+                // Into the charge's buffer (same size and type, so no reallocation): the potentials.
+                cv::dft(spectra[c], charges[c], cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
+            }
+            done[task].store(true, std::memory_order_release);
         }
     });
 
-    // Interpolate the potentials back, in box order, and form each point's repulsion and sum of w.
-    sumW_.resize(static_cast<std::size_t>(n));
+    // Interpolate the potentials back, in box order, and form each point's repulsion.
     pool.forRange(static_cast<std::int64_t>(boxCount), 16, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t b = begin; b < end; ++b) {
             const int bx = static_cast<int>(b % boxes);
@@ -443,9 +516,9 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
             for (auto r = boxStart_[static_cast<std::size_t>(b)]; r < boxStart_[static_cast<std::size_t>(b) + 1]; ++r) {
                 const double* wxi = &wx_[static_cast<std::size_t>(r * p)];
                 const double* wyi = &wy_[static_cast<std::size_t>(r * p)];
-                double phi[4] = {0.0, 0.0, 0.0, 0.0};
+                double phi[3] = {0.0, 0.0, 0.0};
                 for (int a = 0; a < p; ++a) {
-                    for (int c = 0; c < 4; ++c) {
+                    for (int c = 0; c < 3; ++c) {
                         const float* row = charges[c].ptr<float>(by * p + a) + bx * p;
                         double s = 0.0;
                         for (int e = 0; e < p; ++e) s += wxi[e] * static_cast<double>(row[e]);
@@ -455,17 +528,14 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
                 const double cx = sorted_[static_cast<std::size_t>(2 * r)];
                 const double cy = sorted_[static_cast<std::size_t>(2 * r + 1)];
                 const auto i = static_cast<std::int64_t>(order_[static_cast<std::size_t>(r)]);
-                // sum_j w^2 (y_i - y_j) and sum_j w, self term included (it adds nothing to the
-                // force and exactly 1 to the sum, removed below).
+                // sum_j w^2 (y_i - y_j), self term included (it adds nothing).
                 repulse[2 * i] = cx * phi[0] - phi[1];
                 repulse[2 * i + 1] = cy * phi[0] - phi[2];
-                sumW_[static_cast<std::size_t>(r)] = phi[3];
             }
         }
     });
-    double z = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) z += sumW_[static_cast<std::size_t>(i)];
-    z -= static_cast<double>(n);
+    // The nodes' sum counts each point's own w (exactly 1 at distance 0) once.
+    const double z = zNodes - static_cast<double>(n);
     // The true Z lies between N(N-1) w at the square's diagonal and N(N-1): an approximation
     // outside those bounds (it happened once the map's Z came from cancelling terms) would scale
     // every force wrongly, and a Z at or below zero would throw the map to infinity.

@@ -3,7 +3,8 @@
 //    methods run (mirroring scikit-learn's TSNE so results compare with it number for number);
 //  - tsne_exact.cpp: dense affinities and the exact gradient;
 //  - tsne_barnes_hut.cpp: sparse affinities over nearest neighbours and the Barnes-Hut gradient;
-//  - tsne_trees.h/.cpp: the vantage-point tree (neighbours) and the quadtree (repulsion);
+//  - tsne_trees.h/.cpp: exact neighbours (brute force, or a vantage-point tree in few dimensions)
+//    and the quadtree (repulsion);
 //  - tsne_fft.cpp: sparse affinities over exact or approximate (HNSW) neighbours and the
 //    interpolation-based (FFT) repulsion of FIt-SNE;
 //  - tsne_torch.cpp: the same sparse affinities and interpolation scheme with every iteration as
@@ -171,15 +172,27 @@ struct CsrP {
     std::vector<float> values;
 };
 // P over the 3 x perplexity nearest neighbours of each of the n rows of data [n, dims]: exact
-// (vantage-point tree) up to options.exactNeighboursMaxPoints, HNSW beyond; what the FFT and tensor
+// (exactNeighbours()) up to options.exactNeighboursMaxPoints, HNSW beyond; what the FFT and tensor
 // methods attract along.
 CsrP knnAffinities(const float* data, std::int64_t n, std::int64_t dims, const TsneOptions& options,
                       WorkerPool& pool, const Progress& progress);
 
-// Interpolation grid: the boxes per axis for a map of extent `side` (at least 20, side x
-// boxesPerUnit otherwise, rounded up to a size whose padded grid 2 x boxes x nodesPerBox the FFT
-// handles fast).
-int gridBoxesPerAxis(double side, double boxesPerUnit, int nodesPerBox);
+// The side of the square that holds the map (its longer extent, a little more so the extreme
+// points fall inside the last box, not on its far edge).
+inline double mapSide(const MapBounds& b) {
+    return std::max({b.maxX - b.minX, b.maxY - b.minY, 1e-6}) * (1.0 + 1e-9) + 1e-12;
+}
+
+// Interpolation grid for a map: boxes per axis (at least 20, side x boxesPerUnit otherwise,
+// rounded up to a count whose padded grid 2 x boxes x nodesPerBox the FFT handles fast), their side
+// and the lower-left corner of the square they make, centred on the map and just covering it.
+struct GridGeometry {
+    int boxes = 0;
+    double boxSide = 0.0;
+    double originX = 0.0;
+    double originY = 0.0;
+};
+GridGeometry gridGeometry(const MapBounds& bounds, double boxesPerUnit, int nodesPerBox);
 
 // The repulsive half of the t-SNE gradient by polynomial interpolation on an equispaced grid and an
 // FFT convolution (FIt-SNE). Buffers persist between calls, so one instance serves every iteration.
@@ -207,14 +220,13 @@ private:
     std::vector<std::int64_t> boxStart_;
     std::vector<std::int32_t> order_;
     std::vector<double> sorted_;  // centred coordinates in box order
-    std::vector<double> sumW_;    // in box order
     // Node grids, padded to 2g x 2g for the circular convolution: the charges 1, x and y (then their
-    // potentials under w^2, and the charge 1's under w) and the two kernels. Single precision:
-    // OpenCV's FFT runs twice as fast, and its rounding (relative 1e-6 of the largest potential)
-    // stays far below the interpolation error.
-    std::vector<float> charges_[4];
-    std::vector<float> kernel_;   // w^2
-    std::vector<float> kernelW_;  // w
+    // potentials under w^2), their spectra, and the kernels w^2 and w (then their spectra). Single
+    // precision: OpenCV's FFT runs twice as fast, and its rounding (relative 1e-6 of the largest
+    // potential) stays far below the interpolation error.
+    std::vector<float> charges_[3];
+    std::vector<float> spectrum_[3];
+    std::vector<float> kernelSpectrum_[2];
 };
 
 }  // namespace genra::eval::tsne_detail

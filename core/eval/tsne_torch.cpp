@@ -4,7 +4,7 @@
 //  - the same sparse P, built on the CPU by knnAffinities() (exact or HNSW neighbours), copied to
 //    the device once in row chunks;
 //  - attraction: per chunk, the entries' p_ij w_ij (y_i - y_j) gathered by index and summed per row;
-//  - repulsion: the same equispaced boxes and Lagrange nodes (gridBoxesPerAxis), the charges
+//  - repulsion: the same equispaced boxes and Lagrange nodes (gridGeometry), the charges
 //    spread onto the nodes, the Student-t kernel and its square convolved by torch::fft::rfft2/irfft2
 //    in float32, the potentials gathered back;
 //  - the gradient step with momentum and gains, on the device, in the schedule runSchedule() sets
@@ -130,11 +130,17 @@ public:
         const double* b = bounds.data_ptr<double>();  // min x, min y, max x, max y
         const double centreX = 0.5 * (b[0] + b[2]);
         const double centreY = 0.5 * (b[1] + b[3]);
-        const double side = std::max({b[2] - b[0], b[3] - b[1], 1e-6}) * (1.0 + 1e-9) + 1e-12;
-        const std::int64_t boxes = gridBoxesPerAxis(side, boxesPerUnit_, nodes_);
+        MapBounds mapBox;
+        mapBox.minX = b[0];
+        mapBox.minY = b[1];
+        mapBox.maxX = b[2];
+        mapBox.maxY = b[3];
+        const double side = mapSide(mapBox);
+        const GridGeometry geometry = gridGeometry(mapBox, boxesPerUnit_, nodes_);
+        const std::int64_t boxes = geometry.boxes;
         const std::int64_t g = boxes * p;
         const std::int64_t padded = 2 * g;
-        const double boxSide = side / boxes;
+        const double boxSide = geometry.boxSide;
         const double spacing = boxSide / p;
         const auto lng = torch::TensorOptions().dtype(torch::kLong).device(device_);
 
@@ -143,8 +149,8 @@ public:
         struct Axis {
             torch::Tensor box, weights, centred;
         };
-        auto axis = [&](const torch::Tensor& coordinate, double centre) {
-            const auto scaled = (coordinate - (centre - 0.5 * side)) / boxSide;
+        auto axis = [&](const torch::Tensor& coordinate, double centre, double origin) {
+            const auto scaled = (coordinate - origin) / boxSide;
             const auto cell = scaled.floor().clamp_(0.0, static_cast<double>(boxes - 1));
             const auto t = scaled - cell;
             std::vector<torch::Tensor> basis;
@@ -160,8 +166,8 @@ public:
             }
             return Axis{cell.to(torch::kLong), torch::stack(basis), coordinate - centre};
         };
-        const Axis ax = axis(y.select(0, 0), centreX);
-        const Axis ay = axis(y.select(0, 1), centreY);
+        const Axis ax = axis(y.select(0, 0), centreX, geometry.originX);
+        const Axis ay = axis(y.select(0, 1), centreY, geometry.originY);
         const auto& cx = ax.centred;
         const auto& cy = ay.centred;
 

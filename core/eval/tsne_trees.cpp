@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/eval/tsne_internal.h"
+#include "core/util/error.h"
 
 namespace genra::eval::tsne_detail {
 
@@ -91,6 +95,85 @@ void VpTree::searchNode(std::int32_t nodeIndex, std::int32_t query, int k,
     } else {
         if (d + tau >= node.radius) searchNode(node.outside, query, k, heap, tau);
         if (d - tau <= node.radius) searchNode(node.inside, query, k, heap, tau);
+    }
+}
+
+// ---- nearest neighbours: brute force ----
+
+void bruteForceNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, WorkerPool& pool,
+                          std::int32_t* neighbours, double* distances) {
+    if (k <= 0) return;
+    if (k > n - 1)
+        throw Error("t-SNE: asked for " + std::to_string(k) + " neighbours among " + std::to_string(n) +
+                    " points");
+    const auto x = torch::from_blob(const_cast<float*>(data), {n, dims}, torch::kFloat);
+    // Centred (distances do not change, the products' rounding, which grows with the norms, shrinks).
+    const auto centred =
+        (x.to(torch::kDouble) - x.to(torch::kDouble).mean(0, true)).to(torch::kFloat).contiguous();
+    const auto normsSq = centred.to(torch::kDouble).pow(2).sum(1).contiguous();
+    const double* norm2 = normsSq.data_ptr<double>();
+    std::vector<float> sq(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) sq[static_cast<std::size_t>(i)] = static_cast<float>(norm2[i]);
+    const double maxNorm = std::sqrt(normsSq.max().item<double>());
+    // |d^2 from the product - d^2 of the centred data| for rows a and b is below about
+    // (dims + 4) u (|a| + |b|)^2 (u = 2^-24: the float dot product, the norms, the sum of three
+    // terms), and centring in float moves a distance by less than that again; twice both, for margin.
+    const double unit = std::ldexp(1.0, -24);
+    const double errorScale = 4.0 * static_cast<double>(dims + 4) * unit;
+
+    constexpr std::int64_t kBlockRows = 256;
+    for (std::int64_t first = 0; first < n; first += kBlockRows) {
+        const std::int64_t rows = std::min(kBlockRows, n - first);
+        // [rows, n] dot products of the block's rows with all rows.
+        const auto gram = torch::mm(centred.slice(0, first, first + rows), centred.t()).contiguous();
+        const float* products = gram.data_ptr<float>();
+        pool.forRange(rows, 4, [&](std::int64_t begin, std::int64_t end) {
+            std::vector<float> row(static_cast<std::size_t>(n));
+            std::vector<float> heap;
+            std::vector<std::pair<double, std::int32_t>> candidates;
+            for (std::int64_t r = begin; r < end; ++r) {
+                const std::int64_t i = first + r;
+                const float* g = products + r * n;
+                const float si = sq[static_cast<std::size_t>(i)];
+                for (std::int64_t j = 0; j < n; ++j)
+                    row[static_cast<std::size_t>(j)] = si + sq[static_cast<std::size_t>(j)] - 2.0F * g[j];
+                // The k-th smallest of the others (a max-heap of the k smallest so far).
+                heap.clear();
+                for (std::int64_t j = 0; j < n; ++j) {
+                    if (j == i) continue;
+                    const float v = row[static_cast<std::size_t>(j)];
+                    if (static_cast<int>(heap.size()) < k) {
+                        heap.push_back(v);
+                        std::push_heap(heap.begin(), heap.end());
+                    } else if (v < heap.front()) {
+                        std::pop_heap(heap.begin(), heap.end());
+                        heap.back() = v;
+                        std::push_heap(heap.begin(), heap.end());
+                    }
+                }
+                // Every point whose exact distance could be at most the k-th nearest's: at most the
+                // k-th product-based value plus twice the error bound.
+                const double reach = std::sqrt(norm2[i]) + maxNorm;
+                const double limit = static_cast<double>(heap.front()) + 2.0 * errorScale * reach * reach;
+                candidates.clear();
+                const float* pi = data + i * dims;
+                for (std::int64_t j = 0; j < n; ++j) {
+                    if (j == i || static_cast<double>(row[static_cast<std::size_t>(j)]) > limit) continue;
+                    const float* pj = data + j * dims;
+                    double sum = 0.0;
+                    for (std::int64_t d = 0; d < dims; ++d) {
+                        const double diff = static_cast<double>(pi[d]) - static_cast<double>(pj[d]);
+                        sum += diff * diff;
+                    }
+                    candidates.emplace_back(std::sqrt(sum), static_cast<std::int32_t>(j));
+                }
+                std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.end());
+                for (int j = 0; j < k; ++j) {
+                    neighbours[i * k + j] = candidates[static_cast<std::size_t>(j)].second;
+                    distances[i * k + j] = candidates[static_cast<std::size_t>(j)].first;
+                }
+            }
+        });
     }
 }
 

@@ -118,6 +118,19 @@ private:
     std::vector<double> sortedY_;
 };
 
+// The k exact nearest neighbours of every row of `data` [n, dims] by brute force, on `pool`: the
+// same neighbours, in the same order, with the same distances (Euclidean, summed in double from the
+// float data) as VpTree::search gives. Candidates come from a float matrix product (LibTorch's BLAS,
+// on the centred data) and every point whose product-based distance could be within rounding of
+// the k-th nearest's is measured again exactly, so the product's rounding never changes the result.
+// In 50 dimensions, where a VP-tree prunes little, this is several times faster.
+void bruteForceNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, WorkerPool& pool,
+                          std::int32_t* neighbours, double* distances);
+
+// Dimensions from which exactNeighbours() goes by brute force rather than through a VP-tree (which
+// prunes well in few dimensions and little in many).
+constexpr std::int64_t kBruteForceMinDims = 8;
+
 // The k exact nearest neighbours of every row of `data` [n, dims] through a VpTree, on `pool`:
 // neighbours[i * k + j] (nearest first) and their squared distances in `squared` (float or double).
 template <class Real>
@@ -136,6 +149,21 @@ void vpTreeNeighbours(const float* data, std::int64_t n, std::int64_t dims, int 
             }
         }
     });
+}
+
+// The k exact nearest neighbours, through bruteForceNeighbours() or vpTreeNeighbours() by the
+// number of dimensions (both give the same result; `seed` only shapes the tree).
+template <class Real>
+void exactNeighbours(const float* data, std::int64_t n, std::int64_t dims, int k, std::uint64_t seed,
+                     WorkerPool& pool, std::int32_t* neighbours, Real* squared) {
+    if (dims < kBruteForceMinDims) {
+        vpTreeNeighbours(data, n, dims, k, seed, pool, neighbours, squared);
+        return;
+    }
+    std::vector<double> distances(static_cast<std::size_t>(n) * static_cast<std::size_t>(k));
+    bruteForceNeighbours(data, n, dims, k, pool, neighbours, distances.data());
+    for (std::size_t e = 0; e < distances.size(); ++e)
+        squared[e] = static_cast<Real>(distances[e] * distances[e]);
 }
 
 }  // namespace genra::eval::tsne_detail

@@ -13,6 +13,7 @@
 #include "core/eval/tsne.h"
 #include "core/eval/tsne_internal.h"
 #include "core/eval/tsne_pool.h"
+#include "core/eval/tsne_trees.h"
 #include "core/util/error.h"
 #include "tsne_support.h"
 
@@ -178,6 +179,51 @@ TEST_CASE("FFT t-SNE is reproducible for a seed, with approximate neighbours too
 // it) against the exact neighbours: the share of the exact P's entries (each point's 3 x perplexity
 // neighbours and those that chose it) that the approximate P also has, on clustered data without
 // low-dimensional structure (the hard case for a graph search).
+TEST_CASE("brute-force neighbours are exactly the VP-tree's", "[tsne]") {
+    // Clusters far from the origin (large norms against small distances: the float products'
+    // rounding is then much larger than some neighbour distances), a tight group whose members sit
+    // 1e-3 apart, and duplicated rows (ties broken by index).
+    auto x = clustered(4, 300, 20, 41, 3.0) + 500.0F;
+    const auto n = x.size(0);
+    const auto dims = x.size(1);
+    x.slice(0, 0, 40).copy_(x[0].unsqueeze(0) + 1e-3F * torch::randn({40, dims}));
+    x.slice(0, 40, 50).copy_(x.slice(0, 50, 60));
+    x = x.contiguous();
+    const int k = 25;
+    tsne_detail::WorkerPool pool(2);
+    std::vector<std::int32_t> brute(static_cast<std::size_t>(n * k));
+    std::vector<double> bruteDistances(brute.size());
+    tsne_detail::bruteForceNeighbours(x.data_ptr<float>(), n, dims, k, pool, brute.data(),
+                                      bruteDistances.data());
+    const tsne_detail::VpTree tree(x.data_ptr<float>(), n, dims, 7);
+    std::vector<std::pair<double, std::int32_t>> heap;
+    std::int64_t differ = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        tree.search(static_cast<std::int32_t>(i), k, heap);
+        for (int j = 0; j < k; ++j) {
+            const auto e = static_cast<std::size_t>(i * k + j);
+            if (brute[e] != heap[static_cast<std::size_t>(j)].second ||
+                bruteDistances[e] != heap[static_cast<std::size_t>(j)].first)
+                ++differ;
+        }
+    }
+    CHECK(differ == 0);
+    // The tight group's members find each other first, and a duplicated row finds its twin at 0.
+    CHECK(bruteDistances[0] < 0.01);
+    CHECK(brute[static_cast<std::size_t>(40 * k)] == 50);
+    CHECK(bruteDistances[static_cast<std::size_t>(40 * k)] == 0.0);
+
+    // Through exactNeighbours() at few dimensions (the tree) and many (brute force): the same.
+    std::vector<float> squared(brute.size());
+    std::vector<std::int32_t> viaExact(brute.size());
+    tsne_detail::exactNeighbours(x.data_ptr<float>(), n, dims, k, 3, pool, viaExact.data(), squared.data());
+    CHECK(viaExact == brute);
+    CHECK(squared[5] == static_cast<float>(bruteDistances[5] * bruteDistances[5]));
+    CHECK_THROWS_WITH(tsne_detail::bruteForceNeighbours(x.data_ptr<float>(), 10, dims, 10, pool, brute.data(),
+                                                        bruteDistances.data()),
+                      Catch::Contains("10 neighbours among 10 points"));
+}
+
 TEST_CASE("HNSW neighbours recall most of the exact P", "[tsne]") {
     const auto x = clustered(4, 1500, 40, 29, 3.0);
     TsneOptions options;
