@@ -334,22 +334,24 @@ double parsevalSum(const cv::Mat& a, const cv::Mat& w) {
 }  // namespace
 
 GridRepulsion::GridRepulsion(int nodesPerBox, double boxesPerUnit)
-    : nodes_(std::max(1, nodesPerBox)), boxesPerUnit_(boxesPerUnit) {
-    // Lagrange denominators for nodes at (k + 0.5) / p inside the unit box.
+    : nodes_(std::clamp(nodesPerBox, 1, kMaxNodesPerBox)), boxesPerUnit_(boxesPerUnit) {
+    // Nodes at (k + 0.5) / p inside the unit box, and the reciprocals of their Lagrange denominators
+    // (the weights are computed twice per point and iteration: no divisions there).
+    for (int a = 0; a < nodes_; ++a) nodeAt_.push_back((a + 0.5) / nodes_);
     for (int a = 0; a < nodes_; ++a) {
         double d = 1.0;
         for (int b = 0; b < nodes_; ++b)
-            if (b != a) d *= node(a) - node(b);
-        denominators_.push_back(d);
+            if (b != a) d *= nodeAt_[static_cast<std::size_t>(a)] - nodeAt_[static_cast<std::size_t>(b)];
+        inverseDenominators_.push_back(1.0 / d);
     }
 }
 
 void GridRepulsion::weights(double t, double* out) const {
     for (int a = 0; a < nodes_; ++a) {
-        double v = 1.0;
+        double v = inverseDenominators_[static_cast<std::size_t>(a)];
         for (int b = 0; b < nodes_; ++b)
-            if (b != a) v *= t - node(b);
-        out[a] = v / denominators_[static_cast<std::size_t>(a)];
+            if (b != a) v *= t - nodeAt_[static_cast<std::size_t>(b)];
+        out[a] = v;
     }
 }
 
@@ -417,7 +419,12 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
         for (std::int64_t b = begin; b < end; ++b) {
             const int bx = static_cast<int>(b % boxes);
             const int by = static_cast<int>(b / boxes);
-            for (auto r = boxStart_[static_cast<std::size_t>(b)]; r < boxStart_[static_cast<std::size_t>(b) + 1]; ++r) {
+            // The box's points add their charges up here first (in double), and the box writes its
+            // nodes once.
+            double sum[3][kMaxNodesPerBox * kMaxNodesPerBox] = {};
+            const auto first = boxStart_[static_cast<std::size_t>(b)];
+            const auto last = boxStart_[static_cast<std::size_t>(b) + 1];
+            for (auto r = first; r < last; ++r) {
                 const auto i = static_cast<std::int64_t>(order_[static_cast<std::size_t>(r)]);
                 double* wxi = &wx_[static_cast<std::size_t>(r * p)];
                 double* wyi = &wy_[static_cast<std::size_t>(r * p)];
@@ -427,15 +434,21 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
                 const double cy = y[2 * i + 1] - centreY;
                 sorted_[static_cast<std::size_t>(2 * r)] = cx;
                 sorted_[static_cast<std::size_t>(2 * r + 1)] = cy;
-                const double q[3] = {1.0, cx, cy};
                 for (int a = 0; a < p; ++a) {
-                    for (int c = 0; c < 3; ++c) {
-                        float* row = charges[c].ptr<float>(by * p + a) + bx * p;
-                        const double wq = wyi[a] * q[c];
-                        for (int e = 0; e < p; ++e) row[e] += static_cast<float>(wq * wxi[e]);
+                    for (int e = 0; e < p; ++e) {
+                        const double w = wyi[a] * wxi[e];
+                        sum[0][a * p + e] += w;
+                        sum[1][a * p + e] += w * cx;
+                        sum[2][a * p + e] += w * cy;
                     }
                 }
             }
+            if (first == last) continue;
+            for (int c = 0; c < 3; ++c)
+                for (int a = 0; a < p; ++a) {
+                    float* row = charges[c].ptr<float>(by * p + a) + bx * p;
+                    for (int e = 0; e < p; ++e) row[e] = static_cast<float>(sum[c][a * p + e]);
+                }
         }
     });
 
@@ -513,15 +526,24 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
         for (std::int64_t b = begin; b < end; ++b) {
             const int bx = static_cast<int>(b % boxes);
             const int by = static_cast<int>(b / boxes);
-            for (auto r = boxStart_[static_cast<std::size_t>(b)]; r < boxStart_[static_cast<std::size_t>(b) + 1]; ++r) {
+            const auto first = boxStart_[static_cast<std::size_t>(b)];
+            const auto last = boxStart_[static_cast<std::size_t>(b) + 1];
+            if (first == last) continue;
+            // The box's potentials, read once for all its points.
+            double potential[3][kMaxNodesPerBox * kMaxNodesPerBox];
+            for (int c = 0; c < 3; ++c)
+                for (int a = 0; a < p; ++a) {
+                    const float* row = charges[c].ptr<float>(by * p + a) + bx * p;
+                    for (int e = 0; e < p; ++e) potential[c][a * p + e] = static_cast<double>(row[e]);
+                }
+            for (auto r = first; r < last; ++r) {
                 const double* wxi = &wx_[static_cast<std::size_t>(r * p)];
                 const double* wyi = &wy_[static_cast<std::size_t>(r * p)];
                 double phi[3] = {0.0, 0.0, 0.0};
-                for (int a = 0; a < p; ++a) {
-                    for (int c = 0; c < 3; ++c) {
-                        const float* row = charges[c].ptr<float>(by * p + a) + bx * p;
+                for (int c = 0; c < 3; ++c) {
+                    for (int a = 0; a < p; ++a) {
                         double s = 0.0;
-                        for (int e = 0; e < p; ++e) s += wxi[e] * static_cast<double>(row[e]);
+                        for (int e = 0; e < p; ++e) s += wxi[e] * potential[c][a * p + e];
                         phi[c] += wyi[a] * s;
                     }
                 }

@@ -196,6 +196,9 @@ GridGeometry gridGeometry(const MapBounds& bounds, double boxesPerUnit, int node
 
 // The repulsive half of the t-SNE gradient by polynomial interpolation on an equispaced grid and an
 // FFT convolution (FIt-SNE). Buffers persist between calls, so one instance serves every iteration.
+// The most interpolation nodes per box and axis GridRepulsion takes (runTsne checks the option).
+constexpr int kMaxNodesPerBox = 8;
+
 class GridRepulsion {
 public:
     // nodesPerBox interpolation nodes per box and axis; boxesPerUnit boxes per unit of map extent
@@ -207,13 +210,13 @@ public:
     int boxesPerAxis() const { return boxes_; }
 
 private:
-    double node(int a) const { return (a + 0.5) / nodes_; }
     void weights(double t, double* out) const;  // Lagrange basis at t in [0, 1] for the box's nodes
 
     int nodes_;
     double boxesPerUnit_;
     int boxes_ = 0;
-    std::vector<double> denominators_;
+    std::vector<double> nodeAt_;
+    std::vector<double> inverseDenominators_;
     std::vector<std::int32_t> box_;
     std::vector<double> wx_;  // Lagrange weights in box order, p per point
     std::vector<double> wy_;

@@ -89,8 +89,9 @@ TsneResult runTsne(const torch::Tensor& data, const TsneOptions& options, jobs::
     if (options.iterations < 1) throw Error("t-SNE needs at least 1 iteration");
     if (!(options.theta >= 0.0)) throw Error("t-SNE theta must be >= 0");
     if (options.pcaDims < 0) throw Error("t-SNE PCA dimensions must be >= 0 (0 = no PCA)");
-    if (options.fftNodesPerBox < 1 || options.fftNodesPerBox > 8)
-        throw Error("t-SNE FFT interpolation nodes per box must be between 1 and 8");
+    if (options.fftNodesPerBox < 1 || options.fftNodesPerBox > tsne_detail::kMaxNodesPerBox)
+        throw Error("t-SNE FFT interpolation nodes per box must be between 1 and " +
+                    std::to_string(tsne_detail::kMaxNodesPerBox));
     if (!(options.fftBoxesPerUnit > 0.0) || !std::isfinite(options.fftBoxesPerUnit))
         throw Error("t-SNE FFT boxes per unit must be a positive number");
     if (options.klStopTolerance < 0.0) throw Error("t-SNE KL stopping tolerance must be >= 0");
