@@ -8,7 +8,7 @@
 //    per box and axis. Each point spreads its "charges" (1, y1, y2) onto the p x p nodes of its box
 //    with Lagrange weights, the Student-t kernel squared (for the forces) is evaluated between
 //    nodes, and since the nodes are equispaced those sums are 2-D convolutions, done by FFT
-//    (OpenCV's cv::dft). The potentials are interpolated back to the points. Z is the charge 1's
+//    (LibTorch's torch::fft). The potentials are interpolated back to the points. Z is the charge 1's
 //    sum against the kernel itself, taken over the spectrum (Parseval). O(N) per iteration plus an
 //    FFT whose size depends on the map's extent, not on N.
 // Deterministic: the HNSW graph is built on one thread in index order with a seeded level
@@ -18,7 +18,11 @@
 // map alone. The result does not depend on the number of worker threads; it can differ in the last
 // bits between CPUs with and without AVX2 (the neighbour distances, and the attraction below 65,536
 // points).
+#include <ATen/Parallel.h>
 #include <hnswlib/hnswlib.h>
+#ifdef GENRA_HAVE_OMP
+#include <omp.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -330,38 +334,65 @@ namespace {
 
 // sum over the full spectrum of |a|^2 times w's real part, divided by the grid's size: by Parseval,
 // the sum over nodes of the charge whose spectrum is `a` times its convolution with the kernel whose
-// spectrum is `w` (real and even, so its spectrum is real). Both are OpenCV's packed spectra (CCS)
-// of real rows x cols grids, both even: the columns between the first and the last hold the
-// frequencies 1 .. cols/2 - 1 of every row as (re, im) pairs, which stand for their conjugate twins
-// too (counted twice); the first and the last column hold the frequencies 0 and cols/2, packed the
-// same way down the rows (row 0 and the last row real, then (re, im) pairs counted twice).
-double parsevalSum(const cv::Mat& a, const cv::Mat& w) {
-    const int rows = a.rows;
-    const int cols = a.cols;
-    double twice = 0.0;
-    double once = 0.0;
-    for (int r = 0; r < rows; ++r) {
-        const float* ar = a.ptr<float>(r);
-        const float* wr = w.ptr<float>(r);
-        for (int c = 1; c + 1 < cols; c += 2) {
-            const double re = ar[c];
-            const double im = ar[c + 1];
-            twice += (re * re + im * im) * static_cast<double>(wr[c]);
+// spectrum is `w` (real and even, so its spectrum is real). Both are one-sided spectra [rows,
+// size / 2 + 1] (complex64) of real size x size grids, size even: columns 1 .. size / 2 - 1 stand for
+// their conjugate twins too (counted twice), columns 0 and size / 2 for themselves.
+double parsevalSum(const torch::Tensor& a, const torch::Tensor& w, int size) {
+    const auto rows = a.size(0);
+    const auto columns = a.size(1);
+    const auto* as = reinterpret_cast<const float*>(a.data_ptr<c10::complex<float>>());
+    const auto* ws = reinterpret_cast<const float*>(w.data_ptr<c10::complex<float>>());
+    double sum = 0.0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* ar = as + 2 * r * columns;
+        const float* wr = ws + 2 * r * columns;
+        double row = 0.0;
+        for (std::int64_t c = 0; c < columns; ++c) {
+            const double re = ar[2 * c];
+            const double im = ar[2 * c + 1];
+            const double term = (re * re + im * im) * static_cast<double>(wr[2 * c]);
+            row += (c == 0 || c == columns - 1) ? term : 2.0 * term;
         }
+        sum += row;
     }
-    for (const int c : {0, cols - 1}) {
-        for (const int r : {0, rows - 1}) {
-            const double v = a.ptr<float>(r)[c];
-            once += v * v * static_cast<double>(w.ptr<float>(r)[c]);
-        }
-        for (int r = 1; r + 1 < rows; r += 2) {
-            const double re = a.ptr<float>(r)[c];
-            const double im = a.ptr<float>(r + 1)[c];
-            twice += (re * re + im * im) * static_cast<double>(w.ptr<float>(r)[c]);
-        }
-    }
-    return (once + 2.0 * twice) / (static_cast<double>(rows) * static_cast<double>(cols));
+    return sum / (static_cast<double>(size) * static_cast<double>(size));
 }
+
+// spectrum *= the real part of kernel, element by element (both complex64, same shape, contiguous).
+void multiplyByReal(const torch::Tensor& spectrum, const torch::Tensor& kernel) {
+    auto* s = reinterpret_cast<float*>(spectrum.data_ptr<c10::complex<float>>());
+    const auto* k = reinterpret_cast<const float*>(kernel.data_ptr<c10::complex<float>>());
+    const auto count = spectrum.numel();
+    for (std::int64_t e = 0; e < count; ++e) {
+        s[2 * e] *= k[2 * e];
+        s[2 * e + 1] *= k[2 * e];
+    }
+}
+
+// While alive, LibTorch runs the calling thread's operations on that thread alone (its OpenMP
+// thread count for this thread set to 1, then restored). The worker pool already keeps every core
+// busy; LibTorch's own threads would spin beside it (a two-thread FFT took twice the CPU time of one
+// for the same wall time).
+class SerialTorch {
+public:
+    SerialTorch() {
+#ifdef GENRA_HAVE_OMP
+        at::get_num_threads();  // LibTorch sets each thread's count on first use: let it happen first
+        saved_ = omp_get_max_threads();
+        omp_set_num_threads(1);
+#endif
+    }
+    ~SerialTorch() {
+#ifdef GENRA_HAVE_OMP
+        omp_set_num_threads(saved_);
+#endif
+    }
+    SerialTorch(const SerialTorch&) = delete;
+    SerialTorch& operator=(const SerialTorch&) = delete;
+
+private:
+    int saved_ = 1;
+};
 
 }  // namespace
 
@@ -430,20 +461,18 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
 
     // Weights and centred coordinates in box order, and the three charges (1, x, y) spread onto the
     // nodes; a box's points write only its own p x p nodes, so boxes run in parallel with the same
-    // result. The FFTs read only the first g rows (the rest are zero and never written), and the
-    // inverse transforms leave the potentials in those rows across all 2g columns: only they are
-    // cleared.
-    const auto gridSize = static_cast<std::size_t>(padded) * static_cast<std::size_t>(padded);
-    cv::Mat charges[3];
+    // result. Each charge's grid is g rows of 2g nodes (the columns from g on are the convolution's
+    // zero padding; the rows from g on, zero too, are left out), and the potentials come back into
+    // it across all 2g columns, so it is cleared every call.
+    const auto gridSize = static_cast<std::size_t>(g) * static_cast<std::size_t>(padded);
+    float* charges[3];
     for (int c = 0; c < 3; ++c) {
-        auto& buffer = charges_[c];
-        if (buffer.size() != gridSize) {
-            buffer.assign(gridSize, 0.0F);
-        } else {
-            std::fill(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(gridSize / 2), 0.0F);
-        }
-        charges[c] = cv::Mat(padded, padded, CV_32F, buffer.data());
+        charges_[c].assign(gridSize, 0.0F);
+        charges[c] = charges_[c].data();
     }
+    const auto node = [&](int c, int row, int column) {
+        return charges[c] + static_cast<std::ptrdiff_t>(row) * padded + column;
+    };
     wx_.resize(static_cast<std::size_t>(n * p));
     wy_.resize(static_cast<std::size_t>(n * p));
     sorted_.resize(static_cast<std::size_t>(2 * n));
@@ -478,25 +507,29 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
             if (first == last) continue;
             for (int c = 0; c < 3; ++c)
                 for (int a = 0; a < p; ++a) {
-                    float* row = charges[c].ptr<float>(by * p + a) + bx * p;
+                    float* row = node(c, by * p + a, bx * p);
                     for (int e = 0; e < p; ++e) row[e] = static_cast<float>(sum[c][a * p + e]);
                 }
         }
     });
 
     // The Student-t kernel w and its square between nodes, wrapped for a circular convolution of
-    // size 2g (offset g is never used by a pair of nodes, so it stays 0); transformed in place below.
+    // size 2g (offset g is never used by a pair of nodes, so it stays 0).
     // (Keeping the box side fixed for a while, so that the kernels' spectra could be reused, left
     // maps with a 1.3-1.7 % higher KL: see docs/benchmarks.md.)
-    cv::Mat kernelSpectra[2];  // of w^2 and of w
-    for (int k = 0; k < 2; ++k) {
-        kernelSpectrum_[k].resize(gridSize);
-        kernelSpectra[k] = cv::Mat(padded, padded, CV_32F, kernelSpectrum_[k].data());
+    const int half = g + 1;  // columns of a real grid's one-sided spectrum
+    if (kernels_.size(-1) != padded) {
+        const auto complex = torch::TensorOptions().dtype(torch::kComplexFloat);
+        kernels_ = torch::empty({2, padded, padded}, torch::kFloat);
+        kernelSpectra_ = torch::empty({2, padded, half}, complex);
+        lines_ = torch::zeros({3, padded, half}, complex);
+        spectra_ = torch::empty({3, padded, half}, complex);
     }
+    float* kernels = kernels_.data_ptr<float>();
     pool.forRange(padded, 64, [&](std::int64_t begin, std::int64_t end) {
         for (auto r = static_cast<int>(begin); r < static_cast<int>(end); ++r) {
-            float* squared = kernelSpectra[0].ptr<float>(r);
-            float* plain = kernelSpectra[1].ptr<float>(r);
+            float* squared = kernels + static_cast<std::ptrdiff_t>(r) * padded;
+            float* plain = squared + static_cast<std::ptrdiff_t>(padded) * padded;
             const int dr = r < g ? r : r - padded;
             for (int c = 0; c < padded; ++c) {
                 const int dc = c < g ? c : c - padded;
@@ -509,45 +542,52 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
         }
     });
 
-    // The transforms as tasks, claimed by the threads in this order: 0-1 the kernels, 2-4 the charges
-    // (1, x, y), 5 the sum for Z (before task 6 multiplies the charge 1's spectrum in place), 6-8 each
-    // charge's spectrum times the w^2 kernel's, transformed back into the charge's buffer: the
-    // potentials for the forces. A task's inputs were claimed before it, so they are finished or in
-    // progress, and it waits for them. Nine transforms in two threads' time for about five units,
-    // where running the kernels, then the charge 1, then the rest as three blocks took 5-6 units.
+    // The transforms (LibTorch's, pocketfft: twice OpenCV's speed at these sizes) as tasks, claimed
+    // by the threads in this order: 0-1 the kernels' spectra, 2-4 the charges' (1, x, y): the g
+    // non-zero rows along x into `lines`, whose other rows stay zero, then all columns along y;
+    // 5 the sum for Z; 6-8 each charge's spectrum times the w^2 kernel's, transformed back (columns,
+    // then the g rows the potentials need) into the charge's grid. A task's inputs were claimed
+    // before it, so they are finished or in progress, and it waits for them. Each task runs on its
+    // thread alone (SerialTorch): LibTorch's own threads would only spin beside the pool's.
     // Z = sum over the nodes of the charge 1 times its potential under w, which by Parseval is a sum
-    // over the spectrum (|C1|^2 times w's spectrum): no inverse transform for it.
+    // over the spectrum (|C1|^2 times w's spectrum, real since w is even): no inverse transform.
     constexpr int kTasks = 9;
     std::atomic<bool> done[kTasks];
     for (auto& d : done) d.store(false);
-    cv::Mat spectra[3];
-    for (int c = 0; c < 3; ++c) {
-        spectrum_[c].resize(gridSize);
-        spectra[c] = cv::Mat(padded, padded, CV_32F, spectrum_[c].data());
-    }
     double zNodes = 0.0;
     auto await = [&](int task) {
         while (!done[task].load(std::memory_order_acquire)) std::this_thread::yield();
     };
+    auto grid = [&](int c) { return torch::from_blob(charges[c], {g, padded}, torch::kFloat); };
     pool.forRange(kTasks, 1, [&](std::int64_t begin, std::int64_t end) {
+        const SerialTorch serial;
         for (std::int64_t t = begin; t < end; ++t) {
             const int task = static_cast<int>(t);
             if (task < 2) {
-                cv::dft(kernelSpectra[task], kernelSpectra[task], 0);
+                auto spectrum = kernelSpectra_[task];
+                at::fft_rfft2_out(spectrum, kernels_[task]);
             } else if (task < 5) {
-                cv::dft(charges[task - 2], spectra[task - 2], 0, g);
+                const int c = task - 2;
+                auto lines = lines_[c];
+                auto rows = lines.narrow(0, 0, g);
+                at::fft_rfft_out(rows, grid(c), c10::nullopt, 1);
+                auto spectrum = spectra_[c];
+                at::fft_fft_out(spectrum, lines, c10::nullopt, 0);
             } else if (task == 5) {
                 await(1);
                 await(2);
-                zNodes = parsevalSum(spectra[0], kernelSpectra[1]);
+                zNodes = parsevalSum(spectra_[0], kernelSpectra_[1], padded);
             } else {
                 const int c = task - 6;
                 await(0);
                 await(c + 2);
-                if (c == 0) await(5);
-                cv::mulSpectrums(spectra[c], kernelSpectra[0], spectra[c], 0);
-                // Into the charge's buffer (same size and type, so no reallocation): the potentials.
-                cv::dft(spectra[c], charges[c], cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE, g);
+                if (c == 0) await(5);  // Z reads the charge 1's spectrum before it is multiplied
+                multiplyByReal(spectra_[c], kernelSpectra_[0]);
+                auto lines = lines_[c];
+                at::fft_ifft_out(lines, spectra_[c], c10::nullopt, 0);
+                auto potentials = grid(c);
+                at::fft_irfft_out(potentials, lines.narrow(0, 0, g), padded, 1);
+                lines.narrow(0, g, padded - g).zero_();  // the padding rows, for the next call
             }
             done[task].store(true, std::memory_order_release);
         }
@@ -565,7 +605,7 @@ double GridRepulsion::compute(const double* y, std::int64_t n, double* repulse, 
             double potential[3][kMaxNodesPerBox * kMaxNodesPerBox];
             for (int c = 0; c < 3; ++c)
                 for (int a = 0; a < p; ++a) {
-                    const float* row = charges[c].ptr<float>(by * p + a) + bx * p;
+                    const float* row = node(c, by * p + a, bx * p);
                     for (int e = 0; e < p; ++e) potential[c][a * p + e] = static_cast<double>(row[e]);
                 }
             for (auto r = first; r < last; ++r) {

@@ -223,13 +223,16 @@ private:
     std::vector<std::int64_t> boxStart_;
     std::vector<std::int32_t> order_;
     std::vector<double> sorted_;  // centred coordinates in box order
-    // Node grids, padded to 2g x 2g for the circular convolution: the charges 1, x and y (then their
-    // potentials under w^2), their spectra, and the kernels w^2 and w (then their spectra). Single
-    // precision: OpenCV's FFT runs twice as fast, and its rounding (relative 1e-6 of the largest
-    // potential) stays far below the interpolation error.
+    // Node grids for the circular convolution of size 2g: the charges 1, x and y on g x 2g nodes
+    // (then their potentials under w^2); the kernels w^2 and w [2, 2g, 2g] and their one-sided
+    // spectra [2, 2g, g + 1]; the charges' rows transformed [3, 2g, g + 1] (rows from g on zero) and
+    // their spectra. Single precision: the FFT runs twice as fast, and its rounding (relative 1e-6
+    // of the largest potential) stays far below the interpolation error.
     std::vector<float> charges_[3];
-    std::vector<float> spectrum_[3];
-    std::vector<float> kernelSpectrum_[2];
+    torch::Tensor kernels_ = torch::empty({0});
+    torch::Tensor kernelSpectra_;
+    torch::Tensor lines_;
+    torch::Tensor spectra_;
 };
 
 }  // namespace genra::eval::tsne_detail
