@@ -194,11 +194,11 @@ struct GridGeometry {
 };
 GridGeometry gridGeometry(const MapBounds& bounds, double boxesPerUnit, int nodesPerBox);
 
-// The repulsive half of the t-SNE gradient by polynomial interpolation on an equispaced grid and an
-// FFT convolution (FIt-SNE). Buffers persist between calls, so one instance serves every iteration.
 // The most interpolation nodes per box and axis GridRepulsion takes (runTsne checks the option).
 constexpr int kMaxNodesPerBox = 8;
 
+// The repulsive half of the t-SNE gradient by polynomial interpolation on an equispaced grid and an
+// FFT convolution (FIt-SNE). Buffers persist between calls, so one instance serves every iteration.
 class GridRepulsion {
 public:
     // nodesPerBox interpolation nodes per box and axis; boxesPerUnit boxes per unit of map extent

@@ -108,8 +108,8 @@ void bruteForceNeighbours(const float* data, std::int64_t n, std::int64_t dims, 
                     " points");
     const auto x = torch::from_blob(const_cast<float*>(data), {n, dims}, torch::kFloat);
     // Centred (distances do not change, the products' rounding, which grows with the norms, shrinks).
-    const auto centred =
-        (x.to(torch::kDouble) - x.to(torch::kDouble).mean(0, true)).to(torch::kFloat).contiguous();
+    const auto wide = x.to(torch::kDouble);
+    const auto centred = (wide - wide.mean(0, true)).to(torch::kFloat).contiguous();
     const auto normsSq = centred.to(torch::kDouble).pow(2).sum(1).contiguous();
     const double* norm2 = normsSq.data_ptr<double>();
     std::vector<float> sq(static_cast<std::size_t>(n));
