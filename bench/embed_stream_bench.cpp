@@ -28,6 +28,9 @@
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace genra;
 namespace fs = std::filesystem;
@@ -46,14 +49,21 @@ double cpuSeconds() {
            1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-// Peak resident set of this process in MiB since the last resetPeak() (Linux: VmHWM).
-double peakRssMiB() {
+// A memory line of /proc/self/status in MiB ("VmHWM:" the peak resident set since the last
+// resetPeak(), "VmRSS:" the resident set now); -1 where there is none.
+double statusMiB(const std::string& key) {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+        if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + key.size()) / 1024.0;
     }
     return -1.0;
+}
+double peakRssMiB() {
+    return statusMiB("VmHWM:");
+}
+double rssMiB() {
+    return statusMiB("VmRSS:");
 }
 
 // Resets VmHWM to the current resident set (Linux >= 4.0); false where that is not allowed.
@@ -66,12 +76,22 @@ bool resetPeak() {
 
 class QuietContext : public jobs::JobContext {
 public:
-    void progress(double, const std::string&) override {}
+    // Long runs (100k images take over an hour here) report every tenth on stderr.
+    void progress(double fraction, const std::string&) override {
+        const int tenth = static_cast<int>(fraction * 10.0);
+        if (tenth > lastTenth_ && tenth < 10) {
+            lastTenth_ = tenth;
+            std::fprintf(stderr, "  %d%%, resident %.0f MiB\n", 10 * tenth, rssMiB());
+        }
+    }
     void metric(std::int64_t, const std::string&, double) override {}
     void log(jobs::LogLevel level, const std::string& line) override {
         if (level != jobs::LogLevel::Info) std::fprintf(stderr, "  %s\n", line.c_str());
     }
     bool cancelled() const override { return false; }
+
+private:
+    int lastTenth_ = 0;
 };
 
 void makeDataset(const fs::path& dir, const fs::path& ws, const std::string& name, int count, int size, std::uint64_t seed) {
@@ -88,6 +108,7 @@ void makeDataset(const fs::path& dir, const fs::path& ws, const std::string& nam
 }
 
 struct PipelineResult {
+    double startMiB = 0.0;  // resident when the job started
     double imagesPerS = 0.0;
     double cpuSecondsPerImage = 0.0;
     double peakMiB = 0.0;
@@ -97,6 +118,7 @@ struct PipelineResult {
 
 PipelineResult runPipeline(const fs::path& ws, const std::string& dataset, int batch, const std::string& device) {
     const bool reset = resetPeak();
+    const double startMiB = rssMiB();
     model::EmbedWorkspaceOptions options;
     options.workspace = ws;
     options.model = "vit-b-32-random";
@@ -111,6 +133,7 @@ PipelineResult runPipeline(const fs::path& ws, const std::string& dataset, int b
     const double cpuStart = cpuSeconds();
     job.run(context);
     PipelineResult result;
+    result.startMiB = startMiB;
     result.imagesPerS = static_cast<double>(job.written()) / seconds(start);
     result.cpuSecondsPerImage = (cpuSeconds() - cpuStart) / static_cast<double>(job.written());
     result.peakMiB = reset ? peakRssMiB() : -1.0;
@@ -171,9 +194,16 @@ int run(int argc, char** argv) {
         model::ClipModel random(config);
         model::saveClipModel(workspace, "vit-b-32-random", random, "");
     }
+    // The setup parses each dataset's JSON whole (about 2.6 GB resident for 100k Shapes images);
+    // glibc keeps that freed heap, which would hide or fake growth in the runs' resident memory.
+    const double setupMiB = rssMiB();
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
     std::printf("%s, ", device.str().c_str());
     std::printf("%s random weights, %d-px Shapes images (%d + %d), batch %d, threads %d; setup %.0f s\n", preset.c_str(),
                 size, small, large, batch, threads, seconds(setupStart));
+    std::printf("resident after setup %.0f MiB, after returning freed memory %.0f MiB\n", setupMiB, rssMiB());
 
     // The reference: encodeImage on a batch already in memory, as genra_clip_bench times it.
     double referenceCpuPerImage = 0.0;  // of the last reference() call
@@ -197,14 +227,20 @@ int run(int argc, char** argv) {
     double referenceCpu = referenceCpuPerImage;
     std::printf("reference (encodeImage, batch in memory)  %8.2f images/s, %.3f CPU s/image\n", before, referenceCpuPerImage);
     const auto smallRun = runPipeline(ws, "small", batch, deviceName);
-    std::printf("genra embed --workspace, %6d images     %8.2f images/s, %.3f CPU s/image, peak RSS %7.0f MiB, %zu commits\n",
-                small, smallRun.imagesPerS, smallRun.cpuSecondsPerImage, smallRun.peakMiB, smallRun.commits);
+    std::printf(
+        "genra embed --workspace, %6d images     %8.2f images/s, %.3f CPU s/image, peak RSS %7.0f MiB (%.0f "
+        "at start), %zu commits\n",
+        small, smallRun.imagesPerS, smallRun.cpuSecondsPerImage, smallRun.peakMiB, smallRun.startMiB,
+        smallRun.commits);
     const double between = reference();
     referenceCpu += referenceCpuPerImage;
     std::printf("reference again                            %8.2f images/s, %.3f CPU s/image\n", between, referenceCpuPerImage);
     const auto largeRun = runPipeline(ws, "large", batch, deviceName);
-    std::printf("genra embed --workspace, %6d images     %8.2f images/s, %.3f CPU s/image, peak RSS %7.0f MiB, %zu commits\n",
-                large, largeRun.imagesPerS, largeRun.cpuSecondsPerImage, largeRun.peakMiB, largeRun.commits);
+    std::printf(
+        "genra embed --workspace, %6d images     %8.2f images/s, %.3f CPU s/image, peak RSS %7.0f MiB (%.0f "
+        "at start), %zu commits\n",
+        large, largeRun.imagesPerS, largeRun.cpuSecondsPerImage, largeRun.peakMiB, largeRun.startMiB,
+        largeRun.commits);
     const double after = reference();
     referenceCpu = (referenceCpu + referenceCpuPerImage) / 3.0;
     std::printf("reference again                            %8.2f images/s, %.3f CPU s/image\n", after, referenceCpuPerImage);
@@ -226,6 +262,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     ensurePassiveOpenMp(argv);  // as genra does: idle OpenMP threads must not spin between batches
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it comes, also into a file
     try {
         return run(argc, argv);
     } catch (const std::exception& e) {

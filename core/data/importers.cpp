@@ -79,54 +79,70 @@ bool CocoImportJob::run(jobs::JobContext& context) {
     summary_.datasetName = detail::datasetNameFor(options_.name, file);
     context.progress(-1.0, "reading " + file.filename().string());
 
-    const json doc = util::readJsonFile(file);
-    detail::requireObject(doc, "", fileName);
-    const json& images = detail::requireArray(doc, "images", "", fileName);
-    const json& annotations = detail::requireArray(doc, "annotations", "", fileName);
     const fs::path root = detail::absolutePath(options_.imageRoot);
     detail::requireImageRoot(options_.imageRoot);
     const std::string split = options_.split.empty() ? cocoSplitFromFileName(file) : options_.split;
 
+    // The images are planned and the annotations checked as the parser reaches them (COCO's
+    // train file holds 118k images and 590k annotations, too many to build as one document);
+    // the annotations are matched to images once all are read, whichever comes first in the file.
+    struct Annotation {
+        std::string id;
+        std::string imageId;
+        std::string caption;
+        std::size_t index = 0;
+    };
     std::vector<PlannedImage> plan;
-    plan.reserve(images.size());
     std::unordered_map<std::string, std::size_t> byPath;
     std::unordered_map<std::string, std::size_t> byId;       // COCO image id -> plan index
     std::unordered_map<std::string, std::size_t> idElement;  // COCO image id -> images[] index
-    for (std::size_t i = 0; i < images.size(); ++i) {
-        const std::string where = detail::jsonIndex("images", i);
-        const json& entry = images[i];
-        const std::string id = detail::requireKeyText(entry, "id", where, fileName);
-        const std::string name = detail::requireString(entry, "file_name", where, fileName);
-        if (const auto seen = idElement.find(id); seen != idElement.end()) {
-            throw ParseError(
-                fileName, where + ".id",
-                "duplicate image id " + id + " (also images[" + std::to_string(seen->second) + "])");
-        }
-        idElement.emplace(id, i);
-        PlannedImage image;
-        image.path = detail::imagePathUnder(root, name, options_.allowOutsideRoot, fileName, where + ".file_name");
-        image.split = split;
-        image.sourceKey = id;
-        image.origin = fileName + ": " + where;
-        std::size_t index = 0;
-        planImage(plan, byPath, std::move(image), &index);
-        byId.emplace(id, index);
-    }
-    for (std::size_t i = 0; i < annotations.size(); ++i) {
-        const std::string where = detail::jsonIndex("annotations", i);
-        const json& entry = annotations[i];
-        const std::string id = detail::requireKeyText(entry, "id", where, fileName);
-        const std::string imageId = detail::requireKeyText(entry, "image_id", where, fileName);
-        const std::string caption = detail::trim(detail::requireString(entry, "caption", where, fileName));
-        const auto it = byId.find(imageId);
+    std::vector<Annotation> pending;
+    const json doc = util::readJsonFileStreamingArrays(
+        file, {"images", "annotations"}, [&](const std::string& key, const json& entry, std::size_t i) {
+            if (i % 4096 == 0) context.checkCancelled();
+            if (key == "annotations") {
+                const std::string where = detail::jsonIndex("annotations", i);
+                Annotation annotation;
+                annotation.id = detail::requireKeyText(entry, "id", where, fileName);
+                annotation.imageId = detail::requireKeyText(entry, "image_id", where, fileName);
+                annotation.caption = detail::trim(detail::requireString(entry, "caption", where, fileName));
+                annotation.index = i;
+                pending.push_back(std::move(annotation));
+                return;
+            }
+            const std::string where = detail::jsonIndex("images", i);
+            const std::string id = detail::requireKeyText(entry, "id", where, fileName);
+            const std::string name = detail::requireString(entry, "file_name", where, fileName);
+            if (const auto seen = idElement.find(id); seen != idElement.end()) {
+                throw ParseError(
+                    fileName, where + ".id",
+                    "duplicate image id " + id + " (also images[" + std::to_string(seen->second) + "])");
+            }
+            idElement.emplace(id, i);
+            PlannedImage image;
+            image.path =
+                detail::imagePathUnder(root, name, options_.allowOutsideRoot, fileName, where + ".file_name");
+            image.split = split;
+            image.sourceKey = id;
+            image.origin = fileName + ": " + where;
+            std::size_t index = 0;
+            planImage(plan, byPath, std::move(image), &index);
+            byId.emplace(id, index);
+        });
+    detail::requireObject(doc, "", fileName);
+    detail::requireArray(doc, "images", "", fileName);
+    detail::requireArray(doc, "annotations", "", fileName);
+    for (auto& annotation : pending) {
+        const auto it = byId.find(annotation.imageId);
         if (it == byId.end()) {
-            summary_.addError(
-                "annotation of an unknown image",
-                fileName + ": " + where + ".image_id: no image with id " + imageId + " in images[]");
+            summary_.addError("annotation of an unknown image",
+                              fileName + ": " + detail::jsonIndex("annotations", annotation.index) +
+                                  ".image_id: no image with id " + annotation.imageId + " in images[]");
             continue;
         }
-        plan[it->second].captions.push_back(PlannedCaption{caption, id});
+        plan[it->second].captions.push_back(PlannedCaption{std::move(annotation.caption), annotation.id});
     }
+    pending = {};
     context.checkCancelled();
 
     auto workspace = store::Workspace::open(options_.workspace);
@@ -159,57 +175,58 @@ bool KarpathyImportJob::run(jobs::JobContext& context) {
     summary_.datasetName = detail::datasetNameFor(options_.name, file);
     context.progress(-1.0, "reading " + file.filename().string());
 
-    const json doc = util::readJsonFile(file);
-    detail::requireObject(doc, "", fileName);
-    const json& images = detail::requireArray(doc, "images", "", fileName);
     const fs::path root = detail::absolutePath(options_.imageRoot);
     detail::requireImageRoot(options_.imageRoot);
 
+    // Each image is planned as the parser reaches it: Karpathy's COCO file (123k images, each
+    // sentence with its tokens) would take gigabytes as one document.
     std::vector<PlannedImage> plan;
-    plan.reserve(images.size());
     std::unordered_map<std::string, std::size_t> byPath;
-    for (std::size_t i = 0; i < images.size(); ++i) {
-        const std::string where = detail::jsonIndex("images", i);
-        const json& entry = images[i];
-        const std::string name = detail::requireString(entry, "filename", where, fileName);
-        PlannedImage image;
-        image.split = detail::requireString(entry, "split", where, fileName);
-        fs::path relative;
-        if (entry.contains("filepath") && !entry["filepath"].is_null()) {
-            relative = detail::requireString(entry, "filepath", where, fileName);
-        }
-        image.path = detail::imagePathUnder(root, (relative / name).string(), options_.allowOutsideRoot, fileName,
-                                            where + ".filename");
-        image.origin = fileName + ": " + where;
-        if (auto key = detail::optionalKeyText(entry, "cocoid", where, fileName)) {
-            image.sourceKey = *key;
-        } else if (auto imgid = detail::optionalKeyText(entry, "imgid", where, fileName)) {
-            image.sourceKey = *imgid;
-        } else {
-            image.sourceKey = name;
-        }
-        if (entry.contains("attributes")) {
-            const json& attributes = entry["attributes"];
-            if (!attributes.is_object()) {
-                throw ParseError(fileName, where + ".attributes", "expected an object");
+    const json doc = util::readJsonFileStreamingArrays(
+        file, {"images"}, [&](const std::string&, const json& entry, std::size_t i) {
+            if (i % 4096 == 0) context.checkCancelled();
+            const std::string where = detail::jsonIndex("images", i);
+            const std::string name = detail::requireString(entry, "filename", where, fileName);
+            PlannedImage image;
+            image.split = detail::requireString(entry, "split", where, fileName);
+            fs::path relative;
+            if (entry.contains("filepath") && !entry["filepath"].is_null()) {
+                relative = detail::requireString(entry, "filepath", where, fileName);
             }
-            image.attributesJson = attributes.dump();
-        }
-        const json& sentences = detail::requireArray(entry, "sentences", where, fileName);
-        for (std::size_t k = 0; k < sentences.size(); ++k) {
-            const std::string sentenceWhere = detail::jsonIndex(where + ".sentences", k);
-            const std::string raw =
-                detail::trim(detail::requireString(sentences[k], "raw", sentenceWhere, fileName));
-            const auto sentid = detail::optionalKeyText(sentences[k], "sentid", sentenceWhere, fileName);
-            image.captions.push_back(PlannedCaption{raw, sentid.value_or("")});
-        }
-        std::vector<PlannedCaption> captions = image.captions;
-        const std::size_t before = plan.size();
-        PlannedImage& planned = planImage(plan, byPath, std::move(image));
-        if (plan.size() == before) {
-            planned.captions.insert(planned.captions.end(), captions.begin(), captions.end());
-        }
-    }
+            image.path = detail::imagePathUnder(root, (relative / name).string(), options_.allowOutsideRoot,
+                                                fileName, where + ".filename");
+            image.origin = fileName + ": " + where;
+            if (auto key = detail::optionalKeyText(entry, "cocoid", where, fileName)) {
+                image.sourceKey = *key;
+            } else if (auto imgid = detail::optionalKeyText(entry, "imgid", where, fileName)) {
+                image.sourceKey = *imgid;
+            } else {
+                image.sourceKey = name;
+            }
+            if (entry.contains("attributes")) {
+                const json& attributes = entry["attributes"];
+                if (!attributes.is_object()) {
+                    throw ParseError(fileName, where + ".attributes", "expected an object");
+                }
+                image.attributesJson = attributes.dump();
+            }
+            const json& sentences = detail::requireArray(entry, "sentences", where, fileName);
+            for (std::size_t k = 0; k < sentences.size(); ++k) {
+                const std::string sentenceWhere = detail::jsonIndex(where + ".sentences", k);
+                const std::string raw =
+                    detail::trim(detail::requireString(sentences[k], "raw", sentenceWhere, fileName));
+                const auto sentid = detail::optionalKeyText(sentences[k], "sentid", sentenceWhere, fileName);
+                image.captions.push_back(PlannedCaption{raw, sentid.value_or("")});
+            }
+            std::vector<PlannedCaption> captions = image.captions;
+            const std::size_t before = plan.size();
+            PlannedImage& planned = planImage(plan, byPath, std::move(image));
+            if (plan.size() == before) {
+                planned.captions.insert(planned.captions.end(), captions.begin(), captions.end());
+            }
+        });
+    detail::requireObject(doc, "", fileName);
+    detail::requireArray(doc, "images", "", fileName);
     context.checkCancelled();
 
     auto workspace = store::Workspace::open(options_.workspace);

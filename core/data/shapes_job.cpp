@@ -1,16 +1,22 @@
 // make-shapes: lays out, renders and writes the built-in Shapes benchmark (images, Karpathy and COCO
 // JSON) on every core; see shapes.h.
-#include "core/data/shapes.h"
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "core/data/shapes.h"
 #include "core/data/shapes_internal.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -24,7 +30,45 @@ using namespace shapes_detail;
 
 namespace {
 
-void writeTextFile(const fs::path& path, const std::string& text) { util::writeFileAtomically(path, text); }
+using JsonEmit = std::function<void(const nlohmann::json&)>;
+using JsonArrayWriter = std::function<void(const JsonEmit&)>;
+
+// Writes `doc.dump()` and a newline to `path` atomically, the empty array under each top-level key
+// of `arrays` filled with what its writer emits. The bytes are those of dump() on the whole
+// document: a compact array is "[" + its elements' dumps joined by "," + "]".
+void writeJsonStreamingArrays(const fs::path& path, const nlohmann::json& doc,
+                              const std::map<std::string, JsonArrayWriter>& arrays) {
+    const std::string text = doc.dump();
+    std::vector<std::pair<std::size_t, const JsonArrayWriter*>> slots;  // where each "]" is in text
+    for (const auto& [key, writer] : arrays) {
+        const std::string marker = nlohmann::json(key).dump() + ":[]";
+        const auto at = text.find(marker);
+        if (!doc.contains(key) || at == std::string::npos || text.find(marker, at + 1) != std::string::npos) {
+            throw Error("internal error: cannot place the array \"" + key + "\" in " + path.string());
+        }
+        slots.emplace_back(at + marker.size() - 1, &writer);
+    }
+    std::sort(slots.begin(), slots.end());
+    util::commitFileAtomically(path, [&](const fs::path& temporary) {
+        std::ofstream out(temporary, std::ios::binary);
+        if (!out) throw Error("cannot write " + temporary.string());
+        std::size_t from = 0;
+        for (const auto& [slot, writer] : slots) {
+            out.write(text.data() + from, static_cast<std::streamsize>(slot - from));
+            bool first = true;
+            (*writer)([&](const nlohmann::json& element) {
+                if (!first) out.put(',');
+                first = false;
+                out << element.dump();
+            });
+            from = slot;
+        }
+        out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+        out.put('\n');
+        out.flush();
+        if (!out) throw Error("cannot write " + path.string());
+    });
+}
 
 }  // namespace
 
@@ -151,44 +195,55 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
     context.checkCancelled();
 
     context.progress(0.98, "writing captions");
-    nlohmann::json karpathyImages = nlohmann::json::array();
-    nlohmann::json cocoImages = nlohmann::json::array();
-    nlohmann::json cocoAnnotations = nlohmann::json::array();
     result_ = MakeShapesResult{};
-    std::int64_t sentid = 0;
-    for (int i = 0; i < count; ++i) {
-        const auto& scene = scenes[static_cast<std::size_t>(i)];
-        const std::string& split = splits[static_cast<std::size_t>(i)];
-        const std::string fileName = shapesFileName(i);
-        nlohmann::json sentences = nlohmann::json::array();
-        nlohmann::json sentids = nlohmann::json::array();
-        for (const auto& caption : scene.captions) {
-            sentences.push_back(
-                {{"raw", caption}, {"tokens", captionTokens(caption)}, {"imgid", i}, {"sentid", sentid}});
-            sentids.push_back(sentid);
-            cocoAnnotations.push_back({{"id", sentid}, {"image_id", i}, {"caption", caption}});
-            ++sentid;
+    for (const auto& split : splits) ++result_.splitCounts[split];
+    // One image's entries at a time: at 100k images the two documents built whole took 2.6 GB.
+    auto karpathyImages = [&](const JsonEmit& emit) {
+        std::int64_t sentid = 0;
+        for (int i = 0; i < count; ++i) {
+            const auto& scene = scenes[static_cast<std::size_t>(i)];
+            const std::string& split = splits[static_cast<std::size_t>(i)];
+            nlohmann::json sentences = nlohmann::json::array();
+            nlohmann::json sentids = nlohmann::json::array();
+            for (const auto& caption : scene.captions) {
+                sentences.push_back(
+                    {{"raw", caption}, {"tokens", captionTokens(caption)}, {"imgid", i}, {"sentid", sentid}});
+                sentids.push_back(sentid);
+                ++sentid;
+            }
+            emit({{"imgid", i},
+                  {"filepath", "images/" + split},
+                  {"filename", shapesFileName(i)},
+                  {"split", split},
+                  {"sentences", sentences},
+                  {"sentids", sentids},
+                  {"attributes", shapesAttributes(scene)}});
         }
-        karpathyImages.push_back({{"imgid", i},
-                                  {"filepath", "images/" + split},
-                                  {"filename", fileName},
-                                  {"split", split},
-                                  {"sentences", sentences},
-                                  {"sentids", sentids},
-                                  {"attributes", shapesAttributes(scene)}});
-        cocoImages.push_back({{"id", i},
-                              {"file_name", "images/" + split + "/" + fileName},
-                              {"width", size},
-                              {"height", size}});
-        ++result_.splitCounts[split];
-    }
+    };
+    auto cocoImages = [&](const JsonEmit& emit) {
+        for (int i = 0; i < count; ++i) {
+            emit({{"id", i},
+                  {"file_name", "images/" + splits[static_cast<std::size_t>(i)] + "/" + shapesFileName(i)},
+                  {"width", size},
+                  {"height", size}});
+        }
+    };
+    auto cocoAnnotations = [&](const JsonEmit& emit) {
+        std::int64_t sentid = 0;
+        for (int i = 0; i < count; ++i) {
+            for (const auto& caption : scenes[static_cast<std::size_t>(i)].captions) {
+                emit({{"id", sentid}, {"image_id", i}, {"caption", caption}});
+                ++sentid;
+            }
+        }
+    };
     nlohmann::json attributeValues = nlohmann::json::object();
     for (const auto& [name, values] : shapesAttributeValues()) attributeValues[name] = values;
     nlohmann::json karpathy{{"dataset", "shapes"},
                             {"seed", options_.seed},
                             {"image_size", size},
                             {"attribute_values", attributeValues},
-                            {"images", karpathyImages}};
+                            {"images", nlohmann::json::array()}};
     // Version 1 files stay byte-identical to those written before versions existed.
     if (options_.version >= 2) karpathy["shapes_version"] = options_.version;
     if (options_.style != ShapesStyle::Photo) karpathy["shapes_style"] = toString(options_.style);
@@ -199,13 +254,14 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
                                 {"seed", options_.seed},
                                 {"count", count},
                                 {"image_size", size}}},
-                              {"images", cocoImages},
-                              {"annotations", cocoAnnotations}};
+                              {"images", nlohmann::json::array()},
+                              {"annotations", nlohmann::json::array()}};
     result_.images = count;
     result_.karpathyJson = outDir / "dataset_shapes.json";
     result_.cocoJson = outDir / "captions_shapes.json";
-    writeTextFile(result_.karpathyJson, karpathy.dump() + "\n");
-    writeTextFile(result_.cocoJson, coco.dump() + "\n");
+    writeJsonStreamingArrays(result_.karpathyJson, karpathy, {{"images", karpathyImages}});
+    writeJsonStreamingArrays(result_.cocoJson, coco,
+                             {{"images", cocoImages}, {"annotations", cocoAnnotations}});
     context.progress(1.0, "wrote " + std::to_string(count) + " images");
     return true;
 }

@@ -52,6 +52,54 @@ nlohmann::json readJsonFile(const fs::path& file) {
     }
 }
 
+nlohmann::json readJsonFileStreamingArrays(const fs::path& file, const std::vector<std::string>& streamedKeys,
+                                           const JsonElementHandler& onElement) {
+    using Json = nlohmann::json;
+    const std::string text = readText(file);
+    checkJsonDepth(text, file.string());
+    // nlohmann's callback depths: a key of the top-level object arrives at depth 1, as do the
+    // start and end of its value; a whole element of that value's array at depth 2 (object_end
+    // and array_end carry the finished element, value a scalar one). Returning false drops it.
+    std::string key;         // the top-level key whose value is being parsed
+    bool streaming = false;  // inside the array of one of streamedKeys
+    std::size_t index = 0;
+    bool handlerThrew = false;  // then a nlohmann exception is the handler's, not the parser's
+    const Json::parser_callback_t callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+        if (depth == 1) {
+            if (event == Json::parse_event_t::key) {
+                key = parsed.get<std::string>();
+            } else if (event == Json::parse_event_t::array_start) {
+                streaming = std::find(streamedKeys.begin(), streamedKeys.end(), key) != streamedKeys.end();
+                index = 0;
+            } else if (event == Json::parse_event_t::array_end) {
+                streaming = false;
+            }
+            return true;
+        }
+        if (!streaming || depth != 2) return true;
+        if (event == Json::parse_event_t::object_end || event == Json::parse_event_t::array_end ||
+            event == Json::parse_event_t::value) {
+            try {
+                onElement(key, parsed, index++);
+            } catch (...) {
+                handlerThrew = true;
+                throw;
+            }
+            return false;
+        }
+        return true;
+    };
+    try {
+        return Json::parse(text.begin(), text.end(), callback);
+    } catch (const Json::parse_error& e) {
+        if (handlerThrew) throw;
+        throwMalformed(file, text, e);
+    } catch (const Json::out_of_range& e) {
+        if (handlerThrew) throw;
+        throwNumberOutOfRange(text, file.string(), e);
+    }
+}
+
 nlohmann::ordered_json readOrderedJsonFile(const fs::path& file) {
     const std::string text = readText(file);
     checkJsonDepth(text, file.string());

@@ -1,17 +1,20 @@
 // Dataset importers: COCO, Karpathy, CSV/TSV, generated folders; bad input, unreadable images,
 // resume after a re-run or a cancel.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/data/csv.h"
 #include "core/data/image.h"
 #include "core/data/importers.h"
-#include "core/store/workspace.h"
 #include "core/store/raw_db.h"
+#include "core/store/workspace.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
-#include "support/test_support.h"
+#include "core/util/json_file.h"
+#include "support/error_of.h"
 #include "support/test_context.h"
+#include "support/test_support.h"
 
 using namespace genra;
 using genra::store::Workspace;
@@ -309,6 +312,127 @@ TEST_CASE("a cancelled import keeps its committed chunks and the re-run resumes"
     CHECK(count(ws, "SELECT COUNT(*) FROM images WHERE dataset_id = ?", id) == 40);
     CHECK(count(ws, "SELECT COUNT(*) FROM captions WHERE dataset_id = ?", id) == 40);
     CHECK(count(ws, "SELECT COUNT(DISTINCT source_key) FROM captions WHERE dataset_id = ?", id) == 40);
+}
+
+TEST_CASE("large dataset files are parsed one array element at a time", "[import]") {
+    test::TempDir tmp;
+    const fs::path file = tmp / "big.json";
+    test::writeFile(file, R"({
+  "info": {"images": [7, 8], "name": "x"},
+  "images": [{"id": 1, "tags": [[1, 2], []]}, 5, [3, 4], "s", null],
+  "count": 3,
+  "annotations": {"not": "an array"},
+  "captions": [{"id": 9}]
+})");
+    std::vector<std::pair<std::string, std::size_t>> seen;
+    std::vector<nlohmann::json> elements;
+    const auto doc = util::readJsonFileStreamingArrays(
+        file, {"images", "annotations", "captions"},
+        [&](const std::string& key, const nlohmann::json& element, std::size_t index) {
+            seen.emplace_back(key, index);
+            elements.push_back(element);
+        });
+    // Every element of each streamed array, whole and in order, with its index; nothing else.
+    REQUIRE(seen.size() == 6);
+    CHECK(seen[0] == std::make_pair(std::string("images"), std::size_t{0}));
+    CHECK(seen[4] == std::make_pair(std::string("images"), std::size_t{4}));
+    CHECK(seen[5] == std::make_pair(std::string("captions"), std::size_t{0}));
+    CHECK(elements[0] == nlohmann::json::parse(R"({"id": 1, "tags": [[1, 2], []]})"));
+    CHECK(elements[1] == 5);
+    CHECK(elements[2] == nlohmann::json::parse("[3, 4]"));
+    CHECK(elements[3] == "s");
+    CHECK(elements[4].is_null());
+    CHECK(elements[5] == nlohmann::json::parse(R"({"id": 9})"));
+    // The rest comes back: streamed arrays empty, a streamed key's non-array value and the same
+    // key below the top level untouched.
+    CHECK(doc == nlohmann::json::parse(R"({"info": {"images": [7, 8], "name": "x"}, "images": [], "count": 3,
+                                           "annotations": {"not": "an array"}, "captions": []})"));
+
+    SECTION("an error from the handler ends the parse and passes through") {
+        int calls = 0;
+        CHECK_THAT(test::genraErrorOf([&] {
+                       util::readJsonFileStreamingArrays(
+                           file, {"images"},
+                           [&](const std::string&, const nlohmann::json&, std::size_t index) {
+                               ++calls;
+                               if (index == 1) throw ParseError(file.string(), "images[1]", "not wanted");
+                           });
+                   }),
+                   Catch::Contains("big.json: images[1]: not wanted"));
+        CHECK(calls == 2);
+    }
+    // The error of reading `text`, and how many elements reached the handler before it.
+    auto errorAndCalls = [&](const std::string& text) {
+        test::writeFile(file, text);
+        std::size_t calls = 0;
+        const auto error = test::genraErrorOf([&] {
+            util::readJsonFileStreamingArrays(
+                file, {"images"}, [&](const std::string&, const nlohmann::json&, std::size_t) { ++calls; });
+        });
+        return std::make_pair(error, calls);
+    };
+    SECTION("a syntax error after some elements still names the file, line and column") {
+        const auto [error, calls] = errorAndCalls("{\"images\": [1, 2,\n  3 4]}");
+        CHECK_THAT(error, Catch::Contains("big.json: line 2, column 5") && Catch::Contains("malformed JSON"));
+        CHECK(calls == 3);
+    }
+    SECTION("a document nested too deep is refused before any element is handed over") {
+        const auto [error, calls] =
+            errorAndCalls("{\"images\": [1, " + std::string(300, '[') + std::string(300, ']') + "]}");
+        CHECK_THAT(error, Catch::Contains("big.json") && Catch::Contains("nested deeper"));
+        CHECK(calls == 0);
+    }
+}
+
+TEST_CASE("a COCO file with its annotations before its images imports the same", "[import]") {
+    test::TempDir tmp;
+    auto ws = Workspace::create(tmp / "ws");
+    const fs::path images = tmp / "images";
+    writePng(images / "a.png", 4, 3);
+    writePng(images / "b.png", 2, 2);
+    auto import = [&](const std::string& name, const std::string& text) {
+        const fs::path file = tmp / (name + ".json");
+        test::writeFile(file, text);
+        data::CocoImportOptions options;
+        options.workspace = tmp / "ws";
+        options.captionsFile = file;
+        options.imageRoot = images;
+        options.name = name;
+        data::CocoImportJob job(options);
+        test::TestContext context;
+        REQUIRE(job.run(context));
+        return job.summary();
+    };
+    const auto forward =
+        import("forward", R"({"images": [{"id": 1, "file_name": "a.png"}, {"id": 2, "file_name": "b.png"}],
+        "annotations": [{"id": 10, "image_id": 2, "caption": "two"}, {"id": 11, "image_id": 1, "caption": "one"},
+                        {"id": 12, "image_id": 3, "caption": "none"}]})");
+    const auto backward = import("backward", R"({"annotations": [{"id": 10, "image_id": 2, "caption": "two"},
+        {"id": 11, "image_id": 1, "caption": "one"}, {"id": 12, "image_id": 3, "caption": "none"}],
+        "images": [{"id": 1, "file_name": "a.png"}, {"id": 2, "file_name": "b.png"}]})");
+    for (const auto* summary : {&forward, &backward}) {
+        CHECK(summary->imagesImported == 2);
+        CHECK(summary->captionsImported == 2);
+        CHECK(summary->errors.at("annotation of an unknown image") == 1);
+        CHECK_THAT(summary->examples.at("annotation of an unknown image").at(0),
+                   Catch::Contains("annotations[2].image_id: no image with id 3"));
+    }
+    auto captionsOf = [&](const std::string& name) {
+        std::vector<std::pair<std::string, std::string>> out;  // (image file, caption)
+        const auto id = ws.requireDataset(name).id;
+        const auto rows = imagesByName(ws, id);
+        for (const auto& caption : ws.captionsOfDataset(id)) {
+            for (const auto& [file, row] : rows) {
+                if (row.id == caption.imageId) out.emplace_back(file, caption.text);
+            }
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    const auto expected =
+        std::vector<std::pair<std::string, std::string>>{{"a.png", "one"}, {"b.png", "two"}};
+    CHECK(captionsOf("forward") == expected);
+    CHECK(captionsOf("backward") == expected);
 }
 
 TEST_CASE("malformed JSON is rejected with its position before anything is written", "[import]") {
