@@ -194,8 +194,8 @@ int run(int argc, char** argv) {
         model::ClipModel random(config);
         model::saveClipModel(workspace, "vit-b-32-random", random, "");
     }
-    // The setup parses each dataset's JSON whole (about 2.6 GB resident for 100k Shapes images);
-    // glibc keeps that freed heap, which would hide or fake growth in the runs' resident memory.
+    // glibc keeps the heap the setup freed (before the importers streamed their JSON, 2.5 GiB at
+    // 100k Shapes images), which would hide or fake growth in the runs' resident memory.
     const double setupMiB = rssMiB();
 #if defined(__GLIBC__)
     malloc_trim(0);

@@ -197,7 +197,7 @@ bool MakeShapesJob::run(jobs::JobContext& context) {
     context.progress(0.98, "writing captions");
     result_ = MakeShapesResult{};
     for (const auto& split : splits) ++result_.splitCounts[split];
-    // One image's entries at a time: at 100k images the two documents built whole took 2.6 GB.
+    // One image's entries at a time: at 100k images the two documents built whole took 2.6 GiB.
     auto karpathyImages = [&](const JsonEmit& emit) {
         std::int64_t sentid = 0;
         for (int i = 0; i < count; ++i) {
