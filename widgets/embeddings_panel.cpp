@@ -67,6 +67,8 @@ EmbeddingsPanel::EmbeddingsPanel(JobManager* jobs, QWidget* parent) : QWidget(pa
     auto* compute = new QPushButton(tr("Compute t-SNE"), controls_);
     leftChoice_ = new QComboBox(controls_);
     rightChoice_ = new QComboBox(controls_);
+    leftChoice_->setObjectName(QStringLiteral("leftMap"));
+    rightChoice_->setObjectName(QStringLiteral("rightMap"));
     for (auto* combo : {leftChoice_, rightChoice_}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(8);
@@ -182,8 +184,8 @@ void EmbeddingsPanel::refreshProjections() {
                                static_cast<qlonglong>(p.id));
             }
         }
-        const int index = combo->findData(current);
-        if (index >= 0) combo->setCurrentIndex(index);
+        // A pane that shows no map names none (a refilled combo box would select the first).
+        combo->setCurrentIndex(combo->findData(current));
     }
 }
 

@@ -3,9 +3,17 @@
 // follows, and the caption browser then lists exactly those captions; figures export as PNG, PDF
 // and SVG at the requested size; the model choice offers CLIP models only; in a narrow dock the
 // maps stack.
+#include <QComboBox>
+#include <QImage>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+#include <utility>
+#include <vector>
+
 #include "browser_support.h"
-#include "core/store/workspace.h"
 #include "core/store/raw_db.h"
+#include "core/store/workspace.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
@@ -15,15 +23,6 @@
 #include "widgets/embeddings_scatter.h"
 #include "widgets/job_manager.h"
 #include "widgets_test_support.h"
-
-#include <catch2/catch.hpp>
-
-#include <QImage>
-
-#include <cmath>
-#include <set>
-#include <utility>
-#include <vector>
 
 using namespace genra;
 
@@ -81,7 +80,10 @@ TEST_CASE("a t-SNE job from the panel stores a map that reopens with real, gener
     REQUIRE(list.size() == 1);
     CHECK(list[0].points == 16);
     CHECK(list[0].model == "base");
-    // The new map opened in the left pane.
+    // The new map opened in the left pane; the right pane has none, and its list names none.
+    CHECK(panel.findChild<QComboBox*>(QStringLiteral("leftMap"))->currentData().toLongLong() == list[0].id);
+    CHECK(panel.findChild<QComboBox*>(QStringLiteral("rightMap"))->currentIndex() == -1);
+    CHECK(panel.pane(1)->projection().points.empty());
     const auto& projection = panel.pane(0)->projection();
     REQUIRE(projection.points.size() == 16);
     int real = 0;
