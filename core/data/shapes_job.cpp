@@ -1,5 +1,7 @@
 // make-shapes: lays out, renders and writes the built-in Shapes benchmark (images, Karpathy and COCO
 // JSON) on every core; see shapes.h.
+#include "core/data/shapes.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,13 +12,13 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "core/data/shapes.h"
+#include <nlohmann/json.hpp>
+
 #include "core/data/shapes_internal.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"

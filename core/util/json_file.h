@@ -3,10 +3,11 @@
 // of json_limits.h, parses it and names the file, line and column in every error.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <filesystem>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

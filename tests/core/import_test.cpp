@@ -1,20 +1,21 @@
 // Dataset importers: COCO, Karpathy, CSV/TSV, generated folders; bad input, unreadable images,
 // resume after a re-run or a cancel.
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "core/data/csv.h"
 #include "core/data/image.h"
 #include "core/data/importers.h"
-#include "core/store/raw_db.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/json_file.h"
 #include "support/error_of.h"
-#include "support/test_context.h"
 #include "support/test_support.h"
+#include "support/test_context.h"
 
 using namespace genra;
 using genra::store::Workspace;

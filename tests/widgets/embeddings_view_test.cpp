@@ -3,17 +3,9 @@
 // follows, and the caption browser then lists exactly those captions; figures export as PNG, PDF
 // and SVG at the requested size; the model choice offers CLIP models only; in a narrow dock the
 // maps stack.
-#include <QComboBox>
-#include <QImage>
-#include <catch2/catch.hpp>
-#include <cmath>
-#include <set>
-#include <utility>
-#include <vector>
-
 #include "browser_support.h"
-#include "core/store/raw_db.h"
 #include "core/store/workspace.h"
+#include "core/store/raw_db.h"
 #include "embedding_world.h"
 #include "support/test_support.h"
 #include "widgets/caption_browser.h"
@@ -23,6 +15,16 @@
 #include "widgets/embeddings_scatter.h"
 #include "widgets/job_manager.h"
 #include "widgets_test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <QComboBox>
+#include <QImage>
+
+#include <cmath>
+#include <set>
+#include <utility>
+#include <vector>
 
 using namespace genra;
 
